@@ -1,0 +1,216 @@
+/**
+ * Typed errors. Every class sets `name`, accepts `{ cause }`, and carries the
+ * facts a caller needs to act on (the bad value, valid choices, a command).
+ * @module
+ */
+
+/** Base class of every error this module throws on purpose. */
+export class LaionFmriError extends Error {
+  /** @param message what went wrong and what to do about it */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * No data directory is configured (no config file).
+ *
+ * @example
+ * ```ts
+ * import { DataDirNotSetError, getDataDir } from "@laion/fmri";
+ * try { getDataDir(); } catch (e) { if (e instanceof DataDirNotSetError) console.log(e.message); }
+ * ```
+ */
+export class DataDirNotSetError extends LaionFmriError {}
+
+/**
+ * Files needed by a call are not on disk. `downloadCall` and `cliCommand`
+ * say exactly what to run to fetch them.
+ *
+ * @example
+ * ```ts
+ * import { DataNotDownloadedError } from "@laion/fmri";
+ * const e = new DataNotDownloadedError("missing", { subject: "sub-01" });
+ * console.log(e.downloadCall); // download({ subject: "sub-01" })
+ * ```
+ */
+export class DataNotDownloadedError extends LaionFmriError {
+  /** The `download(...)` call that fetches the missing files. */
+  readonly downloadCall: string;
+  /** The CLI command that fetches the missing files. */
+  readonly cliCommand: string;
+  /** The local path that was looked for, when there is one. */
+  readonly path?: string;
+
+  /**
+   * @param message what is missing
+   * @param what which subject (and optional session) to fetch, and the path looked for
+   */
+  constructor(
+    message: string,
+    what: { subject: string; ses?: string; path?: string },
+    options?: ErrorOptions,
+  ) {
+    const ses = what.ses ? `, ses: "${what.ses}"` : "";
+    const call = `download({ subject: "${what.subject}"${ses} })`;
+    const cli = `laion-fmri download --subject ${what.subject}${
+      what.ses ? ` --ses ${what.ses}` : ""
+    } --accept-license`;
+    super(`${message}\nRun: ${call}\n or: ${cli}`, options);
+    this.downloadCall = call;
+    this.cliCommand = cli;
+    this.path = what.path;
+  }
+}
+
+/**
+ * A subject id is empty or not a subject.
+ *
+ * @example
+ * ```ts
+ * import { resolveSubjectId, SubjectNotFoundError } from "@laion/fmri";
+ * try { resolveSubjectId("sub-"); } catch (e) { console.log(e instanceof SubjectNotFoundError); }
+ * ```
+ */
+export class SubjectNotFoundError extends LaionFmriError {}
+
+/** Stimulus metadata or images are not on disk. */
+export class StimuliNotDownloadedError extends LaionFmriError {}
+
+/** The dataset license (or the stimulus terms) was not accepted. */
+export class LicenseNotAcceptedError extends LaionFmriError {}
+
+/**
+ * A value is not one of the allowed choices. `value` is the bad value and
+ * `valid` lists what would have been accepted.
+ *
+ * @example
+ * ```ts
+ * import { InvalidChoiceError } from "@laion/fmri";
+ * const e = new InvalidChoiceError("category", "faces", ["body", "face"]);
+ * console.log(e.message); // Unknown category "faces". Valid: ["body", "face"]
+ * ```
+ */
+export class InvalidChoiceError extends LaionFmriError {
+  /** The rejected value. */
+  readonly value: unknown;
+  /** The accepted values. */
+  readonly valid: readonly string[];
+
+  /**
+   * @param what the name of the argument, e.g. `"category"`
+   * @param value the rejected value
+   * @param valid the accepted values
+   * @param hint an optional extra sentence
+   */
+  constructor(
+    what: string,
+    value: unknown,
+    valid: readonly string[],
+    hint = "",
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Unknown ${what} ${JSON.stringify(value)}. Valid: ${formatList(valid)}${
+        hint ? `. ${hint}` : ""
+      }`,
+      options,
+    );
+    this.value = value;
+    this.valid = valid;
+  }
+}
+
+/**
+ * The bucket refused a request with 403 AccessDenied (held-out sessions
+ * ses-31..ses-34 answer this). Never retried.
+ */
+export class AccessDeniedError extends LaionFmriError {
+  /** The key that was refused. */
+  readonly key: string;
+  /**
+   * @param bucket the bucket name
+   * @param key the refused key
+   */
+  constructor(bucket: string, key: string, options?: ErrorOptions) {
+    super(
+      `Access denied for s3://${bucket}/${key} (the bucket's deny rule blocks public GET on this key).`,
+      options,
+    );
+    this.key = key;
+  }
+}
+
+/** The S3 endpoint could not be reached at all (DNS, refused, timed out). */
+export class EndpointUnreachableError extends LaionFmriError {
+  /** The endpoint URL that was tried. */
+  readonly endpoint: string;
+  /** @param endpoint the endpoint URL */
+  constructor(endpoint: string, options?: ErrorOptions) {
+    super(
+      `Cannot reach the S3 endpoint ${endpoint}. Check the network, or point ` +
+        `LAION_FMRI_S3_ENDPOINT (or the \`endpoint\` option / --endpoint) at a reachable S3 server.`,
+      options,
+    );
+    this.endpoint = endpoint;
+  }
+}
+
+/** An S3 request failed after all retries, or with a non-retryable status. */
+export class S3RequestError extends LaionFmriError {
+  /** HTTP status, when the server answered. */
+  readonly status?: number;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /**
+   * @param message what failed
+   * @param status HTTP status, when known
+   * @param attempts number of attempts made
+   */
+  constructor(message: string, status: number | undefined, attempts: number, options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * A local file is malformed (truncated gzip, wrong magic, wrong shape, an
+ * S3 XML error body saved as data). Names the file and how to refetch it.
+ */
+export class MalformedFileError extends LaionFmriError {
+  /** The offending file. */
+  readonly path: string;
+  /**
+   * @param path the offending file
+   * @param problem what is wrong with it
+   * @param refetch an optional command that refetches it
+   */
+  constructor(path: string, problem: string, refetch?: string, options?: ErrorOptions) {
+    super(`${path}: ${problem}${refetch ? `\nRefetch it with: ${refetch}` : ""}`, options);
+    this.path = path;
+  }
+}
+
+/**
+ * Deno refused an operation for lack of a permission flag. `flag` is the
+ * flag to add, e.g. `--allow-net=laion-fmri.s3.us-west-2.amazonaws.com`.
+ */
+export class PermissionMissingError extends LaionFmriError {
+  /** The Deno flag that grants the missing permission. */
+  readonly flag: string;
+  /**
+   * @param what what was being done
+   * @param flag the flag to add
+   */
+  constructor(what: string, flag: string, options?: ErrorOptions) {
+    super(`Permission needed to ${what}: run deno with ${flag}`, options);
+    this.flag = flag;
+  }
+}
+
+/** Formats a list the way the seed prints Python lists: `['a', 'b']`. */
+export function formatList(items: readonly unknown[]): string {
+  return `[${items.map((x) => typeof x === "string" ? `'${x}'` : String(x)).join(", ")}]`;
+}

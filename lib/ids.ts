@@ -1,0 +1,68 @@
+/**
+ * Subject ids and BIDS label normalization.
+ * @module
+ */
+import { SubjectNotFoundError } from "./errors.ts";
+
+/**
+ * Normalizes a subject id: `"01"` -> `"sub-01"`, `"sub-01"` unchanged.
+ * Existence is not checked.
+ *
+ * @throws {TypeError} when `subject` is not a string
+ * @throws {SubjectNotFoundError} for `""` and `"sub-"`
+ * @example
+ * ```ts
+ * import { resolveSubjectId } from "@laion/fmri";
+ * resolveSubjectId("01"); // "sub-01"
+ * ```
+ */
+export function resolveSubjectId(subject: string): string {
+  if (typeof subject !== "string") {
+    throw new TypeError(`subject must be a string, got ${typeof subject} (${String(subject)})`);
+  }
+  if (subject === "" || subject === "sub-") {
+    throw new SubjectNotFoundError(
+      `Empty subject identifier: ${JSON.stringify(subject)}. Use e.g. "sub-01" or "01".`,
+    );
+  }
+  return subject.startsWith("sub-") ? subject : `sub-${subject}`;
+}
+
+const LABEL_RE = /label-([A-Za-z0-9-]+)(?=[_./]|$)/g;
+
+/**
+ * Removes hyphens from every `label-` value of a key (`label-FFA-1_` ->
+ * `label-FFA1_`); other entities are untouched. Idempotent.
+ *
+ * @example
+ * ```ts
+ * import { bidsifyLocalKey } from "@laion/fmri";
+ * bidsifyLocalKey("sub-01_label-pSTS-faces_mask.nii.gz"); // "sub-01_label-pSTSfaces_mask.nii.gz"
+ * ```
+ */
+export function bidsifyLocalKey(key: string): string {
+  return key.replace(LABEL_RE, (_m, value: string) => `label-${value.replaceAll("-", "")}`);
+}
+
+/**
+ * The ROI label of a volumetric 1.8 mm mask file name, or `undefined` when
+ * the name is not `{subject}_space-T1w_res-1pt8_label-X_mask.nii.gz`.
+ *
+ * @example
+ * ```ts
+ * import { parseRoiLabel } from "@laion/fmri";
+ * parseRoiLabel("sub-01_space-T1w_res-1pt8_label-FFA1_mask.nii.gz", "sub-01"); // "FFA1"
+ * ```
+ */
+export function parseRoiLabel(filename: string, subject: string): string | undefined {
+  const head = `${subject}_space-T1w_res-1pt8_label-`;
+  const tail = "_mask.nii.gz";
+  if (!filename.startsWith(head) || !filename.endsWith(tail)) return undefined;
+  const label = filename.slice(head.length, filename.length - tail.length);
+  return label.length > 0 ? label : undefined;
+}
+
+/** True when a key lies in a held-out session folder (`/ses-31/` ... `/ses-34/`). */
+export function isHeldOutKey(key: string): boolean {
+  return /(^|\/)ses-3[1-4](\/|$)/.test(key);
+}
