@@ -1,0 +1,70 @@
+/**
+ * Lazy loading of the native Polars bindings (`nodejs-polars`), so that
+ * programs that never build a DataFrame need no `--allow-ffi`.
+ * @module
+ */
+import { PermissionMissingError } from "../errors.ts";
+
+/** The Polars namespace (`pl`) as exported by `nodejs-polars`. */
+export type Polars = typeof import("nodejs-polars").default;
+
+/**
+ * The Deno flags `nodejs-polars` 0.25.2 needs to load (found by experiment
+ * with Deno 2.9.6): `--allow-ffi` for the native `.node` addon,
+ * `--allow-read` for the package folder (its loader checks for the addon
+ * file), and `--allow-sys=cpus,networkInterfaces,hostname` because the
+ * loader calls `process.report.getReport()` to tell glibc from musl.
+ * `--allow-env` is not needed.
+ */
+export const POLARS_FLAGS = "--allow-ffi --allow-read --allow-sys=cpus,networkInterfaces,hostname";
+
+let cached: Promise<Polars> | undefined;
+
+/**
+ * Imports `nodejs-polars` on first use and returns its default export
+ * (`pl`). A permission refusal becomes a {@linkcode PermissionMissingError}
+ * whose `flag` lists the flags to add ({@linkcode POLARS_FLAGS}).
+ *
+ * @throws {PermissionMissingError} when Deno denies ffi, read or sys access
+ * @example
+ * ```ts
+ * import { loadPolars } from "./lib/frames/polars.ts";
+ * const pl = await loadPolars();
+ * const df = pl.DataFrame({ label: ["a.jpg", "b.jpg"] });
+ * console.log(df.height); // 2
+ * ```
+ */
+export function loadPolars(): Promise<Polars> {
+  // A failed attempt is not remembered, so a caller may retry.
+  cached ??= importPolars().catch((e) => {
+    cached = undefined;
+    throw e;
+  });
+  return cached;
+}
+
+async function importPolars(): Promise<Polars> {
+  try {
+    const mod = await import("nodejs-polars");
+    return mod.default;
+  } catch (e) {
+    if (isPermissionError(e)) {
+      throw new PermissionMissingError(
+        `load the native Polars bindings (nodejs-polars: ${(e as Error).message})`,
+        POLARS_FLAGS,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+function isPermissionError(e: unknown): boolean {
+  const errors = Deno.errors as Record<string, unknown>;
+  for (const name of ["NotCapable", "PermissionDenied"]) {
+    const cls = errors[name];
+    if (typeof cls === "function" && e instanceof (cls as new () => Error)) return true;
+  }
+  // Node-compat code may rethrow with only the name preserved.
+  return e instanceof Error && (e.name === "NotCapable" || e.name === "PermissionDenied");
+}
