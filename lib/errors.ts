@@ -168,7 +168,12 @@ export class S3RequestError extends LaionFmriError {
    * @param status HTTP status, when known
    * @param attempts number of attempts made
    */
-  constructor(message: string, status: number | undefined, attempts: number, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    status: number | undefined,
+    attempts: number,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.status = status;
     this.attempts = attempts;
@@ -214,3 +219,6 @@ export class PermissionMissingError extends LaionFmriError {
 export function formatList(items: readonly unknown[]): string {
   return `[${items.map((x) => typeof x === "string" ? `'${x}'` : String(x)).join(", ")}]`;
 }
+
+/** A data directory given to `datasetInitialize` does not exist or is not a directory. */
+export class DataDirNotFoundError extends LaionFmriError {}

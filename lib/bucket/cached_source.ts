@@ -1,0 +1,136 @@
+/**
+ * Per-process listing cache in front of a {@linkcode BucketSource}, plus the
+ * default source used when a call is given none.
+ * @module
+ */
+import type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./s3_source.ts";
+import { resolveEndpoint, S3Source, type S3SourceOptions } from "./s3_source.ts";
+
+/**
+ * Caches listings by prefix and delimiter; concurrent identical listings
+ * share one request. HEAD and GET pass through.
+ *
+ * @example
+ * ```ts
+ * import { CachedSource, S3Source } from "@laion/fmri";
+ * const source = new CachedSource(new S3Source({ endpoint: "http://127.0.0.1:7480" }));
+ * await source.list("derivatives/rois/sub-01/");
+ * await source.list("derivatives/rois/sub-01/"); // no request
+ * source.refresh();
+ * ```
+ */
+export class CachedSource implements BucketSource {
+  /** The source behind the cache. */
+  readonly inner: BucketSource;
+  #listings = new Map<string, Promise<Listing>>();
+
+  /** @param inner the source to cache listings of */
+  constructor(inner: BucketSource) {
+    this.inner = inner;
+  }
+
+  get bucket(): string {
+    return this.inner.bucket;
+  }
+
+  get endpoint(): string {
+    return this.inner.endpoint;
+  }
+
+  list(
+    prefix: string,
+    options: { delimiter?: string; signal?: AbortSignal } = {},
+  ): Promise<Listing> {
+    const id = `${options.delimiter ?? ""}\u0000${prefix}`;
+    let listing = this.#listings.get(id);
+    if (!listing) {
+      listing = this.inner.list(prefix, options);
+      this.#listings.set(id, listing);
+      // A failed listing is not cached.
+      listing.catch(() => this.#listings.delete(id));
+    }
+    return listing;
+  }
+
+  head(key: string, options?: { signal?: AbortSignal }): Promise<BucketObject> {
+    return this.inner.head(key, options);
+  }
+
+  get(key: string, options?: GetOptions): Promise<ObjectBody> {
+    return this.inner.get(key, options);
+  }
+
+  /** Forgets cached listings (all, or those under `prefix`). */
+  refresh(prefix?: string): void {
+    if (prefix === undefined) return this.#listings.clear();
+    for (const id of [...this.#listings.keys()]) {
+      if (id.slice(id.indexOf("\u0000") + 1).startsWith(prefix)) this.#listings.delete(id);
+    }
+  }
+}
+
+/** Options accepted by every call that reads the bucket. */
+export interface BucketOptions {
+  /** Use this source instead of the default one. */
+  source?: BucketSource;
+  /**
+   * Endpoint for the default source.
+   * @default env LAION_FMRI_S3_ENDPOINT, else the real bucket in us-west-2
+   */
+  endpoint?: string;
+  /** Cancels the requests. */
+  signal?: AbortSignal;
+}
+
+const defaults = new Map<string, CachedSource>();
+let configured: S3SourceOptions = {};
+
+/**
+ * Sets the options of the default source (endpoint, retries, timeouts) for
+ * the rest of the process.
+ *
+ * @example
+ * ```ts
+ * import { configureBucket } from "@laion/fmri";
+ * configureBucket({ endpoint: "http://127.0.0.1:7480" });
+ * ```
+ */
+export function configureBucket(options: S3SourceOptions): void {
+  configured = { ...options };
+  defaults.clear();
+}
+
+/**
+ * The source a call should use: `options.source`, else the cached default
+ * source for the endpoint in effect.
+ *
+ * @example
+ * ```ts
+ * import { getSource } from "@laion/fmri";
+ * console.log(getSource().endpoint);
+ * ```
+ */
+export function getSource(options: BucketOptions = {}): BucketSource {
+  if (options.source) return options.source;
+  const endpoint = resolveEndpoint(options.endpoint ?? configured.endpoint);
+  let source = defaults.get(endpoint);
+  if (!source) {
+    source = new CachedSource(new S3Source({ ...configured, endpoint }));
+    defaults.set(endpoint, source);
+  }
+  return source;
+}
+
+/**
+ * Forgets every cached listing of the default sources, so the next
+ * discovery call sees the bucket as it is now.
+ *
+ * @example
+ * ```ts
+ * import { refreshListings } from "@laion/fmri";
+ * refreshListings();
+ * ```
+ */
+export function refreshListings(): void {
+  for (const s of defaults.values()) s.refresh();
+}

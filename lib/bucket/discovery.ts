@@ -1,0 +1,194 @@
+/**
+ * Discovery: what the bucket holds, straight from S3 listings (nothing is
+ * downloaded). Listings are cached per process and run concurrently.
+ * @module
+ */
+import { BUCKET, ROI_CATEGORIES, ROIS_PREFIX, SUBJECT_PREFIXES } from "../constants.ts";
+import { InvalidChoiceError } from "../errors.ts";
+import { bidsifyLocalKey, parseRoiLabel, resolveSubjectId } from "../ids.ts";
+import { warn } from "../warnings.ts";
+import { type BucketOptions, getSource } from "./cached_source.ts";
+import type { BucketSource } from "./s3_source.ts";
+
+/** Options of {@linkcode getRois}. */
+export interface GetRoisOptions extends BucketOptions {
+  /** Only ROIs of this category folder (e.g. `"face"`). @default all categories */
+  category?: string;
+}
+
+/** Options of the printing calls {@linkcode describe} and {@linkcode inspectBucket}. */
+export interface PrintOptions extends BucketOptions {
+  /** Print the text to stdout as well as returning it. @default true */
+  print?: boolean;
+}
+
+/** Immediate sub-prefix names under `prefix` (prefix and trailing `/` removed). */
+async function childNames(source: BucketSource, prefix: string, signal?: AbortSignal) {
+  const { commonPrefixes } = await source.list(prefix, { delimiter: "/", signal });
+  return commonPrefixes
+    .map((p) => p.slice(prefix.length).replace(/\/$/, ""))
+    .filter((name) => name.length > 0);
+}
+
+/**
+ * Every subject the bucket exposes: the sorted union of `sub-*` folders under
+ * the GLMsingle and ROI prefixes (both listed concurrently).
+ *
+ * @example
+ * ```ts
+ * import { getSubjects } from "@laion/fmri";
+ * console.log(await getSubjects()); // ["sub-01", "sub-03", "sub-05", "sub-06", "sub-07"]
+ * ```
+ */
+export async function getSubjects(options: BucketOptions = {}): Promise<string[]> {
+  const source = getSource(options);
+  const found = await Promise.all(
+    SUBJECT_PREFIXES.map((prefix) => childNames(source, prefix, options.signal)),
+  );
+  const subjects = [...new Set(found.flat().filter((n) => n.startsWith("sub-")))].sort();
+  if (subjects.length === 0) {
+    warn(
+      `No subjects found in s3://${source.bucket}/ under any of (${
+        SUBJECT_PREFIXES.map((p) => `'${p}'`).join(", ")
+      }). Check bucket layout and AWS credentials.`,
+    );
+  }
+  return subjects;
+}
+
+/**
+ * ROI inventory of one subject from the bucket: category folder -> sorted,
+ * bidsified ROI names (only the volumetric 1.8 mm mask counts).
+ *
+ * @example
+ * ```ts
+ * import { getRoiInventory } from "@laion/fmri";
+ * const inventory = await getRoiInventory("sub-01");
+ * console.log(inventory.get("face")); // ["FFA1", "FFA2", "OFA", "pSTSfaces"]
+ * ```
+ */
+export async function getRoiInventory(
+  subject: string,
+  options: BucketOptions = {},
+): Promise<Map<string, string[]>> {
+  const id = resolveSubjectId(subject);
+  const source = getSource(options);
+  const prefix = `${ROIS_PREFIX}${id}/`;
+  const { objects } = await source.list(prefix, { signal: options.signal });
+  const inventory = new Map<string, Set<string>>();
+  for (const { key } of objects) {
+    const parts = key.slice(prefix.length).split("/");
+    if (parts.length !== 2 || !key.endsWith("_mask.nii.gz")) continue;
+    if (!key.includes("_space-T1w_res-1pt8_")) continue;
+    const label = parseRoiLabel(bidsifyLocalKey(parts[1]), id);
+    if (label === undefined) continue;
+    if (!inventory.has(parts[0])) inventory.set(parts[0], new Set());
+    inventory.get(parts[0])!.add(label);
+  }
+  return new Map(
+    [...inventory.keys()].sort().map((c) => [c, [...inventory.get(c)!].sort()]),
+  );
+}
+
+/**
+ * Sorted, bidsified ROI names of a subject (default: the first subject),
+ * optionally of one category. Unlike upstream, the subject id is normalized
+ * (`"01"` works) and an unknown category is an error listing the valid ones.
+ *
+ * @example
+ * ```ts
+ * import { getRois } from "@laion/fmri";
+ * console.log(await getRois("sub-01", { category: "face" })); // ["FFA1", "FFA2", "OFA", "pSTSfaces"]
+ * ```
+ */
+export async function getRois(subject?: string, options: GetRoisOptions = {}): Promise<string[]> {
+  const source = getSource(options);
+  if (subject === undefined) {
+    const subjects = await getSubjects({ ...options, source });
+    if (subjects.length === 0) return [];
+    subject = subjects[0];
+  }
+  const id = resolveSubjectId(subject);
+  const inventory = await getRoiInventory(id, { ...options, source });
+  const { category } = options;
+  if (category !== undefined) {
+    const valid = [...new Set([...ROI_CATEGORIES, ...inventory.keys()])].sort();
+    if (!valid.includes(category)) throw new InvalidChoiceError("category", category, valid);
+  }
+  const rois = category !== undefined
+    ? inventory.get(category) ?? []
+    : [...new Set([...inventory.values()].flat())].sort();
+  if (rois.length === 0) {
+    warn(
+      `No ROIs found at s3://${source.bucket}/${ROIS_PREFIX}${id}/${
+        category ? `${category}/` : ""
+      }. The subject may not have ROI atlases uploaded yet.`,
+    );
+  }
+  return rois;
+}
+
+function emit(text: string, options: PrintOptions): string {
+  if (options.print ?? true) console.log(text);
+  return text;
+}
+
+/**
+ * Prints (and returns) a one-screen overview: bucket, subjects, and the
+ * first subject's ROIs.
+ *
+ * @example
+ * ```ts
+ * import { describe } from "@laion/fmri";
+ * await describe();
+ * // LAION-fMRI Dataset
+ * //   Bucket:    s3://laion-fmri
+ * //   Subjects:  5 (sub-01, sub-03, sub-05, sub-06, sub-07)
+ * //   ROIs:      EBA, FBA, ...
+ * ```
+ */
+export async function describe(options: PrintOptions = {}): Promise<string> {
+  const source = getSource(options);
+  const subjects = await getSubjects({ ...options, source });
+  const lines = ["LAION-fMRI Dataset", `  Bucket:    s3://${source.bucket ?? BUCKET}`];
+  if (subjects.length === 0) {
+    lines.push("  Subjects:  0 (none)");
+  } else {
+    lines.push(`  Subjects:  ${subjects.length} (${subjects.join(", ")})`);
+    const inventory = await getRoiInventory(subjects[0], { ...options, source });
+    const rois = [...new Set([...inventory.values()].flat())].sort();
+    if (rois.length > 0) lines.push(`  ROIs:      ${rois.join(", ")}`);
+  }
+  return emit(lines.join("\n"), options);
+}
+
+/**
+ * Prints (and returns) the bucket's top-level prefixes and the number of
+ * entries and `sub-*` entries under each derivative tree.
+ *
+ * @example
+ * ```ts
+ * import { inspectBucket } from "@laion/fmri";
+ * await inspectBucket();
+ * // Bucket: s3://laion-fmri
+ * // Top-level prefixes (1):
+ * //   derivatives/
+ * // derivatives/glmsingle-tedana/: 5 entries, 5 sub-* entries
+ * // derivatives/rois/: 5 entries, 5 sub-* entries
+ * ```
+ */
+export async function inspectBucket(options: PrintOptions = {}): Promise<string> {
+  const source = getSource(options);
+  const [root, ...probes] = await Promise.all([
+    childNames(source, "", options.signal),
+    ...SUBJECT_PREFIXES.map((p) => childNames(source, p, options.signal)),
+  ]);
+  const lines = [`Bucket: s3://${source.bucket}`, `Top-level prefixes (${root.length}):`];
+  for (const name of [...root].sort()) lines.push(`  ${name}/`);
+  SUBJECT_PREFIXES.forEach((prefix, i) => {
+    const names = probes[i];
+    const subs = names.filter((n) => n.startsWith("sub-")).length;
+    lines.push(`${prefix}: ${names.length} entries, ${subs} sub-* entries`);
+  });
+  return emit(lines.join("\n"), options);
+}

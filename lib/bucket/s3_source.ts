@@ -1,0 +1,397 @@
+/**
+ * The one source abstraction over the bucket: anonymous ListObjectsV2,
+ * HEAD and ranged GET, with retries, typed errors and a request counter.
+ * Nothing is ever signed and no credential is looked up.
+ * @module
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { BUCKET, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../constants.ts";
+import {
+  AccessDeniedError,
+  EndpointUnreachableError,
+  PermissionMissingError,
+  S3RequestError,
+} from "../errors.ts";
+import { flagFor, isPermissionError, readEnv } from "../permissions.ts";
+import { errorText, retry, RetryError } from "./retry.ts";
+
+/** One object of a listing. */
+export interface BucketObject {
+  /** Full key, verbatim as on the bucket. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** ETag without quotes (an MD5 hex string for single-part uploads). */
+  etag?: string;
+}
+
+/** Result of one (fully paginated) listing. */
+export interface Listing {
+  /** Objects directly matched (all objects below the prefix without a delimiter). */
+  objects: BucketObject[];
+  /** Immediate sub-prefixes (with a delimiter), full and ending in the delimiter. */
+  commonPrefixes: string[];
+}
+
+/** Options of a ranged GET. */
+export interface GetOptions {
+  /** First byte to fetch (inclusive). @default 0 */
+  start?: number;
+  /** Require this ETag (sends `If-Match`); a changed object answers 412. */
+  ifMatch?: string;
+  /** Cancels the request and the body. */
+  signal?: AbortSignal;
+}
+
+/** An object body being received. */
+export interface ObjectBody {
+  /** HTTP status: 200 for a whole object, 206 for a range. */
+  status: number;
+  /** The body as a web stream. */
+  body: ReadableStream<Uint8Array>;
+  /** Bytes in this response body. */
+  contentLength: number;
+  /** `Content-Range` of a 206 response, e.g. `bytes 100-199/200`. */
+  contentRange?: string;
+  /** ETag without quotes. */
+  etag?: string;
+}
+
+/**
+ * What the rest of the module needs from a bucket. Implemented by
+ * {@linkcode S3Source}; small enough for other transports.
+ */
+export interface BucketSource {
+  /** Bucket name. */
+  readonly bucket: string;
+  /** Endpoint URL (for messages). */
+  readonly endpoint: string;
+  /** Lists every object (or common prefix, with a delimiter) under a prefix. */
+  list(prefix: string, options?: { delimiter?: string; signal?: AbortSignal }): Promise<Listing>;
+  /** Size and ETag of one object. */
+  head(key: string, options?: { signal?: AbortSignal }): Promise<BucketObject>;
+  /** Starts a GET of one object, optionally from an offset. */
+  get(key: string, options?: GetOptions): Promise<ObjectBody>;
+}
+
+/** Options of {@linkcode S3Source}. */
+export interface S3SourceOptions {
+  /**
+   * S3 endpoint URL. A non-AWS endpoint (e.g. a local Ceph RGW) is addressed
+   * path-style.
+   * @default the env var LAION_FMRI_S3_ENDPOINT, else https://s3.us-west-2.amazonaws.com
+   */
+  endpoint?: string;
+  /** @default "laion-fmri" */
+  bucket?: string;
+  /** @default "us-west-2" */
+  region?: string;
+  /** Attempts per request, the first included. @default 5 */
+  maxAttempts?: number;
+  /** Base backoff delay in ms. @default 200 */
+  minDelayMs?: number;
+  /** Per-request timeout in ms (connect and idle socket). @default 30000 */
+  requestTimeoutMs?: number;
+}
+
+/** Counters of requests sent, by kind (retries included). */
+export interface RequestStats {
+  /** ListObjectsV2 pages. */
+  list: number;
+  /** HEAD requests. */
+  head: number;
+  /** GET requests. */
+  get: number;
+  /** Attempts that were retried. */
+  retries: number;
+}
+
+/** The endpoint in effect: explicit, else env LAION_FMRI_S3_ENDPOINT, else AWS. */
+export function resolveEndpoint(endpoint?: string): string {
+  return (endpoint ?? readEnv(ENDPOINT_ENV) ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+interface SdkErrorLike {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { statusCode?: number };
+  cause?: unknown;
+}
+
+/** HTTP status of an SDK error, when the server answered. */
+export function statusOf(e: unknown): number | undefined {
+  const x = e as SdkErrorLike;
+  return x?.$metadata?.httpStatusCode ?? x?.$response?.statusCode;
+}
+
+function networkCode(e: unknown): string | undefined {
+  for (let x = e as SdkErrorLike | undefined, i = 0; x && i < 5; x = x.cause as SdkErrorLike, i++) {
+    if (x.code && NETWORK_CODES.has(x.code)) return x.code;
+    if (x.name === "TimeoutError" || x.name === "RequestTimeout") return "ETIMEDOUT";
+    if (typeof x.message === "string") {
+      const m = x.message.match(/\b(E[A-Z]{4,})\b/);
+      if (m && NETWORK_CODES.has(m[1])) return m[1];
+      if (/connection (reset|refused|closed)|socket hang up|timed? ?out/i.test(x.message)) {
+        return /refused/i.test(x.message) ? "ECONNREFUSED" : "ECONNRESET";
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether a failed S3 call is worth retrying: 5xx, 429, 408, SlowDown, timeouts, resets. */
+export function isRetriableS3Error(e: unknown): boolean {
+  if (isPermissionError(e)) return false;
+  const status = statusOf(e);
+  if (status !== undefined) return status >= 500 || status === 429 || status === 408;
+  const name = (e as SdkErrorLike)?.name;
+  if (name === "SlowDown" || name === "InternalError" || name === "ServiceUnavailable") return true;
+  return networkCode(e) !== undefined;
+}
+
+function stripQuotes(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"|"$/g, "");
+}
+
+function isAwsEndpoint(url: string): boolean {
+  return /\.amazonaws\.com(:\d+)?$/.test(new URL(url).host);
+}
+
+/**
+ * Anonymous S3 access through `@aws-sdk/client-s3`: requests are never
+ * signed, no credential chain is consulted, the SDK's own retries are off
+ * and ours (jittered exponential backoff) apply instead.
+ *
+ * @example
+ * ```ts
+ * import { S3Source } from "@laion/fmri";
+ * const source = new S3Source({ endpoint: "http://127.0.0.1:7480" });
+ * const { commonPrefixes } = await source.list("", { delimiter: "/" });
+ * console.log(commonPrefixes); // ["derivatives/"]
+ * ```
+ */
+export class S3Source implements BucketSource {
+  readonly bucket: string;
+  readonly endpoint: string;
+  /** Requests sent so far, by kind. */
+  readonly stats: RequestStats = { list: 0, head: 0, get: 0, retries: 0 };
+  #client?: Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }>;
+  #timeoutMs: number;
+  #region: string;
+  #maxAttempts: number;
+  #minDelayMs: number;
+  #netHost: string;
+
+  /** @param options endpoint, bucket, retry and timeout settings */
+  constructor(options: S3SourceOptions = {}) {
+    this.bucket = options.bucket ?? BUCKET;
+    this.endpoint = resolveEndpoint(options.endpoint);
+    this.#maxAttempts = options.maxAttempts ?? 5;
+    this.#minDelayMs = options.minDelayMs ?? 200;
+    const aws = isAwsEndpoint(this.endpoint);
+    const url = new URL(this.endpoint);
+    this.#netHost = aws ? `${this.bucket}.${url.host}` : url.host;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#region = options.region ?? REGION;
+  }
+
+  /** Loads the SDK on first use, so programs that never touch S3 need no S3 flags. */
+  #sdk() {
+    return this.#client ??= this.#createClient();
+  }
+
+  async #createClient() {
+    const sdk = await import("@aws-sdk/client-s3").catch((e) => {
+      if (!isPermissionError(e)) throw e;
+      throw new PermissionMissingError("load the S3 client", flagFor(e, "--allow-env"), {
+        cause: e,
+      });
+    });
+    const aws = isAwsEndpoint(this.endpoint);
+    const timeout = this.#timeoutMs;
+    // Every setting is explicit so the SDK never consults ~/.aws or AWS_* settings.
+    const client = new sdk.S3Client({
+      endpoint: this.endpoint,
+      region: this.#region,
+      forcePathStyle: !aws,
+      credentials: { accessKeyId: "", secretAccessKey: "" },
+      // Requests go out unsigned: each auth scheme gets an empty identity and a
+      // signer that returns the request unchanged.
+      httpAuthSchemes: ["aws.auth#sigv4", "aws.auth#sigv4a"].map((schemeId) => ({
+        schemeId,
+        identityProvider: () => () => Promise.resolve({}),
+        signer: { sign: (request: unknown) => Promise.resolve(request) },
+      })) as never,
+      maxAttempts: 1,
+      retryMode: "standard",
+      userAgentAppId: "laion-fmri-deno",
+      useFipsEndpoint: false,
+      useDualstackEndpoint: false,
+      useArnRegion: false,
+      authSchemePreference: [],
+      disableMultiregionAccessPoints: true,
+      disableS3ExpressSessionAuth: true,
+      followRegionRedirects: false,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      // A fixed user agent: the SDK's default one reads the OS release (--allow-sys).
+      defaultUserAgentProvider: () => Promise.resolve([["laion-fmri-deno"]]),
+      requestHandler: { connectionTimeout: Math.min(timeout, 10_000), requestTimeout: timeout },
+    });
+    // Lambda trace propagation reads AWS_LAMBDA_* variables on every request.
+    client.middlewareStack.remove("recursionDetectionMiddleware");
+    return { client, sdk };
+  }
+
+  /** The `--allow-net` value this source needs. */
+  get netPermission(): string {
+    return `--allow-net=${this.#netHost}`;
+  }
+
+  async #sdkOrThrow() {
+    try {
+      return await this.#sdk();
+    } catch (e) {
+      this.#client = undefined;
+      throw e;
+    }
+  }
+
+  async #call<T>(
+    what: string,
+    key: string,
+    fn: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    try {
+      return await retry(fn, {
+        maxAttempts: this.#maxAttempts,
+        minDelayMs: this.#minDelayMs,
+        isRetriable: isRetriableS3Error,
+        onRetry: () => this.stats.retries++,
+        signal,
+      });
+    } catch (e) {
+      throw this.#translate(what, key, e);
+    }
+  }
+
+  #translate(what: string, key: string, e: unknown): unknown {
+    const last = e instanceof RetryError ? e.cause : e;
+    const attempts = e instanceof RetryError ? e.attempts : 1;
+    if (isPermissionError(last)) {
+      return new PermissionMissingError(
+        `reach ${this.endpoint}`,
+        flagFor(last, this.netPermission),
+        {
+          cause: last,
+        },
+      );
+    }
+    if ((last as Error)?.name === "AbortError") return last;
+    const status = statusOf(last);
+    if (status === 403) return new AccessDeniedError(this.bucket, key, { cause: last });
+    if (status === undefined) {
+      const code = networkCode(last);
+      if (code && (UNREACHABLE_CODES.has(code) || attempts > 1)) {
+        return new EndpointUnreachableError(this.endpoint, { cause: e });
+      }
+    }
+    return new S3RequestError(
+      `${what} s3://${this.bucket}/${key} failed${status ? ` with HTTP ${status}` : ""}` +
+        ` after ${attempts} attempt(s): ${errorText(last)}`,
+      status,
+      attempts,
+      { cause: e },
+    );
+  }
+
+  async list(
+    prefix: string,
+    options: { delimiter?: string; signal?: AbortSignal } = {},
+  ): Promise<Listing> {
+    const objects: BucketObject[] = [];
+    const commonPrefixes: string[] = [];
+    let token: string | undefined;
+    do {
+      const { client, sdk } = await this.#sdkOrThrow();
+      const page = await this.#call("Listing", prefix, () => {
+        this.stats.list++;
+        return client.send(
+          new sdk.ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            Delimiter: options.delimiter,
+            ContinuationToken: token,
+          }),
+          { abortSignal: options.signal },
+        );
+      }, options.signal);
+      for (const o of page.Contents ?? []) {
+        if (o.Key !== undefined) {
+          objects.push({ key: o.Key, size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag) });
+        }
+      }
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) commonPrefixes.push(p.Prefix);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return { objects, commonPrefixes };
+  }
+
+  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<BucketObject> {
+    const { client, sdk } = await this.#sdkOrThrow();
+    const r = await this.#call("HEAD", key, () => {
+      this.stats.head++;
+      return client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: options.signal,
+      });
+    }, options.signal);
+    return { key, size: Number(r.ContentLength ?? 0), etag: stripQuotes(r.ETag) };
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<ObjectBody> {
+    const start = options.start ?? 0;
+    const { client, sdk } = await this.#sdkOrThrow();
+    const r = await this.#call("GET", key, () => {
+      this.stats.get++;
+      return client.send(
+        new sdk.GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: start > 0 ? `bytes=${start}-` : undefined,
+          IfMatch: options.ifMatch ? `"${options.ifMatch}"` : undefined,
+        }),
+        { abortSignal: options.signal },
+      );
+    }, options.signal);
+    if (!r.Body) throw new S3RequestError(`GET s3://${this.bucket}/${key}: empty body`, 200, 1);
+    return {
+      status: r.$metadata.httpStatusCode ?? 200,
+      body: r.Body.transformToWebStream() as ReadableStream<Uint8Array>,
+      contentLength: Number(r.ContentLength ?? 0),
+      contentRange: r.ContentRange,
+      etag: stripQuotes(r.ETag),
+    };
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Where downloaded data lives: the data directory, stored in an XDG config
+ * file (`$XDG_CONFIG_HOME/laion_fmri/config.json`, else
+ * `~/.config/laion_fmri/config.json`), as upstream, but always absolute.
+ * @module
+ */
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { DataDirNotFoundError, DataDirNotSetError, PermissionMissingError } from "../errors.ts";
+import { readEnv, withPermission, withPermissionSync } from "../permissions.ts";
+
+/**
+ * Path of the config file. An empty or relative `XDG_CONFIG_HOME` is ignored
+ * (the XDG spec says so; upstream used it and got a CWD-relative file).
+ *
+ * @example
+ * ```ts
+ * import { configPath } from "@laion/fmri";
+ * console.log(configPath()); // e.g. /root/.config/laion_fmri/config.json
+ * ```
+ */
+export function configPath(): string {
+  const xdg = readEnv("XDG_CONFIG_HOME");
+  if (xdg && isAbsolute(xdg)) return join(xdg, "laion_fmri", "config.json");
+  const home = readEnv("HOME") ?? readEnv("USERPROFILE");
+  if (!home) {
+    throw new PermissionMissingError(
+      "find the config file",
+      "--allow-env=XDG_CONFIG_HOME,HOME (and HOME must be set)",
+    );
+  }
+  return join(home, ".config", "laion_fmri", "config.json");
+}
+
+/**
+ * Sets the data directory: it must exist; `.laion_fmri/` is created inside
+ * it and the absolute path is written to the config file (atomically).
+ * Returns the absolute path.
+ *
+ * @throws {TypeError} when `path` is not a string
+ * @throws {DataDirNotFoundError} when `path` is not an existing directory
+ * @example
+ * ```ts
+ * import { datasetInitialize } from "@laion/fmri";
+ * await Deno.mkdir("laion_fmri_data", { recursive: true });
+ * const dir = await datasetInitialize("laion_fmri_data");
+ * ```
+ */
+export async function datasetInitialize(path: string): Promise<string> {
+  if (typeof path !== "string") {
+    throw new TypeError(`path must be a string, got ${path === null ? "null" : typeof path}`);
+  }
+  const absolute = resolve(path);
+  const flag = `--allow-read=${absolute} --allow-write=${absolute}`;
+  const info = await withPermission(
+    "check the data directory",
+    flag,
+    () =>
+      Deno.stat(absolute).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) return undefined;
+        throw e;
+      }),
+  );
+  if (!info?.isDirectory) {
+    throw new DataDirNotFoundError(
+      `Data directory does not exist: ${absolute}. Create it first (mkdir -p ${absolute}).`,
+    );
+  }
+  await withPermission(
+    "create the .laion_fmri folder",
+    flag,
+    () => Deno.mkdir(join(absolute, ".laion_fmri"), { recursive: true }),
+  );
+  const file = configPath();
+  const cfgFlag = `--allow-write=${dirname(file)}`;
+  await withPermission("write the config file", cfgFlag, async () => {
+    await Deno.mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${Deno.pid}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify({ data_dir: absolute }, null, 2) + "\n");
+    await Deno.rename(tmp, file);
+  });
+  return absolute;
+}
+
+/**
+ * The configured data directory.
+ *
+ * @throws {DataDirNotSetError} when no config file exists
+ * @example
+ * ```ts
+ * import { getDataDir } from "@laion/fmri";
+ * console.log(getDataDir());
+ * ```
+ */
+export function getDataDir(): string {
+  const file = configPath();
+  let text: string;
+  try {
+    text = withPermissionSync(
+      "read the config file",
+      `--allow-read=${file}`,
+      () => Deno.readTextFileSync(file),
+    );
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new DataDirNotSetError(
+        "Data directory is not configured. Run: " +
+          `import { datasetInitialize } from "@laion/fmri"; await datasetInitialize("/path/to/data")` +
+          " (or: laion-fmri config --data-dir /path/to/data)",
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  const dir = (JSON.parse(text) as { data_dir?: unknown }).data_dir;
+  if (typeof dir !== "string" || dir === "") {
+    throw new DataDirNotSetError(
+      `Config file ${file} has no "data_dir". Run datasetInitialize again.`,
+    );
+  }
+  return dir;
+}
