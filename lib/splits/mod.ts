@@ -1,0 +1,30 @@
+/**
+ * Predefined train/test splits of the LAION-fMRI stimulus set
+ * (upstream `laion_fmri.splits`). Re-exports only.
+ * @module
+ */
+export {
+  listOodTypes,
+  listPools,
+  listSplits,
+  OOD_TYPES,
+  type OodType,
+  oodTypeOf,
+  SPLIT_NAMES,
+  SPLIT_POOLS,
+  type SplitFamily,
+  splitFamilyOf,
+  type SplitName,
+  type SplitPool,
+} from "./catalogue.ts";
+export {
+  getTrainTestIds,
+  loadAllSplits,
+  loadSplit,
+  type LoadSplitOptions,
+  type SplitSelectOptions,
+  type TrainTestIds,
+} from "./api.ts";
+export { getSplitMasks, type SplitMaskInput, SplitMasks } from "./masks.ts";
+export { Split, type SplitInit, SplitVariant } from "./split.ts";
+export { clearSplitCache, SPLITS_DIR_ENV, SplitsNotInstalledError } from "./source.ts";

@@ -1,0 +1,245 @@
+/**
+ * Where split JSON files come from, reading them, and the per-process cache.
+ *
+ * Lookup order for `{pool}/{name}.json`:
+ * 1. the folder named by the environment variable `LAION_FMRI_SPLITS_DIR`
+ *    (when set and readable: without `--allow-env` it counts as unset);
+ * 2. the package's own `splits/data/`, resolved from `import.meta.url`
+ *    (a file read from a checkout, a `fetch` for a remote import such as JSR);
+ * 3. otherwise a {@linkcode SplitsNotInstalledError} saying how to install them.
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LaionFmriError, PermissionMissingError } from "../errors.ts";
+import { parseSplitFile, type SplitFileData } from "./validate.ts";
+
+/** Environment variable naming a folder of `{pool}/{name}.json` split files. */
+export const SPLITS_DIR_ENV = "LAION_FMRI_SPLITS_DIR";
+
+/** Upstream commit the split files are pinned to. */
+export const UPSTREAM_SPLITS_COMMIT = "eee8400aa3214f310b840397f9f043b9c2da79b0";
+
+/** Base URL of the upstream split files; append `{pool}/{name}.json`. */
+export const UPSTREAM_SPLITS_BASE_URL =
+  `https://raw.githubusercontent.com/ViCCo-Group/LAION-fMRI/${UPSTREAM_SPLITS_COMMIT}/laion_fmri/splits/data/`;
+
+/** The package's `splits/data/` folder, as a URL (file: in a checkout, https: from JSR). */
+export const PACKAGE_SPLITS_DATA_URL: URL = new URL("../../splits/data/", import.meta.url);
+
+const INSTALL_SCRIPT_URL = new URL("../../splits/install.ts", import.meta.url);
+
+/**
+ * The split files are not where the loader looked. `path` is the file that
+ * was looked for and `command` installs the files.
+ *
+ * @example
+ * ```ts
+ * import { loadSplit, SplitsNotInstalledError } from "@laion/fmri";
+ * try {
+ *   await loadSplit("tau", { pool: "shared" });
+ * } catch (e) {
+ *   if (e instanceof SplitsNotInstalledError) console.log(e.command);
+ * }
+ * ```
+ */
+export class SplitsNotInstalledError extends LaionFmriError {
+  /** The file (path or URL) that was looked for. */
+  readonly path: string;
+  /** A command that installs the split files. */
+  readonly command: string;
+  /**
+   * @param message what is missing and what to do
+   * @param path the file looked for
+   * @param command a command that installs the split files
+   */
+  constructor(message: string, path: string, command: string, options?: ErrorOptions) {
+    super(message, options);
+    this.path = path;
+    this.command = command;
+  }
+}
+
+/**
+ * The command that installs the split files into the package's
+ * `splits/data/` (from a checkout), or into `DIR` (from a remote import,
+ * followed by setting `LAION_FMRI_SPLITS_DIR=DIR`).
+ *
+ * @example
+ * ```ts
+ * import { splitsInstallCommand } from "./lib/splits/source.ts";
+ * console.log(splitsInstallCommand());
+ * ```
+ */
+export function splitsInstallCommand(): string {
+  const net = "--allow-net=raw.githubusercontent.com";
+  if (INSTALL_SCRIPT_URL.protocol === "file:") {
+    const script = fileURLToPath(INSTALL_SCRIPT_URL);
+    const data = fileURLToPath(PACKAGE_SPLITS_DATA_URL).replace(/\/$/, "");
+    return `deno run --allow-read --allow-write=${data} ${net} ${script}`;
+  }
+  return `deno run --allow-read --allow-write=DIR ${net} ${INSTALL_SCRIPT_URL.href} --to DIR`;
+}
+
+/**
+ * The folder named by `LAION_FMRI_SPLITS_DIR`, or `undefined` when it is
+ * unset, empty, or env access to it is not granted (never prompts).
+ *
+ * @example
+ * ```ts
+ * import { splitsDirFromEnv } from "./lib/splits/source.ts";
+ * console.log(splitsDirFromEnv() ?? "using the package's splits/data/");
+ * ```
+ */
+export function splitsDirFromEnv(): string | undefined {
+  try {
+    if (Deno.permissions.querySync({ name: "env", variable: SPLITS_DIR_ENV }).state !== "granted") {
+      return undefined;
+    }
+    return Deno.env.get(SPLITS_DIR_ENV) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const cache = new Map<string, Promise<SplitFileData>>();
+
+/**
+ * Forgets every parsed split file (the next read goes to disk or network).
+ *
+ * @example
+ * ```ts
+ * import { clearSplitCache } from "./lib/splits/source.ts";
+ * clearSplitCache();
+ * ```
+ */
+export function clearSplitCache(): void {
+  cache.clear();
+}
+
+/**
+ * Reads and validates `{pool}/{name}.json` from the first source that
+ * applies (see the module doc), cached per process. `pool` and `name` must
+ * already be validated against the catalogue.
+ *
+ * @throws {SplitsNotInstalledError} when the file is missing
+ * @throws {PermissionMissingError} when reading needs a flag
+ * @throws {MalformedFileError} when the file is not a valid split file
+ * @example
+ * ```ts
+ * import { readSplitFile } from "./lib/splits/source.ts";
+ * const data = await readSplitFile("shared", "tau");
+ * console.log(data.nTrain); // 897
+ * ```
+ */
+export function readSplitFile(
+  pool: string,
+  name: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<SplitFileData> {
+  const envDir = splitsDirFromEnv();
+  const location = envDir !== undefined
+    ? join(envDir, pool, `${name}.json`)
+    : new URL(`${pool}/${name}.json`, PACKAGE_SPLITS_DATA_URL).href;
+  let entry = cache.get(location);
+  if (!entry) {
+    entry = (envDir !== undefined
+      ? readFromEnvDir(envDir, location, options.signal)
+      : readFromPackage(new URL(location), options.signal)).then((text) =>
+        parseSplitFile(text, location, name, splitsInstallCommand())
+      );
+    cache.set(location, entry);
+    entry.catch(() =>
+      cache.delete(location)
+    );
+  }
+  return entry;
+}
+
+async function readFromEnvDir(dir: string, path: string, signal?: AbortSignal): Promise<string> {
+  try {
+    return await Deno.readTextFile(path, { signal });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new SplitsNotInstalledError(
+        `${SPLITS_DIR_ENV} is set to ${dir} but ${path} does not exist. Point ${SPLITS_DIR_ENV} ` +
+          `at a folder holding {pool}/{split}.json (72 files), unset it to use the package's ` +
+          `splits/data/, or fill the folder with: ${installInto(dir)}`,
+        path,
+        installInto(dir),
+        { cause: e },
+      );
+    }
+    if (isPermissionError(e)) {
+      throw new PermissionMissingError(
+        `read split files from ${dir} (${SPLITS_DIR_ENV})`,
+        `--allow-read=${dir}`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+function installInto(dir: string): string {
+  const script = INSTALL_SCRIPT_URL.protocol === "file:"
+    ? fileURLToPath(INSTALL_SCRIPT_URL)
+    : INSTALL_SCRIPT_URL.href;
+  return `deno run --allow-read --allow-write=${dir} --allow-net=raw.githubusercontent.com ${script} --to ${dir}`;
+}
+
+async function readFromPackage(url: URL, signal?: AbortSignal): Promise<string> {
+  const notInstalled = (cause: unknown) => {
+    const command = splitsInstallCommand();
+    const where = url.protocol === "file:" ? fileURLToPath(url) : url.href;
+    const how = url.protocol === "file:"
+      ? `Install them into the package with:\n  ${command}\n(the same as \`deno task splits:install\`; ` +
+        `add \`--from DIR\` to copy them from a local folder instead of downloading)`
+      : `Install them into a folder DIR with:\n  ${command}\nthen set ${SPLITS_DIR_ENV}=DIR`;
+    return new SplitsNotInstalledError(
+      `Split data not installed: ${where} does not exist. ${how}, or set ${SPLITS_DIR_ENV} ` +
+        `to a folder holding {pool}/{split}.json.`,
+      where,
+      command,
+      { cause },
+    );
+  };
+  if (url.protocol === "file:") {
+    try {
+      return await Deno.readTextFile(url, { signal });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw notInstalled(e);
+      if (isPermissionError(e)) {
+        const dir = fileURLToPath(PACKAGE_SPLITS_DATA_URL).replace(/\/$/, "");
+        throw new PermissionMissingError(`read the split files in ${dir}`, `--allow-read=${dir}`, {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, { signal });
+  } catch (e) {
+    if (isPermissionError(e)) {
+      throw new PermissionMissingError(`fetch ${url.href}`, `--allow-net=${url.host}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    throw notInstalled(new Error(`HTTP 404 for ${url.href}`));
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new LaionFmriError(`Fetching ${url.href} failed: HTTP ${res.status} ${res.statusText}`);
+  }
+  return await res.text();
+}
+
+function isPermissionError(e: unknown): boolean {
+  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
+}
