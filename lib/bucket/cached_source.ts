@@ -4,7 +4,7 @@
  * @module
  */
 import type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./s3_source.ts";
-import { resolveEndpoint, S3Source, type S3SourceOptions } from "./s3_source.ts";
+import { type RequestStats, resolveEndpoint, S3Source, type S3SourceOptions } from "./s3_source.ts";
 
 /**
  * Caches listings by prefix and delimiter; concurrent identical listings
@@ -133,4 +133,23 @@ export function getSource(options: BucketOptions = {}): BucketSource {
  */
 export function refreshListings(): void {
   for (const s of defaults.values()) s.refresh();
+}
+
+/**
+ * Requests the default sources have sent so far (listing pages, HEADs, GETs
+ * and retries), summed over endpoints.
+ *
+ * @example
+ * ```ts
+ * import { getRequestStats } from "@laion/fmri";
+ * console.log(getRequestStats().list);
+ * ```
+ */
+export function getRequestStats(): RequestStats {
+  const total: RequestStats = { list: 0, head: 0, get: 0, retries: 0 };
+  for (const s of defaults.values()) {
+    const inner = s.inner as S3Source;
+    for (const k of Object.keys(total) as (keyof RequestStats)[]) total[k] += inner.stats?.[k] ?? 0;
+  }
+  return total;
 }

@@ -1,0 +1,50 @@
+/**
+ * LAION-fMRI for Deno: discover the dataset, take the published train/test
+ * splits, download exactly the files you need, and load single-trial fMRI
+ * responses as Polars DataFrames.
+ *
+ * @example
+ * ```ts
+ * import { describe, getRois, getTrainTestIds } from "@laion/fmri";
+ * await describe();
+ * console.log(await getRois("sub-01", { category: "face" }));
+ * const [train, test] = await getTrainTestIds("random_0", { pool: "shared" });
+ * ```
+ * @module
+ */
+export * from "./lib/errors.ts";
+export * from "./lib/constants.ts";
+export { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "./lib/ids.ts";
+export { flagFor, readEnv, withPermission, withPermissionSync } from "./lib/permissions.ts";
+export { setWarningHandler, type WarningHandler } from "./lib/warnings.ts";
+export { retry, RetryError, type RetryOptions } from "./lib/bucket/retry.ts";
+export {
+  type BucketObject,
+  type BucketSource,
+  type GetOptions,
+  type Listing,
+  type ObjectBody,
+  type RequestStats,
+  S3Source,
+  type S3SourceOptions,
+} from "./lib/bucket/s3_source.ts";
+export {
+  type BucketOptions,
+  CachedSource,
+  configureBucket,
+  getRequestStats,
+  getSource,
+  refreshListings,
+} from "./lib/bucket/cached_source.ts";
+export {
+  describe,
+  getRoiInventory,
+  getRois,
+  type GetRoisOptions,
+  getSubjects,
+  inspectBucket,
+  type PrintOptions,
+} from "./lib/bucket/discovery.ts";
+export { getSubjectSessions, type SubjectSessions } from "./lib/bucket/sessions.ts";
+export { configPath, datasetInitialize, getDataDir } from "./lib/local/config.ts";
+export * from "./lib/splits/mod.ts";

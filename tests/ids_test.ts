@@ -1,0 +1,60 @@
+// deno test tests/ids_test.ts  (no permissions needed)
+import assert from "node:assert/strict";
+import { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "../lib/ids.ts";
+import { SubjectNotFoundError } from "../lib/errors.ts";
+
+Deno.test("resolveSubjectId normalizes bare ids and keeps full ones", () => {
+  assert.equal(resolveSubjectId("01"), "sub-01");
+  assert.equal(resolveSubjectId("sub-01"), "sub-01");
+  assert.equal(resolveSubjectId("ABC123"), "sub-ABC123");
+});
+
+Deno.test("resolveSubjectId rejects empty ids and non-strings", () => {
+  assert.throws(() => resolveSubjectId(""), SubjectNotFoundError);
+  assert.throws(() => resolveSubjectId("sub-"), SubjectNotFoundError);
+  for (const bad of [1, 1.5, null, undefined]) {
+    assert.throws(() => resolveSubjectId(bad as unknown as string), /string/);
+  }
+});
+
+Deno.test("bidsifyLocalKey removes hyphens from label values only", () => {
+  const cases: [string, string][] = [
+    ["label-FFA1_mask.nii.gz", "label-FFA1_mask.nii.gz"],
+    ["label-FFA-1_mask.nii.gz", "label-FFA1_mask.nii.gz"],
+    ["sub-01_label-pSTS-faces_mask.nii.gz", "sub-01_label-pSTSfaces_mask.nii.gz"],
+    [
+      "sub-01_hemi-L_space-fsnative_label-FFA-1_mask.func.gii",
+      "sub-01_hemi-L_space-fsnative_label-FFA1_mask.func.gii",
+    ],
+    ["x_label-laion-dorsal_mask.label", "x_label-laiondorsal_mask.label"],
+    ["sub-01_task-foo-bar_label-FFA-1_x", "sub-01_task-foo-bar_label-FFA1_x"],
+    ["label-FFA-1.json", "label-FFA1.json"],
+    ["label-FFA-1", "label-FFA1"],
+    ["a/label-V-1/b", "a/label-V1/b"],
+  ];
+  for (const [input, expected] of cases) {
+    assert.equal(bidsifyLocalKey(input), expected, input);
+    assert.equal(bidsifyLocalKey(expected), expected, `idempotent: ${expected}`);
+  }
+});
+
+Deno.test("parseRoiLabel accepts only the volumetric 1.8 mm mask name", () => {
+  assert.equal(parseRoiLabel("sub-01_space-T1w_res-1pt8_label-FFA1_mask.nii.gz", "sub-01"), "FFA1");
+  assert.equal(
+    parseRoiLabel("sub-01_space-T1w_res-1pt8_label-FFA1_mask.nii.gz", "sub-03"),
+    undefined,
+  );
+  assert.equal(
+    parseRoiLabel("sub-01_hemi-L_space-fsnative_label-FFA1_mask.func.gii", "sub-01"),
+    undefined,
+  );
+  assert.equal(parseRoiLabel("sub-01_space-T1w_res-1pt8_label-_mask.nii.gz", "sub-01"), undefined);
+});
+
+Deno.test("isHeldOutKey matches ses-31..34 folders, not file names", () => {
+  assert.ok(isHeldOutKey("derivatives/glmsingle-tedana/sub-01/ses-31/func/x.tsv"));
+  assert.ok(isHeldOutKey("derivatives/glmsingle-tedana/sub-01/ses-34"));
+  assert.ok(!isHeldOutKey("derivatives/glmsingle-tedana/sub-01/ses-30/func/x.tsv"));
+  assert.ok(!isHeldOutKey("derivatives/glmsingle-tedana/sub-01/ses-35/func/x.tsv"));
+  assert.ok(!isHeldOutKey("derivatives/glmsingle-tedana/sub-01/sub-01_ses-31_x.tsv"));
+});

@@ -1,0 +1,79 @@
+// The S3 layer against the local RGW: pagination, 403, unreachable endpoints.
+// deno task test  (needs --allow-net=127.0.0.1 --allow-env --allow-read)
+import assert from "node:assert/strict";
+import { AccessDeniedError, EndpointUnreachableError, S3RequestError, S3Source } from "../mod.ts";
+import { localEndpoint } from "./_helpers.ts";
+
+Deno.test("list follows continuation tokens across more than 1,000 keys", async () => {
+  const s = new S3Source({ endpoint: localEndpoint(), bucket: "laion-fmri-pagination" });
+  const { objects } = await s.list("many/");
+  assert.equal(objects.length, 2500);
+  assert.equal(new Set(objects.map((o) => o.key)).size, 2500);
+  assert.equal(objects[0].key, "many/obj-00000.txt");
+  assert.equal(objects.at(-1)!.key, "many/obj-02499.txt");
+  assert.equal(s.stats.list, 3, "three pages of at most 1,000 keys");
+});
+
+Deno.test("list with a delimiter returns common prefixes", async () => {
+  const s = new S3Source({ endpoint: localEndpoint() });
+  const { commonPrefixes, objects } = await s.list("", { delimiter: "/" });
+  assert.deepEqual(commonPrefixes, ["derivatives/"]);
+  assert.deepEqual(
+    objects.map((o) => o.key).sort(),
+    ["README", "dataset_description.json", "participants.json", "participants.tsv"],
+  );
+});
+
+Deno.test("a held-out key answers 403 as AccessDeniedError, not retried; listing still shows it", async () => {
+  const s = new S3Source({ endpoint: localEndpoint() });
+  const { objects } = await s.list("derivatives/glmsingle-tedana/sub-01/ses-31/");
+  assert.ok(objects.length > 0, "held-out keys are listed");
+  const key = objects[0].key;
+  await assert.rejects(() => s.get(key), (e: unknown) => {
+    assert.ok(e instanceof AccessDeniedError);
+    assert.equal(e.key, key);
+    assert.match(e.message, /Access denied for s3:\/\/laion-fmri\//);
+    return true;
+  });
+  await assert.rejects(() => s.head(key), AccessDeniedError);
+  assert.equal(s.stats.retries, 0);
+});
+
+Deno.test("GET streams a public object; a range starts at the offset", async () => {
+  const s = new S3Source({ endpoint: localEndpoint() });
+  const head = await s.head("participants.tsv");
+  const whole = await s.get("participants.tsv");
+  const bytes = new Uint8Array(await new Response(whole.body).arrayBuffer());
+  assert.equal(whole.status, 200);
+  assert.equal(bytes.length, head.size);
+  assert.match(new TextDecoder().decode(bytes), /^participant_id\t/);
+  const part = await s.get("participants.tsv", { start: 5, ifMatch: head.etag });
+  const tail = new Uint8Array(await new Response(part.body).arrayBuffer());
+  assert.equal(part.status, 206);
+  assert.deepEqual(tail, bytes.slice(5));
+  assert.equal(part.contentRange, `bytes 5-${head.size - 1}/${head.size}`);
+  await assert.rejects(
+    () => s.get("participants.tsv", { start: 5, ifMatch: "0".repeat(32) }),
+    (e: unknown) => e instanceof S3RequestError && e.status === 412,
+  );
+});
+
+Deno.test("an unreachable endpoint is an error naming it and the env var", async () => {
+  const endpoint = "http://127.0.0.1:9"; // discard port: nothing listens
+  const s = new S3Source({ endpoint, maxAttempts: 2, minDelayMs: 1 });
+  await assert.rejects(() => s.list(""), (e: unknown) => {
+    assert.ok(e instanceof EndpointUnreachableError);
+    assert.equal(e.endpoint, endpoint);
+    assert.match(e.message, /127\.0\.0\.1:9/);
+    assert.match(e.message, /LAION_FMRI_S3_ENDPOINT/);
+    return true;
+  });
+});
+
+Deno.test("a missing key is an S3RequestError with status 404", async () => {
+  const s = new S3Source({ endpoint: localEndpoint() });
+  await assert.rejects(
+    () => s.head("no/such/key"),
+    (e: unknown) => e instanceof S3RequestError && e.status === 404 && e.attempts === 1,
+  );
+});
