@@ -75,10 +75,11 @@ export class SplitMasks {
    * @param names the Series names @default { train: "train", test: "test" }
    * @example
    * ```ts
+   * import pl from "nodejs-polars";
    * import { getSplitMasks } from "@laion/fmri";
    * const masks = await getSplitMasks(["x.jpg"], "tau", { pool: "shared" });
    * const { train } = await masks.toSeries();
-   * console.log(train.dtype.toString()); // Bool
+   * console.log(train.dtype.equals(pl.Bool)); // true
    * ```
    */
   async toSeries(
