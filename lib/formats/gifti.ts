@@ -1,0 +1,392 @@
+/**
+ * GIfTI (`.func.gii`, `.shape.gii`, …) reader without `DOMParser` (absent in
+ * Deno). A small XML tokenizer reads the elements GIfTI needs; it never
+ * expands entities: a DOCTYPE with an internal subset (entity declarations)
+ * is rejected, and only the five predefined XML entities and numeric
+ * character references are decoded.
+ *
+ * Encodings: `ASCII`, `Base64Binary`, `GZipBase64Binary` (a zlib stream,
+ * despite the name; a real gzip stream is accepted too). Endian:
+ * `LittleEndian`, `BigEndian`. Data types: `NIFTI_TYPE_UINT8`, `INT8`,
+ * `INT16`, `UINT16`, `INT32`, `UINT32`, `FLOAT32`, `FLOAT64`.
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { gunzipSync, inflateSync } from "node:zlib";
+import { MalformedFileError } from "../errors.ts";
+
+/** Options of the GIfTI readers. */
+export interface GiftiReadOptions {
+  /** Aborts reading the file. */
+  signal?: AbortSignal;
+  /**
+   * A command that refetches the file, quoted in {@linkcode MalformedFileError} messages.
+   * @default undefined
+   */
+  refetch?: string;
+}
+
+/** Options of {@linkcode readGiftiMask}. */
+export interface GiftiMaskOptions extends GiftiReadOptions {
+  /**
+   * Whether NaN vertices count as in-mask (upstream Era B: `bool(NaN)` is true).
+   * @default true
+   */
+  nanIsTrue?: boolean;
+}
+
+/** The typed arrays a GIfTI data array may decode to. */
+export type GiftiData =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
+
+/** One decoded `<DataArray>`. */
+export interface GiftiDataArray {
+  /** The `Intent` attribute, e.g. `"NIFTI_INTENT_NONE"`. */
+  intent: string;
+  /** The `DataType` attribute, e.g. `"NIFTI_TYPE_FLOAT32"`. */
+  dataType: string;
+  /** `Dim0..DimN-1`. */
+  dims: number[];
+  /** The values, in row-major order of `dims` (column-major files are transposed). */
+  data: GiftiData;
+  /** The array's `<MetaData>` name/value pairs. */
+  metadata: Record<string, string>;
+}
+
+type Ctor = { new (n: number): GiftiData; BYTES_PER_ELEMENT: number };
+
+const TYPES: Record<string, Ctor> = {
+  NIFTI_TYPE_UINT8: Uint8Array,
+  NIFTI_TYPE_INT8: Int8Array,
+  NIFTI_TYPE_INT16: Int16Array,
+  NIFTI_TYPE_UINT16: Uint16Array,
+  NIFTI_TYPE_INT32: Int32Array,
+  NIFTI_TYPE_UINT32: Uint32Array,
+  NIFTI_TYPE_FLOAT32: Float32Array,
+  NIFTI_TYPE_FLOAT64: Float64Array,
+};
+
+// ------------------------------------------------------------- tiny XML tree
+
+interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
+class XmlError extends Error {}
+
+const PREDEFINED: Record<string, string> = {
+  lt: "<",
+  gt: ">",
+  amp: "&",
+  quot: '"',
+  apos: "'",
+};
+
+function decodeEntities(s: string): string {
+  if (!s.includes("&")) return s;
+  return s.replace(/&([^;&\s]*);?/g, (m, name: string) => {
+    if (!m.endsWith(";")) throw new XmlError(`bare "&" in text near ${JSON.stringify(m)}`);
+    if (name in PREDEFINED) return PREDEFINED[name];
+    const num = /^#(x[0-9a-fA-F]+|[0-9]+)$/.exec(name);
+    if (num) {
+      const code = num[1][0] === "x" ? parseInt(num[1].slice(1), 16) : parseInt(num[1], 10);
+      return String.fromCodePoint(code);
+    }
+    throw new XmlError(`undefined entity &${name}; (entities are never expanded)`);
+  });
+}
+
+/** Parses XML into a tree. Rejects DOCTYPE internal subsets (entity declarations). */
+function parseXml(xml: string): XmlElement {
+  const root: XmlElement = { name: "#document", attrs: {}, children: [], text: "" };
+  const stack: XmlElement[] = [root];
+  const texts: string[][] = [[]];
+  let p = 0;
+  const n = xml.length;
+  const attrRe = /([^\s=\/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+  while (p < n) {
+    const lt = xml.indexOf("<", p);
+    const end = lt < 0 ? n : lt;
+    if (end > p) texts[texts.length - 1].push(xml.slice(p, end));
+    if (lt < 0) break;
+    if (xml.startsWith("<?", lt)) {
+      const q = xml.indexOf("?>", lt + 2);
+      if (q < 0) throw new XmlError("unterminated processing instruction");
+      p = q + 2;
+    } else if (xml.startsWith("<!--", lt)) {
+      const q = xml.indexOf("-->", lt + 4);
+      if (q < 0) throw new XmlError("unterminated comment");
+      p = q + 3;
+    } else if (xml.startsWith("<![CDATA[", lt)) {
+      const q = xml.indexOf("]]>", lt + 9);
+      if (q < 0) throw new XmlError("unterminated CDATA section");
+      // Kept verbatim: mark with a sentinel so entity decoding skips it.
+      texts[texts.length - 1].push("\u0000" + xml.slice(lt + 9, q));
+      p = q + 3;
+    } else if (xml.startsWith("<!", lt)) {
+      const q = xml.indexOf(">", lt + 2);
+      if (q < 0) throw new XmlError("unterminated declaration");
+      const decl = xml.slice(lt, q + 1);
+      if (/^<!DOCTYPE/i.test(decl) && (decl.includes("[") || /<!ENTITY/i.test(decl))) {
+        throw new XmlError(
+          "DOCTYPE with an internal subset (entity declarations) is not allowed; " +
+            "entities are never expanded",
+        );
+      }
+      if (/<!ENTITY/i.test(decl)) throw new XmlError("entity declarations are not allowed");
+      p = q + 1;
+    } else if (xml.startsWith("</", lt)) {
+      const q = xml.indexOf(">", lt + 2);
+      if (q < 0) throw new XmlError("unterminated end tag");
+      const name = xml.slice(lt + 2, q).trim();
+      const el = stack.pop();
+      const parts = texts.pop()!;
+      if (!el || el === root || el.name !== name) {
+        throw new XmlError(`mismatched end tag </${name}>${el ? ` (open: <${el.name}>)` : ""}`);
+      }
+      el.text = parts.map((t) => t[0] === "\u0000" ? t.slice(1) : decodeEntities(t)).join("");
+      p = q + 1;
+    } else {
+      // Start tag: find the closing ">" outside quotes.
+      let q = lt + 1;
+      let quote = "";
+      for (; q < n; q++) {
+        const c = xml[q];
+        if (quote) {
+          if (c === quote) quote = "";
+        } else if (c === '"' || c === "'") quote = c;
+        else if (c === ">") break;
+      }
+      if (q >= n) throw new XmlError("unterminated start tag");
+      let body = xml.slice(lt + 1, q);
+      const selfClosing = body.endsWith("/");
+      if (selfClosing) body = body.slice(0, -1);
+      const nameMatch = /^[^\s\/>]+/.exec(body);
+      if (!nameMatch) throw new XmlError(`malformed tag at offset ${lt}`);
+      const el: XmlElement = { name: nameMatch[0], attrs: {}, children: [], text: "" };
+      attrRe.lastIndex = 0;
+      const rest = body.slice(nameMatch[0].length);
+      for (let m = attrRe.exec(rest); m; m = attrRe.exec(rest)) {
+        el.attrs[m[1]] = decodeEntities(m[2] ?? m[3] ?? "");
+      }
+      stack[stack.length - 1].children.push(el);
+      if (!selfClosing) {
+        stack.push(el);
+        texts.push([]);
+      }
+      p = q + 1;
+    }
+  }
+  if (stack.length !== 1) throw new XmlError(`unclosed element <${stack[stack.length - 1].name}>`);
+  const top = root.children;
+  if (top.length !== 1) throw new XmlError(`expected one root element, found ${top.length}`);
+  return top[0];
+}
+
+function child(el: XmlElement, name: string): XmlElement | undefined {
+  return el.children.find((c) => c.name === name);
+}
+
+// ------------------------------------------------------------- decoding
+
+function decodeArray(
+  path: string,
+  da: XmlElement,
+  index: number,
+  refetch?: string,
+): GiftiDataArray {
+  const bad = (problem: string, cause?: unknown) =>
+    new MalformedFileError(
+      path,
+      `DataArray ${index}: ${problem}`,
+      refetch,
+      cause === undefined ? undefined : { cause },
+    );
+  const a = da.attrs;
+  const dataType = a.DataType ?? "";
+  const Type = TYPES[dataType];
+  if (!Type) {
+    throw bad(
+      `unsupported DataType ${JSON.stringify(dataType)}; valid: ${Object.keys(TYPES).join(", ")}`,
+    );
+  }
+  const ndim = Number(a.Dimensionality ?? "1");
+  if (!Number.isInteger(ndim) || ndim < 1) throw bad(`invalid Dimensionality ${a.Dimensionality}`);
+  const dims: number[] = [];
+  for (let d = 0; d < ndim; d++) {
+    const v = Number(a[`Dim${d}`]);
+    if (!Number.isInteger(v) || v < 0) throw bad(`invalid Dim${d} ${JSON.stringify(a[`Dim${d}`])}`);
+    dims.push(v);
+  }
+  const count = dims.reduce((x, y) => x * y, 1);
+  const encoding = a.Encoding ?? "ASCII";
+  const text = child(da, "Data")?.text ?? "";
+  let out: GiftiData;
+  if (encoding === "ASCII") {
+    const toks = text.trim() === "" ? [] : text.trim().split(/\s+/);
+    if (toks.length !== count) {
+      throw bad(`expected ${count} ASCII values (dims ${dims.join("x")}), got ${toks.length}`);
+    }
+    out = new Type(count);
+    for (let i = 0; i < count; i++) {
+      const v = parseAsciiNumber(toks[i]);
+      if (v === undefined) throw bad(`not a number: ${JSON.stringify(toks[i])} at value ${i}`);
+      out[i] = v;
+    }
+  } else if (encoding === "Base64Binary" || encoding === "GZipBase64Binary") {
+    let bytes: Uint8Array = Buffer.from(text.replace(/\s+/g, ""), "base64");
+    if (encoding === "GZipBase64Binary") {
+      try {
+        bytes = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : inflateSync(bytes);
+      } catch (e) {
+        throw bad(`corrupt GZipBase64Binary (zlib) payload: ${(e as Error).message}`, e);
+      }
+    }
+    const size = Type.BYTES_PER_ELEMENT;
+    if (bytes.length !== count * size) {
+      throw bad(
+        `expected ${
+          count * size
+        } bytes (${count} x ${dataType}), got ${bytes.length} after decoding`,
+      );
+    }
+    const copy = new Uint8Array(bytes); // aligned, owned copy
+    const endian = a.Endian ?? "LittleEndian";
+    if (endian !== "LittleEndian" && endian !== "BigEndian") {
+      throw bad(`invalid Endian ${JSON.stringify(endian)}; valid: LittleEndian, BigEndian`);
+    }
+    const hostLittle = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+    if (size > 1 && (endian === "LittleEndian") !== hostLittle) {
+      for (let p = 0; p < copy.length; p += size) copy.subarray(p, p + size).reverse();
+    }
+    out = new (Type as unknown as { new (b: ArrayBuffer): GiftiData })(copy.buffer);
+  } else {
+    throw bad(
+      `unsupported Encoding ${
+        JSON.stringify(encoding)
+      }; valid: ASCII, Base64Binary, GZipBase64Binary`,
+    );
+  }
+  if (ndim === 2 && a.ArrayIndexingOrder === "ColumnMajorOrder") {
+    const [r, c] = dims;
+    const t = new Type(count);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[i * c + j] = out[j * r + i];
+    out = t;
+  }
+  const metadata: Record<string, string> = {};
+  for (const md of child(da, "MetaData")?.children ?? []) {
+    if (md.name !== "MD") continue;
+    const name = child(md, "Name")?.text;
+    if (name !== undefined) metadata[name] = child(md, "Value")?.text ?? "";
+  }
+  return { intent: a.Intent ?? "", dataType, dims, data: out, metadata };
+}
+
+function parseAsciiNumber(tok: string): number | undefined {
+  const v = Number(tok);
+  if (!Number.isNaN(v)) return v;
+  const t = tok.toLowerCase();
+  if (t === "nan" || t === "-nan" || t === "+nan") return NaN;
+  if (t === "inf" || t === "+inf" || t === "infinity") return Infinity;
+  if (t === "-inf" || t === "-infinity") return -Infinity;
+  return undefined;
+}
+
+// ------------------------------------------------------------- public API
+
+/**
+ * Reads every `<DataArray>` of a GIfTI file.
+ *
+ * @param path the `.gii` file
+ * @param opts `signal`, `refetch`
+ * @throws {MalformedFileError} not XML, not GIfTI, entity declarations,
+ *   an S3 error body, bad encoding or length
+ * @example
+ * ```ts
+ * import { readGiftiDataArrays } from "./lib/formats/gifti.ts";
+ * const [first] = await readGiftiDataArrays("lh.FFA.func.gii");
+ * console.log(first.dataType, first.dims, first.data.length);
+ * ```
+ */
+export async function readGiftiDataArrays(
+  path: string,
+  opts: GiftiReadOptions = {},
+): Promise<GiftiDataArray[]> {
+  const { signal, refetch } = opts;
+  signal?.throwIfAborted();
+  const xml = await Deno.readTextFile(path, { signal });
+  let root: XmlElement;
+  try {
+    root = parseXml(xml);
+  } catch (e) {
+    if (!(e instanceof XmlError)) throw e;
+    throw new MalformedFileError(path, `not a valid GIfTI XML file: ${e.message}`, refetch, {
+      cause: e,
+    });
+  }
+  if (root.name === "Error") {
+    const code = child(root, "Code")?.text;
+    throw new MalformedFileError(
+      path,
+      `this is an S3 error response saved as data, not a GIfTI file${
+        code ? ` (S3 error ${code})` : ""
+      }`,
+      refetch,
+    );
+  }
+  if (root.name !== "GIFTI") {
+    throw new MalformedFileError(path, `root element is <${root.name}>, expected <GIFTI>`, refetch);
+  }
+  const arrays = root.children.filter((c) => c.name === "DataArray");
+  const declared = root.attrs.NumberOfDataArrays;
+  if (declared !== undefined && Number(declared) !== arrays.length) {
+    throw new MalformedFileError(
+      path,
+      `NumberOfDataArrays is ${declared} but the file has ${arrays.length} DataArray elements`,
+      refetch,
+    );
+  }
+  return arrays.map((da, i) => decodeArray(path, da, i, refetch));
+}
+
+/**
+ * Reads a surface mask: the first data array, one 1/0 per vertex (non-zero
+ * is 1; NaN is 1 unless `nanIsTrue: false`).
+ *
+ * @param path the `.func.gii` file
+ * @param opts `nanIsTrue` (default `true`), `signal`, `refetch`
+ * @throws {MalformedFileError} malformed file or no data array
+ * @example
+ * ```ts
+ * import { readGiftiMask } from "./lib/formats/gifti.ts";
+ * const mask = await readGiftiMask("sub-01_hemi-L_FFA.func.gii");
+ * console.log(mask.length, "vertices");
+ * ```
+ */
+export async function readGiftiMask(
+  path: string,
+  opts: GiftiMaskOptions = {},
+): Promise<Uint8Array> {
+  const arrays = await readGiftiDataArrays(path, opts);
+  if (arrays.length === 0) {
+    throw new MalformedFileError(path, "the GIfTI file has no DataArray", opts.refetch);
+  }
+  const src = arrays[0].data;
+  const nanValue = (opts.nanIsTrue ?? true) ? 1 : 0;
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    out[i] = v !== v ? nanValue : v !== 0 ? 1 : 0;
+  }
+  return out;
+}
