@@ -1,0 +1,40 @@
+// The query tour (examples/querying.ts) run exactly as `deno task tour:offline`
+// runs it (same permission flags), compared line by line with the seed.
+import assert from "node:assert/strict";
+import { localEndpoint, normalizeLines, repoPath, seedTourOutput } from "./_helpers.ts";
+
+/** The `deno run ...` part of a task, with `$HOME` replaced. */
+export function taskCommand(task: string, home: string): string[] {
+  const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
+  const command: string = typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
+  const run = command.slice(command.indexOf("deno run"));
+  return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
+}
+
+Deno.test("the offline tour prints the seed's output line for line, with minimal flags", async () => {
+  const home = await Deno.makeTempDir({ prefix: "laion-home-" });
+  try {
+    const args = taskCommand("tour:offline", home);
+    assert.ok(!args.includes("-A") && !args.includes("--allow-all"));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [...args, "--stats"],
+      cwd: repoPath(""),
+      env: {
+        HOME: home,
+        XDG_CONFIG_HOME: "",
+        LAION_FMRI_S3_ENDPOINT: localEndpoint(),
+        NO_COLOR: "1",
+      },
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.deepEqual(normalizeLines(stdout), seedTourOutput());
+    const requests = Number(stderr.match(/S3 requests: (\d+) list/)?.[1]);
+    assert.ok(requests <= 12, `at most one listing per distinct prefix: ${stderr}`);
+    const config = JSON.parse(await Deno.readTextFile(`${home}/.config/laion_fmri/config.json`));
+    assert.equal(config.data_dir, repoPath("laion_fmri_quickstart"));
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
