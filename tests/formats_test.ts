@@ -42,15 +42,30 @@ def expected(path):
     d = np.asarray(img.dataobj).astype(np.float64)
     return img, d
 
-def add(name, data, dtype, version, ext, endian="<", affine=aff):
+def patch_scaling(path, version, slope, inter):
+    import gzip, struct
+    gz = path.endswith(".gz")
+    raw = bytearray(gzip.open(path).read() if gz else open(path, "rb").read())
+    if version == 1:
+        struct.pack_into("<ff", raw, 112, slope, inter)
+    else:
+        struct.pack_into("<dd", raw, 176, slope, inter)
+    (gzip.open(path, "wb") if gz else open(path, "wb")).write(bytes(raw))
+
+def add(name, data, dtype, version, ext, endian="<", affine=aff, scale=None):
     cls = nib.Nifti1Image if version == 1 else nib.Nifti2Image
     hdr = (nib.Nifti1Header if version == 1 else nib.Nifti2Header)(endianness=endian)
     img = cls(data, affine, header=hdr)
     img.set_data_dtype(dtype)
     path = os.path.join(out, name + ext)
     nib.save(img, path)
+    if scale:
+        patch_scaling(path, version, *scale)
     img, d = expected(path)
-    sl, inter = img.header.get_slope_inter()
+    # nibabel moves the file's scaling into the array proxy on load
+    sl, inter = img.dataobj.slope, img.dataobj.inter
+    if sl == 1 and inter == 0:
+        sl = inter = None
     entry = {"name": name + ext, "shape": list(d.shape), "version": version,
              "datatype": int(img.header["datatype"]),
              "slope": None if sl is None else float(sl),
@@ -84,12 +99,13 @@ for version in (1, 2):
         v = "n%d" % version
         add(f"f32_4d_{v}", f, np.float32, version, ext)
         add(f"f64_4d_{v}", f.astype(np.float64) / 3, np.float64, version, ext)
-        # float data saved as int16: nibabel picks a non-trivial scl_slope/scl_inter
-        add(f"i16scaled_4d_{v}", np.nan_to_num(f) + 1000.5, np.int16, version, ext)
+        i16 = (np.nan_to_num(f) * 10).astype(np.int16)
+        add(f"i16scaled_4d_{v}", i16, np.int16, version, ext, scale=(0.5, -3.25))
         for dt, d in ints.items():
             add(f"{np.dtype(dt).name}_4d_{v}", d.astype(dt), dt, version, ext)
         add(f"f32_3d_{v}", f[..., 1], np.float32, version, ext)
-        add(f"i16scaled_3d_{v}", f[..., 2] * 0.01 + 7, np.int16, version, ext)
+        add(f"i16scaled_3d_{v}", i16[..., 2], np.int16, version, ext, scale=(0.01, 7))
+        add(f"u8scaled_3d_{v}", ints[np.uint8][..., 0].astype(np.uint8), np.uint8, version, ext, scale=(-2, 0))
 add("f32_4d_be", f, np.float32, 1, ".nii.gz", endian=">")
 add("i16_3d_be", ints[np.int32][..., 0].astype(np.int16) // 2, np.int16, 2, ".nii", endian=">")
 
@@ -230,7 +246,7 @@ Deno.test("voxel_order: disk <-> C-order round trip and mask offsets", () => {
 
 Deno.test("nifti: every datatype, NIfTI-1/2, .nii/.nii.gz match numpy value by value", async (t) => {
   const { dir, m, mask } = await getFixtures();
-  assert.equal(m.nifti.length, 38);
+  assert.equal(m.nifti.length, 42);
   for (const e of m.nifti) {
     await t.step(e.name, async () => {
       const path = `${dir}/${e.name}`;
@@ -248,7 +264,10 @@ Deno.test("nifti: every datatype, NIfTI-1/2, .nii/.nii.gz match numpy value by v
           assert.ok(Math.abs(h.affine[r][c] - e.affine[r][c]) < 1e-5, `affine[${r}][${c}]`);
         }
       }
-      if (scaled) assert.ok(h.sclSlope !== 1 || h.sclInter !== 0, "scaled fixture has scaling");
+      if (e.name.includes("scaled")) {
+        assert.ok(scaled, "fixture has scaling");
+        assert.ok(Math.abs(h.sclSlope - e.slope!) < 1e-6 && Math.abs(h.sclInter - e.inter!) < 1e-6);
+      }
 
       const full = await readF8(`${dir}/${e.full}`);
       const nvox = e.shape[0] * e.shape[1] * e.shape[2];
