@@ -1,0 +1,220 @@
+/**
+ * Voxel values of the synthetic maps (betas, R2mean, noise ceilings) as pure
+ * functions of (seed, subject, session, trial, voxel), plus builders of
+ * whole volumes in NIfTI on-disk order.
+ * @module
+ */
+import { type BrainGeometry, brainGeometry, type SynthSize } from "./geometry.ts";
+import { hashKey, mix, unit } from "./prng.ts";
+
+/** int16 scaling of the scaled-integer subject's betas. */
+export interface Int16Scaling {
+  sclSlope: number;
+  sclInter: number;
+}
+
+/** The subject whose betas are int16 with scaling. */
+export const INT16_SUBJECT = "sub-05";
+
+/**
+ * Scaling used for the int16 betas: slope 2^-7, intercept -0.5 (both exact
+ * in float32; stored value 64 decodes to exactly 0 outside the brain).
+ */
+export const INT16_SCALING: Readonly<Int16Scaling> = { sclSlope: 0.0078125, sclInter: -0.5 };
+
+/**
+ * On-disk datatype of a subject's betas.
+ *
+ * @example
+ * ```ts
+ * import { betaDatatype } from "./values.ts";
+ * betaDatatype("sub-05"); // "int16"
+ * ```
+ */
+export function betaDatatype(subject: string): "float32" | "int16" {
+  return subject === INT16_SUBJECT ? "int16" : "float32";
+}
+
+const INV32 = 1 / 4294967296;
+
+/** Per-voxel beta offset of a subject (float32 values, brain-axis order), memoized. */
+const offsetCache = new Map<string, Float32Array>();
+function voxelOffsets(g: BrainGeometry): Float32Array {
+  const key = `${g.size}/${g.seed}/${g.subject}`;
+  let o = offsetCache.get(key);
+  if (!o) {
+    const h = hashKey(g.seed, g.subject, "beta-voxel");
+    o = new Float32Array(g.brainC.length);
+    for (let r = 0; r < o.length; r++) o[r] = 2 * (mix(h, g.brainC[r]) * INV32 - 0.5);
+    offsetCache.set(key, o);
+  }
+  return o;
+}
+
+/**
+ * Key of one trial's beta volume.
+ *
+ * @example
+ * ```ts
+ * import { trialKey } from "./values.ts";
+ * trialKey(1, "sub-01", "ses-01", 0);
+ * ```
+ */
+export function trialKey(seed: number, subject: string, session: string, trial: number): number {
+  return hashKey(seed, subject, session, "beta", trial);
+}
+
+/** The beta before storage (float32-rounded), for a brain voxel. */
+function rawBeta(offset: number, key: number, f: number): number {
+  return Math.fround(offset + 6 * (mix(key, f) * INV32 - 0.5));
+}
+
+/** The stored int16 code of a value. */
+function int16Code(value: number): number {
+  const q = Math.round((value - INT16_SCALING.sclInter) / INT16_SCALING.sclSlope);
+  return Math.max(-32768, Math.min(32767, q));
+}
+
+/**
+ * The expected beta of one trial at voxel (i, j, k), as a reader that
+ * applies `scl_slope`/`scl_inter` must return it: 0 outside the brain, NaN at
+ * the NaN voxels of float32 subjects, otherwise a float32 value (for the
+ * int16 subject, `code * slope + inter`).
+ *
+ * @example
+ * ```ts
+ * import { expectedBeta } from "./values.ts";
+ * expectedBeta("sub-01", "ses-01", 0, 5, 6, 4, "small", 1);
+ * ```
+ */
+export function expectedBeta(
+  subject: string,
+  session: string,
+  trial: number,
+  i: number,
+  j: number,
+  k: number,
+  size: SynthSize,
+  seed: number,
+): number {
+  const g = brainGeometry(size, seed, subject);
+  const [NX, NY, NZ] = g.dims;
+  if (i < 0 || j < 0 || k < 0 || i >= NX || j >= NY || k >= NZ) {
+    throw new RangeError(`Voxel (${i}, ${j}, ${k}) outside the grid ${g.dims}`);
+  }
+  const f = (i * NY + j) * NZ + k;
+  const r = g.rankOfC[f];
+  if (r < 0) return 0;
+  const v = rawBeta(voxelOffsets(g)[r], trialKey(seed, subject, session, trial), f);
+  if (betaDatatype(subject) === "int16") {
+    return Math.fround(int16Code(v) * INT16_SCALING.sclSlope + INT16_SCALING.sclInter);
+  }
+  return g.nanMask[r] ? NaN : v;
+}
+
+/**
+ * A producer of beta volumes (NIfTI on-disk order) for the streaming
+ * writer; alternates two buffers.
+ *
+ * @example
+ * ```ts
+ * import { betaVolumeProducer } from "./values.ts";
+ * const produce = betaVolumeProducer("small", 1, "sub-01", "ses-01");
+ * const vol0 = produce(0);
+ * ```
+ */
+export function betaVolumeProducer(
+  size: SynthSize,
+  seed: number,
+  subject: string,
+  session: string,
+): (t: number) => Float32Array | Int16Array {
+  const g = brainGeometry(size, seed, subject);
+  const off = voxelOffsets(g);
+  const { brainC, brainF, nanMask } = g;
+  const n = brainC.length;
+  if (betaDatatype(subject) === "int16") {
+    const zero = int16Code(0);
+    const bufs = [new Int16Array(g.nVox), new Int16Array(g.nVox)];
+    return (t) => {
+      const b = bufs[t & 1];
+      b.fill(zero);
+      const key = trialKey(seed, subject, session, t);
+      for (let r = 0; r < n; r++) b[brainF[r]] = int16Code(rawBeta(off[r], key, brainC[r]));
+      return b;
+    };
+  }
+  const bufs = [new Float32Array(g.nVox), new Float32Array(g.nVox)];
+  return (t) => {
+    const b = bufs[t & 1];
+    b.fill(0);
+    const key = trialKey(seed, subject, session, t);
+    for (let r = 0; r < n; r++) {
+      b[brainF[r]] = nanMask[r] ? NaN : rawBeta(off[r], key, brainC[r]);
+    }
+    return b;
+  };
+}
+
+/**
+ * Expected R2mean at a C-order flat voxel: exactly 0 outside the brain, NaN
+ * at the NaN voxels, otherwise positive (0.05 .. 60.05).
+ *
+ * @example
+ * ```ts
+ * import { expectedR2mean } from "./values.ts";
+ * expectedR2mean("small", 1, "sub-01", 700);
+ * ```
+ */
+export function expectedR2mean(size: SynthSize, seed: number, subject: string, f: number): number {
+  const g = brainGeometry(size, seed, subject);
+  const r = g.rankOfC[f];
+  if (r < 0) return 0;
+  if (g.nanMask[r]) return NaN;
+  const u = unit(hashKey(seed, subject, "r2mean"), f);
+  return Math.fround(0.05 + 60 * u * u);
+}
+
+/**
+ * Expected noise ceiling (percent) at a C-order flat voxel for a map name
+ * (`ses-01`, ... for per-session maps, or `Noiseceiling12rep`,
+ * `Noiseceiling4rep`, `NoiseceilingAllrep`): 0 outside the brain, NaN at
+ * about 1% of brain voxels, otherwise 0 .. 95.
+ *
+ * @example
+ * ```ts
+ * import { expectedNoiseCeiling } from "./values.ts";
+ * expectedNoiseCeiling("small", 1, "sub-01", "ses-01", 700);
+ * ```
+ */
+export function expectedNoiseCeiling(
+  size: SynthSize,
+  seed: number,
+  subject: string,
+  map: string,
+  f: number,
+): number {
+  const g = brainGeometry(size, seed, subject);
+  if (g.rankOfC[f] < 0) return 0;
+  if (unit(hashKey(seed, subject, map, "nc-nan"), f) < 0.01) return NaN;
+  const u = unit(hashKey(seed, subject, map, "nc"), f);
+  return Math.fround(95 * Math.sqrt(u));
+}
+
+/**
+ * A full 3-D float32 volume in NIfTI on-disk order from a per-voxel function
+ * of the C-order flat index (evaluated on brain voxels only; 0 elsewhere).
+ *
+ * @example
+ * ```ts
+ * import { brainGeometry } from "./geometry.ts";
+ * import { expectedR2mean, brainVolume } from "./values.ts";
+ * const g = brainGeometry("small", 1, "sub-01");
+ * const vol = brainVolume(g, (f) => expectedR2mean("small", 1, "sub-01", f));
+ * ```
+ */
+export function brainVolume(g: BrainGeometry, value: (f: number) => number): Float32Array {
+  const out = new Float32Array(g.nVox);
+  for (let r = 0; r < g.brainC.length; r++) out[g.brainF[r]] = value(g.brainC[r]);
+  return out;
+}
