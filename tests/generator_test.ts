@@ -150,14 +150,15 @@ Deno.test("expectedBeta recomputes the sampled ground truth", () => {
 });
 
 const PY = `
-import json, sys, nibabel as nib, numpy as np
+import gzip, json, sys, nibabel as nib, numpy as np
 root, gt_path = sys.argv[1], sys.argv[2]
 gt = json.load(open(gt_path))
 out = {}
 def load(key):
-    img = nib.load(f"{root}/{key}")
-    hdr = nib.Nifti1Header.from_fileobj(open(f"{root}/{key}", "rb") if not key.endswith(".gz") else __import__("gzip").open(f"{root}/{key}", "rb"))
-    return img, hdr
+    # img.header has scaling reset by nibabel; read the raw header separately
+    with gzip.open(f"{root}/{key}", "rb") as f:
+        hdr = nib.Nifti1Header.from_fileobj(f)
+    return nib.load(f"{root}/{key}"), hdr
 for key, kind in json.loads(sys.argv[3]).items():
     img, hdr = load(key)
     d = np.asarray(img.dataobj)
