@@ -176,6 +176,7 @@ osd crush chooseleaf type = 0
 osd pool default pg num = 8
 osd pool default pgp num = 8
 osd crush update on start = false
+osd class update on start = false
 mon pg warn min per osd = 0
 mon osd down out interval = 0
 
@@ -248,12 +249,15 @@ cmd_start() {
 
   local ceph=(ceph -c "$CONF" --connect-timeout 20)
   log "creating osd.0 (memstore, $MEMSTORE_BYTES bytes)"
-  local id
-  id="$(run_quiet "${ceph[@]}" osd create)" || fail "ceph osd create failed" mon.a client.admin
+  # One uuid for both the osdmap entry and the store: without it, osd.0 sometimes
+  # fails at boot with "mon_cmd_maybe_osd_create fail: 'wrong fsid'".
+  local id osd_uuid
+  osd_uuid="$(cat /proc/sys/kernel/random/uuid)"
+  id="$(run_quiet "${ceph[@]}" osd create "$osd_uuid")" || fail "ceph osd create failed" mon.a client.admin
   id="$(printf '%s' "$id" | tail -n 1 | tr -dc '0-9')"
   [[ $id == 0 ]] || fail "ceph osd create returned '$id', expected 0" mon.a
   mkdir -p "$DIR/osd/ceph-0"
-  run_quiet ceph-osd -c "$CONF" -i 0 --mkfs >/dev/null || fail "ceph-osd --mkfs failed" osd.0
+  run_quiet ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$osd_uuid" >/dev/null || fail "ceph-osd --mkfs failed" osd.0
   ceph-osd -c "$CONF" -i 0 >&2 9>&- || fail "ceph-osd failed to start" osd.0
   run_quiet "${ceph[@]}" osd crush add osd.0 1.0 host=localhost root=default >/dev/null ||
     fail "ceph osd crush add failed" mon.a
