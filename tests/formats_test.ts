@@ -126,6 +126,11 @@ u = (rng.random((X, Y, Z)) < 0.3).astype(np.uint8)
 nib.save(nib.Nifti1Image(u, aff), os.path.join(out, "u8mask.nii"))
 manifest["u8mask"] = u.reshape(-1).astype(int).tolist()
 
+# a larger file for abort-while-streaming
+big = np.zeros((64, 64, 64, 32), np.float32)
+nib.save(nib.Nifti1Image(big, aff), os.path.join(out, "big.nii"))
+nib.save(nib.Nifti1Image(big, aff), os.path.join(out, "big.nii.gz"))
+
 # unsupported datatype
 nib.save(nib.Nifti1Image(np.zeros((2, 3, 4), np.int64), aff, dtype=np.int64), os.path.join(out, "int64.nii"))
 # 5-D
@@ -450,7 +455,22 @@ Deno.test("nifti: abort", async () => {
   await assert.rejects(readNiftiMask(`${dir}/u8mask.nii`, { signal: aborted }));
   await assert.rejects(readNifti4dMasked(path, mask, { signal: aborted }));
   await assert.rejects(readNiftiMaskedValues(path, mask, { signal: aborted, volume: 0 }));
-  // abort in the middle of a read
+  // abort from a timer while streaming (zeros: gunzip never waits for I/O)
+  for (const name of ["big.nii", "big.nii.gz"]) {
+    const bigMask = new Uint8Array(64 ** 3).fill(1);
+    const ac2 = new AbortController();
+    let volumes = 0;
+    const p = readNifti4dMasked(`${dir}/${name}`, bigMask, {
+      signal: ac2.signal,
+      onProgress: (d) => {
+        volumes = d;
+        if (d === 2) setTimeout(() => ac2.abort(), 0);
+      },
+    });
+    await assert.rejects(p, (e: Error) => e.name === "AbortError");
+    assert.ok(volumes >= 2 && volumes < 32, `stopped early (${volumes} of 32 volumes read)`);
+  }
+  // abort in the middle of a read (from a callback)
   const ac = new AbortController();
   await assert.rejects(
     readNifti4dMasked(path, mask, {

@@ -142,6 +142,8 @@ const OTHER_TYPES: Record<number, string> = {
 };
 
 const CHUNK = 1 << 20;
+/** Longest stretch (ms) of decoding without yielding to the event loop. */
+const YIELD_MS = 20;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function typeName(code: number): string {
@@ -336,10 +338,6 @@ function swapBytes(buf: Uint8Array, width: number): void {
   }
 }
 
-function isAbort(signal: AbortSignal | undefined, e: unknown): boolean {
-  return !!signal?.aborted && (e === signal.reason || (e as Error)?.name === "AbortError");
-}
-
 /**
  * Streams a NIfTI file: parses the header from the first bytes, then
  * delivers the volumes the plan asks for and stops reading.
@@ -370,7 +368,7 @@ async function streamNifti(
   }
   const onAbort = () => {
     raw.destroy();
-    gunzip?.destroy();
+    gunzip?.destroy(signal!.reason);
   };
   signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -439,9 +437,17 @@ async function streamNifti(
     return bad(`truncated: expected ${expected} bytes of voxel data, got ${got}`, cause);
   };
 
+  let lastYield = performance.now();
   try {
     for await (const c of source as AsyncIterable<Uint8Array>) {
       if (signal?.aborted) throw signal.reason;
+      // Highly compressible data inflate chunk after chunk without letting
+      // timers run; yield now and then so that an abort (or a UI) gets through.
+      if (performance.now() - lastYield > YIELD_MS) {
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = performance.now();
+        if (signal?.aborted) throw signal.reason;
+      }
       if (!header) {
         const n = Math.min(540 - hdrLen, c.length);
         hdrBuf.set(c.subarray(0, n), hdrLen);
@@ -458,7 +464,8 @@ async function streamNifti(
     if (!done) throw truncated();
     return header!;
   } catch (e) {
-    if (isAbort(signal, e)) throw signal!.reason;
+    // Any failure after an abort (e.g. "premature close") is the abort.
+    if (signal?.aborted) throw signal.reason;
     if (e instanceof MalformedFileError) throw e;
     const code = (e as { code?: string })?.code ?? "";
     const msg = (e as Error)?.message ?? String(e);
