@@ -48,3 +48,23 @@ export {
 export { getSubjectSessions, type SubjectSessions } from "./lib/bucket/sessions.ts";
 export { configPath, datasetInitialize, getDataDir } from "./lib/local/config.ts";
 export * from "./lib/splits/mod.ts";
+export {
+  type RoiEntry,
+  RoiInventory,
+  type RoiQuery,
+  UnknownRoiError,
+} from "./lib/subject/roi_grammar.ts";
+export {
+  BetaMatrix,
+  type BetasOptions,
+  type HemiData,
+  loadSubject,
+  type LoadSubjectOptions,
+  type MultiSessionBetasOptions,
+  type NoiseCeilingOptions,
+  type RoiData,
+  type RoiDataOptions,
+  Subject,
+  type VoxelSelection,
+} from "./lib/subject/subject.ts";
+export { SubjectPaths } from "./lib/local/paths.ts";

@@ -1,0 +1,123 @@
+/**
+ * The multi-level ROI grammar: a query is an ROI name, a category, `"all"`,
+ * or a list of those; it resolves to ROI names (first occurrence kept).
+ * @module
+ */
+import { join } from "node:path";
+import { formatList, LaionFmriError } from "../errors.ts";
+import { parseRoiLabel } from "../ids.ts";
+
+/** An ROI query: a name, a category, `"all"`, or a list of those. */
+export type RoiQuery = string | readonly string[];
+
+/** One ROI found on disk. */
+export interface RoiEntry {
+  /** Bidsified ROI name, e.g. `"FFA1"`. */
+  name: string;
+  /** Its category folder, e.g. `"face"`. */
+  category: string;
+}
+
+/**
+ * An unknown ROI or category; lists the subject's ROIs and categories.
+ *
+ * @example
+ * ```ts
+ * import { UnknownRoiError } from "@laion/fmri";
+ * const e = new UnknownRoiError("FFA9", ["FFA1"], ["face"]);
+ * console.log(e.message);
+ * ```
+ */
+export class UnknownRoiError extends LaionFmriError {
+  /** The rejected query item. */
+  readonly value: string;
+  /**
+   * @param value the rejected item
+   * @param rois the available ROI names
+   * @param categories the available categories
+   */
+  constructor(value: string, rois: readonly string[], categories: readonly string[]) {
+    super(
+      `Unknown ROI/category: '${value}'. Available ROIs: ${formatList(rois)}. ` +
+        `Available categories: ${formatList(categories)}.`,
+    );
+    this.value = value;
+  }
+}
+
+/**
+ * A subject's ROIs on disk, by category, with query resolution.
+ *
+ * @example
+ * ```ts
+ * import { RoiInventory } from "@laion/fmri";
+ * const inv = await RoiInventory.read("data/derivatives/rois/sub-01", "sub-01");
+ * inv.resolve(["face", "EBA"]); // ["FFA1", "FFA2", "OFA", "pSTSfaces", "EBA"]
+ * ```
+ */
+export class RoiInventory {
+  /** Category -> ROI names (file-name order). Categories without ROIs are absent. */
+  readonly byCategory: ReadonlyMap<string, readonly string[]>;
+  /** ROI name -> its entry (first category wins). */
+  readonly byName: ReadonlyMap<string, RoiEntry>;
+
+  /** @param byCategory category -> ROI names */
+  constructor(byCategory: Map<string, string[]>) {
+    this.byCategory = byCategory;
+    const byName = new Map<string, RoiEntry>();
+    for (const [category, names] of byCategory) {
+      for (const name of names) if (!byName.has(name)) byName.set(name, { name, category });
+    }
+    this.byName = byName;
+  }
+
+  /** Walks `roisDir/<category>/` for volumetric 1.8 mm masks (an absent folder gives none). */
+  static async read(roisDir: string, subject: string): Promise<RoiInventory> {
+    const byCategory = new Map<string, string[]>();
+    let categories: string[] = [];
+    try {
+      for await (const e of Deno.readDir(roisDir)) if (e.isDirectory) categories.push(e.name);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    categories = categories.sort();
+    for (const category of categories) {
+      const files: string[] = [];
+      for await (const f of Deno.readDir(join(roisDir, category))) files.push(f.name);
+      const names = files.sort().map((f) => parseRoiLabel(f, subject)).filter((n) =>
+        n !== undefined
+      ) as string[];
+      if (names.length > 0) byCategory.set(category, names);
+    }
+    return new RoiInventory(byCategory);
+  }
+
+  /** Sorted, de-duplicated ROI names (all, or of one category). */
+  rois(category?: string): string[] {
+    if (category !== undefined) return [...(this.byCategory.get(category) ?? [])].sort();
+    return [...this.byName.keys()].sort();
+  }
+
+  /** Sorted category names that hold at least one ROI. */
+  categories(): string[] {
+    return [...this.byCategory.keys()].sort();
+  }
+
+  /**
+   * Resolves a query to ROI names: `"all"`, then a category, then an ROI
+   * name; duplicates dropped keeping the first occurrence.
+   *
+   * @throws {UnknownRoiError} for an item that is none of these
+   */
+  resolve(query: RoiQuery): string[] {
+    const items = typeof query === "string" ? [query] : [...query];
+    const out: string[] = [];
+    for (const item of items) {
+      if (item === "all") out.push(...this.rois());
+      else if (this.byCategory.has(item)) out.push(...this.byCategory.get(item)!);
+      else if (this.byName.has(item)) out.push(item);
+      else throw new UnknownRoiError(item, this.rois(), this.categories());
+    }
+    return [...new Set(out)];
+  }
+}

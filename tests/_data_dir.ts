@@ -1,0 +1,35 @@
+/** A data directory laid out as a download would leave it, made from the synthetic bucket. */
+import { dirname, join, relative } from "node:path";
+import { bidsifyLocalKey, isHeldOutKey } from "../lib/ids.ts";
+import { synthDir } from "./_helpers.ts";
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) yield* walk(p);
+    else yield p;
+  }
+}
+
+/**
+ * Copies the synthetic bucket tree into a new temp data directory with
+ * bidsified local paths, leaving out the held-out sessions (as a download does).
+ */
+export async function makeDataDir(): Promise<string> {
+  const bucket = join(synthDir(), "bucket");
+  const out = await Deno.makeTempDir({ prefix: "laion-data-" });
+  for await (const file of walk(bucket)) {
+    const key = relative(bucket, file);
+    if (isHeldOutKey(key)) continue;
+    const dest = join(out, bidsifyLocalKey(key));
+    await Deno.mkdir(dirname(dest), { recursive: true });
+    await Deno.copyFile(file, dest);
+  }
+  return out;
+}
+
+/** The generator's ground truth for the synthetic bucket. */
+// deno-lint-ignore no-explicit-any
+export function groundTruth(): any {
+  return JSON.parse(Deno.readTextFileSync(join(synthDir(), "ground-truth", "ground-truth.json")));
+}
