@@ -588,8 +588,9 @@ export class Subject {
     options: BetasOptions | MultiSessionBetasOptions,
   ): Promise<DataFrame | Map<string, DataFrame>> {
     if ("sessions" in options && options.sessions) {
+      const { sessions, ...rest } = options;
       const out = new Map<string, DataFrame>();
-      for (const s of options.sessions) out.set(s, await this.getBetas({ ...options, session: s }));
+      for (const s of sessions) out.set(s, await this.getBetas({ ...rest, session: s }));
       return out;
     }
     return (await this.getBetaMatrix(options as BetasOptions)).toDataFrame();
