@@ -132,15 +132,16 @@ with_lock() {
 }
 
 ensure_packages() {
-  if command -v radosgw >/dev/null 2>&1 && command -v ceph-mon >/dev/null 2>&1 &&
-    command -v ceph-osd >/dev/null 2>&1; then
-    return 0
-  fi
+  local b missing=0
+  for b in radosgw radosgw-admin ceph-mon ceph-osd monmaptool ceph ceph-conf; do
+    command -v "$b" >/dev/null 2>&1 || missing=1
+  done
+  ((missing)) || return 0
   [[ $(id -u) == 0 ]] || fail "radosgw/ceph-mon/ceph-osd missing and not root: install them with apt-get install -y radosgw ceph-mon ceph-osd"
   log "installing radosgw ceph-mon ceph-osd (apt-get) ..."
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update >&2 || fail "apt-get update failed"
-  apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd >&2 ||
+  apt-get update -o DPkg::Lock::Timeout=300 >&2 || fail "apt-get update failed"
+  apt-get install -y -o DPkg::Lock::Timeout=300 radosgw ceph-mon ceph-osd >&2 ||
     fail "apt-get install radosgw ceph-mon ceph-osd failed"
 }
 
@@ -179,6 +180,8 @@ osd crush update on start = false
 osd class update on start = false
 mon pg warn min per osd = 0
 mon osd down out interval = 0
+mon data avail warn = 2
+mon data avail crit = 1
 
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$PORT
