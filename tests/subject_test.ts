@@ -123,7 +123,10 @@ Deno.test("getBetas: a DataFrame of the trial columns plus fixed-width Float32 b
   const n = roiTruth("sub-01", "FFA1").nVoxelsInBrain;
   assert.deepEqual(df.columns, ["session", "run", "beta_index", "label", "betas"]);
   assert.equal(df.height, gt.subjects["sub-01"].sessions["ses-01"].nTrials);
-  assert.equal(String(df.getColumn("betas").dtype), `DataType(FixedSizeList(DataType(Float32),${n}))`);
+  assert.equal(
+    String(df.getColumn("betas").dtype),
+    `DataType(FixedSizeList(DataType(Float32),${n}))`,
+  );
   assert.equal(String(df.getColumn("run").dtype), "DataType(Int64)");
   const m = await sub.getBetaMatrix({ session: "ses-01", roi: "FFA1" });
   const back = df.getColumn("betas").toArray()[3] as unknown as ArrayLike<number>;
@@ -134,6 +137,20 @@ Deno.test("getBetas: a DataFrame of the trial columns plus fixed-width Float32 b
   );
   const many = await sub.getBetas({ sessions: ["ses-01", "ses-02"], roi: "face" });
   assert.deepEqual([...many.keys()], ["ses-01", "ses-02"]);
+});
+
+Deno.test("getBetas built chunk by chunk equals the raw matrix, with and without a trial filter", async () => {
+  const sub = await loadSubject("sub-05", { dataDir });
+  for (const stimuli of [undefined, "shared", "unique"] as const) {
+    const m = await sub.getBetaMatrix({ session: "ses-02", roi: "all", stimuli });
+    for (const chunkRows of [1, 5, 1000]) {
+      const df = await sub.getBetas({ session: "ses-02", roi: "all", stimuli, chunkRows });
+      assert.equal(df.height, m.shape[0]);
+      assert.deepEqual(df.getColumn("label").toArray(), m.trials.getColumn("label").toArray());
+      const rows = df.getColumn("betas").toArray() as unknown as ArrayLike<number>[];
+      rows.forEach((row, t) => assert.deepEqual(Array.from(row), Array.from(m.row(t)), `row ${t}`));
+    }
+  }
 });
 
 Deno.test("getBetas: stimuli filter, ncThreshold in percent, roi/mask exclusive", async () => {

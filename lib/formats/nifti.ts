@@ -57,6 +57,16 @@ export interface NiftiMaskOptions extends NiftiVolumeOptions {
 export interface Nifti4dOptions extends NiftiReadOptions {
   /** Called after each volume with the number of volumes done and the total. */
   onProgress?: (volumesDone: number, nVolumes: number) => void;
+  /**
+   * Hands the rows over in chunks instead of returning them: `rows` holds
+   * `nRows` rows starting at row `firstRow` and is reused for the next chunk
+   * (copy what you keep). The result's `data` is then empty, so peak memory
+   * is one chunk, not the whole matrix.
+   * @default undefined (return the whole matrix)
+   */
+  onRows?: (rows: Float32Array, firstRow: number, nRows: number) => void;
+  /** Rows per chunk with `onRows`. @default 64 */
+  chunkRows?: number;
 }
 
 /** A parsed NIfTI header, in the terms the library uses. */
@@ -709,15 +719,30 @@ export async function readNifti4dMasked(
       );
     }
     checkMask(path, h, voxelMask, opts.refetch);
-    const data = new Float32Array(h.nVolumes * countSelected(voxelMask));
+    const nSel = countSelected(voxelMask);
+    const onRows = opts.onRows;
+    const chunk = Math.max(1, Math.min(opts.chunkRows ?? 64, h.nVolumes));
+    const data = new Float32Array((onRows ? chunk : h.nVolumes) * nSel);
     const g = gatherer(path, h, voxelMask, data, opts.refetch);
-    result = { data, nVolumes: h.nVolumes, nSelected: g.nSelected };
+    result = {
+      data: onRows ? new Float32Array(0) : data,
+      nVolumes: h.nVolumes,
+      nSelected: g.nSelected,
+    };
     opts.onProgress?.(0, h.nVolumes);
     return {
       first: 0,
       count: h.nVolumes,
       onVolume(bytes, t) {
-        g.gather(bytes, t);
+        if (!onRows) {
+          g.gather(bytes, t);
+        } else {
+          const r = t % chunk;
+          g.gather(bytes, r);
+          if (r === chunk - 1 || t === h.nVolumes - 1) {
+            onRows(data.subarray(0, (r + 1) * nSel), t - r, r + 1);
+          }
+        }
         opts.onProgress?.(t + 1, h.nVolumes);
       },
     };

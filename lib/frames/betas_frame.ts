@@ -6,7 +6,7 @@
  */
 import * as arrow from "apache-arrow";
 import type { DataFrame } from "nodejs-polars";
-import { loadPolars } from "./polars.ts";
+import { loadPolars, type Polars } from "./polars.ts";
 
 /**
  * A one-column DataFrame whose rows are consecutive `width`-long slices of
@@ -25,7 +25,20 @@ export async function fixedWidthColumn(
   width: number,
   rows: number = width === 0 ? 0 : values.length / width,
 ): Promise<DataFrame> {
-  const pl = await loadPolars();
+  return fixedWidthColumnWith(await loadPolars(), name, values, width, rows);
+}
+
+/**
+ * Synchronous {@linkcode fixedWidthColumn} with Polars already loaded (for
+ * building a frame chunk by chunk while a file streams). Copies `values`.
+ */
+export function fixedWidthColumnWith(
+  pl: Polars,
+  name: string,
+  values: Float32Array,
+  width: number,
+  rows: number = width === 0 ? 0 : values.length / width,
+): DataFrame {
   if (!Number.isInteger(rows) || rows * width !== values.length) {
     throw new RangeError(`values.length ${values.length} is not ${rows} rows of width ${width}`);
   }

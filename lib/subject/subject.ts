@@ -24,7 +24,7 @@ import {
   readNiftiMaskedValues,
 } from "../formats/nifti.ts";
 import { readTsv } from "../formats/tsv.ts";
-import { fixedWidthColumn, intColumns } from "../frames/betas_frame.ts";
+import { fixedWidthColumn, fixedWidthColumnWith, intColumns } from "../frames/betas_frame.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { escapeHtml } from "../splits/split.ts";
 import { warn } from "../warnings.ts";
@@ -70,6 +70,8 @@ export interface BetasOptions extends VoxelSelection {
   stimuli?: "shared" | "unique";
   /** Called after each volume read, for progress display. */
   onProgress?: (volumesDone: number, nVolumes: number) => void;
+  /** Trials handed to Polars at a time by {@linkcode Subject.getBetas}. @default 64 */
+  chunkRows?: number;
 }
 
 /** Options of {@linkcode Subject.getBetas} for several sessions. */
@@ -475,7 +477,41 @@ export class Subject {
       }
       return out;
     }
+    const plan = await this.#betasPlan(options as BetasOptions);
     const o = options as BetasOptions;
+    const read = await readNifti4dMasked(plan.path, plan.full, {
+      signal: o.signal,
+      onProgress: o.onProgress,
+      refetch: this.#refetch(o.session),
+    });
+    this.#checkVolumes(plan, read.nVolumes);
+    const n = plan.brainIndex.length;
+    let values = read.data;
+    if (plan.keep) {
+      values = new Float32Array(plan.keep.length * n);
+      plan.keep.forEach((t, r) => values.set(read.data.subarray(t * n, (t + 1) * n), r * n));
+    }
+    return new BetaMatrix({
+      values,
+      shape: [plan.kept.height, n],
+      trials: plan.kept,
+      brainIndex: plan.brainIndex,
+      flatIndex: plan.flatIndex,
+      grid: plan.grid,
+      session: o.session,
+    });
+  }
+
+  #checkVolumes(plan: { path: string; trials: DataFrame }, nVolumes: number): void {
+    if (nVolumes !== plan.trials.height) {
+      throw new LaionFmriError(
+        `${plan.path} has ${nVolumes} volumes but the trial table has ${plan.trials.height} rows.`,
+      );
+    }
+  }
+
+  /** Everything a betas read needs: the full-grid mask, voxel identity, trial rows. */
+  async #betasPlan(o: BetasOptions) {
     if (!o.session) throw new LaionFmriError("session is required: betas are stored per session.");
     if (o.stimuli !== undefined && o.stimuli !== "shared" && o.stimuli !== "unique") {
       throw new InvalidChoiceError("stimuli", o.stimuli, ["shared", "unique"]);
@@ -513,37 +549,17 @@ export class Subject {
       `Betas of ${o.session}`,
       o.session,
     );
-    const read = await readNifti4dMasked(path, full, {
-      signal: o.signal,
-      onProgress: o.onProgress,
-      refetch: this.#refetch(o.session),
-    });
-    if (read.nVolumes !== trials.height) {
-      throw new LaionFmriError(
-        `${path} has ${read.nVolumes} volumes but the trial table has ${trials.height} rows.`,
-      );
-    }
     const grid = (await readNiftiHeader(this.paths.r2mean)).shape3d;
-    let values = read.data;
+    let keep: number[] | undefined;
     let kept = trials;
     if (o.stimuli) {
-      const keep = await this.#stimulusRows(trials, o.stimuli);
-      values = new Float32Array(keep.length * nSel);
-      keep.forEach((t, r) => values.set(read.data.subarray(t * nSel, (t + 1) * nSel), r * nSel));
+      keep = await this.#stimulusRows(trials, o.stimuli);
       const pl = await loadPolars();
       const rowMask = new Array<boolean>(trials.height).fill(false);
       for (const t of keep) rowMask[t] = true;
       kept = trials.filter(pl.Series("keep", rowMask));
     }
-    return new BetaMatrix({
-      values,
-      shape: [kept.height, nSel],
-      trials: kept,
-      brainIndex,
-      flatIndex,
-      grid,
-      session: o.session,
-    });
+    return { full, brainIndex, flatIndex, trials, kept, keep, path, grid };
   }
 
   /** Row numbers of shared or unique trials. */
@@ -593,7 +609,38 @@ export class Subject {
       for (const s of sessions) out.set(s, await this.getBetas({ ...rest, session: s }));
       return out;
     }
-    return (await this.getBetaMatrix(options as BetasOptions)).toDataFrame();
+    const o = options as BetasOptions;
+    const plan = await this.#betasPlan(o);
+    const pl = await loadPolars();
+    const n = plan.brainIndex.length;
+    const keepSet = plan.keep ? new Set(plan.keep) : undefined;
+    const chunks: DataFrame[] = [];
+    // Rows go to Polars chunk by chunk while the file streams, so the whole
+    // matrix never sits in JavaScript memory as well as in Polars.
+    const read = await readNifti4dMasked(plan.path, plan.full, {
+      signal: o.signal,
+      onProgress: o.onProgress,
+      refetch: this.#refetch(o.session),
+      chunkRows: o.chunkRows,
+      onRows: (rows, first, count) => {
+        if (n === 0) return;
+        let part = rows;
+        if (keepSet) {
+          const picked: number[] = [];
+          for (let r = 0; r < count; r++) if (keepSet.has(first + r)) picked.push(r);
+          part = new Float32Array(picked.length * n);
+          picked.forEach((r, i) => part.set(rows.subarray(r * n, (r + 1) * n), i * n));
+        }
+        chunks.push(fixedWidthColumnWith(pl, "betas", part, n, part.length / n));
+      },
+    });
+    this.#checkVolumes(plan, read.nVolumes);
+    const betas = n === 0
+      ? fixedWidthColumnWith(pl, "betas", new Float32Array(0), 0, plan.kept.height)
+      : chunks.length === 1
+      ? chunks[0]
+      : pl.concat(chunks, { how: "vertical", rechunk: false });
+    return plan.kept.hstack(betas.getColumns(), false) as unknown as DataFrame;
   }
 
   /**
