@@ -1,7 +1,6 @@
 // The Subject API on a data directory made from the synthetic bucket, checked
 // against the generator's ground truth (scripts/synth).
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import {
   DataNotDownloadedError,
   InvalidChoiceError,
@@ -171,8 +170,6 @@ Deno.test("getBetas: stimuli filter, ncThreshold in percent, roi/mask exclusive"
     /Unknown stimuli "both"/,
   );
   // ncThreshold keeps voxels whose per-session NC (percent) >= threshold.
-  const flat = await (await sub.getBetaMatrix({ session: "ses-01", roi: "all" })).voxels();
-  void flat;
   const brain = await sub.getBrainMask();
   let expected = 0;
   brain.forEach((v, f) => {
