@@ -17,17 +17,13 @@ import { getDataDir } from "../local/config.ts";
 import { stimuliImagesDir, stimuliTsvPath, SubjectPaths } from "../local/paths.ts";
 import { readFreesurferLabel } from "../formats/freesurfer_label.ts";
 import { readGiftiMask } from "../formats/gifti.ts";
-import {
-  readNifti4dMasked,
-  readNiftiHeader,
-  readNiftiMask,
-  readNiftiMaskedValues,
-} from "../formats/nifti.ts";
+import { readNifti4dMasked, readNiftiMask, readNiftiMaskedValues } from "../formats/nifti.ts";
 import { readTsv } from "../formats/tsv.ts";
 import { fixedWidthColumn, fixedWidthColumnWith, intColumns } from "../frames/betas_frame.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { escapeHtml } from "../splits/split.ts";
 import { warn } from "../warnings.ts";
+import { type Grid, readGrid, scatterToNifti, voxelCoordinates } from "./brain_space.ts";
 import { RoiInventory, type RoiQuery } from "./roi_grammar.ts";
 
 const JUPYTER = Symbol.for("Jupyter.display");
@@ -219,6 +215,7 @@ export class Subject {
   #brainFlat?: Promise<Int32Array>;
   #inventory?: Promise<RoiInventory>;
   #roiMasks = new Map<string, Promise<Uint8Array>>();
+  #gridCache?: Promise<Grid>;
 
   /**
    * No checks are made; {@linkcode loadSubject} checks the data is there.
@@ -549,7 +546,7 @@ export class Subject {
       `Betas of ${o.session}`,
       o.session,
     );
-    const grid = (await readNiftiHeader(this.paths.r2mean)).shape3d;
+    const grid = (await this.#grid()).shape;
     let keep: number[] | undefined;
     let kept = trials;
     if (o.stimuli) {
@@ -671,6 +668,45 @@ export class Subject {
     const out = new Float32Array(n);
     for (let c = 0, s = 0; c < values.length; c++) if (filter[c]) out[s++] = values[c];
     return out;
+  }
+
+  /** Full-grid C-order indices of the voxels a selection keeps (all brain voxels by default). */
+  async #selectedFlat(sel: VoxelSelection): Promise<Int32Array> {
+    const brain = await this.#brainIndices();
+    const filter = await this.#voxelFilter(sel);
+    if (!filter) return brain;
+    const out: number[] = [];
+    for (let c = 0; c < brain.length; c++) if (filter[c]) out.push(brain[c]);
+    return Int32Array.from(out);
+  }
+
+  #grid(): Promise<Grid> {
+    return this.#gridCache ??= this.#require(this.paths.r2mean, "The R2mean map").then(readGrid);
+  }
+
+  /**
+   * Writes values on the voxel axis of a selection (all brain voxels, an ROI
+   * query or a mask) as a gzipped float32 NIfTI-1 on the subject's grid and
+   * affine; other voxels are 0. Written to a temp file, then renamed.
+   *
+   * @throws {LaionFmriError} when `values.length` is not the number of selected voxels
+   */
+  async toNifti(
+    values: ArrayLike<number>,
+    path: string,
+    options: VoxelSelection = {},
+  ): Promise<void> {
+    const flat = await this.#selectedFlat(options);
+    await scatterToNifti(values, flat, await this.#grid(), path, options);
+  }
+
+  /**
+   * Subject T1w scanner coordinates (mm) of the selected voxels, row-major
+   * `n x 3`, in the same order as the voxel axis of betas and noise ceilings.
+   * (Upstream calls these MNI; they are not.)
+   */
+  async getVoxelCoordinates(options: VoxelSelection = {}): Promise<Float64Array> {
+    return voxelCoordinates(await this.#selectedFlat(options), await this.#grid());
   }
 
   /** Whether stimulus metadata and images are on disk. */

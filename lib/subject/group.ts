@@ -1,0 +1,281 @@
+/**
+ * Several subjects at once, with betas aligned by shared stimulus.
+ * @module
+ */
+import * as arrow from "apache-arrow";
+import type { DataFrame } from "nodejs-polars";
+import { LaionFmriError } from "../errors.ts";
+import { getSubjects } from "../bucket/discovery.ts";
+import type { BucketOptions } from "../bucket/cached_source.ts";
+import { loadPolars } from "../frames/polars.ts";
+import { escapeHtml } from "../splits/split.ts";
+import type { RoiQuery } from "./roi_grammar.ts";
+import { loadSubject, type LoadSubjectOptions, type Subject } from "./subject.ts";
+
+const JUPYTER = Symbol.for("Jupyter.display");
+const INSPECT = Symbol.for("Deno.customInspect");
+
+/** Options of {@linkcode Group.getSharedBetas}. */
+export interface SharedBetasOptions {
+  /** Sessions to use. @default every session each subject has on disk */
+  sessions?: readonly string[];
+  /** ROI query applied to every subject. */
+  roi?: RoiQuery;
+  /** Per-subject masks over brain voxels, keyed by subject id (exclusive with `roi`). */
+  mask?: Record<string, ArrayLike<number | boolean>>;
+  /** Per-session noise-ceiling threshold in percent (see `Subject.getBetas`). */
+  ncThreshold?: number;
+  /** Cancels file reads. */
+  signal?: AbortSignal;
+}
+
+/** One subject's part of {@linkcode SharedBetas}. */
+export interface SubjectShared {
+  /** Row-major `labels.length x nVoxels`. */
+  values: Float32Array;
+  /** Voxels (columns) of this subject. */
+  nVoxels: number;
+  /** Repetitions averaged into each row. */
+  repetitions: Int32Array;
+}
+
+/**
+ * Betas of the stimuli every subject saw: row `i` is the same stimulus
+ * (`labels[i]`) for every subject.
+ */
+export class SharedBetas {
+  /** Sorted shared stimulus labels (the rows). */
+  readonly labels: string[];
+  /** Per subject id, in sorted id order. */
+  readonly subjects: Map<string, SubjectShared>;
+
+  /** @internal */
+  constructor(labels: string[], subjects: Map<string, SubjectShared>) {
+    this.labels = labels;
+    this.subjects = subjects;
+  }
+
+  /**
+   * All subjects stacked: columns `subject`, `label`, `repetitions` and
+   * `betas` (a list of Float32; widths differ between subjects).
+   */
+  async toDataFrame(): Promise<DataFrame> {
+    const pl = await loadPolars();
+    const frames: DataFrame[] = [];
+    for (const [id, s] of this.subjects) {
+      const n = this.labels.length;
+      const offsets = new Int32Array(n + 1);
+      for (let r = 0; r <= n; r++) offsets[r] = r * s.nVoxels;
+      const child = arrow.makeData({
+        type: new arrow.Float32(),
+        length: s.values.length,
+        data: s.values,
+      });
+      const list = arrow.makeData({
+        type: new arrow.List(new arrow.Field("item", new arrow.Float32(), false)),
+        length: n,
+        nullCount: 0,
+        valueOffsets: offsets,
+        child,
+      });
+      const ipc = arrow.tableToIPC(new arrow.Table({ betas: arrow.makeVector(list) }), "file");
+      const betas = pl.readIPC(Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength));
+      frames.push(
+        pl.DataFrame([
+          pl.Series("subject", new Array(n).fill(id)),
+          pl.Series("label", this.labels),
+          pl.Series("repetitions", s.repetitions),
+          betas.getColumn("betas"),
+        ]),
+      );
+    }
+    return frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical", rechunk: false });
+  }
+
+  [INSPECT](): string {
+    const parts = [...this.subjects].map(([id, s]) => `${id}: ${s.nVoxels} voxels`).join(", ");
+    return `SharedBetas(${this.labels.length} shared stimuli; ${parts})`;
+  }
+
+  [JUPYTER](): Record<string, string> {
+    return { "text/plain": this[INSPECT](), "text/html": `<b>${escapeHtml(this[INSPECT]())}</b>` };
+  }
+}
+
+/** Shared-stimulus trials of one subject, not averaged. */
+export interface SharedTrials {
+  /** Label of each row. */
+  labels: string[];
+  /** Session of each row. */
+  sessions: string[];
+  /** Row-major `labels.length x nVoxels`. */
+  values: Float32Array;
+  /** Voxels (columns). */
+  nVoxels: number;
+}
+
+/**
+ * A lightweight set of subjects: nothing is read until asked. Iterates in
+ * sorted id order as `[id, subject]`.
+ *
+ * @example
+ * ```ts
+ * import { loadSubjects } from "@laion/fmri";
+ * const group = await loadSubjects(["sub-01", "sub-03"]);
+ * const shared = await group.getSharedBetas({ roi: "FFA1" });
+ * console.log(shared.labels.length);
+ * ```
+ */
+export class Group {
+  readonly #subjects: Map<string, Subject>;
+
+  /** @param subjects the subjects (any order; kept sorted by id) */
+  constructor(subjects: Iterable<Subject>) {
+    const sorted = [...subjects].sort((a, b) => a.subjectId < b.subjectId ? -1 : 1);
+    this.#subjects = new Map(sorted.map((s) => [s.subjectId, s]));
+  }
+
+  /** Number of subjects. */
+  get size(): number {
+    return this.#subjects.size;
+  }
+
+  /** Sorted subject ids. */
+  get ids(): string[] {
+    return [...this.#subjects.keys()];
+  }
+
+  /** `[id, subject]` pairs in sorted id order. */
+  [Symbol.iterator](): IterableIterator<[string, Subject]> {
+    return this.#subjects.entries();
+  }
+
+  /**
+   * A subject by id (`"sub-01"`) or by position in sorted order.
+   * @throws {LaionFmriError} for an unknown id or a position out of range
+   */
+  get(key: string | number): Subject {
+    if (typeof key === "number") {
+      const ids = this.ids;
+      if (!Number.isInteger(key) || key < -ids.length || key >= ids.length) {
+        throw new LaionFmriError(`Position ${key} is out of range for a group of ${ids.length}.`);
+      }
+      return this.#subjects.get(ids.at(key)!)!;
+    }
+    if (typeof key !== "string") {
+      throw new TypeError(`Group keys are ids or positions, got ${typeof key}`);
+    }
+    const sub = this.#subjects.get(key);
+    if (!sub) {
+      throw new LaionFmriError(`Subject '${key}' not in group. Members: ${this.ids.join(", ")}`);
+    }
+    return sub;
+  }
+
+  /** Shared-stimulus trials of each subject, unaveraged, with their labels. */
+  async getSharedTrials(options: SharedBetasOptions = {}): Promise<Map<string, SharedTrials>> {
+    const out = new Map<string, SharedTrials>();
+    for (const [id, sub] of this) {
+      const sessions = options.sessions ?? await sub.getSessions();
+      const parts: { values: Float32Array; labels: string[]; session: string }[] = [];
+      let nVoxels = 0;
+      for (const session of sessions) {
+        const m = await sub.getBetaMatrix({
+          session,
+          roi: options.roi,
+          mask: options.mask?.[id],
+          ncThreshold: options.ncThreshold,
+          stimuli: "shared",
+          signal: options.signal,
+        });
+        if (parts.length > 0 && m.shape[1] !== nVoxels) {
+          throw new LaionFmriError(
+            `${id}: ${session} selects ${m.shape[1]} voxels but earlier sessions ${nVoxels}; ` +
+              `ncThreshold differs per session, so align with roi or mask instead.`,
+          );
+        }
+        nVoxels = m.shape[1];
+        parts.push({
+          values: m.values,
+          labels: m.trials.getColumn("label").toArray() as string[],
+          session,
+        });
+      }
+      const rows = parts.reduce((a, p) => a + p.labels.length, 0);
+      const values = new Float32Array(rows * nVoxels);
+      const labels: string[] = [], sess: string[] = [];
+      for (const p of parts) {
+        values.set(p.values, labels.length * nVoxels);
+        labels.push(...p.labels);
+        sess.push(...p.labels.map(() => p.session));
+      }
+      out.set(id, { labels, sessions: sess, values, nVoxels });
+    }
+    return out;
+  }
+
+  /**
+   * Betas aligned across subjects: the shared stimuli that every subject has
+   * on disk in the chosen sessions, sorted, each row the mean over that
+   * stimulus's repetitions (NaN stays NaN).
+   */
+  async getSharedBetas(options: SharedBetasOptions = {}): Promise<SharedBetas> {
+    const trials = await this.getSharedTrials(options);
+    let common: Set<string> | undefined;
+    for (const t of trials.values()) {
+      const mine = new Set(t.labels);
+      common = common ? new Set([...common].filter((l) => mine.has(l))) : mine;
+    }
+    const labels = [...(common ?? [])].sort();
+    const row = new Map(labels.map((l, i) => [l, i]));
+    const subjects = new Map<string, SubjectShared>();
+    for (const [id, t] of trials) {
+      const n = t.nVoxels;
+      const values = new Float32Array(labels.length * n);
+      const sums = new Float64Array(labels.length * n);
+      const reps = new Int32Array(labels.length);
+      t.labels.forEach((label, r) => {
+        const i = row.get(label);
+        if (i === undefined) return;
+        reps[i]++;
+        const src = t.values.subarray(r * n, (r + 1) * n);
+        for (let c = 0; c < n; c++) sums[i * n + c] += src[c];
+      });
+      for (let i = 0; i < labels.length; i++) {
+        for (let c = 0; c < n; c++) values[i * n + c] = sums[i * n + c] / reps[i];
+      }
+      subjects.set(id, { values, nVoxels: n, repetitions: reps });
+    }
+    return new SharedBetas(labels, subjects);
+  }
+
+  [INSPECT](): string {
+    return `Group(${this.ids.join(", ")})`;
+  }
+
+  [JUPYTER](): Record<string, string> {
+    return { "text/plain": this[INSPECT](), "text/html": `<b>${escapeHtml(this[INSPECT]())}</b>` };
+  }
+}
+
+/**
+ * Opens several downloaded subjects; `"all"` means every subject in the
+ * bucket (discovered from S3). Each id goes through {@linkcode loadSubject},
+ * so missing data raises `DataNotDownloadedError`.
+ *
+ * @example
+ * ```ts
+ * import { loadSubjects } from "@laion/fmri";
+ * const group = await loadSubjects("all");
+ * for (const [id, sub] of group) console.log(id, await sub.getSessions());
+ * ```
+ */
+export async function loadSubjects(
+  ids: readonly string[] | "all",
+  options: LoadSubjectOptions & BucketOptions = {},
+): Promise<Group> {
+  const list = ids === "all" ? await getSubjects(options) : ids;
+  const subjects: Subject[] = [];
+  for (const id of list) subjects.push(await loadSubject(id, options));
+  return new Group(subjects);
+}

@@ -1,0 +1,5 @@
+export * from "../mod.ts";
+export {
+  readNiftiHeader as readNiftiHeaderForTest,
+  readNiftiMaskedValues,
+} from "../lib/formats/nifti.ts";
