@@ -19,6 +19,7 @@ import { getSubjectSessions } from "./lib/bucket/sessions.ts";
 import { LaionFmriError } from "./lib/errors.ts";
 import { resolveSubjectId } from "./lib/ids.ts";
 import { datasetInitialize } from "./lib/local/config.ts";
+import { downloadCommand } from "./lib/download/cli.ts";
 
 /** A sub-command: its help text, its options, and what it does. */
 interface Command {
@@ -171,6 +172,8 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   }
 }
+
+registerCommand("download", downloadCommand);
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

@@ -68,3 +68,4 @@ export {
   type VoxelSelection,
 } from "./lib/subject/subject.ts";
 export { SubjectPaths } from "./lib/local/paths.ts";
+export * from "./lib/download/mod.ts";

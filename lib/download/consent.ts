@@ -1,0 +1,173 @@
+/**
+ * Consent before any download: the dataset license and, for stimuli, the
+ * stimulus terms. Accepted only with the exact answer `I AGREE`, remembered
+ * by marker files in `{dataDir}/.laion_fmri/`. Programs pass a `prompt`
+ * function; scripts and CI pass `acceptLicense: true` (CLI `--accept-license`).
+ * @module
+ */
+import { join } from "node:path";
+import { LicenseNotAcceptedError } from "../errors.ts";
+import { STATE_DIR } from "./plan.ts";
+
+/** The answer that accepts a license, exactly. */
+export const CONSENT_ANSWER = "I AGREE";
+
+/** Marker file of the dataset license, inside `{dataDir}/.laion_fmri/`. */
+export const LICENSE_MARKER = "license_accepted";
+/** Marker file of the stimulus terms, inside `{dataDir}/.laion_fmri/`. */
+export const STIMULI_TERMS_MARKER = "stimuli_terms_accepted";
+
+/** The dataset license, shown before the first download (our summary, with the link). */
+export const DATASET_LICENSE_TEXT = `=== LAION-fMRI dataset license (CC0 1.0) ===
+
+The LAION-fMRI data (fMRI responses, ROI masks, metadata) are dedicated to
+the public domain under Creative Commons CC0 1.0 Universal: you may copy,
+modify, distribute and use them, also commercially, without asking.
+Details: https://creativecommons.org/publicdomain/zero/1.0/
+
+The stimulus images are NOT covered by CC0. They have their own terms,
+which you are asked to accept separately when you download stimuli.
+
+Type "${CONSENT_ANSWER}" to accept and continue with the download: `;
+
+/** The stimulus terms, shown before the first download with stimuli (our summary, with the link). */
+export const STIMULI_TERMS_TEXT = `=== LAION-fMRI stimulus terms ===
+
+The stimulus images are licensed for non-commercial academic research only.
+In particular you may not:
+  1. share or redistribute the images;
+  2. use them commercially;
+  3. use them to train, fine-tune or evaluate commercial AI/ML models or services;
+  4. make derivative works other than for non-commercial research.
+Full terms: https://laion-fmri.hebartlab.com/terms
+
+Type "${CONSENT_ANSWER}" to accept: `;
+
+/** Shows a text and returns the line typed in answer (without the newline). */
+export type PromptFunction = (text: string) => string | Promise<string>;
+
+/** Options of {@linkcode ensureConsent}. */
+export interface ConsentOptions {
+  /** The data directory whose `.laion_fmri/` holds the markers. */
+  dataDir: string;
+  /** Also require the stimulus terms. @default false */
+  includeStimuli?: boolean;
+  /**
+   * Give consent explicitly (to the dataset license and, with
+   * `includeStimuli`, to the stimulus terms) without a prompt; writes the markers.
+   * @default false
+   */
+  acceptLicense?: boolean;
+  /**
+   * Asks the user. @default a prompt on the terminal (stderr + stdin) when
+   * stdin is a terminal; otherwise consent must be given with `acceptLicense`
+   */
+  prompt?: PromptFunction;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+async function writeMarker(path: string): Promise<void> {
+  await Deno.mkdir(join(path, ".."), { recursive: true });
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, `${new Date().toISOString()}\n`);
+  await Deno.rename(tmp, path);
+}
+
+/** Reads one line from stdin (without the newline), or `""` at end of input. */
+async function readLine(): Promise<string> {
+  const buf = new Uint8Array(1);
+  const bytes: number[] = [];
+  for (;;) {
+    const n = await Deno.stdin.read(buf);
+    if (n === null || buf[0] === 10) break;
+    bytes.push(buf[0]);
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes)).replace(/\r$/, "");
+}
+
+/**
+ * The default prompt: writes the text to stderr and reads one line from
+ * stdin, or `undefined` when stdin is not a terminal.
+ */
+function terminalPrompt(): PromptFunction | undefined {
+  let interactive = false;
+  try {
+    interactive = Deno.stdin.isTerminal();
+  } catch {
+    interactive = false;
+  }
+  if (!interactive) return undefined;
+  return async (text) => {
+    await Deno.stderr.write(new TextEncoder().encode(text));
+    return await readLine();
+  };
+}
+
+/** True when the dataset license was accepted for `dataDir`. */
+export async function licenseAccepted(dataDir: string): Promise<boolean> {
+  return await exists(join(dataDir, STATE_DIR, LICENSE_MARKER));
+}
+
+/** True when the stimulus terms were accepted for `dataDir`. */
+export async function stimuliTermsAccepted(dataDir: string): Promise<boolean> {
+  return await exists(join(dataDir, STATE_DIR, STIMULI_TERMS_MARKER));
+}
+
+async function ask(
+  what: "license" | "stimuli",
+  marker: string,
+  text: string,
+  options: ConsentOptions,
+): Promise<void> {
+  if (await exists(marker)) return;
+  const refused = what === "license"
+    ? "Dataset license must be accepted before downloading."
+    : "Terms of use must be accepted to download stimuli.";
+  if (options.acceptLicense === true) {
+    await writeMarker(marker);
+    return;
+  }
+  const prompt = options.prompt ?? terminalPrompt();
+  if (!prompt) {
+    throw new LicenseNotAcceptedError(
+      `${refused} No terminal to ask on: accept it explicitly with acceptLicense: true ` +
+        `(CLI: --accept-license) after reading ${
+          what === "license"
+            ? "https://creativecommons.org/publicdomain/zero/1.0/"
+            : "https://laion-fmri.hebartlab.com/terms"
+        }.`,
+    );
+  }
+  const answer = String(await prompt(text) ?? "").trim();
+  if (answer !== CONSENT_ANSWER) {
+    throw new LicenseNotAcceptedError(
+      `${refused} (the answer must be exactly "${CONSENT_ANSWER}")`,
+    );
+  }
+  await writeMarker(marker);
+}
+
+/**
+ * Makes sure the dataset license (and, with `includeStimuli`, the stimulus
+ * terms) are accepted for `dataDir`: an existing marker, `acceptLicense`,
+ * or the exact answer `I AGREE` to the prompt. The license comes first;
+ * refusing it asks nothing more.
+ *
+ * @throws {LicenseNotAcceptedError} on any other answer, or with no terminal and no `acceptLicense`
+ * @example
+ * ```ts
+ * import { ensureConsent } from "@laion/fmri";
+ * await ensureConsent({ dataDir: "/data", prompt: () => "I AGREE" });
+ * await ensureConsent({ dataDir: "/data", includeStimuli: true, acceptLicense: true });
+ * ```
+ */
+export async function ensureConsent(options: ConsentOptions): Promise<void> {
+  const dir = join(options.dataDir, STATE_DIR);
+  await ask("license", join(dir, LICENSE_MARKER), DATASET_LICENSE_TEXT, options);
+  if (options.includeStimuli) {
+    await ask("stimuli", join(dir, STIMULI_TERMS_MARKER), STIMULI_TERMS_TEXT, options);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Upstream's key selection filters (`_matches_filters`), reproduced exactly:
+ * strict `ses` (with `averages` for subject-level files), permissive
+ * `task`/`space`/`desc`/`stat`, and the `suffix`/`extension` rules.
+ * @module
+ */
+
+/** One filter value: a string, a list of strings (any may match), or `undefined` (inactive). */
+export type FilterValue = string | readonly string[] | undefined;
+
+/**
+ * The entity filters of a download. Values may be bare (`"04"`) or carry the
+ * entity (`"ses-04"`); every active filter must pass (AND).
+ */
+export interface DownloadFilters {
+  /**
+   * Sessions, strict: a key with a `ses-` token passes only when it names one
+   * of the values; a key without one (subject-level files) passes only when
+   * the list holds `"averages"`.
+   */
+  ses?: FilterValue;
+  /** Task; permissive: a key without a `task-` token passes. */
+  task?: FilterValue;
+  /** Space; permissive: a key without a `space-` token passes. */
+  space?: FilterValue;
+  /** Description; permissive: a key without a `desc-` token passes. */
+  desc?: FilterValue;
+  /** Statistic; permissive: a key without a `stat-` token passes. */
+  stat?: FilterValue;
+  /** File-name suffix: the last `_` token before the first `.` (`statmap`, `trials`, `mask`). */
+  suffix?: FilterValue;
+  /** Extension: everything after the first `.` of the file name (`nii.gz`, `tsv`); a leading dot is ignored. */
+  extension?: FilterValue;
+}
+
+/** The permissive entities, in upstream's order. */
+export const PERMISSIVE_ENTITIES = ["task", "space", "desc", "stat"] as const;
+
+/** Normalizes a filter value to a list (`undefined` stays `undefined`). */
+export function filterList(value: FilterValue): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return [value];
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `a filter value must be a string or a list of strings, got ${typeof value}`,
+    );
+  }
+  for (const v of value) {
+    if (typeof v !== "string") {
+      throw new TypeError(`a filter value must be a string or a list of strings, got ${typeof v}`);
+    }
+  }
+  return [...value];
+}
+
+function stripEntity(entity: string, value: string): string {
+  return value.startsWith(`${entity}-`) ? value.slice(entity.length + 1) : value;
+}
+
+/** Every value of the `entity-VALUE` tokens of a key (directory components count). */
+export function entityValues(key: string, entity: string): string[] {
+  const re = new RegExp(`(?:^|[/_])${entity}-([A-Za-z0-9]+)(?=[_./]|$)`, "g");
+  return [...key.matchAll(re)].map((m) => m[1]);
+}
+
+/**
+ * The file name parts upstream filters on: `suffix` (last `_` token of the
+ * part before the first `.`) and `extension` (after the first `.`).
+ *
+ * @example
+ * ```ts
+ * import { fileParts } from "@laion/fmri";
+ * fileParts("a/sub-01_desc-R2_statmap.nii.gz"); // { suffix: "statmap", extension: "nii.gz" }
+ * ```
+ */
+export function fileParts(key: string): { suffix: string; extension: string } {
+  const name = key.slice(key.lastIndexOf("/") + 1);
+  const dot = name.indexOf(".");
+  const base = dot < 0 ? name : name.slice(0, dot);
+  const extension = dot < 0 ? "" : name.slice(dot + 1);
+  return { suffix: base.slice(base.lastIndexOf("_") + 1), extension };
+}
+
+/**
+ * Whether a bucket key passes the filters, with upstream's semantics.
+ *
+ * @example
+ * ```ts
+ * import { matchesFilters } from "@laion/fmri";
+ * const key = "derivatives/glmsingle-tedana/sub-03/ses-04/func/" +
+ *   "sub-03_ses-04_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz";
+ * matchesFilters(key, { ses: "04" }); // true
+ * matchesFilters(key, { ses: "averages" }); // false
+ * matchesFilters(key, { suffix: ["statmap", "trials"], extension: ".nii.gz" }); // true
+ * ```
+ */
+export function matchesFilters(key: string, filters: DownloadFilters = {}): boolean {
+  const ses = filterList(filters.ses);
+  if (ses !== undefined) {
+    const wanted = ses.map((v) => stripEntity("ses", v));
+    const found = entityValues(key, "ses");
+    if (found.length > 0) {
+      const sessions = wanted.filter((v) => v !== "averages");
+      if (!found.some((v) => sessions.includes(v))) return false;
+    } else if (!wanted.includes("averages")) {
+      return false;
+    }
+  }
+  for (const entity of PERMISSIVE_ENTITIES) {
+    const values = filterList(filters[entity]);
+    if (values === undefined) continue;
+    const found = entityValues(key, entity);
+    if (found.length === 0) continue;
+    const wanted = values.map((v) => stripEntity(entity, v));
+    if (!found.some((v) => wanted.includes(v))) return false;
+  }
+  const { suffix, extension } = fileParts(key);
+  const suffixes = filterList(filters.suffix);
+  if (suffixes !== undefined && !suffixes.includes(suffix)) return false;
+  const extensions = filterList(filters.extension);
+  if (
+    extensions !== undefined && !extensions.map((e) => e.replace(/^\./, "")).includes(extension)
+  ) {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `ses` names at least one session other than `averages` (then the
+ * subject's R2mean brain mask is always downloaded).
+ */
+export function namesSession(ses: FilterValue): boolean {
+  const list = filterList(ses);
+  return list !== undefined && list.some((v) => stripEntity("ses", v) !== "averages");
+}
