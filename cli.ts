@@ -16,13 +16,15 @@ import {
   inspectBucket,
 } from "./lib/bucket/discovery.ts";
 import { getSubjectSessions } from "./lib/bucket/sessions.ts";
-import { LaionFmriError } from "./lib/errors.ts";
+import { DataDirNotSetError, DataNotDownloadedError, LaionFmriError } from "./lib/errors.ts";
+import { exportCommand } from "./lib/frames/export_cli.ts";
+import { loadSubject } from "./lib/subject/subject.ts";
 import { resolveSubjectId } from "./lib/ids.ts";
-import { datasetInitialize } from "./lib/local/config.ts";
+import { datasetInitialize, getDataDir } from "./lib/local/config.ts";
 import { downloadCommand } from "./lib/download/cli.ts";
 
 /** A sub-command: its help text, its options, and what it does. */
-interface Command {
+export interface Command {
   summary: string;
   usage: string;
   options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
@@ -65,6 +67,7 @@ const commands: Record<string, Command> = {
           `    ${category.padEnd(11)}${String(rois.length).padStart(3)}  ${rois.join(", ")}`,
         );
       }
+      console.log(await onDiskSummary(id));
     },
   },
   subjects: {
@@ -109,12 +112,35 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** What of a subject is on disk, as printable lines. */
+async function onDiskSummary(id: string): Promise<string> {
+  let dataDir: string;
+  try {
+    dataDir = getDataDir();
+  } catch (e) {
+    if (e instanceof DataDirNotSetError) return "  On disk:   no data directory configured";
+    throw e;
+  }
+  try {
+    const sub = await loadSubject(id, { dataDir });
+    const [sessions, rois] = await Promise.all([sub.getSessions(), sub.getAvailableRois()]);
+    return `  On disk:   ${dataDir}\n` +
+      `             ${sessions.length} sessions (${
+        sessions.join(", ") || "none"
+      }), ${rois.length} ROIs`;
+  } catch (e) {
+    if (e instanceof DataNotDownloadedError) return `  On disk:   nothing yet (${e.cliCommand})`;
+    throw e;
+  }
+}
+
 /** Registers another sub-command (used by the download and export modules). */
 export function registerCommand(name: string, command: Command): void {
   commands[name] = command;
 }
 
-class UsageError extends Error {}
+/** Bad command-line input: printed as one line, exit code 1. */
+export class UsageError extends Error {}
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
@@ -174,6 +200,8 @@ export async function main(args: string[]): Promise<number> {
 }
 
 registerCommand("download", downloadCommand);
+
+registerCommand("export", exportCommand);
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));

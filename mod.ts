@@ -69,3 +69,23 @@ export {
 } from "./lib/subject/subject.ts";
 export { SubjectPaths } from "./lib/local/paths.ts";
 export * from "./lib/download/mod.ts";
+export {
+  Group,
+  loadSubjects,
+  SharedBetas,
+  type SharedBetasOptions,
+  type SharedTrials,
+  type SubjectShared,
+} from "./lib/subject/group.ts";
+export {
+  type Grid,
+  readGrid,
+  scatterToNifti,
+  voxelCoordinates,
+} from "./lib/subject/brain_space.ts";
+export {
+  exportBetas,
+  type ExportBetasOptions,
+  type ExportProgress,
+  type ExportSummary,
+} from "./lib/frames/export_betas.ts";

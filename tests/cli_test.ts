@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { localEndpoint, repoPath } from "./_helpers.ts";
 
 const FLAGS = [
+  "--allow-ffi",
+  "--allow-sys=cpus,networkInterfaces,hostname",
   "--allow-net=127.0.0.1",
   "--allow-env",
   "--allow-read",
@@ -92,5 +94,37 @@ Deno.test("cli: config --data-dir stores the directory", async () => {
   } finally {
     await Deno.remove(xdg, { recursive: true });
     await Deno.remove(data, { recursive: true });
+  }
+});
+
+Deno.test("cli: info --subject shows what is on disk; export writes partitions", async () => {
+  const { makeDataDir } = await import("./_data_dir.ts");
+  const data = await makeDataDir();
+  const xdg = await Deno.makeTempDir();
+  try {
+    const env = { XDG_CONFIG_HOME: xdg };
+    assert.equal((await cli(["config", "--data-dir", data], env)).code, 0);
+    const info = await cli(["info", "--subject", "01", "--endpoint", localEndpoint()], env);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /On disk: +\S+\n +3 sessions \(ses-01, ses-02, ses-03\), 40 ROIs/);
+    const none = await cli(["info", "--subject", "sub-07", "--endpoint", localEndpoint()], {
+      XDG_CONFIG_HOME: await Deno.makeTempDir(),
+    });
+    assert.match(none.stdout, /On disk: +no data directory configured/);
+    const out = `${data}/export`;
+    const exp = await cli(
+      ["export", "--subject", "sub-03", "--ses", "ses-01,ses-02", "--roi", "face", "--out", out],
+      env,
+    );
+    assert.equal(exp.code, 0, exp.stderr);
+    assert.match(exp.stdout, /Wrote 2 partition\(s\), skipped 0/);
+    assert.match(exp.stderr, /\[2\/2\] sub-03 ses-02/);
+    await Deno.stat(`${out}/subject=sub-03/session=ses-02/part.parquet`);
+    const bad = await cli(["export", "--subject", "sub-03", "--out", out, "--format", "csv"], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Unknown format "csv"/);
+  } finally {
+    await Deno.remove(data, { recursive: true });
+    await Deno.remove(xdg, { recursive: true });
   }
 });
