@@ -31,7 +31,7 @@ const { values } = parseArgs({
     endpoint: { type: "string" },
   },
 });
-const endpoint = values.endpoint ?? Deno.env.get("LAION_FMRI_S3_ENDPOINT");
+const endpoint: string = values.endpoint ?? Deno.env.get("LAION_FMRI_S3_ENDPOINT") ?? "";
 if (!endpoint) throw new Error("set LAION_FMRI_S3_ENDPOINT (run through scripts/with_local_s3.sh)");
 const repo = new URL("../", import.meta.url).pathname;
 const reps = Math.max(1, Number(values.reps));

@@ -404,6 +404,59 @@ Deno.test("a failing root file does not abort the others; failures are reported"
   }
 });
 
+Deno.test("large files in parallel ranged segments: faults, then interrupted and resumed", async () => {
+  const proxy = new FaultProxy(localEndpoint());
+  const dataDir = await tempDataDir();
+  try {
+    const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
+    const segmented = {
+      segmentBytes: 16_384,
+      partsPerFile: 3,
+      stallTimeoutMs: 700,
+      minDelayMs: 20,
+    };
+    const filters = { subject: "01", suffix: "statmap", stat: "effect", ...ACCEPT };
+    const plan = await planDownload({ ...filters, dataDir, source });
+    const betas = plan.files.filter((f) => f.size >= 2 * 16_384);
+    assert.equal(betas.length, 3);
+    const ranged = (r: { key: string; rangeStart?: number }) =>
+      r.key.endsWith("Betas_statmap.nii.gz") && (r.rangeStart ?? 0) > 0;
+    proxy.addFault({ kind: "reset", afterBytes: 5_000, match: ranged, times: 2 });
+    proxy.addFault({ kind: "stall", afterBytes: 3_000, stallMs: 10_000, match: ranged });
+    proxy.addFault({ kind: "slowdown", times: 2, match: ranged });
+
+    // Interrupt at about 40% of the bytes (throttled so it happens mid-file).
+    proxy.bytesPerSecond = 150_000;
+    const abort = new AbortController();
+    const total = plan.files.reduce((n, f) => n + f.size, 0);
+    await assert.rejects(() =>
+      download({
+        ...filters,
+        ...segmented,
+        dataDir,
+        source,
+        signal: abort.signal,
+        onProgress: (p) => {
+          if (p.receivedBytes >= 0.4 * total) abort.abort(new Error("interrupted"));
+        },
+      })
+    );
+    const left = (await walk(dataDir)).filter((f) => f.endsWith(".part") || f.endsWith(".map"));
+    assert.ok(left.some((f) => f.endsWith(".part.map")), `segment maps kept: ${left}`);
+
+    proxy.bytesPerSecond = undefined;
+    const s = await download({ ...filters, ...segmented, dataDir, source });
+    assert.deepEqual(s.failures, []);
+    assert.ok(s.resumed >= 1, "segmented temp files resumed");
+    assert.ok(s.bytes < total, `the resumed run fetched ${s.bytes} of ${total} bytes`);
+    assert.ok(proxy.gets().filter(ranged).length >= betas.length * 2, "segments as ranged GETs");
+    await assertMirror(dataDir, plan.files.map((f) => f.key));
+  } finally {
+    await proxy.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 // ---------------------------------------------------------------- processes
 
 const CHILD_FLAGS = ["--allow-net=127.0.0.1", "--allow-env", "--allow-read", "--allow-write"];

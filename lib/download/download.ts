@@ -42,6 +42,10 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions {
   maxAttempts?: number;
   /** Base delay of the jittered backoff between attempts (ms). @default 250 */
   minDelayMs?: number;
+  /** Files of at least twice this size are fetched in segments of this size. @default 32 MiB */
+  segmentBytes?: number;
+  /** Parallel ranged GETs per large file (1 = one stream per file). @default 4 */
+  partsPerFile?: number;
 }
 
 /**
@@ -91,6 +95,8 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
       stallTimeoutMs: options.stallTimeoutMs,
       maxAttempts: options.maxAttempts,
       minDelayMs: options.minDelayMs,
+      segmentBytes: options.segmentBytes,
+      partsPerFile: options.partsPerFile,
       signal: options.signal,
       onProgress: (p) => reporter.update(p),
     });

@@ -64,6 +64,14 @@ export interface TransferOptions {
   maxAttempts?: number;
   /** Base backoff delay between attempts (ms), full jitter. @default 250 */
   minDelayMs?: number;
+  /**
+   * A file at least twice this size is fetched as consecutive segments of
+   * this size over up to `partsPerFile` parallel ranged GETs (resumable per
+   * segment). @default 33554432 (32 MiB)
+   */
+  segmentBytes?: number;
+  /** Parallel ranged GETs per large file; 1 turns segmenting off. @default 4 */
+  partsPerFile?: number;
   /** Called whenever bytes arrive or a file finishes. */
   onProgress?: (progress: TransferProgress) => void;
   /** Cancels the transfers (partial temp files are kept for a later resume). */
@@ -86,8 +94,27 @@ class RetryableTransferError extends Error {
   }
 }
 
+/** The server does not serve ranges as asked, or the object changed: fetch the file in one piece. */
+class FallbackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FallbackError";
+  }
+}
+
+/** Progress of a segmented transfer, saved beside its temp file (`<temp>.map`). */
+interface SegmentMap {
+  version: 1;
+  size: number;
+  etag?: string;
+  segment: number;
+  /** Bytes of each segment known to be on disk. */
+  progress: number[];
+}
+
 const MD5_RE = /^[0-9a-f]{32}$/i;
 const TEMP_SUFFIX = ".part";
+const MAP_SUFFIX = ".map";
 
 /** True when an ETag is the MD5 of the object (a single-part upload). */
 export function isMd5Etag(etag: string | undefined): etag is string {
@@ -216,12 +243,15 @@ async function claimOrphan(
       try {
         await Deno.rename(join(dir, f.name), mine);
         claimed = { file: f.file, size: f.size };
+        // A segmented transfer's progress map moves with it.
+        await Deno.rename(join(dir, f.name) + MAP_SUFFIX, mine + MAP_SUFFIX).catch(() => {});
         continue;
       } catch {
         // fall through: delete it
       }
     }
     await Deno.remove(join(dir, f.name)).catch(() => {});
+    await Deno.remove(join(dir, f.name) + MAP_SUFFIX).catch(() => {});
     f.file.close();
   }
   return claimed;
@@ -282,6 +312,67 @@ function isRetriable(e: unknown): boolean {
 
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message.split("\n")[0] : String(e);
+}
+
+/**
+ * MD5 of a file being written, following its contiguous prefix: in a worker
+ * thread (beside the download), or on this thread when workers are not
+ * available.
+ */
+function md5Follower(path: string, size: number): {
+  advance(frontier: number): void;
+  digest: Promise<string>;
+  stop(): void;
+} {
+  let worker: Worker | undefined;
+  try {
+    worker = new Worker(new URL("./md5_worker.ts", import.meta.url), { type: "module" });
+  } catch {
+    worker = undefined;
+  }
+  if (worker) {
+    const w = worker;
+    const digest = new Promise<string>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent) => {
+        const d = e.data as { digest?: string; error?: string };
+        if (d.digest) resolve(d.digest);
+        else reject(new RetryableTransferError(`hashing failed: ${d.error}`));
+      };
+      w.onerror = (e) => {
+        e.preventDefault();
+        reject(new RetryableTransferError(`hashing failed: ${e.message}`));
+      };
+    });
+    digest.catch(() => {});
+    w.postMessage({ path, size });
+    let last = -1;
+    return {
+      advance(frontier) {
+        if (frontier !== last) {
+          last = frontier;
+          w.postMessage({ frontier });
+        }
+      },
+      digest,
+      stop: () => w.terminate(),
+    };
+  }
+  // In-thread fallback: hash once everything is written.
+  let resolveDone: () => void = () => {};
+  let stopped = false;
+  const done = new Promise<void>((r) => resolveDone = r);
+  const digest = done.then(async () => stopped ? "" : (await md5File(path, size)).digest("hex"));
+  digest.catch(() => {});
+  return {
+    advance(frontier) {
+      if (frontier >= size) resolveDone();
+    },
+    digest,
+    stop: () => {
+      stopped = true;
+      resolveDone();
+    },
+  };
 }
 
 type PerFileOptions = Required<Omit<TransferOptions, "onProgress" | "signal">> & {
@@ -355,7 +446,7 @@ class FileTransfer {
     const file = claimed?.file ?? await createTemp(tmp);
     let keepTemp = false;
     try {
-      const outcome = await this.#fetch(file, tmp, claimed?.size ?? 0);
+      const outcome = await this.#fetchAny(file, tmp, claimed?.size ?? 0);
       // Renamed while still locked, so no other process can take it meanwhile.
       await Deno.rename(tmp, path);
       this.#manifest.set(this.#file.key, recordOf(this.#expected));
@@ -367,9 +458,56 @@ class FileTransfer {
         (await file.stat().catch(() => ({ size: 0 }))).size > 0;
       throw e;
     } finally {
-      if (!keepTemp) await Deno.remove(tmp).catch(() => {});
+      if (!keepTemp) {
+        await Deno.remove(tmp).catch(() => {});
+        await Deno.remove(tmp + MAP_SUFFIX).catch(() => {});
+      }
       file.close();
     }
+  }
+
+  /** Segmented (large files, or a claimed segmented temp file) or single-stream transfer. */
+  async #fetchAny(
+    file: Deno.FsFile,
+    tmp: string,
+    claimed: number,
+  ): Promise<"downloaded" | "resumed"> {
+    const { size, etag } = this.#file;
+    const { segmentBytes, partsPerFile } = this.#options;
+    const mapPath = tmp + MAP_SUFFIX;
+    let map = claimed > 0 ? await FileTransfer.readMap(mapPath) : undefined;
+    if (
+      map && (map.size !== size || map.etag !== etag ||
+        map.progress.length !== Math.ceil(size / map.segment))
+    ) {
+      map = undefined; // another version or a damaged map: start over
+      claimed = 0;
+      await file.truncate(0);
+    }
+    const resumed = claimed > 0;
+    if (map || (claimed === 0 && partsPerFile > 1 && size >= 2 * segmentBytes)) {
+      map ??= {
+        version: 1,
+        size,
+        etag,
+        segment: segmentBytes,
+        progress: new Array(Math.ceil(size / segmentBytes)).fill(0),
+      };
+      this.#expected = { size, etag };
+      try {
+        await this.#fetchSegmented(tmp, map);
+        await Deno.remove(mapPath).catch(() => {});
+        return resumed ? "resumed" : "downloaded";
+      } catch (e) {
+        if (!(e instanceof FallbackError)) throw e;
+        await Deno.remove(mapPath).catch(() => {});
+        await file.truncate(0);
+        this.#setDone(0);
+        claimed = 0;
+      }
+    }
+    const outcome = await this.#fetch(file, tmp, claimed);
+    return resumed ? "resumed" : outcome;
   }
 
   /** What the final file must be (the listing, unless the object changed under us). */
@@ -408,12 +546,13 @@ class FileTransfer {
                 this.#expected = { size: r.body.contentLength, etag: r.body.etag };
               }
             }
-            const pos = { offset };
-            try {
-              await this.#stream(r.body, file, hash, pos);
-            } finally {
-              offset = pos.offset;
-            }
+            const h = hash;
+            await this.#pump(r.body, this.#expected.size - offset, false, async (chunk) => {
+              await writeAll(file, chunk);
+              h.update(chunk);
+              offset += chunk.length;
+              this.#setDone(offset);
+            }, signal);
           }
           if (offset !== this.#expected.size) {
             throw new RetryableTransferError(
@@ -476,14 +615,20 @@ class FileTransfer {
     return { body, restart: true }; // 200: the server sent the whole object
   }
 
-  /** Streams a body to the file from `pos.offset`, advancing it as bytes reach the file. */
-  async #stream(
+  /**
+   * Reads a body, handing each piece to `onChunk`, until it ends or `limit`
+   * bytes were taken. With `stopAtLimit` the rest is dropped (a ranged
+   * segment), otherwise a longer body is an error. Aborts a body that
+   * delivers nothing for the stall timeout.
+   */
+  async #pump(
     body: ObjectBody,
-    file: Deno.FsFile,
-    hash: Hash,
-    pos: { offset: number },
+    limit: number,
+    stopAtLimit: boolean,
+    onChunk: (chunk: Uint8Array) => Promise<void>,
+    signal: AbortSignal | undefined,
   ): Promise<void> {
-    const { stallTimeoutMs, signal } = this.#options;
+    const { stallTimeoutMs } = this.#options;
     const reader = body.body.getReader();
     let last = Date.now();
     let stalled = false;
@@ -498,10 +643,10 @@ class FileTransfer {
     timer = setTimeout(check, stallTimeoutMs);
     const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
-    const limit = this.#expected.size;
+    let taken = 0;
     let finished = false;
     try {
-      for (;;) {
+      while (taken < limit || !stopAtLimit) {
         const { done, value } = await reader.read();
         if (done) {
           finished = true;
@@ -509,16 +654,16 @@ class FileTransfer {
         }
         last = Date.now();
         if (!value || value.length === 0) continue;
-        if (limit > 0 && pos.offset + value.length > limit) {
-          throw new RetryableTransferError(`the body is longer than ${limit} bytes`);
+        let chunk = value;
+        if (taken + chunk.length > limit) {
+          if (!stopAtLimit) throw new RetryableTransferError(`the body is longer than expected`);
+          chunk = chunk.subarray(0, limit - taken);
         }
-        await writeAll(file, value);
-        hash.update(value);
-        pos.offset += value.length;
-        this.#c.summary.bytes += value.length;
-        this.#c.progress.receivedBytes += value.length;
-        this.#setDone(pos.offset);
-        this.#c.emit();
+        await onChunk(chunk);
+        taken += chunk.length;
+        this.#c.summary.bytes += chunk.length;
+        this.#c.progress.receivedBytes += chunk.length;
+        this.#emit();
       }
     } finally {
       clearTimeout(timer);
@@ -528,6 +673,174 @@ class FileTransfer {
     }
     if (signal?.aborted) throw signal.reason;
     if (stalled) throw new StallError(stallTimeoutMs);
+  }
+
+  #lastEmit = 0;
+
+  /** Progress callbacks, at most every 50 ms per file. */
+  #emit(): void {
+    const now = performance.now();
+    if (now - this.#lastEmit < 50) return;
+    this.#lastEmit = now;
+    this.#c.emit();
+  }
+
+  /** Reads a segment map, or `undefined`. */
+  static async readMap(path: string): Promise<SegmentMap | undefined> {
+    try {
+      const m = JSON.parse(await Deno.readTextFile(path)) as SegmentMap;
+      if (m?.version !== 1 || !Array.isArray(m.progress) || !(m.segment > 0)) return undefined;
+      return m;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Fetches a large file as segments over parallel ranged GETs; MD5 follows the contiguous prefix. */
+  async #fetchSegmented(tmp: string, map: SegmentMap): Promise<void> {
+    const { signal, maxAttempts, minDelayMs, partsPerFile } = this.#options;
+    const { size, segment } = map;
+    const etag = this.#file.etag;
+    const n = map.progress.length;
+    const len = (i: number) => Math.min(segment, size - i * segment);
+    const total = () => map.progress.reduce((a, b) => a + b, 0);
+    this.#setDone(total());
+    const mapPath = tmp + MAP_SUFFIX;
+    let saving = Promise.resolve();
+    let lastSave = 0;
+    const save = (force = false) => {
+      if (!force && Date.now() - lastSave < 500) return saving;
+      lastSave = Date.now();
+      const text = JSON.stringify(map);
+      saving = saving.then(async () => {
+        await Deno.writeTextFile(`${mapPath}.tmp`, text);
+        await Deno.rename(`${mapPath}.tmp`, mapPath);
+      }).catch(() => {});
+      return saving;
+    };
+    await save(true);
+
+    const inner = new AbortController();
+    const onOuter = () => inner.abort(signal?.reason);
+    signal?.addEventListener("abort", onOuter, { once: true });
+    let failed: unknown;
+    let wake: (() => void) | undefined;
+    let notify = () => {};
+    let lastNotify = 0;
+    const frontier = () => {
+      let f = 0;
+      for (let i = 0; i < n; i++) {
+        f += map.progress[i];
+        if (map.progress[i] < len(i)) break;
+      }
+      return f;
+    };
+
+    const hasher = md5Follower(tmp, size);
+    notify = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+      hasher.advance(frontier());
+    };
+
+    const segmentTask = async (i: number, wf: Deno.FsFile) => {
+      let failures = 0;
+      for (;;) {
+        const start = i * segment + map.progress[i];
+        const end = i * segment + len(i);
+        if (start >= end) return;
+        const before = map.progress[i];
+        try {
+          const body = await this.#source.get(this.#file.key, {
+            start,
+            ifMatch: etag,
+            signal: inner.signal,
+          });
+          const m = body.contentRange?.match(/^bytes (\d+)-(\d+)\/(\d+)$/);
+          // Segment 0 is asked without a Range header: a whole-object 200 is right there.
+          const whole = start === 0 && body.status === 200 &&
+            (body.contentLength === size || body.contentLength === 0);
+          const range = body.status === 206 && m && Number(m[1]) === start &&
+            Number(m[3]) === size;
+          if (!whole && !range) {
+            await body.body.cancel().catch(() => {});
+            throw new FallbackError("the server did not answer the range as asked");
+          }
+          await wf.seek(start, Deno.SeekMode.Start);
+          await this.#pump(body, end - start, true, async (chunk) => {
+            await writeAll(wf, chunk);
+            map.progress[i] += chunk.length;
+            this.#setDone(total());
+            if (performance.now() - lastNotify > 20) {
+              lastNotify = performance.now();
+              notify();
+            }
+            save();
+          }, inner.signal);
+          if (map.progress[i] < len(i)) {
+            throw new RetryableTransferError(`segment ${i}: short body`);
+          }
+          notify();
+          save(true);
+          return;
+        } catch (e) {
+          if (inner.signal.aborted) throw signal?.aborted ? signal.reason : e;
+          if (e instanceof S3RequestError && e.status === 412) {
+            throw new FallbackError("the object changed since it was listed");
+          }
+          if (e instanceof FallbackError || !isRetriable(e)) throw e;
+          if (map.progress[i] > before) failures = 0;
+          else failures++;
+          if (failures >= maxAttempts) throw e;
+          await sleep(Math.random() * Math.min(8000, minDelayMs * 2 ** failures), inner.signal);
+        }
+      }
+    };
+
+    let next = 0;
+    const worker = async () => {
+      const wf = await Deno.open(tmp, { write: true });
+      try {
+        while (failed === undefined) {
+          let i = -1;
+          while (next < n) {
+            const j = next++;
+            if (map.progress[j] < len(j)) {
+              i = j;
+              break;
+            }
+          }
+          if (i < 0) return;
+          await segmentTask(i, wf);
+        }
+      } catch (e) {
+        if (failed === undefined) {
+          failed = e;
+          inner.abort(e);
+        }
+      } finally {
+        wf.close();
+        notify();
+      }
+    };
+    let digest: string;
+    try {
+      hasher.advance(frontier());
+      await Promise.all(Array.from({ length: Math.min(partsPerFile, n) }, worker));
+      if (failed !== undefined) throw failed;
+      hasher.advance(frontier());
+      digest = await hasher.digest;
+    } finally {
+      hasher.stop();
+      signal?.removeEventListener("abort", onOuter);
+      await save(true);
+    }
+    const info = await Deno.stat(tmp);
+    if (info.size !== size) throw new FallbackError(`temp file has ${info.size} of ${size} bytes`);
+    if (isMd5Etag(etag) && digest !== etag.toLowerCase()) {
+      throw new FallbackError("MD5 does not match the ETag; fetching again in one piece");
+    }
   }
 }
 
@@ -557,6 +870,8 @@ export async function transferFiles(
     stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 6,
     minDelayMs: options.minDelayMs ?? 250,
+    segmentBytes: Math.max(1024, Math.floor(options.segmentBytes ?? 32 * 1024 * 1024)),
+    partsPerFile: Math.max(1, Math.floor(options.partsPerFile ?? 4)),
     signal: options.signal,
   };
   const summary: DownloadSummary = {
@@ -615,7 +930,12 @@ export async function transferFiles(
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+    // Every worker settles (temp files closed, maps saved) before an abort is reported.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(concurrency, files.length) }, worker),
+    );
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } finally {
     await manifest.save();
   }
