@@ -9,15 +9,47 @@ import { join } from "node:path";
 import { LicenseNotAcceptedError } from "../errors.ts";
 import { STATE_DIR } from "./plan.ts";
 
-/** The answer that accepts a license, exactly. */
+/**
+ * The answer that accepts a license, exactly.
+ *
+ * @example
+ * ```ts
+ * import { CONSENT_ANSWER, ensureConsent } from "@laion/fmri";
+ * await ensureConsent({ dataDir: "/data", prompt: () => CONSENT_ANSWER });
+ * ```
+ */
 export const CONSENT_ANSWER = "I AGREE";
 
-/** Marker file of the dataset license, inside `{dataDir}/.laion_fmri/`. */
+/**
+ * Marker file of the dataset license, inside `{dataDir}/.laion_fmri/`.
+ *
+ * @example
+ * ```ts
+ * import { LICENSE_MARKER } from "@laion/fmri";
+ * console.log(`/data/.laion_fmri/${LICENSE_MARKER}`);
+ * ```
+ */
 export const LICENSE_MARKER = "license_accepted";
-/** Marker file of the stimulus terms, inside `{dataDir}/.laion_fmri/`. */
+/**
+ * Marker file of the stimulus terms, inside `{dataDir}/.laion_fmri/`.
+ *
+ * @example
+ * ```ts
+ * import { STIMULI_TERMS_MARKER } from "@laion/fmri";
+ * console.log(`/data/.laion_fmri/${STIMULI_TERMS_MARKER}`);
+ * ```
+ */
 export const STIMULI_TERMS_MARKER = "stimuli_terms_accepted";
 
-/** The dataset license, shown before the first download (our summary, with the link). */
+/**
+ * The dataset license, shown before the first download (our summary, with the link).
+ *
+ * @example
+ * ```ts
+ * import { DATASET_LICENSE_TEXT } from "@laion/fmri";
+ * console.log(DATASET_LICENSE_TEXT);
+ * ```
+ */
 export const DATASET_LICENSE_TEXT = `=== LAION-fMRI dataset license (CC0 1.0) ===
 
 The LAION-fMRI data (fMRI responses, ROI masks, metadata) are dedicated to
@@ -30,7 +62,15 @@ which you are asked to accept separately when you download stimuli.
 
 Type "${CONSENT_ANSWER}" to accept and continue with the download: `;
 
-/** The stimulus terms, shown before the first download with stimuli (our summary, with the link). */
+/**
+ * The stimulus terms, shown before the first download with stimuli (our summary, with the link).
+ *
+ * @example
+ * ```ts
+ * import { STIMULI_TERMS_TEXT } from "@laion/fmri";
+ * console.log(STIMULI_TERMS_TEXT);
+ * ```
+ */
 export const STIMULI_TERMS_TEXT = `=== LAION-fMRI stimulus terms ===
 
 The stimulus images are licensed for non-commercial academic research only.
@@ -43,10 +83,28 @@ Full terms: https://laion-fmri.hebartlab.com/terms
 
 Type "${CONSENT_ANSWER}" to accept: `;
 
-/** Shows a text and returns the line typed in answer (without the newline). */
+/**
+ * Shows a text and returns the line typed in answer (without the newline).
+ *
+ * @example
+ * ```ts
+ * import { download, type PromptFunction } from "@laion/fmri";
+ * const prompt: PromptFunction = (text) => globalThis.prompt(text) ?? "";
+ * await download({ subject: "01", prompt });
+ * ```
+ */
 export type PromptFunction = (text: string) => string | Promise<string>;
 
-/** Options of {@linkcode ensureConsent}. */
+/**
+ * Options of {@linkcode ensureConsent}.
+ *
+ * @example
+ * ```ts
+ * import { type ConsentOptions, ensureConsent } from "@laion/fmri";
+ * const o: ConsentOptions = { dataDir: "/data", includeStimuli: true, acceptLicense: true };
+ * await ensureConsent(o);
+ * ```
+ */
 export interface ConsentOptions {
   /** The data directory whose `.laion_fmri/` holds the markers. */
   dataDir: string;
@@ -106,12 +164,28 @@ function terminalPrompt(): PromptFunction | undefined {
   };
 }
 
-/** True when the dataset license was accepted for `dataDir`. */
+/**
+ * True when the dataset license was accepted for `dataDir`.
+ *
+ * @example
+ * ```ts
+ * import { licenseAccepted } from "@laion/fmri";
+ * console.log(await licenseAccepted("/data"));
+ * ```
+ */
 export async function licenseAccepted(dataDir: string): Promise<boolean> {
   return await exists(join(dataDir, STATE_DIR, LICENSE_MARKER));
 }
 
-/** True when the stimulus terms were accepted for `dataDir`. */
+/**
+ * True when the stimulus terms were accepted for `dataDir`.
+ *
+ * @example
+ * ```ts
+ * import { stimuliTermsAccepted } from "@laion/fmri";
+ * console.log(await stimuliTermsAccepted("/data"));
+ * ```
+ */
 export async function stimuliTermsAccepted(dataDir: string): Promise<boolean> {
   return await exists(join(dataDir, STATE_DIR, STIMULI_TERMS_MARKER));
 }

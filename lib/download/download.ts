@@ -14,7 +14,16 @@ import { planDownload } from "./plan.ts";
 import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.ts";
 import { type DownloadSummary, transferFiles } from "./transfer.ts";
 
-/** Options of {@linkcode download}. */
+/**
+ * Options of {@linkcode download}.
+ *
+ * @example
+ * ```ts
+ * import { download, type DownloadOptions } from "@laion/fmri";
+ * const o: DownloadOptions = { subject: "all", ses: "averages", acceptLicense: true };
+ * await download(o);
+ * ```
+ */
 export interface DownloadOptions extends DownloadFilters, BucketOptions {
   /** A subject id (`"sub-01"`), a bare value (`"01"`), or `"all"` (every subject in the bucket). */
   subject: string;

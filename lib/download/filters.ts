@@ -5,12 +5,26 @@
  * @module
  */
 
-/** One filter value: a string, a list of strings (any may match), or `undefined` (inactive). */
+/**
+ * One filter value: a string, a list of strings (any may match), or `undefined` (inactive).
+ *
+ * @example
+ * ```ts
+ * import type { FilterValue } from "@laion/fmri";
+ * const ses: FilterValue = ["01", "ses-02"];
+ * ```
+ */
 export type FilterValue = string | readonly string[] | undefined;
 
 /**
  * The entity filters of a download. Values may be bare (`"04"`) or carry the
  * entity (`"ses-04"`); every active filter must pass (AND).
+ *
+ * @example
+ * ```ts
+ * import type { DownloadFilters } from "@laion/fmri";
+ * const f: DownloadFilters = { ses: "01", suffix: ["statmap", "trials"] };
+ * ```
  */
 export interface DownloadFilters {
   /**
@@ -57,7 +71,15 @@ function stripEntity(entity: string, value: string): string {
   return value.startsWith(`${entity}-`) ? value.slice(entity.length + 1) : value;
 }
 
-/** Every value of the `entity-VALUE` tokens of a key (directory components count). */
+/**
+ * Every value of the `entity-VALUE` tokens of a key (directory components count).
+ *
+ * @example
+ * ```ts
+ * import { entityValues } from "@laion/fmri";
+ * entityValues("sub-01/ses-02/func/sub-01_ses-02_bold.nii.gz", "ses"); // ["02", "02"]
+ * ```
+ */
 export function entityValues(key: string, entity: string): string[] {
   const re = new RegExp(`(?:^|[/_])${entity}-([A-Za-z0-9]+)(?=[_./]|$)`, "g");
   return [...key.matchAll(re)].map((m) => m[1]);

@@ -31,6 +31,14 @@ async function readEntries(path: string): Promise<Record<string, string>> {
 /**
  * Key -> ETag records of completed files. One instance per data directory
  * per process ({@linkcode openManifest}); saves are serialized and merged.
+ *
+ * @example
+ * ```ts
+ * import { openManifest } from "@laion/fmri";
+ * const m = await openManifest("/data");
+ * m.set("README", "d41d8cd98f00b204e9800998ecf8427e");
+ * await m.save();
+ * ```
  */
 export class Manifest {
   /** Absolute path of the manifest file. */

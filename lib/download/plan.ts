@@ -18,7 +18,15 @@ import { type DownloadFilters, matchesFilters, namesSession } from "./filters.ts
 /** Folder inside the data directory that holds markers and the manifest. */
 export const STATE_DIR = ".laion_fmri";
 
-/** One file a download will fetch (or find already complete). */
+/**
+ * One file a download will fetch (or find already complete).
+ *
+ * @example
+ * ```ts
+ * import { planDownload, type PlannedFile } from "@laion/fmri";
+ * const files: PlannedFile[] = (await planDownload({ subject: "01", dataDir: "/data" })).files;
+ * ```
+ */
 export interface PlannedFile {
   /** Bucket key, verbatim. */
   key: string;
@@ -30,7 +38,15 @@ export interface PlannedFile {
   path: string;
 }
 
-/** The result of {@linkcode planDownload}. */
+/**
+ * The result of {@linkcode planDownload}.
+ *
+ * @example
+ * ```ts
+ * import { type DownloadPlan, planDownload } from "@laion/fmri";
+ * const plan: DownloadPlan = await planDownload({ subject: "01", ses: "01", dataDir: "/data" });
+ * ```
+ */
 export interface DownloadPlan {
   /** Absolute data directory. */
   dataDir: string;
@@ -44,7 +60,15 @@ export interface DownloadPlan {
   emptyPrefixes: string[];
 }
 
-/** Options of {@linkcode planDownload}. */
+/**
+ * Options of {@linkcode planDownload}.
+ *
+ * @example
+ * ```ts
+ * import type { PlanOptions } from "@laion/fmri";
+ * const o: PlanOptions = { subject: "all", suffix: "trials", dataDir: "/data" };
+ * ```
+ */
 export interface PlanOptions extends DownloadFilters, BucketOptions {
   /** A subject id (`"sub-01"`), a bare value (`"01"`) or `"all"`. */
   subject: string;
@@ -54,7 +78,15 @@ export interface PlanOptions extends DownloadFilters, BucketOptions {
   dataDir: string;
 }
 
-/** The pinned brain mask of a subject (R2mean map), always fetched when `ses` names a session. */
+/**
+ * The pinned brain mask of a subject (R2mean map), always fetched when `ses` names a session.
+ *
+ * @example
+ * ```ts
+ * import { brainMaskKey } from "@laion/fmri";
+ * brainMaskKey("sub-01"); // derivatives/glmsingle-tedana/sub-01/sub-01_..._desc-R2mean_statmap.nii.gz
+ * ```
+ */
 export function brainMaskKey(subject: string): string {
   return `${GLMSINGLE_PREFIX}${subject}/${subject}_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz`;
 }

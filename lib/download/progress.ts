@@ -6,7 +6,16 @@
 import { readEnv } from "../permissions.ts";
 import type { TransferProgress } from "./transfer.ts";
 
-/** Progress of a download, as given to `onProgress`. */
+/**
+ * Progress of a download, as given to `onProgress`.
+ *
+ * @example
+ * ```ts
+ * import { download, type DownloadProgress } from "@laion/fmri";
+ * const show = (p: DownloadProgress) => console.log(`${p.doneFiles}/${p.totalFiles}`, p.etaSeconds);
+ * await download({ subject: "01", acceptLicense: true, quiet: true, onProgress: show });
+ * ```
+ */
 export interface DownloadProgress extends TransferProgress {
   /** Receive rate over the last seconds, in bytes per second. */
   bytesPerSecond: number;
@@ -14,7 +23,15 @@ export interface DownloadProgress extends TransferProgress {
   etaSeconds?: number;
 }
 
-/** Formats a byte count: `1.5 MB`. */
+/**
+ * Formats a byte count: `1.5 MB`.
+ *
+ * @example
+ * ```ts
+ * import { formatBytes } from "@laion/fmri";
+ * formatBytes(1_500_000); // "1.5 MB"
+ * ```
+ */
 export function formatBytes(n: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let i = 0;

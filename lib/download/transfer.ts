@@ -22,7 +22,16 @@ import { warn } from "../warnings.ts";
 import { type Manifest, openManifest } from "./manifest.ts";
 import type { PlannedFile } from "./plan.ts";
 
-/** What a download did. */
+/**
+ * What a download did.
+ *
+ * @example
+ * ```ts
+ * import { download, type DownloadSummary } from "@laion/fmri";
+ * const s: DownloadSummary = await download({ subject: "01", ses: "01", acceptLicense: true });
+ * if (s.failures.length) console.error(s.failures);
+ * ```
+ */
 export interface DownloadSummary {
   /** Files selected by the plan (skipped ones included). */
   matched: number;
@@ -40,7 +49,15 @@ export interface DownloadSummary {
   failures: { key: string; error: string }[];
 }
 
-/** Progress of a set of transfers. */
+/**
+ * Progress of a set of transfers.
+ *
+ * @example
+ * ```ts
+ * import { download } from "@laion/fmri";
+ * await download({ subject: "01", acceptLicense: true, onProgress: (p) => console.log(p.doneBytes, p.totalBytes) });
+ * ```
+ */
 export interface TransferProgress {
   /** Files in the plan. */
   totalFiles: number;
@@ -54,7 +71,15 @@ export interface TransferProgress {
   receivedBytes: number;
 }
 
-/** Options of {@linkcode transferFiles}. */
+/**
+ * Options of {@linkcode transferFiles}.
+ *
+ * @example
+ * ```ts
+ * import type { TransferOptions } from "@laion/fmri";
+ * const o: TransferOptions = { concurrency: 4, stallTimeoutMs: 10_000 };
+ * ```
+ */
 export interface TransferOptions {
   /** Files transferred at once. @default 8 */
   concurrency?: number;
@@ -116,7 +141,16 @@ const MD5_RE = /^[0-9a-f]{32}$/i;
 const TEMP_SUFFIX = ".part";
 const MAP_SUFFIX = ".map";
 
-/** True when an ETag is the MD5 of the object (a single-part upload). */
+/**
+ * True when an ETag is the MD5 of the object (a single-part upload).
+ *
+ * @example
+ * ```ts
+ * import { isMd5Etag } from "@laion/fmri";
+ * isMd5Etag("d41d8cd98f00b204e9800998ecf8427e"); // true
+ * isMd5Etag("9b2cf535f27731c974343645a3985328-3"); // false (multipart)
+ * ```
+ */
 export function isMd5Etag(etag: string | undefined): etag is string {
   return etag !== undefined && MD5_RE.test(etag);
 }
