@@ -7,6 +7,7 @@ import {
   bidsifyLocalKey,
   download,
   type DownloadOptions,
+  type DownloadProgress,
   isHeldOutKey,
   LicenseNotAcceptedError,
   localPathFor,
@@ -17,6 +18,7 @@ import {
   SubjectNotFoundError,
 } from "../mod.ts";
 import { main } from "../cli.ts";
+import { barEnabled } from "../lib/download/progress.ts";
 import { FaultProxy } from "./fault_proxy.ts";
 import { localEndpoint, repoPath, synthDir } from "./_helpers.ts";
 
@@ -576,6 +578,41 @@ Deno.test("two processes download one subject at once: both complete, files iden
     await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
   } finally {
     await proxy.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("progress: the callback reaches the total; no bar off a terminal, under CI or quiet", async () => {
+  const dataDir = await tempDataDir();
+  try {
+    const source = new S3Source({ endpoint: localEndpoint() });
+    const seen: DownloadProgress[] = [];
+    const s = await download({
+      subject: "01",
+      ses: "02",
+      suffix: "statmap",
+      dataDir,
+      source,
+      ...ACCEPT,
+      onProgress: (p) => seen.push(p),
+    });
+    const last = seen.at(-1)!;
+    assert.equal(last.doneFiles, s.matched);
+    assert.equal(last.totalFiles, s.matched);
+    assert.equal(last.doneBytes, last.totalBytes);
+    assert.equal(last.receivedBytes, s.bytes);
+    assert.ok(seen.every((p, i) => i === 0 || p.doneFiles >= seen[i - 1].doneFiles));
+    assert.equal(barEnabled(true), false);
+    const ci = Deno.env.get("CI");
+    Deno.env.set("CI", "true");
+    try {
+      assert.equal(barEnabled(false), false);
+    } finally {
+      if (ci === undefined) Deno.env.delete("CI");
+      else Deno.env.set("CI", ci);
+    }
+    if (!Deno.stderr.isTerminal()) assert.equal(barEnabled(false), false);
+  } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
 });
