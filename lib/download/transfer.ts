@@ -864,7 +864,10 @@ class FileTransfer {
       await Promise.all(Array.from({ length: Math.min(partsPerFile, n) }, worker));
       if (failed !== undefined) throw failed;
       hasher.advance(frontier());
-      digest = await hasher.digest;
+      // A worker that failed (e.g. cannot load): hash the finished file here instead.
+      digest = await hasher.digest.catch(async () =>
+        (await md5File(tmp, size, signal)).digest("hex")
+      );
     } finally {
       hasher.stop();
       signal?.removeEventListener("abort", onOuter);
