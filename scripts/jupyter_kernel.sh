@@ -47,7 +47,7 @@ else
   "$deno_bin" jupyter --install >&2
 fi
 
-if ! "$JUPYTER" kernelspec list 2>/dev/null | grep -qE '^\s*deno\s'; then
+if ! "$JUPYTER" kernelspec list 2>/dev/null | grep -E '^\s*deno\s' >/dev/null; then
   log "jupyter does not see the deno kernel (check JUPYTER_PATH / JUPYTER_DATA_DIR)"
   exit 1
 fi

@@ -15,7 +15,7 @@
  * @module
  */
 import { createReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
+import { createGunzip, type ZlibOptions } from "node:zlib";
 import * as nifti from "nifti-reader-js";
 import { MalformedFileError } from "../errors.ts";
 import { maskDiskOffsets, type Shape3d } from "./voxel_order.ts";
@@ -370,7 +370,12 @@ async function streamNifti(
   const gz = head[0] === 0x1f && head[1] === 0x8b;
 
   const raw = createReadStream(path, { highWaterMark: CHUNK });
-  const gunzip = gz ? createGunzip({ chunkSize: CHUNK }) : undefined;
+  // A deep read-ahead lets zlib (on the thread pool) inflate the next chunks
+  // while this thread gathers voxels of the current one.
+  // (Node's zlib streams take stream options too; the typings omit them.)
+  const gunzip = gz
+    ? createGunzip({ chunkSize: CHUNK, readableHighWaterMark: 16 * CHUNK } as ZlibOptions)
+    : undefined;
   const source = gunzip ?? raw;
   if (gunzip) {
     raw.on("error", (e) => gunzip.destroy(e));
