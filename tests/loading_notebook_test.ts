@@ -10,101 +10,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { getTrainTestIds } from "../mod.ts";
-import { localEndpoint, repoPath, synthDir } from "./_helpers.ts";
+import { repoPath, synthDir } from "./_helpers.ts";
+import {
+  type Cell,
+  cellErrors,
+  ensureKernel,
+  executeNotebook,
+  joinText,
+  outputText,
+} from "./_notebook.ts";
 
 const NOTEBOOK = "notebooks/loading.ipynb";
-/** Overall limit for one nbconvert run (each cell also has a 120 s limit). */
-const RUN_TIMEOUT_MS = 300_000;
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[]>;
-  ename?: string;
-  evalue?: string;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-}
-
-const joinText = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join("") : t ?? "");
-const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-
-/**
- * Installs the Deno kernel (and Debian's Jupyter when missing); returns the jupyter to call.
- *
- * The script's final check, `jupyter kernelspec list | grep -q deno` under `pipefail`, fails
- * about one run in four: `grep -q` exits at the first match and jupyter, still writing, exits 1
- * on the broken pipe. That failure (only that one) is retried, up to 3 attempts in all: the
- * install is idempotent, and a single retry would still fail about one test run in sixteen.
- */
-async function ensureKernel(): Promise<string> {
-  const run = () =>
-    new Deno.Command("bash", {
-      args: [repoPath("scripts/jupyter_kernel.sh")],
-      cwd: repoPath(""),
-    }).output();
-  let out = await run();
-  for (let attempt = 2; attempt <= 3; attempt++) {
-    if (out.code === 0 || !decode(out.stderr).includes("jupyter does not see the deno kernel")) {
-      break;
-    }
-    console.warn(
-      `scripts/jupyter_kernel.sh: kernelspec check failed (broken pipe?), attempt ${attempt}`,
-    );
-    out = await run();
-  }
-  assert.equal(out.code, 0, `scripts/jupyter_kernel.sh failed:\n${decode(out.stderr)}`);
-  const jupyter = decode(out.stdout).trim().split("\n").at(-1)!;
-  assert.equal(jupyter, "/usr/bin/jupyter");
-  return jupyter;
-}
-
-/** Runs the notebook in place (kernel cwd = notebooks/) and writes the result to `outDir`. */
-async function execute(jupyter: string, outDir: string, xdg: string): Promise<Cell[]> {
-  const out = await new Deno.Command(jupyter, {
-    args: [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--allow-errors",
-      "--ExecutePreprocessor.kernel_name=deno",
-      "--ExecutePreprocessor.timeout=120",
-      "--output-dir",
-      outDir,
-      "--output",
-      "loading.ipynb",
-      repoPath(NOTEBOOK),
-    ],
-    cwd: repoPath(""),
-    env: { LAION_FMRI_S3_ENDPOINT: localEndpoint(), XDG_CONFIG_HOME: xdg, NO_COLOR: "1" },
-    signal: AbortSignal.timeout(RUN_TIMEOUT_MS),
-  }).output();
-  assert.equal(out.code, 0, `nbconvert failed:\n${decode(out.stderr)}`);
-  const nb = JSON.parse(await Deno.readTextFile(join(outDir, "loading.ipynb")));
-  return nb.cells;
-}
-
-/** The cells that raised, as "cell N: Name: message". */
-function errors(cells: Cell[]): string[] {
-  return cells.flatMap((c, i) =>
-    (c.outputs ?? []).filter((o) => o.output_type === "error").map((o) =>
-      `cell ${i}: ${o.ename}: ${o.evalue}`
-    )
-  );
-}
-
-/** Text of every output (stdout, and text/plain of displays and results), in order. */
-function outputText(cells: Cell[]): string {
-  return cells.flatMap((c) => c.outputs ?? []).map((o) => {
-    if (o.output_type === "stream") return o.name === "stdout" ? joinText(o.text) : "";
-    return joinText(o.data?.["text/plain"]);
-  }).join("\n");
-}
 
 /** HTML of the DataFrame displays (Polars displays carry no text/plain), in order. */
 function frameDisplays(cells: Cell[]): string[] {
@@ -191,15 +107,15 @@ Deno.test("the loading notebook downloads, loads and round-trips data in the Den
   const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
   const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
   try {
-    let cells = await execute(jupyter, outDir, xdg);
-    assert.deepEqual(errors(cells), [], "a notebook cell raised");
+    let cells = await executeNotebook(jupyter, NOTEBOOK, outDir, xdg);
+    assert.deepEqual(cellErrors(cells), [], "a notebook cell raised");
     const firstProblem = missing(cells);
     if (firstProblem) {
       console.warn(`notebook output incomplete, retrying once: ${firstProblem.split("\n")[0]}`);
       // Start from an empty data directory again, so the download counts stay checkable.
       if (!hadDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-      cells = await execute(jupyter, outDir, xdg);
-      assert.deepEqual(errors(cells), [], "a notebook cell raised (retry)");
+      cells = await executeNotebook(jupyter, NOTEBOOK, outDir, xdg);
+      assert.deepEqual(cellErrors(cells), [], "a notebook cell raised (retry)");
     }
     const problem = missing(cells);
     assert.equal(problem, undefined, problem);
