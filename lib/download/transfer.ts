@@ -140,6 +140,7 @@ interface SegmentMap {
 const MD5_RE = /^[0-9a-f]{32}$/i;
 const TEMP_SUFFIX = ".part";
 const MAP_SUFFIX = ".map";
+const STAGING_SUFFIX = ".part.new";
 
 /**
  * True when an ETag is the MD5 of the object (a single-part upload).
@@ -203,7 +204,10 @@ class FolderCache {
       p = (async () => {
         const out: Deno.DirEntry[] = [];
         for await (const e of Deno.readDir(dir)) {
-          if (e.isFile && e.name.startsWith(".") && e.name.endsWith(TEMP_SUFFIX)) out.push(e);
+          if (
+            e.isFile && e.name.startsWith(".") &&
+            (e.name.endsWith(TEMP_SUFFIX) || e.name.endsWith(STAGING_SUFFIX))
+          ) out.push(e);
         }
         return out;
       })();
@@ -213,16 +217,42 @@ class FolderCache {
   }
 }
 
-/** Opens a new temp file and takes the exclusive lock that marks it as owned by a live process. */
+/**
+ * Creates a temp file holding the exclusive lock that marks it as owned by a
+ * live process: created and locked under a name the orphan scan ignores,
+ * then renamed (the lock stays with the open file), so every `.part` file is
+ * either locked by its owner or orphaned.
+ */
 async function createTemp(path: string): Promise<Deno.FsFile> {
-  const file = await Deno.open(path, { read: true, write: true, createNew: true });
+  const staging = path + STAGING_SUFFIX;
+  const file = await Deno.open(staging, { read: true, write: true, createNew: true });
   try {
     await file.lock(true);
+    await Deno.rename(staging, path);
   } catch (e) {
     file.close();
+    await Deno.remove(staging).catch(() => {});
     throw e;
   }
   return file;
+}
+
+/**
+ * Removes a staging file (a temp file between creation and its lock) left by
+ * a process killed in that instant: unlocked and older than 10 s.
+ */
+async function removeStaleStaging(path: string): Promise<void> {
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(path, { read: true, write: true });
+    const info = await file.stat();
+    const old = info.mtime !== null && Date.now() - info.mtime.getTime() > 10_000;
+    if (old && await file.tryLock(true)) await Deno.remove(path);
+  } catch {
+    // gone already, or not ours to judge
+  } finally {
+    file?.close();
+  }
 }
 
 /**
@@ -230,7 +260,8 @@ async function createTemp(path: string): Promise<Deno.FsFile> {
  * a live transfer holds an exclusive lock on its temp file (released by the
  * kernel when the process dies, even on kill -9), so a temp file whose lock
  * can be taken is orphaned. Claims the largest one of the same object version
- * (renamed to `mine`, still locked) and deletes the other orphans.
+ * (renamed to `mine`, still locked; `mine = ""` claims nothing) and deletes
+ * the other orphans, with their segment maps.
  */
 async function claimOrphan(
   path: string,
@@ -246,6 +277,10 @@ async function claimOrphan(
   try {
     for (const e of await folders.temps(dir)) {
       if (!e.name.startsWith(prefix)) continue;
+      if (e.name.endsWith(STAGING_SUFFIX)) {
+        await removeStaleStaging(join(dir, e.name));
+        continue;
+      }
       const m = e.name.slice(prefix.length, -TEMP_SUFFIX.length).match(
         /^([A-Za-z0-9-]+)\.(\d+)-[0-9a-f]+$/,
       );
@@ -253,14 +288,11 @@ async function claimOrphan(
       let file: Deno.FsFile | undefined;
       try {
         file = await Deno.open(join(dir, e.name), { read: true, write: true });
-        const info = await file.stat();
-        // Just created and not yet locked by its owner: leave it alone.
-        const fresh = info.size === 0 && info.mtime !== null &&
-          Date.now() - info.mtime.getTime() < 60_000;
-        if (fresh || !(await file.tryLock(true))) {
-          file.close();
+        if (!(await file.tryLock(true))) {
+          file.close(); // a live transfer's
           continue;
         }
+        const info = await file.stat();
         // Another object version: only removed.
         found.push({ name: e.name, size: m[1] === tag ? info.size : -1, file });
       } catch {
@@ -273,7 +305,7 @@ async function claimOrphan(
   found.sort((a, b) => b.size - a.size);
   let claimed: { file: Deno.FsFile; size: number } | undefined;
   for (const f of found) {
-    if (!claimed && f.size > 0 && f.size <= size) {
+    if (!claimed && mine !== "" && f.size > 0 && f.size <= size) {
       try {
         await Deno.rename(join(dir, f.name), mine);
         claimed = { file: f.file, size: f.size };
@@ -473,6 +505,8 @@ class FileTransfer {
     await this.#folders.mkdir(dirname(path));
     if (await this.#complete()) {
       this.#setDone(this.#file.size);
+      // Temp files of dead processes for a file that is complete: removed.
+      await claimOrphan(path, this.#file.etag, 0, "", this.#folders);
       return "skipped";
     }
     const tmp = tempName(path, this.#file.etag);
