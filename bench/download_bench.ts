@@ -16,12 +16,11 @@
  * download the keys of `download({ subject: "01", ses: "01" })` into a fresh
  * folder on the same disk, alternately; the best of `--reps` runs counts.
  *
- * Last figures (2 vCPUs shared with RGW and other jobs, load average 3-7, so
- * +-20% between runs; 208 keys, 1250.6 MB, the largest 1247.5 MB):
- * download() 171.1 MB/s, aws s3 cp 182.2 MB/s, ratio 0.94 (an earlier run:
- * 160.5 vs 195.4, 0.82). download() verifies every MD5 (the AWS CLI does not
- * for ranged downloads). Interrupted at 50.8%, the resumed run transferred
- * 49.2% of the bytes (goal <= 55%: met).
+ * Last figures (2 vCPUs shared with RGW and other jobs, load average 3-6, so
+ * +-15% between runs; 208 keys, 1250.6 MB, the largest 1247.5 MB):
+ * download() 202.3 MB/s, aws s3 cp 194.4 MB/s, ratio 1.04. download()
+ * verifies every MD5 (the AWS CLI does not for ranged downloads). Interrupted
+ * at 51.0%, the resumed run transferred 49.0% of the bytes (goal <= 55%: met).
  * @module
  */
 import { parseArgs } from "node:util";

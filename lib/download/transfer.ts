@@ -20,6 +20,7 @@ import {
 } from "../errors.ts";
 import { warn } from "../warnings.ts";
 import { type Manifest, openManifest } from "./manifest.ts";
+import { rangedGet } from "./ranged.ts";
 import type { PlannedFile } from "./plan.ts";
 
 /**
@@ -820,8 +821,9 @@ class FileTransfer {
         if (start >= end) return;
         const before = map.progress[i];
         try {
-          const body = await this.#source.get(this.#file.key, {
+          const body = await rangedGet(this.#source, this.#file.key, {
             start,
+            end: end - 1,
             ifMatch: etag,
             signal: inner.signal,
           });
