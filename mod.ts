@@ -24,6 +24,7 @@ export {
   type GetOptions,
   type Listing,
   type ObjectBody,
+  objectUrl,
   type RequestStats,
   S3Source,
   type S3SourceOptions,

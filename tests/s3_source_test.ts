@@ -52,6 +52,13 @@ Deno.test("GET streams a public object; a range starts at the offset", async () 
   assert.equal(part.status, 206);
   assert.deepEqual(tail, bytes.slice(5));
   assert.equal(part.contentRange, `bytes 5-${head.size - 1}/${head.size}`);
+  const bounded = await s.get("participants.tsv", { start: 5, end: 9 });
+  assert.equal(bounded.status, 206);
+  assert.deepEqual(
+    new Uint8Array(await new Response(bounded.body).arrayBuffer()),
+    bytes.slice(5, 10),
+  );
+  assert.equal(bounded.contentRange, `bytes 5-9/${head.size}`);
   await assert.rejects(
     () => s.get("participants.tsv", { start: 5, ifMatch: "0".repeat(32) }),
     (e: unknown) => e instanceof S3RequestError && e.status === 412,

@@ -32,7 +32,6 @@ export {
   type TransferProgress,
 } from "./transfer.ts";
 export { type Manifest, openManifest } from "./manifest.ts";
-export { objectUrl, rangedGet, type RangeOptions } from "./ranged.ts";
 export {
   CONSENT_ANSWER,
   type ConsentOptions,

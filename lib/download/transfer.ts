@@ -20,7 +20,6 @@ import {
 } from "../errors.ts";
 import { warn } from "../warnings.ts";
 import { type Manifest, openManifest } from "./manifest.ts";
-import { rangedGet } from "./ranged.ts";
 import type { PlannedFile } from "./plan.ts";
 
 /**
@@ -821,14 +820,14 @@ class FileTransfer {
         if (start >= end) return;
         const before = map.progress[i];
         try {
-          const body = await rangedGet(this.#source, this.#file.key, {
+          const body = await this.#source.get(this.#file.key, {
             start,
             end: end - 1,
             ifMatch: etag,
             signal: inner.signal,
           });
           const m = body.contentRange?.match(/^bytes (\d+)-(\d+)\/(\d+)$/);
-          // Segment 0 is asked without a Range header: a whole-object 200 is right there.
+          // A server that ignores Range answers segment 0 with the whole object: fine there.
           const whole = start === 0 && body.status === 200 &&
             (body.contentLength === size || body.contentLength === 0);
           const range = body.status === 206 && m && Number(m[1]) === start &&
