@@ -15,6 +15,7 @@
  * @module
  */
 import { createReadStream } from "node:fs";
+import { setImmediate } from "node:timers";
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import * as nifti from "nifti-reader-js";
 import { MalformedFileError } from "../errors.ts";
@@ -369,22 +370,9 @@ async function streamNifti(
   if (s3) throw bad(s3);
   const gz = head[0] === 0x1f && head[1] === 0x8b;
 
-  const raw = createReadStream(path, { highWaterMark: CHUNK });
-  // A deep read-ahead lets zlib (on the thread pool) inflate the next chunks
-  // while this thread gathers voxels of the current one.
-  // (Node's zlib streams take stream options too; the typings omit them.)
-  const gunzip = gz
-    ? createGunzip({ chunkSize: CHUNK, readableHighWaterMark: 16 * CHUNK } as ZlibOptions)
-    : undefined;
-  const source = gunzip ?? raw;
-  if (gunzip) {
-    raw.on("error", (e) => gunzip.destroy(e));
-    raw.pipe(gunzip);
-  }
-  const onAbort = () => {
-    raw.destroy();
-    gunzip?.destroy(signal!.reason);
-  };
+  const decoded = inflate(path, gz);
+  const source = decoded.chunks;
+  const onAbort = () => decoded.close(signal!.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
 
   const hdrBuf = new Uint8Array(540);
@@ -459,7 +447,7 @@ async function streamNifti(
       // Highly compressible data inflate chunk after chunk without letting
       // timers run; yield now and then so that an abort (or a UI) gets through.
       if (performance.now() - lastYield > YIELD_MS) {
-        await new Promise((r) => setTimeout(r, 0));
+        await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
         if (signal?.aborted) throw signal.reason;
       }
@@ -494,9 +482,38 @@ async function streamNifti(
     throw e;
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    raw.destroy();
-    gunzip?.destroy();
+    decoded.close();
   }
+}
+
+/** Decoded bytes of a file, as chunks, and a way to stop producing them. */
+interface Decoded {
+  chunks: AsyncIterable<Uint8Array>;
+  close(reason?: unknown): void;
+}
+
+/**
+ * The file's decoded bytes. A deep read-ahead (16 chunks) lets zlib inflate
+ * the next chunks while the reader gathers voxels of the current one
+ * (measured: the pipeline alone went from 0.86x to 0.92x of bare gunzip; a
+ * worker thread was slower than either).
+ */
+function inflate(path: string, gz: boolean): Decoded {
+  const raw = createReadStream(path, { highWaterMark: CHUNK });
+  // Node's zlib streams take stream options too; the typings omit them.
+  const options = { chunkSize: CHUNK, readableHighWaterMark: 16 * CHUNK } as ZlibOptions;
+  const gunzip = gz ? createGunzip(options) : undefined;
+  if (gunzip) {
+    raw.on("error", (e) => gunzip.destroy(e));
+    raw.pipe(gunzip);
+  }
+  return {
+    chunks: (gunzip ?? raw) as AsyncIterable<Uint8Array>,
+    close(reason?: unknown) {
+      raw.destroy();
+      gunzip?.destroy(reason as Error | undefined);
+    },
+  };
 }
 
 function pickVolume(path: string, h: NiftiHeader, opts: NiftiVolumeOptions): number {
