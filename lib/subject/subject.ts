@@ -341,10 +341,9 @@ export class Subject {
   async getRoiMask(query: RoiQuery, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     const names = await this.resolveRois(query);
     const out = new Uint8Array(await this.getNVoxels());
-    for (const name of names) {
-      const m = await this.#roiMask(name, options.signal);
-      for (let c = 0; c < out.length; c++) out[c] |= m[c];
-    }
+    // The ROI files are small and independent: read them concurrently.
+    const masks = await Promise.all(names.map((name) => this.#roiMask(name, options.signal)));
+    for (const m of masks) for (let c = 0; c < out.length; c++) out[c] |= m[c];
     return out;
   }
 
