@@ -43,6 +43,18 @@ async function tempDataDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "laion-dl-" });
 }
 
+/** Runs `fn` with a fault proxy in front of the local RGW and a temp data dir, then cleans up. */
+async function withProxy(fn: (proxy: FaultProxy, dataDir: string) => Promise<void>): Promise<void> {
+  const proxy = new FaultProxy(localEndpoint());
+  const dataDir = await tempDataDir();
+  try {
+    await fn(proxy, dataDir);
+  } finally {
+    await proxy.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
 /** Every file under `dir` (relative paths), `.laion_fmri/` excluded. */
 async function walk(dir: string, rel = ""): Promise<string[]> {
   const out: string[] = [];
@@ -261,9 +273,7 @@ Deno.test("consent: refused, no terminal, given; nothing fetched before consent"
 // ---------------------------------------------------------------- transfers with faults
 
 Deno.test("download through faults: resets, stall, SlowDown bursts, short bodies, 403; then skip without GET", async () => {
-  const proxy = new FaultProxy(localEndpoint());
-  const dataDir = await tempDataDir();
-  try {
+  await withProxy(async (proxy, dataDir) => {
     const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
     const betas = (ses: string) => (r: { key: string; method: string }) =>
       r.method === "GET" && r.key.includes(`_${ses}_`) && r.key.endsWith("Betas_statmap.nii.gz");
@@ -300,16 +310,11 @@ Deno.test("download through faults: resets, stall, SlowDown bursts, short bodies
     assert.equal(again.skipped, keys.length);
     assert.equal(again.downloaded, 1);
     await assertMirror(dataDir, [...keys, "participants.json"]);
-  } finally {
-    await proxy.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("partial temp files: resumed (206), restarted on 200 / wrong Content-Range / 412 / bad bytes", async () => {
-  const proxy = new FaultProxy(localEndpoint());
-  const dataDir = await tempDataDir();
-  try {
+  await withProxy(async (proxy, dataDir) => {
     const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
     const filters = { subject: "01", ses: "01", ...ACCEPT };
     const plan = await planDownload({ ...filters, dataDir, source });
@@ -370,16 +375,11 @@ Deno.test("partial temp files: resumed (206), restarted on 200 / wrong Content-R
     assert.deepEqual(await Deno.readFile(live), new Uint8Array(10), "live temp untouched");
     await Deno.remove(live);
     await assertMirror(dataDir, plan.files.map((f) => f.key));
-  } finally {
-    await proxy.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("a failing root file does not abort the others; failures are reported", async () => {
-  const proxy = new FaultProxy(localEndpoint());
-  const dataDir = await tempDataDir();
-  try {
+  await withProxy(async (proxy, dataDir) => {
     const source = new S3Source({ endpoint: proxy.url, maxAttempts: 2, minDelayMs: 5 });
     proxy.addFault({ kind: "status", status: 404, match: (r) => r.key === "README" });
     proxy.addFault({
@@ -402,16 +402,11 @@ Deno.test("a failing root file does not abort the others; failures are reported"
     assert.deepEqual(files.filter((f) => f.endsWith(".part")), []);
     assert.ok(!files.includes("README") && !files.includes("participants.tsv"));
     assert.ok(files.includes("participants.json"));
-  } finally {
-    await proxy.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("large files in parallel ranged segments: faults, then interrupted and resumed", async () => {
-  const proxy = new FaultProxy(localEndpoint());
-  const dataDir = await tempDataDir();
-  try {
+  await withProxy(async (proxy, dataDir) => {
     const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
     const segmented = {
       segmentBytes: 16_384,
@@ -455,10 +450,7 @@ Deno.test("large files in parallel ranged segments: faults, then interrupted and
     assert.ok(s.bytes < total, `the resumed run fetched ${s.bytes} of ${total} bytes`);
     assert.ok(proxy.gets().filter(ranged).length >= betas.length * 2, "segments as ranged GETs");
     await assertMirror(dataDir, plan.files.map((f) => f.key));
-  } finally {
-    await proxy.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 // ---------------------------------------------------------------- processes
@@ -485,9 +477,7 @@ function cliChild(args: string[], env: Record<string, string>): Deno.ChildProces
 }
 
 Deno.test("kill -9 mid-download, then a second run resumes and re-transfers no finished file", async () => {
-  const proxy = new FaultProxy(localEndpoint());
-  const dataDir = await tempDataDir();
-  try {
+  await withProxy(async (proxy, dataDir) => {
     proxy.bytesPerSecond = 40_000;
     const env = await childEnv(dataDir);
     const args = ["--subject", "01", "--suffix", "statmap,trials", "--accept-license", "--quiet"];
@@ -544,16 +534,11 @@ Deno.test("kill -9 mid-download, then a second run resumes and re-transfers no f
     });
     await assertMirror(dataDir, plan.files.map((f) => f.key), true);
     await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
-  } finally {
-    await proxy.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("two processes download one subject at once: both complete, files identical", async () => {
-  const proxy = new FaultProxy(localEndpoint());
-  const dataDir = await tempDataDir();
-  try {
+  await withProxy(async (proxy, dataDir) => {
     proxy.bytesPerSecond = 400_000;
     const env = await childEnv(dataDir);
     const child = cliChild(
@@ -578,10 +563,7 @@ Deno.test("two processes download one subject at once: both complete, files iden
     const plan = await planDownload(opts);
     await assertMirror(dataDir, plan.files.map((f) => f.key));
     await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
-  } finally {
-    await proxy.close();
-    await Deno.remove(dataDir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("progress: the callback reaches the total; no bar off a terminal, under CI or quiet", async () => {
