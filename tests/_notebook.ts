@@ -95,3 +95,28 @@ export function outputText(cells: Cell[]): string {
     return joinText(o.data?.["text/plain"]);
   }).join("\n");
 }
+
+/**
+ * Runs a notebook and, when `missing(cells)` reports an incomplete output
+ * (the kernel can drop late output), runs it once more after `beforeRetry`.
+ * A cell that raised fails at once and is never retried.
+ */
+export async function executeWithRetry(
+  jupyter: string,
+  notebook: string,
+  outDir: string,
+  xdg: string,
+  missing: (cells: Cell[]) => string | undefined,
+  beforeRetry?: () => Promise<void>,
+): Promise<Cell[]> {
+  let cells = await executeNotebook(jupyter, notebook, outDir, xdg);
+  assert.deepEqual(cellErrors(cells), [], "a notebook cell raised");
+  const firstProblem = missing(cells);
+  if (firstProblem) {
+    console.warn(`notebook output incomplete, retrying once: ${firstProblem.split("\n")[0]}`);
+    await beforeRetry?.();
+    cells = await executeNotebook(jupyter, notebook, outDir, xdg);
+    assert.deepEqual(cellErrors(cells), [], "a notebook cell raised (retry)");
+  }
+  return cells;
+}

@@ -11,14 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { getTrainTestIds } from "../mod.ts";
 import { repoPath, synthDir } from "./_helpers.ts";
-import {
-  type Cell,
-  cellErrors,
-  ensureKernel,
-  executeNotebook,
-  joinText,
-  outputText,
-} from "./_notebook.ts";
+import { type Cell, ensureKernel, executeWithRetry, joinText, outputText } from "./_notebook.ts";
 
 const NOTEBOOK = "notebooks/loading.ipynb";
 
@@ -107,16 +100,10 @@ Deno.test("the loading notebook downloads, loads and round-trips data in the Den
   const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
   const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
   try {
-    let cells = await executeNotebook(jupyter, NOTEBOOK, outDir, xdg);
-    assert.deepEqual(cellErrors(cells), [], "a notebook cell raised");
-    const firstProblem = missing(cells);
-    if (firstProblem) {
-      console.warn(`notebook output incomplete, retrying once: ${firstProblem.split("\n")[0]}`);
-      // Start from an empty data directory again, so the download counts stay checkable.
+    // Before a retry, start from an empty data directory, so the download counts stay checkable.
+    const cells = await executeWithRetry(jupyter, NOTEBOOK, outDir, xdg, missing, async () => {
       if (!hadDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-      cells = await executeNotebook(jupyter, NOTEBOOK, outDir, xdg);
-      assert.deepEqual(cellErrors(cells), [], "a notebook cell raised (retry)");
-    }
+    });
     const problem = missing(cells);
     assert.equal(problem, undefined, problem);
     const text = outputText(cells);

@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { normalizeLines, repoPath, seedTourOutput } from "./_helpers.ts";
 import {
   type Cell,
-  cellErrors,
   ensureKernel,
-  executeNotebook,
+  executeWithRetry,
   joinText,
   type Output,
   outputText,
@@ -52,14 +51,7 @@ Deno.test("the query notebook runs in the Deno kernel and prints the seed's tour
   const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
   const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
   try {
-    let cells = await executeNotebook(jupyter, NOTEBOOK, outDir, xdg);
-    assert.deepEqual(cellErrors(cells), [], "a notebook cell raised");
-    const firstProblem = missing(cells);
-    if (firstProblem) {
-      console.warn(`notebook output incomplete, retrying once: ${firstProblem.split("\n")[0]}`);
-      cells = await executeNotebook(jupyter, NOTEBOOK, outDir, xdg);
-      assert.deepEqual(cellErrors(cells), [], "a notebook cell raised (retry)");
-    }
+    const cells = await executeWithRetry(jupyter, NOTEBOOK, outDir, xdg, missing);
     const problem = missing(cells);
     assert.equal(problem, undefined, problem);
 
