@@ -32,6 +32,24 @@ export function isPermissionError(e: unknown): boolean {
     (e instanceof Error && /Requires \w+ access/.test(e.message));
 }
 
+const SYS_DESCRIPTORS = new Set([
+  "hostname",
+  "osRelease",
+  "osUptime",
+  "loadavg",
+  "networkInterfaces",
+  "systemMemoryInfo",
+  "uid",
+  "gid",
+  "cpus",
+  "homedir",
+  "username",
+  "statfs",
+  "getPriority",
+  "setPriority",
+  "userInfo",
+]);
+
 /**
  * The flag that grants what a Deno permission error refused
  * (`Requires net access to "host:443"` -> `--allow-net=host:443`), or
@@ -40,8 +58,9 @@ export function isPermissionError(e: unknown): boolean {
 export function flagFor(e: unknown, fallback: string): string {
   const m = e instanceof Error ? e.message.match(/Requires (\w+) access to "([^"]*)"/) : null;
   if (!m) return fallback;
-  const kind = m[1] === "run" ? "run" : m[1];
-  return `--allow-${kind}=${m[2]}`;
+  // Some sys checks (e.g. "ca") have no descriptor the CLI accepts: only --allow-sys grants them.
+  if (m[1] === "sys" && !SYS_DESCRIPTORS.has(m[2])) return "--allow-sys";
+  return `--allow-${m[1]}=${m[2]}`;
 }
 
 /**

@@ -66,8 +66,8 @@ Deno.test("cli: bad input exits 1 with one line and no stack trace", async () =>
     ],
     [["subjects", "--bogus"], /bogus/],
     [
-      ["subjects", "--endpoint", "http://127.0.0.1:9"],
-      /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9/,
+      ["subjects", "--endpoint", "http://127.0.0.1:39"],
+      /Cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:39/,
     ],
     [["config"], /--data-dir/],
     [["config", "--data-dir", "/nonexistent/x"], /does not exist/],

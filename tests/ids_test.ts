@@ -58,3 +58,18 @@ Deno.test("isHeldOutKey matches ses-31..34 folders, not file names", () => {
   assert.ok(!isHeldOutKey("derivatives/glmsingle-tedana/sub-01/ses-35/func/x.tsv"));
   assert.ok(!isHeldOutKey("derivatives/glmsingle-tedana/sub-01/sub-01_ses-31_x.tsv"));
 });
+
+Deno.test("flagFor names the flag Deno's permission error asks for", async () => {
+  const { flagFor } = await import("../lib/permissions.ts");
+  const err = (m: string) => new Error(m);
+  assert.equal(
+    flagFor(err('Requires net access to "127.0.0.1:7480", run again'), "x"),
+    "--allow-net=127.0.0.1:7480",
+  );
+  assert.equal(
+    flagFor(err('Requires sys access to "osRelease", run again'), "x"),
+    "--allow-sys=osRelease",
+  );
+  assert.equal(flagFor(err('Requires sys access to "ca", run again'), "x"), "--allow-sys");
+  assert.equal(flagFor(err("something else"), "--allow-read"), "--allow-read");
+});

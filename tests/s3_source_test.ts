@@ -66,12 +66,12 @@ Deno.test("GET streams a public object; a range starts at the offset", async () 
 });
 
 Deno.test("an unreachable endpoint is an error naming it and the env var", async () => {
-  const endpoint = "http://127.0.0.1:9"; // discard port: nothing listens
+  const endpoint = "http://127.0.0.1:39"; // nothing listens there
   const s = new S3Source({ endpoint, maxAttempts: 2, minDelayMs: 1 });
   await assert.rejects(() => s.list(""), (e: unknown) => {
     assert.ok(e instanceof EndpointUnreachableError);
     assert.equal(e.endpoint, endpoint);
-    assert.match(e.message, /127\.0\.0\.1:9/);
+    assert.match(e.message, /127\.0\.0\.1:39/);
     assert.match(e.message, /LAION_FMRI_S3_ENDPOINT/);
     return true;
   });

@@ -154,8 +154,15 @@ function networkCode(e: unknown): string | undefined {
     if (typeof x.message === "string") {
       const m = x.message.match(/\b(E[A-Z]{4,})\b/);
       if (m && NETWORK_CODES.has(m[1])) return m[1];
-      if (/connection (reset|refused|closed)|socket hang up|timed? ?out/i.test(x.message)) {
-        return /refused/i.test(x.message) ? "ECONNREFUSED" : "ECONNRESET";
+      if (/dns error|failed to lookup|name or service not known/i.test(x.message)) {
+        return "ENOTFOUND";
+      }
+      if (/connection refused/i.test(x.message)) return "ECONNREFUSED";
+      if (
+        /connection (reset|closed)|socket hang up|broken pipe|timed? ?out|error sending request/i
+          .test(x.message)
+      ) {
+        return "ECONNRESET";
       }
     }
   }
@@ -258,7 +265,10 @@ export class S3Source implements BucketSource {
   }
 
   async #createClient() {
-    const sdk = await import("@aws-sdk/client-s3").catch((e) => {
+    const [sdk, { FetchHttpHandler }] = await Promise.all([
+      import("@aws-sdk/client-s3"),
+      import("@smithy/fetch-http-handler"),
+    ]).catch((e) => {
       if (!isPermissionError(e)) throw e;
       throw new PermissionMissingError("load the S3 client", flagFor(e, "--allow-env"), {
         cause: e,
@@ -293,7 +303,8 @@ export class S3Source implements BucketSource {
       responseChecksumValidation: "WHEN_REQUIRED",
       // A fixed user agent: the SDK's default one reads the OS release (--allow-sys).
       defaultUserAgentProvider: () => Promise.resolve([["laion-fmri-deno"]]),
-      requestHandler: { connectionTimeout: Math.min(timeout, 10_000), requestTimeout: timeout },
+      // Deno's own fetch: node:https would need --allow-sys for the system CAs.
+      requestHandler: new FetchHttpHandler({ requestTimeout: timeout }),
     });
     // Lambda trace propagation reads AWS_LAMBDA_* variables on every request.
     client.middlewareStack.remove("recursionDetectionMiddleware");
