@@ -61,6 +61,7 @@ export {
   type HemiData,
   loadSubject,
   type LoadSubjectOptions,
+  type MultiNoiseCeilingOptions,
   type MultiSessionBetasOptions,
   type NoiseCeilingOptions,
   type RoiData,

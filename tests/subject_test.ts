@@ -244,6 +244,18 @@ Deno.test("getNoiseCeiling: per session and subject-level, in percent", async ()
     /Exactly one of `session` or `desc`/,
   );
   await assert.rejects(() => sub.getNoiseCeiling({ desc: "Nope" }), DataNotDownloadedError);
+  const bySession = await sub.getNoiseCeiling({ sessions: ["ses-01", "ses-02"], roi: "FFA1" });
+  assert.deepEqual([...bySession.keys()], ["ses-01", "ses-02"]);
+  assert.deepEqual(
+    bySession.get("ses-01"),
+    await sub.getNoiseCeiling({ session: "ses-01", roi: "FFA1" }),
+  );
+  const byDesc = await sub.getNoiseCeiling({ descs: ["Noiseceiling12rep", "Noiseceiling4rep"] });
+  assert.deepEqual([...byDesc.keys()], ["Noiseceiling12rep", "Noiseceiling4rep"]);
+  await assert.rejects(
+    () => sub.getNoiseCeiling({ session: "ses-01", desc: "Noiseceiling12rep" } as never),
+    /Exactly one of/,
+  );
 });
 
 Deno.test("getTrialInfo: typed columns, beta_index restarting per run", async () => {

@@ -178,6 +178,11 @@ export interface RoiData {
 /** Options of {@linkcode Subject.getNoiseCeiling}. */
 export type NoiseCeilingOptions = VoxelSelection & ({ session: string } | { desc: string });
 
+/** Options of {@linkcode Subject.getNoiseCeiling} for several sessions or descs (a Map result). */
+export type MultiNoiseCeilingOptions =
+  & VoxelSelection
+  & ({ sessions: readonly string[] } | { descs: readonly string[] });
+
 const FORMATS = ["all", "func.gii", "gii", "label", "nii.gz", "volume"];
 const HEMIS = ["all", "L", "R"];
 
@@ -644,10 +649,31 @@ export class Subject {
    * to an ROI query or a mask: per session (`session`) or subject-level
    * (`desc`: `Noiseceiling12rep`, `Noiseceiling4rep`, `NoiseceilingAllrep`).
    */
-  async getNoiseCeiling(options: NoiseCeilingOptions): Promise<Float32Array> {
-    const o = options as VoxelSelection & { session?: string; desc?: string };
-    if ((o.session === undefined) === (o.desc === undefined)) {
-      throw new LaionFmriError("Exactly one of `session` or `desc` must be set.");
+  getNoiseCeiling(options: NoiseCeilingOptions): Promise<Float32Array>;
+  getNoiseCeiling(options: MultiNoiseCeilingOptions): Promise<Map<string, Float32Array>>;
+  async getNoiseCeiling(
+    options: NoiseCeilingOptions | MultiNoiseCeilingOptions,
+  ): Promise<Float32Array | Map<string, Float32Array>> {
+    const o = options as VoxelSelection & {
+      session?: string;
+      desc?: string;
+      sessions?: readonly string[];
+      descs?: readonly string[];
+    };
+    const given = [o.session, o.desc, o.sessions, o.descs].filter((v) => v !== undefined).length;
+    if (given !== 1) {
+      throw new LaionFmriError(
+        "Exactly one of `session` or `desc` must be set (or `sessions` / `descs` for several).",
+      );
+    }
+    if (o.sessions || o.descs) {
+      const { sessions, descs, ...rest } = o;
+      const out = new Map<string, Float32Array>();
+      for (const s of sessions ?? []) {
+        out.set(s, await this.getNoiseCeiling({ ...rest, session: s }));
+      }
+      for (const d of descs ?? []) out.set(d, await this.getNoiseCeiling({ ...rest, desc: d }));
+      return out;
     }
     const filter = await this.#voxelFilter(o);
     const path = o.session !== undefined
