@@ -91,3 +91,26 @@ export {
   type ExportProgress,
   type ExportSummary,
 } from "./lib/frames/export_betas.ts";
+export {
+  type Nifti4dOptions,
+  type NiftiHeader,
+  type NiftiMasked4d,
+  type NiftiMaskOptions,
+  type NiftiReadOptions,
+  type NiftiVolume,
+  type NiftiVolumeOptions,
+  readNifti4dMasked,
+  readNiftiHeader,
+  readNiftiMask,
+  readNiftiMaskedValues,
+  readNiftiVolume,
+} from "./lib/formats/nifti.ts";
+export { type Nifti1WriteOptions, writeNifti1 } from "./lib/formats/nifti_write.ts";
+export {
+  type GiftiDataArray,
+  type GiftiMaskOptions,
+  readGiftiDataArrays,
+  readGiftiMask,
+} from "./lib/formats/gifti.ts";
+export { readFreesurferLabel } from "./lib/formats/freesurfer_label.ts";
+export { readTsv } from "./lib/formats/tsv.ts";

@@ -6,10 +6,10 @@ import {
   LaionFmriError,
   loadSubject,
   loadSubjects,
-  readNiftiHeaderForTest,
+  readNiftiHeader,
   readNiftiMaskedValues,
   S3Source,
-} from "./_group_imports.ts";
+} from "../mod.ts";
 import { groundTruth, makeDataDir } from "./_data_dir.ts";
 import { localEndpoint } from "./_helpers.ts";
 
@@ -95,8 +95,8 @@ Deno.test("toNifti round trip: our reader and nibabel read back the values", asy
     if (v && roi[c++]) full[f] = 1;
   });
   assert.deepEqual(await readNiftiMaskedValues(out, full), values);
-  const h = await readNiftiHeaderForTest(out);
-  const r2 = await readNiftiHeaderForTest(sub.paths.r2mean);
+  const h = await readNiftiHeader(out);
+  const r2 = await readNiftiHeader(sub.paths.r2mean);
   assert.deepEqual(h.affine, r2.affine);
   const py = new Deno.Command("/usr/bin/python3", {
     args: [
