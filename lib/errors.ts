@@ -6,7 +6,7 @@
 
 /** Base class of every error this module throws on purpose. */
 export class LaionFmriError extends Error {
-  /** @param message what went wrong and what to do about it */
+  /** Creates an instance. @param message what went wrong and what to do about it */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -44,6 +44,7 @@ export class DataNotDownloadedError extends LaionFmriError {
   readonly path?: string;
 
   /**
+   * Creates an instance.
    * @param message what is missing
    * @param what which subject (and optional session) to fetch, and the path looked for
    */
@@ -99,6 +100,7 @@ export class InvalidChoiceError extends LaionFmriError {
   readonly valid: readonly string[];
 
   /**
+   * Creates an instance.
    * @param what the name of the argument, e.g. `"category"`
    * @param value the rejected value
    * @param valid the accepted values
@@ -130,6 +132,7 @@ export class AccessDeniedError extends LaionFmriError {
   /** The key that was refused. */
   readonly key: string;
   /**
+   * Creates an instance.
    * @param bucket the bucket name
    * @param key the refused key
    */
@@ -146,7 +149,7 @@ export class AccessDeniedError extends LaionFmriError {
 export class EndpointUnreachableError extends LaionFmriError {
   /** The endpoint URL that was tried. */
   readonly endpoint: string;
-  /** @param endpoint the endpoint URL */
+  /** Creates an instance. @param endpoint the endpoint URL */
   constructor(endpoint: string, options?: ErrorOptions) {
     super(
       `Cannot reach the S3 endpoint ${endpoint}. Check the network, or point ` +
@@ -164,6 +167,7 @@ export class S3RequestError extends LaionFmriError {
   /** How many attempts were made. */
   readonly attempts: number;
   /**
+   * Creates an instance.
    * @param message what failed
    * @param status HTTP status, when known
    * @param attempts number of attempts made
@@ -188,6 +192,7 @@ export class MalformedFileError extends LaionFmriError {
   /** The offending file. */
   readonly path: string;
   /**
+   * Creates an instance.
    * @param path the offending file
    * @param problem what is wrong with it
    * @param refetch an optional command that refetches it
@@ -206,6 +211,7 @@ export class PermissionMissingError extends LaionFmriError {
   /** The Deno flag that grants the missing permission. */
   readonly flag: string;
   /**
+   * Creates an instance.
    * @param what what was being done
    * @param flag the flag to add
    */

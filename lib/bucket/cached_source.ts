@@ -24,7 +24,7 @@ export class CachedSource implements BucketSource {
   readonly inner: BucketSource;
   #listings = new Map<string, Promise<Listing>>();
 
-  /** @param inner the source to cache listings of */
+  /** Creates an instance. @param inner the source to cache listings of */
   constructor(inner: BucketSource) {
     this.inner = inner;
   }

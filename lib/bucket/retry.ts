@@ -33,6 +33,7 @@ export class RetryError extends Error {
   /** How many attempts were made. */
   readonly attempts: number;
   /**
+   * Creates an instance.
    * @param cause the last error
    * @param attempts how many attempts were made
    */

@@ -84,9 +84,9 @@ export interface S3SourceOptions {
    * @default the env var LAION_FMRI_S3_ENDPOINT, else https://s3.us-west-2.amazonaws.com
    */
   endpoint?: string;
-  /** @default "laion-fmri" */
+  /** Bucket name. @default "laion-fmri" */
   bucket?: string;
-  /** @default "us-west-2" */
+  /** AWS region of the bucket. @default "us-west-2" */
   region?: string;
   /** Attempts per request, the first included. @default 5 */
   maxAttempts?: number;
@@ -246,7 +246,7 @@ export class S3Source implements BucketSource {
   #minDelayMs: number;
   #netHost: string;
 
-  /** @param options endpoint, bucket, retry and timeout settings */
+  /** Creates an instance. @param options endpoint, bucket, retry and timeout settings */
   constructor(options: S3SourceOptions = {}) {
     this.bucket = options.bucket ?? BUCKET;
     this.endpoint = resolveEndpoint(options.endpoint);

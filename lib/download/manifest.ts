@@ -49,6 +49,7 @@ export class Manifest {
   #dirty = false;
 
   /**
+   * Creates an instance.
    * @param path the manifest file
    * @param entries the records read from it
    */

@@ -83,7 +83,7 @@ export class ProgressReporter {
   #encoder = new TextEncoder();
   #last?: DownloadProgress;
 
-  /** @param options `bar`: draw on stderr; `onProgress`: receives every update */
+  /** Creates an instance. @param options `bar`: draw on stderr; `onProgress`: receives every update */
   constructor(options: { bar: boolean; onProgress?: (p: DownloadProgress) => void }) {
     this.#bar = options.bar;
     this.#onProgress = options.onProgress;

@@ -14,6 +14,7 @@ export class SubjectPaths {
   readonly subject: string;
 
   /**
+   * Creates an instance.
    * @param dataDir the data directory
    * @param subject a normalized subject id
    */

@@ -39,6 +39,7 @@ export class SplitMasks {
   readonly test: boolean[];
 
   /**
+   * Creates an instance.
    * @param train the train mask
    * @param test the test mask (same length)
    */

@@ -49,6 +49,7 @@ export class SplitsNotInstalledError extends LaionFmriError {
   /** A command that installs the split files. */
   readonly command: string;
   /**
+   * Creates an instance.
    * @param message what is missing and what to do
    * @param path the file looked for
    * @param command a command that installs the split files

@@ -29,6 +29,7 @@ export class SplitVariant {
   readonly testIds: string[];
 
   /**
+   * Creates an instance.
    * @param variantId the variant id
    * @param trainIds the train ids
    * @param testIds the test ids
@@ -106,7 +107,7 @@ export class Split {
   /** The variants (one, with id 0, in every bundled file). */
   readonly variants: SplitVariant[];
 
-  /** @param init the split's fields */
+  /** Creates an instance. @param init the split's fields */
   constructor(init: SplitInit) {
     this.name = init.name;
     this.pool = init.pool;

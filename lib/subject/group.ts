@@ -92,11 +92,13 @@ export class SharedBetas {
     return frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical", rechunk: false });
   }
 
+  /** A short one-line summary for `console.log`. */
   [INSPECT](): string {
     const parts = [...this.subjects].map(([id, s]) => `${id}: ${s.nVoxels} voxels`).join(", ");
     return `SharedBetas(${this.labels.length} shared stimuli; ${parts})`;
   }
 
+  /** Rich display in Jupyter notebooks (HTML and text). */
   [JUPYTER](): Record<string, string> {
     return { "text/plain": this[INSPECT](), "text/html": `<b>${escapeHtml(this[INSPECT]())}</b>` };
   }
@@ -129,7 +131,7 @@ export interface SharedTrials {
 export class Group {
   readonly #subjects: Map<string, Subject>;
 
-  /** @param subjects the subjects (any order; kept sorted by id) */
+  /** Creates an instance. @param subjects the subjects (any order; kept sorted by id) */
   constructor(subjects: Iterable<Subject>) {
     const sorted = [...subjects].sort((a, b) => a.subjectId < b.subjectId ? -1 : 1);
     this.#subjects = new Map(sorted.map((s) => [s.subjectId, s]));
@@ -249,10 +251,12 @@ export class Group {
     return new SharedBetas(labels, subjects);
   }
 
+  /** A short one-line summary for `console.log`. */
   [INSPECT](): string {
     return `Group(${this.ids.join(", ")})`;
   }
 
+  /** Rich display in Jupyter notebooks (HTML and text). */
   [JUPYTER](): Record<string, string> {
     return { "text/plain": this[INSPECT](), "text/html": `<b>${escapeHtml(this[INSPECT]())}</b>` };
   }

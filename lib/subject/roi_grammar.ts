@@ -32,6 +32,7 @@ export class UnknownRoiError extends LaionFmriError {
   /** The rejected query item. */
   readonly value: string;
   /**
+   * Creates an instance.
    * @param value the rejected item
    * @param rois the available ROI names
    * @param categories the available categories
@@ -61,7 +62,7 @@ export class RoiInventory {
   /** ROI name -> its entry (first category wins). */
   readonly byName: ReadonlyMap<string, RoiEntry>;
 
-  /** @param byCategory category -> ROI names */
+  /** Creates an instance. @param byCategory category -> ROI names */
   constructor(byCategory: Map<string, string[]>) {
     this.byCategory = byCategory;
     const byName = new Map<string, RoiEntry>();

@@ -139,10 +139,12 @@ export class BetaMatrix {
     return this.trials.hstack(betas.getColumns(), false) as unknown as DataFrame;
   }
 
+  /** A short one-line summary for `console.log`. */
   [INSPECT](): string {
     return `BetaMatrix(${this.session}: ${this.shape[0]} trials x ${this.shape[1]} voxels)`;
   }
 
+  /** Rich display in Jupyter notebooks (HTML and text). */
   [JUPYTER](): Record<string, string> {
     const text = this[INSPECT]();
     return { "text/plain": text, "text/html": `<b>${escapeHtml(text)}</b>` };
@@ -439,6 +441,7 @@ export class Subject {
    * `beta_index`, `label`); with `sessions`, a Map keyed by session.
    */
   getTrialInfo(options: { session: string; signal?: AbortSignal }): Promise<DataFrame>;
+  /** With a list (`sessions` / `descs`): one result per item, as a Map. */
   getTrialInfo(
     options: { sessions: readonly string[]; signal?: AbortSignal },
   ): Promise<Map<string, DataFrame>>;
@@ -467,6 +470,7 @@ export class Subject {
    * the kept trial rows, and the voxel identity. With `sessions`, a Map.
    */
   getBetaMatrix(options: BetasOptions): Promise<BetaMatrix>;
+  /** With a list (`sessions` / `descs`): one result per item, as a Map. */
   getBetaMatrix(options: MultiSessionBetasOptions): Promise<Map<string, BetaMatrix>>;
   async getBetaMatrix(
     options: BetasOptions | MultiSessionBetasOptions,
@@ -600,6 +604,7 @@ export class Subject {
    * {@linkcode Subject.getBetaMatrix}.
    */
   getBetas(options: BetasOptions): Promise<DataFrame>;
+  /** With a list (`sessions` / `descs`): one result per item, as a Map. */
   getBetas(options: MultiSessionBetasOptions): Promise<Map<string, DataFrame>>;
   async getBetas(
     options: BetasOptions | MultiSessionBetasOptions,
@@ -650,6 +655,7 @@ export class Subject {
    * (`desc`: `Noiseceiling12rep`, `Noiseceiling4rep`, `NoiseceilingAllrep`).
    */
   getNoiseCeiling(options: NoiseCeilingOptions): Promise<Float32Array>;
+  /** With a list (`sessions` / `descs`): one result per item, as a Map. */
   getNoiseCeiling(options: MultiNoiseCeilingOptions): Promise<Map<string, Float32Array>>;
   async getNoiseCeiling(
     options: NoiseCeilingOptions | MultiNoiseCeilingOptions,
@@ -755,10 +761,12 @@ export class Subject {
     return readTsv(path);
   }
 
+  /** A short one-line summary for `console.log`. */
   [INSPECT](): string {
     return `Subject(${this.subjectId}, ${this.dataDir})`;
   }
 
+  /** Rich display in Jupyter notebooks (HTML and text). */
   [JUPYTER](): Record<string, string> {
     return { "text/plain": this[INSPECT](), "text/html": `<b>${escapeHtml(this[INSPECT]())}</b>` };
   }
