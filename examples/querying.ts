@@ -27,6 +27,7 @@ import {
   listPools,
   listSplits,
   loadSplit,
+  ROI_CATEGORIES,
 } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -67,16 +68,6 @@ console.log(`Querying subject: ${SUBJECT}`);
 // ## ROI queries: specific / category / all
 // ROIs ship in eight categories. Use `category` to scope a query to one
 // functional family; leave it out for the full inventory.
-const ROI_CATEGORIES = [
-  "body",
-  "character",
-  "face",
-  "laion",
-  "motion",
-  "object",
-  "place",
-  "retinotopy",
-] as const;
 const allRois = await getRois(SUBJECT);
 console.log(`All ROIs (${allRois.length}):`);
 console.log(formatList(allRois));

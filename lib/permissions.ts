@@ -29,7 +29,10 @@ export function readEnv(name: string): string | undefined {
 /** True when `e` is Deno's refusal of a permission. */
 export function isPermissionError(e: unknown): boolean {
   return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied ||
-    (e instanceof Error && /Requires \w+ access/.test(e.message));
+    // Node-compat code may rethrow with only the name or the message preserved.
+    (e instanceof Error &&
+      (e.name === "NotCapable" || e.name === "PermissionDenied" ||
+        /Requires \w+ access/.test(e.message)));
 }
 
 const SYS_DESCRIPTORS = new Set([

@@ -20,9 +20,7 @@ log() { printf 'with_local_s3: %s\n' "$*" >&2; }
 need_pkgs=()
 command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need_pkgs+=(python3-nibabel python3-numpy)
-if [[ ${LAION_FMRI_NEED_JUPYTER:-1} == 1 ]] && ! /usr/bin/python3 -c 'import nbclient, nbconvert, jupyter_client' 2>/dev/null; then
-  need_pkgs+=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
-fi
+# Jupyter is installed by scripts/jupyter_kernel.sh, which the notebook tests run.
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then
     log "missing Debian packages: ${need_pkgs[*]} (run as root or: sudo apt-get install -y ${need_pkgs[*]})"

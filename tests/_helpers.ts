@@ -68,3 +68,11 @@ export function seedTourOutput(): string[] {
   const afterInspect = rest.slice(beforeInspect.length);
   return [...describe, ...beforeInspect, ...inspect, ...afterInspect];
 }
+
+/** ROI totals per subject `[all, face]`, from the seed's cross-subject loop output. */
+export const ROI_TOTALS: Record<string, [number, number]> = Object.fromEntries(
+  seedTourOutput().flatMap((l) => {
+    const m = l.match(/^(sub-\d+): (\d+) ROIs total, (\d+) face$/);
+    return m ? [[m[1], [Number(m[2]), Number(m[3])]]] : [];
+  }),
+);

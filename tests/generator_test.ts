@@ -9,6 +9,7 @@ import {
   synthKeys,
 } from "../scripts/generate.ts";
 import { ROI_CATEGORIES } from "../lib/constants.ts";
+import { ROI_TOTALS } from "./_helpers.ts";
 
 const SPLITS = "/work/shared/laion-fmri-splits";
 const splitsDir = await Deno.stat(`${SPLITS}/shared/ood.json`).then(() => SPLITS, () => null);
@@ -54,17 +55,10 @@ Deno.test("key layout, ROI counts, hyphenated bucket labels", () => {
   for (const k of ["dataset_description.json", "participants.tsv", "participants.json", "README"]) {
     assert.ok(keys.has(k), k);
   }
-  const totals: Record<string, [number, number]> = {
-    "sub-01": [40, 4],
-    "sub-03": [43, 6],
-    "sub-05": [41, 6],
-    "sub-06": [41, 5],
-    "sub-07": [41, 6],
-  };
   for (const s of SYNTH_SUBJECTS) {
     const inv = ROI_INVENTORY[s];
     const n = ROI_CATEGORIES.reduce((a, c) => a + inv[c].length, 0);
-    assert.deepEqual([n, inv.face.length], totals[s], s);
+    assert.deepEqual([n, inv.face.length], ROI_TOTALS[s], s);
     for (const c of ROI_CATEGORIES) assert.ok(inv[c].length > 0, `${s} ${c}`);
     const roiKeys = [...keys].filter((k) => k.startsWith(`derivatives/rois/${s}/`));
     assert.equal(roiKeys.length, 5 * n, s);

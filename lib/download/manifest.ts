@@ -140,8 +140,3 @@ export async function openManifest(dataDir: string): Promise<Manifest> {
   }
   return m;
 }
-
-/** Forgets the in-memory manifests, so the next download re-reads them from disk. */
-export function forgetManifests(): void {
-  open.clear();
-}

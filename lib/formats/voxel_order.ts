@@ -9,30 +9,18 @@
 export type Shape3d = readonly [number, number, number];
 
 /**
- * The C-order flat index of voxel `(i, j, k)`: `(i * ny + j) * nz + k`.
+ * The grid index `[i, j, k]` of a C-order flat index (the inverse of
+ * `(i * ny + j) * nz + k`).
  *
  * @example
  * ```ts
- * import { cOrderIndex } from "./lib/formats/voxel_order.ts";
- * console.log(cOrderIndex([2, 3, 4], 1, 0, 2)); // 14
+ * import { unflattenC } from "./lib/formats/voxel_order.ts";
+ * console.log(unflattenC(14, [2, 3, 4])); // [1, 0, 2]
  * ```
  */
-export function cOrderIndex(shape: Shape3d, i: number, j: number, k: number): number {
-  return (i * shape[1] + j) * shape[2] + k;
-}
-
-/**
- * The on-disk (X-fastest, NIfTI) flat index of voxel `(i, j, k)`:
- * `i + nx * (j + ny * k)`.
- *
- * @example
- * ```ts
- * import { diskIndex } from "./lib/formats/voxel_order.ts";
- * console.log(diskIndex([2, 3, 4], 1, 0, 2)); // 13
- * ```
- */
-export function diskIndex(shape: Shape3d, i: number, j: number, k: number): number {
-  return i + shape[0] * (j + shape[1] * k);
+export function unflattenC(flat: number, shape: Shape3d): [number, number, number] {
+  const [, ny, nz] = shape;
+  return [Math.floor(flat / (ny * nz)), Math.floor(flat / nz) % ny, flat % nz];
 }
 
 /**

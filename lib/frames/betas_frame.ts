@@ -1,12 +1,63 @@
 /**
  * Typed arrays to Polars without per-value JavaScript loops: a row-major
- * Float32Array becomes a fixed-width `array[f32, n]` column through one
- * Arrow IPC buffer.
+ * Float32Array becomes a list column (fixed-width `array[f32, n]`, or
+ * variable-width) through one Arrow IPC buffer. Arrow and Polars are loaded
+ * on first use, so programs that build no DataFrame pay for neither.
  * @module
  */
-import * as arrow from "apache-arrow";
+import type * as Arrow from "apache-arrow";
 import type { DataFrame } from "nodejs-polars";
 import { loadPolars, type Polars } from "./polars.ts";
+
+/** Polars and Arrow, loaded. */
+export interface Frames {
+  /** The Polars namespace. */
+  pl: Polars;
+  /** The Arrow namespace. */
+  arrow: typeof Arrow;
+}
+
+let frames: Promise<Frames> | undefined;
+
+/**
+ * Loads Polars and Arrow once (Polars needs `--allow-ffi`).
+ *
+ * @example
+ * ```ts
+ * import { loadFrames } from "./lib/frames/betas_frame.ts";
+ * const { pl } = await loadFrames();
+ * ```
+ */
+export function loadFrames(): Promise<Frames> {
+  frames ??= Promise.all([loadPolars(), import("apache-arrow")]).then(([pl, arrow]) => ({
+    pl,
+    arrow,
+  })).catch((e) => {
+    frames = undefined;
+    throw e;
+  });
+  return frames;
+}
+
+/** One Arrow list column, given its type and child data, read into Polars. */
+function listColumn(
+  { pl, arrow }: Frames,
+  name: string,
+  values: Float32Array,
+  type: Arrow.FixedSizeList<Arrow.Float32> | Arrow.List<Arrow.Float32>,
+  rows: number,
+  valueOffsets?: Int32Array,
+): DataFrame {
+  const child = arrow.makeData({
+    type: new arrow.Float32(),
+    length: values.length,
+    nullCount: 0,
+    data: values,
+  });
+  const list = arrow.makeData({ type, length: rows, nullCount: 0, child, valueOffsets } as never);
+  const ipc = arrow.tableToIPC(new arrow.Table({ [name]: arrow.makeVector(list) }), "file");
+  return pl.readIPC(Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength));
+}
 
 /**
  * A one-column DataFrame whose rows are consecutive `width`-long slices of
@@ -25,15 +76,16 @@ export async function fixedWidthColumn(
   width: number,
   rows: number = width === 0 ? 0 : values.length / width,
 ): Promise<DataFrame> {
-  return fixedWidthColumnWith(await loadPolars(), name, values, width, rows);
+  return fixedWidthColumnWith(await loadFrames(), name, values, width, rows);
 }
 
 /**
- * Synchronous {@linkcode fixedWidthColumn} with Polars already loaded (for
- * building a frame chunk by chunk while a file streams). Copies `values`.
+ * Synchronous {@linkcode fixedWidthColumn} with Polars and Arrow already
+ * loaded (for building a frame chunk by chunk while a file streams).
+ * Copies `values`.
  */
 export function fixedWidthColumnWith(
-  pl: Polars,
+  f: Frames,
   name: string,
   values: Float32Array,
   width: number,
@@ -44,19 +96,32 @@ export function fixedWidthColumnWith(
   }
   if (width === 0) {
     // Polars has no zero-width array type: an empty selection gives empty lists.
-    const empty = Array.from({ length: rows }, () => [] as number[]);
-    return pl.DataFrame([pl.Series(name, empty, pl.List(pl.Float32))]);
+    return variableWidthColumnWith(f, name, values, new Int32Array(rows + 1));
   }
-  const child = arrow.makeData({
-    type: new arrow.Float32(),
-    length: values.length,
-    nullCount: 0,
-    data: values,
-  });
+  const { arrow } = f;
   const type = new arrow.FixedSizeList(width, new arrow.Field("item", new arrow.Float32(), false));
-  const list = arrow.makeData({ type, length: rows, nullCount: 0, child });
-  const ipc = arrow.tableToIPC(new arrow.Table({ [name]: arrow.makeVector(list) }), "file");
-  return pl.readIPC(Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength));
+  return listColumn(f, name, values, type, rows);
+}
+
+/**
+ * A one-column DataFrame of Float32 lists: row `r` is
+ * `values[offsets[r] .. offsets[r + 1])`.
+ *
+ * @example
+ * ```ts
+ * import { loadFrames, variableWidthColumnWith } from "./lib/frames/betas_frame.ts";
+ * const df = variableWidthColumnWith(await loadFrames(), "x", new Float32Array([1, 2, 3]), new Int32Array([0, 1, 3]));
+ * ```
+ */
+export function variableWidthColumnWith(
+  f: Frames,
+  name: string,
+  values: Float32Array,
+  offsets: Int32Array,
+): DataFrame {
+  const { arrow } = f;
+  const type = new arrow.List(new arrow.Field("item", new arrow.Float32(), false));
+  return listColumn(f, name, values, type, offsets.length - 1, offsets);
 }
 
 /**

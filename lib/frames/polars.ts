@@ -4,6 +4,7 @@
  * @module
  */
 import { PermissionMissingError } from "../errors.ts";
+import { isPermissionError } from "../permissions.ts";
 
 /** The Polars namespace (`pl`) as exported by `nodejs-polars`. */
 export type Polars = typeof import("nodejs-polars").default;
@@ -57,14 +58,4 @@ async function importPolars(): Promise<Polars> {
     }
     throw e;
   }
-}
-
-function isPermissionError(e: unknown): boolean {
-  const errors = Deno.errors as Record<string, unknown>;
-  for (const name of ["NotCapable", "PermissionDenied"]) {
-    const cls = errors[name];
-    if (typeof cls === "function" && e instanceof (cls as new () => Error)) return true;
-  }
-  // Node-compat code may rethrow with only the name preserved.
-  return e instanceof Error && (e.name === "NotCapable" || e.name === "PermissionDenied");
 }

@@ -10,7 +10,7 @@
 import { LaionFmriError } from "../errors.ts";
 import { readNiftiHeader } from "../formats/nifti.ts";
 import { writeNifti1 } from "../formats/nifti_write.ts";
-import { cOrderToDisk } from "../formats/voxel_order.ts";
+import { cOrderToDisk, unflattenC } from "../formats/voxel_order.ts";
 
 /** Grid and affine of a subject's voxel space. */
 export interface Grid {
@@ -77,12 +77,10 @@ export async function scatterToNifti(
  * ```
  */
 export function voxelCoordinates(flatIndex: Int32Array, grid: Grid): Float64Array {
-  const [, ny, nz] = grid.shape;
   const a = grid.affine;
   const out = new Float64Array(flatIndex.length * 3);
   for (let c = 0; c < flatIndex.length; c++) {
-    const f = flatIndex[c];
-    const k = f % nz, j = Math.floor(f / nz) % ny, i = Math.floor(f / (ny * nz));
+    const [i, j, k] = unflattenC(flatIndex[c], grid.shape);
     for (let r = 0; r < 3; r++) out[c * 3 + r] = a[r][0] * i + a[r][1] * j + a[r][2] * k + a[r][3];
   }
   return out;

@@ -2,12 +2,11 @@
  * Several subjects at once, with betas aligned by shared stimulus.
  * @module
  */
-import * as arrow from "apache-arrow";
 import type { DataFrame } from "nodejs-polars";
 import { LaionFmriError } from "../errors.ts";
 import { getSubjects } from "../bucket/discovery.ts";
 import type { BucketOptions } from "../bucket/cached_source.ts";
-import { loadPolars } from "../frames/polars.ts";
+import { loadFrames, variableWidthColumnWith } from "../frames/betas_frame.ts";
 import { escapeHtml } from "../splits/split.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { loadSubject, type LoadSubjectOptions, type Subject } from "./subject.ts";
@@ -60,36 +59,22 @@ export class SharedBetas {
    * `betas` (a list of Float32; widths differ between subjects).
    */
   async toDataFrame(): Promise<DataFrame> {
-    const pl = await loadPolars();
-    const frames: DataFrame[] = [];
+    const f = await loadFrames();
+    const { pl } = f;
+    const n = this.labels.length;
+    const parts: DataFrame[] = [];
     for (const [id, s] of this.subjects) {
-      const n = this.labels.length;
-      const offsets = new Int32Array(n + 1);
-      for (let r = 0; r <= n; r++) offsets[r] = r * s.nVoxels;
-      const child = arrow.makeData({
-        type: new arrow.Float32(),
-        length: s.values.length,
-        data: s.values,
-      });
-      const list = arrow.makeData({
-        type: new arrow.List(new arrow.Field("item", new arrow.Float32(), false)),
-        length: n,
-        nullCount: 0,
-        valueOffsets: offsets,
-        child,
-      });
-      const ipc = arrow.tableToIPC(new arrow.Table({ betas: arrow.makeVector(list) }), "file");
-      const betas = pl.readIPC(Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength));
-      frames.push(
+      const offsets = Int32Array.from({ length: n + 1 }, (_, r) => r * s.nVoxels);
+      parts.push(
         pl.DataFrame([
           pl.Series("subject", new Array(n).fill(id)),
           pl.Series("label", this.labels),
           pl.Series("repetitions", s.repetitions),
-          betas.getColumn("betas"),
+          variableWidthColumnWith(f, "betas", s.values, offsets).getColumn("betas"),
         ]),
       );
     }
-    return frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical", rechunk: false });
+    return parts.length === 1 ? parts[0] : pl.concat(parts, { how: "vertical", rechunk: false });
   }
 
   /** A short one-line summary for `console.log`. */

@@ -19,12 +19,18 @@ import { readFreesurferLabel } from "../formats/freesurfer_label.ts";
 import { readGiftiMask } from "../formats/gifti.ts";
 import { readNifti4dMasked, readNiftiMask, readNiftiMaskedValues } from "../formats/nifti.ts";
 import { readTsv } from "../formats/tsv.ts";
-import { fixedWidthColumn, fixedWidthColumnWith, intColumns } from "../frames/betas_frame.ts";
+import {
+  fixedWidthColumn,
+  fixedWidthColumnWith,
+  intColumns,
+  loadFrames,
+} from "../frames/betas_frame.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { escapeHtml } from "../splits/split.ts";
 import { warn } from "../warnings.ts";
 import { type Grid, readGrid, scatterToNifti, voxelCoordinates } from "./brain_space.ts";
 import { RoiInventory, type RoiQuery } from "./roi_grammar.ts";
+import { unflattenC } from "../formats/voxel_order.ts";
 
 const JUPYTER = Symbol.for("Jupyter.display");
 const INSPECT = Symbol.for("Deno.customInspect");
@@ -121,15 +127,9 @@ export class BetaMatrix {
 
   /** Voxel identity in column order: `brain_index`, `i`, `j`, `k` (grid indices). */
   voxels(): Promise<DataFrame> {
-    const [, ny, nz] = this.#grid;
     const n = this.#flat.length;
     const i = new Int32Array(n), j = new Int32Array(n), k = new Int32Array(n);
-    for (let c = 0; c < n; c++) {
-      const f = this.#flat[c];
-      k[c] = f % nz;
-      j[c] = Math.floor(f / nz) % ny;
-      i[c] = Math.floor(f / (ny * nz));
-    }
+    for (let c = 0; c < n; c++) [i[c], j[c], k[c]] = unflattenC(this.#flat[c], this.#grid);
     return intColumns({ brain_index: this.brainIndex, i, j, k });
   }
 
@@ -617,7 +617,8 @@ export class Subject {
     }
     const o = options as BetasOptions;
     const plan = await this.#betasPlan(o);
-    const pl = await loadPolars();
+    const f = await loadFrames();
+    const { pl } = f;
     const n = plan.brainIndex.length;
     const keepSet = plan.keep ? new Set(plan.keep) : undefined;
     const chunks: DataFrame[] = [];
@@ -637,12 +638,12 @@ export class Subject {
           part = new Float32Array(picked.length * n);
           picked.forEach((r, i) => part.set(rows.subarray(r * n, (r + 1) * n), i * n));
         }
-        chunks.push(fixedWidthColumnWith(pl, "betas", part, n, part.length / n));
+        chunks.push(fixedWidthColumnWith(f, "betas", part, n, part.length / n));
       },
     });
     this.#checkVolumes(plan, read.nVolumes);
     const betas = n === 0
-      ? fixedWidthColumnWith(pl, "betas", new Float32Array(0), 0, plan.kept.height)
+      ? fixedWidthColumnWith(f, "betas", new Float32Array(0), 0, plan.kept.height)
       : chunks.length === 1
       ? chunks[0]
       : pl.concat(chunks, { how: "vertical", rechunk: false });
