@@ -16,10 +16,10 @@ import {
   inspectBucket,
 } from "./lib/bucket/discovery.ts";
 import { getSubjectSessions } from "./lib/bucket/sessions.ts";
-import { DataDirNotSetError, DataNotDownloadedError, LaionFmriError } from "./lib/errors.ts";
+import { DataDirNotSetError, DataNotDownloadedError, LaionFmriError } from "./lib/core/errors.ts";
 import { exportCommand } from "./lib/frames/export_cli.ts";
 import { loadSubject } from "./lib/subject/subject.ts";
-import { resolveSubjectId } from "./lib/ids.ts";
+import { resolveSubjectId } from "./lib/core/ids.ts";
 import { datasetInitialize, getDataDir } from "./lib/local/config.ts";
 import { downloadCommand } from "./lib/download/cli.ts";
 

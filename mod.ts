@@ -12,12 +12,12 @@
  * ```
  * @module
  */
-export * from "./lib/errors.ts";
-export * from "./lib/constants.ts";
-export { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "./lib/ids.ts";
-export { flagFor, readEnv, withPermission, withPermissionSync } from "./lib/permissions.ts";
-export { setWarningHandler, type WarningHandler } from "./lib/warnings.ts";
-export { retry, RetryError, type RetryOptions } from "./lib/bucket/retry.ts";
+export * from "./lib/core/errors.ts";
+export * from "./lib/core/constants.ts";
+export { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "./lib/core/ids.ts";
+export { flagFor, readEnv, withPermission, withPermissionSync } from "./lib/core/permissions.ts";
+export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
+export { retry, RetryError, type RetryOptions } from "./lib/core/retry.ts";
 export {
   type BucketObject,
   type BucketSource,

@@ -31,7 +31,7 @@
  */
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { bidsifyLocalKey, isHeldOutKey } from "../lib/ids.ts";
+import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { readNiftiHeader } from "../lib/formats/nifti.ts";
 import { SubjectPaths } from "../lib/local/paths.ts";
 

@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
-import { LaionFmriError } from "../lib/errors.ts";
+import { LaionFmriError } from "../lib/core/errors.ts";
 import { installSplits } from "../lib/splits/install.ts";
 import {
   PACKAGE_SPLITS_DATA_URL,

@@ -1,6 +1,6 @@
 /** A data directory laid out as a download would leave it, made from the synthetic bucket. */
 import { dirname, join, relative } from "node:path";
-import { bidsifyLocalKey, isHeldOutKey } from "../lib/ids.ts";
+import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { synthDir } from "./_helpers.ts";
 
 async function* walk(dir: string): AsyncGenerator<string> {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { configPath, datasetInitialize, getDataDir } from "../lib/local/config.ts";
-import { DataDirNotFoundError, DataDirNotSetError } from "../lib/errors.ts";
+import { DataDirNotFoundError, DataDirNotSetError } from "../lib/core/errors.ts";
 
 async function withXdg(fn: (xdg: string) => Promise<void>) {
   const xdg = await Deno.makeTempDir({ prefix: "laion-xdg-" });

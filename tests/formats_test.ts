@@ -4,7 +4,7 @@
 // (/usr/bin/python3), and our readers are compared value by value with numpy.
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { MalformedFileError } from "../lib/errors.ts";
+import { MalformedFileError } from "../lib/core/errors.ts";
 import {
   readNifti4dMasked,
   readNiftiHeader,

@@ -8,7 +8,7 @@ import {
   SYNTH_SUBJECTS,
   synthKeys,
 } from "../scripts/generate.ts";
-import { ROI_CATEGORIES } from "../lib/constants.ts";
+import { ROI_CATEGORIES } from "../lib/core/constants.ts";
 import { ROI_TOTALS } from "./_helpers.ts";
 
 const SPLITS = "/work/shared/laion-fmri-splits";

@@ -1,7 +1,7 @@
 // deno test tests/ids_test.ts  (no permissions needed)
 import assert from "node:assert/strict";
-import { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "../lib/ids.ts";
-import { SubjectNotFoundError } from "../lib/errors.ts";
+import { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "../lib/core/ids.ts";
+import { SubjectNotFoundError } from "../lib/core/errors.ts";
 
 Deno.test("resolveSubjectId normalizes bare ids and keeps full ones", () => {
   assert.equal(resolveSubjectId("01"), "sub-01");
@@ -60,7 +60,7 @@ Deno.test("isHeldOutKey matches ses-31..34 folders, not file names", () => {
 });
 
 Deno.test("flagFor names the flag Deno's permission error asks for", async () => {
-  const { flagFor } = await import("../lib/permissions.ts");
+  const { flagFor } = await import("../lib/core/permissions.ts");
   const err = (m: string) => new Error(m);
   assert.equal(
     flagFor(err('Requires net access to "127.0.0.1:7480", run again'), "x"),

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { InvalidChoiceError, LaionFmriError } from "../lib/errors.ts";
+import { InvalidChoiceError, LaionFmriError } from "../lib/core/errors.ts";
 import {
   getSplitMasks,
   getTrainTestIds,

@@ -3,10 +3,10 @@
  * downloaded). Listings are cached per process and run concurrently.
  * @module
  */
-import { BUCKET, ROI_CATEGORIES, ROIS_PREFIX, SUBJECT_PREFIXES } from "../constants.ts";
-import { InvalidChoiceError } from "../errors.ts";
-import { bidsifyLocalKey, parseRoiLabel, resolveSubjectId } from "../ids.ts";
-import { warn } from "../warnings.ts";
+import { BUCKET, ROI_CATEGORIES, ROIS_PREFIX, SUBJECT_PREFIXES } from "../core/constants.ts";
+import { InvalidChoiceError } from "../core/errors.ts";
+import { bidsifyLocalKey, parseRoiLabel, resolveSubjectId } from "../core/ids.ts";
+import { warn } from "../core/warnings.ts";
 import { type BucketOptions, getSource } from "./cached_source.ts";
 import type { BucketSource } from "./s3_source.ts";
 

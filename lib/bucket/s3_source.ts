@@ -5,15 +5,15 @@
  * @module
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { BUCKET, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../constants.ts";
+import { BUCKET, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../core/constants.ts";
 import {
   AccessDeniedError,
   EndpointUnreachableError,
   PermissionMissingError,
   S3RequestError,
-} from "../errors.ts";
-import { flagFor, isPermissionError, readEnv } from "../permissions.ts";
-import { errorText, retry, RetryError } from "./retry.ts";
+} from "../core/errors.ts";
+import { flagFor, isPermissionError, readEnv } from "../core/permissions.ts";
+import { errorText, retry, RetryError } from "../core/retry.ts";
 
 /** One object of a listing. */
 export interface BucketObject {

@@ -2,8 +2,8 @@
  * Sessions of a subject as the bucket lists them (held-out ones apart).
  * @module
  */
-import { GLMSINGLE_PREFIX, HELD_OUT_SESSIONS } from "../constants.ts";
-import { resolveSubjectId } from "../ids.ts";
+import { GLMSINGLE_PREFIX, HELD_OUT_SESSIONS } from "../core/constants.ts";
+import { resolveSubjectId } from "../core/ids.ts";
 import { type BucketOptions, getSource } from "./cached_source.ts";
 
 /** Public and held-out sessions of one subject. */

@@ -3,7 +3,7 @@
  * @module
  */
 import { configureBucket } from "../bucket/cached_source.ts";
-import { LaionFmriError } from "../errors.ts";
+import { LaionFmriError } from "../core/errors.ts";
 import { download, formatSummary } from "./download.ts";
 
 const FILTERS = ["ses", "task", "space", "desc", "stat", "suffix", "extension"] as const;

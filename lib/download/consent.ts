@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { LicenseNotAcceptedError } from "../errors.ts";
+import { LicenseNotAcceptedError } from "../core/errors.ts";
 import { STATE_DIR } from "./plan.ts";
 
 /**

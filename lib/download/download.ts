@@ -5,9 +5,9 @@
  */
 import { resolve } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
-import { resolveSubjectId } from "../ids.ts";
+import { resolveSubjectId } from "../core/ids.ts";
 import { getDataDir } from "../local/config.ts";
-import { warn } from "../warnings.ts";
+import { warn } from "../core/warnings.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
 import type { DownloadFilters } from "./filters.ts";
 import { planDownload } from "./plan.ts";

@@ -9,10 +9,10 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { getSubjects } from "../bucket/discovery.ts";
 import type { BucketObject } from "../bucket/s3_source.ts";
-import { GLMSINGLE_PREFIX, ROIS_PREFIX, ROOT_KEYS, STIMULI_PREFIX } from "../constants.ts";
-import { SubjectNotFoundError } from "../errors.ts";
-import { bidsifyLocalKey, isHeldOutKey, resolveSubjectId } from "../ids.ts";
-import { warn } from "../warnings.ts";
+import { GLMSINGLE_PREFIX, ROIS_PREFIX, ROOT_KEYS, STIMULI_PREFIX } from "../core/constants.ts";
+import { SubjectNotFoundError } from "../core/errors.ts";
+import { bidsifyLocalKey, isHeldOutKey, resolveSubjectId } from "../core/ids.ts";
+import { warn } from "../core/warnings.ts";
 import { type DownloadFilters, matchesFilters, namesSession } from "./filters.ts";
 
 /** Folder inside the data directory that holds markers and the manifest. */

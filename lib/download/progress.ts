@@ -3,7 +3,7 @@
  * terminal (not under `CI`, not when quiet); cleared at the end.
  * @module
  */
-import { readEnv } from "../permissions.ts";
+import { readEnv } from "../core/permissions.ts";
 import type { TransferProgress } from "./transfer.ts";
 
 /**

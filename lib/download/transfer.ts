@@ -10,15 +10,15 @@
 import { createHash, type Hash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import type { BucketSource, ObjectBody } from "../bucket/s3_source.ts";
-import { sleep } from "../bucket/retry.ts";
+import { sleep } from "../core/retry.ts";
 import {
   AccessDeniedError,
   EndpointUnreachableError,
   LaionFmriError,
   PermissionMissingError,
   S3RequestError,
-} from "../errors.ts";
-import { warn } from "../warnings.ts";
+} from "../core/errors.ts";
+import { warn } from "../core/warnings.ts";
 import { type Manifest, openManifest } from "./manifest.ts";
 import type { PlannedFile } from "./plan.ts";
 

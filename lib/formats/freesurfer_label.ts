@@ -6,7 +6,7 @@
  * returned, in file order, like nibabel's `read_label`.
  * @module
  */
-import { MalformedFileError } from "../errors.ts";
+import { MalformedFileError } from "../core/errors.ts";
 
 /** Options of {@linkcode readFreesurferLabel}. */
 export interface LabelReadOptions {

@@ -13,7 +13,7 @@
  */
 import { Buffer } from "node:buffer";
 import { gunzipSync, inflateSync } from "node:zlib";
-import { MalformedFileError } from "../errors.ts";
+import { MalformedFileError } from "../core/errors.ts";
 
 /** Options of the GIfTI readers. */
 export interface GiftiReadOptions {

@@ -18,7 +18,7 @@ import { createReadStream } from "node:fs";
 import { setImmediate } from "node:timers";
 import { createGunzip, type ZlibOptions } from "node:zlib";
 import * as nifti from "nifti-reader-js";
-import { MalformedFileError } from "../errors.ts";
+import { MalformedFileError } from "../core/errors.ts";
 import { maskDiskOffsets, type Shape3d } from "./voxel_order.ts";
 
 /** Options shared by every NIfTI reader. */

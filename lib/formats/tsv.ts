@@ -11,7 +11,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import { MalformedFileError } from "../errors.ts";
+import { MalformedFileError } from "../core/errors.ts";
 import { loadPolars } from "../frames/polars.ts";
 
 /** Options of {@linkcode readTsv}. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { InvalidChoiceError, LaionFmriError } from "../errors.ts";
+import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import type { RoiQuery } from "../subject/roi_grammar.ts";
 import { loadSubject, type LoadSubjectOptions } from "../subject/subject.ts";
 

@@ -3,8 +3,8 @@
  * programs that never build a DataFrame need no `--allow-ffi`.
  * @module
  */
-import { PermissionMissingError } from "../errors.ts";
-import { isPermissionError } from "../permissions.ts";
+import { PermissionMissingError } from "../core/errors.ts";
+import { isPermissionError } from "../core/permissions.ts";
 
 /** The Polars namespace (`pl`) as exported by `nodejs-polars`. */
 export type Polars = typeof import("nodejs-polars").default;

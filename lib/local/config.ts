@@ -5,8 +5,12 @@
  * @module
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { DataDirNotFoundError, DataDirNotSetError, PermissionMissingError } from "../errors.ts";
-import { readEnv, withPermission, withPermissionSync } from "../permissions.ts";
+import {
+  DataDirNotFoundError,
+  DataDirNotSetError,
+  PermissionMissingError,
+} from "../core/errors.ts";
+import { readEnv, withPermission, withPermissionSync } from "../core/permissions.ts";
 
 /**
  * Path of the config file. An empty or relative `XDG_CONFIG_HOME` is ignored

@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import { GLMSINGLE_PREFIX, ROIS_PREFIX } from "../constants.ts";
+import { GLMSINGLE_PREFIX, ROIS_PREFIX } from "../core/constants.ts";
 
 /** Paths of one subject's files below a data directory. */
 export class SubjectPaths {

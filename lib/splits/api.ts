@@ -2,7 +2,7 @@
  * Loading splits and selecting train/test ids (upstream `laion_fmri.splits`).
  * @module
  */
-import { formatList, InvalidChoiceError, LaionFmriError } from "../errors.ts";
+import { formatList, InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import { OOD_TYPES, oodTypeOf, SPLIT_NAMES, SPLIT_POOLS, type SplitName } from "./catalogue.ts";
 import { readSplitFile } from "./source.ts";
 import { Split, SplitVariant, variantNotFoundError } from "./split.ts";

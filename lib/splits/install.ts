@@ -5,7 +5,10 @@
  * @module
  */
 import { join } from "node:path";
-import { LaionFmriError, PermissionMissingError } from "../errors.ts";
+import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/fs.ts";
+import { isPermissionError } from "../core/permissions.ts";
+import { mapPool } from "../core/pool.ts";
 import { SPLIT_NAMES, SPLIT_POOLS } from "./catalogue.ts";
 import { UPSTREAM_SPLITS_BASE_URL } from "./source.ts";
 import { parseSplitFile } from "./validate.ts";
@@ -74,9 +77,8 @@ export async function installSplits(options: InstallSplitsOptions): Promise<Inst
   const { to, from, signal } = options;
   const baseUrl = options.baseUrl ?? UPSTREAM_SPLITS_BASE_URL;
   const jobs = SPLIT_POOLS.flatMap((pool) => SPLIT_NAMES.map((name) => ({ pool, name })));
-  const texts = await mapLimit(
+  const texts = await mapPool(
     jobs,
-    from ? 12 : options.concurrency ?? 6,
     async ({ pool, name }) => {
       const rel = `${pool}/${name}.json`;
       const source = from ? join(from, pool, `${name}.json`) : new URL(rel, baseUrl).href;
@@ -84,6 +86,7 @@ export async function installSplits(options: InstallSplitsOptions): Promise<Inst
       parseSplitFile(text, source, name);
       return text;
     },
+    { limit: from ? 12 : options.concurrency ?? 6, signal },
   );
   let bytes = 0;
   for (const [i, { pool, name }] of jobs.entries()) {
@@ -146,13 +149,9 @@ async function download(url: string, signal?: AbortSignal): Promise<string> {
 
 async function writeAtomic(dir: string, file: string, text: string, to: string): Promise<number> {
   const data = new TextEncoder().encode(text);
-  let tmp: string | undefined;
   try {
     await Deno.mkdir(dir, { recursive: true });
-    tmp = await Deno.makeTempFile({ dir, prefix: `.${file}.`, suffix: ".tmp" });
-    await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, join(dir, file));
-    tmp = undefined;
+    await writeFileAtomic(join(dir, file), data);
     return data.length;
   } catch (e) {
     if (isPermissionError(e)) {
@@ -161,44 +160,11 @@ async function writeAtomic(dir: string, file: string, text: string, to: string):
       });
     }
     throw e;
-  } finally {
-    if (tmp) await Deno.remove(tmp).catch(() => {});
   }
-}
-
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (rejected) throw rejected.reason;
-  return out;
 }
 
 function describe(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
   return `${msg}${cause}`.replaceAll("\n", " ");
-}
-
-function isPermissionError(e: unknown): boolean {
-  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
 }

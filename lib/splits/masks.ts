@@ -3,7 +3,8 @@
  * @module
  */
 import type { DataFrame, Series } from "nodejs-polars";
-import { formatList, LaionFmriError } from "../errors.ts";
+import { formatList, LaionFmriError } from "../core/errors.ts";
+import { CUSTOM_INSPECT as INSPECT } from "../core/display.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { selectIds, type SplitSelectOptions } from "./api.ts";
 
@@ -16,8 +17,6 @@ export type SplitMaskInput =
   | Iterable<string | null | undefined>
   | DataFrame
   | Series;
-
-const INSPECT = Symbol.for("Deno.customInspect");
 
 /**
  * Boolean row masks: `train[i]` / `test[i]` is true when row `i`'s label is

@@ -11,7 +11,8 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LaionFmriError, PermissionMissingError } from "../errors.ts";
+import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
+import { isPermissionError } from "../core/permissions.ts";
 import { parseSplitFile, type SplitFileData } from "./validate.ts";
 
 /** Environment variable naming a folder of `{pool}/{name}.json` split files. */
@@ -239,8 +240,4 @@ async function readFromPackage(url: URL, signal?: AbortSignal): Promise<string> 
     throw new LaionFmriError(`Fetching ${url.href} failed: HTTP ${res.status} ${res.statusText}`);
   }
   return await res.text();
-}
-
-function isPermissionError(e: unknown): boolean {
-  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
 }

@@ -3,11 +3,14 @@
  * compact console and notebook display.
  * @module
  */
-import { InvalidChoiceError } from "../errors.ts";
+import { InvalidChoiceError } from "../core/errors.ts";
+import {
+  CUSTOM_INSPECT as INSPECT,
+  type DisplayBundle,
+  JUPYTER_DISPLAY as JUPYTER,
+  tableBundle,
+} from "../core/display.ts";
 import { type SplitFamily, splitFamilyOf } from "./catalogue.ts";
-
-const INSPECT = Symbol.for("Deno.customInspect");
-const JUPYTER = Symbol.for("Jupyter.display");
 
 /**
  * One train/test partition of a split. Every bundled split has exactly one
@@ -163,7 +166,7 @@ export class Split {
   }
 
   /** Rich display for Deno's Jupyter kernel: a small HTML table and a text fallback. */
-  [JUPYTER](): Record<string, string> {
+  [JUPYTER](): DisplayBundle {
     const rows: [string, string][] = [
       ["pool", this.pool],
       ["family", this.splitFamily],
@@ -174,18 +177,10 @@ export class Split {
     ];
     const method = typeof this.params.method === "string" ? this.params.method : undefined;
     if (method) rows.push(["method", method]);
-    const html = `<div><strong>Split</strong> <code>${escapeHtml(this.name)}</code>` +
-      `<table>${
-        rows.map(([k, v]) =>
-          `<tr><th style="text-align:left">${escapeHtml(k)}</th><td style="text-align:left">${
-            escapeHtml(v)
-          }</td></tr>`
-        ).join("")
-      }</table></div>`;
     const text = [`Split ${this.name}`, ...rows.map(([k, v]) => `  ${k.padEnd(9)} ${v}`)].join(
       "\n",
     );
-    return { "text/html": html, "text/plain": text };
+    return tableBundle(`Split ${this.name}`, rows, text);
   }
 }
 
@@ -212,24 +207,3 @@ export function variantNotFoundError(
     `variant_id=${variantId} is not in split '${name}' (pool ${pool})`,
   );
 }
-
-/**
- * Escapes `& < > " '` for HTML text and attribute values.
- *
- * @example
- * ```ts
- * import { escapeHtml } from "./lib/splits/split.ts";
- * escapeHtml("<b>"); // "&lt;b&gt;"
- * ```
- */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};

@@ -3,7 +3,7 @@
  * Shared by the loader and by `splits/install.ts`.
  * @module
  */
-import { MalformedFileError } from "../errors.ts";
+import { MalformedFileError } from "../core/errors.ts";
 
 /** One variant of a split file, with camelCase field names. */
 export interface SplitVariantData {

@@ -7,7 +7,7 @@
  * to a template is involved.
  * @module
  */
-import { LaionFmriError } from "../errors.ts";
+import { LaionFmriError } from "../core/errors.ts";
 import { readNiftiHeader } from "../formats/nifti.ts";
 import { writeNifti1 } from "../formats/nifti_write.ts";
 import { cOrderToDisk, unflattenC } from "../formats/voxel_order.ts";

@@ -3,11 +3,11 @@
  * @module
  */
 import type { DataFrame } from "nodejs-polars";
-import { LaionFmriError } from "../errors.ts";
+import { LaionFmriError } from "../core/errors.ts";
 import { getSubjects } from "../bucket/discovery.ts";
 import type { BucketOptions } from "../bucket/cached_source.ts";
 import { loadFrames, variableWidthColumnWith } from "../frames/betas_frame.ts";
-import { escapeHtml } from "../splits/split.ts";
+import { escapeHtml } from "../core/display.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { loadSubject, type LoadSubjectOptions, type Subject } from "./subject.ts";
 

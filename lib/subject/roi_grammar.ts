@@ -4,8 +4,8 @@
  * @module
  */
 import { join } from "node:path";
-import { formatList, LaionFmriError } from "../errors.ts";
-import { parseRoiLabel } from "../ids.ts";
+import { formatList, LaionFmriError } from "../core/errors.ts";
+import { parseRoiLabel } from "../core/ids.ts";
 
 /** An ROI query: a name, a category, `"all"`, or a list of those. */
 export type RoiQuery = string | readonly string[];

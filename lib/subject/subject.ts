@@ -11,8 +11,8 @@ import {
   InvalidChoiceError,
   LaionFmriError,
   StimuliNotDownloadedError,
-} from "../errors.ts";
-import { resolveSubjectId } from "../ids.ts";
+} from "../core/errors.ts";
+import { resolveSubjectId } from "../core/ids.ts";
 import { getDataDir } from "../local/config.ts";
 import { stimuliImagesDir, stimuliTsvPath, SubjectPaths } from "../local/paths.ts";
 import { readFreesurferLabel } from "../formats/freesurfer_label.ts";
@@ -26,8 +26,8 @@ import {
   loadFrames,
 } from "../frames/betas_frame.ts";
 import { loadPolars } from "../frames/polars.ts";
-import { escapeHtml } from "../splits/split.ts";
-import { warn } from "../warnings.ts";
+import { escapeHtml } from "../core/display.ts";
+import { warn } from "../core/warnings.ts";
 import { type Grid, readGrid, scatterToNifti, voxelCoordinates } from "./brain_space.ts";
 import { RoiInventory, type RoiQuery } from "./roi_grammar.ts";
 import { unflattenC } from "../formats/voxel_order.ts";

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { writeNifti1 } from "../../lib/formats/nifti_write.ts";
-import { ROI_CATEGORIES, type RoiCategory } from "../../lib/constants.ts";
+import { ROI_CATEGORIES, type RoiCategory } from "../../lib/core/constants.ts";
 import { ROI_INVENTORY, SYNTH_SUBJECTS } from "./inventory.ts";
 import {
   brainGeometry,

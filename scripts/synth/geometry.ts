@@ -9,7 +9,7 @@
  */
 import { hashKey, mix, mulberry32, unit } from "./prng.ts";
 import { flatRois, SYNTH_SUBJECTS } from "./inventory.ts";
-import type { RoiCategory } from "../../lib/constants.ts";
+import type { RoiCategory } from "../../lib/core/constants.ts";
 
 /** Dataset size preset. */
 export type SynthSize = "small" | "realistic";

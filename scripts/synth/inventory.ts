@@ -3,7 +3,7 @@
  * their bucket spelling (hyphens kept) and bidsified label.
  * @module
  */
-import { ROI_CATEGORIES, type RoiCategory } from "../../lib/constants.ts";
+import { ROI_CATEGORIES, type RoiCategory } from "../../lib/core/constants.ts";
 
 /** The five subjects of the bucket. */
 export const SYNTH_SUBJECTS = ["sub-01", "sub-03", "sub-05", "sub-06", "sub-07"] as const;

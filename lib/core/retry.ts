@@ -83,11 +83,25 @@ export async function retry<T>(
     } catch (error) {
       if (signal?.aborted || !isRetriable(error)) throw error;
       if (attempt >= maxAttempts) throw new RetryError(error, attempt);
-      const delay = Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt, minDelayMs, maxDelayMs);
       onRetry?.(error, attempt, delay);
       await sleep(delay, signal);
     }
   }
+}
+
+/**
+ * The wait before attempt `attempt + 1`: `random(0, min(max, min * 2^(attempt-1)))`
+ * ms ("full jitter"), so many clients retrying at once spread out.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay } from "./retry.ts";
+ * backoffDelay(1, 200, 5000); // somewhere in [0, 200)
+ * ```
+ */
+export function backoffDelay(attempt: number, minDelayMs: number, maxDelayMs: number): number {
+  return Math.random() * Math.min(maxDelayMs, minDelayMs * 2 ** (attempt - 1));
 }
 
 /** Resolves after `ms`, or rejects with the abort reason. */

@@ -1,0 +1,97 @@
+/**
+ * File-system helpers: atomic writes with unique temp names, and existence
+ * checks that do not hide permission errors.
+ * @module
+ */
+
+/** Options of {@linkcode writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /** File mode of the new file (POSIX only). @default 0o644 */
+  mode?: number;
+  /** Stops the write; the temp file is removed. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A temp path beside `path` that no other call, in this process or another,
+ * uses at the same time: `{path}.{pid}.{random}.tmp`.
+ *
+ * @example
+ * ```ts
+ * import { uniqueTempPath } from "./fs.ts";
+ * uniqueTempPath("/data/config.json"); // "/data/config.json.1234.3f9a1c2e.tmp"
+ * ```
+ */
+export function uniqueTempPath(path: string): string {
+  return `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+}
+
+/**
+ * Writes `data` to `path` so that readers see either the old file or the
+ * whole new one: a unique temp file in the same folder, then a rename. On
+ * any failure the temp file is removed and `path` is untouched.
+ *
+ * `data` may be bytes, text, or a function that writes into the temp file
+ * (for content streamed from elsewhere).
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./fs.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.json`, JSON.stringify({ ok: true }));
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string | ((tmpPath: string) => Promise<void>),
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  options.signal?.throwIfAborted();
+  const tmp = uniqueTempPath(path);
+  try {
+    if (typeof data === "function") await data(tmp);
+    else if (typeof data === "string") {
+      await Deno.writeTextFile(tmp, data, { mode: options.mode, signal: options.signal });
+    } else await Deno.writeFile(tmp, data, { mode: options.mode, signal: options.signal });
+    options.signal?.throwIfAborted();
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Synchronous form of {@linkcode writeFileAtomic} for bytes or text. */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
+  const tmp = uniqueTempPath(path);
+  try {
+    if (typeof data === "string") Deno.writeTextFileSync(tmp, data);
+    else Deno.writeFileSync(tmp, data);
+    Deno.renameSync(tmp, path);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* already gone */ }
+    throw e;
+  }
+}
+
+/**
+ * True when `path` exists; false only for `NotFound`. Other errors
+ * (a refused permission, an I/O error) are thrown, never read as "absent".
+ *
+ * @example
+ * ```ts
+ * import { pathExists } from "./fs.ts";
+ * await pathExists("deno.json"); // true
+ * ```
+ */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
