@@ -85,27 +85,27 @@ console.log(await inspectPromise);
 // ## Bundled train/test splits (no download required)
 // Predefined partitions of the stimulus set, to compare against the
 // published baselines without re-running any clustering or sampling.
-console.log(`Pools: ${formatList(listPools())}`);
-console.log(`Splits: ${formatList(listSplits())}`);
+console.log(`Pools:     ${formatList(listPools())}`);
+console.log(`Splits:    ${formatList(listSplits())}`);
 console.log(`OOD types: ${formatList(listOodTypes())}`);
 
 // ## Inspect one split
 // loadSplit gives the split's sizes and family; getTrainTestIds gives the
 // id lists in one call.
 const split = await loadSplit("random_0", { pool: "shared" });
-console.log(`Split: ${split.name}`);
-console.log(`Pool: ${split.pool}`);
-console.log(`Family: ${split.splitFamily}`);
-console.log(`n_train: ${split.nTrain}`);
-console.log(`n_test: ${split.nTest}`);
+console.log(`Split:    ${split.name}`);
+console.log(`Pool:     ${split.pool}`);
+console.log(`Family:   ${split.splitFamily}`);
+console.log(`n_train:  ${split.nTrain}`);
+console.log(`n_test:   ${split.nTest}`);
 const [trainIds, testIds] = await getTrainTestIds("random_0", { pool: "shared" });
-console.log(`Loaded: ${trainIds.length} train / ${testIds.length} test ids`);
+console.log(`Loaded:   ${trainIds.length} train / ${testIds.length} test ids`);
 
 // ## OOD splits with a type filter
 // The ood split holds out stimuli by category; `oodTypes` keeps only the
 // chosen categories in the test set.
 const [, testShape] = await getTrainTestIds("ood", { pool: "shared", oodTypes: ["shape"] });
-console.log(`OOD shape only: test ids = ${testShape.length}`);
+console.log(`OOD shape only:  test ids = ${testShape.length}`);
 
 // ## Per-subject queries that need local data
 // The Subject API reads downloaded files, so this block stays commented out
@@ -142,7 +142,8 @@ const subjects = await subjectsPromise;
 const faceBySubject = await Promise.all(await roiPromises);
 const totals = await Promise.all(subjects.map((s) => getRois(s)));
 subjects.forEach((s, i) => {
-  console.log(`${s}: ${totals[i].length} ROIs total, ${faceBySubject[i].length} face`);
+  // Python's `{n_total:>3}`: the count right-aligned in three columns.
+  console.log(`  ${s}: ${String(totals[i].length).padStart(3)} ROIs total, ${faceBySubject[i].length} face`);
 });
 
 // ## Stimulus metadata (forward-compat)

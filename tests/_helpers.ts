@@ -69,6 +69,44 @@ export function seedTourOutput(): string[] {
   return [...describe, ...beforeInspect, ...inspect, ...afterInspect];
 }
 
+/**
+ * Upstream's f-strings (examples/plot_03_querying.py and laion_fmri/discovery.py
+ * of the seed's era) whose padding the seed's text lost: [prefix of the
+ * whitespace-normalized line, the label as Python prints it, indent].
+ */
+const UPSTREAM_LABELS: [RegExp, (m: RegExpMatchArray) => string][] = [
+  // describe(): print(f"  Bucket:    s3://{LAION_FMRI_BUCKET}") etc.
+  [/^(Bucket|Subjects|ROIs): (.*)$/, (m) => `  ${`${m[1]}:`.padEnd(10)} ${m[2]}`],
+  // print(f"Pools:     {list_pools()}"), f"Splits:    ...", f"OOD types: ..."
+  [/^(Pools|Splits|OOD types): (.*)$/, (m) => `${`${m[1]}:`.padEnd(10)} ${m[2]}`],
+  // print(f"Split:    {split.name}") ... f"Loaded:   {len(train_ids)} train / ..."
+  [/^(Split|Pool|Family|n_train|n_test|Loaded): (.*)$/, (m) => `${`${m[1]}:`.padEnd(9)} ${m[2]}`],
+  // print(f"OOD shape only:  test ids = {len(test_shape)}")
+  [/^OOD shape only: (.*)$/, (m) => `OOD shape only:  ${m[1]}`],
+  // print(f"  {sub_id}: {n_total:>3} ROIs total, {n_face} face")
+  [/^(sub-\d+): (\d+) (ROIs total.*)$/, (m) => `  ${m[1]}: ${m[2].padStart(3)} ${m[3]}`],
+  // inspect_bucket(): print(f"  {name}/") for each top-level prefix
+  [/^([a-z]+\/)$/, (m) => `  ${m[1]}`],
+];
+
+/**
+ * The exact bytes upstream's tour program prints: the seed's output lines
+ * with upstream's padding put back, the blank line of `print()` after the
+ * ROI list, and a final newline.
+ */
+export function upstreamTourText(): string {
+  const out: string[] = [];
+  let inDescribe = true;
+  for (const line of seedTourOutput()) {
+    if (line.startsWith("All subjects:")) inDescribe = false;
+    // "Bucket: s3://..." is indented inside describe() only; inspect_bucket() prints it flush.
+    const rule = UPSTREAM_LABELS.find(([re], i) => (i > 0 || inDescribe) && re.test(line));
+    out.push(rule ? rule[1](line.match(rule[0])!) : line);
+    if (line.startsWith("['")) out.push(""); // print() after print(get_rois(SUBJECT))
+  }
+  return out.join("\n") + "\n";
+}
+
 /** ROI totals per subject `[all, face]`, from the seed's cross-subject loop output. */
 export const ROI_TOTALS: Record<string, [number, number]> = Object.fromEntries(
   seedTourOutput().flatMap((l) => {

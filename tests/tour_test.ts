@@ -1,7 +1,13 @@
 // The query tour (examples/querying.ts) run exactly as `deno task tour:offline`
 // runs it (same permission flags), compared line by line with the seed.
 import assert from "node:assert/strict";
-import { localEndpoint, normalizeLines, repoPath, seedTourOutput } from "./_helpers.ts";
+import {
+  localEndpoint,
+  normalizeLines,
+  repoPath,
+  seedTourOutput,
+  upstreamTourText,
+} from "./_helpers.ts";
 
 /** The `deno run ...` part of a task, with `$HOME` replaced. */
 export function taskCommand(task: string, home: string): string[] {
@@ -11,7 +17,7 @@ export function taskCommand(task: string, home: string): string[] {
   return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
 }
 
-Deno.test("the offline tour prints the seed's output line for line, with minimal flags", async () => {
+Deno.test("the offline tour prints upstream's output byte for byte, with minimal flags", async () => {
   const home = await Deno.makeTempDir({ prefix: "laion-home-" });
   try {
     const args = taskCommand("tour:offline", home);
@@ -29,6 +35,9 @@ Deno.test("the offline tour prints the seed's output line for line, with minimal
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 0, stderr);
+    // Byte for byte what upstream's program prints, padding included ...
+    assert.equal(stdout, upstreamTourText());
+    // ... and, whitespace aside, exactly the seed's documented output.
     assert.deepEqual(normalizeLines(stdout), seedTourOutput());
     const requests = Number(stderr.match(/S3 requests: (\d+) list/)?.[1]);
     assert.ok(requests <= 12, `at most one listing per distinct prefix: ${stderr}`);
