@@ -18,12 +18,14 @@ export { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "
 export { flagFor, readEnv, withPermission, withPermissionSync } from "./lib/core/permissions.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export { retry, RetryError, type RetryOptions } from "./lib/core/retry.ts";
+export type {
+  BucketObject,
+  BucketSource,
+  GetOptions,
+  Listing,
+  ObjectBody,
+} from "./lib/bucket/source.ts";
 export {
-  type BucketObject,
-  type BucketSource,
-  type GetOptions,
-  type Listing,
-  type ObjectBody,
   objectUrl,
   type RequestStats,
   S3Source,

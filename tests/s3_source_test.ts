@@ -1,7 +1,13 @@
 // The S3 layer against the local RGW: pagination, 403, unreachable endpoints.
 // deno task test  (needs --allow-net=127.0.0.1 --allow-env --allow-read)
 import assert from "node:assert/strict";
-import { AccessDeniedError, EndpointUnreachableError, S3RequestError, S3Source } from "../mod.ts";
+import {
+  AccessDeniedError,
+  CachedSource,
+  EndpointUnreachableError,
+  S3RequestError,
+  S3Source,
+} from "../mod.ts";
 import { localEndpoint } from "./_helpers.ts";
 
 Deno.test("list follows continuation tokens across more than 1,000 keys", async () => {
@@ -83,4 +89,17 @@ Deno.test("a missing key is an S3RequestError with status 404", async () => {
     () => s.head("no/such/key"),
     (e: unknown) => e instanceof S3RequestError && e.status === 404 && e.attempts === 1,
   );
+});
+
+Deno.test("a shared cached listing survives one caller's abort; the other caller gets it", async () => {
+  const inner = new S3Source({ endpoint: localEndpoint() });
+  const cached = new CachedSource(inner);
+  const c = new AbortController();
+  const first = cached.list("derivatives/rois/", { delimiter: "/", signal: c.signal });
+  const second = cached.list("derivatives/rois/", { delimiter: "/" });
+  c.abort(new DOMException("stop", "AbortError"));
+  await assert.rejects(first, (e: unknown) => (e as Error).name === "AbortError");
+  const listing = await second;
+  assert.equal(listing.commonPrefixes.length, 5);
+  assert.equal(inner.stats.list, 1, "both callers shared one request");
 });

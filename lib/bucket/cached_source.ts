@@ -3,7 +3,8 @@
  * default source used when a call is given none.
  * @module
  */
-import type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./s3_source.ts";
+import type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./source.ts";
+import { SharedCache } from "../core/abort.ts";
 import { type RequestStats, resolveEndpoint, S3Source, type S3SourceOptions } from "./s3_source.ts";
 
 /**
@@ -22,7 +23,9 @@ import { type RequestStats, resolveEndpoint, S3Source, type S3SourceOptions } fr
 export class CachedSource implements BucketSource {
   /** The source behind the cache. */
   readonly inner: BucketSource;
-  #listings = new Map<string, Promise<Listing>>();
+  // Shared by every caller: the listing runs without any one caller's signal,
+  // so one caller's abort never fails the others.
+  #listings = new SharedCache<string, Listing>();
 
   /** Creates an instance. @param inner the source to cache listings of */
   constructor(inner: BucketSource) {
@@ -42,14 +45,8 @@ export class CachedSource implements BucketSource {
     options: { delimiter?: string; signal?: AbortSignal } = {},
   ): Promise<Listing> {
     const id = `${options.delimiter ?? ""}\u0000${prefix}`;
-    let listing = this.#listings.get(id);
-    if (!listing) {
-      listing = this.inner.list(prefix, options);
-      this.#listings.set(id, listing);
-      // A failed listing is not cached.
-      listing.catch(() => this.#listings.delete(id));
-    }
-    return listing;
+    const { delimiter, signal } = options;
+    return this.#listings.get(id, () => this.inner.list(prefix, { delimiter }), signal);
   }
 
   head(key: string, options?: { signal?: AbortSignal }): Promise<BucketObject> {
@@ -63,9 +60,7 @@ export class CachedSource implements BucketSource {
   /** Forgets cached listings (all, or those under `prefix`). */
   refresh(prefix?: string): void {
     if (prefix === undefined) return this.#listings.clear();
-    for (const id of [...this.#listings.keys()]) {
-      if (id.slice(id.indexOf("\u0000") + 1).startsWith(prefix)) this.#listings.delete(id);
-    }
+    this.#listings.clearWhere((id) => id.slice(id.indexOf("\u0000") + 1).startsWith(prefix));
   }
 }
 

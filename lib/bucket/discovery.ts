@@ -8,7 +8,7 @@ import { InvalidChoiceError } from "../core/errors.ts";
 import { bidsifyLocalKey, parseRoiLabel, resolveSubjectId } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
 import { type BucketOptions, getSource } from "./cached_source.ts";
-import type { BucketSource } from "./s3_source.ts";
+import type { BucketSource } from "./source.ts";
 
 /** Options of {@linkcode getRois}. */
 export interface GetRoisOptions extends BucketOptions {

@@ -1,10 +1,19 @@
 /**
- * The one source abstraction over the bucket: anonymous ListObjectsV2,
- * HEAD and ranged GET, with retries, typed errors and a request counter.
- * Nothing is ever signed and no credential is looked up.
+ * {@linkcode S3Source}: anonymous ListObjectsV2, HEAD and ranged GET over
+ * HTTP, with retries, typed errors and a request counter. Nothing is ever
+ * signed and no credential is looked up.
  * @module
  */
-import type { S3Client } from "@aws-sdk/client-s3";
+import type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./source.ts";
+import { type AnonymousS3Client, createAnonymousS3Client } from "./s3_client.ts";
+import {
+  HttpError,
+  isRetriableS3Error,
+  networkCode,
+  statusOf,
+  UNREACHABLE_CODES,
+} from "./s3_errors.ts";
+import { s3ErrorCode } from "../core/s3_error_body.ts";
 import { BUCKET, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../core/constants.ts";
 import {
   AccessDeniedError,
@@ -14,67 +23,6 @@ import {
 } from "../core/errors.ts";
 import { flagFor, isPermissionError, readEnv } from "../core/permissions.ts";
 import { errorText, retry, RetryError } from "../core/retry.ts";
-
-/** One object of a listing. */
-export interface BucketObject {
-  /** Full key, verbatim as on the bucket. */
-  key: string;
-  /** Size in bytes. */
-  size: number;
-  /** ETag without quotes (an MD5 hex string for single-part uploads). */
-  etag?: string;
-}
-
-/** Result of one (fully paginated) listing. */
-export interface Listing {
-  /** Objects directly matched (all objects below the prefix without a delimiter). */
-  objects: BucketObject[];
-  /** Immediate sub-prefixes (with a delimiter), full and ending in the delimiter. */
-  commonPrefixes: string[];
-}
-
-/** Options of a ranged GET. */
-export interface GetOptions {
-  /** First byte to fetch (inclusive). @default 0 */
-  start?: number;
-  /** Last byte to fetch (inclusive). @default the end of the object */
-  end?: number;
-  /** Require this ETag (sends `If-Match`); a changed object answers 412. */
-  ifMatch?: string;
-  /** Cancels the request and the body. */
-  signal?: AbortSignal;
-}
-
-/** An object body being received. */
-export interface ObjectBody {
-  /** HTTP status: 200 for a whole object, 206 for a range. */
-  status: number;
-  /** The body as a web stream. */
-  body: ReadableStream<Uint8Array>;
-  /** Bytes in this response body. */
-  contentLength: number;
-  /** `Content-Range` of a 206 response, e.g. `bytes 100-199/200`. */
-  contentRange?: string;
-  /** ETag without quotes. */
-  etag?: string;
-}
-
-/**
- * What the rest of the module needs from a bucket. Implemented by
- * {@linkcode S3Source}; small enough for other transports.
- */
-export interface BucketSource {
-  /** Bucket name. */
-  readonly bucket: string;
-  /** Endpoint URL (for messages). */
-  readonly endpoint: string;
-  /** Lists every object (or common prefix, with a delimiter) under a prefix. */
-  list(prefix: string, options?: { delimiter?: string; signal?: AbortSignal }): Promise<Listing>;
-  /** Size and ETag of one object. */
-  head(key: string, options?: { signal?: AbortSignal }): Promise<BucketObject>;
-  /** Starts a GET of one object, optionally from an offset. */
-  get(key: string, options?: GetOptions): Promise<ObjectBody>;
-}
 
 /** Options of {@linkcode S3Source}. */
 export interface S3SourceOptions {
@@ -111,82 +59,6 @@ export interface RequestStats {
 /** The endpoint in effect: explicit, else env LAION_FMRI_S3_ENDPOINT, else AWS. */
 export function resolveEndpoint(endpoint?: string): string {
   return (endpoint ?? readEnv(ENDPOINT_ENV) ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
-}
-
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ECONNABORTED",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
-const UNREACHABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
-
-interface SdkErrorLike {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-  $response?: { statusCode?: number };
-  cause?: unknown;
-}
-
-/** HTTP status of an SDK error, when the server answered. */
-export function statusOf(e: unknown): number | undefined {
-  const x = e as SdkErrorLike;
-  return x?.$metadata?.httpStatusCode ?? x?.$response?.statusCode;
-}
-
-function networkCode(e: unknown): string | undefined {
-  for (let x = e as SdkErrorLike | undefined, i = 0; x && i < 5; x = x.cause as SdkErrorLike, i++) {
-    if (x.code && NETWORK_CODES.has(x.code)) return x.code;
-    if (x.name === "TimeoutError" || x.name === "RequestTimeout") return "ETIMEDOUT";
-    if (typeof x.message === "string") {
-      const m = x.message.match(/\b(E[A-Z]{4,})\b/);
-      if (m && NETWORK_CODES.has(m[1])) return m[1];
-      if (/dns error|failed to lookup|name or service not known/i.test(x.message)) {
-        return "ENOTFOUND";
-      }
-      if (/connection refused/i.test(x.message)) return "ECONNREFUSED";
-      if (
-        /connection (reset|closed)|socket hang up|broken pipe|timed? ?out|error sending request/i
-          .test(x.message)
-      ) {
-        return "ECONNRESET";
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Whether a failed S3 call is worth retrying: 5xx, 429, 408, SlowDown, timeouts, resets. */
-export function isRetriableS3Error(e: unknown): boolean {
-  if (isPermissionError(e)) return false;
-  const status = statusOf(e);
-  if (status !== undefined) return status >= 500 || status === 429 || status === 408;
-  const name = (e as SdkErrorLike)?.name;
-  if (name === "SlowDown" || name === "InternalError" || name === "ServiceUnavailable") return true;
-  return networkCode(e) !== undefined;
-}
-
-/** An HTTP error status from a fetch-based request, shaped like the SDK's errors. */
-class HttpError extends Error {
-  readonly $metadata: { httpStatusCode?: number };
-  constructor(message: string, status: number) {
-    super(status ? `${message} (HTTP ${status})` : message);
-    this.name = status ? "HttpError" : "TimeoutError";
-    this.$metadata = { httpStatusCode: status || undefined };
-  }
 }
 
 function encodeKey(key: string): string {
@@ -239,7 +111,7 @@ export class S3Source implements BucketSource {
   readonly endpoint: string;
   /** Requests sent so far, by kind. */
   readonly stats: RequestStats = { list: 0, head: 0, get: 0, retries: 0 };
-  #client?: Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }>;
+  #client?: Promise<AnonymousS3Client>;
   #timeoutMs: number;
   #region: string;
   #maxAttempts: number;
@@ -261,54 +133,12 @@ export class S3Source implements BucketSource {
 
   /** Loads the SDK on first use, so programs that never touch S3 need no S3 flags. */
   #sdk() {
-    return this.#client ??= this.#createClient();
-  }
-
-  async #createClient() {
-    const [sdk, { FetchHttpHandler }] = await Promise.all([
-      import("@aws-sdk/client-s3"),
-      import("@smithy/fetch-http-handler"),
-    ]).catch((e) => {
-      if (!isPermissionError(e)) throw e;
-      throw new PermissionMissingError("load the S3 client", flagFor(e, "--allow-env"), {
-        cause: e,
-      });
-    });
-    const aws = isAwsEndpoint(this.endpoint);
-    const timeout = this.#timeoutMs;
-    // Every setting is explicit so the SDK never consults ~/.aws or AWS_* settings.
-    const client = new sdk.S3Client({
+    return this.#client ??= createAnonymousS3Client({
       endpoint: this.endpoint,
       region: this.#region,
-      forcePathStyle: !aws,
-      credentials: { accessKeyId: "", secretAccessKey: "" },
-      // Requests go out unsigned: each auth scheme gets an empty identity and a
-      // signer that returns the request unchanged.
-      httpAuthSchemes: ["aws.auth#sigv4", "aws.auth#sigv4a"].map((schemeId) => ({
-        schemeId,
-        identityProvider: () => () => Promise.resolve({}),
-        signer: { sign: (request: unknown) => Promise.resolve(request) },
-      })) as never,
-      maxAttempts: 1,
-      retryMode: "standard",
-      userAgentAppId: "laion-fmri-deno",
-      useFipsEndpoint: false,
-      useDualstackEndpoint: false,
-      useArnRegion: false,
-      authSchemePreference: [],
-      disableMultiregionAccessPoints: true,
-      disableS3ExpressSessionAuth: true,
-      followRegionRedirects: false,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      // A fixed user agent: the SDK's default one reads the OS release (--allow-sys).
-      defaultUserAgentProvider: () => Promise.resolve([["laion-fmri-deno"]]),
-      // Deno's own fetch: node:https would need --allow-sys for the system CAs.
-      requestHandler: new FetchHttpHandler({ requestTimeout: timeout }),
+      requestTimeoutMs: this.#timeoutMs,
+      forcePathStyle: !isAwsEndpoint(this.endpoint),
     });
-    // Lambda trace propagation reads AWS_LAMBDA_* variables on every request.
-    client.middlewareStack.remove("recursionDetectionMiddleware");
-    return { client, sdk };
   }
 
   /** The `--allow-net` value this source needs. */
@@ -444,7 +274,7 @@ export class S3Source implements BucketSource {
         const response = await fetch(url, { headers, signal });
         if (response.status >= 300 || !response.body) {
           const text = await response.text().catch(() => "");
-          const code = text.match(/<Code>([^<]+)<\/Code>/)?.[1];
+          const code = s3ErrorCode(text);
           throw new HttpError(code ?? response.statusText, response.status);
         }
         return response;

@@ -73,4 +73,9 @@ export class SharedCache<K, V> {
     if (key === undefined) this.#entries.clear();
     else this.#entries.delete(key);
   }
+
+  /** Forgets every key for which `test` is true. */
+  clearWhere(test: (key: K) => boolean): void {
+    for (const key of [...this.#entries.keys()]) if (test(key)) this.#entries.delete(key);
+  }
 }

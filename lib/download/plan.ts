@@ -8,7 +8,7 @@
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { getSubjects } from "../bucket/discovery.ts";
-import type { BucketObject } from "../bucket/s3_source.ts";
+import type { BucketObject } from "../bucket/source.ts";
 import { GLMSINGLE_PREFIX, ROIS_PREFIX, ROOT_KEYS, STIMULI_PREFIX } from "../core/constants.ts";
 import { SubjectNotFoundError } from "../core/errors.ts";
 import { bidsifyLocalKey, isHeldOutKey, resolveSubjectId } from "../core/ids.ts";

@@ -9,7 +9,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import type { BucketSource, ObjectBody } from "../bucket/s3_source.ts";
+import type { BucketSource, ObjectBody } from "../bucket/source.ts";
 import { sleep } from "../core/retry.ts";
 import {
   AccessDeniedError,

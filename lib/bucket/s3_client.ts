@@ -1,0 +1,101 @@
+/**
+ * The AWS SDK client, tamed for anonymous access to a public bucket.
+ *
+ * Why the SDK at all: it parses ListObjectsV2 (pagination, common prefixes,
+ * XML edge cases) and HEAD exactly as S3 and Ceph RGW send them, which is
+ * the part of S3 where hand-written parsing goes wrong. Object GETs do not
+ * need it: they are plain HTTP and go through `fetch` in
+ * {@linkcode S3Source.get}.
+ *
+ * Why so many settings: by default the SDK signs every request, walks the
+ * credential chain (env vars, `~/.aws`, instance metadata), reads the OS
+ * release for its user agent and `AWS_LAMBDA_*` variables for trace
+ * propagation, and retries on its own. Each of those either needs a Deno
+ * permission a reader of a public bucket should not have to grant, or would
+ * change behaviour behind our back; every one is switched off here, in one
+ * place, with the reason beside it.
+ * @module
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { PermissionMissingError } from "../core/errors.ts";
+import { flagFor, isPermissionError } from "../core/permissions.ts";
+
+/** Settings of {@linkcode createAnonymousS3Client}. */
+export interface AnonymousClientOptions {
+  /** Endpoint URL without a trailing slash. */
+  endpoint: string;
+  /** AWS region of the bucket. */
+  region: string;
+  /** Per-request timeout in ms. */
+  requestTimeoutMs: number;
+  /** Path-style addressing (every non-AWS endpoint). */
+  forcePathStyle: boolean;
+}
+
+/** The client and the SDK module it came from (for the command classes). */
+export interface AnonymousS3Client {
+  /** The client. */
+  client: S3Client;
+  /** The SDK module. */
+  sdk: typeof import("@aws-sdk/client-s3");
+}
+
+/**
+ * Loads the SDK (lazily: programs that never list need no S3 flags) and
+ * builds a client that never signs, never looks up credentials and never
+ * retries by itself.
+ *
+ * @example
+ * ```ts
+ * import { createAnonymousS3Client } from "./s3_client.ts";
+ * const { client, sdk } = await createAnonymousS3Client({
+ *   endpoint: "http://127.0.0.1:7480", region: "us-west-2", requestTimeoutMs: 30000, forcePathStyle: true,
+ * });
+ * ```
+ */
+export async function createAnonymousS3Client(
+  options: AnonymousClientOptions,
+): Promise<AnonymousS3Client> {
+  const [sdk, { FetchHttpHandler }] = await Promise.all([
+    import("@aws-sdk/client-s3"),
+    import("@smithy/fetch-http-handler"),
+  ]).catch((e) => {
+    if (!isPermissionError(e)) throw e;
+    throw new PermissionMissingError("load the S3 client", flagFor(e, "--allow-env"), {
+      cause: e,
+    });
+  });
+  // Every setting is explicit so the SDK never consults ~/.aws or AWS_* settings.
+  const client = new sdk.S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    forcePathStyle: options.forcePathStyle,
+    credentials: { accessKeyId: "", secretAccessKey: "" },
+    // Requests go out unsigned: each auth scheme gets an empty identity and a
+    // signer that returns the request unchanged.
+    httpAuthSchemes: ["aws.auth#sigv4", "aws.auth#sigv4a"].map((schemeId) => ({
+      schemeId,
+      identityProvider: () => () => Promise.resolve({}),
+      signer: { sign: (request: unknown) => Promise.resolve(request) },
+    })) as never,
+    maxAttempts: 1,
+    retryMode: "standard",
+    userAgentAppId: "laion-fmri-deno",
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    useArnRegion: false,
+    authSchemePreference: [],
+    disableMultiregionAccessPoints: true,
+    disableS3ExpressSessionAuth: true,
+    followRegionRedirects: false,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    // A fixed user agent: the SDK's default one reads the OS release (--allow-sys).
+    defaultUserAgentProvider: () => Promise.resolve([["laion-fmri-deno"]]),
+    // Deno's own fetch: node:https would need --allow-sys for the system CAs.
+    requestHandler: new FetchHttpHandler({ requestTimeout: options.requestTimeoutMs }),
+  });
+  // Lambda trace propagation reads AWS_LAMBDA_* variables on every request.
+  client.middlewareStack.remove("recursionDetectionMiddleware");
+  return { client, sdk };
+}
