@@ -158,3 +158,9 @@ Deno.test("listings are cached per prefix and independent listings run concurren
   await getSubjects({ source: s });
   assert.equal(inner.stats.list, before + 2, "refresh forgets the cache");
 });
+
+Deno.test("getRois takes everything in one options object, or the subject first", async () => {
+  const byOptions = await getRois({ subject: "sub-01", category: "face" });
+  assert.deepEqual(byOptions, await getRois("sub-01", { category: "face" }));
+  assert.deepEqual(await getRois({ category: "face" }), byOptions, "default: the first subject");
+});

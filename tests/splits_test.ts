@@ -221,7 +221,7 @@ Deno.test("errors name the bad value and list the valid ones", async () => {
       assert.ok(e instanceof InvalidChoiceError);
       assert.equal(e.value, 999);
       assert.deepEqual(e.valid, ["0"]);
-      assert.match(e.message, /variant_id=999 is not in split 'tau' \(pool sub-01\)/);
+      assert.match(e.message, /variantId=999 is not in split 'tau' \(pool sub-01\)/);
       return true;
     },
   );
@@ -234,7 +234,7 @@ Deno.test("errors name the bad value and list the valid ones", async () => {
       assert.ok(e instanceof InvalidChoiceError);
       assert.deepEqual(e.value, ["triangles", "Gabor"]);
       assert.ok(
-        e.message.startsWith(`Unknown ood_types ["triangles","Gabor"]. Valid: ['cropped',`),
+        e.message.startsWith(`Unknown oodTypes ["triangles","Gabor"]. Valid: ['cropped',`),
       );
       return true;
     },
@@ -251,7 +251,7 @@ Deno.test("errors name the bad value and list the valid ones", async () => {
   // OOD type names are checked before the split restriction (upstream order).
   await assert.rejects(
     () => getTrainTestIds("tau", { pool: "sub-01", oodTypes: "nope" }),
-    /Unknown ood_types/,
+    /Unknown oodTypes/,
   );
   await assert.rejects(
     () => getSplitMasks(["x"], "random_0", { pool: "shared", oodTypes: [] }),

@@ -12,6 +12,8 @@ import type { BucketSource } from "./source.ts";
 
 /** Options of {@linkcode getRois}. */
 export interface GetRoisOptions extends BucketOptions {
+  /** Subject id (`"sub-01"`, `"01"`, `1`). @default the first subject of the bucket */
+  subject?: string;
   /** Only ROIs of this category folder (e.g. `"face"`). @default all categories */
   category?: string;
 }
@@ -95,13 +97,25 @@ export async function getRoiInventory(
  * optionally of one category. Unlike upstream, the subject id is normalized
  * (`"01"` works) and an unknown category is an error listing the valid ones.
  *
+ * Takes the subject first (`getRois("sub-01", { category })`, upstream's
+ * order) or everything in one options object (`getRois({ category })`).
+ *
  * @example
  * ```ts
  * import { getRois } from "@laion/fmri";
  * console.log(await getRois("sub-01", { category: "face" })); // ["FFA1", "FFA2", "OFA", "pSTSfaces"]
+ * console.log(await getRois({ category: "face" })); // the first subject's face ROIs
  * ```
  */
-export async function getRois(subject?: string, options: GetRoisOptions = {}): Promise<string[]> {
+export async function getRois(
+  subjectOrOptions?: string | GetRoisOptions,
+  options: GetRoisOptions = {},
+): Promise<string[]> {
+  let subject: string | undefined;
+  if (typeof subjectOrOptions === "object" && subjectOrOptions !== null) {
+    options = subjectOrOptions;
+    subject = options.subject;
+  } else subject = subjectOrOptions;
   const source = getSource(options);
   if (subject === undefined) {
     const subjects = await getSubjects({ ...options, source });

@@ -10,6 +10,7 @@ import {
   DataDirNotSetError,
   PermissionMissingError,
 } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/fs.ts";
 import { readEnv, withPermission, withPermissionSync } from "../core/permissions.ts";
 
 /**
@@ -78,9 +79,7 @@ export async function datasetInitialize(path: string): Promise<string> {
   const cfgFlag = `--allow-write=${dirname(file)}`;
   await withPermission("write the config file", cfgFlag, async () => {
     await Deno.mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${Deno.pid}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify({ data_dir: absolute }, null, 2) + "\n");
-    await Deno.rename(tmp, file);
+    await writeFileAtomic(file, JSON.stringify({ data_dir: absolute }, null, 2) + "\n");
   });
   return absolute;
 }

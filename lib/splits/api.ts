@@ -201,7 +201,7 @@ export function normalizeOodTypes(
   const list = typeof oodTypes === "string" ? [oodTypes] : [...oodTypes];
   const unknown = list.filter((t) => !(OOD_TYPES as readonly unknown[]).includes(t));
   if (unknown.length > 0) {
-    throw new InvalidChoiceError("ood_types", unknown, OOD_TYPES);
+    throw new InvalidChoiceError("oodTypes", unknown, OOD_TYPES);
   }
   return list;
 }

@@ -191,7 +191,7 @@ export class Split {
  * @example
  * ```ts
  * import { variantNotFoundError } from "./lib/splits/split.ts";
- * variantNotFoundError("tau", "shared", 999, [0]).message.includes("variant_id=999"); // true
+ * variantNotFoundError("tau", "shared", 999, [0]).message.includes("variantId=999"); // true
  * ```
  */
 export function variantNotFoundError(
@@ -204,6 +204,6 @@ export function variantNotFoundError(
     "variantId",
     variantId,
     available.map(String),
-    `variant_id=${variantId} is not in split '${name}' (pool ${pool})`,
+    `variantId=${variantId} is not in split '${name}' (pool ${pool})`,
   );
 }
