@@ -470,7 +470,7 @@ Deno.test("splits/install.ts rejects a corrupted copy and writes nothing", async
   }
 });
 
-Deno.test("without --allow-env the variable counts as unset; Polars without flags -> PermissionMissingError", async () => {
+Deno.test("without --allow-env the split folder variable is a PermissionMissingError naming it; so is Polars without flags", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "splits_test_perm_" });
   try {
     const script = join(tmp, "probe.ts");
@@ -479,7 +479,7 @@ Deno.test("without --allow-env the variable counts as unset; Polars without flag
       script,
       `import { loadSplit, SplitMasks } from "${lib}";
 try { console.log((await loadSplit("random_0", { pool: "shared" })).nTrain); }
-catch (e) { console.log(e.name); }
+catch (e) { console.log(e.name, e.flag); }
 try { await new SplitMasks([true], [false]).toSeries(); }
 catch (e) { console.log(e.name, e.flag ?? e.message); }
 `,
@@ -498,7 +498,7 @@ catch (e) { console.log(e.name, e.flag ?? e.message); }
     }).output();
     const [first, second] = new TextDecoder().decode(out.stdout).trim().split("\n");
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    assert.ok(first === "897" || first === "SplitsNotInstalledError", first);
+    assert.equal(first, "PermissionMissingError --allow-env=LAION_FMRI_SPLITS_DIR");
     assert.equal(
       second,
       "PermissionMissingError --allow-ffi --allow-read --allow-sys=cpus,networkInterfaces,hostname",

@@ -18,7 +18,18 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { PermissionMissingError } from "../core/errors.ts";
-import { flagFor, isPermissionError } from "../core/permissions.ts";
+import { flagFor, isPermissionError, requirePermissions } from "../core/permissions.ts";
+
+/**
+ * Environment variables the SDK reads while it loads (whatever the client
+ * settings). They are checked together before the import, so a missing grant
+ * is one error naming all of them instead of a raw `NotCapable` per rerun.
+ */
+export const SDK_ENV_VARIABLES = [
+  "AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA",
+  "AWS_LAMBDA_BENCHMARK_MODE",
+  "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED",
+] as const;
 
 /** Settings of {@linkcode createAnonymousS3Client}. */
 export interface AnonymousClientOptions {
@@ -56,6 +67,10 @@ export interface AnonymousS3Client {
 export async function createAnonymousS3Client(
   options: AnonymousClientOptions,
 ): Promise<AnonymousS3Client> {
+  requirePermissions(
+    "load the S3 client",
+    SDK_ENV_VARIABLES.map((variable) => ({ name: "env", variable })),
+  );
   const [sdk, { FetchHttpHandler }] = await Promise.all([
     import("@aws-sdk/client-s3"),
     import("@smithy/fetch-http-handler"),

@@ -5,7 +5,7 @@
  * @module
  */
 import type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./source.ts";
-import { type AnonymousS3Client, createAnonymousS3Client } from "./s3_client.ts";
+import { type AnonymousS3Client, createAnonymousS3Client, SDK_ENV_VARIABLES } from "./s3_client.ts";
 import {
   HttpError,
   isRetriableS3Error,
@@ -21,7 +21,7 @@ import {
   PermissionMissingError,
   S3RequestError,
 } from "../core/errors.ts";
-import { flagFor, isPermissionError, readEnv } from "../core/permissions.ts";
+import { flagFor, isPermissionError, readSettingsEnv } from "../core/permissions.ts";
 import { errorText, retry, RetryError } from "../core/retry.ts";
 
 /** Options of {@linkcode S3Source}. */
@@ -58,7 +58,16 @@ export interface RequestStats {
 
 /** The endpoint in effect: explicit, else env LAION_FMRI_S3_ENDPOINT, else AWS. */
 export function resolveEndpoint(endpoint?: string): string {
-  return (endpoint ?? readEnv(ENDPOINT_ENV) ?? DEFAULT_ENDPOINT).replace(/\/+$/, "");
+  if (endpoint === undefined) {
+    // The variable chooses the endpoint, so a refused grant is an error, never "unset";
+    // the SDK's variables are needed by the same call and are named in the same error.
+    const env = readSettingsEnv(
+      [ENDPOINT_ENV, ...SDK_ENV_VARIABLES],
+      `read ${ENDPOINT_ENV} (it chooses the S3 endpoint) and load the S3 client`,
+    );
+    endpoint = env[ENDPOINT_ENV] || DEFAULT_ENDPOINT;
+  }
+  return endpoint.replace(/\/+$/, "");
 }
 
 function encodeKey(key: string): string {

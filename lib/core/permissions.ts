@@ -6,8 +6,10 @@
 import { PermissionMissingError } from "./errors.ts";
 
 /**
- * The value of an environment variable, or `undefined` when it is unset or
- * env access to it was not granted (never prompts).
+ * The value of an environment variable that only tunes presentation (a
+ * progress bar, colours), or `undefined` when it is unset or env access to
+ * it was not granted (never prompts). Variables that choose where data is
+ * read or written go through {@linkcode readSettingsEnv} instead.
  *
  * @example
  * ```ts
@@ -24,6 +26,79 @@ export function readEnv(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Environment variables that decide where data is read or written, each
+ * either granted or reported: a variable Deno would refuse is never read as
+ * "unset", since that would silently pick another data directory or
+ * endpoint. Every refused variable of the call is named in one
+ * {@linkcode PermissionMissingError} (`--allow-env=A,B`), together with any
+ * `extra` permission the same call will need, so one rerun is enough.
+ *
+ * @example
+ * ```ts
+ * import { readSettingsEnv } from "./permissions.ts";
+ * const { XDG_CONFIG_HOME, HOME } = readSettingsEnv(["XDG_CONFIG_HOME", "HOME"], "find the config file");
+ * ```
+ */
+export function readSettingsEnv<const N extends string>(
+  names: readonly N[],
+  what: string,
+  extra: readonly Deno.PermissionDescriptor[] = [],
+): Record<N, string | undefined> {
+  requirePermissions(what, [
+    ...names.map((variable) => ({ name: "env", variable }) as const),
+    ...extra,
+  ]);
+  return Object.fromEntries(names.map((n) => [n, Deno.env.get(n)])) as Record<
+    N,
+    string | undefined
+  >;
+}
+
+/**
+ * Throws one {@linkcode PermissionMissingError} naming every flag among
+ * `descriptors` that is not granted (never prompts). Env variables and net
+ * hosts are grouped into one flag each: `--allow-env=A,B --allow-net=h`.
+ *
+ * @example
+ * ```ts
+ * import { requirePermissions } from "./permissions.ts";
+ * requirePermissions("read the config", [{ name: "env", variable: "HOME" }]);
+ * ```
+ */
+export function requirePermissions(
+  what: string,
+  descriptors: readonly Deno.PermissionDescriptor[],
+): void {
+  const missing = descriptors.filter((d) => {
+    try {
+      return Deno.permissions.querySync(d).state !== "granted";
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return;
+  const byFlag = new Map<string, string[]>();
+  for (const d of missing) {
+    const value = "variable" in d
+      ? d.variable
+      : "host" in d
+      ? d.host
+      : "path" in d
+      ? d.path
+      : "kind" in d
+      ? d.kind
+      : undefined;
+    const list = byFlag.get(d.name) ?? [];
+    if (value !== undefined && !list.includes(String(value))) list.push(String(value));
+    byFlag.set(d.name, list);
+  }
+  const flags = [...byFlag].map(([name, values]) =>
+    values.length ? `--allow-${name}=${values.join(",")}` : `--allow-${name}`
+  );
+  throw new PermissionMissingError(what, flags.join(" "));
 }
 
 /** True when `e` is Deno's refusal of a permission. */

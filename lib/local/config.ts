@@ -11,7 +11,7 @@ import {
   PermissionMissingError,
 } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
-import { readEnv, withPermission, withPermissionSync } from "../core/permissions.ts";
+import { readSettingsEnv, withPermission, withPermissionSync } from "../core/permissions.ts";
 
 /**
  * Path of the config file. An empty or relative `XDG_CONFIG_HOME` is ignored
@@ -24,13 +24,15 @@ import { readEnv, withPermission, withPermissionSync } from "../core/permissions
  * ```
  */
 export function configPath(): string {
-  const xdg = readEnv("XDG_CONFIG_HOME");
+  // Both variables decide where the config lives: a refused grant is an error, not "unset".
+  const homeVar = Deno.build.os === "windows" ? "USERPROFILE" : "HOME";
+  const env = readSettingsEnv(["XDG_CONFIG_HOME", homeVar], "find the config file");
+  const xdg = env.XDG_CONFIG_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, "laion_fmri", "config.json");
-  const home = readEnv("HOME") ?? readEnv("USERPROFILE");
+  const home = env[homeVar];
   if (!home) {
-    throw new PermissionMissingError(
-      "find the config file",
-      "--allow-env=XDG_CONFIG_HOME,HOME (and HOME must be set)",
+    throw new DataDirNotSetError(
+      `Cannot find the config file: neither an absolute XDG_CONFIG_HOME nor ${homeVar} is set.`,
     );
   }
   return join(home, ".config", "laion_fmri", "config.json");

@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
-import { isPermissionError } from "../core/permissions.ts";
+import { isPermissionError, readSettingsEnv } from "../core/permissions.ts";
 import { parseSplitFile, type SplitFileData } from "./validate.ts";
 
 /** Environment variable naming a folder of `{pool}/{name}.json` split files. */
@@ -94,14 +94,12 @@ export function splitsInstallCommand(): string {
  * ```
  */
 export function splitsDirFromEnv(): string | undefined {
-  try {
-    if (Deno.permissions.querySync({ name: "env", variable: SPLITS_DIR_ENV }).state !== "granted") {
-      return undefined;
-    }
-    return Deno.env.get(SPLITS_DIR_ENV) || undefined;
-  } catch {
-    return undefined;
-  }
+  // The variable chooses which split files are read: a refused grant is an error, not "unset".
+  const env = readSettingsEnv(
+    [SPLITS_DIR_ENV],
+    `read ${SPLITS_DIR_ENV} (it chooses the split files)`,
+  );
+  return env[SPLITS_DIR_ENV] || undefined;
 }
 
 const cache = new Map<string, Promise<SplitFileData>>();
