@@ -2,7 +2,7 @@
  * Speed of the query tour against the local RGW.
  *
  *   bash scripts/with_local_s3.sh deno run --allow-net=127.0.0.1 --allow-env --allow-read \
- *     --allow-write=laion_fmri_quickstart,$HOME/.config/laion_fmri --allow-run bench/tour_bench.ts
+ *     --allow-write=laion_fmri_quickstart --allow-run bench/tour_bench.ts
  *
  * Measured, side by side in one run:
  * - ours: `examples/querying.ts` as a subprocess (its own timer starts after module load, so the
@@ -18,7 +18,6 @@ import { ROI_CATEGORIES, ROIS_PREFIX, S3Source, SUBJECT_PREFIXES } from "../mod.
 const endpoint = Deno.env.get("LAION_FMRI_S3_ENDPOINT");
 if (!endpoint) throw new Error("Set LAION_FMRI_S3_ENDPOINT (run through scripts/with_local_s3.sh)");
 const example = fromFileUrl(new URL("../examples/querying.ts", import.meta.url));
-const home = Deno.env.get("HOME") ?? "/root";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +31,7 @@ async function oursOnce(): Promise<{ ms: number; requests: number }> {
       "--allow-net=127.0.0.1",
       "--allow-env",
       "--allow-read",
-      `--allow-write=laion_fmri_quickstart,${home}/.config/laion_fmri`,
+      "--allow-write=laion_fmri_quickstart",
       example,
       "--stats",
     ],

@@ -42,10 +42,12 @@ const SUBJECT = "sub-01";
 
 // ## Initialize a data directory
 // Discovery and split listings need no data on disk, but a configured data
-// directory is where any later download(...) would write.
+// directory is where any later download(...) would write. `persist: false`
+// keeps the choice to this run, so the tour leaves your own configuration
+// (~/.config/laion_fmri) as it was.
 const dataDir = join(Deno.cwd(), "laion_fmri_quickstart");
 await Deno.mkdir(dataDir, { recursive: true });
-await datasetInitialize(dataDir);
+await datasetInitialize(dataDir, { persist: false });
 
 // ## Top-level summary
 // describe() prints a one-screen overview: bucket, subject count and the
@@ -143,7 +145,9 @@ const faceBySubject = await Promise.all(await roiPromises);
 const totals = await Promise.all(subjects.map((s) => getRois(s)));
 subjects.forEach((s, i) => {
   // Python's `{n_total:>3}`: the count right-aligned in three columns.
-  console.log(`  ${s}: ${String(totals[i].length).padStart(3)} ROIs total, ${faceBySubject[i].length} face`);
+  console.log(
+    `  ${s}: ${String(totals[i].length).padStart(3)} ROIs total, ${faceBySubject[i].length} face`,
+  );
 });
 
 // ## Stimulus metadata (forward-compat)

@@ -75,3 +75,30 @@ Deno.test("an empty XDG_CONFIG_HOME falls back to ~/.config", () => {
     else Deno.env.set("XDG_CONFIG_HOME", before);
   }
 });
+
+Deno.test("datasetInitialize rejects an empty path instead of using the current directory", async () => {
+  await withXdg(async (xdg) => {
+    await assert.rejects(datasetInitialize(""), TypeError);
+    await assert.rejects(datasetInitialize("  "), /must not be empty/);
+    await assert.rejects(Deno.stat(join(xdg, "laion_fmri")), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("datasetInitialize(dir, { persist: false }) holds for this process and leaves the config file alone", async () => {
+  await withXdg(async (xdg) => {
+    const a = await Deno.makeTempDir();
+    const b = await Deno.makeTempDir();
+    try {
+      await datasetInitialize(a);
+      const before = await Deno.readTextFile(configPath());
+      assert.equal(await datasetInitialize(b, { persist: false }), b);
+      assert.equal(getDataDir(), b);
+      assert.equal(await Deno.readTextFile(join(xdg, "laion_fmri", "config.json")), before);
+      await datasetInitialize(a); // a persisted choice wins again
+      assert.equal(getDataDir(), a);
+    } finally {
+      await Deno.remove(a, { recursive: true });
+      await Deno.remove(b, { recursive: true });
+    }
+  });
+});

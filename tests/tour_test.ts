@@ -17,9 +17,16 @@ export function taskCommand(task: string, home: string): string[] {
   return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
 }
 
-Deno.test("the offline tour prints upstream's output byte for byte, with minimal flags", async () => {
+Deno.test("the offline tour prints upstream's output byte for byte, with minimal flags, and leaves the user's config alone", async () => {
   const home = await Deno.makeTempDir({ prefix: "laion-home-" });
   try {
+    // A user with their own configuration, kept under an XDG_CONFIG_HOME (before: an uncaught
+    // error, since the task could not write there; and the user's data_dir was overwritten).
+    const xdg = `${home}/xdg`;
+    await Deno.mkdir(`${xdg}/laion_fmri`, { recursive: true });
+    const config = `${xdg}/laion_fmri/config.json`;
+    const mine = JSON.stringify({ data_dir: `${home}/my-data` });
+    await Deno.writeTextFile(config, mine);
     const args = taskCommand("tour:offline", home);
     assert.ok(!args.includes("-A") && !args.includes("--allow-all"));
     const out = await new Deno.Command(Deno.execPath(), {
@@ -27,7 +34,7 @@ Deno.test("the offline tour prints upstream's output byte for byte, with minimal
       cwd: repoPath(""),
       env: {
         HOME: home,
-        XDG_CONFIG_HOME: "",
+        XDG_CONFIG_HOME: xdg,
         LAION_FMRI_S3_ENDPOINT: localEndpoint(),
         NO_COLOR: "1",
       },
@@ -41,8 +48,8 @@ Deno.test("the offline tour prints upstream's output byte for byte, with minimal
     assert.deepEqual(normalizeLines(stdout), seedTourOutput());
     const requests = Number(stderr.match(/S3 requests: (\d+) list/)?.[1]);
     assert.ok(requests <= 12, `at most one listing per distinct prefix: ${stderr}`);
-    const config = JSON.parse(await Deno.readTextFile(`${home}/.config/laion_fmri/config.json`));
-    assert.equal(config.data_dir, repoPath("laion_fmri_quickstart"));
+    assert.equal(await Deno.readTextFile(config), mine, "the user's configuration is untouched");
+    await assert.rejects(Deno.stat(`${home}/.config`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(home, { recursive: true });
   }

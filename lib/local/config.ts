@@ -38,6 +38,22 @@ export function configPath(): string {
   return join(home, ".config", "laion_fmri", "config.json");
 }
 
+/** Options of {@linkcode datasetInitialize}. */
+export interface DatasetInitializeOptions {
+  /**
+   * Write the choice to the config file, for later programs too. With
+   * `false` it holds for this process only and the user's configuration is
+   * left as it was (the tour and tests use this).
+   * @default true
+   */
+  persist?: boolean;
+  /** Stops before anything is written. */
+  signal?: AbortSignal;
+}
+
+// Set by datasetInitialize(dir, { persist: false }): wins over the config file.
+let processDataDir: string | undefined;
+
 /**
  * Sets the data directory: it must exist; `.laion_fmri/` is created inside
  * it and the absolute path is written to the config file (atomically).
@@ -52,10 +68,18 @@ export function configPath(): string {
  * const dir = await datasetInitialize("laion_fmri_data");
  * ```
  */
-export async function datasetInitialize(path: string): Promise<string> {
+export async function datasetInitialize(
+  path: string,
+  options: DatasetInitializeOptions = {},
+): Promise<string> {
   if (typeof path !== "string") {
     throw new TypeError(`path must be a string, got ${path === null ? "null" : typeof path}`);
   }
+  if (path.trim() === "") {
+    // resolve("") is the current directory: an empty path is a mistake, not a choice.
+    throw new TypeError('path must not be empty (use "." for the current directory)');
+  }
+  options.signal?.throwIfAborted();
   const absolute = resolve(path);
   const flag = `--allow-read=${absolute} --allow-write=${absolute}`;
   const info = await withPermission(
@@ -77,12 +101,17 @@ export async function datasetInitialize(path: string): Promise<string> {
     flag,
     () => Deno.mkdir(join(absolute, ".laion_fmri"), { recursive: true }),
   );
+  if (options.persist === false) {
+    processDataDir = absolute;
+    return absolute;
+  }
   const file = configPath();
   const cfgFlag = `--allow-write=${dirname(file)}`;
   await withPermission("write the config file", cfgFlag, async () => {
     await Deno.mkdir(dirname(file), { recursive: true });
     await writeFileAtomic(file, JSON.stringify({ data_dir: absolute }, null, 2) + "\n");
   });
+  processDataDir = undefined; // the latest choice wins
   return absolute;
 }
 
@@ -97,6 +126,7 @@ export async function datasetInitialize(path: string): Promise<string> {
  * ```
  */
 export function getDataDir(): string {
+  if (processDataDir !== undefined) return processDataDir;
   const file = configPath();
   let text: string;
   try {
