@@ -11,7 +11,8 @@ import {
   inspectBucket,
   InvalidChoiceError,
   S3Source,
-  setWarningHandler,
+  type setWarningHandler,
+  SubjectNotFoundError,
 } from "../mod.ts";
 import { localEndpoint, normalizeLines, ROI_TOTALS, seedTourOutput, synthDir } from "./_helpers.ts";
 
@@ -87,7 +88,7 @@ Deno.test("getRois normalizes the subject id and defaults to the first subject",
   assert.deepEqual(await getRois(undefined, { source: s }), await getRois("sub-01", { source: s }));
 });
 
-Deno.test("an unknown category is an error listing the valid ones; an unknown subject warns", async () => {
+Deno.test("an unknown category is an error listing the valid ones", async () => {
   const s = source();
   await assert.rejects(
     () => getRois("sub-01", { category: "faces", source: s }),
@@ -95,16 +96,6 @@ Deno.test("an unknown category is an error listing the valid ones; an unknown su
       e instanceof InvalidChoiceError && /"faces"/.test(e.message) && /'face'/.test(e.message) &&
       /'retinotopy'/.test(e.message),
   );
-  const warnings: string[] = [];
-  const previous = setWarningHandler((m) => warnings.push(m));
-  try {
-    assert.deepEqual(await getRois("sub-99", { source: s }), []);
-  } finally {
-    setWarningHandler(previous);
-  }
-  assert.deepEqual(warnings, [
-    "No ROIs found at s3://laion-fmri/derivatives/rois/sub-99/. The subject may not have ROI atlases uploaded yet.",
-  ]);
 });
 
 Deno.test("describe and inspectBucket print the seed's text and return it", async () => {
@@ -163,4 +154,16 @@ Deno.test("getRois takes everything in one options object, or the subject first"
   const byOptions = await getRois({ subject: "sub-01", category: "face" });
   assert.deepEqual(byOptions, await getRois("sub-01", { category: "face" }));
   assert.deepEqual(await getRois({ category: "face" }), byOptions, "default: the first subject");
+});
+
+Deno.test("getRois of a subject the bucket does not have is an error listing the valid ids", async () => {
+  // Before: an empty list and a warning that ROI atlases may not be uploaded yet.
+  for (const bad of ["sub-02", "99"]) {
+    await assert.rejects(getRois(bad), (e: unknown) => {
+      assert.ok(e instanceof SubjectNotFoundError);
+      assert.match(e.message, /^Unknown subject 'sub-\d+'\. Valid: \['sub-01', 'sub-03'/);
+      return true;
+    });
+  }
+  await assert.rejects(getRois("1"), /Unknown subject 'sub-1' \(did you mean 'sub-01'\?\)/);
 });

@@ -4,7 +4,7 @@
  * @module
  */
 import { BUCKET, ROI_CATEGORIES, ROIS_PREFIX, SUBJECT_PREFIXES } from "../core/constants.ts";
-import { InvalidChoiceError } from "../core/errors.ts";
+import { formatList, InvalidChoiceError, SubjectNotFoundError } from "../core/errors.ts";
 import { bidsifyLocalKey, parseRoiLabel, resolveSubjectId } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
 import { type BucketOptions, getSource } from "./cached_source.ts";
@@ -42,13 +42,15 @@ async function childNames(source: BucketSource, prefix: string, signal?: AbortSi
  * console.log(await getSubjects()); // ["sub-01", "sub-03", "sub-05", "sub-06", "sub-07"]
  * ```
  */
-export async function getSubjects(options: BucketOptions = {}): Promise<string[]> {
+export async function getSubjects(
+  options: BucketOptions & { quiet?: boolean } = {},
+): Promise<string[]> {
   const source = getSource(options);
   const found = await Promise.all(
     SUBJECT_PREFIXES.map((prefix) => childNames(source, prefix, options.signal)),
   );
   const subjects = [...new Set(found.flat().filter((n) => n.startsWith("sub-")))].sort();
-  if (subjects.length === 0) {
+  if (subjects.length === 0 && !options.quiet) {
     warn(
       `No subjects found in s3://${source.bucket}/ under any of (${
         SUBJECT_PREFIXES.map((p) => `'${p}'`).join(", ")
@@ -122,7 +124,7 @@ export async function getRois(
     if (subjects.length === 0) return [];
     subject = subjects[0];
   }
-  const id = resolveSubjectId(subject);
+  const id = await checkSubject(subject, { ...options, source });
   const inventory = await getRoiInventory(id, { ...options, source });
   const { category } = options;
   if (category !== undefined) {
@@ -205,4 +207,53 @@ export async function inspectBucket(options: PrintOptions = {}): Promise<string>
     lines.push(`${prefix}: ${names.length} entries, ${subs} sub-* entries`);
   });
   return emit(lines.join("\n"), options);
+}
+
+/** Options of {@linkcode checkSubject}. */
+export interface CheckSubjectOptions extends BucketOptions {
+  /**
+   * When the bucket cannot be listed (offline, no `--allow-net`), accept the
+   * id unchecked instead of failing: for calls that work on local files.
+   * @default false
+   */
+  skipWhenUnreachable?: boolean;
+}
+
+/**
+ * The resolved id of `subject` when the bucket lists it; otherwise a
+ * {@linkcode SubjectNotFoundError} naming the id, a near match
+ * (`"1"` -> `sub-1`, did you mean `sub-01`?) and every valid id. The
+ * subject listing is cached per process.
+ *
+ * @example
+ * ```ts
+ * import { checkSubject } from "./subject_check.ts";
+ * await checkSubject("01"); // "sub-01"
+ * await checkSubject("99"); // throws SubjectNotFoundError: Unknown subject 'sub-99'. Valid: [...]
+ * ```
+ */
+export async function checkSubject(
+  subject: string,
+  options: CheckSubjectOptions = {},
+): Promise<string> {
+  const id = resolveSubjectId(subject);
+  let subjects: string[];
+  try {
+    subjects = await getSubjects({ ...options, quiet: true });
+  } catch (e) {
+    if (options.skipWhenUnreachable && !options.signal?.aborted) return id;
+    throw e;
+  }
+  if (subjects.length === 0 || subjects.includes(id)) return id;
+  throw unknownSubjectError(id, subjects);
+}
+
+/** The error for an id the bucket does not list, with a near match when there is one. */
+export function unknownSubjectError(id: string, valid: readonly string[]): SubjectNotFoundError {
+  const digits = id.match(/^sub-0*(\d+)$/)?.[1];
+  const near = digits === undefined
+    ? undefined
+    : valid.find((v) => v.match(/^sub-0*(\d+)$/)?.[1] === digits);
+  const hint = near ? ` (did you mean '${near}'?)` : "";
+  return new SubjectNotFoundError(`Unknown subject '${id}'${hint}. Valid: ${formatList(valid)}`);
 }

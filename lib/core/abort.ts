@@ -56,7 +56,7 @@ export class SharedCache<K, V> {
 
   /** The cached value of `key`, computing it with `load` on first use. */
   get(key: K, load: () => Promise<V>, signal?: AbortSignal): Promise<V> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     let entry = this.#entries.get(key);
     if (!entry) {
       entry = load();
