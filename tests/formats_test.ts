@@ -245,6 +245,25 @@ Deno.test("voxel_order: disk <-> C-order round trip and mask offsets", () => {
   mask[7] = mask[0] = mask[59] = 1;
   const offs = maskDiskOffsets(mask, shape);
   assert.deepEqual([...offs].map((o) => disk[o]), [c[0], c[7], c[59]]);
+  // scaling on the way, in double precision before the store
+  const scaled = diskToCOrder(disk, shape, new Float64Array(n), { slope: 0.5, inter: -3 });
+  assert.deepEqual([...scaled], [...c].map((v) => v * 0.5 - 3));
+  // 1/0 mask on the way: non-zero after scaling, NaN by nanInMask
+  const vals = Float32Array.from(disk, (v) => v % 4 === 0 ? 0 : v % 5 === 0 ? NaN : v);
+  const want = (nanInMask: boolean) =>
+    [...diskToCOrder(vals, shape, new Float32Array(n))].map((v) =>
+      Number.isNaN(v) ? Number(nanInMask) : v !== 0 ? 1 : 0
+    );
+  for (const nanInMask of [true, false]) {
+    const m = diskToCOrder(vals, shape, new Uint8Array(n), { toMask: { nanInMask } });
+    assert.deepEqual([...m], want(nanInMask));
+  }
+  // inter alone turns zeros into non-zeros
+  const shifted = diskToCOrder(vals, shape, new Uint8Array(n), {
+    inter: 1,
+    toMask: { nanInMask: false },
+  });
+  assert.equal(shifted.reduce((a, b) => a + b, 0), [...vals].filter((v) => v === v).length);
 });
 
 // ------------------------------------------------------------------ NIfTI vs numpy
@@ -314,7 +333,7 @@ Deno.test("nifti: sform wins over qform; masks with NaN rules", async () => {
 
   const withNan = await readNiftiMask(`${dir}/nanmask.nii.gz`);
   assert.deepEqual([...withNan], m.nanmask.withNan);
-  const noNan = await readNiftiMask(`${dir}/nanmask.nii.gz`, { nanIsTrue: false });
+  const noNan = await readNiftiMask(`${dir}/nanmask.nii.gz`, { nanInMask: false });
   assert.deepEqual([...noNan], m.nanmask.noNan);
   assert.deepEqual([...await readNiftiMask(`${dir}/u8mask.nii`)], m.u8mask);
 });
@@ -497,7 +516,7 @@ Deno.test("gifti: ASCII, Base64Binary, GZipBase64Binary, big-endian, types", asy
     assert.deepEqual([...arrays[1].data], [-2, -1, 0, 1, 2, 3]);
     assert.deepEqual([...await readGiftiMask(`${dir}/g_${enc}.func.gii`)], [0, 1, 1, 0, 1, 0, 1]);
     assert.deepEqual(
-      [...await readGiftiMask(`${dir}/g_${enc}.func.gii`, { nanIsTrue: false })],
+      [...await readGiftiMask(`${dir}/g_${enc}.func.gii`, { nanInMask: false })],
       [0, 1, 0, 0, 1, 0, 1],
     );
   }

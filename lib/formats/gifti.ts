@@ -32,7 +32,7 @@ export interface GiftiMaskOptions extends GiftiReadOptions {
    * Whether NaN vertices count as in-mask (upstream Era B: `bool(NaN)` is true).
    * @default true
    */
-  nanIsTrue?: boolean;
+  nanInMask?: boolean;
 }
 
 /** The typed arrays a GIfTI data array may decode to. */
@@ -361,10 +361,10 @@ export async function readGiftiDataArrays(
 
 /**
  * Reads a surface mask: the first data array, one 1/0 per vertex (non-zero
- * is 1; NaN is 1 unless `nanIsTrue: false`).
+ * is 1; NaN is 1 unless `nanInMask: false`).
  *
  * @param path the `.func.gii` file
- * @param opts `nanIsTrue` (default `true`), `signal`, `refetch`
+ * @param opts `nanInMask` (default `true`), `signal`, `refetch`
  * @throws {MalformedFileError} malformed file or no data array
  * @example
  * ```ts
@@ -382,7 +382,7 @@ export async function readGiftiMask(
     throw new MalformedFileError(path, "the GIfTI file has no DataArray", opts.refetch);
   }
   const src = arrays[0].data;
-  const nanValue = (opts.nanIsTrue ?? true) ? 1 : 0;
+  const nanValue = (opts.nanInMask ?? true) ? 1 : 0;
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const v = src[i];

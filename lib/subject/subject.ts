@@ -295,7 +295,7 @@ export class Subject {
     this.#brain ??= (async () => {
       const path = await this.#require(this.paths.r2mean, "The R2mean brain-mask map");
       return readNiftiMask(path, {
-        nanIsTrue: this.#nanIsBrain,
+        nanInMask: this.#nanIsBrain,
         signal: options.signal,
         refetch: this.#refetch(),
       });
