@@ -12,6 +12,7 @@ import {
   readNiftiMaskedValues,
   readNiftiVolume,
 } from "../lib/formats/nifti.ts";
+import { writeNifti1 } from "../lib/formats/nifti_write.ts";
 import { readGiftiDataArrays, readGiftiMask } from "../lib/formats/gifti.ts";
 import { readFreesurferLabel } from "../lib/formats/freesurfer_label.ts";
 import { inferTsvColumnType, readTsv } from "../lib/formats/tsv.ts";
@@ -500,6 +501,54 @@ Deno.test("nifti: abort", async () => {
   );
 });
 
+Deno.test("nifti_write: round trip, atomic (no temp file left, none on abort)", async () => {
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "laion_fmri_write_" });
+  try {
+    const shape: Shape3d = [4, 3, 2];
+    const affine = [[2, 0, 0, -4], [0, 2, 0, -3], [0, 0, 2, -2], [0, 0, 0, 1]];
+    const c = Float32Array.from({ length: 24 }, (_, i) => i - 5.5);
+    const path = `${dir}/x.nii.gz`;
+    await writeNifti1(path, {
+      dims: shape,
+      datatype: "float32",
+      affine,
+      data: cOrderToDisk(c, shape, new Float32Array(24)),
+    });
+    assert.deepEqual((await readNiftiVolume(path)).data, c);
+    // streamed 4-D, two writers at once into the same folder
+    const four = `${dir}/y.nii.gz`;
+    const vol = (t: number) => new Float32Array(24).fill(t);
+    await Promise.all([0, 1].map((n) =>
+      writeNifti1(n ? four : `${dir}/z.nii.gz`, {
+        dims: [...shape, 3],
+        datatype: "float32",
+        affine,
+        data: vol,
+      })
+    ));
+    assert.deepEqual([...(await readNiftiVolume(four, { volume: 2 })).data], [...vol(2)]);
+    // an abort while streaming leaves neither the file nor a temp file
+    const ac = new AbortController();
+    await assert.rejects(
+      writeNifti1(`${dir}/aborted.nii.gz`, {
+        dims: [...shape, 5],
+        datatype: "float32",
+        affine,
+        signal: ac.signal,
+        data: (t) => {
+          if (t === 2) ac.abort();
+          return vol(t);
+        },
+      }),
+      (e: Error) => e.name === "AbortError",
+    );
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["x.nii.gz", "y.nii.gz", "z.nii.gz"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // ------------------------------------------------------------------ GIfTI
 
 Deno.test("gifti: ASCII, Base64Binary, GZipBase64Binary, big-endian, types", async () => {
@@ -586,8 +635,15 @@ Deno.test("gifti: column-major 2-D, entities, malformed", async () => {
   await expectMalformed(readGiftiDataArrays(trunc), /not a valid GIfTI XML file/, trunc);
 
   const s3 = `${dir}/s3.func.gii`;
-  await Deno.writeTextFile(s3, '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>');
-  await expectMalformed(readGiftiMask(s3), /S3 error response saved as data/, s3);
+  await Deno.writeTextFile(
+    s3,
+    '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+  );
+  await expectMalformed(
+    readGiftiMask(s3),
+    /S3 error response saved as data, not a GIfTI file \(S3 error AccessDenied: Access Denied\)/,
+    s3,
+  );
   await assert.rejects(readGiftiMask(s3, { signal: AbortSignal.abort() }));
 });
 
@@ -623,6 +679,12 @@ Deno.test("freesurfer label: vertices in file order, validated", async () => {
   await expectMalformed(readFreesurferLabel(bad), /not a non-negative integer/, bad);
   await Deno.writeTextFile(bad, "#!ascii label\n1\n1 0 0\n");
   await expectMalformed(readFreesurferLabel(bad), /must be "vertex x y z value"/, bad);
+  await Deno.writeTextFile(bad, "<Error><Code>NoSuchKey</Code></Error>");
+  await expectMalformed(
+    readFreesurferLabel(bad),
+    /S3 error response saved as data, not a FreeSurfer label file \(S3 error NoSuchKey\)/,
+    bad,
+  );
   await assert.rejects(readFreesurferLabel(path, { signal: AbortSignal.abort() }));
 });
 

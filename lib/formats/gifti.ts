@@ -14,6 +14,7 @@
 import { Buffer } from "node:buffer";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { MalformedFileError } from "../core/errors.ts";
+import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 
 /** Options of the GIfTI readers. */
 export interface GiftiReadOptions {
@@ -325,6 +326,8 @@ export async function readGiftiDataArrays(
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
   const xml = await Deno.readTextFile(path, { signal });
+  const s3 = s3ErrorBodyProblem(xml.slice(0, 4096), "GIfTI file");
+  if (s3) throw new MalformedFileError(path, s3, refetch);
   let root: XmlElement;
   try {
     root = parseXml(xml);
@@ -333,16 +336,6 @@ export async function readGiftiDataArrays(
     throw new MalformedFileError(path, `not a valid GIfTI XML file: ${e.message}`, refetch, {
       cause: e,
     });
-  }
-  if (root.name === "Error") {
-    const code = child(root, "Code")?.text;
-    throw new MalformedFileError(
-      path,
-      `this is an S3 error response saved as data, not a GIfTI file${
-        code ? ` (S3 error ${code})` : ""
-      }`,
-      refetch,
-    );
   }
   if (root.name !== "GIFTI") {
     throw new MalformedFileError(path, `root element is <${root.name}>, expected <GIFTI>`, refetch);
