@@ -15,7 +15,6 @@ import {
 import { writeNifti1 } from "../lib/formats/nifti_write.ts";
 import { readGiftiDataArrays, readGiftiMask } from "../lib/formats/gifti.ts";
 import { readFreesurferLabel } from "../lib/formats/freesurfer_label.ts";
-import { inferTsvColumnType, readTsv } from "../lib/formats/tsv.ts";
 import {
   cOrderToDisk,
   diskToCOrder,
@@ -686,49 +685,6 @@ Deno.test("freesurfer label: vertices in file order, validated", async () => {
     bad,
   );
   await assert.rejects(readFreesurferLabel(path, { signal: AbortSignal.abort() }));
-});
-
-// ------------------------------------------------------------------ TSV
-
-Deno.test("tsv: column types like pandas", async () => {
-  const { dir } = await getFixtures();
-  const path = `${dir}/trials.tsv`;
-  let text = "session\trun\tbeta_index\tlabel\tshared\tscore\tnote\n";
-  for (let i = 0; i < 150; i++) {
-    text += `ses-01\t${1 + Math.floor(i / 50)}\t${i % 50}\tshared_${i}.jpg\t${
-      i % 2 ? "True" : "False"
-    }\t${i}\t\n`;
-  }
-  text += "ses-01\t4\t0\tunique_x.jpg\tFalse\t0.5\tnan\n"; // a float after 150 int rows
-  await Deno.writeTextFile(path, text);
-  const df = await readTsv(path);
-  assert.equal(df.height, 151);
-  const types = Object.fromEntries(
-    Object.entries(df.schema).map(([k, v]) => [k, String(v).replace(/^DataType\((.*)\)$/, "$1")]),
-  );
-  assert.deepEqual(types, {
-    session: "String",
-    run: "Int64",
-    beta_index: "Int64",
-    label: "String",
-    shared: "Bool",
-    score: "Float64",
-    note: "Float64",
-  });
-  assert.deepEqual(df.getColumn("shared").head(3).toArray(), [false, true, false]);
-  assert.deepEqual(df.getColumn("run").tail(2).toArray(), [3, 4]);
-  assert.equal(df.getColumn("score").toArray()[150], 0.5);
-
-  assert.equal(inferTsvColumnType(["1", "-2", null]), "Int64");
-  assert.equal(inferTsvColumnType(["TRUE", "false"]), "Boolean");
-  assert.equal(inferTsvColumnType(["1", "2.5", "NaN"]), "Float64");
-  assert.equal(inferTsvColumnType(["1", "x"]), "Utf8");
-  assert.equal(inferTsvColumnType([null, ""]), "Utf8");
-
-  const s3 = `${dir}/s3.tsv`;
-  await Deno.writeTextFile(s3, "<Error><Code>NoSuchKey</Code></Error>");
-  await expectMalformed(readTsv(s3), /S3 error response/, s3);
-  await assert.rejects(readTsv(path, { signal: AbortSignal.abort() }));
 });
 
 Deno.test("cleanup fixtures", async () => {

@@ -18,7 +18,7 @@ import { stimuliImagesDir, stimuliTsvPath, SubjectPaths } from "../local/paths.t
 import { readFreesurferLabel } from "../formats/freesurfer_label.ts";
 import { readGiftiMask } from "../formats/gifti.ts";
 import { readNifti4dMasked, readNiftiMask, readNiftiMaskedValues } from "../formats/nifti.ts";
-import { readTsv } from "../formats/tsv.ts";
+import { readTsv } from "../frames/tsv.ts";
 import {
   fixedWidthColumn,
   fixedWidthColumnWith,
