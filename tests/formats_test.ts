@@ -14,6 +14,7 @@ import {
 } from "../lib/formats/nifti.ts";
 import { writeNifti1 } from "../lib/formats/nifti_write.ts";
 import { readGiftiDataArrays, readGiftiMask } from "../lib/formats/gifti.ts";
+import { parseXml, XmlError } from "../lib/formats/xml.ts";
 import { readFreesurferLabel } from "../lib/formats/freesurfer_label.ts";
 import {
   cOrderToDisk,
@@ -574,6 +575,26 @@ Deno.test("gifti: ASCII, Base64Binary, GZipBase64Binary, big-endian, types", asy
     const [a] = await readGiftiDataArrays(`${dir}/g_${dt}.func.gii`);
     assert.equal(a.dataType, dt);
     assert.deepEqual([...a.data], [0, 1, 2, 0, 5]);
+  }
+});
+
+Deno.test("xml: predefined and numeric entities only, CDATA verbatim, no DTD entities", () => {
+  const root = parseXml(
+    `<?xml version="1.0"?><!-- c --><a x="&lt;&#65;&#x42;"><b><![CDATA[&amp;]]> &amp; &gt;</b><c/></a>`,
+  );
+  assert.equal(root.attrs.x, "<AB");
+  assert.equal(root.children[0].text, "&amp; & >");
+  assert.deepEqual(root.children.map((c) => c.name), ["b", "c"]);
+  for (
+    const [xml, re] of [
+      [`<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>`, /DOCTYPE with an internal subset/],
+      [`<a>&e;</a>`, /undefined entity &e;/],
+      [`<a>x & y</a>`, /bare "&"/],
+      [`<a><b></a>`, /mismatched end tag/],
+      [`<a>`, /unclosed element <a>/],
+    ] as const
+  ) {
+    assert.throws(() => parseXml(xml), (e: Error) => e instanceof XmlError && re.test(e.message));
   }
 });
 
