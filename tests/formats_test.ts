@@ -527,21 +527,37 @@ Deno.test("nifti_write: round trip, atomic (no temp file left, none on abort)", 
       })
     ));
     assert.deepEqual([...(await readNiftiVolume(four, { volume: 2 })).data], [...vol(2)]);
-    // an abort while streaming leaves neither the file nor a temp file
-    const ac = new AbortController();
+    // an abort while streaming leaves neither the file nor a temp file, also
+    // when it comes before the temp file is open (volume 0)
+    for (const at of [0, 2]) {
+      const ac = new AbortController();
+      await assert.rejects(
+        writeNifti1(`${dir}/aborted.nii.gz`, {
+          dims: [...shape, 5],
+          datatype: "float32",
+          affine,
+          signal: ac.signal,
+          data: async (t) => {
+            if (t === at) ac.abort();
+            await Promise.resolve();
+            return vol(t);
+          },
+        }),
+        (e: Error) => e.name === "AbortError",
+      );
+    }
+    // a bad volume 0 fails while the temp file is still opening: it must not
+    // appear after the failed write removed it (it did before the fix)
     await assert.rejects(
-      writeNifti1(`${dir}/aborted.nii.gz`, {
+      writeNifti1(`${dir}/bad.nii.gz`, {
         dims: [...shape, 5],
         datatype: "float32",
         affine,
-        signal: ac.signal,
-        data: (t) => {
-          if (t === 2) ac.abort();
-          return vol(t);
-        },
+        data: () => new Float32Array(1),
       }),
-      (e: Error) => e.name === "AbortError",
+      /volume 0: expected 24 values, got 1/,
     );
+    await new Promise((r) => setTimeout(r, 50));
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(names, ["x.nii.gz", "y.nii.gz", "z.nii.gz"]);
   } finally {

@@ -245,7 +245,11 @@ async function streamVolumes(
     await done;
   } catch (e) {
     gz.destroy();
+    // The file may still be opening: wait until it is closed, or the temp
+    // file would appear after the caller removed it.
+    const closed = new Promise<void>((resolve) => out.once("close", () => resolve()));
     out.destroy();
+    if (!out.closed) await closed;
     throw e;
   }
 }
