@@ -38,7 +38,8 @@ export interface NiftiHeader {
   nVolumes: number;
 }
 
-type NumArrayCtor =
+/** The typed-array constructors a decoded volume may be viewed with. */
+export type NumArrayCtor =
   | Uint8ArrayConstructor
   | Int8ArrayConstructor
   | Int16ArrayConstructor

@@ -22,6 +22,7 @@ export interface XmlElement {
 
 /** A document that is not well-formed XML, or that declares entities. */
 export class XmlError extends Error {
+  /** Always `"XmlError"`. */
   override name = "XmlError";
 }
 

@@ -14,7 +14,7 @@
  * Polars is loaded lazily (needs `--allow-ffi`).
  * @module
  */
-import type pl from "nodejs-polars";
+import type { DataFrame } from "nodejs-polars";
 import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 import { loadPolars, type Polars } from "./polars.ts";
@@ -44,7 +44,7 @@ export interface TsvReadOptions {
  * console.log(trials.columns, trials.height);
  * ```
  */
-export async function readTsv(path: string, opts: TsvReadOptions = {}): Promise<pl.DataFrame> {
+export async function readTsv(path: string, opts: TsvReadOptions = {}): Promise<DataFrame> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
   const text = await Deno.readTextFile(path, { signal });
@@ -59,7 +59,7 @@ export async function readTsv(path: string, opts: TsvReadOptions = {}): Promise<
   // Every line takes part in the inference (a float after 100 integers).
   let lines = 1;
   for (let i = body.indexOf("\n"); i >= 0; i = body.indexOf("\n", i + 1)) lines++;
-  let df: pl.DataFrame;
+  let df: DataFrame;
   try {
     df = polars.readCSV(body, { sep: "\t", inferSchemaLength: lines });
   } catch (e) {
@@ -71,7 +71,7 @@ export async function readTsv(path: string, opts: TsvReadOptions = {}): Promise<
 }
 
 /** Types the text columns that hold only numbers, and Int128 columns (see the module notes). */
-function numbersFromText(polars: Polars, df: pl.DataFrame): pl.DataFrame {
+function numbersFromText(polars: Polars, df: DataFrame): DataFrame {
   const exprs = [];
   for (const name of df.columns) {
     const s = df.getColumn(name);
