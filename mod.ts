@@ -115,4 +115,4 @@ export {
   readGiftiMask,
 } from "./lib/formats/gifti.ts";
 export { readFreesurferLabel } from "./lib/formats/freesurfer_label.ts";
-export { readTsv } from "./lib/formats/tsv.ts";
+export { readTsv } from "./lib/frames/tsv.ts";

@@ -12,9 +12,10 @@ import {
   readNiftiMaskedValues,
   readNiftiVolume,
 } from "../lib/formats/nifti.ts";
+import { writeNifti1 } from "../lib/formats/nifti_write.ts";
 import { readGiftiDataArrays, readGiftiMask } from "../lib/formats/gifti.ts";
+import { parseXml, XmlError } from "../lib/formats/xml.ts";
 import { readFreesurferLabel } from "../lib/formats/freesurfer_label.ts";
-import { inferTsvColumnType, readTsv } from "../lib/formats/tsv.ts";
 import {
   cOrderToDisk,
   diskToCOrder,
@@ -245,6 +246,25 @@ Deno.test("voxel_order: disk <-> C-order round trip and mask offsets", () => {
   mask[7] = mask[0] = mask[59] = 1;
   const offs = maskDiskOffsets(mask, shape);
   assert.deepEqual([...offs].map((o) => disk[o]), [c[0], c[7], c[59]]);
+  // scaling on the way, in double precision before the store
+  const scaled = diskToCOrder(disk, shape, new Float64Array(n), { slope: 0.5, inter: -3 });
+  assert.deepEqual([...scaled], [...c].map((v) => v * 0.5 - 3));
+  // 1/0 mask on the way: non-zero after scaling, NaN by nanInMask
+  const vals = Float32Array.from(disk, (v) => v % 4 === 0 ? 0 : v % 5 === 0 ? NaN : v);
+  const want = (nanInMask: boolean) =>
+    [...diskToCOrder(vals, shape, new Float32Array(n))].map((v) =>
+      Number.isNaN(v) ? Number(nanInMask) : v !== 0 ? 1 : 0
+    );
+  for (const nanInMask of [true, false]) {
+    const m = diskToCOrder(vals, shape, new Uint8Array(n), { toMask: { nanInMask } });
+    assert.deepEqual([...m], want(nanInMask));
+  }
+  // inter alone turns zeros into non-zeros
+  const shifted = diskToCOrder(vals, shape, new Uint8Array(n), {
+    inter: 1,
+    toMask: { nanInMask: false },
+  });
+  assert.equal(shifted.reduce((a, b) => a + b, 0), [...vals].filter((v) => v === v).length);
 });
 
 // ------------------------------------------------------------------ NIfTI vs numpy
@@ -314,7 +334,7 @@ Deno.test("nifti: sform wins over qform; masks with NaN rules", async () => {
 
   const withNan = await readNiftiMask(`${dir}/nanmask.nii.gz`);
   assert.deepEqual([...withNan], m.nanmask.withNan);
-  const noNan = await readNiftiMask(`${dir}/nanmask.nii.gz`, { nanIsTrue: false });
+  const noNan = await readNiftiMask(`${dir}/nanmask.nii.gz`, { nanInMask: false });
   assert.deepEqual([...noNan], m.nanmask.noNan);
   assert.deepEqual([...await readNiftiMask(`${dir}/u8mask.nii`)], m.u8mask);
 });
@@ -481,6 +501,70 @@ Deno.test("nifti: abort", async () => {
   );
 });
 
+Deno.test("nifti_write: round trip, atomic (no temp file left, none on abort)", async () => {
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "laion_fmri_write_" });
+  try {
+    const shape: Shape3d = [4, 3, 2];
+    const affine = [[2, 0, 0, -4], [0, 2, 0, -3], [0, 0, 2, -2], [0, 0, 0, 1]];
+    const c = Float32Array.from({ length: 24 }, (_, i) => i - 5.5);
+    const path = `${dir}/x.nii.gz`;
+    await writeNifti1(path, {
+      dims: shape,
+      datatype: "float32",
+      affine,
+      data: cOrderToDisk(c, shape, new Float32Array(24)),
+    });
+    assert.deepEqual((await readNiftiVolume(path)).data, c);
+    // streamed 4-D, two writers at once into the same folder
+    const four = `${dir}/y.nii.gz`;
+    const vol = (t: number) => new Float32Array(24).fill(t);
+    await Promise.all([0, 1].map((n) =>
+      writeNifti1(n ? four : `${dir}/z.nii.gz`, {
+        dims: [...shape, 3],
+        datatype: "float32",
+        affine,
+        data: vol,
+      })
+    ));
+    assert.deepEqual([...(await readNiftiVolume(four, { volume: 2 })).data], [...vol(2)]);
+    // an abort while streaming leaves neither the file nor a temp file, also
+    // when it comes before the temp file is open (volume 0)
+    for (const at of [0, 2]) {
+      const ac = new AbortController();
+      await assert.rejects(
+        writeNifti1(`${dir}/aborted.nii.gz`, {
+          dims: [...shape, 5],
+          datatype: "float32",
+          affine,
+          signal: ac.signal,
+          data: async (t) => {
+            if (t === at) ac.abort();
+            await Promise.resolve();
+            return vol(t);
+          },
+        }),
+        (e: Error) => e.name === "AbortError",
+      );
+    }
+    // a bad volume 0 fails while the temp file is still opening: it must not
+    // appear after the failed write removed it (it did before the fix)
+    await assert.rejects(
+      writeNifti1(`${dir}/bad.nii.gz`, {
+        dims: [...shape, 5],
+        datatype: "float32",
+        affine,
+        data: () => new Float32Array(1),
+      }),
+      /volume 0: expected 24 values, got 1/,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["x.nii.gz", "y.nii.gz", "z.nii.gz"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // ------------------------------------------------------------------ GIfTI
 
 Deno.test("gifti: ASCII, Base64Binary, GZipBase64Binary, big-endian, types", async () => {
@@ -497,7 +581,7 @@ Deno.test("gifti: ASCII, Base64Binary, GZipBase64Binary, big-endian, types", asy
     assert.deepEqual([...arrays[1].data], [-2, -1, 0, 1, 2, 3]);
     assert.deepEqual([...await readGiftiMask(`${dir}/g_${enc}.func.gii`)], [0, 1, 1, 0, 1, 0, 1]);
     assert.deepEqual(
-      [...await readGiftiMask(`${dir}/g_${enc}.func.gii`, { nanIsTrue: false })],
+      [...await readGiftiMask(`${dir}/g_${enc}.func.gii`, { nanInMask: false })],
       [0, 1, 0, 0, 1, 0, 1],
     );
   }
@@ -507,6 +591,26 @@ Deno.test("gifti: ASCII, Base64Binary, GZipBase64Binary, big-endian, types", asy
     const [a] = await readGiftiDataArrays(`${dir}/g_${dt}.func.gii`);
     assert.equal(a.dataType, dt);
     assert.deepEqual([...a.data], [0, 1, 2, 0, 5]);
+  }
+});
+
+Deno.test("xml: predefined and numeric entities only, CDATA verbatim, no DTD entities", () => {
+  const root = parseXml(
+    `<?xml version="1.0"?><!-- c --><a x="&lt;&#65;&#x42;"><b><![CDATA[&amp;]]> &amp; &gt;</b><c/></a>`,
+  );
+  assert.equal(root.attrs.x, "<AB");
+  assert.equal(root.children[0].text, "&amp; & >");
+  assert.deepEqual(root.children.map((c) => c.name), ["b", "c"]);
+  for (
+    const [xml, re] of [
+      [`<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>`, /DOCTYPE with an internal subset/],
+      [`<a>&e;</a>`, /undefined entity &e;/],
+      [`<a>x & y</a>`, /bare "&"/],
+      [`<a><b></a>`, /mismatched end tag/],
+      [`<a>`, /unclosed element <a>/],
+    ] as const
+  ) {
+    assert.throws(() => parseXml(xml), (e: Error) => e instanceof XmlError && re.test(e.message));
   }
 });
 
@@ -567,8 +671,15 @@ Deno.test("gifti: column-major 2-D, entities, malformed", async () => {
   await expectMalformed(readGiftiDataArrays(trunc), /not a valid GIfTI XML file/, trunc);
 
   const s3 = `${dir}/s3.func.gii`;
-  await Deno.writeTextFile(s3, '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>');
-  await expectMalformed(readGiftiMask(s3), /S3 error response saved as data/, s3);
+  await Deno.writeTextFile(
+    s3,
+    '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+  );
+  await expectMalformed(
+    readGiftiMask(s3),
+    /S3 error response saved as data, not a GIfTI file \(S3 error AccessDenied: Access Denied\)/,
+    s3,
+  );
   await assert.rejects(readGiftiMask(s3, { signal: AbortSignal.abort() }));
 });
 
@@ -604,50 +715,13 @@ Deno.test("freesurfer label: vertices in file order, validated", async () => {
   await expectMalformed(readFreesurferLabel(bad), /not a non-negative integer/, bad);
   await Deno.writeTextFile(bad, "#!ascii label\n1\n1 0 0\n");
   await expectMalformed(readFreesurferLabel(bad), /must be "vertex x y z value"/, bad);
-  await assert.rejects(readFreesurferLabel(path, { signal: AbortSignal.abort() }));
-});
-
-// ------------------------------------------------------------------ TSV
-
-Deno.test("tsv: column types like pandas", async () => {
-  const { dir } = await getFixtures();
-  const path = `${dir}/trials.tsv`;
-  let text = "session\trun\tbeta_index\tlabel\tshared\tscore\tnote\n";
-  for (let i = 0; i < 150; i++) {
-    text += `ses-01\t${1 + Math.floor(i / 50)}\t${i % 50}\tshared_${i}.jpg\t${
-      i % 2 ? "True" : "False"
-    }\t${i}\t\n`;
-  }
-  text += "ses-01\t4\t0\tunique_x.jpg\tFalse\t0.5\tnan\n"; // a float after 150 int rows
-  await Deno.writeTextFile(path, text);
-  const df = await readTsv(path);
-  assert.equal(df.height, 151);
-  const types = Object.fromEntries(
-    Object.entries(df.schema).map(([k, v]) => [k, String(v).replace(/^DataType\((.*)\)$/, "$1")]),
+  await Deno.writeTextFile(bad, "<Error><Code>NoSuchKey</Code></Error>");
+  await expectMalformed(
+    readFreesurferLabel(bad),
+    /S3 error response saved as data, not a FreeSurfer label file \(S3 error NoSuchKey\)/,
+    bad,
   );
-  assert.deepEqual(types, {
-    session: "String",
-    run: "Int64",
-    beta_index: "Int64",
-    label: "String",
-    shared: "Bool",
-    score: "Float64",
-    note: "Float64",
-  });
-  assert.deepEqual(df.getColumn("shared").head(3).toArray(), [false, true, false]);
-  assert.deepEqual(df.getColumn("run").tail(2).toArray(), [3, 4]);
-  assert.equal(df.getColumn("score").toArray()[150], 0.5);
-
-  assert.equal(inferTsvColumnType(["1", "-2", null]), "Int64");
-  assert.equal(inferTsvColumnType(["TRUE", "false"]), "Boolean");
-  assert.equal(inferTsvColumnType(["1", "2.5", "NaN"]), "Float64");
-  assert.equal(inferTsvColumnType(["1", "x"]), "Utf8");
-  assert.equal(inferTsvColumnType([null, ""]), "Utf8");
-
-  const s3 = `${dir}/s3.tsv`;
-  await Deno.writeTextFile(s3, "<Error><Code>NoSuchKey</Code></Error>");
-  await expectMalformed(readTsv(s3), /S3 error response/, s3);
-  await assert.rejects(readTsv(path, { signal: AbortSignal.abort() }));
+  await assert.rejects(readFreesurferLabel(path, { signal: AbortSignal.abort() }));
 });
 
 Deno.test("cleanup fixtures", async () => {

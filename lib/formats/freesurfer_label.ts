@@ -7,6 +7,7 @@
  * @module
  */
 import { MalformedFileError } from "../core/errors.ts";
+import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 
 /** Options of {@linkcode readFreesurferLabel}. */
 export interface LabelReadOptions {
@@ -43,9 +44,8 @@ export async function readFreesurferLabel(
   signal?.throwIfAborted();
   const text = await Deno.readTextFile(path, { signal });
   const bad = (problem: string) => new MalformedFileError(path, problem, refetch);
-  if (/^\s*(<\?xml|<Error[\s>])/.test(text)) {
-    throw bad("this is an S3 error response saved as data, not a FreeSurfer label file");
-  }
+  const s3 = s3ErrorBodyProblem(text.slice(0, 4096), "FreeSurfer label file");
+  if (s3) throw bad(s3);
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
   if (lines.length < 2) {

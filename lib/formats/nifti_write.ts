@@ -10,6 +10,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { createGzip, gzip as gzipCb } from "node:zlib";
+import { writeFileAtomic } from "../core/fs.ts";
 
 /** NIfTI-1 datatype codes supported by the writer. */
 export const NIFTI_DATATYPES = {
@@ -163,8 +164,6 @@ function bytesOf(a: NiftiTypedArray): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-let tmpCounter = 0;
-
 /**
  * Writes a gzip-compressed NIfTI-1 file. The data go to a temp file in the
  * same folder, which is renamed to `path` when complete.
@@ -191,29 +190,21 @@ export async function writeNifti1(path: string, options: Nifti1WriteOptions): Pr
   signal?.throwIfAborted();
   const nVox3 = (dims[0] ?? 1) * (dims[1] ?? 1) * (dims[2] ?? 1);
   const nVolumes = dims.slice(3).reduce((a, b) => a * b, 1);
-  const slash = path.lastIndexOf("/");
-  const tmp = `${path.slice(0, slash + 1)}.${
-    path.slice(slash + 1)
-  }.tmp-${Deno.pid}-${++tmpCounter}`;
-  try {
-    if (typeof data !== "function") {
-      checkArray(data, datatype, nVox3 * nVolumes, path);
-      const raw = new Uint8Array(352 + data.byteLength);
-      raw.set(header, 0);
-      raw.set(bytesOf(data), 352);
-      const gz = await new Promise<Uint8Array>((resolve, reject) =>
-        gzipCb(raw, { level }, (err, out) => err ? reject(err) : resolve(out))
-      );
-      signal?.throwIfAborted();
-      await Deno.writeFile(tmp, gz, { signal });
-    } else {
-      await streamVolumes(tmp, header, data, nVox3, nVolumes, datatype, level, signal);
-    }
-    signal?.throwIfAborted();
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
+  if (typeof data !== "function") {
+    checkArray(data, datatype, nVox3 * nVolumes, path);
+    const raw = new Uint8Array(352 + data.byteLength);
+    raw.set(header, 0);
+    raw.set(bytesOf(data), 352);
+    const gz = await new Promise<Uint8Array>((resolve, reject) =>
+      gzipCb(raw, { level }, (err, out) => err ? reject(err) : resolve(out))
+    );
+    await writeFileAtomic(path, gz, { signal });
+  } else {
+    await writeFileAtomic(
+      path,
+      (tmp) => streamVolumes(tmp, header, data, nVox3, nVolumes, datatype, level, signal),
+      { signal },
+    );
   }
 }
 
@@ -254,7 +245,11 @@ async function streamVolumes(
     await done;
   } catch (e) {
     gz.destroy();
+    // The file may still be opening: wait until it is closed, or the temp
+    // file would appear after the caller removed it.
+    const closed = new Promise<void>((resolve) => out.once("close", () => resolve()));
     out.destroy();
+    if (!out.closed) await closed;
     throw e;
   }
 }

@@ -18,7 +18,7 @@ import { stimuliImagesDir, stimuliTsvPath, SubjectPaths } from "../local/paths.t
 import { readFreesurferLabel } from "../formats/freesurfer_label.ts";
 import { readGiftiMask } from "../formats/gifti.ts";
 import { readNifti4dMasked, readNiftiMask, readNiftiMaskedValues } from "../formats/nifti.ts";
-import { readTsv } from "../formats/tsv.ts";
+import { readTsv } from "../frames/tsv.ts";
 import {
   fixedWidthColumn,
   fixedWidthColumnWith,
@@ -295,7 +295,7 @@ export class Subject {
     this.#brain ??= (async () => {
       const path = await this.#require(this.paths.r2mean, "The R2mean brain-mask map");
       return readNiftiMask(path, {
-        nanIsTrue: this.#nanIsBrain,
+        nanInMask: this.#nanIsBrain,
         signal: options.signal,
         refetch: this.#refetch(),
       });
