@@ -4,7 +4,7 @@
  * @module
  */
 import { readEnv } from "../core/permissions.ts";
-import type { TransferProgress } from "./transfer.ts";
+import type { TransferProgress } from "./transfer/options.ts";
 
 /**
  * Progress of a download, as given to `onProgress`.
