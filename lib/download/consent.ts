@@ -16,7 +16,7 @@ import { STATE_DIR } from "./plan.ts";
  *
  * @example
  * ```ts
- * import { CONSENT_ANSWER, ensureConsent } from "@laion/fmri";
+ * import { CONSENT_ANSWER, ensureConsent } from "./consent.ts";
  * await ensureConsent({ dataDir: "/data", prompt: () => CONSENT_ANSWER });
  * ```
  */
@@ -27,7 +27,7 @@ export const CONSENT_ANSWER = "I AGREE";
  *
  * @example
  * ```ts
- * import { LICENSE_MARKER } from "@laion/fmri";
+ * import { LICENSE_MARKER } from "./consent.ts";
  * console.log(`/data/.laion_fmri/${LICENSE_MARKER}`);
  * ```
  */
@@ -37,7 +37,7 @@ export const LICENSE_MARKER = "license_accepted";
  *
  * @example
  * ```ts
- * import { STIMULI_TERMS_MARKER } from "@laion/fmri";
+ * import { STIMULI_TERMS_MARKER } from "./consent.ts";
  * console.log(`/data/.laion_fmri/${STIMULI_TERMS_MARKER}`);
  * ```
  */
@@ -48,7 +48,7 @@ export const STIMULI_TERMS_MARKER = "stimuli_terms_accepted";
  *
  * @example
  * ```ts
- * import { DATASET_LICENSE_TEXT } from "@laion/fmri";
+ * import { DATASET_LICENSE_TEXT } from "./consent.ts";
  * console.log(DATASET_LICENSE_TEXT);
  * ```
  */
@@ -69,7 +69,7 @@ Type "${CONSENT_ANSWER}" to accept and continue with the download: `;
  *
  * @example
  * ```ts
- * import { STIMULI_TERMS_TEXT } from "@laion/fmri";
+ * import { STIMULI_TERMS_TEXT } from "./consent.ts";
  * console.log(STIMULI_TERMS_TEXT);
  * ```
  */
@@ -173,7 +173,7 @@ export interface AcceptedOptions {
  *
  * @example
  * ```ts
- * import { licenseAccepted } from "@laion/fmri";
+ * import { licenseAccepted } from "./consent.ts";
  * console.log(await licenseAccepted("/data"));
  * ```
  */
@@ -190,7 +190,7 @@ export async function licenseAccepted(
  *
  * @example
  * ```ts
- * import { stimuliTermsAccepted } from "@laion/fmri";
+ * import { stimuliTermsAccepted } from "./consent.ts";
  * console.log(await stimuliTermsAccepted("/data"));
  * ```
  */

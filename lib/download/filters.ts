@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import type { FilterValue } from "@laion/fmri";
- * const ses: FilterValue = ["01", "ses-02"];
+ * const session: FilterValue = ["01", "ses-02"];
  * ```
  */
 export type FilterValue = string | readonly string[] | undefined;
@@ -81,7 +81,7 @@ function stripEntity(entity: string, value: string): string {
  *
  * @example
  * ```ts
- * import { entityValues } from "@laion/fmri";
+ * import { entityValues } from "./filters.ts";
  * entityValues("sub-01/ses-02/func/sub-01_ses-02_bold.nii.gz", "ses"); // ["02", "02"]
  * ```
  */
@@ -96,7 +96,7 @@ export function entityValues(key: string, entity: string): string[] {
  *
  * @example
  * ```ts
- * import { fileParts } from "@laion/fmri";
+ * import { fileParts } from "./filters.ts";
  * fileParts("a/sub-01_desc-R2_statmap.nii.gz"); // { suffix: "statmap", extension: "nii.gz" }
  * ```
  */
@@ -133,7 +133,7 @@ export function sessionFilter(filters: DownloadFilters): FilterValue {
  *
  * @example
  * ```ts
- * import { matchesFilters } from "@laion/fmri";
+ * import { matchesFilters } from "./filters.ts";
  * const key = "derivatives/glmsingle-tedana/sub-03/ses-04/func/" +
  *   "sub-03_ses-04_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz";
  * matchesFilters(key, { session: "04" }); // true

@@ -74,7 +74,8 @@ export class Manifest {
   }
 
   /** Re-reads the file on disk (what other processes recorded), keeping this process's records. */
-  async reload(): Promise<void> {
+  async reload(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     const disk = await readEntries(this.path);
     for (const [k, v] of this.#own) {
       if (v === undefined) delete disk[k];
@@ -83,7 +84,11 @@ export class Manifest {
     this.#entries = disk;
   }
 
-  /** Writes the records (merged with the file on disk) atomically; coalesces concurrent calls. */
+  /**
+   * Writes the records (merged with the file on disk) atomically; coalesces
+   * concurrent calls. Takes no signal on purpose: a cancelled download still
+   * records the files it completed.
+   */
   save(): Promise<void> {
     this.#saving = this.#saving.then(() => this.#write()).catch(() => {});
     return this.#saving;
@@ -144,7 +149,7 @@ export async function openManifest(
   let m = open.get(dataDir);
   if (m) {
     const manifest = await abortable(m, signal);
-    await abortable(manifest.reload(), signal);
+    await manifest.reload(signal);
     return manifest;
   } else {
     m = (async () => {

@@ -1,7 +1,7 @@
 /**
  * What a download fetches: upstream's key selection (root files, the
  * filtered GLMsingle prefix with the pinned brain mask, the ROI prefix
- * without `ses`, `stimuli/`), held-out keys removed first, local paths
+ * without the session filter, `stimuli/`), held-out keys removed first, local paths
  * bidsified and confined to the data directory.
  * @module
  */
@@ -83,7 +83,7 @@ export interface PlanOptions extends DownloadFilters, BucketOptions {
  *
  * @example
  * ```ts
- * import { brainMaskKey } from "@laion/fmri";
+ * import { brainMaskKey } from "./plan.ts";
  * brainMaskKey("sub-01"); // derivatives/glmsingle-tedana/sub-01/sub-01_..._desc-R2mean_statmap.nii.gz
  * ```
  */
@@ -97,7 +97,7 @@ export function brainMaskKey(subject: string): string {
  *
  * @example
  * ```ts
- * import { localPathFor } from "@laion/fmri";
+ * import { localPathFor } from "./plan.ts";
  * localPathFor("/data", "derivatives/rois/sub-01/face/sub-01_label-FFA-1_mask.nii.gz");
  * // "/data/derivatives/rois/sub-01/face/sub-01_label-FFA1_mask.nii.gz"
  * localPathFor("/data", "../etc/passwd"); // undefined
@@ -162,7 +162,7 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   }
   // matchesFilters reads only the filter fields of the options.
   const filters: DownloadFilters = options;
-  const noSes: DownloadFilters = { ...options, session: undefined, ses: undefined };
+  const noSession: DownloadFilters = { ...options, session: undefined, ses: undefined };
   const plan: DownloadPlan = { dataDir, subjects, files: [], refused: [], emptyPrefixes: [] };
   const seen = new Set<string>();
   const add = (o: BucketObject) => {
@@ -212,8 +212,8 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   for (const subject of subjects) {
     const force = new Set(namesSession(session) ? [brainMaskKey(subject)] : []);
     await filtered(`${GLMSINGLE_PREFIX}${subject}/`, filters, force);
-    await filtered(`${ROIS_PREFIX}${subject}/`, noSes, new Set());
+    await filtered(`${ROIS_PREFIX}${subject}/`, noSession, new Set());
   }
-  if (options.includeStimuli) await filtered(STIMULI_PREFIX, noSes, new Set());
+  if (options.includeStimuli) await filtered(STIMULI_PREFIX, noSession, new Set());
   return plan;
 }

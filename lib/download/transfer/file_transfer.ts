@@ -107,16 +107,17 @@ export class FileTransfer implements FileJob {
   async run(): Promise<"downloaded" | "resumed" | "skipped"> {
     const { path, etag, size, key } = this.file;
     const { folders, manifest } = this.#run;
+    const { signal } = this.tuning;
     await folders.mkdir(dirname(path));
     if (await this.#complete()) {
       this.setDone(size);
       // Temp files of dead processes for a file that is complete: removed.
-      await claimOrphan(path, etag, 0, "", folders);
+      await claimOrphan(path, { etag, size: 0, mine: "", folders, signal });
       return "skipped";
     }
     const tmp = tempName(path, etag);
-    const claimed = await claimOrphan(path, etag, size, tmp, folders);
-    const file = claimed?.file ?? await createTemp(tmp);
+    const claimed = await claimOrphan(path, { etag, size, mine: tmp, folders, signal });
+    const file = claimed?.file ?? await createTemp(tmp, signal);
     let keepTemp = false;
     try {
       const { outcome, expected } = await this.#fetchAny(file, tmp, claimed?.size ?? 0);
@@ -126,7 +127,7 @@ export class FileTransfer implements FileJob {
       return outcome;
     } catch (e) {
       // Keep what arrived for a later run when cancelled or the network gave up.
-      keepTemp = (this.tuning.signal?.aborted === true ||
+      keepTemp = (signal?.aborted === true ||
         (isRetriable(e) && !(e instanceof RetryableTransferError))) &&
         (await file.stat().catch(() => ({ size: 0 }))).size > 0;
       throw e;
@@ -148,7 +149,7 @@ export class FileTransfer implements FileJob {
     const { size, etag } = this.file;
     const { segmentBytes, partsPerFile } = this.tuning;
     const mapPath = tmp + MAP_SUFFIX;
-    let map = claimed > 0 ? await readSegmentMap(mapPath) : undefined;
+    let map = claimed > 0 ? await readSegmentMap(mapPath, this.tuning.signal) : undefined;
     if (map && !mapFits(map, size, etag)) {
       map = undefined; // another version or a damaged map: start over
       claimed = 0;

@@ -50,12 +50,17 @@ export function newSegmentMap(size: number, etag: string | undefined, segment: n
  * await readSegmentMap("/nonexistent.part.map"); // undefined
  * ```
  */
-export async function readSegmentMap(path: string): Promise<SegmentMap | undefined> {
+export async function readSegmentMap(
+  path: string,
+  signal?: AbortSignal,
+): Promise<SegmentMap | undefined> {
+  signal?.throwIfAborted();
   try {
-    const m = JSON.parse(await Deno.readTextFile(path)) as SegmentMap;
+    const m = JSON.parse(await Deno.readTextFile(path, { signal })) as SegmentMap;
     if (m?.version !== 1 || !Array.isArray(m.progress) || !(m.segment > 0)) return undefined;
     return m;
   } catch {
+    signal?.throwIfAborted(); // an abort is not a damaged map: the temp file stays as it is
     return undefined;
   }
 }
@@ -120,7 +125,9 @@ export function contiguousPrefix(map: SegmentMap): number {
 
 /**
  * Saves a map atomically, at most every 500 ms unless forced; saves run one
- * after another and a failed save is dropped (the next one retries).
+ * after another and a failed save is dropped (the next one retries). Takes
+ * no signal on purpose: the last save runs after an abort, so that the next
+ * run resumes from it.
  *
  * @example
  * ```ts

@@ -108,7 +108,8 @@ export class FolderCache {
  * file.close();
  * ```
  */
-export async function createTemp(path: string): Promise<Deno.FsFile> {
+export async function createTemp(path: string, signal?: AbortSignal): Promise<Deno.FsFile> {
+  signal?.throwIfAborted();
   const staging = path + STAGING_SUFFIX;
   const file = await Deno.open(staging, { read: true, write: true, createNew: true });
   try {
@@ -148,29 +149,42 @@ export interface ClaimedTemp {
   size: number;
 }
 
+/** Options of {@linkcode claimOrphan}. */
+export interface ClaimOptions {
+  /** ETag of the object version wanted; orphans of other versions are only removed. */
+  etag: string | undefined;
+  /** Size of the object: a larger orphan is not claimed. */
+  size: number;
+  /** Name to give the claimed orphan; `""` claims nothing (only cleans up). */
+  mine: string;
+  /** Folders created and scanned in this run. */
+  folders: FolderCache;
+  /** Stops before the scan (an orphan found is either claimed or closed, never left open). */
+  signal?: AbortSignal;
+}
+
 /**
  * Finds the temp files left in `path`'s folder by processes that are gone:
  * a live transfer holds an exclusive lock on its temp file (released by the
  * kernel when the process dies, even on kill -9), so a temp file whose lock
  * can be taken is orphaned. Claims the largest one of the same object version
- * (renamed to `mine`, still locked; `mine = ""` claims nothing) and deletes
- * the other orphans, with their segment maps.
+ * (renamed to `mine`, still locked) and deletes the other orphans, with
+ * their segment maps.
  *
  * @example
  * ```ts
  * import { claimOrphan, FolderCache } from "./temp_files.ts";
  * const dir = await Deno.makeTempDir();
- * // Nothing to claim in an empty folder; `""` only cleans up.
- * await claimOrphan(`${dir}/a.bin`, undefined, 0, "", new FolderCache()); // undefined
+ * // Nothing to claim in an empty folder; `mine: ""` only cleans up.
+ * await claimOrphan(`${dir}/a.bin`, { etag: undefined, size: 0, mine: "", folders: new FolderCache() });
  * ```
  */
 export async function claimOrphan(
   path: string,
-  etag: string | undefined,
-  size: number,
-  mine: string,
-  folders: FolderCache,
+  options: ClaimOptions,
 ): Promise<ClaimedTemp | undefined> {
+  const { etag, size, mine, folders, signal } = options;
+  signal?.throwIfAborted();
   const dir = dirname(path);
   const prefix = `.${basename(path)}.`;
   const tag = etagTag(etag);
