@@ -21,6 +21,7 @@ import { splitList } from "../lib/cli/args.ts";
 import { matchesFilters } from "../lib/download/filters.ts";
 import { localPathFor } from "../lib/download/plan.ts";
 import { barEnabled } from "../lib/download/progress.ts";
+import { tempName } from "../lib/download/transfer/temp_files.ts";
 import { FaultProxy } from "./fault_proxy.ts";
 import { localEndpoint, repoPath, synthDir } from "./_helpers.ts";
 
@@ -127,6 +128,13 @@ Deno.test("localPathFor: bidsified, inside the data dir only", () => {
   ) {
     assert.equal(localPathFor("/data", bad), undefined, bad);
   }
+});
+
+Deno.test("tempName: hidden, never the same twice in one process, recognised as a temp file", () => {
+  const names = Array.from({ length: 5000 }, () => tempName("/data/sub-01/x.nii.gz", "abc-2"));
+  assert.equal(new Set(names).size, names.length);
+  const re = new RegExp(`^/data/sub-01/\\.x\\.nii\\.gz\\.abc-2\\.${Deno.pid}-[0-9a-f]+\\.part$`);
+  for (const n of names) assert.match(n, re);
 });
 
 // ---------------------------------------------------------------- plans on the synthetic bucket

@@ -162,46 +162,6 @@ function terminalPrompt(): PromptFunction | undefined {
   return (text) => globalThis.prompt(text.trimEnd());
 }
 
-/** Options of {@linkcode licenseAccepted} and {@linkcode stimuliTermsAccepted}. */
-export interface AcceptedOptions {
-  /** Stops the check. */
-  signal?: AbortSignal;
-}
-
-/**
- * True when the dataset license was accepted for `dataDir`.
- *
- * @example
- * ```ts
- * import { licenseAccepted } from "./consent.ts";
- * console.log(await licenseAccepted("/data"));
- * ```
- */
-export async function licenseAccepted(
-  dataDir: string,
-  options: AcceptedOptions = {},
-): Promise<boolean> {
-  options.signal?.throwIfAborted();
-  return await pathExists(join(dataDir, STATE_DIR, LICENSE_MARKER));
-}
-
-/**
- * True when the stimulus terms were accepted for `dataDir`.
- *
- * @example
- * ```ts
- * import { stimuliTermsAccepted } from "./consent.ts";
- * console.log(await stimuliTermsAccepted("/data"));
- * ```
- */
-export async function stimuliTermsAccepted(
-  dataDir: string,
-  options: AcceptedOptions = {},
-): Promise<boolean> {
-  options.signal?.throwIfAborted();
-  return await pathExists(join(dataDir, STATE_DIR, STIMULI_TERMS_MARKER));
-}
-
 async function ask(
   what: "license" | "stimuli",
   marker: string,

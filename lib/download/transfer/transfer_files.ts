@@ -30,9 +30,10 @@ const MANIFEST_SAVE_MS = 1000;
  *
  * @throws the abort reason when `signal` aborts (after every running file settled)
  * @example
- * ```ts ignore
+ * ```ts
  * import { getSource } from "../../bucket/cached_source.ts";
  * import { planDownload } from "../plan.ts";
+ * import { transferFiles } from "./transfer_files.ts";
  * const plan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
  * const summary = await transferFiles(getSource(), plan.dataDir, plan.files);
  * console.log(summary.downloaded, summary.bytes);
