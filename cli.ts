@@ -21,7 +21,7 @@ import { exportCommand } from "./lib/frames/export_cli.ts";
 import { loadSubject } from "./lib/subject/subject.ts";
 import { resolveSubjectId } from "./lib/core/ids.ts";
 import { datasetInitialize, getDataDir } from "./lib/local/config.ts";
-import { downloadCommand } from "./lib/download/cli.ts";
+import { downloadCommand } from "./lib/cli/download.ts";
 
 /** A sub-command: its help text, its options, and what it does. */
 export interface Command {

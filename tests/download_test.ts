@@ -8,17 +8,20 @@ import {
   download,
   type DownloadOptions,
   type DownloadProgress,
+  ensureConsent,
   isHeldOutKey,
   LicenseNotAcceptedError,
-  localPathFor,
-  matchesFilters,
   planDownload,
   S3Source,
   setWarningHandler,
   SubjectNotFoundError,
 } from "../mod.ts";
 import { main } from "../cli.ts";
+import { splitList } from "../lib/cli/args.ts";
+import { matchesFilters } from "../lib/download/filters.ts";
+import { localPathFor } from "../lib/download/plan.ts";
 import { barEnabled } from "../lib/download/progress.ts";
+import { tempName } from "../lib/download/transfer/temp_files.ts";
 import { FaultProxy } from "./fault_proxy.ts";
 import { localEndpoint, repoPath, synthDir } from "./_helpers.ts";
 
@@ -127,6 +130,13 @@ Deno.test("localPathFor: bidsified, inside the data dir only", () => {
   }
 });
 
+Deno.test("tempName: hidden, never the same twice in one process, recognised as a temp file", () => {
+  const names = Array.from({ length: 5000 }, () => tempName("/data/sub-01/x.nii.gz", "abc-2"));
+  assert.equal(new Set(names).size, names.length);
+  const re = new RegExp(`^/data/sub-01/\\.x\\.nii\\.gz\\.abc-2\\.${Deno.pid}-[0-9a-f]+\\.part$`);
+  for (const n of names) assert.match(n, re);
+});
+
 // ---------------------------------------------------------------- plans on the synthetic bucket
 
 Deno.test("planDownload: upstream key selection on the synthetic bucket", async () => {
@@ -211,6 +221,49 @@ Deno.test("planDownload: upstream key selection on the synthetic bucket", async 
   await Deno.remove(dataDir, { recursive: true });
 });
 
+Deno.test("session filter: `session`, upstream's alias `ses`, never both", async () => {
+  const source = new S3Source({ endpoint: localEndpoint() });
+  const dataDir = await tempDataDir();
+  try {
+    assert.ok(
+      matchesFilters(SES_KEY, { session: "04" }) && !matchesFilters(SES_KEY, { session: "05" }),
+    );
+    assert.ok(matchesFilters(SUB_KEY, { session: "averages" }));
+    assert.throws(() => matchesFilters(SES_KEY, { session: "04", ses: "04" }), TypeError);
+    const keys = async (o: Partial<DownloadOptions>) =>
+      (await planDownload({ subject: "01", dataDir, source, suffix: "trials", ...o })).files
+        .map((f) => f.key);
+    const bySession = await keys({ session: ["01", "ses-02"] });
+    assert.deepEqual(await keys({ ses: ["01", "ses-02"] }), bySession);
+    assert.equal(bySession.filter((k) => k.endsWith("_trials.tsv")).length, 2);
+    assert.ok(
+      bySession.some((k) => k.includes("R2mean")),
+      "`session` pins the brain mask as `ses` does",
+    );
+    await assert.rejects(() => keys({ session: "01", ses: "01" }), TypeError);
+    // download(): the TypeError comes before the prompt and before any request.
+    const before = { ...source.stats };
+    let asked = 0;
+    await assert.rejects(
+      () =>
+        download({
+          subject: "01",
+          session: "01",
+          ses: "02",
+          dataDir,
+          source,
+          quiet: true,
+          prompt: () => (asked++, "I AGREE"),
+        }),
+      (e: unknown) => e instanceof TypeError && /"session" or as its alias "ses"/.test(e.message),
+    );
+    assert.equal(asked, 0);
+    assert.deepEqual(source.stats, before);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 // ---------------------------------------------------------------- consent
 
 Deno.test("consent: refused, no terminal, given; nothing fetched before consent", async () => {
@@ -229,7 +282,7 @@ Deno.test("consent: refused, no terminal, given; nothing fetched before consent"
     (e: unknown) =>
       e instanceof LicenseNotAcceptedError && /license must be accepted/.test(e.message),
   );
-  assert.equal(asked.length, 1);
+  assert.equal(asked.length, 3, "asked again after a wrong answer, 3 times in all");
   assert.match(asked[0], /creativecommons\.org\/publicdomain\/zero\/1\.0/);
   assert.deepEqual(source.stats, { list: 0, head: 0, get: 0, retries: 0 }, "no request");
   await assert.rejects(
@@ -268,6 +321,49 @@ Deno.test("consent: refused, no terminal, given; nothing fetched before consent"
   });
   assert.equal(s.failures.length, 0);
   await Deno.remove(dataDir, { recursive: true });
+});
+
+Deno.test("consent: a wrong answer is asked again, 3 times in all; end of input or abort stops", async () => {
+  const dataDir = await tempDataDir();
+  const marker = (name: string) => join(dataDir, ".laion_fmri", name);
+  try {
+    const answers = ["i agree", "I agree", " I AGREE "];
+    const asked: string[] = [];
+    await ensureConsent({ dataDir, prompt: (t) => (asked.push(t), answers[asked.length - 1]) });
+    assert.equal(asked.length, 3, "accepted at the third try");
+    assert.match(asked[0], /creativecommons/);
+    assert.match(asked[1], /exactly "I AGREE"[^]*try 2 of 3/);
+    assert.match(asked[2], /try 3 of 3/);
+    await Deno.stat(marker("license_accepted"));
+
+    const terms: string[] = [];
+    await assert.rejects(
+      () => ensureConsent({ dataDir, includeStimuli: true, prompt: (t) => (terms.push(t), "yes") }),
+      (e: unknown) => e instanceof LicenseNotAcceptedError && /Terms of use/.test(e.message),
+    );
+    assert.equal(terms.length, 3, "refused after 3 wrong answers, not before");
+    await assert.rejects(() => Deno.stat(marker("stimuli_terms_accepted")));
+
+    let eof = 0;
+    await assert.rejects(
+      () => ensureConsent({ dataDir, includeStimuli: true, prompt: () => (eof++, null) }),
+      LicenseNotAcceptedError,
+    );
+    assert.equal(eof, 1, "end of input: no second question");
+
+    const abort = new AbortController();
+    const waiting = ensureConsent({
+      dataDir,
+      includeStimuli: true,
+      prompt: () => new Promise<string>(() => {}),
+      signal: abort.signal,
+    });
+    abort.abort(new Error("stopped"));
+    await assert.rejects(waiting, /stopped/);
+    await assert.rejects(() => Deno.stat(marker("stimuli_terms_accepted")));
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });
 
 // ---------------------------------------------------------------- transfers with faults
@@ -476,6 +572,71 @@ function cliChild(args: string[], env: Record<string, string>): Deno.ChildProces
   }).spawn();
 }
 
+/** True when util-linux `script` is there to give a child a pseudo-terminal. */
+async function hasScript(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("script", { args: ["--version"], stdout: "null" }).output())
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("consent on a terminal: Deno's prompt(), asked again after a wrong answer", async (t) => {
+  if (!(await hasScript())) {
+    t.step({ name: "skipped: no `script` for a pseudo-terminal", ignore: true, fn: () => {} });
+    return;
+  }
+  const dataDir = await tempDataDir();
+  const env = await childEnv(dataDir);
+  const cmd = [Deno.execPath(), "run", ...CHILD_FLAGS, repoPath("cli.ts"), "download"]
+    .concat(["--subject", "01", "--session", "01", "--suffix", "trials", "--quiet"])
+    .concat(["--endpoint", localEndpoint()]);
+  const child = new Deno.Command("script", {
+    args: ["-qefc", cmd.map((a) => `'${a}'`).join(" "), "/dev/null"],
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const input = child.stdin.getWriter();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const waitFor = async (pattern: RegExp) => {
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    try {
+      while (!pattern.test(seen)) {
+        const { done, value } = await reader.read();
+        if (done) assert.fail(`no ${pattern} in the terminal output:\n${seen}`);
+        seen += value;
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+  try {
+    await waitFor(/Type "I AGREE" to accept and continue/);
+    assert.match(seen, /creativecommons\.org/);
+    await input.write(new TextEncoder().encode("i agree\r"));
+    await waitFor(/try 2 of 3/);
+    await input.write(new TextEncoder().encode("I AGREE\r"));
+    await waitFor(/Matched \d+ file\(s\)/);
+    const status = await child.status;
+    assert.equal(status.code, 0, seen);
+    await Deno.stat(join(dataDir, ".laion_fmri", "license_accepted"));
+  } finally {
+    await input.close().catch(() => {});
+    await reader.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child.status;
+    await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
+  }
+});
+
 Deno.test("kill -9 mid-download, then a second run resumes and re-transfers no finished file", async () => {
   await withProxy(async (proxy, dataDir) => {
     proxy.bytesPerSecond = 40_000;
@@ -613,10 +774,25 @@ Deno.test("cli download: help, usage errors exit 1 with one line", async () => {
     assert.equal(await main(["download", "--help"]), 0);
     assert.equal(await main(["download"]), 1);
     assert.equal(await main(["download", "--subject", "01", "--concurrency", "0"]), 1);
+    assert.equal(
+      await main(["download", "--subject", "01", "--session", "01", "--ses", "02"]),
+      1,
+    );
   } finally {
     console.log = log;
     console.error = error;
   }
   assert.match(errors[0], /^laion-fmri: error: download needs --subject/);
   assert.match(errors[1], /--concurrency must be a positive integer/);
+  assert.match(
+    errors[2],
+    /^laion-fmri: error: give the sessions as "session" or as its alias "ses"/,
+  );
+  assert.equal(errors.length, 3, "one line each");
+});
+
+Deno.test("splitList: comma lists from repeated flags, trimmed, empties dropped", () => {
+  assert.deepEqual(splitList([" 01, 02", "03,,", ""]), ["01", "02", "03"]);
+  assert.deepEqual(splitList("statmap , trials"), ["statmap", "trials"]);
+  assert.deepEqual(splitList(undefined), []);
 });

@@ -5,8 +5,10 @@
  * function; scripts and CI pass `acceptLicense: true` (CLI `--accept-license`).
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { abortable } from "../core/abort.ts";
 import { LicenseNotAcceptedError } from "../core/errors.ts";
+import { pathExists, writeFileAtomic } from "../core/fs.ts";
 import { STATE_DIR } from "./plan.ts";
 
 /**
@@ -14,7 +16,7 @@ import { STATE_DIR } from "./plan.ts";
  *
  * @example
  * ```ts
- * import { CONSENT_ANSWER, ensureConsent } from "@laion/fmri";
+ * import { CONSENT_ANSWER, ensureConsent } from "./consent.ts";
  * await ensureConsent({ dataDir: "/data", prompt: () => CONSENT_ANSWER });
  * ```
  */
@@ -25,7 +27,7 @@ export const CONSENT_ANSWER = "I AGREE";
  *
  * @example
  * ```ts
- * import { LICENSE_MARKER } from "@laion/fmri";
+ * import { LICENSE_MARKER } from "./consent.ts";
  * console.log(`/data/.laion_fmri/${LICENSE_MARKER}`);
  * ```
  */
@@ -35,7 +37,7 @@ export const LICENSE_MARKER = "license_accepted";
  *
  * @example
  * ```ts
- * import { STIMULI_TERMS_MARKER } from "@laion/fmri";
+ * import { STIMULI_TERMS_MARKER } from "./consent.ts";
  * console.log(`/data/.laion_fmri/${STIMULI_TERMS_MARKER}`);
  * ```
  */
@@ -46,7 +48,7 @@ export const STIMULI_TERMS_MARKER = "stimuli_terms_accepted";
  *
  * @example
  * ```ts
- * import { DATASET_LICENSE_TEXT } from "@laion/fmri";
+ * import { DATASET_LICENSE_TEXT } from "./consent.ts";
  * console.log(DATASET_LICENSE_TEXT);
  * ```
  */
@@ -67,7 +69,7 @@ Type "${CONSENT_ANSWER}" to accept and continue with the download: `;
  *
  * @example
  * ```ts
- * import { STIMULI_TERMS_TEXT } from "@laion/fmri";
+ * import { STIMULI_TERMS_TEXT } from "./consent.ts";
  * console.log(STIMULI_TERMS_TEXT);
  * ```
  */
@@ -85,15 +87,19 @@ Type "${CONSENT_ANSWER}" to accept: `;
 
 /**
  * Shows a text and returns the line typed in answer (without the newline).
+ * `null` or `undefined` means no answer can come (end of input): consent is
+ * then refused without asking again. `globalThis.prompt` fits as is.
  *
  * @example
  * ```ts
  * import { download, type PromptFunction } from "@laion/fmri";
- * const prompt: PromptFunction = (text) => globalThis.prompt(text) ?? "";
+ * const prompt: PromptFunction = (text) => globalThis.prompt(text);
  * await download({ subject: "01", prompt });
  * ```
  */
-export type PromptFunction = (text: string) => string | Promise<string>;
+export type PromptFunction = (
+  text: string,
+) => string | null | undefined | Promise<string | null | undefined>;
 
 /**
  * Options of {@linkcode ensureConsent}.
@@ -117,38 +123,32 @@ export interface ConsentOptions {
    */
   acceptLicense?: boolean;
   /**
-   * Asks the user. @default a prompt on the terminal (stderr + stdin) when
-   * stdin is a terminal; otherwise consent must be given with `acceptLicense`
+   * Asks the user; a wrong answer is asked again, up to 3 times in all.
+   * @default Deno's `prompt()` (text on stdout, answer from stdin) when stdin
+   * is a terminal; otherwise consent must be given with `acceptLicense`
    */
   prompt?: PromptFunction;
+  /** Stops waiting for an answer; nothing is written after an abort. */
+  signal?: AbortSignal;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
+/** Questions asked at most, the first included, before consent counts as refused. */
+const MAX_TRIES = 3;
+
+/** The question after a wrong answer. */
+function retryText(attempt: number): string {
+  return `Not accepted: the answer must be exactly "${CONSENT_ANSWER}" (capitals, no quotes).\n` +
+    `Type "${CONSENT_ANSWER}" to accept (try ${attempt} of ${MAX_TRIES}): `;
 }
 
-async function writeMarker(path: string): Promise<void> {
-  await Deno.mkdir(join(path, ".."), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, `${new Date().toISOString()}\n`);
-  await Deno.rename(tmp, path);
-}
-
-/** Reads one line from stdin (without the newline), or `""` at end of input. */
-async function readLine(): Promise<string> {
-  const buf = new Uint8Array(1);
-  const bytes: number[] = [];
-  for (;;) {
-    const n = await Deno.stdin.read(buf);
-    if (n === null || buf[0] === 10) break;
-    bytes.push(buf[0]);
-  }
-  return new TextDecoder().decode(new Uint8Array(bytes)).replace(/\r$/, "");
+async function writeMarker(path: string, signal?: AbortSignal): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, `${new Date().toISOString()}\n`, { signal });
 }
 
 /**
- * The default prompt: writes the text to stderr and reads one line from
- * stdin, or `undefined` when stdin is not a terminal.
+ * The default prompt: Deno's `prompt()` (line editing, end of input as
+ * `null`), or `undefined` when stdin is not a terminal.
  */
 function terminalPrompt(): PromptFunction | undefined {
   let interactive = false;
@@ -158,36 +158,8 @@ function terminalPrompt(): PromptFunction | undefined {
     interactive = false;
   }
   if (!interactive) return undefined;
-  return async (text) => {
-    await Deno.stderr.write(new TextEncoder().encode(text));
-    return await readLine();
-  };
-}
-
-/**
- * True when the dataset license was accepted for `dataDir`.
- *
- * @example
- * ```ts
- * import { licenseAccepted } from "@laion/fmri";
- * console.log(await licenseAccepted("/data"));
- * ```
- */
-export async function licenseAccepted(dataDir: string): Promise<boolean> {
-  return await exists(join(dataDir, STATE_DIR, LICENSE_MARKER));
-}
-
-/**
- * True when the stimulus terms were accepted for `dataDir`.
- *
- * @example
- * ```ts
- * import { stimuliTermsAccepted } from "@laion/fmri";
- * console.log(await stimuliTermsAccepted("/data"));
- * ```
- */
-export async function stimuliTermsAccepted(dataDir: string): Promise<boolean> {
-  return await exists(join(dataDir, STATE_DIR, STIMULI_TERMS_MARKER));
+  // prompt() appends a space to the text; ours already ends with one.
+  return (text) => globalThis.prompt(text.trimEnd());
 }
 
 async function ask(
@@ -196,12 +168,14 @@ async function ask(
   text: string,
   options: ConsentOptions,
 ): Promise<void> {
-  if (await exists(marker)) return;
+  const { signal } = options;
+  signal?.throwIfAborted();
+  if (await pathExists(marker)) return;
   const refused = what === "license"
     ? "Dataset license must be accepted before downloading."
     : "Terms of use must be accepted to download stimuli.";
   if (options.acceptLicense === true) {
-    await writeMarker(marker);
+    await writeMarker(marker, signal);
     return;
   }
   const prompt = options.prompt ?? terminalPrompt();
@@ -215,22 +189,30 @@ async function ask(
         }.`,
     );
   }
-  const answer = String(await prompt(text) ?? "").trim();
-  if (answer !== CONSENT_ANSWER) {
-    throw new LicenseNotAcceptedError(
-      `${refused} (the answer must be exactly "${CONSENT_ANSWER}")`,
-    );
+  let question = text;
+  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+    const answer = await abortable(Promise.resolve(prompt(question)), signal);
+    if (answer === null || answer === undefined) break; // end of input: no second try can come
+    if (String(answer).trim() === CONSENT_ANSWER) {
+      await writeMarker(marker, signal);
+      return;
+    }
+    question = retryText(attempt + 1);
   }
-  await writeMarker(marker);
+  throw new LicenseNotAcceptedError(
+    `${refused} (the answer must be exactly "${CONSENT_ANSWER}")`,
+  );
 }
 
 /**
  * Makes sure the dataset license (and, with `includeStimuli`, the stimulus
  * terms) are accepted for `dataDir`: an existing marker, `acceptLicense`,
- * or the exact answer `I AGREE` to the prompt. The license comes first;
- * refusing it asks nothing more.
+ * or the exact answer `I AGREE` to the prompt (a wrong answer is asked
+ * again, up to 3 times in all). The license comes first; refusing it asks
+ * nothing more.
  *
- * @throws {LicenseNotAcceptedError} on any other answer, or with no terminal and no `acceptLicense`
+ * @throws {LicenseNotAcceptedError} after 3 wrong answers or at end of input, or with no
+ *   terminal and no `acceptLicense`
  * @example
  * ```ts
  * import { ensureConsent } from "@laion/fmri";

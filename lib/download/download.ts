@@ -9,28 +9,28 @@ import { resolveSubjectId } from "../core/ids.ts";
 import { getDataDir } from "../local/config.ts";
 import { warn } from "../core/warnings.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
-import type { DownloadFilters } from "./filters.ts";
+import { type DownloadFilters, sessionFilter } from "./filters.ts";
 import { planDownload } from "./plan.ts";
 import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.ts";
-import { type DownloadSummary, transferFiles } from "./transfer.ts";
+import type { DownloadSummary, TransferTuning } from "./transfer/options.ts";
+import { transferFiles } from "./transfer/transfer_files.ts";
 
 /**
- * Options of {@linkcode download}.
+ * Options of {@linkcode download}: the filters, the bucket, the transfer
+ * tuning, and what only a whole download has (subject, consent, progress).
  *
  * @example
  * ```ts
  * import { download, type DownloadOptions } from "@laion/fmri";
- * const o: DownloadOptions = { subject: "all", ses: "averages", acceptLicense: true };
+ * const o: DownloadOptions = { subject: "all", session: "averages", acceptLicense: true };
  * await download(o);
  * ```
  */
-export interface DownloadOptions extends DownloadFilters, BucketOptions {
+export interface DownloadOptions extends DownloadFilters, BucketOptions, TransferTuning {
   /** A subject id (`"sub-01"`), a bare value (`"01"`), or `"all"` (every subject in the bucket). */
   subject: string;
   /** Also download `stimuli/` (asks for the stimulus terms). @default false */
   includeStimuli?: boolean;
-  /** Files transferred at once. @default 8 */
-  concurrency?: number;
   /**
    * Accept the dataset license (and, with `includeStimuli`, the stimulus
    * terms) explicitly, without a prompt. Scripts and CI must pass it.
@@ -45,24 +45,15 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions {
   quiet?: boolean;
   /** The data directory. @default the configured one (`getDataDir()`) */
   dataDir?: string;
-  /** Abort a body that delivers nothing for this long (ms), then resume it. @default 30000 */
-  stallTimeoutMs?: number;
-  /** Attempts per file that make no progress before it counts as failed. @default 6 */
-  maxAttempts?: number;
-  /** Base delay of the jittered backoff between attempts (ms). @default 250 */
-  minDelayMs?: number;
-  /** Files of at least twice this size are fetched in segments of this size. @default 32 MiB */
-  segmentBytes?: number;
-  /** Parallel ranged GETs per large file (1 = one stream per file). @default 4 */
-  partsPerFile?: number;
 }
 
 /**
  * Downloads a subject's files (or every subject's, with `"all"`) into the
  * data directory, selected as upstream does: the root files, the subject's
- * GLMsingle outputs filtered by `ses`/`task`/`space`/`desc`/`stat`/`suffix`/
- * `extension` (with the R2mean brain mask when `ses` names a session), its
- * ROIs (every filter but `ses`) and, with `includeStimuli`, `stimuli/`.
+ * GLMsingle outputs filtered by `session` (upstream: `ses`)/`task`/`space`/
+ * `desc`/`stat`/`suffix`/`extension` (with the R2mean brain mask when
+ * `session` names a session), its ROIs (every filter but `session`) and,
+ * with `includeStimuli`, `stimuli/`.
  * Held-out sessions are never requested. Nothing is fetched before consent.
  * Files are verified before they appear at their final path; complete files
  * are skipped, partial ones resumed.
@@ -70,12 +61,13 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions {
  * @throws {LicenseNotAcceptedError} when consent is refused or cannot be asked
  * @throws {SubjectNotFoundError} for an empty subject id, or `"all"` with no subjects
  * @throws {DataDirNotSetError} when no data directory is configured or given
+ * @throws {TypeError} when both `session` and its alias `ses` are given
  * @example
  * ```ts
  * import { download } from "@laion/fmri";
  * const summary = await download({
  *   subject: "sub-01",
- *   ses: "ses-01",
+ *   session: "ses-01",
  *   suffix: ["statmap", "trials", "mask"],
  *   acceptLicense: true,
  * });
@@ -83,14 +75,10 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions {
  * ```
  */
 export async function download(options: DownloadOptions): Promise<DownloadSummary> {
+  sessionFilter(options); // both `session` and `ses`: a TypeError before anything else
   const dataDir = resolve(options.dataDir ?? getDataDir());
   if (options.subject !== "all") resolveSubjectId(options.subject); // before any prompt
-  await ensureConsent({
-    dataDir,
-    includeStimuli: options.includeStimuli,
-    acceptLicense: options.acceptLicense,
-    prompt: options.prompt,
-  });
+  await ensureConsent({ ...options, dataDir });
   const source = getSource(options);
   const plan = await planDownload({ ...options, source, dataDir });
   const reporter = new ProgressReporter({
@@ -100,13 +88,7 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
   let summary: DownloadSummary;
   try {
     summary = await transferFiles(source, dataDir, plan.files, {
-      concurrency: options.concurrency,
-      stallTimeoutMs: options.stallTimeoutMs,
-      maxAttempts: options.maxAttempts,
-      minDelayMs: options.minDelayMs,
-      segmentBytes: options.segmentBytes,
-      partsPerFile: options.partsPerFile,
-      signal: options.signal,
+      ...options,
       onProgress: (p) => reporter.update(p),
     });
   } finally {

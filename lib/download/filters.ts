@@ -1,6 +1,6 @@
 /**
  * Upstream's key selection filters (`_matches_filters`), reproduced exactly:
- * strict `ses` (with `averages` for subject-level files), permissive
+ * strict `session` (alias `ses`; `averages` for subject-level files), permissive
  * `task`/`space`/`desc`/`stat`, and the `suffix`/`extension` rules.
  * @module
  */
@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import type { FilterValue } from "@laion/fmri";
- * const ses: FilterValue = ["01", "ses-02"];
+ * const session: FilterValue = ["01", "ses-02"];
  * ```
  */
 export type FilterValue = string | readonly string[] | undefined;
@@ -23,7 +23,7 @@ export type FilterValue = string | readonly string[] | undefined;
  * @example
  * ```ts
  * import type { DownloadFilters } from "@laion/fmri";
- * const f: DownloadFilters = { ses: "01", suffix: ["statmap", "trials"] };
+ * const f: DownloadFilters = { session: "01", suffix: ["statmap", "trials"] };
  * ```
  */
 export interface DownloadFilters {
@@ -31,6 +31,11 @@ export interface DownloadFilters {
    * Sessions, strict: a key with a `ses-` token passes only when it names one
    * of the values; a key without one (subject-level files) passes only when
    * the list holds `"averages"`.
+   */
+  session?: FilterValue;
+  /**
+   * Upstream's name of {@linkcode DownloadFilters.session} (`ses=` in
+   * `fetch_laion_fmri`), kept as an alias. Give one of the two, not both.
    */
   ses?: FilterValue;
   /** Task; permissive: a key without a `task-` token passes. */
@@ -76,7 +81,7 @@ function stripEntity(entity: string, value: string): string {
  *
  * @example
  * ```ts
- * import { entityValues } from "@laion/fmri";
+ * import { entityValues } from "./filters.ts";
  * entityValues("sub-01/ses-02/func/sub-01_ses-02_bold.nii.gz", "ses"); // ["02", "02"]
  * ```
  */
@@ -91,7 +96,7 @@ export function entityValues(key: string, entity: string): string[] {
  *
  * @example
  * ```ts
- * import { fileParts } from "@laion/fmri";
+ * import { fileParts } from "./filters.ts";
  * fileParts("a/sub-01_desc-R2_statmap.nii.gz"); // { suffix: "statmap", extension: "nii.gz" }
  * ```
  */
@@ -104,20 +109,40 @@ export function fileParts(key: string): { suffix: string; extension: string } {
 }
 
 /**
+ * The session filter: `session`, or its upstream alias `ses`.
+ *
+ * @throws {TypeError} when both are given
+ * @example
+ * ```ts
+ * import { sessionFilter } from "./filters.ts";
+ * sessionFilter({ ses: "01" }); // "01"
+ * ```
+ */
+export function sessionFilter(filters: DownloadFilters): FilterValue {
+  if (filters.session !== undefined && filters.ses !== undefined) {
+    throw new TypeError(
+      `give the sessions as "session" or as its alias "ses", not both ` +
+        `(session: ${JSON.stringify(filters.session)}, ses: ${JSON.stringify(filters.ses)})`,
+    );
+  }
+  return filters.session ?? filters.ses;
+}
+
+/**
  * Whether a bucket key passes the filters, with upstream's semantics.
  *
  * @example
  * ```ts
- * import { matchesFilters } from "@laion/fmri";
+ * import { matchesFilters } from "./filters.ts";
  * const key = "derivatives/glmsingle-tedana/sub-03/ses-04/func/" +
  *   "sub-03_ses-04_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz";
- * matchesFilters(key, { ses: "04" }); // true
- * matchesFilters(key, { ses: "averages" }); // false
+ * matchesFilters(key, { session: "04" }); // true
+ * matchesFilters(key, { session: "averages" }); // false
  * matchesFilters(key, { suffix: ["statmap", "trials"], extension: ".nii.gz" }); // true
  * ```
  */
 export function matchesFilters(key: string, filters: DownloadFilters = {}): boolean {
-  const ses = filterList(filters.ses);
+  const ses = filterList(sessionFilter(filters));
   if (ses !== undefined) {
     const wanted = ses.map((v) => stripEntity("ses", v));
     const found = entityValues(key, "ses");
@@ -149,8 +174,8 @@ export function matchesFilters(key: string, filters: DownloadFilters = {}): bool
 }
 
 /**
- * Whether `ses` names at least one session other than `averages` (then the
- * subject's R2mean brain mask is always downloaded).
+ * Whether a session filter names at least one session other than `averages`
+ * (then the subject's R2mean brain mask is always downloaded).
  */
 export function namesSession(ses: FilterValue): boolean {
   const list = filterList(ses);

@@ -5,6 +5,8 @@
  * @module
  */
 import { join } from "node:path";
+import { abortable } from "../core/abort.ts";
+import { writeFileAtomic } from "../core/fs.ts";
 import { STATE_DIR } from "./plan.ts";
 
 const FILE = "manifest.json";
@@ -34,8 +36,8 @@ async function readEntries(path: string): Promise<Record<string, string>> {
  *
  * @example
  * ```ts
- * import { openManifest } from "@laion/fmri";
- * const m = await openManifest("/data");
+ * import { openManifest } from "./manifest.ts";
+ * const m = await openManifest(await Deno.makeTempDir());
  * m.set("README", "d41d8cd98f00b204e9800998ecf8427e");
  * await m.save();
  * ```
@@ -72,7 +74,8 @@ export class Manifest {
   }
 
   /** Re-reads the file on disk (what other processes recorded), keeping this process's records. */
-  async reload(): Promise<void> {
+  async reload(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     const disk = await readEntries(this.path);
     for (const [k, v] of this.#own) {
       if (v === undefined) delete disk[k];
@@ -81,7 +84,11 @@ export class Manifest {
     this.#entries = disk;
   }
 
-  /** Writes the records (merged with the file on disk) atomically; coalesces concurrent calls. */
+  /**
+   * Writes the records (merged with the file on disk) atomically; coalesces
+   * concurrent calls. Takes no signal on purpose: a cancelled download still
+   * records the files it completed.
+   */
   save(): Promise<void> {
     this.#saving = this.#saving.then(() => this.#write()).catch(() => {});
     return this.#saving;
@@ -96,13 +103,10 @@ export class Manifest {
       else disk[k] = v;
     }
     this.#entries = { ...disk };
-    const tmp = `${this.path}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
     const body: ManifestFile = { version: 1, files: disk };
     try {
-      await Deno.writeTextFile(tmp, JSON.stringify(body) + "\n");
-      await Deno.rename(tmp, this.path);
+      await writeFileAtomic(this.path, JSON.stringify(body) + "\n");
     } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
       this.#dirty = true;
       throw e;
     }
@@ -112,21 +116,40 @@ export class Manifest {
 const open = new Map<string, Promise<Manifest>>();
 
 /**
+ * Options of {@linkcode openManifest}.
+ *
+ * @example
+ * ```ts
+ * import { type OpenManifestOptions } from "./manifest.ts";
+ * const o: OpenManifestOptions = { signal: AbortSignal.timeout(5000) };
+ * ```
+ */
+export interface OpenManifestOptions {
+  /** Stops waiting (the shared manifest is still opened for other callers). */
+  signal?: AbortSignal;
+}
+
+/**
  * The manifest of a data directory (shared by every download of this
  * process); creates `.laion_fmri/` when missing.
  *
  * @example
  * ```ts
- * import { openManifest } from "@laion/fmri";
- * const manifest = await openManifest("/data");
+ * import { openManifest } from "./manifest.ts";
+ * const manifest = await openManifest(await Deno.makeTempDir());
  * console.log(manifest.get("README"));
  * ```
  */
-export async function openManifest(dataDir: string): Promise<Manifest> {
+export async function openManifest(
+  dataDir: string,
+  options: OpenManifestOptions = {},
+): Promise<Manifest> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   let m = open.get(dataDir);
   if (m) {
-    const manifest = await m;
-    await manifest.reload();
+    const manifest = await abortable(m, signal);
+    await manifest.reload(signal);
     return manifest;
   } else {
     m = (async () => {
@@ -138,5 +161,5 @@ export async function openManifest(dataDir: string): Promise<Manifest> {
     open.set(dataDir, m);
     m.catch(() => open.delete(dataDir));
   }
-  return m;
+  return await abortable(m, signal);
 }

@@ -1,7 +1,7 @@
 /**
  * What a download fetches: upstream's key selection (root files, the
  * filtered GLMsingle prefix with the pinned brain mask, the ROI prefix
- * without `ses`, `stimuli/`), held-out keys removed first, local paths
+ * without the session filter, `stimuli/`), held-out keys removed first, local paths
  * bidsified and confined to the data directory.
  * @module
  */
@@ -13,7 +13,7 @@ import { GLMSINGLE_PREFIX, ROIS_PREFIX, ROOT_KEYS, STIMULI_PREFIX } from "../cor
 import { SubjectNotFoundError } from "../core/errors.ts";
 import { bidsifyLocalKey, isHeldOutKey, resolveSubjectId } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
-import { type DownloadFilters, matchesFilters, namesSession } from "./filters.ts";
+import { type DownloadFilters, matchesFilters, namesSession, sessionFilter } from "./filters.ts";
 
 /** Folder inside the data directory that holds markers and the manifest. */
 export const STATE_DIR = ".laion_fmri";
@@ -44,7 +44,7 @@ export interface PlannedFile {
  * @example
  * ```ts
  * import { type DownloadPlan, planDownload } from "@laion/fmri";
- * const plan: DownloadPlan = await planDownload({ subject: "01", ses: "01", dataDir: "/data" });
+ * const plan: DownloadPlan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
  * ```
  */
 export interface DownloadPlan {
@@ -79,11 +79,11 @@ export interface PlanOptions extends DownloadFilters, BucketOptions {
 }
 
 /**
- * The pinned brain mask of a subject (R2mean map), always fetched when `ses` names a session.
+ * The pinned brain mask of a subject (R2mean map), always fetched when `session` names a session.
  *
  * @example
  * ```ts
- * import { brainMaskKey } from "@laion/fmri";
+ * import { brainMaskKey } from "./plan.ts";
  * brainMaskKey("sub-01"); // derivatives/glmsingle-tedana/sub-01/sub-01_..._desc-R2mean_statmap.nii.gz
  * ```
  */
@@ -97,7 +97,7 @@ export function brainMaskKey(subject: string): string {
  *
  * @example
  * ```ts
- * import { localPathFor } from "@laion/fmri";
+ * import { localPathFor } from "./plan.ts";
  * localPathFor("/data", "derivatives/rois/sub-01/face/sub-01_label-FFA-1_mask.nii.gz");
  * // "/data/derivatives/rois/sub-01/face/sub-01_label-FFA1_mask.nii.gz"
  * localPathFor("/data", "../etc/passwd"); // undefined
@@ -128,16 +128,17 @@ async function hasLocalData(dir: string): Promise<boolean> {
 
 /**
  * Chooses the files of a download, as upstream's `fetch_laion_fmri` does
- * (with its `ses`-drops-stimuli bug fixed). Listings go through
+ * (with its `ses`-drops-stimuli bug fixed; `session` is our name of `ses`). Listings go through
  * `getSource(...).list`, so repeated plans reuse them. Warns "No objects
  * matching the requested filters under s3://laion-fmri/{prefix}." for a
  * prefix that matched nothing when nothing is on disk there.
  *
  * @throws {SubjectNotFoundError} for an empty subject, or `"all"` when the bucket has no subjects
+ * @throws {TypeError} when both `session` and its alias `ses` are given
  * @example
  * ```ts
  * import { planDownload } from "@laion/fmri";
- * const plan = await planDownload({ subject: "01", ses: "01", dataDir: "/data" });
+ * const plan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
  * console.log(plan.files.length);
  * ```
  */
@@ -145,6 +146,7 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   const source = getSource(options);
   const dataDir = resolve(options.dataDir);
   const signal = options.signal;
+  const session = sessionFilter(options); // a bad combination fails before any request
   let subjects: string[];
   if (options.subject === "all") {
     subjects = await getSubjects({ source, signal });
@@ -158,16 +160,9 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   } else {
     subjects = [resolveSubjectId(options.subject)];
   }
-  const filters: DownloadFilters = {
-    ses: options.ses,
-    task: options.task,
-    space: options.space,
-    desc: options.desc,
-    stat: options.stat,
-    suffix: options.suffix,
-    extension: options.extension,
-  };
-  const noSes: DownloadFilters = { ...filters, ses: undefined };
+  // matchesFilters reads only the filter fields of the options.
+  const filters: DownloadFilters = options;
+  const noSession: DownloadFilters = { ...options, session: undefined, ses: undefined };
   const plan: DownloadPlan = { dataDir, subjects, files: [], refused: [], emptyPrefixes: [] };
   const seen = new Set<string>();
   const add = (o: BucketObject) => {
@@ -215,10 +210,10 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   };
 
   for (const subject of subjects) {
-    const force = new Set(namesSession(filters.ses) ? [brainMaskKey(subject)] : []);
+    const force = new Set(namesSession(session) ? [brainMaskKey(subject)] : []);
     await filtered(`${GLMSINGLE_PREFIX}${subject}/`, filters, force);
-    await filtered(`${ROIS_PREFIX}${subject}/`, noSes, new Set());
+    await filtered(`${ROIS_PREFIX}${subject}/`, noSession, new Set());
   }
-  if (options.includeStimuli) await filtered(STIMULI_PREFIX, noSes, new Set());
+  if (options.includeStimuli) await filtered(STIMULI_PREFIX, noSession, new Set());
   return plan;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { readEnv } from "../core/permissions.ts";
-import type { TransferProgress } from "./transfer.ts";
+import type { TransferProgress } from "./transfer/options.ts";
 
 /**
  * Progress of a download, as given to `onProgress`.
@@ -28,7 +28,7 @@ export interface DownloadProgress extends TransferProgress {
  *
  * @example
  * ```ts
- * import { formatBytes } from "@laion/fmri";
+ * import { formatBytes } from "./progress.ts";
  * formatBytes(1_500_000); // "1.5 MB"
  * ```
  */
@@ -68,7 +68,7 @@ export function barEnabled(quiet?: boolean): boolean {
  *
  * @example
  * ```ts
- * import { ProgressReporter } from "@laion/fmri";
+ * import { ProgressReporter } from "./progress.ts";
  * const reporter = new ProgressReporter({ bar: false, onProgress: (p) => console.log(p.doneBytes) });
  * reporter.update({ totalFiles: 1, doneFiles: 0, totalBytes: 10, doneBytes: 5, receivedBytes: 5 });
  * reporter.finish();

@@ -3,11 +3,12 @@
  * @module
  */
 import type { Command } from "../../cli.ts";
+import { splitList } from "../cli/args.ts";
 import { exportBetas } from "./export_betas.ts";
 
+/** A comma list option, or `undefined` when the flag was not given. */
 function list(v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(",")).filter((x) => x !== "");
+  return v === undefined ? undefined : splitList(v as string[] | string);
 }
 
 /** The `export` sub-command. */

@@ -4,16 +4,20 @@
  */
 import { configureBucket } from "../bucket/cached_source.ts";
 import { LaionFmriError } from "../core/errors.ts";
-import { download, formatSummary } from "./download.ts";
+import { download, type DownloadFilters, formatSummary } from "../download/mod.ts";
+import { splitList } from "./args.ts";
 
-const FILTERS = ["ses", "task", "space", "desc", "stat", "suffix", "extension"] as const;
-
-/** Values of a repeatable, comma-separated option (`--ses 01,02 --ses 03`). */
-export function splitValues(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  return list.flatMap((v) => String(v).split(",")).map((v) => v.trim()).filter((v) => v !== "");
-}
+/** The filter options, named as in {@linkcode DownloadFilters} (`ses` is upstream's alias of `session`). */
+const FILTERS = [
+  "session",
+  "ses",
+  "task",
+  "space",
+  "desc",
+  "stat",
+  "suffix",
+  "extension",
+] as const satisfies readonly (keyof DownloadFilters)[];
 
 /**
  * The `download` command object (registered by `cli.ts`).
@@ -21,18 +25,18 @@ export function splitValues(value: unknown): string[] | undefined {
  * @example
  * ```ts
  * import { main } from "@laion/fmri/cli";
- * await main(["download", "--subject", "01", "--ses", "01", "--accept-license"]);
+ * await main(["download", "--subject", "01", "--session", "01", "--accept-license"]);
  * ```
  */
 export const downloadCommand = {
   summary: "Download a subject's files (filtered, parallel, resumable, verified)",
-  usage: `laion-fmri download --subject S [--ses ...] [--task ...] [--space ...] [--desc ...]
+  usage: `laion-fmri download --subject S [--session ...] [--task ...] [--space ...] [--desc ...]
          [--stat ...] [--suffix ...] [--extension ...] [--include-stimuli]
          [--concurrency N] [--accept-license] [--endpoint URL] [--quiet]
   --subject S         sub-01, 01, or all
-  --ses ... --extension ...
+  --session ... --extension ...
                       filters as upstream; repeat a flag or separate values with commas
-                      (--ses averages keeps subject-level files)
+                      (--session averages keeps subject-level files; --ses is an alias)
   --include-stimuli   also download stimuli/ (asks for the stimulus terms)
   --concurrency N     files at once (default 8)
   --accept-license    accept the dataset license (and stimulus terms) without a prompt
@@ -40,6 +44,7 @@ export const downloadCommand = {
   --quiet             no progress bar`,
   options: {
     subject: { type: "string" as const },
+    session: { type: "string" as const, multiple: true },
     ses: { type: "string" as const, multiple: true },
     task: { type: "string" as const, multiple: true },
     space: { type: "string" as const, multiple: true },
@@ -67,8 +72,11 @@ export const downloadCommand = {
         );
       }
     }
-    const filters: Record<string, string[] | undefined> = {};
-    for (const f of FILTERS) filters[f] = splitValues(values[f]);
+    const filters: DownloadFilters = {};
+    for (const f of FILTERS) {
+      const given = values[f] as string[] | undefined;
+      if (given !== undefined) filters[f] = splitList(given);
+    }
     const summary = await download({
       subject: values.subject,
       ...filters,

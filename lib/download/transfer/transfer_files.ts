@@ -1,0 +1,102 @@
+/**
+ * Transfers a plan's files with bounded concurrency, collecting a summary
+ * and progress; the manifest is saved as files complete and at the end.
+ * @module
+ */
+import type { BucketSource } from "../../bucket/source.ts";
+import { AccessDeniedError } from "../../core/errors.ts";
+import { mapPool } from "../../core/pool.ts";
+import { warn } from "../../core/warnings.ts";
+import { openManifest } from "../manifest.ts";
+import type { PlannedFile } from "../plan.ts";
+import { type Counters, FileTransfer, type RunContext } from "./file_transfer.ts";
+import {
+  type DownloadSummary,
+  resolveTuning,
+  type TransferOptions,
+  type TransferProgress,
+} from "./options.ts";
+import { errorMessage } from "./retry_class.ts";
+import { FolderCache } from "./temp_files.ts";
+
+/** The manifest is saved at most this often while files complete (ms). */
+const MANIFEST_SAVE_MS = 1000;
+
+/**
+ * Transfers the planned files into place: skips complete ones without a GET,
+ * resumes partial temp files of dead processes, verifies every file before
+ * renaming it into place. Access-denied keys warn and are skipped; a failed
+ * file does not stop the others.
+ *
+ * @throws the abort reason when `signal` aborts (after every running file settled)
+ * @example
+ * ```ts
+ * import { getSource } from "../../bucket/cached_source.ts";
+ * import { planDownload } from "../plan.ts";
+ * import { transferFiles } from "./transfer_files.ts";
+ * const plan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
+ * const summary = await transferFiles(getSource(), plan.dataDir, plan.files);
+ * console.log(summary.downloaded, summary.bytes);
+ * ```
+ */
+export async function transferFiles(
+  source: BucketSource,
+  dataDir: string,
+  files: readonly PlannedFile[],
+  options: TransferOptions = {},
+): Promise<DownloadSummary> {
+  const { signal, onProgress } = options;
+  const tuning = resolveTuning(options);
+  const summary: DownloadSummary = {
+    matched: files.length,
+    downloaded: 0,
+    skipped: 0,
+    resumed: 0,
+    bytes: 0,
+    accessDenied: [],
+    failures: [],
+  };
+  const progress: TransferProgress = {
+    totalFiles: files.length,
+    doneFiles: 0,
+    totalBytes: files.reduce((n, f) => n + f.size, 0),
+    doneBytes: 0,
+    receivedBytes: 0,
+  };
+  const counters: Counters = { summary, progress, emit: () => onProgress?.({ ...progress }) };
+  const manifest = await openManifest(dataDir, { signal });
+  const run: RunContext = { source, manifest, tuning, counters, folders: new FolderCache() };
+  let lastSave = Date.now();
+  const transferOne = async (file: PlannedFile) => {
+    try {
+      const outcome = await new FileTransfer(file, run).run();
+      if (outcome === "skipped") summary.skipped++;
+      else summary.downloaded++;
+      if (outcome === "resumed") summary.resumed++;
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason ?? e;
+      if (e instanceof AccessDeniedError) {
+        summary.accessDenied.push(file.key);
+        warn(
+          `Access denied for s3://${source.bucket}/${file.key}; skipping (the bucket's deny ` +
+            `rule blocks public GET on this key).`,
+        );
+      } else {
+        summary.failures.push({ key: file.key, error: errorMessage(e) });
+      }
+    }
+    progress.doneFiles++;
+    counters.emit();
+    if (Date.now() - lastSave > MANIFEST_SAVE_MS) {
+      lastSave = Date.now();
+      manifest.save();
+    }
+  };
+  try {
+    // Every running file settles (temp files closed, maps saved) before an abort is reported.
+    await mapPool(files, transferOne, { limit: tuning.concurrency, signal });
+  } finally {
+    await manifest.save();
+  }
+  return summary;
+}
