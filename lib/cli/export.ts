@@ -2,15 +2,19 @@
  * `laion-fmri export`: betas to Hive-partitioned Parquet or Arrow files.
  * @module
  */
-import type { Command } from "../../cli.ts";
-import { exportBetas } from "./export_betas.ts";
+import { splitValues as list } from "../download/cli.ts";
+import { exportBetas } from "../export/export_betas.ts";
+import type { Command } from "./command.ts";
 
-function list(v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  return (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(",")).filter((x) => x !== "");
-}
-
-/** The `export` sub-command. */
+/**
+ * The `export` sub-command (registered by `cli.ts`).
+ *
+ * @example
+ * ```ts
+ * import { main } from "@laion/fmri/cli";
+ * await main(["export", "--subject", "01", "--roi", "face", "--out", "export"]);
+ * ```
+ */
 export const exportCommand: Command = {
   summary: "Write betas as subject=/session= partitioned Parquet or Arrow files",
   usage: "laion-fmri export --subject S [--subject S2 ...] [--ses SES ...] [--roi ROI ...] " +
