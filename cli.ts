@@ -17,19 +17,14 @@ import {
 } from "./lib/bucket/discovery.ts";
 import { getSubjectSessions } from "./lib/bucket/sessions.ts";
 import { DataDirNotSetError, DataNotDownloadedError, LaionFmriError } from "./lib/core/errors.ts";
-import { exportCommand } from "./lib/frames/export_cli.ts";
+import type { Command } from "./lib/cli/command.ts";
+import { exportCommand } from "./lib/cli/export.ts";
 import { loadSubject } from "./lib/subject/subject.ts";
 import { resolveSubjectId } from "./lib/core/ids.ts";
 import { datasetInitialize, getDataDir } from "./lib/local/config.ts";
 import { downloadCommand } from "./lib/cli/download.ts";
 
-/** A sub-command: its help text, its options, and what it does. */
-export interface Command {
-  summary: string;
-  usage: string;
-  options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
-  run(values: Record<string, unknown>): Promise<void>;
-}
+export type { Command };
 
 const endpointOption = { endpoint: { type: "string" as const } };
 const endpointHelp =

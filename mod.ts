@@ -17,6 +17,7 @@ export * from "./lib/core/constants.ts";
 export { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "./lib/core/ids.ts";
 export { flagFor, readEnv, withPermission, withPermissionSync } from "./lib/core/permissions.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
+export type { DisplayBundle } from "./lib/core/display.ts";
 export { retry, RetryError, type RetryOptions } from "./lib/core/retry.ts";
 export type {
   BucketObject,
@@ -58,19 +59,16 @@ export {
   UnknownRoiError,
 } from "./lib/subject/roi_grammar.ts";
 export {
-  BetaMatrix,
-  type BetasOptions,
-  type HemiData,
   loadSubject,
   type LoadSubjectOptions,
-  type MultiNoiseCeilingOptions,
-  type MultiSessionBetasOptions,
-  type NoiseCeilingOptions,
-  type RoiData,
-  type RoiDataOptions,
-  Subject,
-  type VoxelSelection,
+  type SignalOptions,
+  type Subject,
 } from "./lib/subject/subject.ts";
+export type { BetaMatrix } from "./lib/subject/beta_matrix.ts";
+export type { BetasOptions, MultiSessionBetasOptions } from "./lib/subject/betas.ts";
+export type { MultiNoiseCeilingOptions, NoiseCeilingOptions } from "./lib/subject/noise_ceiling.ts";
+export type { HemiData, RoiData, RoiDataOptions } from "./lib/subject/roi_data.ts";
+export type { BrainVoxelMask, GridMask, VoxelSelection } from "./lib/subject/voxel_selection.ts";
 export { SubjectPaths } from "./lib/local/paths.ts";
 export * from "./lib/download/mod.ts";
 export {
@@ -92,7 +90,7 @@ export {
   type ExportBetasOptions,
   type ExportProgress,
   type ExportSummary,
-} from "./lib/frames/export_betas.ts";
+} from "./lib/export/export_betas.ts";
 export {
   type Nifti4dOptions,
   type NiftiHeader,

@@ -54,7 +54,7 @@ Deno.test("sessions, ROIs, categories and the brain mask match the ground truth"
       .filter(([, s]) => !(s as { heldOut: boolean }).heldOut).map(([k]) => k).sort();
     assert.deepEqual(await sub.getSessions(), publicSessions);
     assert.equal(await sub.getNVoxels(), truth.nBrainVoxels);
-    const strict = await loadSubject(subject, { dataDir, nanIsBrain: false });
+    const strict = await loadSubject(subject, { dataDir, nanInMask: false });
     assert.equal(await strict.getNVoxels(), truth.nBrainVoxels - truth.nBrainNaN);
     const rois = (Object.values(truth.rois) as { label: string }[][]).flat().map((r) => r.label);
     assert.deepEqual(await sub.getAvailableRois(), [...new Set(rois)].sort());
@@ -295,6 +295,68 @@ Deno.test("missing and malformed files name the file and the command that refetc
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a shared cached read survives one caller's abort; each caller stops on its own", async () => {
+  for (const read of ["brain", "roi"] as const) {
+    const sub = await loadSubject("sub-01", { dataDir });
+    const get = (signal?: AbortSignal) =>
+      read === "brain" ? sub.getBrainMask({ signal }) : sub.getRoiMask("face", { signal });
+    const c = new AbortController();
+    const aborted = get(c.signal);
+    const other = get();
+    c.abort();
+    await assert.rejects(aborted, (e: unknown) => (e as Error).name === "AbortError");
+    const mask = await other;
+    const fresh = await loadSubject("sub-01", { dataDir });
+    assert.deepEqual(
+      mask,
+      read === "brain" ? await fresh.getBrainMask() : await fresh.getRoiMask("face"),
+    );
+    // The cache holds the finished read; a caller aborted up front stops at once.
+    assert.deepEqual(await get(), mask);
+    await assert.rejects(
+      get(AbortSignal.abort()),
+      (e: unknown) => (e as Error).name === "AbortError",
+    );
+  }
+});
+
+Deno.test("every async Subject entry point takes a signal", async () => {
+  const signal = AbortSignal.abort();
+  const isAbort = (e: unknown) => (e as Error).name === "AbortError";
+  await assert.rejects(loadSubject("sub-01", { dataDir, signal }), isAbort);
+  const sub = await loadSubject("sub-01", { dataDir });
+  await assert.rejects(sub.getSessions({ signal }), isAbort);
+  await assert.rejects(sub.getRoiMasks(["FFA1"], { signal }), isAbort);
+  await assert.rejects(sub.getStimulusMetadata({ signal }), isAbort);
+  await assert.rejects(sub.getAvailableRois({ signal }), isAbort);
+  await assert.rejects(sub.getNVoxels({ signal }), isAbort);
+  await assert.rejects(sub.getTrialInfo({ session: "ses-01", signal }), isAbort);
+  await assert.rejects(sub.getBetaMatrix({ session: "ses-01", roi: "FFA1", signal }), isAbort);
+  await assert.rejects(sub.getNoiseCeiling({ session: "ses-01", signal }), isAbort);
+  await assert.rejects(sub.getVoxelCoordinates({ signal }), isAbort);
+});
+
+Deno.test("BetaMatrix and Subject print the same summary in String(), inspect and Jupyter", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const m = await sub.getBetaMatrix({ session: "ses-01", roi: "FFA1" });
+  const text = `BetaMatrix(ses-01: ${m.shape[0]} trials x ${m.shape[1]} voxels)`;
+  assert.equal(String(m), text);
+  assert.equal(`${m}`, text);
+  assert.equal(Deno.inspect(m), text);
+  const bundle = (m as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ]();
+  assert.equal(bundle["text/plain"], text);
+  assert.equal(String(sub), `Subject(sub-01, ${dataDir})`);
+  assert.equal(Deno.inspect(sub), String(sub));
+});
+
+Deno.test("Subject and BetaMatrix are made by the library only (type-only exports)", async () => {
+  const mod = await import("../mod.ts");
+  assert.equal("Subject" in mod, false);
+  assert.equal("BetaMatrix" in mod, false);
 });
 
 Deno.test({

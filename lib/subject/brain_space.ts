@@ -20,9 +20,20 @@ export interface Grid {
   affine: number[][];
 }
 
-/** Reads the grid and affine of a NIfTI file (header only). */
-export async function readGrid(path: string): Promise<Grid> {
-  const h = await readNiftiHeader(path);
+/**
+ * Reads the grid and affine of a NIfTI file (header only).
+ *
+ * @example
+ * ```ts
+ * import { readGrid } from "./lib/subject/brain_space.ts";
+ * const { shape, affine } = await readGrid("sub-01_R2mean.nii.gz");
+ * ```
+ */
+export async function readGrid(
+  path: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<Grid> {
+  const h = await readNiftiHeader(path, { signal: options.signal });
   return { shape: h.shape3d, affine: h.affine };
 }
 

@@ -7,12 +7,14 @@ import { LaionFmriError } from "../core/errors.ts";
 import { getSubjects } from "../bucket/discovery.ts";
 import type { BucketOptions } from "../bucket/cached_source.ts";
 import { loadFrames, variableWidthColumnWith } from "../frames/betas_frame.ts";
-import { escapeHtml } from "../core/display.ts";
+import {
+  CUSTOM_INSPECT,
+  type DisplayBundle,
+  JUPYTER_DISPLAY,
+  summaryBundle,
+} from "../core/display.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { loadSubject, type LoadSubjectOptions, type Subject } from "./subject.ts";
-
-const JUPYTER = Symbol.for("Jupyter.display");
-const INSPECT = Symbol.for("Deno.customInspect");
 
 /** Options of {@linkcode Group.getSharedBetas}. */
 export interface SharedBetasOptions {
@@ -77,15 +79,20 @@ export class SharedBetas {
     return parts.length === 1 ? parts[0] : pl.concat(parts, { how: "vertical", rechunk: false });
   }
 
-  /** A short one-line summary for `console.log`. */
-  [INSPECT](): string {
+  /** A one-line summary: the number of shared stimuli and each subject's voxels. */
+  toString(): string {
     const parts = [...this.subjects].map(([id, s]) => `${id}: ${s.nVoxels} voxels`).join(", ");
     return `SharedBetas(${this.labels.length} shared stimuli; ${parts})`;
   }
 
+  /** A short one-line summary for `console.log`. */
+  [CUSTOM_INSPECT](): string {
+    return this.toString();
+  }
+
   /** Rich display in Jupyter notebooks (HTML and text). */
-  [JUPYTER](): Record<string, string> {
-    return { "text/plain": this[INSPECT](), "text/html": `<b>${escapeHtml(this[INSPECT]())}</b>` };
+  [JUPYTER_DISPLAY](): DisplayBundle {
+    return summaryBundle(this.toString());
   }
 }
 
@@ -163,7 +170,7 @@ export class Group {
   async getSharedTrials(options: SharedBetasOptions = {}): Promise<Map<string, SharedTrials>> {
     const out = new Map<string, SharedTrials>();
     for (const [id, sub] of this) {
-      const sessions = options.sessions ?? await sub.getSessions();
+      const sessions = options.sessions ?? await sub.getSessions({ signal: options.signal });
       const parts: { values: Float32Array; labels: string[]; session: string }[] = [];
       let nVoxels = 0;
       for (const session of sessions) {
@@ -236,14 +243,19 @@ export class Group {
     return new SharedBetas(labels, subjects);
   }
 
-  /** A short one-line summary for `console.log`. */
-  [INSPECT](): string {
+  /** A one-line summary: `Group(sub-01, sub-03)`. */
+  toString(): string {
     return `Group(${this.ids.join(", ")})`;
   }
 
+  /** A short one-line summary for `console.log`. */
+  [CUSTOM_INSPECT](): string {
+    return this.toString();
+  }
+
   /** Rich display in Jupyter notebooks (HTML and text). */
-  [JUPYTER](): Record<string, string> {
-    return { "text/plain": this[INSPECT](), "text/html": `<b>${escapeHtml(this[INSPECT]())}</b>` };
+  [JUPYTER_DISPLAY](): DisplayBundle {
+    return summaryBundle(this.toString());
   }
 }
 

@@ -73,7 +73,13 @@ export class RoiInventory {
   }
 
   /** Walks `roisDir/<category>/` for volumetric 1.8 mm masks (an absent folder gives none). */
-  static async read(roisDir: string, subject: string): Promise<RoiInventory> {
+  static async read(
+    roisDir: string,
+    subject: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RoiInventory> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     const byCategory = new Map<string, string[]>();
     let categories: string[] = [];
     try {
@@ -83,6 +89,7 @@ export class RoiInventory {
     }
     categories = categories.sort();
     for (const category of categories) {
+      signal?.throwIfAborted();
       const files: string[] = [];
       for await (const f of Deno.readDir(join(roisDir, category))) files.push(f.name);
       const names = files.sort().map((f) => parseRoiLabel(f, subject)).filter((n) =>

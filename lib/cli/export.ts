@@ -2,23 +2,27 @@
  * `laion-fmri export`: betas to Hive-partitioned Parquet or Arrow files.
  * @module
  */
-import type { Command } from "../../cli.ts";
-import { splitList } from "../cli/args.ts";
-import { exportBetas } from "./export_betas.ts";
+import { splitList } from "./args.ts";
+import { exportBetas } from "../export/export_betas.ts";
+import type { Command } from "./command.ts";
 
-/** A comma list option, or `undefined` when the flag was not given. */
-function list(v: unknown): string[] | undefined {
-  return v === undefined ? undefined : splitList(v as string[] | string);
-}
-
-/** The `export` sub-command. */
+/**
+ * The `export` sub-command (registered by `cli.ts`).
+ *
+ * @example
+ * ```ts
+ * import { main } from "@laion/fmri/cli";
+ * await main(["export", "--subject", "01", "--roi", "face", "--out", "export"]);
+ * ```
+ */
 export const exportCommand: Command = {
   summary: "Write betas as subject=/session= partitioned Parquet or Arrow files",
-  usage: "laion-fmri export --subject S [--subject S2 ...] [--ses SES ...] [--roi ROI ...] " +
+  usage: "laion-fmri export --subject S [--subject S2 ...] [--session SES ...] [--roi ROI ...] " +
     "[--format parquet|arrow] --out DIR [--quiet]\n" +
     "  Values may repeat or be comma-separated. Sessions default to all on disk.",
   options: {
     subject: { type: "string", multiple: true },
+    session: { type: "string", multiple: true },
     ses: { type: "string", multiple: true },
     roi: { type: "string", multiple: true },
     format: { type: "string" },
@@ -26,13 +30,17 @@ export const exportCommand: Command = {
     quiet: { type: "boolean" },
   },
   async run(values) {
+    const list = (v: unknown) => v === undefined ? undefined : splitList(v as string[]);
+    if (values.session !== undefined && values.ses !== undefined) {
+      throw new TypeError("give --session or its alias --ses, not both");
+    }
     const subjects = list(values.subject);
     if (!subjects?.length) throw new Error("export needs --subject");
     if (typeof values.out !== "string") throw new Error("export needs --out DIR");
     const roi = list(values.roi);
     const summary = await exportBetas({
       subjects,
-      sessions: list(values.ses),
+      sessions: list(values.session ?? values.ses),
       roi: roi && (roi.length === 1 ? roi[0] : roi),
       format: (values.format ?? "parquet") as "parquet",
       outDir: values.out,

@@ -7,9 +7,11 @@
  * @module
  */
 import { join } from "node:path";
+import type { DataFrame } from "nodejs-polars";
 import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import { pathExists, writeFileAtomic } from "../core/fs.ts";
 import type { RoiQuery } from "../subject/roi_grammar.ts";
-import { loadSubject, type LoadSubjectOptions } from "../subject/subject.ts";
+import { loadSubject, type LoadSubjectOptions, type Subject } from "../subject/subject.ts";
 
 /** Options of {@linkcode exportBetas}. */
 export interface ExportBetasOptions extends LoadSubjectOptions {
@@ -72,10 +74,11 @@ export async function exportBetas(options: ExportBetasOptions): Promise<ExportSu
     throw new LaionFmriError("exportBetas needs at least one subject.");
   }
   const ext = format === "parquet" ? "parquet" : "arrow";
-  const jobs: { subject: Awaited<ReturnType<typeof loadSubject>>; session: string }[] = [];
+  const { signal } = options;
+  const jobs: { subject: Subject; session: string }[] = [];
   for (const id of options.subjects) {
     const subject = await loadSubject(id, options);
-    const onDisk = await subject.getSessions();
+    const onDisk = await subject.getSessions({ signal });
     for (const session of options.sessions ?? onDisk) {
       if (!onDisk.includes(session)) {
         throw new InvalidChoiceError(`session of ${subject.subjectId}`, session, onDisk);
@@ -86,32 +89,35 @@ export async function exportBetas(options: ExportBetasOptions): Promise<ExportSu
   const summary: ExportSummary = { written: [], skipped: [] };
   let done = 0;
   for (const { subject, session } of jobs) {
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const dir = join(options.outDir, `subject=${subject.subjectId}`, `session=${session}`);
     const file = join(dir, `part.${ext}`);
-    const exists = await Deno.stat(file).then(() => true, () => false);
+    const exists = await pathExists(file);
     if (exists) {
       summary.skipped.push(file);
     } else {
       const matrix = await subject.getBetaMatrix({
         session,
         roi: options.roi,
-        signal: options.signal,
+        signal,
       });
       const frame = await matrix.toDataFrame();
       const voxels = await matrix.voxels();
       const sidecarDir = join(options.outDir, "_voxels");
       await Deno.mkdir(sidecarDir, { recursive: true });
       await Deno.mkdir(dir, { recursive: true });
-      const write = (df: typeof frame, path: string) =>
-        ext === "parquet" ? df.writeParquet(path) : df.writeIPC(path);
+      const write = (df: DataFrame) => (tmp: string): Promise<void> => {
+        if (ext === "parquet") df.writeParquet(tmp);
+        else df.writeIPC(tmp);
+        return Promise.resolve();
+      };
       // The sidecar first: a partition file only appears once all it needs exists.
-      await atomically(
+      await writeFileAtomic(
         join(sidecarDir, `${subject.subjectId}_${session}.${ext}`),
-        (tmp) => write(voxels, tmp),
+        write(voxels),
+        { signal },
       );
-      options.signal?.throwIfAborted();
-      await atomically(file, (tmp) => write(frame, tmp));
+      await writeFileAtomic(file, write(frame), { signal });
       summary.written.push(file);
     }
     done++;
@@ -124,15 +130,4 @@ export async function exportBetas(options: ExportBetasOptions): Promise<ExportSu
     });
   }
   return summary;
-}
-
-async function atomically(path: string, write: (tmp: string) => unknown): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await write(tmp);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }

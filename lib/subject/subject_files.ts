@@ -1,0 +1,121 @@
+/**
+ * One subject's files on disk: where they are, what to download when one is
+ * missing, and the masks, ROI inventory and grid that are read once and
+ * shared by every caller. Shared reads run without any caller's signal, so
+ * one caller's abort never fails another's wait (see `SharedCache`).
+ * @module
+ */
+import { join } from "node:path";
+import { SharedCache } from "../core/abort.ts";
+import { DataNotDownloadedError } from "../core/errors.ts";
+import { pathExists } from "../core/fs.ts";
+import { readNiftiMask } from "../formats/nifti.ts";
+import { SubjectPaths } from "../local/paths.ts";
+import { type Grid, readGrid } from "./brain_space.ts";
+import { RoiInventory } from "./roi_grammar.ts";
+import {
+  type BrainVoxelMask,
+  gridIndices,
+  type GridMask,
+  gridToBrainVoxels,
+} from "./voxel_selection.ts";
+
+/**
+ * File access of one subject, with the shared caches. Library-internal:
+ * `Subject` is its public face.
+ *
+ * @example
+ * ```ts
+ * import { SubjectFiles } from "./subject_files.ts";
+ * const files = new SubjectFiles("sub-01", "/data", { nanInMask: true });
+ * const brain = await files.brainMask();
+ * ```
+ */
+export class SubjectFiles {
+  /** Normalized subject id. */
+  readonly subjectId: string;
+  /** File locations. */
+  readonly paths: SubjectPaths;
+  readonly #nanInMask: boolean;
+  readonly #brainMask = new SharedCache<string, GridMask>();
+  readonly #brainIndices = new SharedCache<string, Int32Array>();
+  readonly #inventory = new SharedCache<string, RoiInventory>();
+  readonly #roiMasks = new SharedCache<string, BrainVoxelMask>();
+  readonly #grid = new SharedCache<string, Grid>();
+
+  /**
+   * @param subjectId a resolved subject id (`sub-NN`)
+   * @param dataDir the data directory
+   */
+  constructor(subjectId: string, dataDir: string, options: { nanInMask: boolean }) {
+    this.subjectId = subjectId;
+    this.paths = new SubjectPaths(dataDir, subjectId);
+    this.#nanInMask = options.nanInMask;
+  }
+
+  /** The `download(...)` call that fetches the subject's files (of one session). */
+  refetch(session?: string): string {
+    return `download({ subject: "${this.subjectId}"${
+      session ? `, ses: "${session}"` : ""
+    }, acceptLicense: true })`;
+  }
+
+  /**
+   * `path`, once it is known to exist.
+   * @throws {DataNotDownloadedError} naming `what`, the path and the download call
+   */
+  async require(
+    path: string,
+    what: string,
+    options: { session?: string; signal?: AbortSignal } = {},
+  ): Promise<string> {
+    options.signal?.throwIfAborted();
+    if (await pathExists(path)) return path;
+    throw new DataNotDownloadedError(`${what} not found at ${path}.`, {
+      subject: this.subjectId,
+      ses: options.session,
+      path,
+    });
+  }
+
+  /** The brain mask over the full grid, from the R2mean map. */
+  brainMask(signal?: AbortSignal): Promise<GridMask> {
+    const path = this.paths.r2mean;
+    return this.#brainMask.get(path, async () => {
+      await this.require(path, "The R2mean brain-mask map");
+      return readNiftiMask(path, { nanInMask: this.#nanInMask, refetch: this.refetch() });
+    }, signal);
+  }
+
+  /** Full-grid C-order index of each brain voxel, in brain-axis order. */
+  brainIndices(signal?: AbortSignal): Promise<Int32Array> {
+    return this.#brainIndices.get(this.paths.r2mean, async () => {
+      return gridIndices(await this.brainMask());
+    }, signal);
+  }
+
+  /** The ROIs on disk. */
+  inventory(signal?: AbortSignal): Promise<RoiInventory> {
+    const dir = this.paths.roisDir;
+    return this.#inventory.get(dir, () => RoiInventory.read(dir, this.subjectId), signal);
+  }
+
+  /** One ROI's volumetric mask over brain voxels (ROI voxels outside the brain dropped). */
+  roiMask(roi: string, signal?: AbortSignal): Promise<BrainVoxelMask> {
+    return this.#roiMasks.get(roi, async () => {
+      const entry = (await this.inventory()).byName.get(roi)!;
+      const path = join(this.paths.roisDir, entry.category, this.paths.roiVolumeName(roi));
+      const full = await readNiftiMask(path, { refetch: this.refetch() });
+      return gridToBrainVoxels(full, await this.brainIndices());
+    }, signal);
+  }
+
+  /** The grid shape and affine of the subject's voxel space (R2mean header). */
+  grid(signal?: AbortSignal): Promise<Grid> {
+    const path = this.paths.r2mean;
+    return this.#grid.get(path, async () => {
+      await this.require(path, "The R2mean map");
+      return readGrid(path);
+    }, signal);
+  }
+}
