@@ -20,6 +20,7 @@ log() { printf 'with_local_s3: %s\n' "$*" >&2; }
 need_pkgs=()
 command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need_pkgs+=(python3-nibabel python3-numpy)
+/usr/bin/python3 -c 'import h5py' 2>/dev/null || need_pkgs+=(python3-h5py)
 # Jupyter is installed by scripts/jupyter_kernel.sh, which the notebook tests run.
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then

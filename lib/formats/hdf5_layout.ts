@@ -72,6 +72,14 @@ interface JsfiveDataset {
   _dataobjects: JsfiveObjects;
 }
 
+/** The end-of-file address in the superblock at offset 0 (Infinity for a head under 48 bytes). */
+function storedEof(head: Uint8Array): number {
+  if (head.byteLength < 48) return Infinity;
+  const version = head[8];
+  const at = version === 0 ? 40 : version === 1 ? 44 : 28;
+  return Number(new DataView(head.buffer, head.byteOffset, head.byteLength).getBigUint64(at, true));
+}
+
 /**
  * The file offset and size of a contiguous numeric dataset, parsed from
  * `head` (the first bytes of the file, or all of it). Returns `null` when
@@ -96,12 +104,16 @@ export function hdf5ContiguousLayout(
 ): Hdf5ContiguousLayout | null {
   const file = options.file ?? "HDF5 file";
   const buffer = head.buffer.slice(head.byteOffset, head.byteOffset + head.byteLength);
+  // jsfive reads past the end of the buffer either with a RangeError or,
+  // for heap data, as an empty slice (names then go missing): while the
+  // head is shorter than the file, any failure means "read more".
+  const partial = head.byteLength < storedEof(head);
   let ds: JsfiveDataset | null;
   try {
     const f = new jsfive.File(buffer, file);
     ds = f.get(dataset.replace(/^\/+/, "")) as JsfiveDataset | null;
   } catch (e) {
-    if (e instanceof RangeError) return null; // read past the head
+    if (e instanceof RangeError || partial) return null;
     if (String(e).endsWith("not found in group")) {
       throw new MalformedFileError(file, `no dataset ${JSON.stringify(dataset)}`, undefined, {
         cause: e,
