@@ -37,10 +37,8 @@ export {
   SIZES,
   surfaceSize,
   surfaceVertex,
-  SYNTH_HELD_OUT,
   SYNTH_SIZES,
   type SynthSize,
-  unflattenC,
 } from "./synth/geometry.ts";
 export { flatRois, ROI_INVENTORY, type RoiEntry, SYNTH_SUBJECTS } from "./synth/inventory.ts";
 export {

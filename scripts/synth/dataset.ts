@@ -5,7 +5,10 @@
  */
 import { createHash } from "node:crypto";
 import { writeNifti1 } from "../../lib/formats/nifti_write.ts";
+import { unflattenC } from "../../lib/formats/voxel_order.ts";
 import { ROI_CATEGORIES, type RoiCategory } from "../../lib/core/constants.ts";
+import { writeFileAtomic } from "../../lib/core/fs.ts";
+import { mapPool } from "../../lib/core/pool.ts";
 import { ROI_INVENTORY, SYNTH_SUBJECTS } from "./inventory.ts";
 import {
   brainGeometry,
@@ -15,7 +18,6 @@ import {
   surfaceSize,
   SYNTH_SIZES,
   type SynthSize,
-  unflattenC,
 } from "./geometry.ts";
 import {
   betaDatatype,
@@ -218,21 +220,6 @@ function rootFiles(size: SynthSize, seed: number): Record<string, string> {
   };
 }
 
-async function runPool(
-  tasks: (() => Promise<void>)[],
-  concurrency: number,
-  signal?: AbortSignal,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      signal?.throwIfAborted();
-      await tasks[next++]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-}
-
 async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const h = createHash("sha256");
   using f = await Deno.open(path);
@@ -304,12 +291,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     return p;
   };
   const text = (key: string, content: string) =>
-    tasks.push(async () => {
-      const p = await path(key);
-      const tmp = `${p}.tmp-${Deno.pid}`;
-      await Deno.writeTextFile(tmp, content, { signal });
-      await Deno.rename(tmp, p);
-    });
+    tasks.push(async () => writeFileAtomic(await path(key), content, { signal }));
   const float3d = (key: string, make: () => Float32Array) =>
     tasks.push(async () =>
       writeNifti1(await path(key), {
@@ -461,7 +443,10 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
 
   log(`writing ${tasks.length + bigTasks.length} files (${size}, seed ${seed})`);
   // big 4-D files first so they overlap with the many small ones
-  await runPool([...bigTasks, ...tasks], options.concurrency ?? 4, signal);
+  await mapPool([...bigTasks, ...tasks], (task) => task(), {
+    limit: options.concurrency ?? 4,
+    signal,
+  });
 
   keys.sort();
   const manifest: ManifestEntry[] = [];
@@ -480,11 +465,8 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     subjects: truthSubjects,
     sampledBetas: samples,
   };
-  const writeJson = async (name: string, value: unknown) => {
-    const p = `${groundTruthDir}/${name}`;
-    await Deno.writeTextFile(`${p}.tmp-${Deno.pid}`, JSON.stringify(value) + "\n", { signal });
-    await Deno.rename(`${p}.tmp-${Deno.pid}`, p);
-  };
+  const writeJson = (name: string, value: unknown) =>
+    writeFileAtomic(`${groundTruthDir}/${name}`, JSON.stringify(value) + "\n", { signal });
   await writeJson("ground-truth.json", groundTruth);
   await writeJson("manifest.json", manifest);
   return {
