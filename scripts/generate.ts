@@ -3,18 +3,21 @@
  *
  * ```sh
  * deno run --allow-read --allow-write --allow-env scripts/generate.ts \
- *   --size small|realistic --out DIR [--seed 1] [--splits-dir PATH] \
- *   [--subjects sub-01,sub-03] [--sessions ses-01,ses-31]
+ *   --size small|realistic --out DIR [--layout seed|current] [--seed 1] \
+ *   [--splits-dir PATH] [--subjects sub-01,sub-03] [--sessions ses-01,ses-31]
  * ```
  *
  * Writes `DIR/bucket/<key>` (keys as in `s3://laion-fmri`, ROI labels with
- * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. The splits
+ * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. `--layout
+ * seed` (default) is the seed's snapshot of the bucket; `current` adds what
+ * the bucket holds now (anatomical, FreeSurfer, localizers, tedana, raw
+ * BIDS, `res-1pt5` ROIs, GLMsingle model `.h5`). The splits
  * folder defaults to `LAION_FMRI_SPLITS_DIR`; without one, made-up ids of
  * the real patterns are used as trial labels.
  * @module
  */
 import { parseArgs } from "node:util";
-import { generateDataset } from "./synth/dataset.ts";
+import { generateDataset, SYNTH_LAYOUTS, type SynthLayout } from "./synth/dataset.ts";
 import { SYNTH_SIZES, type SynthSize } from "./synth/geometry.ts";
 
 export {
@@ -28,8 +31,21 @@ export {
   type SessionTruth,
   SUBJECT_NC_DESCS,
   type SubjectTruth,
+  SYNTH_LAYOUTS,
   synthKeys,
+  type SynthLayout,
 } from "./synth/dataset.ts";
+export {
+  ANATOMICAL_SESSION,
+  currentKeys,
+  FREESURFER_SURFACES,
+  FREESURFER_VOLUMES,
+  LOCALIZER_SPACES,
+  type LocalizerMap,
+  localizerMaps,
+} from "./synth/current_keys.ts";
+export type { CurrentSubjectTruth, CurrentTruth } from "./synth/current_layout.ts";
+export { anatomicalVolume, grids, localizerValue, localizerVolume } from "./synth/anatomy.ts";
 export {
   brainGeometry,
   gridAffine,
@@ -43,6 +59,7 @@ export {
 export { flatRois, ROI_INVENTORY, type RoiEntry, SYNTH_SUBJECTS } from "./synth/inventory.ts";
 export {
   betaDatatype,
+  betaRowProducer,
   expectedBeta,
   expectedNoiseCeiling,
   expectedR2mean,
@@ -58,8 +75,8 @@ export {
 } from "./synth/trials.ts";
 
 const USAGE = `Usage: deno run --allow-read --allow-write --allow-env scripts/generate.ts \\
-  --size small|realistic --out DIR [--seed 1] [--splits-dir PATH] \\
-  [--subjects sub-01,...] [--sessions ses-01,...] [--quiet]`;
+  --size small|realistic --out DIR [--layout seed|current] [--seed 1] \\
+  [--splits-dir PATH] [--subjects sub-01,...] [--sessions ses-01,...] [--quiet]`;
 
 /**
  * CLI entry point; returns the process exit code.
@@ -77,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       options: {
         size: { type: "string", default: "small" },
+        layout: { type: "string", default: "seed" },
         out: { type: "string" },
         seed: { type: "string", default: "1" },
         "splits-dir": { type: "string" },
@@ -104,6 +122,12 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  if (!SYNTH_LAYOUTS.includes(values.layout as SynthLayout)) {
+    console.error(
+      `Unknown --layout ${JSON.stringify(values.layout)}. Valid: ${SYNTH_LAYOUTS.join(", ")}`,
+    );
+    return 2;
+  }
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) {
     console.error(`--seed must be an integer, got ${JSON.stringify(values.seed)}`);
@@ -113,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   const ds = await generateDataset({
     out: values.out,
     size: values.size as SynthSize,
+    layout: values.layout as SynthLayout,
     seed,
     splitsDir: values["splits-dir"],
     subjects: list(values.subjects),

@@ -32,6 +32,12 @@ import {
 import { loadStimulusPools, sessionPlan, subjectTrials, trialsTsv } from "./trials.ts";
 import { freesurferLabel, GIFTI_ENCODINGS, giftiMaskXml } from "./surface_files.ts";
 import { hashKey, mulberry32 } from "./prng.ts";
+import { addCurrentLayout, type CurrentTruth } from "./current_layout.ts";
+
+/** Bucket layouts the generator writes. */
+export type SynthLayout = "seed" | "current";
+/** Valid layouts. */
+export const SYNTH_LAYOUTS: readonly SynthLayout[] = ["seed", "current"];
 
 /** Options of {@linkcode generateDataset}. */
 export interface GenerateOptions {
@@ -39,6 +45,12 @@ export interface GenerateOptions {
   out: string;
   /** Size preset. @default "small" */
   size?: SynthSize;
+  /**
+   * `seed`: the seed's snapshot of the bucket (upstream.md); `current`: the
+   * same plus what the bucket holds now (upstream-era-c.md §1).
+   * @default "seed"
+   */
+  layout?: SynthLayout;
   /** Seed of every random choice. @default 1 */
   seed?: number;
   /**
@@ -138,6 +150,8 @@ export interface GroundTruth {
   voxelOrder: string;
   subjects: Record<string, SubjectTruth>;
   sampledBetas: SampledBeta[];
+  /** What the current layout adds (only with `layout: "current"`). */
+  current?: CurrentTruth;
 }
 
 /** Result of {@linkcode generateDataset}. */
@@ -250,6 +264,10 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   if (!SYNTH_SIZES.includes(size)) {
     throw new RangeError(`Unknown size ${JSON.stringify(size)}. Valid: ${SYNTH_SIZES}`);
   }
+  const layout = options.layout ?? "seed";
+  if (!SYNTH_LAYOUTS.includes(layout)) {
+    throw new RangeError(`Unknown layout ${JSON.stringify(layout)}. Valid: ${SYNTH_LAYOUTS}`);
+  }
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   const cfg = SIZES[size];
@@ -308,6 +326,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
 
   const truthSubjects: Record<string, SubjectTruth> = {};
   const samples: SampledBeta[] = [];
+  const currentInputs: Parameters<typeof addCurrentLayout>[3][number][] = [];
   for (const subject of subjects) {
     const g = brainGeometry(size, seed, subject);
     const trials = subjectTrials(pools, size, seed, subject);
@@ -315,6 +334,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
       !sessionFilter || sessionFilter.includes(p.session)
     );
     const sessions: Record<string, SessionTruth> = {};
+    currentInputs.push({ subject, plan, trials });
     for (const p of plan) {
       const rows = trials[p.session];
       sessions[p.session] = {
@@ -441,7 +461,21 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     }
   }
 
-  log(`writing ${tasks.length + bigTasks.length} files (${size}, seed ${seed})`);
+  const current = layout === "current"
+    ? addCurrentLayout(
+      {
+        path,
+        task: (run) => tasks.push(run),
+        bigTask: (run) => bigTasks.push(run),
+        signal,
+      },
+      size,
+      seed,
+      currentInputs,
+    )
+    : undefined;
+
+  log(`writing ${tasks.length + bigTasks.length} files (${size}, ${layout} layout, seed ${seed})`);
   // big 4-D files first so they overlap with the many small ones
   await mapPool([...bigTasks, ...tasks], (task) => task(), {
     limit: options.concurrency ?? 4,
@@ -464,6 +498,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
       "(non-zero-or-NaN R2mean) in increasing flat order",
     subjects: truthSubjects,
     sampledBetas: samples,
+    ...(current ? { current } : {}),
   };
   const writeJson = (name: string, value: unknown) =>
     writeFileAtomic(`${groundTruthDir}/${name}`, JSON.stringify(value) + "\n", { signal });
