@@ -170,6 +170,13 @@ for (const lv of ["earliest", "latest"] as const) {
     assert.equal(hdf5ContiguousLayout(bytes, "embedding")!.offset, h5py[lv].emb_offset);
     assert.equal(hdf5ContiguousLayout(bytes.subarray(0, 300), "betasmd"), null, "head too short");
     assert.throws(
+      () =>
+        hdf5ContiguousLayout(new TextEncoder().encode("<Error>AccessDenied</Error>"), "betasmd", {
+          file: "e.h5",
+        }),
+      /e\.h5: not an HDF5 file/,
+    );
+    assert.throws(
       () => hdf5ContiguousLayout(bytes, "masks", { file: "m.h5" }),
       /m\.h5: dataset masks is chunked/,
     );

@@ -15,6 +15,7 @@ import type { Dataset, File as H5File } from "h5wasm";
 import { MalformedFileError, PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
 import type { Hdf5Dtype } from "./hdf5_encode.ts";
+import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 
 export type { Hdf5Dtype } from "./hdf5_encode.ts";
 
@@ -320,18 +321,6 @@ export class Hdf5File {
   }
 }
 
-const NUMERIC = new Set([
-  "uint8",
-  "int8",
-  "uint16",
-  "int16",
-  "uint32",
-  "int32",
-  "float16",
-  "float32",
-  "float64",
-]);
-
 type TypedCtor =
   | Uint8ArrayConstructor
   | Int8ArrayConstructor
@@ -356,8 +345,6 @@ const TYPED: Record<string, TypedCtor> = {
   float64: Float64Array,
 };
 
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
 /**
  * Why the superblock rules the file out, if it does: no HDF5 signature at
  * 0, 512, 1024, ... (after a user block), or a stored end of file beyond the
@@ -369,25 +356,18 @@ async function headerProblem(path: string, size: number): Promise<string | undef
   for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
     await f.seek(at, Deno.SeekMode.Start);
     let n = 0;
-    while (n < buf.length) {
-      const r = await f.read(buf.subarray(n));
-      if (r === null) break;
-      n += r;
-    }
-    if (n < 8 || !SIGNATURE.every((b, i) => buf[i] === b)) continue;
-    const version = buf[8];
-    // end-of-file address: v0 at 40, v1 at 44, v2/v3 at 28 (8-byte offsets)
-    const eofAt = version === 0 ? 40 : version === 1 ? 44 : 28;
-    const offsets = version <= 1 ? buf[13] : buf[9];
-    if (offsets !== 8 || n < eofAt + 8) return undefined; // let HDF5 judge
-    const eof = Number(new DataView(buf.buffer).getBigUint64(eofAt, true));
-    if (at + eof > size) {
+    for (let r; n < buf.length && (r = await f.read(buf.subarray(n))) !== null;) n += r;
+    if (n < 8 || !HDF5_SIGNATURE.every((b, i) => buf[i] === b)) continue;
+    const eof = superblockEof(buf.subarray(0, n));
+    if (eof !== undefined && at + eof > size) {
       return `truncated: ${size} bytes, the HDF5 superblock says ${at + eof}`;
     }
-    return undefined;
+    return undefined; // anything else: let HDF5 judge
   }
   return "not an HDF5 file (no HDF5 signature)";
 }
+
+const NUMERIC = new Set(Object.keys(TYPED).filter((k) => k !== "bool"));
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

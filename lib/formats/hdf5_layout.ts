@@ -14,6 +14,7 @@
 import * as jsfive from "jsfive";
 import { MalformedFileError } from "../core/errors.ts";
 import type { Hdf5Dtype } from "./hdf5_encode.ts";
+import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 
 /** The storage of a contiguous numeric dataset. */
 export interface Hdf5ContiguousLayout {
@@ -72,14 +73,6 @@ interface JsfiveDataset {
   _dataobjects: JsfiveObjects;
 }
 
-/** The end-of-file address in the superblock at offset 0 (Infinity for a head under 48 bytes). */
-function storedEof(head: Uint8Array): number {
-  if (head.byteLength < 48) return Infinity;
-  const version = head[8];
-  const at = version === 0 ? 40 : version === 1 ? 44 : 28;
-  return Number(new DataView(head.buffer, head.byteOffset, head.byteLength).getBigUint64(at, true));
-}
-
 /**
  * The file offset and size of a contiguous numeric dataset, parsed from
  * `head` (the first bytes of the file, or all of it). Returns `null` when
@@ -107,7 +100,10 @@ export function hdf5ContiguousLayout(
   // jsfive reads past the end of the buffer either with a RangeError or,
   // for heap data, as an empty slice (names then go missing): while the
   // head is shorter than the file, any failure means "read more".
-  const partial = head.byteLength < storedEof(head);
+  if (head.byteLength >= 8 && !HDF5_SIGNATURE.every((b, i) => head[i] === b)) {
+    throw new MalformedFileError(file, "not an HDF5 file (no HDF5 signature at offset 0)");
+  }
+  const partial = head.byteLength < (superblockEof(head) ?? Infinity);
   let ds: JsfiveDataset | null;
   try {
     const f = new jsfive.File(buffer, file);

@@ -6,22 +6,17 @@
  * in C order, values = the session's NIfTI betas).
  * @module
  */
-import { writeNifti1 } from "../../lib/formats/nifti_write.ts";
 import { writeHdf5 } from "../../lib/formats/hdf5_write.ts";
-import { writeFileAtomic } from "../../lib/core/fs.ts";
-import { HELD_OUT_SESSIONS } from "../../lib/core/constants.ts";
 import {
   anatomicalVolume,
   type Grid,
   grids,
-  gridVolume,
   localizerValue,
   localizerVolume,
   roiVolume,
 } from "./anatomy.ts";
 import {
   currentKeys,
-  ECHO_TIMES,
   FREESURFER_SURFACES,
   LOCALIZER_SPACES,
   type LocalizerMap,
@@ -36,20 +31,10 @@ import {
   type SynthSize,
 } from "./geometry.ts";
 import { giftiFloatXml } from "./surface_files.ts";
+import { addRawLayout, type RawTruth } from "./raw_layout.ts";
+import { fileQueue, type LayoutSink } from "./sink.ts";
 import type { SessionPlan, TrialRow } from "./trials.ts";
 import { betaRowProducer } from "./values.ts";
-import { hashKey, unit } from "./prng.ts";
-
-/** Where the current layout's files go: the generator's queues. */
-export interface LayoutSink {
-  /** Absolute path of a key (folders made). */
-  path(key: string): Promise<string>;
-  /** Queues a small file. */
-  task(run: () => Promise<void>): void;
-  /** Queues a large file (started first). */
-  bigTask(run: () => Promise<void>): void;
-  signal?: AbortSignal;
-}
 
 /** Ground truth of the current layout for one subject. */
 export interface CurrentSubjectTruth {
@@ -64,7 +49,7 @@ export interface CurrentSubjectTruth {
   /** Voxels of each ROI at `res-1pt5`, by bucket label. */
   rois1pt5: Record<string, number>;
   /** Sessions and runs of the raw BIDS and tedana files. */
-  raw: { sessions: string[]; runs: number[]; volumes: number };
+  raw: RawTruth;
 }
 
 /** Ground truth of the current layout. */
@@ -83,8 +68,6 @@ export interface CurrentSubjectInput {
   trials: Record<string, TrialRow[]>;
 }
 
-const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
-
 /**
  * Queues every file the current layout adds for the given subjects and
  * returns its ground truth. Deterministic like the rest of the generator.
@@ -102,26 +85,7 @@ export function addCurrentLayout(
 ): CurrentTruth {
   const G = grids(size);
   const { signal } = sink;
-  const nifti = (
-    key: string,
-    grid: Grid,
-    datatype: "uint8" | "int16" | "float32",
-    data: () => Uint8Array | Int16Array | Float32Array,
-    extra: { dims4?: number; description?: string; mask?: boolean } = {},
-  ) =>
-    sink.task(async () =>
-      writeNifti1(await sink.path(key), {
-        dims: extra.dims4 ? [...grid.dims, extra.dims4] : grid.dims,
-        datatype,
-        data: data(),
-        affine: grid.affine,
-        ...(extra.mask ? { sclSlope: 0, sclInter: 0 } : {}),
-        description: extra.description ?? "LAION-fMRI synthetic",
-        signal,
-      })
-    );
-  const file = (key: string, data: () => string | Uint8Array) =>
-    sink.task(async () => writeFileAtomic(await sink.path(key), data(), { signal }));
+  const { nifti, file } = fileQueue(sink);
   const maps = localizerMaps();
   const subjects: Record<string, CurrentSubjectTruth> = {};
 
@@ -249,128 +213,7 @@ export function addCurrentLayout(
     );
     file(currentKeys.freesurfer(s, "mri/transforms/talairach.xfm"), () => talairachXfm(s));
 
-    // raw BIDS and tedana: the first public session and ses-31, two runs (one when realistic)
-    const written = new Set(plan.map((p) => p.session));
-    const first = plan.find((p) => !p.heldOut)?.session;
-    const rawSessions = [first, HELD_OUT_SESSIONS[0]].filter((x): x is string =>
-      !!x && written.has(x)
-    );
-    const runs = size === "small" ? [1, 2] : [1];
-    const volumes = size === "small" ? 4 : 2;
-    const base = G["1pt8"];
-    const noise = (what: string) => hashKey(seed, s, what);
-    const headMag = (what: string, level: number) => () =>
-      gridVolume(base, base, Int16Array, (p, f) => {
-        const d = (p[0] - g.center[0]) ** 2 / g.radii[0] ** 2 +
-          (p[1] - g.center[1]) ** 2 / g.radii[1] ** 2 +
-          (p[2] - g.center[2]) ** 2 / g.radii[2] ** 2;
-        const u = unit(noise(what), f);
-        return Math.round(d <= 1.5 ? level + 100 * u : 20 * u);
-      });
-    const phase = (what: string) => () =>
-      gridVolume(base, base, Int16Array, (_p, f) => Math.round(8190 * unit(noise(what), f) - 4095));
-    const repeat = (make: () => Int16Array | Float32Array, n: number) => () => {
-      const one = make();
-      const out = new (one.constructor as Int16ArrayConstructor)(one.length * n);
-      for (let t = 0; t < n; t++) out.set(one.map((x) => x + (t % 2)), t * one.length);
-      return out;
-    };
-    for (const ses of rawSessions) {
-      for (const run of runs) {
-        for (let e = 1; e <= ECHO_TIMES.length; e++) {
-          for (const part of ["mag", "phase"]) {
-            const what = `${ses}/${run}/${e}/${part}`;
-            nifti(
-              currentKeys.rawBold(s, ses, run, e, part, "nii.gz"),
-              base,
-              "int16",
-              repeat(part === "mag" ? headMag(what, 1600 - 400 * e) : phase(what), volumes),
-              { dims4: volumes },
-            );
-            file(
-              currentKeys.rawBold(s, ses, run, e, part, "json"),
-              () =>
-                json({
-                  EchoTime: ECHO_TIMES[e - 1],
-                  RepetitionTime: 1.0,
-                  TaskName: "images",
-                  Part: part,
-                }),
-            );
-          }
-          nifti(
-            currentKeys.rawSbref(s, ses, run, e, "nii.gz"),
-            base,
-            "int16",
-            headMag(`sbref/${ses}/${run}/${e}`, 2400 - 400 * e),
-          );
-          file(
-            currentKeys.rawSbref(s, ses, run, e, "json"),
-            () => json({ EchoTime: ECHO_TIMES[e - 1], TaskName: "images" }),
-          );
-        }
-        const rows = (trials[ses] ?? []).filter((r) => r.run === run);
-        file(
-          currentKeys.rawEvents(s, ses, run),
-          () =>
-            "onset\tduration\ttrial_type\tstim_file\n" +
-            rows.map((r) => `${(2 + 4 * r.beta_index).toFixed(1)}\t3.0\timage\t${r.label}\n`).join(
-              "",
-            ),
-        );
-        nifti(currentKeys.tedana(s, ses, run, "nii.gz"), base, "float32", () => {
-          const out = new Float32Array(base.dims[0] * base.dims[1] * base.dims[2] * volumes);
-          const n = out.length / volumes;
-          for (let r = 0; r < g.brainF.length; r++) {
-            for (let t = 0; t < volumes; t++) {
-              out[t * n + g.brainF[r]] = 1000 +
-                Math.round(160 * unit(noise(`optcom/${ses}/${run}`), r * volumes + t)) / 8;
-            }
-          }
-          return out;
-        }, { dims4: volumes });
-        file(currentKeys.tedana(s, ses, run, "json"), () =>
-          json({
-            Description: "T2*-weighted optimal combination of the echoes (tedana)",
-            RepetitionTime: 1.0,
-            SkullStripped: false,
-          }));
-        for (const suffix of ["magnitude1", "magnitude2", "phasediff"]) {
-          if (run !== 1) continue;
-          const what = `fmap/${ses}/${suffix}`;
-          nifti(
-            currentKeys.rawFmap(s, ses, run, suffix, "nii.gz"),
-            base,
-            "int16",
-            suffix === "phasediff"
-              ? phase(what)
-              : headMag(what, suffix === "magnitude1" ? 900 : 700),
-          );
-          file(currentKeys.rawFmap(s, ses, run, suffix, "json"), () =>
-            json({
-              ...(suffix === "phasediff" ? { EchoTime1: 0.00492, EchoTime2: 0.00738 } : {}),
-              IntendedFor: runs.map((r) =>
-                `bids::${currentKeys.rawBold(s, ses, r, 1, "mag", "nii.gz")}`
-              ),
-            }));
-        }
-      }
-      for (let e = 1; e <= 2; e++) {
-        for (const part of ["mag", "phase"]) {
-          const what = `megre/${ses}/${e}/${part}`;
-          nifti(
-            currentKeys.rawAnat(s, ses, e, part, "nii.gz"),
-            base,
-            "int16",
-            part === "mag" ? headMag(what, 1200 - 300 * e) : phase(what),
-          );
-          file(
-            currentKeys.rawAnat(s, ses, e, part, "json"),
-            () => json({ EchoTime: 0.004 + 0.008 * e, Part: part }),
-          );
-        }
-      }
-    }
+    const raw = addRawLayout(sink, size, seed, { subject: s, plan, trials });
 
     subjects[s] = {
       nAnatomicalBrainVoxels: g.brainC.length,
@@ -378,7 +221,7 @@ export function addCurrentLayout(
       nRsquareBrainVoxels: g.brainC.length - g.nanIndices.length,
       glmModel,
       rois1pt5,
-      raw: { sessions: rawSessions, runs, volumes },
+      raw,
     };
   }
   const gridTruth = (x: Grid) => ({

@@ -27,12 +27,29 @@ import {
   expectedNoiseCeiling,
   expectedR2mean,
   INT16_SCALING,
-  type Int16Scaling,
 } from "./values.ts";
 import { loadStimulusPools, sessionPlan, subjectTrials, trialsTsv } from "./trials.ts";
 import { freesurferLabel, GIFTI_ENCODINGS, giftiMaskXml } from "./surface_files.ts";
 import { hashKey, mulberry32 } from "./prng.ts";
-import { addCurrentLayout, type CurrentTruth } from "./current_layout.ts";
+import { addCurrentLayout } from "./current_layout.ts";
+import { rootFiles } from "./root_files.ts";
+import type {
+  GroundTruth,
+  ManifestEntry,
+  RoiTruth,
+  SampledBeta,
+  SessionTruth,
+  SubjectTruth,
+} from "./truth.ts";
+
+export type {
+  GroundTruth,
+  ManifestEntry,
+  RoiTruth,
+  SampledBeta,
+  SessionTruth,
+  SubjectTruth,
+} from "./truth.ts";
 
 /** Bucket layouts the generator writes. */
 export type SynthLayout = "seed" | "current";
@@ -76,84 +93,6 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-/** One generated bucket object. */
-export interface ManifestEntry {
-  key: string;
-  size: number;
-  sha256: string;
-}
-
-/** Ground truth of one ROI. */
-export interface RoiTruth {
-  label: string;
-  bucketLabel: string;
-  /** Mask voxels on the whole grid (some may lie outside the brain). */
-  nVoxels: number;
-  /** Mask voxels inside the brain (= length of `brainIndices`). */
-  nVoxelsInBrain: number;
-  /** Brain-axis indices of the in-brain mask voxels, increasing. */
-  brainIndices: number[];
-  /** True vertex indices per hemisphere, increasing. */
-  vertices: { L: number[]; R: number[] };
-}
-
-/** Ground truth of one session. */
-export interface SessionTruth {
-  heldOut: boolean;
-  nTrials: number;
-  nRuns: number;
-  /** Trials whose label starts with `shared_`. */
-  nShared: number;
-  /** Trial labels in TSV / volume order. */
-  labels: string[];
-}
-
-/** Ground truth of one subject. */
-export interface SubjectTruth {
-  /** Brain voxels = non-zero-or-NaN voxels of R2mean. */
-  nBrainVoxels: number;
-  /** How many of them are NaN in R2mean (and in float32 betas). */
-  nBrainNaN: number;
-  /** Brain-axis indices of the NaN voxels. */
-  brainNaNIndices: number[];
-  betaDatatype: "float32" | "int16";
-  /** `scl_slope`/`scl_inter` of the int16 betas, `null` for float32. */
-  int16Scaling: Int16Scaling | null;
-  /** Vertices of the synthetic surfaces. */
-  surfaces: { L: number; R: number };
-  sessions: Record<string, SessionTruth>;
-  /** ROI inventory with per-ROI truth, by category. */
-  rois: Record<RoiCategory, RoiTruth[]>;
-  nRois: number;
-}
-
-/** A sampled expected beta (after scaling; NaN as `null`). */
-export interface SampledBeta {
-  subject: string;
-  session: string;
-  trial: number;
-  brainVoxelIndex: number;
-  i: number;
-  j: number;
-  k: number;
-  value: number | null;
-}
-
-/** Content of `ground-truth/ground-truth.json`. */
-export interface GroundTruth {
-  formatVersion: 1;
-  size: SynthSize;
-  seed: number;
-  /** The splits folder the labels came from, or `null`. */
-  splitsSource: string | null;
-  grid: { dims: [number, number, number]; voxelSizeMm: number; affine: number[][] };
-  voxelOrder: string;
-  subjects: Record<string, SubjectTruth>;
-  sampledBetas: SampledBeta[];
-  /** What the current layout adds (only with `layout: "current"`). */
-  current?: CurrentTruth;
-}
-
 /** Result of {@linkcode generateDataset}. */
 export interface GeneratedDataset {
   out: string;
@@ -187,52 +126,6 @@ export const synthKeys = {
 
 /** Subject-level noise-ceiling descriptions. */
 export const SUBJECT_NC_DESCS = ["Noiseceiling12rep", "Noiseceiling4rep", "NoiseceilingAllrep"];
-
-const PARTICIPANTS: Record<string, [number, string]> = {
-  "sub-01": [27, "F"],
-  "sub-03": [31, "M"],
-  "sub-05": [24, "F"],
-  "sub-06": [29, "M"],
-  "sub-07": [35, "F"],
-};
-
-function rootFiles(size: SynthSize, seed: number): Record<string, string> {
-  return {
-    "dataset_description.json": JSON.stringify(
-      {
-        Name: "LAION-fMRI (synthetic)",
-        BIDSVersion: "1.9.0",
-        DatasetType: "raw",
-        License: "CC-BY-4.0",
-        Authors: ["Synthetic data generator"],
-        GeneratedBy: [{
-          Name: "laion-fmri synthetic generator",
-          Version: "1",
-          Description: `size=${size} seed=${seed}; deterministic, not real data`,
-        }],
-      },
-      null,
-      2,
-    ) + "\n",
-    "participants.tsv": "participant_id\tage\tsex\n" +
-      SYNTH_SUBJECTS.map((s) => `${s}\t${PARTICIPANTS[s][0]}\t${PARTICIPANTS[s][1]}\n`).join(""),
-    "participants.json": JSON.stringify(
-      {
-        participant_id: { Description: "Participant identifier" },
-        age: { Description: "Age at first session", Units: "years" },
-        sex: {
-          Description: "Sex of the participant",
-          Levels: { F: "female", M: "male" },
-        },
-      },
-      null,
-      2,
-    ) + "\n",
-    "README": "LAION-fMRI synthetic bucket\n\n" +
-      "Generated by scripts/generate.ts for tests and benchmarks. Same key layout and\n" +
-      "file formats as s3://laion-fmri; the values are seeded noise, not brain data.\n",
-  };
-}
 
 async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const h = createHash("sha256");
