@@ -24,17 +24,19 @@ export {
   generateDataset,
   type GeneratedDataset,
   type GenerateOptions,
-  type GroundTruth,
-  type ManifestEntry,
-  type RoiTruth,
-  type SampledBeta,
-  type SessionTruth,
   SUBJECT_NC_DESCS,
-  type SubjectTruth,
   SYNTH_LAYOUTS,
   synthKeys,
   type SynthLayout,
 } from "./synth/dataset.ts";
+export type {
+  GroundTruth,
+  ManifestEntry,
+  RoiTruth,
+  SampledBeta,
+  SessionTruth,
+  SubjectTruth,
+} from "./synth/truth.ts";
 export {
   ANATOMICAL_SESSION,
   currentKeys,

@@ -14,7 +14,7 @@ import process from "node:process";
 import type { Dataset, File as H5File } from "h5wasm";
 import { MalformedFileError, PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
-import type { Hdf5Dtype } from "./hdf5_encode.ts";
+import type { Hdf5Dtype, Hdf5NumericArray } from "./hdf5_encode.ts";
 import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 
 export type { Hdf5Dtype } from "./hdf5_encode.ts";
@@ -23,18 +23,7 @@ type H5wasm = typeof import("h5wasm").default;
 type H5Module = Awaited<H5wasm["ready"]>;
 
 /** The values of a dataset: a typed array, `string[]` (`vlen-str`) or `Uint8Array[]` (`vlen-uint8`). */
-export type Hdf5Values =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float16Array
-  | Float32Array
-  | Float64Array
-  | string[]
-  | Uint8Array[];
+export type Hdf5Values = Hdf5NumericArray | string[] | Uint8Array[];
 
 /** Shape and type of a dataset. */
 export interface Hdf5DatasetInfo {

@@ -22,6 +22,18 @@ export type Hdf5Dtype =
   | "vlen-str"
   | "vlen-uint8";
 
+/** Typed arrays accepted as numeric data (float16 as `Float16Array` or its raw `Uint16Array` bits). */
+export type Hdf5NumericArray =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float16Array
+  | Float32Array
+  | Float64Array;
+
 /** Bytes per stored element (a variable-length element is a 16-byte heap reference). */
 export const ELEMENT_SIZE: Readonly<Record<Hdf5Dtype, number>> = {
   uint8: 1,

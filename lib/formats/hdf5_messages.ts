@@ -4,19 +4,15 @@
  * @module
  */
 import { deflateSync } from "node:zlib";
-import { datatypeMessage, ELEMENT_SIZE, type Hdf5Dtype, UNDEF_BIG } from "./hdf5_encode.ts";
+import {
+  datatypeMessage,
+  ELEMENT_SIZE,
+  type Hdf5Dtype,
+  type Hdf5NumericArray,
+  UNDEF_BIG,
+} from "./hdf5_encode.ts";
 
-/** Typed arrays accepted as numeric data (float16 as `Float16Array` or its raw `Uint16Array` bits). */
-export type Hdf5NumericArray =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float16Array
-  | Float32Array
-  | Float64Array;
+export type { Hdf5NumericArray } from "./hdf5_encode.ts";
 
 /**
  * Makes the rows `[start, start + count)` (first axis) of a contiguous

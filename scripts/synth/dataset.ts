@@ -33,23 +33,7 @@ import { freesurferLabel, GIFTI_ENCODINGS, giftiMaskXml } from "./surface_files.
 import { hashKey, mulberry32 } from "./prng.ts";
 import { addCurrentLayout } from "./current_layout.ts";
 import { rootFiles } from "./root_files.ts";
-import type {
-  GroundTruth,
-  ManifestEntry,
-  RoiTruth,
-  SampledBeta,
-  SessionTruth,
-  SubjectTruth,
-} from "./truth.ts";
-
-export type {
-  GroundTruth,
-  ManifestEntry,
-  RoiTruth,
-  SampledBeta,
-  SessionTruth,
-  SubjectTruth,
-} from "./truth.ts";
+import type * as T from "./truth.ts";
 
 /** Bucket layouts the generator writes. */
 export type SynthLayout = "seed" | "current";
@@ -98,9 +82,9 @@ export interface GeneratedDataset {
   out: string;
   bucketDir: string;
   groundTruthDir: string;
-  groundTruth: GroundTruth;
+  groundTruth: T.GroundTruth;
   /** Every bucket object, sorted by key. */
-  manifest: ManifestEntry[];
+  manifest: T.ManifestEntry[];
   elapsedMs: number;
 }
 
@@ -217,8 +201,8 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
 
   for (const [name, content] of Object.entries(rootFiles(size, seed))) text(name, content);
 
-  const truthSubjects: Record<string, SubjectTruth> = {};
-  const samples: SampledBeta[] = [];
+  const truthSubjects: Record<string, T.SubjectTruth> = {};
+  const samples: T.SampledBeta[] = [];
   const currentInputs: Parameters<typeof addCurrentLayout>[3][number][] = [];
   for (const subject of subjects) {
     const g = brainGeometry(size, seed, subject);
@@ -226,7 +210,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     const plan = sessionPlan(size, subject).filter((p) =>
       !sessionFilter || sessionFilter.includes(p.session)
     );
-    const sessions: Record<string, SessionTruth> = {};
+    const sessions: Record<string, T.SessionTruth> = {};
     currentInputs.push({ subject, plan, trials });
     for (const p of plan) {
       const rows = trials[p.session];
@@ -276,9 +260,11 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
 
     const surf = surfaceSize(size, subject);
     const rois = roiGeometry(size, seed, subject);
-    const roiTruth = Object.fromEntries(ROI_CATEGORIES.map((c) => [c, [] as RoiTruth[]])) as Record<
+    const roiTruth = Object.fromEntries(
+      ROI_CATEGORIES.map((c) => [c, [] as T.RoiTruth[]]),
+    ) as Record<
       RoiCategory,
-      RoiTruth[]
+      T.RoiTruth[]
     >;
     rois.forEach((roi, n) => {
       roiTruth[roi.category].push({
@@ -376,12 +362,12 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   });
 
   keys.sort();
-  const manifest: ManifestEntry[] = [];
+  const manifest: T.ManifestEntry[] = [];
   for (const key of keys) {
     const p = `${bucketDir}/${key}`;
     manifest.push({ key, size: (await Deno.stat(p)).size, sha256: await sha256File(p, signal) });
   }
-  const groundTruth: GroundTruth = {
+  const groundTruth: T.GroundTruth = {
     formatVersion: 1,
     size,
     seed,
