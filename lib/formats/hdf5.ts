@@ -29,7 +29,9 @@ export type Hdf5Values = Hdf5NumericArray | string[] | Uint8Array[];
 export interface Hdf5DatasetInfo {
   /** Path inside the file, e.g. `betasmd`. */
   name: string;
+  /** Element type. */
   dtype: Hdf5Dtype;
+  /** Dimensions. */
   shape: number[];
   /** Chunk shape, `null` when contiguous (or compact). */
   chunks: number[] | null;
@@ -45,17 +47,8 @@ export interface Hdf5ReadOptions {
 
 let loading: Promise<{ h5wasm: H5wasm; module: H5Module }> | undefined;
 
-/**
- * Imports and starts h5wasm once; later calls share it.
- *
- * @example
- * ```ts
- * import { loadH5wasm } from "./lib/formats/hdf5.ts";
- * const { h5wasm } = await loadH5wasm();
- * console.log(typeof h5wasm.File); // "function"
- * ```
- */
-export function loadH5wasm(): Promise<{ h5wasm: H5wasm; module: H5Module }> {
+// Imports and starts h5wasm once; later calls share it (a failure is not kept).
+function loadH5wasm(): Promise<{ h5wasm: H5wasm; module: H5Module }> {
   loading ??= start().catch((e) => {
     loading = undefined;
     throw e;

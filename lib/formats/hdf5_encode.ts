@@ -51,7 +51,7 @@ export const ELEMENT_SIZE: Readonly<Record<Hdf5Dtype, number>> = {
 };
 
 /** The undefined address (all bits set), as a number sentinel. */
-export const UNDEF = -1;
+export const UNDEF: number = -1;
 /** The undefined address as written. */
 export const UNDEF_BIG = 0xffffffffffffffffn;
 /** Half the fan-out of chunk B-tree nodes: HDF5's default, used when the superblock has no value. */
@@ -291,8 +291,11 @@ export function globalHeap(objects: readonly Uint8Array[]): Uint8Array {
 
 /** One stored chunk: its origin (element coordinates), stored bytes and file address. */
 export interface EncodedChunk {
+  /** Origin of the chunk in element coordinates. */
   offset: readonly number[];
+  /** The stored (filtered) bytes. */
   bytes: Uint8Array;
+  /** File address of the stored bytes. */
   address: number;
 }
 

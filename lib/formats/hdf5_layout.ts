@@ -20,7 +20,9 @@ import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 export interface Hdf5ContiguousLayout {
   /** Dataset path inside the file. */
   name: string;
+  /** Element type (little-endian numbers only). */
   dtype: Hdf5Dtype;
+  /** Dimensions. */
   shape: number[];
   /** Byte offset of element 0 in the file. */
   offset: number;
