@@ -3,33 +3,51 @@
  *
  * ```sh
  * deno run --allow-read --allow-write --allow-env scripts/generate.ts \
- *   --size small|realistic --out DIR [--seed 1] [--splits-dir PATH] \
- *   [--subjects sub-01,sub-03] [--sessions ses-01,ses-31]
+ *   --size small|realistic --out DIR [--layout seed|current] [--seed 1] \
+ *   [--splits-dir PATH] [--subjects sub-01,sub-03] [--sessions ses-01,ses-31]
  * ```
  *
  * Writes `DIR/bucket/<key>` (keys as in `s3://laion-fmri`, ROI labels with
- * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. The splits
+ * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. `--layout
+ * seed` (default) is the seed's snapshot of the bucket; `current` adds what
+ * the bucket holds now (anatomical, FreeSurfer, localizers, tedana, raw
+ * BIDS, `res-1pt5` ROIs, GLMsingle model `.h5`). The splits
  * folder defaults to `LAION_FMRI_SPLITS_DIR`; without one, made-up ids of
  * the real patterns are used as trial labels.
  * @module
  */
 import { parseArgs } from "node:util";
-import { generateDataset } from "./synth/dataset.ts";
+import { generateDataset, SYNTH_LAYOUTS, type SynthLayout } from "./synth/dataset.ts";
 import { SYNTH_SIZES, type SynthSize } from "./synth/geometry.ts";
 
 export {
   generateDataset,
   type GeneratedDataset,
   type GenerateOptions,
-  type GroundTruth,
-  type ManifestEntry,
-  type RoiTruth,
-  type SampledBeta,
-  type SessionTruth,
   SUBJECT_NC_DESCS,
-  type SubjectTruth,
+  SYNTH_LAYOUTS,
   synthKeys,
+  type SynthLayout,
 } from "./synth/dataset.ts";
+export type {
+  GroundTruth,
+  ManifestEntry,
+  RoiTruth,
+  SampledBeta,
+  SessionTruth,
+  SubjectTruth,
+} from "./synth/truth.ts";
+export {
+  ANATOMICAL_SESSION,
+  currentKeys,
+  FREESURFER_SURFACES,
+  FREESURFER_VOLUMES,
+  LOCALIZER_SPACES,
+  type LocalizerMap,
+  localizerMaps,
+} from "./synth/current_keys.ts";
+export type { CurrentSubjectTruth, CurrentTruth } from "./synth/current_layout.ts";
+export { anatomicalVolume, grids, localizerValue, localizerVolume } from "./synth/anatomy.ts";
 export {
   brainGeometry,
   gridAffine,
@@ -37,14 +55,13 @@ export {
   SIZES,
   surfaceSize,
   surfaceVertex,
-  SYNTH_HELD_OUT,
   SYNTH_SIZES,
   type SynthSize,
-  unflattenC,
 } from "./synth/geometry.ts";
 export { flatRois, ROI_INVENTORY, type RoiEntry, SYNTH_SUBJECTS } from "./synth/inventory.ts";
 export {
   betaDatatype,
+  betaRowProducer,
   expectedBeta,
   expectedNoiseCeiling,
   expectedR2mean,
@@ -60,8 +77,8 @@ export {
 } from "./synth/trials.ts";
 
 const USAGE = `Usage: deno run --allow-read --allow-write --allow-env scripts/generate.ts \\
-  --size small|realistic --out DIR [--seed 1] [--splits-dir PATH] \\
-  [--subjects sub-01,...] [--sessions ses-01,...] [--quiet]`;
+  --size small|realistic --out DIR [--layout seed|current] [--seed 1] \\
+  [--splits-dir PATH] [--subjects sub-01,...] [--sessions ses-01,...] [--quiet]`;
 
 /**
  * CLI entry point; returns the process exit code.
@@ -79,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       options: {
         size: { type: "string", default: "small" },
+        layout: { type: "string", default: "seed" },
         out: { type: "string" },
         seed: { type: "string", default: "1" },
         "splits-dir": { type: "string" },
@@ -106,6 +124,12 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  if (!SYNTH_LAYOUTS.includes(values.layout as SynthLayout)) {
+    console.error(
+      `Unknown --layout ${JSON.stringify(values.layout)}. Valid: ${SYNTH_LAYOUTS.join(", ")}`,
+    );
+    return 2;
+  }
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) {
     console.error(`--seed must be an integer, got ${JSON.stringify(values.seed)}`);
@@ -115,6 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   const ds = await generateDataset({
     out: values.out,
     size: values.size as SynthSize,
+    layout: values.layout as SynthLayout,
     seed,
     splitsDir: values["splits-dir"],
     subjects: list(values.subjects),

@@ -2,12 +2,14 @@
  * Seed the local S3 server (Ceph RGW from `scripts/local_s3.sh`) with a
  * directory tree, as a bucket that carries the real bucket's policy:
  * anonymous `s3:GetObject` + `s3:ListBucket`, and an anonymous `s3:GetObject`
- * Deny on the held-out sessions
- * `derivatives/glmsingle-tedana/* /ses-31..34/*`.
+ * Deny on the held-out sessions: `--policy seed` (default) denies
+ * `derivatives/glmsingle-tedana/* /ses-31..34/*`; `--policy current` denies
+ * them in every area but keeps the ses-31 `oloc` localizer maps public.
  *
  * ```sh
  * deno run --allow-read --allow-net=127.0.0.1 --allow-env --allow-write=/tmp \
- *   scripts/seed.ts --endpoint http://127.0.0.1:7480 --from OUT/bucket [--bucket laion-fmri] [--pagination]
+ *   scripts/seed.ts --endpoint http://127.0.0.1:7480 --from OUT/bucket [--bucket laion-fmri] \
+ *   [--policy seed|current] [--pagination]
  * ```
  *
  * - `--from DIR`: upload every file under DIR, key = its path relative to DIR
@@ -43,6 +45,10 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
+import { HELD_OUT_SESSIONS } from "../lib/core/constants.ts";
+import { writeFileAtomic } from "../lib/core/fs.ts";
+import { isHeldOutKey } from "../lib/core/ids.ts";
+import { mapPool } from "../lib/core/pool.ts";
 
 /** Access key of the seeding user created by `scripts/local_s3.sh`. */
 export const SEED_ACCESS_KEY = "laionfmriseed";
@@ -54,8 +60,8 @@ export const DEFAULT_BUCKET = "laion-fmri";
 export const PAGINATION_BUCKET = "laion-fmri-pagination";
 /** Number of objects in the pagination bucket. */
 export const PAGINATION_COUNT = 2500;
-/** Held-out sessions whose objects the policy denies to anonymous GET. */
-export const HELD_OUT_SESSIONS = ["ses-31", "ses-32", "ses-33", "ses-34"] as const;
+/** Bucket seeded from the current-layout profile by `scripts/with_local_s3.sh`. */
+export const CURRENT_BUCKET = "laion-fmri-current";
 /** Default endpoint of `scripts/local_s3.sh`. */
 export const DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:7480";
 /** Parallel PUTs. */
@@ -95,11 +101,21 @@ export interface SeedBucketOptions {
   fromDir: string;
   /** Bucket name. @default "laion-fmri" */
   bucket?: string;
+  /** Which held-out rule the bucket policy carries ({@linkcode bucketPolicy}). @default "seed" */
+  policy?: BucketPolicyKind;
   /** Cancels the uploads. */
   signal?: AbortSignal;
   /** Log progress to stderr. @default false */
   verbose?: boolean;
 }
+
+/**
+ * The held-out rule of a bucket policy: `seed` denies the held-out sessions
+ * of `derivatives/glmsingle-tedana/` (the seed's snapshot of the bucket);
+ * `current` denies them everywhere except the object-localizer (`oloc`)
+ * maps under `derivatives/localizers/`; `public` denies nothing.
+ */
+export type BucketPolicyKind = "seed" | "current" | "public";
 
 /** Options of {@linkcode seedPagination}. */
 export interface SeedPaginationOptions {
@@ -160,16 +176,52 @@ export function seedClient(endpoint: string): S3Client {
 }
 
 /**
- * The bucket policy of the real bucket: anonymous read and list, anonymous
- * GET denied on the held-out sessions. `denyHeldOut: false` gives anonymous
- * read only.
+ * True for the keys upstream exempts from the held-out rule
+ * (`HELD_OUT_EXEMPT_PREFIX` `derivatives/localizers/` with
+ * `HELD_OUT_EXEMPT_TASKS` `oloc`): the object-localizer maps of ses-31.
  *
  * @example
  * ```ts
- * const policy = bucketPolicy("laion-fmri");
+ * isExemptLocalizerKey("derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-oloc_run-01_x.nii.gz"); // true
  * ```
  */
-export function bucketPolicy(bucket: string, denyHeldOut = true): string {
+export function isExemptLocalizerKey(key: string): boolean {
+  return key.startsWith("derivatives/localizers/") &&
+    (key.includes("task-oloc_") || key.includes("task-oloc."));
+}
+
+/**
+ * True when the policy of `kind` denies anonymous GET of `key` (with
+ * `isHeldOutKey` of lib/core/ids.ts as the one held-out rule).
+ *
+ * @example
+ * ```ts
+ * isDeniedKey("sub-01/ses-31/func/x_bold.nii.gz", "current"); // true
+ * ```
+ */
+export function isDeniedKey(key: string, kind: BucketPolicyKind): boolean {
+  if (kind === "public" || !isHeldOutKey(key)) return false;
+  return kind === "seed"
+    ? key.startsWith("derivatives/glmsingle-tedana/")
+    : !isExemptLocalizerKey(key);
+}
+
+/** Localizer tasks other than `oloc`; their held-out maps stay denied. */
+const DENIED_LOCALIZER_TASKS = ["floc", "MotionLoc", "MotionLeft", "MotionRight"];
+
+/**
+ * The bucket policy: anonymous read and list, and anonymous GET denied on
+ * the held-out sessions as `kind` says ({@linkcode BucketPolicyKind}).
+ * S3 policies cannot subtract one wildcard from another, so `current`
+ * denies the held-out folders of each area (raw `sub-*`, glmsingle-tedana,
+ * tedana) and, under `derivatives/localizers/`, every task but `oloc`.
+ *
+ * @example
+ * ```ts
+ * const policy = bucketPolicy("laion-fmri-current", "current");
+ * ```
+ */
+export function bucketPolicy(bucket: string, kind: BucketPolicyKind = "seed"): string {
   const statements: unknown[] = [
     {
       Sid: "PublicList",
@@ -186,25 +238,30 @@ export function bucketPolicy(bucket: string, denyHeldOut = true): string {
       Resource: [`arn:aws:s3:::${bucket}/*`],
     },
   ];
-  if (denyHeldOut) {
+  const arn = (pattern: string) => `arn:aws:s3:::${bucket}/${pattern}`;
+  const resources = kind === "seed"
+    ? HELD_OUT_SESSIONS.map((s) => arn(`derivatives/glmsingle-tedana/*/${s}/*`))
+    : kind === "current"
+    ? HELD_OUT_SESSIONS.flatMap((s) => [
+      arn(`derivatives/glmsingle-tedana/*/${s}/*`),
+      arn(`derivatives/tedana/*/${s}/*`),
+      arn(`sub-*/${s}/*`),
+      ...DENIED_LOCALIZER_TASKS.flatMap((t) => [
+        arn(`derivatives/localizers/*/${s}/*task-${t}_*`),
+        arn(`derivatives/localizers/*/${s}/*task-${t}.*`),
+      ]),
+    ])
+    : [];
+  if (resources.length) {
     statements.push({
       Sid: "HeldOutSessions",
       Effect: "Deny",
       Principal: "*",
       Action: ["s3:GetObject"],
-      Resource: HELD_OUT_SESSIONS.map((s) =>
-        `arn:aws:s3:::${bucket}/derivatives/glmsingle-tedana/*/${s}/*`
-      ),
+      Resource: resources,
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
-}
-
-/** True when `key` falls under the held-out Deny rule. */
-export function isHeldOutKey(key: string): boolean {
-  return HELD_OUT_SESSIONS.some((s) =>
-    key.startsWith("derivatives/glmsingle-tedana/") && key.includes(`/${s}/`)
-  );
 }
 
 /** The RGW scratch dir that holds the seeding markers. */
@@ -304,10 +361,7 @@ async function writeMarker(m: Marker): Promise<void> {
   } catch {
     return; // no RGW scratch dir (a server not started by local_s3.sh): no marker
   }
-  const path = markerPath(m.bucket);
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(tmp, JSON.stringify(m, null, 2) + "\n");
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(markerPath(m.bucket), JSON.stringify(m, null, 2) + "\n");
 }
 
 async function bucketExists(s3: S3Client, bucket: string, signal?: AbortSignal): Promise<boolean> {
@@ -341,30 +395,6 @@ async function listAll(
   return out;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; the first error stops the rest. */
-async function pool<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (failed === undefined && next < items.length) {
-      signal?.throwIfAborted();
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-}
-
 /** A one-slot lock so that only one large file is held in memory at a time per slot. */
 function semaphore(n: number) {
   let free = n;
@@ -390,7 +420,7 @@ async function seedObjects(
   bucket: string,
   kind: string,
   objects: SourceObject[],
-  denyHeldOut: boolean,
+  policy: BucketPolicyKind,
   signal: AbortSignal | undefined,
   verbose: boolean,
 ): Promise<SeedResult> {
@@ -398,7 +428,7 @@ async function seedObjects(
   const log = (msg: string) => {
     if (verbose) console.error(`seed[${bucket}]: ${msg}`);
   };
-  const hash = sourceHash(kind, objects);
+  const hash = sourceHash(`${kind}/${policy}`, objects);
   const bytes = objects.reduce((a, o) => a + o.size, 0);
   const s3 = seedClient(endpoint);
   try {
@@ -432,14 +462,14 @@ async function seedObjects(
       }
     }
     await s3.send(
-      new PutBucketPolicyCommand({ Bucket: bucket, Policy: bucketPolicy(bucket, denyHeldOut) }),
+      new PutBucketPolicyCommand({ Bucket: bucket, Policy: bucketPolicy(bucket, policy) }),
       { abortSignal: signal },
     );
 
     const existing = await listAll(s3, bucket, signal);
     let uploaded = 0, uploadedBytes = 0, skipped = 0;
     const big = semaphore(2);
-    await pool(objects, CONCURRENCY, async (o) => {
+    await mapPool(objects, async (o) => {
       const isBig = o.size >= LARGE_FILE_BYTES;
       if (isBig) await big.acquire();
       try {
@@ -471,7 +501,7 @@ async function seedObjects(
       } finally {
         if (isBig) big.release();
       }
-    }, signal);
+    }, { limit: CONCURRENCY, signal });
 
     const wanted = new Set(objects.map((o) => o.key));
     const stale = [...existing.keys()].filter((k) => !wanted.has(k));
@@ -485,7 +515,7 @@ async function seedObjects(
       );
     }
 
-    await verifyAnonymous(endpoint, bucket, objects, denyHeldOut, signal);
+    await verifyAnonymous(endpoint, bucket, objects, policy, signal);
     await writeMarker({
       bucket,
       endpoint,
@@ -518,13 +548,14 @@ async function seedObjects(
 
 /**
  * Checks the policy as an anonymous client with plain `fetch`: the listing
- * answers 200, a held-out key 403 `AccessDenied`, a public key 200.
+ * answers 200, a held-out key 403 `AccessDenied`, a public key 200, and an
+ * exempt held-out localizer key (when there is one) 200.
  */
 async function verifyAnonymous(
   endpoint: string,
   bucket: string,
   objects: SourceObject[],
-  denyHeldOut: boolean,
+  policy: BucketPolicyKind,
   signal?: AbortSignal,
 ): Promise<void> {
   const base = `${endpoint.replace(/\/+$/, "")}/${bucket}`;
@@ -534,15 +565,17 @@ async function verifyAnonymous(
   if (list.status !== 200) {
     throw new Error(`anonymous listing of ${bucket} answered ${list.status}: ${listText}`);
   }
-  const pub = objects.filter((o) => !isHeldOutKey(o.key)).sort((a, b) => a.size - b.size)[0];
-  if (pub) {
-    const r = await fetch(`${base}/${enc(pub.key)}`, { signal });
+  const pub = objects.filter((o) => !isDeniedKey(o.key, policy)).sort((a, b) => a.size - b.size);
+  const exempt = objects.find((o) => isHeldOutKey(o.key) && !isDeniedKey(o.key, policy));
+  for (const o of [pub[0], exempt]) {
+    if (!o) continue;
+    const r = await fetch(`${base}/${enc(o.key)}`, { signal });
     await r.body?.cancel();
     if (r.status !== 200) {
-      throw new Error(`anonymous GET ${bucket}/${pub.key} answered ${r.status}, expected 200`);
+      throw new Error(`anonymous GET ${bucket}/${o.key} answered ${r.status}, expected 200`);
     }
   }
-  const held = denyHeldOut ? objects.find((o) => isHeldOutKey(o.key)) : undefined;
+  const held = objects.find((o) => isDeniedKey(o.key, policy));
   if (held) {
     const r = await fetch(`${base}/${enc(held.key)}`, { signal });
     const text = await r.text();
@@ -574,7 +607,7 @@ export async function seedBucket(opts: SeedBucketOptions): Promise<SeedResult> {
     bucket,
     "tree",
     objects,
-    true,
+    opts.policy ?? "seed",
     opts.signal,
     opts.verbose ?? false,
   );
@@ -605,16 +638,20 @@ export async function seedPagination(opts: SeedPaginationOptions): Promise<SeedR
     bucket,
     "pagination",
     objects,
-    false,
+    "public",
     opts.signal,
     opts.verbose ?? false,
   );
 }
 
 function parseArgs(args: string[]) {
-  const out: { endpoint?: string; from?: string; bucket?: string; pagination: boolean } = {
-    pagination: false,
-  };
+  const out: {
+    endpoint?: string;
+    from?: string;
+    bucket?: string;
+    policy?: BucketPolicyKind;
+    pagination: boolean;
+  } = { pagination: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.includes("=")
@@ -628,15 +665,21 @@ function parseArgs(args: string[]) {
     if (flag === "--endpoint") out.endpoint = value();
     else if (flag === "--from") out.from = value();
     else if (flag === "--bucket") out.bucket = value();
-    else if (flag === "--pagination") out.pagination = true;
+    else if (flag === "--policy") {
+      const v = value();
+      if (!["seed", "current", "public"].includes(v)) {
+        throw new Error(`--policy ${v}: valid: seed, current, public`);
+      }
+      out.policy = v as BucketPolicyKind;
+    } else if (flag === "--pagination") out.pagination = true;
     else if (flag === "-h" || flag === "--help") {
       console.log(
         "usage: deno run --allow-read --allow-net=127.0.0.1 --allow-env --allow-write=/tmp " +
-          "scripts/seed.ts --endpoint URL [--from DIR] [--bucket laion-fmri] [--pagination]",
+          "scripts/seed.ts --endpoint URL [--from DIR] [--bucket laion-fmri] [--policy seed|current] [--pagination]",
       );
       Deno.exit(0);
     } else {throw new Error(
-        `unknown argument ${a} (valid: --endpoint, --from, --bucket, --pagination)`,
+        `unknown argument ${a} (valid: --endpoint, --from, --bucket, --policy, --pagination)`,
       );}
   }
   return out;
@@ -655,6 +698,7 @@ if (import.meta.main) {
         endpoint,
         fromDir: args.from,
         bucket: args.bucket,
+        policy: args.policy,
         verbose: true,
       });
       console.log(JSON.stringify(r));

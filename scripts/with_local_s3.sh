@@ -2,11 +2,14 @@
 # Runs a command against a real S3 on loopback, doing all set-up first:
 #   1. installs the Debian packages the project needs when missing (as root),
 #   2. starts (or reuses) the local Ceph RGW (scripts/local_s3.sh),
-#   3. generates the small synthetic dataset (deterministic; cached by seed
-#      and generator version) and seeds bucket `laion-fmri` with the real
-#      bucket's policy, plus the 2,500-key pagination bucket,
-#   4. exports LAION_FMRI_S3_ENDPOINT, LAION_FMRI_SYNTH_DIR and (when the
-#      folder exists) LAION_FMRI_SPLITS_DIR, then runs "$@".
+#   3. generates the small synthetic dataset in both layouts (deterministic;
+#      cached by generator version) and seeds bucket `laion-fmri` (the seed's
+#      layout and policy), bucket `laion-fmri-current` (the current layout,
+#      held-out deny with the oloc carve-out) and the 2,500-key pagination
+#      bucket,
+#   4. exports LAION_FMRI_S3_ENDPOINT, LAION_FMRI_SYNTH_DIR,
+#      LAION_FMRI_SYNTH_CURRENT_DIR and (when the folder exists)
+#      LAION_FMRI_SPLITS_DIR, then runs "$@".
 #
 #   bash scripts/with_local_s3.sh deno test ...
 #
@@ -20,6 +23,7 @@ log() { printf 'with_local_s3: %s\n' "$*" >&2; }
 need_pkgs=()
 command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need_pkgs+=(python3-nibabel python3-numpy)
+/usr/bin/python3 -c 'import h5py' 2>/dev/null || need_pkgs+=(python3-h5py)
 # Jupyter is installed by scripts/jupyter_kernel.sh, which the notebook tests run.
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then
@@ -37,19 +41,26 @@ export LAION_FMRI_S3_ENDPOINT="$endpoint"
 splits="$(cd "$ROOT/.." && pwd)/shared/laion-fmri-splits"
 if [[ -z ${LAION_FMRI_SPLITS_DIR:-} && -d $splits ]]; then export LAION_FMRI_SPLITS_DIR="$splits"; fi
 
-synth="${LAION_FMRI_SYNTH_DIR:-$ROOT/.scratch/synth-small}"
-export LAION_FMRI_SYNTH_DIR="$synth"
 # Regenerate only when the generator's code or the split data changed.
-stamp="$(cat scripts/generate.ts scripts/synth/*.ts lib/formats/nifti_write.ts 2>/dev/null |
+stamp="$(cat scripts/generate.ts scripts/synth/*.ts lib/formats/nifti_write.ts lib/formats/hdf5_*.ts \
+  lib/formats/voxel_order.ts lib/core/fs.ts lib/core/pool.ts lib/core/constants.ts 2>/dev/null |
   sha256sum | cut -c1-16)-${LAION_FMRI_SPLITS_DIR:-none}"
-if [[ ! -f $synth/.stamp || "$(cat "$synth/.stamp")" != "$stamp" ]]; then
-  rm -rf "$synth"
-  deno run --allow-read --allow-write="$(dirname "$synth")" --allow-env \
-    scripts/generate.ts --size small --out "$synth" >&2
-  printf '%s' "$stamp" >"$synth/.stamp"
-fi
-deno run --allow-read --allow-write=/tmp --allow-net=127.0.0.1 --allow-env \
-  scripts/seed.ts --endpoint "$endpoint" --from "$synth/bucket" --pagination >&2
+generate() { # layout dir
+  if [[ ! -f $2/.stamp || "$(cat "$2/.stamp")" != "$stamp" ]]; then
+    rm -rf "$2"
+    deno run --allow-read --allow-write="$(dirname "$2")" --allow-env \
+      scripts/generate.ts --size small --layout "$1" --out "$2" >&2
+    printf '%s' "$stamp" >"$2/.stamp"
+  fi
+}
+synth="${LAION_FMRI_SYNTH_DIR:-$ROOT/.scratch/synth-small}"
+current="${LAION_FMRI_SYNTH_CURRENT_DIR:-$ROOT/.scratch/synth-current-small}"
+export LAION_FMRI_SYNTH_DIR="$synth" LAION_FMRI_SYNTH_CURRENT_DIR="$current"
+generate seed "$synth"
+generate current "$current"
+seed() { deno run --allow-read --allow-write=/tmp --allow-net=127.0.0.1 --allow-env scripts/seed.ts --endpoint "$endpoint" "$@" >&2; }
+seed --from "$synth/bucket" --pagination
+seed --from "$current/bucket" --bucket laion-fmri-current --policy current
 
 status=0
 "$@" || status=$?

@@ -5,7 +5,10 @@
  */
 import { createHash } from "node:crypto";
 import { writeNifti1 } from "../../lib/formats/nifti_write.ts";
+import { unflattenC } from "../../lib/formats/voxel_order.ts";
 import { ROI_CATEGORIES, type RoiCategory } from "../../lib/core/constants.ts";
+import { writeFileAtomic } from "../../lib/core/fs.ts";
+import { mapPool } from "../../lib/core/pool.ts";
 import { ROI_INVENTORY, SYNTH_SUBJECTS } from "./inventory.ts";
 import {
   brainGeometry,
@@ -15,7 +18,6 @@ import {
   surfaceSize,
   SYNTH_SIZES,
   type SynthSize,
-  unflattenC,
 } from "./geometry.ts";
 import {
   betaDatatype,
@@ -25,11 +27,18 @@ import {
   expectedNoiseCeiling,
   expectedR2mean,
   INT16_SCALING,
-  type Int16Scaling,
 } from "./values.ts";
 import { loadStimulusPools, sessionPlan, subjectTrials, trialsTsv } from "./trials.ts";
 import { freesurferLabel, GIFTI_ENCODINGS, giftiMaskXml } from "./surface_files.ts";
 import { hashKey, mulberry32 } from "./prng.ts";
+import { addCurrentLayout } from "./current_layout.ts";
+import { rootFiles } from "./root_files.ts";
+import type * as T from "./truth.ts";
+
+/** Bucket layouts the generator writes. */
+export type SynthLayout = "seed" | "current";
+/** Valid layouts. */
+export const SYNTH_LAYOUTS: readonly SynthLayout[] = ["seed", "current"];
 
 /** Options of {@linkcode generateDataset}. */
 export interface GenerateOptions {
@@ -37,6 +46,12 @@ export interface GenerateOptions {
   out: string;
   /** Size preset. @default "small" */
   size?: SynthSize;
+  /**
+   * `seed`: the seed's snapshot of the bucket (upstream.md); `current`: the
+   * same plus what the bucket holds now (upstream-era-c.md §1).
+   * @default "seed"
+   */
+  layout?: SynthLayout;
   /** Seed of every random choice. @default 1 */
   seed?: number;
   /**
@@ -62,90 +77,14 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-/** One generated bucket object. */
-export interface ManifestEntry {
-  key: string;
-  size: number;
-  sha256: string;
-}
-
-/** Ground truth of one ROI. */
-export interface RoiTruth {
-  label: string;
-  bucketLabel: string;
-  /** Mask voxels on the whole grid (some may lie outside the brain). */
-  nVoxels: number;
-  /** Mask voxels inside the brain (= length of `brainIndices`). */
-  nVoxelsInBrain: number;
-  /** Brain-axis indices of the in-brain mask voxels, increasing. */
-  brainIndices: number[];
-  /** True vertex indices per hemisphere, increasing. */
-  vertices: { L: number[]; R: number[] };
-}
-
-/** Ground truth of one session. */
-export interface SessionTruth {
-  heldOut: boolean;
-  nTrials: number;
-  nRuns: number;
-  /** Trials whose label starts with `shared_`. */
-  nShared: number;
-  /** Trial labels in TSV / volume order. */
-  labels: string[];
-}
-
-/** Ground truth of one subject. */
-export interface SubjectTruth {
-  /** Brain voxels = non-zero-or-NaN voxels of R2mean. */
-  nBrainVoxels: number;
-  /** How many of them are NaN in R2mean (and in float32 betas). */
-  nBrainNaN: number;
-  /** Brain-axis indices of the NaN voxels. */
-  brainNaNIndices: number[];
-  betaDatatype: "float32" | "int16";
-  /** `scl_slope`/`scl_inter` of the int16 betas, `null` for float32. */
-  int16Scaling: Int16Scaling | null;
-  /** Vertices of the synthetic surfaces. */
-  surfaces: { L: number; R: number };
-  sessions: Record<string, SessionTruth>;
-  /** ROI inventory with per-ROI truth, by category. */
-  rois: Record<RoiCategory, RoiTruth[]>;
-  nRois: number;
-}
-
-/** A sampled expected beta (after scaling; NaN as `null`). */
-export interface SampledBeta {
-  subject: string;
-  session: string;
-  trial: number;
-  brainVoxelIndex: number;
-  i: number;
-  j: number;
-  k: number;
-  value: number | null;
-}
-
-/** Content of `ground-truth/ground-truth.json`. */
-export interface GroundTruth {
-  formatVersion: 1;
-  size: SynthSize;
-  seed: number;
-  /** The splits folder the labels came from, or `null`. */
-  splitsSource: string | null;
-  grid: { dims: [number, number, number]; voxelSizeMm: number; affine: number[][] };
-  voxelOrder: string;
-  subjects: Record<string, SubjectTruth>;
-  sampledBetas: SampledBeta[];
-}
-
 /** Result of {@linkcode generateDataset}. */
 export interface GeneratedDataset {
   out: string;
   bucketDir: string;
   groundTruthDir: string;
-  groundTruth: GroundTruth;
+  groundTruth: T.GroundTruth;
   /** Every bucket object, sorted by key. */
-  manifest: ManifestEntry[];
+  manifest: T.ManifestEntry[];
   elapsedMs: number;
 }
 
@@ -171,67 +110,6 @@ export const synthKeys = {
 
 /** Subject-level noise-ceiling descriptions. */
 export const SUBJECT_NC_DESCS = ["Noiseceiling12rep", "Noiseceiling4rep", "NoiseceilingAllrep"];
-
-const PARTICIPANTS: Record<string, [number, string]> = {
-  "sub-01": [27, "F"],
-  "sub-03": [31, "M"],
-  "sub-05": [24, "F"],
-  "sub-06": [29, "M"],
-  "sub-07": [35, "F"],
-};
-
-function rootFiles(size: SynthSize, seed: number): Record<string, string> {
-  return {
-    "dataset_description.json": JSON.stringify(
-      {
-        Name: "LAION-fMRI (synthetic)",
-        BIDSVersion: "1.9.0",
-        DatasetType: "raw",
-        License: "CC-BY-4.0",
-        Authors: ["Synthetic data generator"],
-        GeneratedBy: [{
-          Name: "laion-fmri synthetic generator",
-          Version: "1",
-          Description: `size=${size} seed=${seed}; deterministic, not real data`,
-        }],
-      },
-      null,
-      2,
-    ) + "\n",
-    "participants.tsv": "participant_id\tage\tsex\n" +
-      SYNTH_SUBJECTS.map((s) => `${s}\t${PARTICIPANTS[s][0]}\t${PARTICIPANTS[s][1]}\n`).join(""),
-    "participants.json": JSON.stringify(
-      {
-        participant_id: { Description: "Participant identifier" },
-        age: { Description: "Age at first session", Units: "years" },
-        sex: {
-          Description: "Sex of the participant",
-          Levels: { F: "female", M: "male" },
-        },
-      },
-      null,
-      2,
-    ) + "\n",
-    "README": "LAION-fMRI synthetic bucket\n\n" +
-      "Generated by scripts/generate.ts for tests and benchmarks. Same key layout and\n" +
-      "file formats as s3://laion-fmri; the values are seeded noise, not brain data.\n",
-  };
-}
-
-async function runPool(
-  tasks: (() => Promise<void>)[],
-  concurrency: number,
-  signal?: AbortSignal,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      signal?.throwIfAborted();
-      await tasks[next++]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-}
 
 async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const h = createHash("sha256");
@@ -262,6 +140,10 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   const size = options.size ?? "small";
   if (!SYNTH_SIZES.includes(size)) {
     throw new RangeError(`Unknown size ${JSON.stringify(size)}. Valid: ${SYNTH_SIZES}`);
+  }
+  const layout = options.layout ?? "seed";
+  if (!SYNTH_LAYOUTS.includes(layout)) {
+    throw new RangeError(`Unknown layout ${JSON.stringify(layout)}. Valid: ${SYNTH_LAYOUTS}`);
   }
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
@@ -304,12 +186,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     return p;
   };
   const text = (key: string, content: string) =>
-    tasks.push(async () => {
-      const p = await path(key);
-      const tmp = `${p}.tmp-${Deno.pid}`;
-      await Deno.writeTextFile(tmp, content, { signal });
-      await Deno.rename(tmp, p);
-    });
+    tasks.push(async () => writeFileAtomic(await path(key), content, { signal }));
   const float3d = (key: string, make: () => Float32Array) =>
     tasks.push(async () =>
       writeNifti1(await path(key), {
@@ -324,15 +201,17 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
 
   for (const [name, content] of Object.entries(rootFiles(size, seed))) text(name, content);
 
-  const truthSubjects: Record<string, SubjectTruth> = {};
-  const samples: SampledBeta[] = [];
+  const truthSubjects: Record<string, T.SubjectTruth> = {};
+  const samples: T.SampledBeta[] = [];
+  const currentInputs: Parameters<typeof addCurrentLayout>[3][number][] = [];
   for (const subject of subjects) {
     const g = brainGeometry(size, seed, subject);
     const trials = subjectTrials(pools, size, seed, subject);
     const plan = sessionPlan(size, subject).filter((p) =>
       !sessionFilter || sessionFilter.includes(p.session)
     );
-    const sessions: Record<string, SessionTruth> = {};
+    const sessions: Record<string, T.SessionTruth> = {};
+    currentInputs.push({ subject, plan, trials });
     for (const p of plan) {
       const rows = trials[p.session];
       sessions[p.session] = {
@@ -381,9 +260,11 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
 
     const surf = surfaceSize(size, subject);
     const rois = roiGeometry(size, seed, subject);
-    const roiTruth = Object.fromEntries(ROI_CATEGORIES.map((c) => [c, [] as RoiTruth[]])) as Record<
+    const roiTruth = Object.fromEntries(
+      ROI_CATEGORIES.map((c) => [c, [] as T.RoiTruth[]]),
+    ) as Record<
       RoiCategory,
-      RoiTruth[]
+      T.RoiTruth[]
     >;
     rois.forEach((roi, n) => {
       roiTruth[roi.category].push({
@@ -459,17 +340,34 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     }
   }
 
-  log(`writing ${tasks.length + bigTasks.length} files (${size}, seed ${seed})`);
+  const current = layout === "current"
+    ? addCurrentLayout(
+      {
+        path,
+        task: (run) => tasks.push(run),
+        bigTask: (run) => bigTasks.push(run),
+        signal,
+      },
+      size,
+      seed,
+      currentInputs,
+    )
+    : undefined;
+
+  log(`writing ${tasks.length + bigTasks.length} files (${size}, ${layout} layout, seed ${seed})`);
   // big 4-D files first so they overlap with the many small ones
-  await runPool([...bigTasks, ...tasks], options.concurrency ?? 4, signal);
+  await mapPool([...bigTasks, ...tasks], (task) => task(), {
+    limit: options.concurrency ?? 4,
+    signal,
+  });
 
   keys.sort();
-  const manifest: ManifestEntry[] = [];
+  const manifest: T.ManifestEntry[] = [];
   for (const key of keys) {
     const p = `${bucketDir}/${key}`;
     manifest.push({ key, size: (await Deno.stat(p)).size, sha256: await sha256File(p, signal) });
   }
-  const groundTruth: GroundTruth = {
+  const groundTruth: T.GroundTruth = {
     formatVersion: 1,
     size,
     seed,
@@ -479,12 +377,10 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
       "(non-zero-or-NaN R2mean) in increasing flat order",
     subjects: truthSubjects,
     sampledBetas: samples,
+    ...(current ? { current } : {}),
   };
-  const writeJson = async (name: string, value: unknown) => {
-    const p = `${groundTruthDir}/${name}`;
-    await Deno.writeTextFile(`${p}.tmp-${Deno.pid}`, JSON.stringify(value) + "\n", { signal });
-    await Deno.rename(`${p}.tmp-${Deno.pid}`, p);
-  };
+  const writeJson = (name: string, value: unknown) =>
+    writeFileAtomic(`${groundTruthDir}/${name}`, JSON.stringify(value) + "\n", { signal });
   await writeJson("ground-truth.json", groundTruth);
   await writeJson("manifest.json", manifest);
   return {

@@ -10,6 +10,7 @@
 import { hashKey, mix, mulberry32, unit } from "./prng.ts";
 import { flatRois, SYNTH_SUBJECTS } from "./inventory.ts";
 import type { RoiCategory } from "../../lib/core/constants.ts";
+import { unflattenC } from "../../lib/formats/voxel_order.ts";
 
 /** Dataset size preset. */
 export type SynthSize = "small" | "realistic";
@@ -45,9 +46,6 @@ export interface SizeConfig {
   defaultSubjects: readonly string[];
   defaultSessions: readonly string[] | null;
 }
-
-/** Held-out sessions generated after the public ones. */
-export const SYNTH_HELD_OUT = ["ses-31", "ses-32", "ses-33", "ses-34"] as const;
 
 /**
  * The two size presets.
@@ -156,6 +154,9 @@ export interface BrainGeometry {
   nanMask: Uint8Array;
   /** Sorted brain-axis indices of the NaN voxels. */
   nanIndices: number[];
+  /** The ellipsoid: centre and radii in voxels of the grid. */
+  center: [number, number, number];
+  radii: [number, number, number];
 }
 
 const geomCache = new Map<string, BrainGeometry>();
@@ -231,23 +232,11 @@ export function brainGeometry(size: SynthSize, seed: number, subject: string): B
     rankOfC,
     nanMask,
     nanIndices,
+    center: [cx, cy, cz],
+    radii: [rx, ry, rz],
   };
   geomCache.set(key, g);
   return g;
-}
-
-/**
- * Converts a C-order flat index to (i, j, k).
- *
- * @example
- * ```ts
- * import { unflattenC } from "./geometry.ts";
- * unflattenC(11, [12, 14, 10]); // [0, 1, 1]
- * ```
- */
-export function unflattenC(f: number, dims: readonly number[]): [number, number, number] {
-  const [, NY, NZ] = dims;
-  return [Math.floor(f / (NY * NZ)), Math.floor(f / NZ) % NY, f % NZ];
 }
 
 /** Ground truth of one ROI. */

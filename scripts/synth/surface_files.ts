@@ -40,9 +40,28 @@ export function giftiMaskXml(
 ): string {
   const values = new Float32Array(nVertices);
   for (const v of vertices) values[v] = 1;
+  return giftiFloatXml(values, encoding);
+}
+
+/**
+ * A GIfTI document with one float32 data array (e.g. a z map per vertex).
+ * ASCII values carry 6 decimals, so exact round trips need a binary encoding.
+ *
+ * @example
+ * ```ts
+ * import { giftiFloatXml } from "./surface_files.ts";
+ * const xml = giftiFloatXml(new Float32Array([0.5, -1.25]), "Base64Binary", "NIFTI_INTENT_ZSCORE");
+ * ```
+ */
+export function giftiFloatXml(
+  values: Float32Array,
+  encoding: GiftiEncoding,
+  intent = "NIFTI_INTENT_NONE",
+): string {
+  const nVertices = values.length;
   let data: string;
   if (encoding === "ASCII") {
-    data = Array.from(values, (x) => (x ? "1.000000" : "0.000000")).join("\n");
+    data = Array.from(values, (x) => x.toFixed(6)).join("\n");
   } else {
     const bytes = new Uint8Array(values.buffer);
     data = base64(encoding === "GZipBase64Binary" ? deflateSync(bytes, { level: 6 }) : bytes);
@@ -52,7 +71,7 @@ export function giftiMaskXml(
 <GIFTI Version="1.0" NumberOfDataArrays="1">
   <MetaData/>
   <LabelTable/>
-  <DataArray Intent="NIFTI_INTENT_NONE" DataType="NIFTI_TYPE_FLOAT32" ArrayIndexingOrder="RowMajorOrder" Dimensionality="1" Dim0="${nVertices}" Encoding="${encoding}" Endian="LittleEndian" ExternalFileName="" ExternalFileOffset="">
+  <DataArray Intent="${intent}" DataType="NIFTI_TYPE_FLOAT32" ArrayIndexingOrder="RowMajorOrder" Dimensionality="1" Dim0="${nVertices}" Encoding="${encoding}" Endian="LittleEndian" ExternalFileName="" ExternalFileOffset="">
     <MetaData/>
     <Data>${data}</Data>
   </DataArray>

@@ -4,7 +4,8 @@
  * @module
  */
 import { SYNTH_SUBJECTS } from "./inventory.ts";
-import { SIZES, subjectIndex, SYNTH_HELD_OUT, type SynthSize } from "./geometry.ts";
+import { SIZES, subjectIndex, type SynthSize } from "./geometry.ts";
+import { HELD_OUT_SESSIONS } from "../../lib/core/constants.ts";
 import { hashKey, mulberry32, shuffled } from "./prng.ts";
 
 /** Stimulus ids available to the generator. */
@@ -110,7 +111,7 @@ export function sessionPlan(size: SynthSize, subject: string): SessionPlan[] {
       runs: cfg.runs(si, o),
       trialsPerRun: cfg.trialsPerRun,
     })),
-    ...SYNTH_HELD_OUT.map((session) => ({
+    ...HELD_OUT_SESSIONS.map((session) => ({
       session,
       heldOut: true,
       runs: cfg.heldOutRuns,

@@ -157,6 +157,45 @@ export function betaVolumeProducer(
 }
 
 /**
+ * Rows of the GLMsingle model's `betasmd` (brain voxels x trials, C order:
+ * trial fastest) for the HDF5 writer: row `r` is brain-axis voxel `r`, the
+ * same values, after scaling, as the session's NIfTI betas at that voxel.
+ *
+ * @example
+ * ```ts
+ * import { betaRowProducer } from "./values.ts";
+ * const rows = betaRowProducer("small", 1, "sub-01", "ses-01", 42)(0, 10); // 10 x 42
+ * ```
+ */
+export function betaRowProducer(
+  size: SynthSize,
+  seed: number,
+  subject: string,
+  session: string,
+  nTrials: number,
+): (start: number, count: number) => Float32Array {
+  const g = brainGeometry(size, seed, subject);
+  const off = voxelOffsets(g);
+  const keys = Array.from({ length: nTrials }, (_, t) => trialKey(seed, subject, session, t));
+  const scaled = betaDatatype(subject) === "int16";
+  return (start, count) => {
+    const out = new Float32Array(count * nTrials);
+    for (let r = start, o = 0; r < start + count; r++) {
+      const f = g.brainC[r];
+      for (let t = 0; t < nTrials; t++, o++) {
+        const v = rawBeta(off[r], keys[t], f);
+        out[o] = scaled
+          ? int16Code(v) * INT16_SCALING.sclSlope + INT16_SCALING.sclInter
+          : g.nanMask[r]
+          ? NaN
+          : v;
+      }
+    }
+    return out;
+  };
+}
+
+/**
  * Expected R2mean at a C-order flat voxel: exactly 0 outside the brain, NaN
  * at the NaN voxels, otherwise positive (0.05 .. 60.05).
  *

@@ -1,0 +1,374 @@
+/**
+ * Reading local HDF5 files through h5wasm (the HDF5 C library compiled to
+ * WebAssembly). This is the only module that touches h5wasm.
+ *
+ * h5wasm is imported on first use (it takes about 150 ms to start). Its
+ * Emscripten start-up enumerates `process.env`, which under Deno needs an
+ * unscoped `--allow-env`; {@linkcode loadH5wasm} hides the environment from
+ * that one enumeration so that reading a file needs only `--allow-read` for
+ * it. Numeric datasets, float16 included (h5wasm's own accessors stop at
+ * float32), are read as raw bytes into the matching typed array.
+ * @module
+ */
+import process from "node:process";
+import type { Dataset, File as H5File } from "h5wasm";
+import { MalformedFileError, PermissionMissingError } from "../core/errors.ts";
+import { isPermissionError } from "../core/permissions.ts";
+import type { Hdf5Dtype, Hdf5NumericArray } from "./hdf5_encode.ts";
+import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
+
+export type { Hdf5Dtype } from "./hdf5_encode.ts";
+
+type H5wasm = typeof import("h5wasm").default;
+type H5Module = Awaited<H5wasm["ready"]>;
+
+/** The values of a dataset: a typed array, `string[]` (`vlen-str`) or `Uint8Array[]` (`vlen-uint8`). */
+export type Hdf5Values = Hdf5NumericArray | string[] | Uint8Array[];
+
+/** Shape and type of a dataset. */
+export interface Hdf5DatasetInfo {
+  /** Path inside the file, e.g. `betasmd`. */
+  name: string;
+  /** Element type. */
+  dtype: Hdf5Dtype;
+  /** Dimensions. */
+  shape: number[];
+  /** Chunk shape, `null` when contiguous (or compact). */
+  chunks: number[] | null;
+  /** Filter names in pipeline order, e.g. `["shuffle", "deflate"]`. */
+  filters: string[];
+}
+
+/** Options of {@linkcode Hdf5File.read}. */
+export interface Hdf5ReadOptions {
+  /** Rows `[start, end)` of the first axis; all rows when omitted. */
+  rows?: readonly [number, number];
+}
+
+let loading: Promise<{ h5wasm: H5wasm; module: H5Module }> | undefined;
+
+// Imports and starts h5wasm once; later calls share it (a failure is not kept).
+function loadH5wasm(): Promise<{ h5wasm: H5wasm; module: H5Module }> {
+  loading ??= start().catch((e) => {
+    loading = undefined;
+    throw e;
+  });
+  return loading;
+}
+
+async function start(): Promise<{ h5wasm: H5wasm; module: H5Module }> {
+  // Emscripten copies the whole environment into the module at start-up
+  // (`for (x in process.env)`): show it none, but keep reads by name working.
+  const real = process.env;
+  const hidden = new Proxy({}, {
+    get: (_t, key) => typeof key === "string" ? real[key] : undefined,
+    ownKeys: () => [],
+  });
+  const descriptor = Object.getOwnPropertyDescriptor(process, "env");
+  Object.defineProperty(process, "env", { value: hidden, configurable: true, writable: true });
+  try {
+    const h5wasm = (await import("h5wasm/node")).default;
+    const module = await h5wasm.ready;
+    return { h5wasm, module };
+  } finally {
+    if (descriptor) Object.defineProperty(process, "env", descriptor);
+  }
+}
+
+const FILTER_NAMES: Record<number, string> = { 1: "deflate", 2: "shuffle", 3: "fletcher32" };
+
+/**
+ * A local HDF5 file opened read-only. Close it (or use `using`) when done.
+ *
+ * @example
+ * ```ts
+ * import { Hdf5File } from "./lib/formats/hdf5.ts";
+ * using file = await Hdf5File.open("sub-01_ses-01_task-images_space-T1w_desc-GLMsingle_model.h5");
+ * const info = file.info("betasmd"); // { dtype: "float32", shape: [n, 1, 1, t], ... }
+ * const firstRows = file.read("betasmd", { rows: [0, 10] }) as Float32Array;
+ * ```
+ */
+export class Hdf5File {
+  readonly #file: H5File;
+  readonly #module: H5Module;
+  readonly #h5: H5wasm;
+  /** The path the file was opened from. */
+  readonly path: string;
+
+  private constructor(path: string, file: H5File, h5: H5wasm, module: H5Module) {
+    this.path = path;
+    this.#h5 = h5;
+    this.#file = file;
+    this.#module = module;
+  }
+
+  /**
+   * Opens `path` read-only.
+   *
+   * @throws {MalformedFileError} when the file is not HDF5 (or is truncated)
+   * @throws {PermissionMissingError} without `--allow-read` for the path
+   * @example
+   * ```ts
+   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * using f = await Hdf5File.open("/tmp/model.h5");
+   * console.log(f.datasets());
+   * ```
+   */
+  static async open(path: string, options: { signal?: AbortSignal } = {}): Promise<Hdf5File> {
+    options.signal?.throwIfAborted();
+    // Stat first: h5wasm reports a missing file or a refused permission only as "open failed".
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (e) {
+      if (isPermissionError(e)) {
+        throw new PermissionMissingError(`read ${path}`, `--allow-read=${path}`, { cause: e });
+      }
+      throw e;
+    }
+    if (!info.isFile) throw new MalformedFileError(path, "not a regular file");
+    // Checked here because HDF5 reports these only on stderr.
+    const problem = await headerProblem(path, info.size);
+    if (problem) throw new MalformedFileError(path, problem);
+    const { h5wasm, module } = await loadH5wasm();
+    options.signal?.throwIfAborted();
+    let file: H5File;
+    try {
+      file = new h5wasm.File(path, "r");
+    } catch (e) {
+      throw new MalformedFileError(path, `not a readable HDF5 file (${errorText(e)})`, undefined, {
+        cause: e,
+      });
+    }
+    if (file.file_id < 0n) {
+      throw new MalformedFileError(path, "HDF5 cannot open it (truncated or damaged)");
+    }
+    return new Hdf5File(path, file, h5wasm, module);
+  }
+
+  /** Paths of every dataset in the file, sorted. */
+  datasets(): string[] {
+    return this.#file.paths()
+      .filter((p) => this.#file.get(p) instanceof this.#h5.Dataset)
+      .map((p) => p.replace(/^\//, ""))
+      .sort();
+  }
+
+  #dataset(name: string): Dataset {
+    let entity;
+    try {
+      entity = this.#file.get(name);
+    } catch {
+      entity = null; // h5wasm throws for some missing paths and returns null for others
+    }
+    if (!(entity instanceof this.#h5.Dataset)) {
+      throw new MalformedFileError(
+        this.path,
+        `no dataset ${JSON.stringify(name)}; the file holds ${JSON.stringify(this.datasets())}`,
+      );
+    }
+    return entity;
+  }
+
+  /**
+   * Shape, element type, chunking and filters of a dataset.
+   *
+   * @throws {MalformedFileError} when the dataset is missing or of a type this reader does not know
+   * @example
+   * ```ts
+   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * using f = await Hdf5File.open("/tmp/emb.h5");
+   * f.info("embedding"); // { name: "embedding", dtype: "float16", shape: [2, 3], chunks: null, filters: [] }
+   * ```
+   */
+  info(name: string): Hdf5DatasetInfo {
+    const ds = this.#dataset(name);
+    const m = ds.metadata;
+    return {
+      name,
+      dtype: this.#dtype(name, m),
+      shape: [...(m.shape ?? [])],
+      chunks: m.chunks ? [...m.chunks] : null,
+      filters: ds.filters.map((f) => FILTER_NAMES[f.id] ?? f.name),
+    };
+  }
+
+  #dtype(name: string, m: Dataset["metadata"]): Hdf5Dtype {
+    const T = this.#module.H5T_class_t;
+    const bad = () =>
+      new MalformedFileError(
+        this.path,
+        `dataset ${JSON.stringify(name)} has a type this reader does not support ` +
+          `(${JSON.stringify({ class: m.type, size: m.size, littleEndian: m.littleEndian })})`,
+      );
+    if (m.type === T.H5T_INTEGER.value || m.type === T.H5T_FLOAT.value) {
+      if (!m.littleEndian) throw bad();
+      const key = `${m.type === T.H5T_FLOAT.value ? "float" : m.signed ? "int" : "uint"}${
+        8 * m.size
+      }`;
+      if (!NUMERIC.has(key)) throw bad();
+      return key as Hdf5Dtype;
+    }
+    if (m.type === T.H5T_STRING.value && m.vlen) return "vlen-str";
+    if (m.type === T.H5T_VLEN.value && m.vlen_type?.type === T.H5T_INTEGER.value) {
+      if (m.vlen_type.size === 1 && !m.vlen_type.signed) return "vlen-uint8";
+    }
+    if (m.type === T.H5T_ENUM.value && m.size === 1) {
+      const members = m.enum_type?.members ?? {};
+      if (Object.keys(members).length === 2 && members.FALSE === 0 && members.TRUE === 1) {
+        return "bool";
+      }
+    }
+    throw bad();
+  }
+
+  /**
+   * Reads a dataset, or a block of rows of it, in C order. Numeric types
+   * give the matching typed array (`Float16Array` for float16), `bool` a
+   * `Uint8Array` of 0/1, `vlen-str` a `string[]` and `vlen-uint8` a
+   * `Uint8Array[]` (one byte string per element).
+   *
+   * @throws {RangeError} when `rows` lies outside the first axis
+   * @throws {MalformedFileError} when the dataset is missing or unreadable
+   * @example
+   * ```ts
+   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * using f = await Hdf5File.open("/tmp/model.h5");
+   * const rows = f.read("betasmd", { rows: [100, 164] }) as Float32Array; // 64 voxels x trials
+   * ```
+   */
+  read(name: string, options: Hdf5ReadOptions = {}): Hdf5Values {
+    const info = this.info(name);
+    const shape = info.shape;
+    const [start, end] = options.rows ?? [0, shape[0] ?? 0];
+    if (
+      shape.length === 0 || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 ||
+      end > shape[0] || start > end
+    ) {
+      throw new RangeError(
+        `rows [${start}, ${end}) outside dataset ${JSON.stringify(name)} of shape [${shape}]`,
+      );
+    }
+    const ds = this.#dataset(name);
+    try {
+      if (info.dtype === "vlen-str" || info.dtype === "vlen-uint8") {
+        if (end === start) return [];
+        const ranges = shape.map((d, i) => (i === 0 ? [start, end] : [0, d]) as [number, number]);
+        return ds.slice(ranges) as string[] | Uint8Array[];
+      }
+      return this.#readRaw(ds, info, start, end);
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof MalformedFileError) throw e;
+      throw new MalformedFileError(
+        this.path,
+        `cannot read dataset ${JSON.stringify(name)} (${errorText(e)})`,
+        undefined,
+        { cause: e },
+      );
+    }
+  }
+
+  #readRaw(ds: Dataset, info: Hdf5DatasetInfo, start: number, end: number): Hdf5Values {
+    const Ctor = TYPED[info.dtype];
+    const rowElems = info.shape.slice(1).reduce((a, b) => a * b, 1);
+    const n = (end - start) * rowElems;
+    const bytes = n * Ctor.BYTES_PER_ELEMENT;
+    const out = new Ctor(n);
+    if (n === 0) return out;
+    const m = this.#module;
+    const ptr = m._malloc(bytes);
+    if (!ptr) throw new RangeError(`cannot allocate ${bytes} bytes in the HDF5 heap`);
+    try {
+      const count = info.shape.map((d, i) => BigInt(i === 0 ? end - start : d));
+      const offset = info.shape.map((_, i) => BigInt(i === 0 ? start : 0));
+      const strides = info.shape.map(() => 1n);
+      m.get_dataset_data(this.#file.file_id, ds.path, count, offset, strides, BigInt(ptr));
+      new Uint8Array(out.buffer).set(m.HEAPU8.subarray(ptr, ptr + bytes));
+    } finally {
+      m._free(ptr);
+    }
+    return out;
+  }
+
+  /** Closes the file. Idempotent. */
+  close(): void {
+    try {
+      this.#file.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Closes the file (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+type TypedCtor =
+  | Uint8ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint32ArrayConstructor
+  | Int32ArrayConstructor
+  | Float16ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor;
+
+const TYPED: Record<string, TypedCtor> = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  bool: Uint8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float16: Float16Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
+/**
+ * Why the superblock rules the file out, if it does: no HDF5 signature at
+ * 0, 512, 1024, ... (after a user block), or a stored end of file beyond the
+ * file's size (a truncated download).
+ */
+async function headerProblem(path: string, size: number): Promise<string | undefined> {
+  using f = await Deno.open(path);
+  const buf = new Uint8Array(48);
+  for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+    await f.seek(at, Deno.SeekMode.Start);
+    let n = 0;
+    for (let r; n < buf.length && (r = await f.read(buf.subarray(n))) !== null;) n += r;
+    if (n < 8 || !HDF5_SIGNATURE.every((b, i) => buf[i] === b)) continue;
+    const eof = superblockEof(buf.subarray(0, n));
+    if (eof !== undefined && at + eof > size) {
+      return `truncated: ${size} bytes, the HDF5 superblock says ${at + eof}`;
+    }
+    return undefined; // anything else: let HDF5 judge
+  }
+  return "not an HDF5 file (no HDF5 signature)";
+}
+
+const NUMERIC = new Set(Object.keys(TYPED).filter((k) => k !== "bool"));
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Reads one dataset (or rows of it) of a local HDF5 file: open, read, close.
+ *
+ * @example
+ * ```ts
+ * import { readHdf5Dataset } from "./lib/formats/hdf5.ts";
+ * const ids = await readHdf5Dataset("/tmp/emb.h5", "image_ids") as string[];
+ * ```
+ */
+export async function readHdf5Dataset(
+  path: string,
+  name: string,
+  options: Hdf5ReadOptions & { signal?: AbortSignal } = {},
+): Promise<Hdf5Values> {
+  using file = await Hdf5File.open(path, { signal: options.signal });
+  return file.read(name, options);
+}

@@ -1,0 +1,238 @@
+/**
+ * The objects the current layout adds to the seed's (upstream-era-c.md §1):
+ * anatomical T1w/T2w/brain masks, FreeSurfer recon, localizer maps, tedana
+ * optimal combinations, raw BIDS, `res-1pt5` ROI masks and the per-session
+ * GLMsingle model (`betasmd` rows = the anatomical `res-1pt8` brain voxels
+ * in C order, values = the session's NIfTI betas).
+ * @module
+ */
+import { writeHdf5 } from "../../lib/formats/hdf5_write.ts";
+import {
+  anatomicalVolume,
+  type Grid,
+  grids,
+  localizerValue,
+  localizerVolume,
+  roiVolume,
+} from "./anatomy.ts";
+import {
+  currentKeys,
+  FREESURFER_SURFACES,
+  LOCALIZER_SPACES,
+  type LocalizerMap,
+  localizerMaps,
+} from "./current_keys.ts";
+import { freesurferSurface, mgzBytes, talairachLta, talairachXfm } from "./freesurfer_files.ts";
+import {
+  brainGeometry,
+  roiGeometry,
+  surfaceSize,
+  surfaceVertex,
+  type SynthSize,
+} from "./geometry.ts";
+import { giftiFloatXml } from "./surface_files.ts";
+import { addRawLayout, type RawTruth } from "./raw_layout.ts";
+import { fileQueue, type LayoutSink } from "./sink.ts";
+import type { SessionPlan, TrialRow } from "./trials.ts";
+import { betaRowProducer } from "./values.ts";
+
+/** Ground truth of the current layout for one subject. */
+export interface CurrentSubjectTruth {
+  /** Voxels of the `res-1pt8` anatomical brain mask (= rows of `betasmd`). */
+  nAnatomicalBrainVoxels: number;
+  /** Voxels of the full-resolution anatomical brain mask. */
+  nAnatomicalBrainVoxelsFull: number;
+  /** Brain voxels with a finite, non-zero R2mean (upstream's `rsquare` mask). */
+  nRsquareBrainVoxels: number;
+  /** `betasmd` shape per session. */
+  glmModel: Record<string, [number, number, number, number]>;
+  /** Voxels of each ROI at `res-1pt5`, by bucket label. */
+  rois1pt5: Record<string, number>;
+  /** Sessions and runs of the raw BIDS and tedana files. */
+  raw: RawTruth;
+}
+
+/** Ground truth of the current layout. */
+export interface CurrentTruth {
+  layout: "current";
+  grids: Record<Grid["name"], { dims: number[]; voxelSizeMm: number; affine: number[][] }>;
+  localizerMaps: LocalizerMap[];
+  subjects: Record<string, CurrentSubjectTruth>;
+}
+
+/** What {@linkcode addCurrentLayout} needs to know about one subject. */
+export interface CurrentSubjectInput {
+  subject: string;
+  /** The sessions written (plan filtered by the caller). */
+  plan: SessionPlan[];
+  trials: Record<string, TrialRow[]>;
+}
+
+/**
+ * Queues every file the current layout adds for the given subjects and
+ * returns its ground truth. Deterministic like the rest of the generator.
+ *
+ * @example
+ * ```ts
+ * // inside generateDataset: const truth = addCurrentLayout(sink, "small", 1, subjects);
+ * ```
+ */
+export function addCurrentLayout(
+  sink: LayoutSink,
+  size: SynthSize,
+  seed: number,
+  inputs: readonly CurrentSubjectInput[],
+): CurrentTruth {
+  const G = grids(size);
+  const { signal } = sink;
+  const { nifti, file } = fileQueue(sink);
+  const maps = localizerMaps();
+  const subjects: Record<string, CurrentSubjectTruth> = {};
+
+  for (const { subject: s, plan, trials } of inputs) {
+    const g = brainGeometry(size, seed, s);
+    // anatomical: T1w, T2w, brain mask at full resolution and res-1pt8
+    let nFull = 0;
+    for (const grid of [G.full, G["1pt8"]]) {
+      const res = grid.name === "1pt8" ? "1pt8" as const : undefined;
+      for (const suffix of ["T1w", "T2w"] as const) {
+        nifti(
+          currentKeys.anatomical(s, { suffix, res }),
+          grid,
+          "int16",
+          () => anatomicalVolume(g, grid, suffix),
+        );
+      }
+      const mask = anatomicalVolume(g, grid, "mask") as Uint8Array;
+      if (grid.name === "full") nFull = mask.reduce((a, b) => a + b, 0);
+      nifti(
+        currentKeys.anatomical(s, { suffix: "mask", res, desc: "brain" }),
+        grid,
+        "uint8",
+        () => mask,
+        {
+          mask: true,
+          description: "LAION-fMRI synthetic brain mask",
+        },
+      );
+    }
+
+    // GLMsingle model per session: betasmd rows = res-1pt8 brain voxels, C order
+    const glmModel: Record<string, [number, number, number, number]> = {};
+    for (const p of plan) {
+      const nTrials = trials[p.session].length;
+      const shape: [number, number, number, number] = [g.brainC.length, 1, 1, nTrials];
+      glmModel[p.session] = shape;
+      sink.bigTask(async () =>
+        writeHdf5(await sink.path(currentKeys.glmModel(s, p.session)), [{
+          name: "betasmd",
+          dtype: "float32",
+          shape,
+          data: betaRowProducer(size, seed, s, p.session, nTrials),
+        }], { signal })
+      );
+    }
+
+    // ROI masks at res-1pt5
+    const rois1pt5: Record<string, number> = {};
+    for (const roi of roiGeometry(size, seed, s)) {
+      const { volume, nVoxels } = roiVolume(roi, G["1pt5"], G["1pt8"]);
+      rois1pt5[roi.bucketLabel] = nVoxels;
+      nifti(
+        currentKeys.roiVolume1pt5(s, roi.category, roi.bucketLabel),
+        G["1pt5"],
+        "uint8",
+        () => volume,
+        {
+          mask: true,
+          description: `LAION-fMRI synthetic ROI ${roi.bucketLabel}`,
+        },
+      );
+    }
+
+    // localizer maps: fsnative GIfTI per hemisphere, T1w res-1pt5 and res-1pt8
+    const surf = surfaceSize(size, s);
+    maps.forEach((m, n) => {
+      const name = `${m.task}/${m.contrast}/${m.stat}/${m.run ?? ""}`;
+      for (const space of LOCALIZER_SPACES) {
+        const key = currentKeys.localizer(s, m, space);
+        if ("hemi" in space) {
+          file(key, () => {
+            const count = surf[space.hemi];
+            const values = new Float32Array(count);
+            for (let v = 0; v < count; v++) {
+              const p = surfaceVertex(v, count, space.hemi).map((x, a) =>
+                (x - G["1pt8"].affine[a][3]) / G["1pt8"].voxelSize
+              );
+              values[v] = localizerValue(g, name, p, v);
+            }
+            const intent = m.stat === "z" ? "NIFTI_INTENT_ZSCORE" : "NIFTI_INTENT_NONE";
+            return giftiFloatXml(values, n % 2 ? "Base64Binary" : "GZipBase64Binary", intent);
+          });
+        } else {
+          const grid = G[space.res];
+          nifti(key, grid, "float32", () => localizerVolume(g, name, grid));
+        }
+      }
+    });
+
+    // FreeSurfer recon
+    for (const hemi of ["L", "R"] as const) {
+      for (const surface of FREESURFER_SURFACES) {
+        file(
+          currentKeys.freesurfer(s, `surf/${hemi === "L" ? "lh" : "rh"}.${surface}`),
+          () => freesurferSurface(surf[hemi], hemi, surface, s),
+        );
+      }
+    }
+    const full = G.full;
+    const t1 = () =>
+      Uint8Array.from(anatomicalVolume(g, full, "T1w"), (x) => Math.min(255, x >> 2));
+    file(
+      currentKeys.freesurfer(s, "mri/T1.mgz"),
+      () => mgzBytes(full.dims, "uint8", t1(), full.affine),
+    );
+    file(currentKeys.freesurfer(s, "mri/brain.mgz"), () => {
+      const mask = anatomicalVolume(g, full, "mask");
+      return mgzBytes(full.dims, "uint8", t1().map((x, i) => x * mask[i]), full.affine);
+    });
+    file(currentKeys.freesurfer(s, "mri/aparc+aseg.mgz"), () => {
+      const labels = new Int32Array(full.dims[0] * full.dims[1] * full.dims[2]);
+      const mask = anatomicalVolume(g, full, "mask");
+      const [nx] = full.dims;
+      for (let o = 0; o < labels.length; o++) {
+        if (!mask[o]) continue;
+        const left = o % nx < nx / 2;
+        labels[o] = left ? 2 : 41; // Left/Right-Cerebral-White-Matter
+      }
+      return mgzBytes(full.dims, "int32", labels, full.affine);
+    });
+    file(
+      currentKeys.freesurfer(s, "mri/transforms/talairach.lta"),
+      () => talairachLta(s, full.dims, full.voxelSize),
+    );
+    file(currentKeys.freesurfer(s, "mri/transforms/talairach.xfm"), () => talairachXfm(s));
+
+    const raw = addRawLayout(sink, size, seed, { subject: s, plan, trials });
+
+    subjects[s] = {
+      nAnatomicalBrainVoxels: g.brainC.length,
+      nAnatomicalBrainVoxelsFull: nFull,
+      nRsquareBrainVoxels: g.brainC.length - g.nanIndices.length,
+      glmModel,
+      rois1pt5,
+      raw,
+    };
+  }
+  const gridTruth = (x: Grid) => ({
+    dims: [...x.dims],
+    voxelSizeMm: x.voxelSize,
+    affine: x.affine,
+  });
+  return {
+    layout: "current",
+    grids: { full: gridTruth(G.full), "1pt5": gridTruth(G["1pt5"]), "1pt8": gridTruth(G["1pt8"]) },
+    localizerMaps: maps,
+    subjects,
+  };
+}

@@ -1,0 +1,240 @@
+// The generator's current-layout profile (scripts/synth/current_*.ts),
+// checked against Debian's nibabel and h5py as independent readers: the
+// GLMsingle model's betasmd rows are exactly the NIfTI betas at the
+// res-1pt8 anatomical brain voxels in C order.
+import assert from "node:assert/strict";
+import {
+  currentKeys,
+  FREESURFER_SURFACES,
+  FREESURFER_VOLUMES,
+  generateDataset,
+  type GeneratedDataset,
+  LOCALIZER_SPACES,
+  localizerMaps,
+  ROI_INVENTORY,
+  synthKeys,
+} from "../scripts/generate.ts";
+import { Hdf5File } from "../lib/formats/hdf5.ts";
+import { hdf5ContiguousLayout } from "../lib/formats/hdf5_layout.ts";
+import { ROI_CATEGORIES } from "../lib/core/constants.ts";
+
+const SUBJECTS = ["sub-01", "sub-05"]; // float32 betas and int16-with-scaling betas
+const root = await Deno.makeTempDir({ prefix: "laion-synth-current-" });
+const gen = (layout: "seed" | "current") =>
+  generateDataset({
+    out: `${root}/${layout}`,
+    size: "small",
+    seed: 1,
+    layout,
+    subjects: SUBJECTS,
+    splitsDir: null,
+  });
+const seed = await gen("seed");
+const ds: GeneratedDataset = await gen("current");
+const keys = new Set(ds.manifest.map((m) => m.key));
+const truth = ds.groundTruth.current!;
+
+Deno.test("current layout: holds the seed profile byte for byte, plus the new areas", () => {
+  const current = new Map(ds.manifest.map((m) => [m.key, m.sha256]));
+  for (const m of seed.manifest) assert.equal(current.get(m.key), m.sha256, m.key);
+  assert.equal(seed.groundTruth.current, undefined);
+  assert.deepEqual(ds.groundTruth.subjects, seed.groundTruth.subjects);
+  const areas = new Set(ds.manifest.map((m) => {
+    const [a, b] = m.key.split("/");
+    return a === "derivatives" ? `${a}/${b}` : a.startsWith("sub-") ? "raw" : "root";
+  }));
+  assert.deepEqual([...areas].sort(), [
+    "derivatives/anatomical",
+    "derivatives/freesurfer",
+    "derivatives/glmsingle-tedana",
+    "derivatives/localizers",
+    "derivatives/rois",
+    "derivatives/tedana",
+    "raw",
+    "root",
+  ]);
+  for (const s of SUBJECTS) {
+    for (const res of [undefined, "1pt8" as const]) {
+      for (const suffix of ["T1w", "T2w"] as const) {
+        assert.ok(keys.has(currentKeys.anatomical(s, { suffix, res })));
+      }
+      assert.ok(keys.has(currentKeys.anatomical(s, { suffix: "mask", res, desc: "brain" })));
+    }
+    assert.ok(
+      keys.has(
+        `derivatives/anatomical/${s}/ses-PrismaAnat/anat/${s}_ses-PrismaAnat_space-T1w_res-1pt8_desc-brain_mask.nii.gz`,
+      ),
+    );
+    for (const ses of Object.keys(ds.groundTruth.subjects[s].sessions)) {
+      assert.ok(keys.has(currentKeys.glmModel(s, ses)), `${s} ${ses}`);
+    }
+    for (const c of ROI_CATEGORIES) {
+      for (const r of ROI_INVENTORY[s][c]) {
+        assert.ok(keys.has(currentKeys.roiVolume1pt5(s, c, r.bucketLabel)));
+      }
+    }
+    for (const m of localizerMaps()) {
+      for (const space of LOCALIZER_SPACES) assert.ok(keys.has(currentKeys.localizer(s, m, space)));
+    }
+    for (const h of ["lh", "rh"]) {
+      for (const surf of FREESURFER_SURFACES) {
+        assert.ok(keys.has(`derivatives/freesurfer/${s}/surf/${h}.${surf}`));
+      }
+    }
+    for (const v of FREESURFER_VOLUMES) assert.ok(keys.has(`derivatives/freesurfer/${s}/mri/${v}`));
+    assert.ok(keys.has(`derivatives/freesurfer/${s}/mri/transforms/talairach.lta`));
+    for (const ses of ["ses-01", "ses-31"]) {
+      assert.ok(
+        keys.has(`${s}/${ses}/func/${s}_${ses}_task-images_run-01_echo-3_part-phase_bold.nii.gz`),
+      );
+      assert.ok(keys.has(`${s}/${ses}/func/${s}_${ses}_task-images_run-02_events.tsv`));
+      assert.ok(keys.has(`${s}/${ses}/fmap/${s}_${ses}_run-01_phasediff.json`));
+      assert.ok(keys.has(currentKeys.tedana(s, ses, 1, "nii.gz")));
+    }
+  }
+  // the ses-31 object-localizer maps, exempt from the embargo
+  assert.ok(keys.has(
+    "derivatives/localizers/sub-01/ses-31/func/sub-01_ses-31_task-oloc_space-T1w_res-1pt5_contrast-objectVsScrambled_stat-z_statmap.nii.gz",
+  ));
+  assert.ok(keys.has(
+    "derivatives/localizers/sub-05/ses-MotionLocBarsSML/func/sub-05_ses-MotionLocBarsSML_task-MotionLeft_run-01_hemi-R_space-fsnative_contrast-moving_stat-effect_statmap.func.gii",
+  ));
+});
+
+Deno.test("current layout: our HDF5 reader and layout parser on the GLMsingle model", async () => {
+  const s = "sub-01", ses = "ses-01";
+  const path = `${ds.bucketDir}/${currentKeys.glmModel(s, ses)}`;
+  using f = await Hdf5File.open(path);
+  const n = truth.subjects[s].nAnatomicalBrainVoxels;
+  const t = ds.groundTruth.subjects[s].sessions[ses].nTrials;
+  assert.deepEqual(f.info("betasmd"), {
+    name: "betasmd",
+    dtype: "float32",
+    shape: [n, 1, 1, t],
+    chunks: null,
+    filters: [],
+  });
+  assert.deepEqual(truth.subjects[s].glmModel[ses], [n, 1, 1, t]);
+  const bytes = await Deno.readFile(path);
+  const layout = hdf5ContiguousLayout(bytes.subarray(0, 1024), "betasmd")!;
+  assert.equal(layout.byteLength, n * t * 4);
+  const rows = f.read("betasmd", { rows: [5, 9] }) as Float32Array;
+  assert.deepEqual(
+    new Uint8Array(rows.buffer),
+    bytes.subarray(layout.offset + 5 * layout.rowBytes, layout.offset + 9 * layout.rowBytes),
+  );
+});
+
+const PY = `
+import json, sys, numpy as np, nibabel as nib, h5py
+root, subjects, truth = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+out = {}
+def anat(s, suffix, res=None, desc=None):
+    parts = [s, "ses-PrismaAnat", "space-T1w"] + ([f"res-{res}"] if res else []) + ([f"desc-{desc}"] if desc else [])
+    return nib.load(f"{root}/derivatives/anatomical/{s}/ses-PrismaAnat/anat/{'_'.join(parts)}_{suffix}.nii.gz")
+for s in subjects:
+    r = {}
+    mask = np.asarray(anat(s, "mask", "1pt8", "brain").dataobj) > 0
+    r2 = np.asarray(nib.load(f"{root}/derivatives/glmsingle-tedana/{s}/{s}_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz").dataobj)
+    r["mask_sum"] = int(mask.sum())
+    r["mask_is_r2_nonzero_or_nan"] = bool(np.array_equal(mask, (r2 != 0) | np.isnan(r2)))
+    r["rsquare"] = int(((r2 != 0) & np.isfinite(r2)).sum())
+    full = anat(s, "mask", None, "brain")
+    r["full_sum"] = int(np.asarray(full.dataobj).sum())
+    r["full_shape"] = list(full.shape)
+    r["t1_1pt8_shape"] = list(anat(s, "T1w", "1pt8").shape)
+    r["t2_dtype"] = str(anat(s, "T2w").get_data_dtype())
+    r["sessions"] = {}
+    for ses in truth[s]:
+        img = nib.load(f"{root}/derivatives/glmsingle-tedana/{s}/{ses}/func/{s}_{ses}_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz")
+        betas = img.get_fdata(dtype=np.float32) if img.get_data_dtype() != np.float32 else np.asarray(img.dataobj)
+        rows = betas[mask]  # C order of the mask, (n_voxels, n_trials)
+        with h5py.File(f"{root}/derivatives/glmsingle-tedana/{s}/{ses}/func/{s}_{ses}_task-images_space-T1w_desc-GLMsingle_model.h5", "r") as f:
+            d = f["betasmd"]
+            h = d[...]
+            r["sessions"][ses] = {"shape": list(h.shape), "dtype": str(d.dtype), "chunks": d.chunks,
+                                 "contiguous_offset": d.id.get_offset() is not None,
+                                 "equal": bool(np.array_equal(h[:, 0, 0, :].view(np.uint32), rows.astype(np.float32).view(np.uint32))),
+                                 "nan_rows": int(np.isnan(h[:, 0, 0, 0]).sum())}
+    fs = f"{root}/derivatives/freesurfer/{s}"
+    coords, faces = nib.freesurfer.read_geometry(f"{fs}/surf/lh.white")
+    r["lh_white"] = [list(coords.shape), list(faces.shape), int(faces.max())]
+    r["rh_sphere_radius"] = float(np.linalg.norm(nib.freesurfer.read_geometry(f"{fs}/surf/rh.sphere")[0], axis=1).mean())
+    mgz = nib.load(f"{fs}/mri/aparc+aseg.mgz")
+    r["aseg"] = [list(mgz.shape), sorted(int(x) for x in np.unique(np.asarray(mgz.dataobj)))]
+    r["t1_mgz_dtype"] = str(nib.load(f"{fs}/mri/T1.mgz").get_data_dtype())
+    loc = f"{root}/derivatives/localizers/{s}/ses-31/func/{s}_ses-31_task-oloc"
+    gii = nib.load(f"{loc}_hemi-L_space-fsnative_contrast-objectVsScrambled_stat-z_statmap.func.gii")
+    r["gii"] = [len(gii.darrays), int(gii.darrays[0].data.shape[0]), str(gii.darrays[0].data.dtype)]
+    v15 = nib.load(f"{loc}_space-T1w_res-1pt5_contrast-objectVsScrambled_stat-z_statmap.nii.gz")
+    v18 = np.asarray(nib.load(f"{loc}_space-T1w_res-1pt8_contrast-objectVsScrambled_stat-z_statmap.nii.gz").dataobj)
+    r["loc15"] = [list(v15.shape), float(v15.header.get_zooms()[0])]
+    r["loc18_nan_outside"] = bool(np.isnan(v18[~mask]).all() and np.isfinite(v18[mask]).all())
+    bold = nib.load(f"{root}/{s}/ses-01/func/{s}_ses-01_task-images_run-01_echo-2_part-mag_bold.nii.gz")
+    r["bold"] = [list(bold.shape), str(bold.get_data_dtype())]
+    r["optcom"] = list(nib.load(f"{root}/derivatives/tedana/{s}/ses-01/func/{s}_ses-01_task-images_run-01_space-T1w_desc-optcom_bold.nii.gz").shape)
+    out[s] = r
+print(json.dumps(out, default=int))
+`;
+
+Deno.test("current layout: nibabel and h5py agree (betasmd = masked NIfTI betas, C order)", async () => {
+  const sessions = Object.fromEntries(
+    SUBJECTS.map((s) => [s, Object.keys(truth.subjects[s].glmModel)]),
+  );
+  const res = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", PY, ds.bucketDir, JSON.stringify(SUBJECTS), JSON.stringify(sessions)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(res.code, 0, new TextDecoder().decode(res.stderr));
+  const py = JSON.parse(new TextDecoder().decode(res.stdout));
+  const G = truth.grids;
+  for (const s of SUBJECTS) {
+    const r = py[s], t = truth.subjects[s], gt = ds.groundTruth.subjects[s];
+    assert.equal(r.mask_sum, t.nAnatomicalBrainVoxels);
+    assert.equal(t.nAnatomicalBrainVoxels, gt.nBrainVoxels);
+    assert.ok(r.mask_is_r2_nonzero_or_nan, "res-1pt8 anatomical mask = non-zero-or-NaN R2mean");
+    assert.equal(r.rsquare, t.nRsquareBrainVoxels);
+    assert.ok(t.nRsquareBrainVoxels < t.nAnatomicalBrainVoxels);
+    assert.equal(r.full_sum, t.nAnatomicalBrainVoxelsFull);
+    assert.deepEqual(r.full_shape, G.full.dims);
+    assert.deepEqual(r.t1_1pt8_shape, G["1pt8"].dims);
+    assert.equal(r.t2_dtype, "int16");
+    for (const [ses, shape] of Object.entries(t.glmModel)) {
+      const h = r.sessions[ses];
+      assert.deepEqual(h.shape, shape, `${s} ${ses}`);
+      assert.equal(h.dtype, "float32");
+      assert.equal(h.chunks, null);
+      assert.ok(h.contiguous_offset);
+      assert.ok(h.equal, `${s} ${ses}: betasmd equals the NIfTI betas at the masked voxels`);
+      assert.equal(h.nan_rows, s === "sub-05" ? 0 : gt.nBrainNaN);
+    }
+    assert.deepEqual(r.lh_white, [[gt.surfaces.L, 3], [gt.surfaces.L - 2, 3], gt.surfaces.L - 1]);
+    assert.ok(Math.abs(r.rh_sphere_radius - 100) < 1e-3);
+    assert.deepEqual(r.aseg, [G.full.dims, [0, 2, 41]]);
+    assert.equal(r.t1_mgz_dtype, "uint8");
+    assert.deepEqual(r.gii, [1, gt.surfaces.L, "float32"]);
+    assert.deepEqual(r.loc15, [G["1pt5"].dims, 1.5]);
+    assert.ok(r.loc18_nan_outside);
+    assert.deepEqual(r.bold, [[...G["1pt8"].dims, t.raw.volumes], "int16"]);
+    assert.deepEqual(r.optcom, [...G["1pt8"].dims, t.raw.volumes]);
+  }
+});
+
+Deno.test("current layout: deterministic, and the seed keys stay where the seed has them", async () => {
+  const again = await generateDataset({
+    out: `${root}/again`,
+    size: "small",
+    seed: 1,
+    layout: "current",
+    subjects: ["sub-01"],
+    splitsDir: null,
+  });
+  const sha = new Map(ds.manifest.map((m) => [m.key, m.sha256]));
+  for (const m of again.manifest) assert.equal(sha.get(m.key), m.sha256, m.key);
+  assert.ok(keys.has(synthKeys.betas("sub-01", "ses-01")));
+});
+
+Deno.test("cleanup", async () => {
+  await Deno.remove(root, { recursive: true });
+});
