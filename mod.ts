@@ -12,34 +12,57 @@
  * ```
  * @module
  */
-export * from "./lib/core/errors.ts";
-export * from "./lib/core/constants.ts";
-export { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "./lib/core/ids.ts";
-export { flagFor, readEnv, withPermission, withPermissionSync } from "./lib/core/permissions.ts";
+// Errors: every class a caller may catch.
+export {
+  AccessDeniedError,
+  DataDirNotFoundError,
+  DataDirNotSetError,
+  DataNotDownloadedError,
+  EndpointUnreachableError,
+  formatList,
+  InvalidChoiceError,
+  LaionFmriError,
+  LicenseNotAcceptedError,
+  MalformedFileError,
+  PermissionMissingError,
+  S3RequestError,
+  StimuliNotDownloadedError,
+  SubjectNotFoundError,
+} from "./lib/core/errors.ts";
+export { RetryError } from "./lib/core/retry.ts";
+export { UnknownRoiError } from "./lib/subject/roi_grammar.ts";
+export { SplitsNotInstalledError } from "./lib/splits/source.ts";
+
+// Facts about the dataset and id helpers.
+export {
+  BUCKET,
+  HELD_OUT_SESSIONS,
+  REGION,
+  ROI_CATEGORIES,
+  type RoiCategory,
+} from "./lib/core/constants.ts";
+export { resolveSubjectId } from "./lib/core/ids.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
-export { retry, RetryError, type RetryOptions } from "./lib/core/retry.ts";
-export type {
-  BucketObject,
-  BucketSource,
-  GetOptions,
-  Listing,
-  ObjectBody,
-} from "./lib/bucket/source.ts";
+export type { DataFrame, Series } from "nodejs-polars";
+
+// Configuration and the bucket.
 export {
-  objectUrl,
-  type RequestStats,
-  S3Source,
-  type S3SourceOptions,
-} from "./lib/bucket/s3_source.ts";
+  configPath,
+  datasetInitialize,
+  type DatasetInitializeOptions,
+  getDataDir,
+} from "./lib/local/config.ts";
 export {
   type BucketOptions,
-  CachedSource,
   configureBucket,
   getRequestStats,
-  getSource,
   refreshListings,
 } from "./lib/bucket/cached_source.ts";
+export type { BucketSource } from "./lib/bucket/source.ts";
+export type { RequestStats, S3SourceOptions } from "./lib/bucket/s3_source.ts";
+
+// Discovery.
 export {
   describe,
   getRoiInventory,
@@ -50,67 +73,85 @@ export {
   type PrintOptions,
 } from "./lib/bucket/discovery.ts";
 export { getSubjectSessions, type SubjectSessions } from "./lib/bucket/sessions.ts";
-export { configPath, datasetInitialize, getDataDir } from "./lib/local/config.ts";
-export * from "./lib/splits/mod.ts";
+
+// Splits.
 export {
-  type RoiEntry,
-  RoiInventory,
-  type RoiQuery,
-  UnknownRoiError,
-} from "./lib/subject/roi_grammar.ts";
+  clearSplitCache,
+  getSplitMasks,
+  getTrainTestIds,
+  listOodTypes,
+  listPools,
+  listSplits,
+  loadAllSplits,
+  loadSplit,
+  type LoadSplitOptions,
+  OOD_TYPES,
+  type OodType,
+  oodTypeOf,
+  Split,
+  SPLIT_NAMES,
+  SPLIT_POOLS,
+  type SplitFamily,
+  type SplitInit,
+  type SplitMaskInput,
+  SplitMasks,
+  type SplitName,
+  type SplitPool,
+  SPLITS_DIR_ENV,
+  type SplitSelectOptions,
+  SplitVariant,
+  type TrainTestIds,
+} from "./lib/splits/mod.ts";
+
+// Download.
+export {
+  type ConsentOptions,
+  download,
+  type DownloadFilters,
+  type DownloadOptions,
+  type DownloadPlan,
+  type DownloadProgress,
+  type DownloadSummary,
+  ensureConsent,
+  type FilterValue,
+  formatSummary,
+  planDownload,
+  type PlannedFile,
+  type PlanOptions,
+  type PromptFunction,
+  type TransferProgress,
+  type TransferTuning,
+} from "./lib/download/mod.ts";
+
+// Subject and group.
 export {
   loadSubject,
   type LoadSubjectOptions,
   type SignalOptions,
   type Subject,
 } from "./lib/subject/subject.ts";
+export type { RoiEntry, RoiInventory, RoiQuery } from "./lib/subject/roi_grammar.ts";
 export type { BetaMatrix } from "./lib/subject/beta_matrix.ts";
 export type { BetasOptions, MultiSessionBetasOptions } from "./lib/subject/betas.ts";
 export type { MultiNoiseCeilingOptions, NoiseCeilingOptions } from "./lib/subject/noise_ceiling.ts";
 export type { HemiData, RoiData, RoiDataOptions } from "./lib/subject/roi_data.ts";
 export type { BrainVoxelMask, GridMask, VoxelSelection } from "./lib/subject/voxel_selection.ts";
-export { SubjectPaths } from "./lib/local/paths.ts";
-export * from "./lib/download/mod.ts";
+export type { SubjectPaths } from "./lib/local/paths.ts";
 export {
-  Group,
+  type Group,
   loadSubjects,
-  SharedBetas,
+  type SharedBetas,
   type SharedBetasOptions,
   type SharedTrials,
   type SubjectShared,
 } from "./lib/subject/group.ts";
-export {
-  type Grid,
-  readGrid,
-  scatterToNifti,
-  voxelCoordinates,
-} from "./lib/subject/brain_space.ts";
+export type { Grid } from "./lib/subject/brain_space.ts";
+
+// Tables and export.
+export { readTsv, type TsvReadOptions } from "./lib/frames/tsv.ts";
 export {
   exportBetas,
   type ExportBetasOptions,
   type ExportProgress,
   type ExportSummary,
 } from "./lib/export/export_betas.ts";
-export {
-  type Nifti4dOptions,
-  type NiftiHeader,
-  type NiftiMasked4d,
-  type NiftiMaskOptions,
-  type NiftiReadOptions,
-  type NiftiVolume,
-  type NiftiVolumeOptions,
-  readNifti4dMasked,
-  readNiftiHeader,
-  readNiftiMask,
-  readNiftiMaskedValues,
-  readNiftiVolume,
-} from "./lib/formats/nifti.ts";
-export { type Nifti1WriteOptions, writeNifti1 } from "./lib/formats/nifti_write.ts";
-export {
-  type GiftiDataArray,
-  type GiftiMaskOptions,
-  readGiftiDataArrays,
-  readGiftiMask,
-} from "./lib/formats/gifti.ts";
-export { readFreesurferLabel } from "./lib/formats/freesurfer_label.ts";
-export { readTsv } from "./lib/frames/tsv.ts";

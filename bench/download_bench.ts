@@ -25,7 +25,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { download, planDownload, S3Source, setWarningHandler } from "../mod.ts";
+import { download, planDownload, setWarningHandler } from "../mod.ts";
+import { S3Source } from "../lib/bucket/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -13,7 +13,9 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { ROI_CATEGORIES, ROIS_PREFIX, S3Source, SUBJECT_PREFIXES } from "../mod.ts";
+import { ROI_CATEGORIES } from "../mod.ts";
+import { ROIS_PREFIX, SUBJECT_PREFIXES } from "../lib/core/constants.ts";
+import { S3Source } from "../lib/bucket/mod.ts";
 
 const endpoint = Deno.env.get("LAION_FMRI_S3_ENDPOINT");
 if (!endpoint) throw new Error("Set LAION_FMRI_S3_ENDPOINT (run through scripts/with_local_s3.sh)");

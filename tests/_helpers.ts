@@ -114,3 +114,16 @@ export const ROI_TOTALS: Record<string, [number, number]> = Object.fromEntries(
     return m ? [[m[1], [Number(m[2]), Number(m[3])]]] : [];
   }),
 );
+
+/** The `deno run ...` part of a task, with `$HOME` replaced. */
+export function taskCommand(task: string, home: string): string[] {
+  const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
+  const command: string = typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
+  const run = command.slice(command.indexOf("deno run"));
+  return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
+}
+
+/** Deno's cache folder of this process, for subprocesses that get another HOME. */
+export function denoDir(): string {
+  return Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+}

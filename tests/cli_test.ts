@@ -1,6 +1,6 @@
 // The laion-fmri CLI as a subprocess, with the flags of `deno task cli`.
 import assert from "node:assert/strict";
-import { localEndpoint, repoPath } from "./_helpers.ts";
+import { denoDir, localEndpoint, repoPath, taskCommand } from "./_helpers.ts";
 
 const FLAGS = [
   "--allow-ffi",
@@ -126,5 +126,49 @@ Deno.test("cli: info --subject shows what is on disk; export writes partitions",
   } finally {
     await Deno.remove(data, { recursive: true });
     await Deno.remove(xdg, { recursive: true });
+  }
+});
+
+Deno.test("cli: with exactly the task's flags, every error is one line and exit 1", async () => {
+  // Before: `export` without --out printed its line, then a NotCapable stack trace from reading
+  // LAION_FMRI_DEBUG, which the task does not grant; unknown subjects exited 0.
+  const home = await Deno.makeTempDir();
+  try {
+    const flags = taskCommand("cli", home).slice(0, -1); // without "cli.ts"
+    const configured = await cli(["config", "--data-dir", home], {
+      HOME: home,
+      DENO_DIR: denoDir(),
+    });
+    assert.equal(configured.code, 0, configured.stderr);
+    const cases: [string[], RegExp][] = [
+      [["export", "--subject", "01"], /export needs --out DIR/],
+      [["info", "--subject", "99"], /Unknown subject 'sub-99'\. Valid: \['sub-01'/],
+      [["rois", "--subject", "02"], /Unknown subject 'sub-02'/],
+      [["download", "--subject", "02", "--accept-license"], /Unknown subject 'sub-02'/],
+      [["info", "--subject", "1"], /did you mean 'sub-01'/],
+    ];
+    for (const [args, pattern] of cases) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [...flags, repoPath("cli.ts"), ...args],
+        env: {
+          NO_COLOR: "1",
+          HOME: home,
+          DENO_DIR: denoDir(),
+          LAION_FMRI_S3_ENDPOINT: localEndpoint(),
+        },
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 1, `${args.join(" ")}: ${stderr}`);
+      assert.deepEqual(stderr.trim().split("\n").length, 1, `one line: ${stderr}`);
+      assert.match(stderr, pattern);
+    }
+    const debug = await new Deno.Command(Deno.execPath(), {
+      args: [...flags, repoPath("cli.ts"), "--debug", "export", "--subject", "01"],
+      env: { NO_COLOR: "1", HOME: home, DENO_DIR: denoDir() },
+    }).output();
+    assert.equal(debug.code, 1);
+    assert.match(new TextDecoder().decode(debug.stderr), /export needs --out DIR\n[^]*at /);
+  } finally {
+    await Deno.remove(home, { recursive: true });
   }
 });

@@ -3,17 +3,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  CachedSource,
   describe,
   getRoiInventory,
   getRois,
   getSubjects,
   inspectBucket,
   InvalidChoiceError,
-  S3Source,
-  type setWarningHandler,
   SubjectNotFoundError,
 } from "../mod.ts";
+import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { localEndpoint, normalizeLines, ROI_TOTALS, seedTourOutput, synthDir } from "./_helpers.ts";
 
 function source() {

@@ -4,18 +4,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  bidsifyLocalKey,
   download,
   type DownloadOptions,
   type DownloadProgress,
   ensureConsent,
-  isHeldOutKey,
   LicenseNotAcceptedError,
   planDownload,
-  S3Source,
   setWarningHandler,
   SubjectNotFoundError,
 } from "../mod.ts";
+import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
+import { S3Source } from "../lib/bucket/mod.ts";
 import { main } from "../cli.ts";
 import { splitList } from "../lib/cli/args.ts";
 import { matchesFilters } from "../lib/download/filters.ts";

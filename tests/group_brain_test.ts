@@ -1,15 +1,9 @@
 // Group API and brain space on a data directory made from the synthetic bucket.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  CachedSource,
-  LaionFmriError,
-  loadSubject,
-  loadSubjects,
-  readNiftiHeader,
-  readNiftiMaskedValues,
-  S3Source,
-} from "../mod.ts";
+import { LaionFmriError, loadSubject, loadSubjects } from "../mod.ts";
+import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
+import { readNiftiHeader, readNiftiMaskedValues } from "../lib/formats/mod.ts";
 import { groundTruth, makeDataDir } from "./_data_dir.ts";
 import { localEndpoint } from "./_helpers.ts";
 

@@ -1,13 +1,8 @@
 // The S3 layer against the local RGW: pagination, 403, unreachable endpoints.
 // deno task test  (needs --allow-net=127.0.0.1 --allow-env --allow-read)
 import assert from "node:assert/strict";
-import {
-  AccessDeniedError,
-  CachedSource,
-  EndpointUnreachableError,
-  S3RequestError,
-  S3Source,
-} from "../mod.ts";
+import { AccessDeniedError, EndpointUnreachableError, S3RequestError } from "../mod.ts";
+import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { localEndpoint } from "./_helpers.ts";
 
 Deno.test("list follows continuation tokens across more than 1,000 keys", async () => {

@@ -2,20 +2,14 @@
 // runs it (same permission flags), compared line by line with the seed.
 import assert from "node:assert/strict";
 import {
+  denoDir,
   localEndpoint,
   normalizeLines,
   repoPath,
   seedTourOutput,
+  taskCommand,
   upstreamTourText,
 } from "./_helpers.ts";
-
-/** The `deno run ...` part of a task, with `$HOME` replaced. */
-export function taskCommand(task: string, home: string): string[] {
-  const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
-  const command: string = typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
-  const run = command.slice(command.indexOf("deno run"));
-  return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
-}
 
 Deno.test("the offline tour prints upstream's output byte for byte, with minimal flags, and leaves the user's config alone", async () => {
   const home = await Deno.makeTempDir({ prefix: "laion-home-" });
@@ -34,6 +28,7 @@ Deno.test("the offline tour prints upstream's output byte for byte, with minimal
       cwd: repoPath(""),
       env: {
         HOME: home,
+        DENO_DIR: denoDir(),
         XDG_CONFIG_HOME: xdg,
         LAION_FMRI_S3_ENDPOINT: localEndpoint(),
         NO_COLOR: "1",

@@ -20,7 +20,7 @@ const FILTERS = [
 ] as const satisfies readonly (keyof DownloadFilters)[];
 
 /**
- * The `download` command object (registered by `cli.ts`).
+ * The `download` command object (registered in `main.ts`).
  *
  * @example
  * ```ts

@@ -7,7 +7,7 @@ import { exportBetas } from "../export/export_betas.ts";
 import type { Command } from "./command.ts";
 
 /**
- * The `export` sub-command (registered by `cli.ts`).
+ * The `export` sub-command (registered in `main.ts`).
  *
  * @example
  * ```ts

@@ -7,11 +7,11 @@
  */
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
-import { getSubjects } from "../bucket/discovery.ts";
+import { checkSubject, getSubjects } from "../bucket/discovery.ts";
 import type { BucketObject } from "../bucket/source.ts";
 import { GLMSINGLE_PREFIX, ROIS_PREFIX, ROOT_KEYS, STIMULI_PREFIX } from "../core/constants.ts";
 import { SubjectNotFoundError } from "../core/errors.ts";
-import { bidsifyLocalKey, isHeldOutKey, resolveSubjectId } from "../core/ids.ts";
+import { bidsifyLocalKey, isHeldOutKey } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
 import { type DownloadFilters, matchesFilters, namesSession, sessionFilter } from "./filters.ts";
 
@@ -133,7 +133,7 @@ async function hasLocalData(dir: string): Promise<boolean> {
  * matching the requested filters under s3://laion-fmri/{prefix}." for a
  * prefix that matched nothing when nothing is on disk there.
  *
- * @throws {SubjectNotFoundError} for an empty subject, or `"all"` when the bucket has no subjects
+ * @throws {SubjectNotFoundError} for an empty or unknown subject, or `"all"` when the bucket has no subjects
  * @throws {TypeError} when both `session` and its alias `ses` are given
  * @example
  * ```ts
@@ -158,7 +158,8 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
       );
     }
   } else {
-    subjects = [resolveSubjectId(options.subject)];
+    // An id the bucket does not list would match nothing: say so, listing the valid ids.
+    subjects = [await checkSubject(options.subject, { source, signal })];
   }
   // matchesFilters reads only the filter fields of the options.
   const filters: DownloadFilters = options;

@@ -5,11 +5,7 @@
  * @module
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import {
-  DataDirNotFoundError,
-  DataDirNotSetError,
-  PermissionMissingError,
-} from "../core/errors.ts";
+import { DataDirNotFoundError, DataDirNotSetError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { readSettingsEnv, withPermission, withPermissionSync } from "../core/permissions.ts";
 

@@ -1,0 +1,16 @@
+/**
+ * The bucket source for advanced use: list, head and ranged get on the
+ * dataset's S3 bucket (or any S3 endpoint), anonymously, with retries and
+ * typed errors, and a listing cache in front. `BucketSource` is small enough
+ * to implement over another transport and hand to every call as `source`.
+ *
+ * @example
+ * ```ts
+ * import { getSource } from "@laion/fmri/bucket";
+ * const { commonPrefixes } = await getSource().list("derivatives/", { delimiter: "/" });
+ * ```
+ * @module
+ */
+export type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./source.ts";
+export { type RequestStats, S3Source, type S3SourceOptions } from "./s3_source.ts";
+export { type BucketOptions, CachedSource, getSource } from "./cached_source.ts";

@@ -1,0 +1,46 @@
+/**
+ * Format readers and writers for advanced use: NIfTI-1/2, GIfTI, FreeSurfer
+ * labels and HDF5, each returning typed arrays (TSV tables come as Polars
+ * DataFrames from `readTsv` in the main module). The Subject API uses these; reach for them to read a file you
+ * downloaded yourself.
+ *
+ * @example
+ * ```ts
+ * import { readNiftiHeader } from "@laion/fmri/formats";
+ * const header = await readNiftiHeader("sub-01_ses-01_desc-R2mean_statmap.nii.gz");
+ * console.log(header.dims);
+ * ```
+ * @module
+ */
+export {
+  type Nifti4dOptions,
+  type NiftiMasked4d,
+  type NiftiMaskOptions,
+  type NiftiReadOptions,
+  type NiftiVolume,
+  type NiftiVolumeOptions,
+  readNifti4dMasked,
+  readNiftiHeader,
+  readNiftiMask,
+  readNiftiMaskedValues,
+  readNiftiVolume,
+} from "./nifti.ts";
+export type { NiftiHeader } from "./nifti_header.ts";
+export { type Nifti1WriteOptions, writeNifti1 } from "./nifti_write.ts";
+export {
+  type GiftiData,
+  type GiftiDataArray,
+  type GiftiMaskOptions,
+  type GiftiReadOptions,
+  readGiftiDataArrays,
+  readGiftiMask,
+} from "./gifti.ts";
+export { readFreesurferLabel } from "./freesurfer_label.ts";
+export {
+  type Hdf5DatasetInfo,
+  type Hdf5Dtype,
+  Hdf5File,
+  type Hdf5ReadOptions,
+  type Hdf5Values,
+  readHdf5Dataset,
+} from "./hdf5.ts";
