@@ -59,7 +59,13 @@ export {
   getRequestStats,
   refreshListings,
 } from "./lib/bucket/cached_source.ts";
-export type { BucketSource } from "./lib/bucket/source.ts";
+export type {
+  BucketObject,
+  BucketSource,
+  GetOptions,
+  Listing,
+  ObjectBody,
+} from "./lib/bucket/source.ts";
 export type { RequestStats, S3SourceOptions } from "./lib/bucket/s3_source.ts";
 
 // Discovery.

@@ -26,7 +26,13 @@ export {
   readNiftiVolume,
 } from "./nifti.ts";
 export type { NiftiHeader } from "./nifti_header.ts";
-export { type Nifti1WriteOptions, writeNifti1 } from "./nifti_write.ts";
+export {
+  type Nifti1WriteOptions,
+  NIFTI_DATATYPES,
+  type NiftiDatatype,
+  type NiftiTypedArray,
+  writeNifti1,
+} from "./nifti_write.ts";
 export {
   type GiftiData,
   type GiftiDataArray,
@@ -35,7 +41,7 @@ export {
   readGiftiDataArrays,
   readGiftiMask,
 } from "./gifti.ts";
-export { readFreesurferLabel } from "./freesurfer_label.ts";
+export { type LabelReadOptions, readFreesurferLabel } from "./freesurfer_label.ts";
 export {
   type Hdf5DatasetInfo,
   type Hdf5Dtype,
@@ -44,3 +50,4 @@ export {
   type Hdf5Values,
   readHdf5Dataset,
 } from "./hdf5.ts";
+export type { Hdf5NumericArray } from "./hdf5_encode.ts";
