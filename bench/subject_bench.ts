@@ -31,6 +31,7 @@
  */
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { pathExists } from "../lib/core/fs.ts";
 import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { readNiftiHeader } from "../lib/formats/nifti.ts";
 import { SubjectPaths } from "../lib/local/paths.ts";
@@ -198,19 +199,9 @@ async function* walk(dir: string): AsyncGenerator<string> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /** Generates the dataset when its ground truth is missing. */
 async function ensureDataset(root: string, size: string): Promise<void> {
-  if (await exists(join(root, "ground-truth", "ground-truth.json"))) return;
+  if (await pathExists(join(root, "ground-truth", "ground-truth.json"))) return;
   console.log(`Generating the ${size} dataset in ${root} ...`);
   const t0 = performance.now();
   const gen = join(dirname(new URL(import.meta.url).pathname), "..", "scripts", "generate.ts");
@@ -244,7 +235,7 @@ async function ensureDataDir(root: string): Promise<string> {
   const stamp = join(dataDir, ".bench-links");
   const truthMtime = (await Deno.stat(join(root, "ground-truth", "ground-truth.json"))).mtime;
   const want = String(truthMtime?.getTime() ?? 0);
-  if ((await exists(stamp)) && (await Deno.readTextFile(stamp)) === want) return dataDir;
+  if ((await pathExists(stamp)) && (await Deno.readTextFile(stamp)) === want) return dataDir;
   const tmp = await Deno.makeTempDir({ dir: root, prefix: ".data-" });
   // Deno.symlink needs unscoped --allow-write; `ln -s` (through xargs) does not.
   const pairs: string[] = [];
@@ -266,7 +257,7 @@ async function ensureDataDir(root: string): Promise<string> {
   if (!(await ln.status).success) throw new Error("xargs ln -s failed");
   const n = pairs.length / 2;
   await Deno.writeTextFile(join(tmp, ".bench-links"), want);
-  if (await exists(dataDir)) await Deno.remove(dataDir, { recursive: true }); // links only
+  if (await pathExists(dataDir)) await Deno.remove(dataDir, { recursive: true }); // links only
   await Deno.rename(tmp, dataDir);
   console.log(`Linked ${n} files into ${dataDir}`);
   return dataDir;
