@@ -127,3 +127,14 @@ export function taskCommand(task: string, home: string): string[] {
 export function denoDir(): string {
   return Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
 }
+
+/** Folder of the generated small current-layout dataset (`bucket/` and `ground-truth/`). */
+export function synthCurrentDir(): string {
+  const dir = Deno.env.get("LAION_FMRI_SYNTH_CURRENT_DIR");
+  if (!dir) {
+    throw new Error(
+      "LAION_FMRI_SYNTH_CURRENT_DIR is not set: run the tests with `deno task test`.",
+    );
+  }
+  return dir;
+}
