@@ -277,7 +277,9 @@ async function readFromPackage(url: URL, signal?: AbortSignal): Promise<string> 
         `add \`--from DIR\` to copy them from a local folder instead of downloading)`
       : `Install them into a folder DIR with:\n  ${command}\nthen set ${SPLITS_DIR_ENV}=DIR`;
     return new SplitsNotInstalledError(
-      `Split data not installed: ${where} does not exist. ${pooledNote(where)}${how}, or set ${SPLITS_DIR_ENV} ` +
+      `Split data not installed: ${where} does not exist. ${
+        pooledNote(where)
+      }${how}, or set ${SPLITS_DIR_ENV} ` +
         `to a folder holding {pool}/{split}.json.`,
       where,
       command,
