@@ -61,6 +61,7 @@ export class SplitNotInPoolError extends InvalidChoiceError {
   /** The pool that lacks the split. */
   readonly pool: string;
   /**
+   * Creates an instance.
    * @param name the split asked for
    * @param pool the pool that lacks it
    * @param available the pool's splits
@@ -150,10 +151,31 @@ export function loadAllSplits(
   pool: "pooled",
   options?: { signal?: AbortSignal },
 ): Promise<Record<PooledSplitName, Split>>;
+/**
+ * Loads the 12 splits of `shared` or a subject, keyed by name in catalogue order.
+ *
+ * @throws {InvalidChoiceError} for an unknown pool
+ * @example
+ * ```ts
+ * import { loadAllSplits } from "@laion/fmri";
+ * (await loadAllSplits("shared")).ood.nTest; // 371
+ * ```
+ */
 export function loadAllSplits(
   pool: "shared" | "sub-01" | "sub-03" | "sub-05" | "sub-06" | "sub-07",
   options?: { signal?: AbortSignal },
 ): Promise<Record<SplitName, Split>>;
+/**
+ * Loads every split of a pool named at run time (12, or 6 for `pooled`).
+ *
+ * @throws {InvalidChoiceError} for an unknown pool
+ * @example
+ * ```ts
+ * import { loadAllSplits } from "@laion/fmri";
+ * const pool: string = "pooled";
+ * Object.keys(await loadAllSplits(pool)).length; // 6
+ * ```
+ */
 export function loadAllSplits(
   pool: string,
   options?: { signal?: AbortSignal },
