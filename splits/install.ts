@@ -1,8 +1,11 @@
 /**
- * Installs the 72 LAION-fMRI split files (`{pool}/{name}.json`) into the
+ * Installs the LAION-fMRI split files (`{pool}/{name}.json`: 72 for `shared`
+ * and the subjects, 6 for `pooled`) into the
  * package's `splits/data/` (or `--to DIR`), from a local copy (`--from DIR`)
- * or downloaded from the upstream repository at a pinned commit. Every file
+ * or downloaded from the upstream repository at pinned commits. Every file
  * is validated before anything is written; each is written atomically.
+ * Copying from a folder without `pooled/` installs the 72 and says that
+ * `pooled` was skipped.
  *
  * ```sh
  * deno run --allow-read --allow-write=splits/data --allow-net=raw.githubusercontent.com splits/install.ts
@@ -26,22 +29,26 @@ import {
   UPSTREAM_SPLITS_BASE_URL,
 } from "../lib/splits/source.ts";
 
-const HELP = `Install the LAION-fMRI train/test split files (6 pools x 12 splits = 72 JSON files).
+const HELP = `Install the LAION-fMRI train/test split files: 6 pools x 12 splits (shared and the
+five subjects) = 72 JSON files, plus the pooled pool's 6 (tau, cluster_k5_0..4) = 78.
 
 Usage:
   deno run --allow-read --allow-write=DEST [--allow-net=raw.githubusercontent.com] splits/install.ts [options]
   deno task splits:install [options]
 
 Options:
-  --from DIR   copy from a local folder holding {pool}/{split}.json instead of downloading
+  --from DIR   copy from a local folder holding {pool}/{split}.json instead of downloading;
+               pooled/ is optional there (skipped, and said so, when DIR lacks it)
   --to DIR     install into DIR (default: the package's splits/data/; required when the
                script runs from a remote URL; then set ${SPLITS_DIR_ENV}=DIR)
   -h, --help   show this help
 
-Without --from the files are downloaded from
+Without --from all 78 files are downloaded from
   ${UPSTREAM_SPLITS_BASE_URL}{pool}/{split}.json
-All 72 files are validated (JSON shape, n_train/n_test = list lengths, train and test
-disjoint) before any is written; each is written to a temp file and renamed into place.
+(the pooled files from the upstream commits that added them).
+Every file is validated (JSON shape, n_train/n_test = list lengths, train and test
+disjoint; the pooled splits cover the same images and the 5 cluster folds test each
+image once) before any is written; each is written to a temp file and renamed into place.
 `;
 
 /**
@@ -92,10 +99,18 @@ export async function main(args: string[]): Promise<number> {
   try {
     const r = await installSplits({ from, to });
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(
-      `Installed ${r.files} split files (${(r.bytes / 1e6).toFixed(1)} MB, 6 pools x 12 splits) ` +
-        `into ${r.to}\n  from ${r.source} in ${secs} s; all validated.`,
-    );
+    const layout = r.pools.includes("pooled")
+      ? "6 pools x 12 splits + pooled x 6"
+      : "6 pools x 12 splits";
+    const lines = [
+      `Installed ${r.files} split files (${(r.bytes / 1e6).toFixed(1)} MB, ${layout}) ` +
+      `into ${r.to}`,
+      `  from ${r.source}${from ? "" : " (pooled/ from its own upstream commits)"} in ${secs} s; ` +
+      `all validated.`,
+      `  Pools: ${r.pools.join(", ")}.`,
+      ...r.skipped.map((s) => `  Skipped ${s.pool}: ${s.reason}.`),
+    ];
+    console.log(lines.join("\n"));
     return 0;
   } catch (e) {
     if (e instanceof LaionFmriError) {

@@ -22,11 +22,9 @@ import {
   SplitsNotInstalledError,
   SplitVariant,
 } from "../lib/splits/mod.ts";
+import { listFiles, REFERENCE_DIR, runInstall } from "./_splits_fixture.ts";
 
-const REFERENCE_DIR = Deno.env.get(SPLITS_DIR_ENV) ||
-  fileURLToPath(new URL("../../shared/laion-fmri-splits", import.meta.url));
 Deno.env.set(SPLITS_DIR_ENV, REFERENCE_DIR);
-const INSTALL_SCRIPT = fileURLToPath(new URL("../splits/install.ts", import.meta.url));
 
 const POOLS = ["shared", "sub-01", "sub-03", "sub-05", "sub-06", "sub-07"];
 const SPLITS = [
@@ -385,26 +383,6 @@ Deno.test("data source: LAION_FMRI_SPLITS_DIR set but missing files; package dat
     await Deno.remove(missing, { recursive: true });
   }
 });
-
-async function runInstall(args: string[], writeDir: string) {
-  const out = await new Deno.Command("deno", {
-    args: ["run", "--allow-read", `--allow-write=${writeDir}`, INSTALL_SCRIPT, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isDirectory) {
-      (await listFiles(join(dir, e.name))).forEach((f) => out.push(`${e.name}/${f}`));
-    } else out.push(e.name);
-  }
-  return out.sort();
-}
 
 Deno.test("splits/install.ts --from --to: 72 validated files, byte-identical", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "splits_test_install_" });

@@ -3,13 +3,21 @@
  * @module
  */
 import { formatList, InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
-import { OOD_TYPES, oodTypeOf, SPLIT_NAMES, SPLIT_POOLS, type SplitName } from "./catalogue.ts";
+import {
+  listSplits,
+  OOD_TYPES,
+  oodTypeOf,
+  type PooledSplitName,
+  SPLIT_NAMES,
+  type SplitName,
+  validatePool,
+} from "./catalogue.ts";
 import { readSplitFile } from "./source.ts";
 import { Split, SplitVariant, variantNotFoundError } from "./split.ts";
 
 /** Options of {@linkcode loadSplit}. */
 export interface LoadSplitOptions {
-  /** The pool: `"shared"` or a subject (`"sub-01"`, ...); see `listPools()`. */
+  /** The pool: `"shared"`, a subject (`"sub-01"`, ...) or `"pooled"`; see `listPools()`. */
   pool: string;
   /** Aborts reading the split file. */
   signal?: AbortSignal;
@@ -39,30 +47,66 @@ export type TrainTestIds = readonly [trainIds: string[], testIds: string[]] & {
 };
 
 /**
- * Checks a split name and pool against the catalogue (name first).
+ * A known split that the pool does not have (`random_*` or `ood` with
+ * `pooled`). `valid` lists the pool's splits.
+ *
+ * @example
+ * ```ts
+ * import { SplitNotInPoolError } from "./lib/splits/api.ts";
+ * const e = new SplitNotInPoolError("ood", "pooled", ["tau"]);
+ * e.message; // "Split 'ood' is not available for pool 'pooled'. Available: ['tau']."
+ * ```
+ */
+export class SplitNotInPoolError extends InvalidChoiceError {
+  /** The pool that lacks the split. */
+  readonly pool: string;
+  /**
+   * Creates an instance.
+   * @param name the split asked for
+   * @param pool the pool that lacks it
+   * @param available the pool's splits
+   */
+  constructor(name: string, pool: string, available: readonly string[]) {
+    super("split", name, available);
+    // Upstream's wording, not InvalidChoiceError's "Unknown ...": the name itself is valid.
+    this.message = `Split '${name}' is not available for pool '${pool}'. Available: ${
+      formatList(available)
+    }.`;
+    this.pool = pool;
+  }
+}
+
+/**
+ * Checks a split request, in upstream's order: the split name against the
+ * 12 names, then the pool, then that the pool has that split.
  *
  * @throws {InvalidChoiceError} for an unknown split or pool
+ * @throws {SplitNotInPoolError} for a split the pool lacks (e.g. `ood` in `pooled`)
  * @example
  * ```ts
  * import { validateSplitRequest } from "./lib/splits/api.ts";
- * validateSplitRequest("tau", "shared"); // ok
+ * validateSplitRequest("tau", "pooled"); // ok
  * ```
  */
 export function validateSplitRequest(name: string, pool: string): void {
   if (!(SPLIT_NAMES as readonly unknown[]).includes(name)) {
     throw new InvalidChoiceError("split", name, SPLIT_NAMES);
   }
-  if (!(SPLIT_POOLS as readonly unknown[]).includes(pool)) {
-    throw new InvalidChoiceError("pool", pool, SPLIT_POOLS);
+  validatePool(pool);
+  const available = listSplits({ pool });
+  if (!(available as readonly string[]).includes(name)) {
+    throw new SplitNotInPoolError(name, pool, available);
   }
 }
 
 /**
- * Loads one split of one pool. Validates `name`, then `pool`; the parsed
+ * Loads one split of one pool. Validates `name`, then `pool`, then that the
+ * pool has the split (`pooled` has only `tau` and `cluster_k5_*`); the parsed
  * file is cached per process, and every call returns a new `Split` with
  * its own id arrays.
  *
  * @throws {InvalidChoiceError} unknown split or pool (lists the valid ones)
+ * @throws {SplitNotInPoolError} a split the pool lacks (lists the pool's splits)
  * @throws {SplitsNotInstalledError} when the split files are not installed
  * @example
  * ```ts
@@ -90,7 +134,8 @@ export async function loadSplit(name: string, options: LoadSplitOptions): Promis
 }
 
 /**
- * Loads all 12 splits of a pool, keyed by name in catalogue order.
+ * Loads every split of a pool (`listSplits({ pool })`: 12, or 6 for
+ * `pooled`), keyed by name in catalogue order.
  *
  * @throws {InvalidChoiceError} for an unknown pool
  * @example
@@ -98,18 +143,53 @@ export async function loadSplit(name: string, options: LoadSplitOptions): Promis
  * import { loadAllSplits } from "@laion/fmri";
  * const all = await loadAllSplits("sub-01");
  * console.log(Object.keys(all).length, all.ood.nTest); // 12 371
+ * const pooled = await loadAllSplits("pooled");
+ * console.log(Object.keys(pooled)); // ["tau", "cluster_k5_0", ..., "cluster_k5_4"]
  * ```
  */
+export function loadAllSplits(
+  pool: "pooled",
+  options?: { signal?: AbortSignal },
+): Promise<Record<PooledSplitName, Split>>;
+/**
+ * Loads the 12 splits of `shared` or a subject, keyed by name in catalogue order.
+ *
+ * @throws {InvalidChoiceError} for an unknown pool
+ * @example
+ * ```ts
+ * import { loadAllSplits } from "@laion/fmri";
+ * (await loadAllSplits("shared")).ood.nTest; // 371
+ * ```
+ */
+export function loadAllSplits(
+  pool: "shared" | "sub-01" | "sub-03" | "sub-05" | "sub-06" | "sub-07",
+  options?: { signal?: AbortSignal },
+): Promise<Record<SplitName, Split>>;
+/**
+ * Loads every split of a pool named at run time (12, or 6 for `pooled`).
+ *
+ * @throws {InvalidChoiceError} for an unknown pool
+ * @example
+ * ```ts
+ * import { loadAllSplits } from "@laion/fmri";
+ * const pool: string = "pooled";
+ * Object.keys(await loadAllSplits(pool)).length; // 6
+ * ```
+ */
+export function loadAllSplits(
+  pool: string,
+  options?: { signal?: AbortSignal },
+): Promise<Partial<Record<SplitName, Split>>>;
 export async function loadAllSplits(
   pool: string,
   options: { signal?: AbortSignal } = {},
-): Promise<Record<SplitName, Split>> {
-  validateSplitRequest(SPLIT_NAMES[0], pool);
+): Promise<Partial<Record<SplitName, Split>>> {
+  const names = listSplits({ pool });
   const splits = await Promise.all(
-    SPLIT_NAMES.map((name) => loadSplit(name, { pool, signal: options.signal })),
+    names.map((name) => loadSplit(name, { pool, signal: options.signal })),
   );
-  const out = {} as Record<SplitName, Split>;
-  SPLIT_NAMES.forEach((name, i) => out[name] = splits[i]);
+  const out: Partial<Record<SplitName, Split>> = {};
+  names.forEach((name, i) => out[name] = splits[i]);
   return out;
 }
 

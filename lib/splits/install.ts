@@ -1,6 +1,8 @@
 /**
- * Installing the 72 split files into a folder: read from a local copy or
- * download from the pinned upstream commit, validate all of them, then
+ * Installing the split files into a folder: the 72 of `shared` and the
+ * subjects, plus the 6 of `pooled` (required when downloading; optional
+ * when copying from a folder that lacks `pooled/`). Read from a local copy
+ * or download from the pinned upstream commits, validate all of them, then
  * write each one atomically. Used by `splits/install.ts`.
  * @module
  */
@@ -9,9 +11,12 @@ import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { isPermissionError } from "../core/permissions.ts";
 import { mapPool } from "../core/pool.ts";
-import { SPLIT_NAMES, SPLIT_POOLS } from "./catalogue.ts";
-import { UPSTREAM_SPLITS_BASE_URL } from "./source.ts";
-import { parseSplitFile } from "./validate.ts";
+import { POOLED_POOL, POOLED_SPLIT_NAMES, SPLIT_NAMES, SPLIT_POOLS } from "./catalogue.ts";
+import { UPSTREAM_SPLITS_BASE_URL, upstreamSplitUrl } from "./source.ts";
+import { checkPooledSplits, parseSplitFile, type SplitFileData } from "./validate.ts";
+
+/** The pools every install has: `shared` and the five subjects. */
+const BASE_POOLS = SPLIT_POOLS.filter((p) => p !== POOLED_POOL);
 
 /** Options of {@linkcode installSplits}. */
 export interface InstallSplitsOptions {
@@ -22,7 +27,11 @@ export interface InstallSplitsOptions {
    * @default undefined (download from {@linkcode UPSTREAM_SPLITS_BASE_URL})
    */
   from?: string;
-  /** Base URL to download from when `from` is not set. @default UPSTREAM_SPLITS_BASE_URL */
+  /**
+   * Base URL to download every `{pool}/{name}.json` from when `from` is not
+   * set (`pooled` included). @default the upstream commits (`pooled` files
+   * from their own commits, see `UPSTREAM_POOLED_COMMITS`)
+   */
   baseUrl?: string;
   /** Parallel downloads. @default 6 */
   concurrency?: number;
@@ -32,8 +41,15 @@ export interface InstallSplitsOptions {
 
 /** What {@linkcode installSplits} did. */
 export interface InstallSplitsResult {
-  /** Number of files written (72). */
+  /** Number of files written (72, or 78 with `pooled`). */
   files: number;
+  /** The pools written, in catalogue order. */
+  pools: string[];
+  /**
+   * Pools left out, with why: `pooled` when copying `from` a folder without
+   * `pooled/` (the reference copies predate it). Empty when downloading.
+   */
+  skipped: { pool: string; reason: string }[];
   /** Total bytes written. */
   bytes: number;
   /** Where they were written. */
@@ -57,11 +73,14 @@ export class SplitsInstallError extends LaionFmriError {
 }
 
 /**
- * Reads (or downloads) all 72 split files, validates every one (JSON shape,
+ * Reads (or downloads) the split files, validates every one (JSON shape,
  * `n_train`/`n_test` equal to the id list lengths, ids unique, train and test
- * disjoint, `name` matching the file), and only then writes them, each to a
- * temp file in its final folder renamed into place. When anything fails,
- * nothing is written.
+ * disjoint, `name` matching the file; the `pooled` files also against each
+ * other, see `checkPooledSplits`), and only then writes them, each to a temp
+ * file in its final folder renamed into place. When anything fails, nothing
+ * is written. Downloading fetches all 78 files; copying `from` a folder
+ * without `pooled/` installs the 72 others and reports `pooled` as skipped
+ * (a `pooled/` folder that is there must hold all 6 files).
  *
  * @throws {MalformedFileError} naming the first invalid file
  * @throws {SplitsInstallError} when a file cannot be read or downloaded
@@ -70,31 +89,66 @@ export class SplitsInstallError extends LaionFmriError {
  * ```ts
  * import { installSplits } from "./lib/splits/install.ts";
  * const r = await installSplits({ from: "/data/laion-fmri-splits", to: "/tmp/splits" });
- * console.log(r.files); // 72
+ * console.log(r.files, r.skipped); // 72 [{ pool: "pooled", reason: "..." }]
  * ```
  */
 export async function installSplits(options: InstallSplitsOptions): Promise<InstallSplitsResult> {
   const { to, from, signal } = options;
-  const baseUrl = options.baseUrl ?? UPSTREAM_SPLITS_BASE_URL;
-  const jobs = SPLIT_POOLS.flatMap((pool) => SPLIT_NAMES.map((name) => ({ pool, name })));
-  const texts = await mapPool(
+  const skipped: { pool: string; reason: string }[] = [];
+  let pools: string[] = [...SPLIT_POOLS];
+  if (from !== undefined && !(await isDir(join(from, POOLED_POOL), from))) {
+    pools = [...BASE_POOLS];
+    skipped.push({
+      pool: POOLED_POOL,
+      reason: `${join(from, POOLED_POOL)} does not exist (the pool is optional when copying ` +
+        `from a folder; install without --from to download it)`,
+    });
+  }
+  const jobs = pools.flatMap((pool) =>
+    (pool === POOLED_POOL ? POOLED_SPLIT_NAMES : SPLIT_NAMES).map((name) => ({ pool, name }))
+  );
+  const parsed = await mapPool(
     jobs,
     async ({ pool, name }) => {
-      const rel = `${pool}/${name}.json`;
-      const source = from ? join(from, pool, `${name}.json`) : new URL(rel, baseUrl).href;
+      const source = from
+        ? join(from, pool, `${name}.json`)
+        : upstreamSplitUrl(pool, name, options.baseUrl);
       const text = from ? await readLocal(source, from, signal) : await download(source, signal);
-      parseSplitFile(text, source, name);
-      return text;
+      return { text, path: source, data: parseSplitFile(text, source, name) };
     },
     { limit: from ? 12 : options.concurrency ?? 6, signal },
   );
+  const pooled = new Map<string, { path: string; data: SplitFileData }>();
+  jobs.forEach(({ pool, name }, i) => {
+    if (pool === POOLED_POOL) pooled.set(name, parsed[i]);
+  });
+  checkPooledSplits(pooled);
   let bytes = 0;
   for (const [i, { pool, name }] of jobs.entries()) {
     signal?.throwIfAborted();
     const dir = join(to, pool);
-    bytes += await writeAtomic(dir, `${name}.json`, texts[i], to);
+    bytes += await writeAtomic(dir, `${name}.json`, parsed[i].text, to);
   }
-  return { files: jobs.length, bytes, to, source: from ?? baseUrl };
+  return {
+    files: jobs.length,
+    bytes,
+    to,
+    source: from ?? options.baseUrl ?? UPSTREAM_SPLITS_BASE_URL,
+    pools,
+    skipped,
+  };
+}
+
+async function isDir(path: string, from: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    if (isPermissionError(e)) {
+      throw new PermissionMissingError(`read ${from}`, `--allow-read=${from}`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 async function readLocal(path: string, from: string, signal?: AbortSignal): Promise<string> {
@@ -105,7 +159,8 @@ async function readLocal(path: string, from: string, signal?: AbortSignal): Prom
       throw new SplitsInstallError(
         path,
         `${path} does not exist: --from must name a folder holding {pool}/{split}.json ` +
-          `for the pools ${SPLIT_POOLS.join(", ")}`,
+          `for the pools ${BASE_POOLS.join(", ")} (and, if it has pooled/, the 6 pooled ` +
+          `splits ${POOLED_SPLIT_NAMES.join(", ")})`,
         { cause: e },
       );
     }

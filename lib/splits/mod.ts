@@ -7,9 +7,13 @@ export {
   listOodTypes,
   listPools,
   listSplits,
+  type ListSplitsOptions,
   OOD_TYPES,
   type OodType,
   oodTypeOf,
+  POOLED_POOL,
+  POOLED_SPLIT_NAMES,
+  type PooledSplitName,
   SPLIT_NAMES,
   SPLIT_POOLS,
   type SplitFamily,
@@ -25,6 +29,7 @@ export {
   type SplitSelectOptions,
   type TrainTestIds,
 } from "./api.ts";
+export { SplitNotInPoolError } from "./api.ts";
 export { getSplitMasks, type SplitMaskInput, SplitMasks } from "./masks.ts";
 export { Split, type SplitInit, SplitVariant } from "./split.ts";
 export { clearSplitCache, SPLITS_DIR_ENV, SplitsNotInstalledError } from "./source.ts";

@@ -25,6 +25,41 @@ export const UPSTREAM_SPLITS_COMMIT = "eee8400aa3214f310b840397f9f043b9c2da79b0"
 export const UPSTREAM_SPLITS_BASE_URL =
   `https://raw.githubusercontent.com/ViCCo-Group/LAION-fMRI/${UPSTREAM_SPLITS_COMMIT}/laion_fmri/splits/data/`;
 
+/**
+ * Upstream commits of the 6 `pooled` files (Era C; not at
+ * {@linkcode UPSTREAM_SPLITS_COMMIT}), one per file: each is the commit
+ * the file was read at.
+ */
+export const UPSTREAM_POOLED_COMMITS: Readonly<Record<string, string>> = {
+  tau: "cf82765ced029de81c3bec7254b8cbd6a65e3686",
+  cluster_k5_0: "41383739ad50ec26121a8b02c57c619f78c4cd5e",
+  cluster_k5_1: "41383739ad50ec26121a8b02c57c619f78c4cd5e",
+  cluster_k5_2: "cf82765ced029de81c3bec7254b8cbd6a65e3686",
+  cluster_k5_3: "cf82765ced029de81c3bec7254b8cbd6a65e3686",
+  cluster_k5_4: "cf82765ced029de81c3bec7254b8cbd6a65e3686",
+};
+
+/**
+ * The URL of one split file: `{baseUrl}{pool}/{name}.json`, except that
+ * without a `baseUrl` a `pooled` file comes from its own upstream commit
+ * ({@linkcode UPSTREAM_POOLED_COMMITS}).
+ *
+ * @example
+ * ```ts
+ * import { upstreamSplitUrl } from "./lib/splits/source.ts";
+ * upstreamSplitUrl("pooled", "tau").includes("cf82765c"); // true
+ * ```
+ */
+export function upstreamSplitUrl(pool: string, name: string, baseUrl?: string): string {
+  const rel = `${pool}/${name}.json`;
+  if (baseUrl !== undefined) return new URL(rel, baseUrl).href;
+  const pooledCommit = pool === "pooled" ? UPSTREAM_POOLED_COMMITS[name] : undefined;
+  const base = pooledCommit === undefined
+    ? UPSTREAM_SPLITS_BASE_URL
+    : UPSTREAM_SPLITS_BASE_URL.replace(UPSTREAM_SPLITS_COMMIT, pooledCommit);
+  return new URL(rel, base).href;
+}
+
 /** The package's `splits/data/` folder, as a URL (file: in a checkout, https: from JSR). */
 export const PACKAGE_SPLITS_DATA_URL: URL = new URL("../../splits/data/", import.meta.url);
 
@@ -102,6 +137,42 @@ export function splitsDirFromEnv(): string | undefined {
   return env[SPLITS_DIR_ENV] || undefined;
 }
 
+/**
+ * Whether `{pool}/tau.json` is in the split folder, checked without
+ * prompting: `false` when the env or read grant needed to look is missing,
+ * `true` for a remote package (its files cannot be listed synchronously;
+ * `loadSplit` says how to install them if absent). The installer writes a
+ * pool's files all or none, so one file stands for the pool.
+ *
+ * @example
+ * ```ts
+ * import { poolInstalled } from "./lib/splits/source.ts";
+ * console.log(poolInstalled("pooled"));
+ * ```
+ */
+export function poolInstalled(pool: string): boolean {
+  const granted = (d: Deno.PermissionDescriptor) => {
+    try {
+      return Deno.permissions.querySync(d).state === "granted";
+    } catch {
+      return false;
+    }
+  };
+  if (!granted({ name: "env", variable: SPLITS_DIR_ENV })) return false;
+  const envDir = Deno.env.get(SPLITS_DIR_ENV) || undefined;
+  let path: string;
+  if (envDir !== undefined) path = join(envDir, pool, "tau.json");
+  else if (PACKAGE_SPLITS_DATA_URL.protocol === "file:") {
+    path = fileURLToPath(new URL(`${pool}/tau.json`, PACKAGE_SPLITS_DATA_URL));
+  } else return true;
+  if (!granted({ name: "read", path })) return false;
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 const cache = new Map<string, Promise<SplitFileData>>();
 
 /**
@@ -162,8 +233,9 @@ async function readFromEnvDir(dir: string, path: string, signal?: AbortSignal): 
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new SplitsNotInstalledError(
-        `${SPLITS_DIR_ENV} is set to ${dir} but ${path} does not exist. Point ${SPLITS_DIR_ENV} ` +
-          `at a folder holding {pool}/{split}.json (72 files), unset it to use the package's ` +
+        `${SPLITS_DIR_ENV} is set to ${dir} but ${path} does not exist. ${pooledNote(path)}` +
+          `Point ${SPLITS_DIR_ENV} ` +
+          `at a folder holding {pool}/{split}.json (72 files, 78 with pooled/), unset it to use the package's ` +
           `splits/data/, or fill the folder with: ${installInto(dir)}`,
         path,
         installInto(dir),
@@ -179,6 +251,14 @@ async function readFromEnvDir(dir: string, path: string, signal?: AbortSignal): 
     }
     throw e;
   }
+}
+
+// The pooled files are optional when copying with --from, so a folder can lack only them.
+function pooledNote(path: string): string {
+  return /[\\/]pooled[\\/][^\\/]+$/.test(path)
+    ? "The 'pooled' pool (Era C) is optional when copying with --from and is not installed " +
+      "there; installing by download (without --from) adds it. "
+    : "";
 }
 
 function installInto(dir: string): string {
@@ -197,7 +277,9 @@ async function readFromPackage(url: URL, signal?: AbortSignal): Promise<string> 
         `add \`--from DIR\` to copy them from a local folder instead of downloading)`
       : `Install them into a folder DIR with:\n  ${command}\nthen set ${SPLITS_DIR_ENV}=DIR`;
     return new SplitsNotInstalledError(
-      `Split data not installed: ${where} does not exist. ${how}, or set ${SPLITS_DIR_ENV} ` +
+      `Split data not installed: ${where} does not exist. ${
+        pooledNote(where)
+      }${how}, or set ${SPLITS_DIR_ENV} ` +
         `to a folder holding {pool}/{split}.json.`,
       where,
       command,

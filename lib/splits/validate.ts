@@ -126,6 +126,66 @@ export function parseSplitFile(
   };
 }
 
+/**
+ * Checks the `pooled` files against each other (upstream's invariants):
+ * every split covers the same images (train ∪ test, the "universe"), and
+ * the `cluster_k5_*` test sets are disjoint and together cover the
+ * universe, so every image is tested exactly once across the 5 folds.
+ *
+ * @param files the parsed files, by split name, with their paths
+ * @throws {MalformedFileError} naming the first file that breaks an invariant
+ * @example
+ * ```ts
+ * import { checkPooledSplits, type SplitFileData } from "./lib/splits/validate.ts";
+ * const files = new Map<string, { path: string; data: SplitFileData }>();
+ * checkPooledSplits(files); // nothing to compare
+ * ```
+ */
+export function checkPooledSplits(
+  files: ReadonlyMap<string, { path: string; data: SplitFileData }>,
+): void {
+  let universe: Set<string> | undefined;
+  let first = "";
+  const tested = new Map<string, string>();
+  let folds = 0;
+  for (const [name, { path, data }] of files) {
+    for (const v of data.variants) {
+      const all = new Set([...v.trainIds, ...v.testIds]);
+      if (universe === undefined) {
+        universe = all;
+        first = name;
+      } else if (all.size !== universe.size || [...all].some((id) => !universe!.has(id))) {
+        throw new MalformedFileError(
+          path,
+          `train + test ids (${all.size}) are not the same images as in pooled/${first}.json ` +
+            `(${universe.size}); every pooled split must cover the same images`,
+        );
+      }
+    }
+    if (!name.startsWith("cluster_k5_")) continue;
+    folds++;
+    for (const id of data.variants[0].testIds) {
+      const other = tested.get(id);
+      if (other !== undefined) {
+        throw new MalformedFileError(
+          path,
+          `test id ${JSON.stringify(id)} is also a test id of pooled/${other}.json; the ` +
+            `cluster_k5 folds must test every image once`,
+        );
+      }
+      tested.set(id, name);
+    }
+  }
+  if (folds === 5 && universe !== undefined && tested.size !== universe.size) {
+    const [path] = [...files.values()].map((f) => f.path);
+    throw new MalformedFileError(
+      path,
+      `the 5 cluster_k5 test sets cover ${tested.size} of ${universe.size} images; every image ` +
+        `must be tested in exactly one fold`,
+    );
+  }
+}
+
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
