@@ -131,17 +131,22 @@ export class InvalidChoiceError extends LaionFmriError {
 export class AccessDeniedError extends LaionFmriError {
   /** The key that was refused. */
   readonly key: string;
+  /** The S3 endpoint that refused it, when known. */
+  readonly endpoint?: string;
   /**
    * Creates an instance.
    * @param bucket the bucket name
    * @param key the refused key
+   * @param options `endpoint` (named in the message) and `cause`
    */
-  constructor(bucket: string, key: string, options?: ErrorOptions) {
+  constructor(bucket: string, key: string, options?: ErrorOptions & { endpoint?: string }) {
+    const at = options?.endpoint ? ` at ${options.endpoint}` : "";
     super(
-      `Access denied for s3://${bucket}/${key} (the bucket's deny rule blocks public GET on this key).`,
+      `Access denied for s3://${bucket}/${key}${at} (the bucket's deny rule blocks public GET on this key).`,
       options,
     );
     this.key = key;
+    this.endpoint = options?.endpoint;
   }
 }
 
