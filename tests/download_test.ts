@@ -9,6 +9,8 @@ import {
   type DownloadProgress,
   ensureConsent,
   LicenseNotAcceptedError,
+  loadSubject,
+  MalformedFileError,
   planDownload,
   setWarningHandler,
   SubjectNotFoundError,
@@ -16,6 +18,7 @@ import {
 import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { S3Source } from "../lib/bucket/mod.ts";
 import { main } from "../cli.ts";
+import { configureBucket } from "../lib/bucket/cached_source.ts";
 import { splitList } from "../lib/cli/args.ts";
 import { matchesFilters } from "../lib/download/filters.ts";
 import { localPathFor } from "../lib/download/plan.ts";
@@ -762,6 +765,92 @@ Deno.test("progress: the callback reaches the total; no bar off a terminal, unde
 });
 
 // ---------------------------------------------------------------- CLI
+
+Deno.test("a same-size corrupted file: kept by default, repaired by verify (API and CLI); force refetches all", async () => {
+  const warnings = setWarningHandler(() => {}); // "no ROI matched the suffix filter"
+  await withProxy(async (proxy, dataDir) => {
+    const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
+    const filters = { subject: "01", ses: "01", suffix: ["trials", "statmap"], ...ACCEPT };
+    const first = await download({ ...filters, dataDir, source });
+    assert.deepEqual(first.failures, []);
+    const keys = (await planDownload({ ...filters, dataDir, source })).files.map((f) => f.key);
+    const trials = keys.find((k) => k.endsWith("_trials.tsv"))!;
+    const betas = keys.find((k) => k.endsWith("SingletrialBetas_statmap.nii.gz"))!;
+    const want = await Deno.readFile(join(synthDir(), "bucket", trials));
+
+    // Same size, other bytes: an S3 error body where the table was.
+    const xml = '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>';
+    const corrupt = new TextEncoder().encode(xml.padEnd(want.length, " "));
+    assert.equal(corrupt.length, want.length);
+    await Deno.writeFile(join(dataDir, bidsifyLocalKey(trials)), corrupt);
+    const sub = await loadSubject("sub-01", { dataDir });
+    await assert.rejects(() => sub.getTrialInfo({ session: "ses-01" }), (e: unknown) => {
+      assert.ok(e instanceof MalformedFileError);
+      // The advice names the option that repairs it, in both forms.
+      assert.match(e.message, /download\(\{ subject: "sub-01", ses: "ses-01", verify: true/);
+      assert.match(e.message, /laion-fmri download --subject sub-01 --ses ses-01 --verify/);
+      return true;
+    });
+
+    // The default run trusts size and manifest: no GET, the file stays corrupt.
+    const before = proxy.gets().length;
+    const plain = await download({ ...filters, dataDir, source });
+    assert.equal(proxy.gets().length, before);
+    assert.equal(plain.skipped, keys.length);
+    assert.deepEqual(plain.repaired, []);
+
+    // verify re-hashes and fetches again only what differs.
+    const verified = await download({ ...filters, dataDir, source, verify: true });
+    assert.deepEqual(verified.repaired, [trials]);
+    assert.equal(verified.downloaded, 1);
+    assert.equal(verified.skipped, keys.length - 1);
+    assert.deepEqual(proxy.gets().slice(before).map((r) => r.key), [trials]);
+    await assertMirror(dataDir, keys);
+    assert.equal((await sub.getTrialInfo({ session: "ses-01" })).height > 0, true);
+
+    // The CLI flag: a corrupted byte inside the gzip stream, same size.
+    const path = join(dataDir, bidsifyLocalKey(betas));
+    const bytes = await Deno.readFile(path);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await Deno.writeFile(path, bytes);
+    const config = await Deno.makeTempDir({ prefix: "laion-cfg-" });
+    const xdg = Deno.env.get("XDG_CONFIG_HOME");
+    const out: string[] = [];
+    const log = console.log;
+    Deno.env.set("XDG_CONFIG_HOME", config);
+    console.log = (m: string) => out.push(m);
+    try {
+      assert.equal(await main(["config", "--data-dir", dataDir]), 0);
+      const cli = ["download", "--subject", "01", "--ses", "01", "--suffix", "trials,statmap"];
+      const flags = ["--accept-license", "--quiet", "--endpoint", proxy.url];
+      assert.equal(await main([...cli, ...flags, "--verify"]), 0);
+      const text = out.join("\n");
+      assert.match(text, /Repaired \(local bytes differed from the bucket\): 1/);
+      assert.ok(text.includes(`Repaired: ${betas}`), text);
+      await assertMirror(dataDir, keys);
+      out.length = 0;
+      assert.equal(await main([...cli, ...flags, "--force"]), 0);
+      assert.match(
+        out.join("\n"),
+        new RegExp(`Matched ${keys.length} file\\(s\\): ${keys.length} downloaded`),
+      );
+    } finally {
+      console.log = log;
+      if (xdg === undefined) Deno.env.delete("XDG_CONFIG_HOME");
+      else Deno.env.set("XDG_CONFIG_HOME", xdg);
+      configureBucket({});
+      await Deno.remove(config, { recursive: true });
+    }
+
+    // force fetches every file again, skipping none.
+    const n = proxy.gets().length;
+    const forced = await download({ ...filters, dataDir, source, force: true });
+    assert.equal(forced.downloaded, keys.length);
+    assert.equal(forced.skipped, 0);
+    assert.equal(proxy.gets().length - n, keys.length);
+    await assertMirror(dataDir, keys);
+  }).finally(() => setWarningHandler(warnings));
+});
 
 Deno.test("cli download: help, usage errors exit 1 with one line", async () => {
   const errors: string[] = [];

@@ -56,7 +56,9 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions, Transfe
  * with `includeStimuli`, `stimuli/`.
  * Held-out sessions are never requested. Nothing is fetched before consent.
  * Files are verified before they appear at their final path; complete files
- * are skipped, partial ones resumed.
+ * (right size, recorded in the manifest) are skipped, partial ones resumed.
+ * `verify: true` re-hashes the skipped ones and fetches again those whose
+ * bytes differ (a same-size corruption); `force: true` fetches everything again.
  *
  * @throws {LicenseNotAcceptedError} when consent is refused or cannot be asked
  * @throws {SubjectNotFoundError} for an empty subject id, or `"all"` with no subjects
@@ -112,7 +114,7 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
  * @example
  * ```ts
  * import { formatSummary } from "@laion/fmri";
- * console.log(formatSummary({ matched: 3, downloaded: 2, skipped: 1, resumed: 0, bytes: 2048, accessDenied: [], failures: [] }));
+ * console.log(formatSummary({ matched: 3, downloaded: 2, skipped: 1, resumed: 0, bytes: 2048, repaired: [], accessDenied: [], failures: [] }));
  * ```
  */
 export function formatSummary(s: DownloadSummary): string {
@@ -120,6 +122,10 @@ export function formatSummary(s: DownloadSummary): string {
     `Matched ${s.matched} file(s): ${s.downloaded} downloaded (${s.resumed} resumed), ` +
     `${s.skipped} already complete; ${(s.bytes / 1e6).toFixed(1)} MB transferred.`,
   ];
+  if (s.repaired.length) {
+    lines.push(`Repaired (local bytes differed from the bucket): ${s.repaired.length}`);
+    for (const key of s.repaired) lines.push(`Repaired: ${key}`);
+  }
   if (s.accessDenied.length) lines.push(`Access denied (skipped): ${s.accessDenied.length}`);
   for (const f of s.failures) lines.push(`Failed: ${f.key}: ${f.error}`);
   return lines.join("\n");

@@ -23,7 +23,8 @@ import { FolderCache } from "./temp_files.ts";
 const MANIFEST_SAVE_MS = 1000;
 
 /**
- * Transfers the planned files into place: skips complete ones without a GET,
+ * Transfers the planned files into place: skips complete ones without a GET
+ * (re-hashed first with `verify`; none skipped with `force`),
  * resumes partial temp files of dead processes, verifies every file before
  * renaming it into place. Access-denied keys warn and are skipped; a failed
  * file does not stop the others.
@@ -51,6 +52,7 @@ export async function transferFiles(
     matched: files.length,
     downloaded: 0,
     skipped: 0,
+    repaired: [],
     resumed: 0,
     bytes: 0,
     accessDenied: [],
@@ -68,11 +70,13 @@ export async function transferFiles(
   const run: RunContext = { source, manifest, tuning, counters, folders: new FolderCache() };
   let lastSave = Date.now();
   const transferOne = async (file: PlannedFile) => {
+    const transfer = new FileTransfer(file, run);
     try {
-      const outcome = await new FileTransfer(file, run).run();
+      const outcome = await transfer.run();
       if (outcome === "skipped") summary.skipped++;
       else summary.downloaded++;
       if (outcome === "resumed") summary.resumed++;
+      if (transfer.repaired) summary.repaired.push(file.key);
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
       if (e instanceof AccessDeniedError) {
