@@ -19,6 +19,7 @@ import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { S3Source } from "../lib/bucket/mod.ts";
 import { main } from "../cli.ts";
 import { configureBucket } from "../lib/bucket/cached_source.ts";
+import { DataDirNotWritableError } from "../lib/core/errors.ts";
 import { splitList } from "../lib/cli/args.ts";
 import { matchesFilters } from "../lib/download/filters.ts";
 import { localPathFor } from "../lib/download/plan.ts";
@@ -849,6 +850,64 @@ Deno.test("a same-size corrupted file: kept by default, repaired by verify (API 
     assert.equal(forced.skipped, 0);
     assert.equal(proxy.gets().length - n, keys.length);
     await assertMirror(dataDir, keys);
+  }).finally(() => setWarningHandler(warnings));
+});
+
+Deno.test("an unwritable data directory stops the download with one error naming it, no temp names", async () => {
+  const warnings = setWarningHandler(() => {});
+  await withProxy(async (proxy, dataDir) => {
+    // The system refuses: a file stands where the derivatives folder must go.
+    const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
+    await Deno.writeTextFile(join(dataDir, "derivatives"), "not a folder");
+    const filters = { subject: "01", ses: "01", suffix: "trials", ...ACCEPT };
+    await assert.rejects(() => download({ ...filters, dataDir, source }), (e: unknown) => {
+      assert.ok(e instanceof DataDirNotWritableError, String(e));
+      assert.equal(e.dataDir, dataDir);
+      assert.match(e.message, new RegExp(`data directory ${dataDir} is not writable`));
+      assert.match(e.message, /Not a directory/);
+      assert.doesNotMatch(e.message, /\.part|Run the same download again/);
+      return true;
+    });
+
+    // Deno refuses: --allow-write covers only the state folder, not the data files.
+    await Deno.remove(join(dataDir, "derivatives"));
+    const env = await childEnv(dataDir);
+    const state = join(dataDir, ".laion_fmri");
+    const flags = [
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "--allow-read",
+      `--allow-write=${state}`,
+    ];
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...flags,
+        repoPath("cli.ts"),
+        "download",
+        "--subject",
+        "01",
+        "--ses",
+        "01",
+        "--suffix",
+        "trials",
+        "--accept-license",
+        "--quiet",
+        "--endpoint",
+        proxy.url,
+      ],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    assert.equal(out.code, 1, stderr);
+    assert.equal(
+      stderr.split("\n").filter((l) => !l.startsWith("Warning:")).join("\n"),
+      `laion-fmri: error: Permission needed to write into the data directory ${dataDir}: ` +
+        `run deno with --allow-write=${dataDir}`,
+    );
   }).finally(() => setWarningHandler(warnings));
 });
 

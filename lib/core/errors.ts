@@ -231,5 +231,41 @@ export function formatList(items: readonly unknown[]): string {
   return `[${items.map((x) => typeof x === "string" ? `'${x}'` : String(x)).join(", ")}]`;
 }
 
+/**
+ * The operating system refuses writes into the data directory (permissions,
+ * a read-only file system, a file where a folder is needed). Running again
+ * cannot help: make it writable, or choose another data directory.
+ *
+ * @example
+ * ```ts
+ * import { DataDirNotWritableError } from "./errors.ts";
+ * const e = new DataDirNotWritableError("/data", "/data/derivatives", "Permission denied");
+ * console.log(e.dataDir, e.message);
+ * ```
+ */
+export class DataDirNotWritableError extends LaionFmriError {
+  /** The data directory. */
+  readonly dataDir: string;
+  /** The folder inside it that could not be written. */
+  readonly folder: string;
+  /**
+   * Creates an instance.
+   * @param dataDir the data directory
+   * @param folder the folder that could not be written
+   * @param reason the system's word for it (e.g. "Permission denied (os error 13)")
+   */
+  constructor(dataDir: string, folder: string, reason: string, options?: ErrorOptions) {
+    const where = folder === dataDir ? "" : ` (writing under ${folder})`;
+    super(
+      `The data directory ${dataDir} is not writable${where}: ${reason}. Running again will ` +
+        `not help: make it writable, or choose another data directory ` +
+        `(datasetInitialize({ dataDir }), laion-fmri config --data-dir PATH, or the \`dataDir\` option).`,
+      options,
+    );
+    this.dataDir = dataDir;
+    this.folder = folder;
+  }
+}
+
 /** A data directory given to `datasetInitialize` does not exist or is not a directory. */
 export class DataDirNotFoundError extends LaionFmriError {}

@@ -3,16 +3,17 @@
  * resumable, verified transfers, with a progress bar or callback.
  * @module
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { resolveSubjectId } from "../core/ids.ts";
 import { getDataDir } from "../local/config.ts";
 import { warn } from "../core/warnings.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
 import { type DownloadFilters, sessionFilter } from "./filters.ts";
-import { planDownload } from "./plan.ts";
+import { planDownload, STATE_DIR } from "./plan.ts";
 import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.ts";
 import type { DownloadSummary, TransferTuning } from "./transfer/options.ts";
+import { notWritable } from "./transfer/not_writable.ts";
 import { transferFiles } from "./transfer/transfer_files.ts";
 
 /**
@@ -64,6 +65,8 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions, Transfe
  * @throws {SubjectNotFoundError} for an empty subject id, or `"all"` with no subjects
  * @throws {DataDirNotSetError} when no data directory is configured or given
  * @throws {TypeError} when both `session` and its alias `ses` are given
+ * @throws {PermissionMissingError} when `--allow-write` does not cover the data directory
+ * @throws {DataDirNotWritableError} when the system refuses writes into the data directory
  * @example
  * ```ts
  * import { download } from "@laion/fmri";
@@ -80,7 +83,10 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
   sessionFilter(options); // both `session` and `ses`: a TypeError before anything else
   const dataDir = resolve(options.dataDir ?? getDataDir());
   if (options.subject !== "all") resolveSubjectId(options.subject); // before any prompt
-  await ensureConsent({ ...options, dataDir });
+  // Consent markers are the first writes into the data directory.
+  await ensureConsent({ ...options, dataDir }).catch((e) => {
+    throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
+  });
   const source = getSource(options);
   const plan = await planDownload({ ...options, source, dataDir });
   const reporter = new ProgressReporter({
