@@ -853,6 +853,49 @@ Deno.test("a same-size corrupted file: kept by default, repaired by verify (API 
   }).finally(() => setWarningHandler(warnings));
 });
 
+Deno.test("verify of a multipart upload: checked against the MD5 recorded at download", async () => {
+  const warnings = setWarningHandler(() => {});
+  await withProxy(async (proxy, dataDir) => {
+    proxy.multipartEtags = true;
+    const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
+    const filters = { subject: "01", ses: "01", suffix: "trials", ...ACCEPT };
+    const plan = await planDownload({ ...filters, dataDir, source });
+    assert.ok(plan.files.every((f) => f.etag?.endsWith("-2")), "multipart-style ETags");
+    const keys = plan.files.map((f) => f.key);
+    assert.deepEqual((await download({ ...filters, dataDir, source })).failures, []);
+    await assertMirror(dataDir, keys);
+    const trials = keys.find((k) => k.endsWith("_trials.tsv"))!;
+    const path = join(dataDir, bidsifyLocalKey(trials));
+    const bytes = await Deno.readFile(path);
+    bytes[0] ^= 0x20;
+    await Deno.writeFile(path, bytes);
+    assert.equal((await download({ ...filters, dataDir, source })).skipped, keys.length);
+    const before = proxy.gets().length;
+    const verified = await download({ ...filters, dataDir, source, verify: true });
+    assert.deepEqual(verified.repaired, [trials]);
+    assert.equal(verified.skipped, keys.length - 1);
+    assert.deepEqual(proxy.gets().slice(before).map((r) => r.key), [trials]);
+    await assertMirror(dataDir, keys);
+
+    // A manifest from before MD5s were recorded: nothing to check against, so fetched again.
+    const manifest = join(dataDir, ".laion_fmri", "manifest.json");
+    const m = JSON.parse(await Deno.readTextFile(manifest));
+    delete m.md5;
+    await Deno.writeTextFile(manifest, JSON.stringify(m));
+    // (A new process: this one keeps its own records.)
+    const env = await childEnv(dataDir);
+    const args = ["--subject", "01", "--ses", "01", "--suffix", "trials", "--accept-license"];
+    const out = await cliChild([...args, "--quiet", "--verify", "--endpoint", proxy.url], env)
+      .output();
+    await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const text = new TextDecoder().decode(out.stdout);
+    assert.match(text, new RegExp(`Matched ${keys.length} file\\(s\\): ${keys.length} downloaded`));
+    assert.doesNotMatch(text, /Repaired/);
+    await assertMirror(dataDir, keys);
+  }).finally(() => setWarningHandler(warnings));
+});
+
 Deno.test("an unwritable data directory stops the download with one error naming it, no temp names", async () => {
   const warnings = setWarningHandler(() => {});
   await withProxy(async (proxy, dataDir) => {
