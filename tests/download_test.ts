@@ -9,6 +9,8 @@ import {
   type DownloadProgress,
   ensureConsent,
   LicenseNotAcceptedError,
+  loadSubject,
+  MalformedFileError,
   planDownload,
   setWarningHandler,
   SubjectNotFoundError,
@@ -16,6 +18,8 @@ import {
 import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { S3Source } from "../lib/bucket/mod.ts";
 import { main } from "../cli.ts";
+import { configureBucket } from "../lib/bucket/cached_source.ts";
+import { DataDirNotWritableError } from "../lib/core/errors.ts";
 import { splitList } from "../lib/cli/args.ts";
 import { matchesFilters } from "../lib/download/filters.ts";
 import { localPathFor } from "../lib/download/plan.ts";
@@ -762,6 +766,193 @@ Deno.test("progress: the callback reaches the total; no bar off a terminal, unde
 });
 
 // ---------------------------------------------------------------- CLI
+
+Deno.test("a same-size corrupted file: kept by default, repaired by verify (API and CLI); force refetches all", async () => {
+  const warnings = setWarningHandler(() => {}); // "no ROI matched the suffix filter"
+  await withProxy(async (proxy, dataDir) => {
+    const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
+    const filters = { subject: "01", ses: "01", suffix: ["trials", "statmap"], ...ACCEPT };
+    const first = await download({ ...filters, dataDir, source });
+    assert.deepEqual(first.failures, []);
+    const keys = (await planDownload({ ...filters, dataDir, source })).files.map((f) => f.key);
+    const trials = keys.find((k) => k.endsWith("_trials.tsv"))!;
+    const betas = keys.find((k) => k.endsWith("SingletrialBetas_statmap.nii.gz"))!;
+    const want = await Deno.readFile(join(synthDir(), "bucket", trials));
+
+    // Same size, other bytes: an S3 error body where the table was.
+    const xml = '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>';
+    const corrupt = new TextEncoder().encode(xml.padEnd(want.length, " "));
+    assert.equal(corrupt.length, want.length);
+    await Deno.writeFile(join(dataDir, bidsifyLocalKey(trials)), corrupt);
+    const sub = await loadSubject("sub-01", { dataDir });
+    await assert.rejects(() => sub.getTrialInfo({ session: "ses-01" }), (e: unknown) => {
+      assert.ok(e instanceof MalformedFileError);
+      // The advice names the option that repairs it, in both forms.
+      assert.match(e.message, /download\(\{ subject: "sub-01", ses: "ses-01", verify: true/);
+      assert.match(e.message, /laion-fmri download --subject sub-01 --ses ses-01 --verify/);
+      return true;
+    });
+
+    // The default run trusts size and manifest: no GET, the file stays corrupt.
+    const before = proxy.gets().length;
+    const plain = await download({ ...filters, dataDir, source });
+    assert.equal(proxy.gets().length, before);
+    assert.equal(plain.skipped, keys.length);
+    assert.deepEqual(plain.repaired, []);
+
+    // verify re-hashes and fetches again only what differs.
+    const verified = await download({ ...filters, dataDir, source, verify: true });
+    assert.deepEqual(verified.repaired, [trials]);
+    assert.equal(verified.downloaded, 1);
+    assert.equal(verified.skipped, keys.length - 1);
+    assert.deepEqual(proxy.gets().slice(before).map((r) => r.key), [trials]);
+    await assertMirror(dataDir, keys);
+    assert.equal((await sub.getTrialInfo({ session: "ses-01" })).height > 0, true);
+
+    // The CLI flag: a corrupted byte inside the gzip stream, same size.
+    const path = join(dataDir, bidsifyLocalKey(betas));
+    const bytes = await Deno.readFile(path);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await Deno.writeFile(path, bytes);
+    const config = await Deno.makeTempDir({ prefix: "laion-cfg-" });
+    const xdg = Deno.env.get("XDG_CONFIG_HOME");
+    const out: string[] = [];
+    const log = console.log;
+    Deno.env.set("XDG_CONFIG_HOME", config);
+    console.log = (m: string) => out.push(m);
+    try {
+      assert.equal(await main(["config", "--data-dir", dataDir]), 0);
+      const cli = ["download", "--subject", "01", "--ses", "01", "--suffix", "trials,statmap"];
+      const flags = ["--accept-license", "--quiet", "--endpoint", proxy.url];
+      assert.equal(await main([...cli, ...flags, "--verify"]), 0);
+      const text = out.join("\n");
+      assert.match(text, /Repaired \(local bytes differed from the bucket\): 1/);
+      assert.ok(text.includes(`Repaired: ${betas}`), text);
+      await assertMirror(dataDir, keys);
+      out.length = 0;
+      assert.equal(await main([...cli, ...flags, "--force"]), 0);
+      assert.match(
+        out.join("\n"),
+        new RegExp(`Matched ${keys.length} file\\(s\\): ${keys.length} downloaded`),
+      );
+    } finally {
+      console.log = log;
+      if (xdg === undefined) Deno.env.delete("XDG_CONFIG_HOME");
+      else Deno.env.set("XDG_CONFIG_HOME", xdg);
+      configureBucket({});
+      await Deno.remove(config, { recursive: true });
+    }
+
+    // force fetches every file again, skipping none.
+    const n = proxy.gets().length;
+    const forced = await download({ ...filters, dataDir, source, force: true });
+    assert.equal(forced.downloaded, keys.length);
+    assert.equal(forced.skipped, 0);
+    assert.equal(proxy.gets().length - n, keys.length);
+    await assertMirror(dataDir, keys);
+  }).finally(() => setWarningHandler(warnings));
+});
+
+Deno.test("verify of a multipart upload: checked against the MD5 recorded at download", async () => {
+  const warnings = setWarningHandler(() => {});
+  await withProxy(async (proxy, dataDir) => {
+    proxy.multipartEtags = true;
+    const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
+    const filters = { subject: "01", ses: "01", suffix: "trials", ...ACCEPT };
+    const plan = await planDownload({ ...filters, dataDir, source });
+    assert.ok(plan.files.every((f) => f.etag?.endsWith("-2")), "multipart-style ETags");
+    const keys = plan.files.map((f) => f.key);
+    assert.deepEqual((await download({ ...filters, dataDir, source })).failures, []);
+    await assertMirror(dataDir, keys);
+    const trials = keys.find((k) => k.endsWith("_trials.tsv"))!;
+    const path = join(dataDir, bidsifyLocalKey(trials));
+    const bytes = await Deno.readFile(path);
+    bytes[0] ^= 0x20;
+    await Deno.writeFile(path, bytes);
+    assert.equal((await download({ ...filters, dataDir, source })).skipped, keys.length);
+    const before = proxy.gets().length;
+    const verified = await download({ ...filters, dataDir, source, verify: true });
+    assert.deepEqual(verified.repaired, [trials]);
+    assert.equal(verified.skipped, keys.length - 1);
+    assert.deepEqual(proxy.gets().slice(before).map((r) => r.key), [trials]);
+    await assertMirror(dataDir, keys);
+
+    // A manifest from before MD5s were recorded: nothing to check against, so fetched again.
+    const manifest = join(dataDir, ".laion_fmri", "manifest.json");
+    const m = JSON.parse(await Deno.readTextFile(manifest));
+    delete m.md5;
+    await Deno.writeTextFile(manifest, JSON.stringify(m));
+    // (A new process: this one keeps its own records.)
+    const env = await childEnv(dataDir);
+    const args = ["--subject", "01", "--ses", "01", "--suffix", "trials", "--accept-license"];
+    const out = await cliChild([...args, "--quiet", "--verify", "--endpoint", proxy.url], env)
+      .output();
+    await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const text = new TextDecoder().decode(out.stdout);
+    assert.match(text, new RegExp(`Matched ${keys.length} file\\(s\\): ${keys.length} downloaded`));
+    assert.doesNotMatch(text, /Repaired/);
+    await assertMirror(dataDir, keys);
+  }).finally(() => setWarningHandler(warnings));
+});
+
+Deno.test("an unwritable data directory stops the download with one error naming it, no temp names", async () => {
+  const warnings = setWarningHandler(() => {});
+  await withProxy(async (proxy, dataDir) => {
+    // The system refuses: a file stands where the derivatives folder must go.
+    const source = new S3Source({ endpoint: proxy.url, minDelayMs: 10 });
+    await Deno.writeTextFile(join(dataDir, "derivatives"), "not a folder");
+    const filters = { subject: "01", ses: "01", suffix: "trials", ...ACCEPT };
+    await assert.rejects(() => download({ ...filters, dataDir, source }), (e: unknown) => {
+      assert.ok(e instanceof DataDirNotWritableError, String(e));
+      assert.equal(e.dataDir, dataDir);
+      assert.match(e.message, new RegExp(`data directory ${dataDir} is not writable`));
+      assert.match(e.message, /Not a directory/);
+      assert.doesNotMatch(e.message, /\.part|Run the same download again/);
+      return true;
+    });
+
+    // Deno refuses: --allow-write covers only the state folder, not the data files.
+    await Deno.remove(join(dataDir, "derivatives"));
+    const env = await childEnv(dataDir);
+    const state = join(dataDir, ".laion_fmri");
+    const flags = [
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "--allow-read",
+      `--allow-write=${state}`,
+    ];
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...flags,
+        repoPath("cli.ts"),
+        "download",
+        "--subject",
+        "01",
+        "--ses",
+        "01",
+        "--suffix",
+        "trials",
+        "--accept-license",
+        "--quiet",
+        "--endpoint",
+        proxy.url,
+      ],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    await Deno.remove(env.XDG_CONFIG_HOME, { recursive: true });
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    assert.equal(out.code, 1, stderr);
+    assert.equal(
+      stderr.split("\n").filter((l) => !l.startsWith("Warning:")).join("\n"),
+      `laion-fmri: error: Permission needed to write into the data directory ${dataDir}: ` +
+        `run deno with --allow-write=${dataDir}`,
+    );
+  }).finally(() => setWarningHandler(warnings));
+});
 
 Deno.test("cli download: help, usage errors exit 1 with one line", async () => {
   const errors: string[] = [];

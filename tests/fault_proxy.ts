@@ -87,6 +87,11 @@ export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   /** Body bytes per second per response; `undefined` = unthrottled. */
   bytesPerSecond?: number;
+  /**
+   * Present every ETag as a multipart upload's (`{md5}-2`, so it is no MD5
+   * of the body): in listings and response headers, mapped back in `If-Match`.
+   */
+  multipartEtags = false;
   #faults: (Fault & { left: number })[] = [];
   #server: Deno.HttpServer<Deno.NetAddr>;
   #bucket: string;
@@ -202,7 +207,8 @@ export class FaultProxy {
     }
     const headers = new Headers();
     for (const h of FORWARD_REQUEST) {
-      const v = req.headers.get(h);
+      let v = req.headers.get(h);
+      if (v !== null && h === "if-match" && this.multipartEtags) v = v.replace(/-2"$/, '"');
       if (v !== null && !(h === "range" && fault?.kind === "norange")) headers.set(h, v);
     }
     const up = await fetch(`${this.upstream}${url.pathname}${url.search}`, {
@@ -216,6 +222,18 @@ export class FaultProxy {
       if (v !== null) out.set(h, v);
     }
     r.status = up.status;
+    if (this.multipartEtags) {
+      const etag = out.get("etag");
+      if (etag) out.set("etag", etag.replace(/^"?([0-9a-f]{32})"?$/, '"$1-2"'));
+      if (key === "" && req.method === "GET" && up.body) {
+        const xml = (await up.text()).replace(
+          /(<ETag>(?:&quot;|")?)([0-9a-f]{32})((?:&quot;|")?<\/ETag>)/g,
+          "$1$2-2$3",
+        );
+        out.delete("content-length");
+        return new Response(xml, { status: up.status, headers: out });
+      }
+    }
     if (fault?.kind === "range" && up.status === 206) {
       const m = out.get("content-range")?.match(/^bytes (\d+)-(\d+)\/(\d+)$/);
       if (m) {

@@ -78,6 +78,45 @@ Deno.test("an unreachable endpoint is an error naming it and the env var", async
   });
 });
 
+Deno.test("every bucket error names the endpoint: blocked port, garbage answer, 404, 403", async () => {
+  const names = (endpoint: string) => (e: unknown) => {
+    assert.ok(e instanceof Error && e.name !== "AbortError", String(e));
+    assert.ok(e.message.includes(endpoint), `${e.message} does not name ${endpoint}`);
+    return true;
+  };
+  // A port fetch refuses outright (the fetch standard's "bad ports").
+  const blocked = "http://127.0.0.1:6000";
+  const b = new S3Source({ endpoint: blocked, maxAttempts: 2, minDelayMs: 1 });
+  await assert.rejects(() => b.get("README"), names(blocked));
+  await assert.rejects(() => b.list(""), (e: unknown) => {
+    assert.ok(e instanceof S3RequestError);
+    assert.match(e.message, /another port/);
+    return names(blocked)(e);
+  });
+  // A listening port that answers something that is not HTTP.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.write(new TextEncoder().encode("garbage, not HTTP\r\n\r\n")).catch(() => {});
+      conn.close();
+    }
+  })();
+  const garbage = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  try {
+    const g = new S3Source({ endpoint: garbage, maxAttempts: 2, minDelayMs: 1 });
+    await assert.rejects(() => g.get("README"), names(garbage));
+    await assert.rejects(() => g.list(""), names(garbage));
+  } finally {
+    listener.close();
+    await serving.catch(() => {});
+  }
+  // The real server's refusals: a missing key (404) and a held-out one (403).
+  const local = new S3Source({ endpoint: localEndpoint() });
+  await assert.rejects(() => local.get("no/such/key"), names(local.endpoint));
+  const { objects } = await local.list("derivatives/glmsingle-tedana/sub-01/ses-31/");
+  await assert.rejects(() => local.get(objects[0].key), names(local.endpoint));
+});
+
 Deno.test("a missing key is an S3RequestError with status 404", async () => {
   const s = new S3Source({ endpoint: localEndpoint() });
   await assert.rejects(

@@ -197,16 +197,23 @@ export class S3Source implements BucketSource {
     }
     if ((last as Error)?.name === "AbortError") return last;
     const status = statusOf(last);
-    if (status === 403) return new AccessDeniedError(this.bucket, key, { cause: last });
+    if (status === 403) {
+      return new AccessDeniedError(this.bucket, key, { cause: last, endpoint: this.endpoint });
+    }
     if (status === undefined) {
       const code = networkCode(last);
       if (code && (UNREACHABLE_CODES.has(code) || attempts > 1)) {
         return new EndpointUnreachableError(this.endpoint, { cause: e });
       }
     }
+    // Every message names the endpoint: the usual fix is pointing at another one.
+    const text = errorText(last);
+    const blocked = /requests to port \d+ are blocked/i.test(text)
+      ? " (fetch refuses this port; run the S3 server on another port)"
+      : "";
     return new S3RequestError(
-      `${what} s3://${this.bucket}/${key} failed${status ? ` with HTTP ${status}` : ""}` +
-        ` after ${attempts} attempt(s): ${errorText(last)}`,
+      `${what} s3://${this.bucket}/${key} at ${this.endpoint} failed` +
+        `${status ? ` with HTTP ${status}` : ""} after ${attempts} attempt(s): ${text}${blocked}`,
       status,
       attempts,
       { cause: e },

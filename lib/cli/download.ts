@@ -32,13 +32,15 @@ export const downloadCommand = {
   summary: "Download a subject's files (filtered, parallel, resumable, verified)",
   usage: `laion-fmri download --subject S [--session ...] [--task ...] [--space ...] [--desc ...]
          [--stat ...] [--suffix ...] [--extension ...] [--include-stimuli]
-         [--concurrency N] [--accept-license] [--endpoint URL] [--quiet]
+         [--concurrency N] [--verify] [--force] [--accept-license] [--endpoint URL] [--quiet]
   --subject S         sub-01, 01, or all
   --session ... --extension ...
                       filters as upstream; repeat a flag or separate values with commas
                       (--session averages keeps subject-level files; --ses is an alias)
   --include-stimuli   also download stimuli/ (asks for the stimulus terms)
   --concurrency N     files at once (default 8)
+  --verify            re-hash files already on disk; fetch again those that differ
+  --force             fetch every selected file again
   --accept-license    accept the dataset license (and stimulus terms) without a prompt
   --endpoint URL      S3 endpoint (default: $LAION_FMRI_S3_ENDPOINT, else AWS us-west-2)
   --quiet             no progress bar`,
@@ -54,6 +56,8 @@ export const downloadCommand = {
     extension: { type: "string" as const, multiple: true },
     "include-stimuli": { type: "boolean" as const },
     concurrency: { type: "string" as const },
+    verify: { type: "boolean" as const },
+    force: { type: "boolean" as const },
     "accept-license": { type: "boolean" as const },
     endpoint: { type: "string" as const },
     quiet: { type: "boolean" as const },
@@ -82,6 +86,8 @@ export const downloadCommand = {
       ...filters,
       includeStimuli: values["include-stimuli"] === true,
       concurrency,
+      verify: values.verify === true,
+      force: values.force === true,
       acceptLicense: values["accept-license"] === true,
       quiet: values.quiet === true,
     });

@@ -131,17 +131,22 @@ export class InvalidChoiceError extends LaionFmriError {
 export class AccessDeniedError extends LaionFmriError {
   /** The key that was refused. */
   readonly key: string;
+  /** The S3 endpoint that refused it, when known. */
+  readonly endpoint?: string;
   /**
    * Creates an instance.
    * @param bucket the bucket name
    * @param key the refused key
+   * @param options `endpoint` (named in the message) and `cause`
    */
-  constructor(bucket: string, key: string, options?: ErrorOptions) {
+  constructor(bucket: string, key: string, options?: ErrorOptions & { endpoint?: string }) {
+    const at = options?.endpoint ? ` at ${options.endpoint}` : "";
     super(
-      `Access denied for s3://${bucket}/${key} (the bucket's deny rule blocks public GET on this key).`,
+      `Access denied for s3://${bucket}/${key}${at} (the bucket's deny rule blocks public GET on this key).`,
       options,
     );
     this.key = key;
+    this.endpoint = options?.endpoint;
   }
 }
 
@@ -224,6 +229,42 @@ export class PermissionMissingError extends LaionFmriError {
 /** Formats a list the way the seed prints Python lists: `['a', 'b']`. */
 export function formatList(items: readonly unknown[]): string {
   return `[${items.map((x) => typeof x === "string" ? `'${x}'` : String(x)).join(", ")}]`;
+}
+
+/**
+ * The operating system refuses writes into the data directory (permissions,
+ * a read-only file system, a file where a folder is needed). Running again
+ * cannot help: make it writable, or choose another data directory.
+ *
+ * @example
+ * ```ts
+ * import { DataDirNotWritableError } from "./errors.ts";
+ * const e = new DataDirNotWritableError("/data", "/data/derivatives", "Permission denied");
+ * console.log(e.dataDir, e.message);
+ * ```
+ */
+export class DataDirNotWritableError extends LaionFmriError {
+  /** The data directory. */
+  readonly dataDir: string;
+  /** The folder inside it that could not be written. */
+  readonly folder: string;
+  /**
+   * Creates an instance.
+   * @param dataDir the data directory
+   * @param folder the folder that could not be written
+   * @param reason the system's word for it (e.g. "Permission denied (os error 13)")
+   */
+  constructor(dataDir: string, folder: string, reason: string, options?: ErrorOptions) {
+    const where = folder === dataDir ? "" : ` (writing under ${folder})`;
+    super(
+      `The data directory ${dataDir} is not writable${where}: ${reason}. Running again will ` +
+        `not help: make it writable, or choose another data directory ` +
+        `(datasetInitialize({ dataDir }), laion-fmri config --data-dir PATH, or the \`dataDir\` option).`,
+      options,
+    );
+    this.dataDir = dataDir;
+    this.folder = folder;
+  }
 }
 
 /** A data directory given to `datasetInitialize` does not exist or is not a directory. */

@@ -3,16 +3,17 @@
  * resumable, verified transfers, with a progress bar or callback.
  * @module
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { resolveSubjectId } from "../core/ids.ts";
 import { getDataDir } from "../local/config.ts";
 import { warn } from "../core/warnings.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
 import { type DownloadFilters, sessionFilter } from "./filters.ts";
-import { planDownload } from "./plan.ts";
+import { planDownload, STATE_DIR } from "./plan.ts";
 import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.ts";
 import type { DownloadSummary, TransferTuning } from "./transfer/options.ts";
+import { notWritable } from "./transfer/not_writable.ts";
 import { transferFiles } from "./transfer/transfer_files.ts";
 
 /**
@@ -56,12 +57,16 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions, Transfe
  * with `includeStimuli`, `stimuli/`.
  * Held-out sessions are never requested. Nothing is fetched before consent.
  * Files are verified before they appear at their final path; complete files
- * are skipped, partial ones resumed.
+ * (right size, recorded in the manifest) are skipped, partial ones resumed.
+ * `verify: true` re-hashes the skipped ones and fetches again those whose
+ * bytes differ (a same-size corruption); `force: true` fetches everything again.
  *
  * @throws {LicenseNotAcceptedError} when consent is refused or cannot be asked
  * @throws {SubjectNotFoundError} for an empty subject id, or `"all"` with no subjects
  * @throws {DataDirNotSetError} when no data directory is configured or given
  * @throws {TypeError} when both `session` and its alias `ses` are given
+ * @throws {PermissionMissingError} when `--allow-write` does not cover the data directory
+ * @throws {DataDirNotWritableError} when the system refuses writes into the data directory
  * @example
  * ```ts
  * import { download } from "@laion/fmri";
@@ -78,7 +83,10 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
   sessionFilter(options); // both `session` and `ses`: a TypeError before anything else
   const dataDir = resolve(options.dataDir ?? getDataDir());
   if (options.subject !== "all") resolveSubjectId(options.subject); // before any prompt
-  await ensureConsent({ ...options, dataDir });
+  // Consent markers are the first writes into the data directory.
+  await ensureConsent({ ...options, dataDir }).catch((e) => {
+    throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
+  });
   const source = getSource(options);
   const plan = await planDownload({ ...options, source, dataDir });
   const reporter = new ProgressReporter({
@@ -112,7 +120,7 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
  * @example
  * ```ts
  * import { formatSummary } from "@laion/fmri";
- * console.log(formatSummary({ matched: 3, downloaded: 2, skipped: 1, resumed: 0, bytes: 2048, accessDenied: [], failures: [] }));
+ * console.log(formatSummary({ matched: 3, downloaded: 2, skipped: 1, resumed: 0, bytes: 2048, repaired: [], accessDenied: [], failures: [] }));
  * ```
  */
 export function formatSummary(s: DownloadSummary): string {
@@ -120,6 +128,10 @@ export function formatSummary(s: DownloadSummary): string {
     `Matched ${s.matched} file(s): ${s.downloaded} downloaded (${s.resumed} resumed), ` +
     `${s.skipped} already complete; ${(s.bytes / 1e6).toFixed(1)} MB transferred.`,
   ];
+  if (s.repaired.length) {
+    lines.push(`Repaired (local bytes differed from the bucket): ${s.repaired.length}`);
+    for (const key of s.repaired) lines.push(`Repaired: ${key}`);
+  }
   if (s.accessDenied.length) lines.push(`Access denied (skipped): ${s.accessDenied.length}`);
   for (const f of s.failures) lines.push(`Failed: ${f.key}: ${f.error}`);
   return lines.join("\n");

@@ -1,6 +1,7 @@
 /**
  * The download manifest: `{dataDir}/.laion_fmri/manifest.json`, a map of
- * bucket key -> ETag of the complete file at its local path. Written
+ * bucket key -> ETag of the complete file at its local path, and key -> MD5
+ * of its bytes (what `verify` checks a multipart upload against). Written
  * atomically (temp file + rename), merged with what other processes wrote.
  * @module
  */
@@ -15,19 +16,41 @@ interface ManifestFile {
   version: 1;
   /** key -> ETag (or `size:N` when the bucket gave no ETag). */
   files: Record<string, string>;
+  /** key -> hex MD5 of the file's bytes, when it was hashed (older manifests lack it). */
+  md5?: Record<string, string>;
 }
 
-async function readEntries(path: string): Promise<Record<string, string>> {
+/** What is recorded of one complete file. */
+interface Entry {
+  record: string;
+  md5?: string;
+}
+
+type Entries = Record<string, Entry>;
+
+async function readEntries(path: string): Promise<Entries> {
   try {
     const parsed = JSON.parse(await Deno.readTextFile(path)) as Partial<ManifestFile>;
     const files = parsed?.files;
     if (!files || typeof files !== "object") return {};
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(files)) if (typeof v === "string") out[k] = v;
+    const md5 = parsed.md5 && typeof parsed.md5 === "object" ? parsed.md5 : {};
+    const out: Entries = {};
+    for (const [k, v] of Object.entries(files)) {
+      if (typeof v !== "string") continue;
+      out[k] = typeof md5[k] === "string" ? { record: v, md5: md5[k] } : { record: v };
+    }
     return out;
   } catch {
     return {}; // missing or damaged: every file is re-checked against the bucket
   }
+}
+
+function merge(disk: Entries, own: Map<string, Entry | undefined>): Entries {
+  for (const [k, v] of own) {
+    if (v === undefined) delete disk[k];
+    else disk[k] = v;
+  }
+  return disk;
 }
 
 /**
@@ -45,8 +68,8 @@ async function readEntries(path: string): Promise<Record<string, string>> {
 export class Manifest {
   /** Absolute path of the manifest file. */
   readonly path: string;
-  #entries: Record<string, string>;
-  #own = new Map<string, string | undefined>();
+  #entries: Entries;
+  #own = new Map<string, Entry | undefined>();
   #saving: Promise<void> = Promise.resolve();
   #dirty = false;
 
@@ -55,33 +78,37 @@ export class Manifest {
    * @param path the manifest file
    * @param entries the records read from it
    */
-  constructor(path: string, entries: Record<string, string>) {
+  constructor(path: string, entries: Entries) {
     this.path = path;
     this.#entries = entries;
   }
 
   /** The recorded ETag of a key. */
   get(key: string): string | undefined {
-    return this.#entries[key];
+    return this.#entries[key]?.record;
   }
 
-  /** Records (or, with `undefined`, forgets) the ETag of a complete file. */
-  set(key: string, etag: string | undefined): void {
-    if (etag === undefined) delete this.#entries[key];
-    else this.#entries[key] = etag;
-    this.#own.set(key, etag);
+  /** The recorded hex MD5 of a key's bytes, when it was hashed. */
+  md5(key: string): string | undefined {
+    return this.#entries[key]?.md5;
+  }
+
+  /**
+   * Records (or, with `undefined`, forgets) the ETag of a complete file,
+   * with the MD5 of its bytes when known.
+   */
+  set(key: string, etag: string | undefined, md5?: string): void {
+    const entry = etag === undefined ? undefined : md5 ? { record: etag, md5 } : { record: etag };
+    if (entry === undefined) delete this.#entries[key];
+    else this.#entries[key] = entry;
+    this.#own.set(key, entry);
     this.#dirty = true;
   }
 
   /** Re-reads the file on disk (what other processes recorded), keeping this process's records. */
   async reload(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const disk = await readEntries(this.path);
-    for (const [k, v] of this.#own) {
-      if (v === undefined) delete disk[k];
-      else disk[k] = v;
-    }
-    this.#entries = disk;
+    this.#entries = merge(await readEntries(this.path), this.#own);
   }
 
   /**
@@ -97,13 +124,15 @@ export class Manifest {
   async #write(): Promise<void> {
     if (!this.#dirty) return;
     this.#dirty = false;
-    const disk = await readEntries(this.path);
-    for (const [k, v] of this.#own) {
-      if (v === undefined) delete disk[k];
-      else disk[k] = v;
-    }
+    const disk = merge(await readEntries(this.path), this.#own);
     this.#entries = { ...disk };
-    const body: ManifestFile = { version: 1, files: disk };
+    const files: Record<string, string> = {};
+    const md5: Record<string, string> = {};
+    for (const [k, v] of Object.entries(disk)) {
+      files[k] = v.record;
+      if (v.md5) md5[k] = v.md5;
+    }
+    const body: ManifestFile = { version: 1, files, md5 };
     try {
       await writeFileAtomic(this.path, JSON.stringify(body) + "\n");
     } catch (e) {

@@ -53,11 +53,15 @@ export class SubjectFiles {
     this.#nanInMask = options.nanInMask;
   }
 
-  /** The `download(...)` call that fetches the subject's files (of one session). */
+  /**
+   * The `download(...)` call (and CLI command) that repairs the subject's
+   * files (of one session): `verify` re-hashes files already on disk.
+   */
   refetch(session?: string): string {
-    return `download({ subject: "${this.subjectId}"${
-      session ? `, ses: "${session}"` : ""
-    }, acceptLicense: true })`;
+    const ses = session ? `, ses: "${session}"` : "";
+    const cliSes = session ? ` --ses ${session}` : "";
+    return `download({ subject: "${this.subjectId}"${ses}, verify: true, acceptLicense: true })` +
+      `\n or: laion-fmri download --subject ${this.subjectId}${cliSes} --verify --accept-license`;
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * One file: skipped when complete, else fetched into a locked temp file
+ * One file: skipped when complete (with `verify`, only when its bytes hash
+ * as recorded; with `force`, never), else fetched into a locked temp file
  * (claimed from a dead process when one is left), verified, and renamed
  * into place.
  * @module
@@ -57,6 +58,8 @@ export class FileTransfer implements FileJob {
   /** Tuning with defaults applied. */
   readonly tuning: ResolvedTuning;
   #run: RunContext;
+  /** True once `verify` found the file on disk with other bytes than the bucket's. */
+  repaired = false;
   /** Local bytes of this file counted in `progress.doneBytes` so far. */
   #counted = 0;
   #lastEmit = 0;
@@ -86,20 +89,46 @@ export class FileTransfer implements FileJob {
     emit();
   }
 
-  /** True when the final file is already complete (recorded, or MD5 = ETag). */
+  /**
+   * True when the final file is already complete (recorded, or MD5 = ETag);
+   * with `verify`, only when its MD5 is the expected one; with `force`, never.
+   */
   async #complete(): Promise<boolean> {
     const { path, key, size, etag } = this.file;
     const { manifest } = this.#run;
+    if (this.tuning.force) return false;
     const info = await Deno.stat(path).catch(() => undefined);
     if (!info?.isFile || info.size !== size) return false;
+    if (this.tuning.verify) return await this.#verify();
     if (manifest.get(key) === recordOf(this.file)) return true;
     if (isMd5Etag(etag)) {
-      const hash = await md5File(path, size, this.tuning.signal);
-      if (hash.digest("hex") === etag.toLowerCase()) {
-        manifest.set(key, recordOf(this.file));
+      const hash = (await md5File(path, size, this.tuning.signal)).digest("hex");
+      if (hash === etag.toLowerCase()) {
+        manifest.set(key, recordOf(this.file), hash);
         return true;
       }
     }
+    return false;
+  }
+
+  /**
+   * Re-hashes the file on disk against its ETag (single-part) or the MD5
+   * recorded for this version (multipart). A mismatch forgets the record, so
+   * a failed re-fetch is not taken for complete by a later run.
+   */
+  async #verify(): Promise<boolean> {
+    const { path, key, size, etag } = this.file;
+    const { manifest } = this.#run;
+    const recorded = manifest.get(key) === recordOf(this.file) ? manifest.md5(key) : undefined;
+    const want = isMd5Etag(etag) ? etag.toLowerCase() : recorded;
+    if (want === undefined) return false; // nothing to check it against: fetch it again
+    const hash = (await md5File(path, size, this.tuning.signal)).digest("hex");
+    if (hash === want) {
+      manifest.set(key, recordOf(this.file), hash);
+      return true;
+    }
+    this.repaired = true;
+    manifest.set(key, undefined);
     return false;
   }
 
@@ -116,14 +145,16 @@ export class FileTransfer implements FileJob {
       return "skipped";
     }
     const tmp = tempName(path, etag);
-    const claimed = await claimOrphan(path, { etag, size, mine: tmp, folders, signal });
+    // `force` trusts no byte on disk: orphans are removed, not resumed.
+    const mine = this.tuning.force ? "" : tmp;
+    const claimed = await claimOrphan(path, { etag, size, mine, folders, signal });
     const file = claimed?.file ?? await createTemp(tmp, signal);
     let keepTemp = false;
     try {
-      const { outcome, expected } = await this.#fetchAny(file, tmp, claimed?.size ?? 0);
+      const { outcome, expected, md5 } = await this.#fetchAny(file, tmp, claimed?.size ?? 0);
       // Renamed while still locked, so no other process can take it meanwhile.
       await Deno.rename(tmp, path);
-      manifest.set(key, recordOf(expected));
+      manifest.set(key, recordOf(expected), md5);
       return outcome;
     } catch (e) {
       // Keep what arrived for a later run when cancelled or the network gave up.
@@ -145,7 +176,7 @@ export class FileTransfer implements FileJob {
     file: Deno.FsFile,
     tmp: string,
     claimed: number,
-  ): Promise<{ outcome: "downloaded" | "resumed"; expected: Expected }> {
+  ): Promise<{ outcome: "downloaded" | "resumed"; expected: Expected; md5: string }> {
     const { size, etag } = this.file;
     const { segmentBytes, partsPerFile } = this.tuning;
     const mapPath = tmp + MAP_SUFFIX;
@@ -159,9 +190,9 @@ export class FileTransfer implements FileJob {
     if (map || (claimed === 0 && partsPerFile > 1 && size >= 2 * segmentBytes)) {
       map ??= newSegmentMap(size, etag, segmentBytes);
       try {
-        await fetchSegmented(this, tmp, map);
+        const md5 = await fetchSegmented(this, tmp, map);
         await Deno.remove(mapPath).catch(() => {});
-        return { outcome: resumed ? "resumed" : "downloaded", expected: { size, etag } };
+        return { outcome: resumed ? "resumed" : "downloaded", expected: { size, etag }, md5 };
       } catch (e) {
         if (!(e instanceof FallbackError)) throw e;
         await Deno.remove(mapPath).catch(() => {});
@@ -171,6 +202,6 @@ export class FileTransfer implements FileJob {
       }
     }
     const single = await fetchSingle(this, file, tmp, claimed);
-    return { outcome: resumed ? "resumed" : single.outcome, expected: single.expected };
+    return { ...single, outcome: resumed ? "resumed" : single.outcome };
   }
 }

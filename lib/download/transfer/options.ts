@@ -5,7 +5,8 @@
  */
 
 /**
- * How transfers run: concurrency, stall timeout, retries and segmenting.
+ * How transfers run: concurrency, stall timeout, retries, segmenting, and
+ * how far a file already on disk is trusted (`verify`, `force`).
  * Shared by `download()` and {@linkcode TransferOptions}.
  *
  * @example
@@ -32,6 +33,16 @@ export interface TransferTuning {
   segmentBytes?: number;
   /** Parallel ranged GETs per large file; 1 turns segmenting off. @default 4 */
   partsPerFile?: number;
+  /**
+   * Re-hash every selected file already on disk and fetch again those whose
+   * bytes differ: a single-part upload's ETag is its MD5; a multipart one is
+   * checked against the MD5 recorded when it was downloaded (a file without
+   * one is fetched again). Repairs a same-size corrupted file, which the
+   * default size-and-manifest check keeps. @default false
+   */
+  verify?: boolean;
+  /** Fetch every selected file again, whatever is on disk (partial temp files included). @default false */
+  force?: boolean;
 }
 
 /**
@@ -89,6 +100,12 @@ export interface DownloadSummary {
   downloaded: number;
   /** Files already complete on disk (no GET sent). */
   skipped: number;
+  /**
+   * Keys whose local file had the right size but other bytes than the
+   * bucket's (found by `verify`) and were fetched again (counted in
+   * `downloaded` too; a re-fetch that failed is in `failures` instead).
+   */
+  repaired: string[];
   /** Files completed from a partial temp file of an earlier run (counted in `downloaded` too). */
   resumed: number;
   /** Body bytes received over the network. */
@@ -120,6 +137,8 @@ export function resolveTuning(options: TransferOptions): ResolvedTuning {
     minDelayMs: options.minDelayMs ?? 250,
     segmentBytes: Math.max(1024, Math.floor(options.segmentBytes ?? 32 * 1024 * 1024)),
     partsPerFile: Math.max(1, Math.floor(options.partsPerFile ?? 4)),
+    verify: options.verify === true,
+    force: options.force === true,
     signal: options.signal,
   };
 }

@@ -27,6 +27,7 @@ import { MAP_SUFFIX, writeAll } from "./temp_files.ts";
  * Fetches the missing bytes of every segment of `map` into `tmp`, then
  * checks size and MD5.
  *
+ * @returns the hex MD5 of the file
  * @throws {FallbackError} when the server does not answer ranges as asked,
  *   the object changed, or the result does not verify: fetch in one piece instead
  * @example
@@ -34,7 +35,11 @@ import { MAP_SUFFIX, writeAll } from "./temp_files.ts";
  * await fetchSegmented(job, tmp, newSegmentMap(size, etag, 32 << 20));
  * ```
  */
-export async function fetchSegmented(job: FileJob, tmp: string, map: SegmentMap): Promise<void> {
+export async function fetchSegmented(
+  job: FileJob,
+  tmp: string,
+  map: SegmentMap,
+): Promise<string> {
   const { signal, maxAttempts, minDelayMs, partsPerFile } = job.tuning;
   const { key, etag } = job.file;
   const { size } = map;
@@ -139,4 +144,5 @@ export async function fetchSegmented(job: FileJob, tmp: string, map: SegmentMap)
   if (isMd5Etag(etag) && digest !== etag.toLowerCase()) {
     throw new FallbackError("MD5 does not match the ETag; fetching again in one piece");
   }
+  return digest;
 }

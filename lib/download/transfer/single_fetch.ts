@@ -41,7 +41,7 @@ async function getFrom(
  * `claimed` bytes (already there). Retries with backoff while attempts make
  * progress; bytes on disk are kept across attempts.
  *
- * @returns the outcome, and what the file turned out to be (the object may have changed)
+ * @returns the outcome, what the file turned out to be (the object may have changed), and its MD5
  * @example
  * ```ts ignore
  * const { outcome, expected } = await fetchSingle(job, file, tmp, 0);
@@ -52,7 +52,7 @@ export async function fetchSingle(
   file: Deno.FsFile,
   tmp: string,
   claimed: number,
-): Promise<{ outcome: "downloaded" | "resumed"; expected: Expected }> {
+): Promise<{ outcome: "downloaded" | "resumed"; expected: Expected; md5: string }> {
   const { signal, maxAttempts, minDelayMs } = job.tuning;
   let expected: Expected = { size: job.file.size, etag: job.file.etag };
   let offset = claimed;
@@ -94,11 +94,12 @@ export async function fetchSingle(
       if (offset !== expected.size) {
         throw new RetryableTransferError(`received ${offset} of ${expected.size} bytes`);
       }
-      if (isMd5Etag(expected.etag) && hash.digest("hex") !== expected.etag.toLowerCase()) {
+      const md5 = hash.digest("hex");
+      if (isMd5Etag(expected.etag) && md5 !== expected.etag.toLowerCase()) {
         restart();
         throw new RetryableTransferError("MD5 does not match the ETag; fetching again");
       }
-      return { outcome: claimed > 0 ? "resumed" : "downloaded", expected };
+      return { outcome: claimed > 0 ? "resumed" : "downloaded", expected, md5 };
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
       if (e instanceof S3RequestError && e.status === 412 && !changed) {

@@ -3,12 +3,13 @@
  * and progress; the manifest is saved as files complete and at the end.
  * @module
  */
+import { dirname, join } from "node:path";
 import type { BucketSource } from "../../bucket/source.ts";
 import { AccessDeniedError } from "../../core/errors.ts";
 import { mapPool } from "../../core/pool.ts";
 import { warn } from "../../core/warnings.ts";
 import { openManifest } from "../manifest.ts";
-import type { PlannedFile } from "../plan.ts";
+import { type PlannedFile, STATE_DIR } from "../plan.ts";
 import { type Counters, FileTransfer, type RunContext } from "./file_transfer.ts";
 import {
   type DownloadSummary,
@@ -16,6 +17,7 @@ import {
   type TransferOptions,
   type TransferProgress,
 } from "./options.ts";
+import { notWritable } from "./not_writable.ts";
 import { errorMessage } from "./retry_class.ts";
 import { FolderCache } from "./temp_files.ts";
 
@@ -23,12 +25,16 @@ import { FolderCache } from "./temp_files.ts";
 const MANIFEST_SAVE_MS = 1000;
 
 /**
- * Transfers the planned files into place: skips complete ones without a GET,
+ * Transfers the planned files into place: skips complete ones without a GET
+ * (re-hashed first with `verify`; none skipped with `force`),
  * resumes partial temp files of dead processes, verifies every file before
  * renaming it into place. Access-denied keys warn and are skipped; a failed
- * file does not stop the others.
+ * file does not stop the others, but a data directory that cannot be
+ * written stops them all.
  *
  * @throws the abort reason when `signal` aborts (after every running file settled)
+ * @throws {PermissionMissingError} when `--allow-write` does not cover `dataDir`
+ * @throws {DataDirNotWritableError} when the system refuses writes under `dataDir`
  * @example
  * ```ts
  * import { getSource } from "../../bucket/cached_source.ts";
@@ -51,6 +57,7 @@ export async function transferFiles(
     matched: files.length,
     downloaded: 0,
     skipped: 0,
+    repaired: [],
     resumed: 0,
     bytes: 0,
     accessDenied: [],
@@ -64,17 +71,24 @@ export async function transferFiles(
     receivedBytes: 0,
   };
   const counters: Counters = { summary, progress, emit: () => onProgress?.({ ...progress }) };
-  const manifest = await openManifest(dataDir, { signal });
+  const manifest = await openManifest(dataDir, { signal }).catch((e) => {
+    throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
+  });
   const run: RunContext = { source, manifest, tuning, counters, folders: new FolderCache() };
   let lastSave = Date.now();
   const transferOne = async (file: PlannedFile) => {
+    const transfer = new FileTransfer(file, run);
     try {
-      const outcome = await new FileTransfer(file, run).run();
+      const outcome = await transfer.run();
       if (outcome === "skipped") summary.skipped++;
       else summary.downloaded++;
       if (outcome === "resumed") summary.resumed++;
+      if (transfer.repaired) summary.repaired.push(file.key);
     } catch (e) {
       if (signal?.aborted) throw signal.reason ?? e;
+      // Stops the pool: no other file can be written either, and rerunning cannot help.
+      const fatal = notWritable(e, dataDir, dirname(file.path));
+      if (fatal) throw fatal;
       if (e instanceof AccessDeniedError) {
         summary.accessDenied.push(file.key);
         warn(
