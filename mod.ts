@@ -17,6 +17,7 @@ export {
   AccessDeniedError,
   DataDirNotFoundError,
   DataDirNotSetError,
+  DataDirNotWritableError,
   DataNotDownloadedError,
   EndpointUnreachableError,
   formatList,
