@@ -107,7 +107,7 @@ export function isExemptLocalizerKey(key: string): boolean {
  *
  * @example
  * ```ts
- * import { isPublicKey } from "./ids.ts";
+ * import { isPublicKey } from "@laion/fmri";
  * isPublicKey("derivatives/glmsingle-tedana/sub-01/ses-01/func/x.tsv"); // true
  * isPublicKey("derivatives/glmsingle-tedana/sub-01/ses-31/func/x.tsv"); // false
  * isPublicKey("derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-oloc_stat-z.nii.gz"); // true
