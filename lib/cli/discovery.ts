@@ -38,6 +38,13 @@ export const infoCommand: Command = {
     console.log(
       `             ${sessions.heldOut.length} held out (${sessions.heldOut.join(", ")})`,
     );
+    if (sessions.heldOutWithPublicMaps.length > 0) {
+      console.log(
+        `             public localizer maps of held-out ${
+          sessions.heldOutWithPublicMaps.join(", ")
+        } (oloc)`,
+      );
+    }
     const total = new Set([...inventory.values()].flat()).size;
     console.log(`  ROIs:      ${total} in ${inventory.size} categories`);
     for (const [category, rois] of inventory) {
