@@ -86,7 +86,7 @@ Deno.test("inspectBucket on the current layout prints what upstream prints", asy
     }),
   ].join("\n");
   assert.equal(await inspectBucket({ source: current(), print: false }), expected);
-  assert.match(expected, /^sub-\*\/  \(raw BIDS root\): 6 entries, 5 sub-\* entries$/m);
+  assert.match(expected, /^sub-\*\/ {2}\(raw BIDS root\): 6 entries, 5 sub-\* entries$/m);
   assert.match(expected, /^derivatives\/localizers\/: 5 entries, 5 sub-\* entries$/m);
   // The seed layout, asked for on the same bucket: the seed's two probe lines.
   const asSeed = await inspectBucket({ source: current(), layout: "seed", print: false });
@@ -150,7 +150,7 @@ Deno.test("bucket name: --bucket, LAION_FMRI_BUCKET, default laion-fmri; message
   const byFlag = await cli(["inspect", "--bucket", CURRENT_BUCKET], {});
   assert.equal(byFlag.code, 0, byFlag.stderr);
   assert.match(byFlag.stdout, /^Bucket: s3:\/\/laion-fmri-current\n/);
-  assert.match(byFlag.stdout, /^sub-\*\/  \(raw BIDS root\): /m);
+  assert.match(byFlag.stdout, /^sub-\*\/ {2}\(raw BIDS root\): /m);
   const byEnv = await cli(["info"], { LAION_FMRI_BUCKET: CURRENT_BUCKET });
   assert.equal(byEnv.code, 0, byEnv.stderr);
   assert.match(byEnv.stdout, /Bucket: {4}s3:\/\/laion-fmri-current\n/);
