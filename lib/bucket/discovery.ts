@@ -60,11 +60,13 @@ async function listProbes(
   const { signal } = options;
   const known = knownLayout(source, options);
   const first = known ? subjectPrefixes(await known) : SUBJECT_PREFIXES;
-  const needRoot = withRoot || !known;
-  const [root, ...listed] = await Promise.all([
+  // The root is a probe of its own on the current layout: never listed twice.
+  const needRoot = (withRoot || !known) && !first.includes("");
+  const [listedRoot, ...listed] = await Promise.all([
     needRoot ? childNames(source, "", signal) : undefined,
     ...first.map((p) => childNames(source, p, signal)),
   ]);
+  const root = listedRoot ?? (first.includes("") ? listed[first.indexOf("")] : undefined);
   const layout = await (known ?? rememberLayout(source, root!));
   const prefixes = subjectPrefixes(layout);
   const names = await Promise.all(prefixes.map((p) => {

@@ -2,6 +2,7 @@
  * Subject ids and BIDS label normalization.
  * @module
  */
+import { LOCALIZERS_PREFIX } from "./constants.ts";
 import { SubjectNotFoundError } from "./errors.ts";
 
 /**
@@ -78,7 +79,7 @@ export function isHeldOutKey(key: string): boolean {
 }
 
 /** Upstream's `HELD_OUT_EXEMPT_PREFIX`: only localizer maps can be exempt. */
-const EXEMPT_PREFIX = "derivatives/localizers/";
+const EXEMPT_PREFIX = LOCALIZERS_PREFIX;
 /** Upstream's `HELD_OUT_EXEMPT_TASKS`. */
 const EXEMPT_TASKS = ["oloc"] as const;
 
