@@ -37,12 +37,13 @@ export { SplitsNotInstalledError } from "./lib/splits/source.ts";
 // Facts about the dataset and id helpers.
 export {
   BUCKET,
+  type BucketLayout,
   HELD_OUT_SESSIONS,
   REGION,
   ROI_CATEGORIES,
   type RoiCategory,
 } from "./lib/core/constants.ts";
-export { resolveSubjectId } from "./lib/core/ids.ts";
+export { isPublicKey, resolveSubjectId } from "./lib/core/ids.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
 export type { DataFrame, Series } from "nodejs-polars";
@@ -57,6 +58,7 @@ export {
 export {
   type BucketOptions,
   configureBucket,
+  type ConfigureBucketOptions,
   getRequestStats,
   refreshListings,
 } from "./lib/bucket/cached_source.ts";
@@ -80,6 +82,7 @@ export {
   type PrintOptions,
 } from "./lib/bucket/discovery.ts";
 export { getSubjectSessions, type SubjectSessions } from "./lib/bucket/sessions.ts";
+export { getBucketLayout } from "./lib/bucket/layout.ts";
 
 // Splits.
 export {

@@ -47,7 +47,7 @@ import {
 import { createHash } from "node:crypto";
 import { HELD_OUT_SESSIONS } from "../lib/core/constants.ts";
 import { writeFileAtomic } from "../lib/core/fs.ts";
-import { isHeldOutKey } from "../lib/core/ids.ts";
+import { isExemptLocalizerKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { mapPool } from "../lib/core/pool.ts";
 
 /** Access key of the seeding user created by `scripts/local_s3.sh`. */
@@ -173,21 +173,6 @@ export function seedClient(endpoint: string): S3Client {
     defaultUserAgentProvider: () => Promise.resolve([["laion-fmri-seed"]]),
     requestHandler: { connectionTimeout: 10_000, requestTimeout: 600_000 },
   });
-}
-
-/**
- * True for the keys upstream exempts from the held-out rule
- * (`HELD_OUT_EXEMPT_PREFIX` `derivatives/localizers/` with
- * `HELD_OUT_EXEMPT_TASKS` `oloc`): the object-localizer maps of ses-31.
- *
- * @example
- * ```ts
- * isExemptLocalizerKey("derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-oloc_run-01_x.nii.gz"); // true
- * ```
- */
-export function isExemptLocalizerKey(key: string): boolean {
-  return key.startsWith("derivatives/localizers/") &&
-    (key.includes("task-oloc_") || key.includes("task-oloc."));
 }
 
 /**

@@ -1,6 +1,13 @@
 // deno test tests/ids_test.ts  (no permissions needed)
 import assert from "node:assert/strict";
-import { bidsifyLocalKey, isHeldOutKey, parseRoiLabel, resolveSubjectId } from "../lib/core/ids.ts";
+import {
+  bidsifyLocalKey,
+  isExemptLocalizerKey,
+  isHeldOutKey,
+  isPublicKey,
+  parseRoiLabel,
+  resolveSubjectId,
+} from "../lib/core/ids.ts";
 import { SubjectNotFoundError } from "../lib/core/errors.ts";
 
 Deno.test("resolveSubjectId normalizes bare ids and keeps full ones", () => {
@@ -72,4 +79,32 @@ Deno.test("flagFor names the flag Deno's permission error asks for", async () =>
   );
   assert.equal(flagFor(err('Requires sys access to "ca", run again'), "x"), "--allow-sys");
   assert.equal(flagFor(err("something else"), "--allow-read"), "--allow-read");
+});
+
+// Upstream's rule (§1.11): only oloc maps under derivatives/localizers/ escape the embargo.
+Deno.test("isExemptLocalizerKey: oloc maps under derivatives/localizers/ only", () => {
+  const loc = "derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-oloc";
+  assert.ok(isExemptLocalizerKey(`${loc}_stat-z_statmap.nii.gz`));
+  assert.ok(isExemptLocalizerKey(`${loc}.json`));
+  assert.ok(!isExemptLocalizerKey(`${loc}ation_stat-z.nii.gz`), "task-olocation is another task");
+  assert.ok(!isExemptLocalizerKey(loc.replace("oloc", "floc") + "_stat-z.nii.gz"));
+  assert.ok(!isExemptLocalizerKey("sub-03/ses-31/func/sub-03_ses-31_task-oloc_run-01_bold.nii.gz"));
+  assert.ok(
+    !isExemptLocalizerKey(
+      "derivatives/tedana/sub-03/ses-31/func/sub-03_ses-31_task-oloc_run-01_desc-optcom_bold.nii.gz",
+    ),
+  );
+});
+
+Deno.test("isPublicKey: not held out, or an exempt localizer map", () => {
+  const loc = "derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-";
+  assert.ok(isPublicKey("derivatives/glmsingle-tedana/sub-01/ses-01/func/x.tsv"));
+  assert.ok(
+    isPublicKey("derivatives/localizers/sub-03/ses-01/func/sub-03_ses-01_task-floc_z.nii.gz"),
+  );
+  assert.ok(isPublicKey(`${loc}oloc_stat-z_statmap.nii.gz`));
+  assert.ok(!isPublicKey(`${loc}floc_stat-z_statmap.nii.gz`));
+  assert.ok(!isPublicKey("derivatives/glmsingle-tedana/sub-03/ses-31/func/x.tsv"));
+  assert.ok(!isPublicKey("sub-03/ses-31/func/sub-03_ses-31_task-oloc_run-01_bold.nii.gz"));
+  assert.ok(!isPublicKey("derivatives/localizers/sub-03/ses-32"));
 });

@@ -2,15 +2,10 @@
 // scripts/with_local_s3.sh generates and seeds with the held-out deny and
 // its oloc carve-out. Anonymous plain-fetch checks against the real RGW.
 import assert from "node:assert/strict";
-import {
-  bucketPolicy,
-  CURRENT_BUCKET,
-  isDeniedKey,
-  isExemptLocalizerKey,
-} from "../scripts/seed.ts";
+import { bucketPolicy, CURRENT_BUCKET, isDeniedKey } from "../scripts/seed.ts";
 import type { ManifestEntry } from "../scripts/generate.ts";
 import { currentKeys } from "../scripts/generate.ts";
-import { isHeldOutKey } from "../lib/core/ids.ts";
+import { isExemptLocalizerKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { mapPool } from "../lib/core/pool.ts";
 import { Hdf5File } from "../lib/formats/hdf5.ts";
 import { hdf5ContiguousLayout } from "../lib/formats/hdf5_layout.ts";

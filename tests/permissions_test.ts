@@ -15,7 +15,7 @@ async function run(flags: string[], args: string[]) {
 
 Deno.test("without --allow-net the error names the host to allow", async () => {
   const endpoint = localEndpoint();
-  const r = await run(["--allow-read", `--allow-env=${SDK_ENV}`], [
+  const r = await run(["--allow-read", `--allow-env=${SDK_ENV},LAION_FMRI_BUCKET`], [
     "subjects",
     "--endpoint",
     endpoint,
@@ -31,14 +31,22 @@ Deno.test("without the SDK's env variables the error names them", async () => {
     localEndpoint(),
   ]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /Permission needed to load the S3 client: run deno with --allow-env=AWS_/);
+  // With LAION_FMRI_BUCKET, which the same call reads: every missing variable in one flag.
+  assert.match(
+    r.stderr,
+    /Permission needed to read LAION_FMRI_BUCKET .*and load the S3 client: run deno with --allow-env=AWS_\w+,\w+,\w+,LAION_FMRI_BUCKET\n/,
+  );
 });
 
 Deno.test("the S3 layer never reads HOME, AWS_PROFILE or ~/.aws", async () => {
-  // Only the three variables the SDK reads at load time, no HOME, no read access
+  // Only the three variables the SDK reads at load time (and the bucket setting), no HOME, no read access
   // outside the repository: discovery still works.
   const r = await run(
-    [`--allow-read=${repoPath("")}`, `--allow-env=${SDK_ENV}`, "--allow-net=127.0.0.1"],
+    [
+      `--allow-read=${repoPath("")}`,
+      `--allow-env=${SDK_ENV},LAION_FMRI_BUCKET`,
+      "--allow-net=127.0.0.1",
+    ],
     ["subjects", "--endpoint", localEndpoint()],
   );
   assert.equal(r.code, 0, r.stderr);

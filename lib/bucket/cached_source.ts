@@ -5,7 +5,14 @@
  */
 import type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./source.ts";
 import { SharedCache } from "../core/abort.ts";
-import { type RequestStats, resolveEndpoint, S3Source, type S3SourceOptions } from "./s3_source.ts";
+import { BUCKET_LAYOUTS, type BucketLayout } from "../core/constants.ts";
+import {
+  checkBucketName,
+  type RequestStats,
+  resolveBucketSettings,
+  S3Source,
+  type S3SourceOptions,
+} from "./s3_source.ts";
 
 /**
  * Caches listings by prefix and delimiter; concurrent identical listings
@@ -73,31 +80,87 @@ export interface BucketOptions {
    * @default env LAION_FMRI_S3_ENDPOINT, else the real bucket in us-west-2
    */
   endpoint?: string;
+  /**
+   * Bucket for the default source.
+   * @default the configured bucket, else env LAION_FMRI_BUCKET, else "laion-fmri"
+   */
+  bucket?: string;
+  /**
+   * Layout of the bucket, which decides the subject probes and what
+   * `inspectBucket` prints.
+   * @default the configured layout, else detected from the bucket's root listing
+   */
+  layout?: BucketLayout;
   /** Cancels the requests. */
   signal?: AbortSignal;
 }
 
+/** Options of {@linkcode configureBucket}. */
+export interface ConfigureBucketOptions extends S3SourceOptions {
+  /**
+   * Layout of the bucket (see `getBucketLayout`).
+   * @default detected from the bucket's root listing
+   */
+  layout?: BucketLayout;
+}
+
 const defaults = new Map<string, CachedSource>();
-let configured: S3SourceOptions = {};
+let configured: ConfigureBucketOptions = {};
 
 /**
- * Sets the options of the default source (endpoint, retries, timeouts) for
- * the rest of the process.
+ * Sets the options of the default source (endpoint, bucket, layout,
+ * retries, timeouts) for the rest of the process.
  *
+ * @throws {RangeError} for an invalid bucket name or an unknown layout
  * @example
  * ```ts
  * import { configureBucket } from "@laion/fmri";
- * configureBucket({ endpoint: "http://127.0.0.1:7480" });
+ * configureBucket({ endpoint: "http://127.0.0.1:7480", bucket: "laion-fmri-current" });
  * ```
  */
-export function configureBucket(options: S3SourceOptions): void {
+export function configureBucket(options: ConfigureBucketOptions): void {
+  if (options.bucket !== undefined) checkBucketName(options.bucket);
+  if (options.layout !== undefined) checkLayout(options.layout);
   configured = { ...options };
   defaults.clear();
 }
 
 /**
+ * `layout` when it names a layout, else a RangeError.
+ *
+ * @example
+ * ```ts
+ * import { checkLayout } from "./cached_source.ts";
+ * checkLayout("current"); // "current"
+ * ```
+ */
+export function checkLayout(layout: string): BucketLayout {
+  if (!(BUCKET_LAYOUTS as readonly string[]).includes(layout)) {
+    throw new RangeError(
+      `Unknown bucket layout ${JSON.stringify(layout)}: use ${BUCKET_LAYOUTS.join(" or ")}`,
+    );
+  }
+  return layout as BucketLayout;
+}
+
+/**
+ * The layout a call asked for: `options.layout`, else the one given to
+ * {@linkcode configureBucket}, else `undefined` (detect it).
+ *
+ * @example
+ * ```ts
+ * import { requestedLayout } from "./cached_source.ts";
+ * requestedLayout({ layout: "seed" }); // "seed"
+ * ```
+ */
+export function requestedLayout(options: BucketOptions = {}): BucketLayout | undefined {
+  const layout = options.layout ?? configured.layout;
+  return layout === undefined ? undefined : checkLayout(layout);
+}
+
+/**
  * The source a call should use: `options.source`, else the cached default
- * source for the endpoint in effect.
+ * source for the endpoint and bucket in effect.
  *
  * @example
  * ```ts
@@ -107,11 +170,15 @@ export function configureBucket(options: S3SourceOptions): void {
  */
 export function getSource(options: BucketOptions = {}): BucketSource {
   if (options.source) return options.source;
-  const endpoint = resolveEndpoint(options.endpoint ?? configured.endpoint);
-  let source = defaults.get(endpoint);
+  const { endpoint, bucket } = resolveBucketSettings({
+    endpoint: options.endpoint ?? configured.endpoint,
+    bucket: options.bucket ?? configured.bucket,
+  });
+  const id = `${endpoint}\u0000${bucket}`;
+  let source = defaults.get(id);
   if (!source) {
-    source = new CachedSource(new S3Source({ ...configured, endpoint }));
-    defaults.set(endpoint, source);
+    source = new CachedSource(new S3Source({ ...configured, endpoint, bucket }));
+    defaults.set(id, source);
   }
   return source;
 }

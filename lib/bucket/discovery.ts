@@ -3,11 +3,17 @@
  * downloaded). Listings are cached per process and run concurrently.
  * @module
  */
-import { BUCKET, ROI_CATEGORIES, ROIS_PREFIX, SUBJECT_PREFIXES } from "../core/constants.ts";
+import {
+  type BucketLayout,
+  ROI_CATEGORIES,
+  ROIS_PREFIX,
+  SUBJECT_PREFIXES,
+} from "../core/constants.ts";
 import { formatList, InvalidChoiceError, SubjectNotFoundError } from "../core/errors.ts";
 import { bidsifyLocalKey, parseRoiLabel, resolveSubjectId } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
 import { type BucketOptions, getSource } from "./cached_source.ts";
+import { knownLayout, rememberLayout, subjectPrefixes } from "./layout.ts";
 import type { BucketSource } from "./source.ts";
 
 /** Options of {@linkcode getRois}. */
@@ -32,9 +38,51 @@ async function childNames(source: BucketSource, prefix: string, signal?: AbortSi
     .filter((name) => name.length > 0);
 }
 
+/** The subject probes of a bucket, listed: its layout, each probe's child names, the root's. */
+interface Probes {
+  layout: BucketLayout;
+  prefixes: readonly string[];
+  names: string[][];
+  root?: string[];
+}
+
 /**
- * Every subject the bucket exposes: the sorted union of `sub-*` folders under
- * the GLMsingle and ROI prefixes (both listed concurrently).
+ * Lists the subject probes of the layout in effect, concurrently. When the
+ * layout is not known yet, the root listing that detects it runs alongside
+ * the seed's probes (which both layouts share), so detection adds no round
+ * trip; the current layout's other probes follow.
+ */
+async function listProbes(
+  source: BucketSource,
+  options: BucketOptions,
+  withRoot: boolean,
+): Promise<Probes> {
+  const { signal } = options;
+  const known = knownLayout(source, options);
+  const first = known ? subjectPrefixes(await known) : SUBJECT_PREFIXES;
+  // The root is a probe of its own on the current layout: never listed twice.
+  const needRoot = (withRoot || !known) && !first.includes("");
+  const [listedRoot, ...listed] = await Promise.all([
+    needRoot ? childNames(source, "", signal) : undefined,
+    ...first.map((p) => childNames(source, p, signal)),
+  ]);
+  const root = listedRoot ?? (first.includes("") ? listed[first.indexOf("")] : undefined);
+  const layout = await (known ?? rememberLayout(source, root!));
+  const prefixes = subjectPrefixes(layout);
+  const names = await Promise.all(prefixes.map((p) => {
+    const i = first.indexOf(p);
+    if (i >= 0) return listed[i];
+    return p === "" && root ? root : childNames(source, p, signal);
+  }));
+  return { layout, prefixes, names, root };
+}
+
+/**
+ * Every subject the bucket exposes: the sorted union of `sub-*` folders
+ * under the subject probes of the bucket's layout (see `getBucketLayout`),
+ * listed concurrently: GLMsingle and ROIs on the seed layout, upstream's
+ * six probes (adding FreeSurfer, anatomy, localizers and the raw BIDS root)
+ * on the current one.
  *
  * @example
  * ```ts
@@ -46,14 +94,12 @@ export async function getSubjects(
   options: BucketOptions & { quiet?: boolean } = {},
 ): Promise<string[]> {
   const source = getSource(options);
-  const found = await Promise.all(
-    SUBJECT_PREFIXES.map((prefix) => childNames(source, prefix, options.signal)),
-  );
-  const subjects = [...new Set(found.flat().filter((n) => n.startsWith("sub-")))].sort();
+  const { prefixes, names } = await listProbes(source, options, false);
+  const subjects = [...new Set(names.flat().filter((n) => n.startsWith("sub-")))].sort();
   if (subjects.length === 0 && !options.quiet) {
     warn(
       `No subjects found in s3://${source.bucket}/ under any of (${
-        SUBJECT_PREFIXES.map((p) => `'${p}'`).join(", ")
+        prefixes.map((p) => `'${p}'`).join(", ")
       }). Check bucket layout and AWS credentials.`,
     );
   }
@@ -166,7 +212,7 @@ function emit(text: string, options: PrintOptions): string {
 export async function describe(options: PrintOptions = {}): Promise<string> {
   const source = getSource(options);
   const subjects = await getSubjects({ ...options, source });
-  const lines = ["LAION-fMRI Dataset", `  Bucket:    s3://${source.bucket ?? BUCKET}`];
+  const lines = ["LAION-fMRI Dataset", `  Bucket:    s3://${source.bucket}`];
   if (subjects.length === 0) {
     lines.push("  Subjects:  0 (none)");
   } else {
@@ -178,9 +224,14 @@ export async function describe(options: PrintOptions = {}): Promise<string> {
   return emit(lines.join("\n"), options);
 }
 
+/** Upstream's `_SUBJECT_PREFIX_LABELS`: how a probe is named in `inspectBucket`. */
+const PROBE_LABELS: Record<string, string> = { "": "sub-*/  (raw BIDS root)" };
+
 /**
  * Prints (and returns) the bucket's top-level prefixes and the number of
- * entries and `sub-*` entries under each derivative tree.
+ * entries and `sub-*` entries under each subject probe of the bucket's
+ * layout, as upstream prints them on that layout (the root probe of the
+ * current layout is labelled as the raw BIDS root, see `PROBE_LABELS`).
  *
  * @example
  * ```ts
@@ -195,16 +246,14 @@ export async function describe(options: PrintOptions = {}): Promise<string> {
  */
 export async function inspectBucket(options: PrintOptions = {}): Promise<string> {
   const source = getSource(options);
-  const [root, ...probes] = await Promise.all([
-    childNames(source, "", options.signal),
-    ...SUBJECT_PREFIXES.map((p) => childNames(source, p, options.signal)),
-  ]);
-  const lines = [`Bucket: s3://${source.bucket}`, `Top-level prefixes (${root.length}):`];
-  for (const name of [...root].sort()) lines.push(`  ${name}/`);
-  SUBJECT_PREFIXES.forEach((prefix, i) => {
-    const names = probes[i];
-    const subs = names.filter((n) => n.startsWith("sub-")).length;
-    lines.push(`${prefix}: ${names.length} entries, ${subs} sub-* entries`);
+  const { prefixes, names, root } = await listProbes(source, options, true);
+  const lines = [`Bucket: s3://${source.bucket}`, `Top-level prefixes (${root!.length}):`];
+  for (const name of [...root!].sort()) lines.push(`  ${name}/`);
+  prefixes.forEach((prefix, i) => {
+    const subs = names[i].filter((n) => n.startsWith("sub-")).length;
+    lines.push(
+      `${PROBE_LABELS[prefix] ?? prefix}: ${names[i].length} entries, ${subs} sub-* entries`,
+    );
   });
   return emit(lines.join("\n"), options);
 }

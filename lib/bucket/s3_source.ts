@@ -14,7 +14,7 @@ import {
   UNREACHABLE_CODES,
 } from "./s3_errors.ts";
 import { s3ErrorCode } from "../core/s3_error_body.ts";
-import { BUCKET, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../core/constants.ts";
+import { BUCKET, BUCKET_ENV, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../core/constants.ts";
 import {
   AccessDeniedError,
   EndpointUnreachableError,
@@ -32,7 +32,10 @@ export interface S3SourceOptions {
    * @default the env var LAION_FMRI_S3_ENDPOINT, else https://s3.us-west-2.amazonaws.com
    */
   endpoint?: string;
-  /** Bucket name. @default "laion-fmri" */
+  /**
+   * Bucket name.
+   * @default the env var LAION_FMRI_BUCKET, else "laion-fmri"
+   */
   bucket?: string;
   /** AWS region of the bucket. @default "us-west-2" */
   region?: string;
@@ -58,16 +61,77 @@ export interface RequestStats {
 
 /** The endpoint in effect: explicit, else env LAION_FMRI_S3_ENDPOINT, else AWS. */
 export function resolveEndpoint(endpoint?: string): string {
-  if (endpoint === undefined) {
-    // The variable chooses the endpoint, so a refused grant is an error, never "unset";
-    // the SDK's variables are needed by the same call and are named in the same error.
-    const env = readSettingsEnv(
-      [ENDPOINT_ENV, ...SDK_ENV_VARIABLES],
-      `read ${ENDPOINT_ENV} (it chooses the S3 endpoint) and load the S3 client`,
+  return resolveBucketSettings({ endpoint, bucket: BUCKET }).endpoint;
+}
+
+/** Endpoint and bucket name, as {@linkcode resolveBucketSettings} returns them. */
+export interface BucketSettings {
+  /** The S3 endpoint URL, without a trailing `/`. */
+  endpoint: string;
+  /** The bucket name. */
+  bucket: string;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * The endpoint and bucket in effect: each explicit value, else its env
+ * variable (LAION_FMRI_S3_ENDPOINT, LAION_FMRI_BUCKET), else the real
+ * bucket `laion-fmri` in us-west-2. The variables choose where data is read,
+ * so a refused grant is an error, never "unset"; every variable the call
+ * needs (the SDK's load-time ones included) is named in that one error.
+ *
+ * @throws {RangeError} when the bucket name is not a valid S3 bucket name
+ * @example
+ * ```ts
+ * import { resolveBucketSettings } from "./s3_source.ts";
+ * resolveBucketSettings({ endpoint: "http://127.0.0.1:7480", bucket: "laion-fmri-current" });
+ * ```
+ */
+export function resolveBucketSettings(
+  given: { endpoint?: string; bucket?: string } = {},
+): BucketSettings {
+  let { endpoint, bucket } = given;
+  const names = [
+    ...(endpoint === undefined ? [ENDPOINT_ENV] : []),
+    ...(bucket === undefined ? [BUCKET_ENV] : []),
+  ];
+  if (names.length > 0) {
+    // The bucket variable goes last so the flag reads as before it existed, plus one name.
+    const env: Record<string, string | undefined> = readSettingsEnv(
+      [
+        ...names.filter((n) => n !== BUCKET_ENV),
+        ...SDK_ENV_VARIABLES,
+        ...names.filter((n) => n === BUCKET_ENV),
+      ],
+      `read ${names.join(" and ")} (${
+        names.length > 1 ? "they choose" : "it chooses"
+      } where data is read) and load the S3 client`,
     );
-    endpoint = env[ENDPOINT_ENV] || DEFAULT_ENDPOINT;
+    if (endpoint === undefined) endpoint = env[ENDPOINT_ENV] || DEFAULT_ENDPOINT;
+    if (bucket === undefined) bucket = env[BUCKET_ENV] || BUCKET;
   }
-  return endpoint.replace(/\/+$/, "");
+  return { endpoint: endpoint!.replace(/\/+$/, ""), bucket: checkBucketName(bucket!) };
+}
+
+/**
+ * `name` when it is a valid S3 bucket name (3-63 characters: lowercase
+ * letters, digits, `.` and `-`), else a RangeError.
+ *
+ * @example
+ * ```ts
+ * import { checkBucketName } from "./s3_source.ts";
+ * checkBucketName("laion-fmri"); // "laion-fmri"
+ * ```
+ */
+export function checkBucketName(name: string): string {
+  if (typeof name !== "string" || !BUCKET_NAME.test(name)) {
+    throw new RangeError(
+      `Invalid bucket name ${JSON.stringify(name)}: 3-63 characters, lowercase letters, ` +
+        "digits, '.' and '-', starting and ending with a letter or digit",
+    );
+  }
+  return name;
 }
 
 function encodeKey(key: string): string {
@@ -129,8 +193,9 @@ export class S3Source implements BucketSource {
 
   /** Creates an instance. @param options endpoint, bucket, retry and timeout settings */
   constructor(options: S3SourceOptions = {}) {
-    this.bucket = options.bucket ?? BUCKET;
-    this.endpoint = resolveEndpoint(options.endpoint);
+    const settings = resolveBucketSettings(options);
+    this.bucket = settings.bucket;
+    this.endpoint = settings.endpoint;
     this.#maxAttempts = options.maxAttempts ?? 5;
     this.#minDelayMs = options.minDelayMs ?? 200;
     const aws = isAwsEndpoint(this.endpoint);

@@ -3,6 +3,7 @@
  * (`main.ts`) and the modules that implement the commands.
  * @module
  */
+import { configureBucket } from "../bucket/cached_source.ts";
 
 /**
  * A sub-command: its help text, its options (`node:util` `parseArgs`
@@ -49,9 +50,30 @@ export class UsageError extends Error {
   }
 }
 
-/** The `--endpoint` option every bucket-reading command takes. */
-export const ENDPOINT_OPTION = { endpoint: { type: "string" as const } };
+/** The `--endpoint` and `--bucket` options every bucket-reading command takes. */
+export const BUCKET_OPTIONS = {
+  endpoint: { type: "string" as const },
+  bucket: { type: "string" as const },
+};
 
-/** The help line of {@linkcode ENDPOINT_OPTION}. */
-export const ENDPOINT_HELP =
-  "  --endpoint URL   S3 endpoint (default: $LAION_FMRI_S3_ENDPOINT, else AWS us-west-2)";
+/** The help lines of {@linkcode BUCKET_OPTIONS}. */
+export const BUCKET_HELP =
+  "  --endpoint URL   S3 endpoint (default: $LAION_FMRI_S3_ENDPOINT, else AWS us-west-2)\n" +
+  "  --bucket NAME    bucket to read (default: $LAION_FMRI_BUCKET, else laion-fmri)";
+
+/**
+ * Applies `--endpoint` and `--bucket` to the default source, for the rest
+ * of the process; without either flag the settings stay as they are.
+ *
+ * @throws {RangeError} for an invalid bucket name
+ * @example
+ * ```ts
+ * import { applyBucketFlags } from "./command.ts";
+ * applyBucketFlags({ bucket: "laion-fmri-current" });
+ * ```
+ */
+export function applyBucketFlags(values: Record<string, unknown>): void {
+  const endpoint = typeof values.endpoint === "string" ? values.endpoint : undefined;
+  const bucket = typeof values.bucket === "string" ? values.bucket : undefined;
+  if (endpoint !== undefined || bucket !== undefined) configureBucket({ endpoint, bucket });
+}

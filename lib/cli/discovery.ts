@@ -3,7 +3,6 @@
  * (the dataset, or one subject with what of it is on disk).
  * @module
  */
-import { configureBucket } from "../bucket/cached_source.ts";
 import {
   checkSubject,
   describe,
@@ -16,19 +15,15 @@ import { getSubjectSessions } from "../bucket/sessions.ts";
 import { DataDirNotSetError, DataNotDownloadedError } from "../core/errors.ts";
 import { getDataDir } from "../local/config.ts";
 import { loadSubject } from "../subject/subject.ts";
-import { type Command, ENDPOINT_HELP, ENDPOINT_OPTION } from "./command.ts";
-
-function withEndpoint(values: Record<string, unknown>): void {
-  if (typeof values.endpoint === "string") configureBucket({ endpoint: values.endpoint });
-}
+import { applyBucketFlags, BUCKET_HELP, BUCKET_OPTIONS, type Command } from "./command.ts";
 
 /** `laion-fmri info [--subject S]`. */
 export const infoCommand: Command = {
   summary: "Overview of the dataset, or of one subject with --subject",
-  usage: `laion-fmri info [--subject S] [--endpoint URL]\n${ENDPOINT_HELP}`,
-  options: { subject: { type: "string" }, ...ENDPOINT_OPTION },
+  usage: `laion-fmri info [--subject S] [--endpoint URL] [--bucket NAME]\n${BUCKET_HELP}`,
+  options: { subject: { type: "string" }, ...BUCKET_OPTIONS },
   async run(values) {
-    withEndpoint(values);
+    applyBucketFlags(values);
     if (typeof values.subject !== "string") {
       await describe();
       return;
@@ -43,6 +38,13 @@ export const infoCommand: Command = {
     console.log(
       `             ${sessions.heldOut.length} held out (${sessions.heldOut.join(", ")})`,
     );
+    if (sessions.heldOutWithPublicMaps.length > 0) {
+      console.log(
+        `             public localizer maps of held-out ${
+          sessions.heldOutWithPublicMaps.join(", ")
+        } (oloc)`,
+      );
+    }
     const total = new Set([...inventory.values()].flat()).size;
     console.log(`  ROIs:      ${total} in ${inventory.size} categories`);
     for (const [category, rois] of inventory) {
@@ -79,10 +81,10 @@ async function onDiskSummary(id: string): Promise<string> {
 /** `laion-fmri subjects`. */
 export const subjectsCommand: Command = {
   summary: "List the subjects in the bucket",
-  usage: `laion-fmri subjects [--endpoint URL]\n${ENDPOINT_HELP}`,
-  options: { ...ENDPOINT_OPTION },
+  usage: `laion-fmri subjects [--endpoint URL] [--bucket NAME]\n${BUCKET_HELP}`,
+  options: { ...BUCKET_OPTIONS },
   async run(values) {
-    withEndpoint(values);
+    applyBucketFlags(values);
     for (const s of await getSubjects()) console.log(s);
   },
 };
@@ -90,10 +92,11 @@ export const subjectsCommand: Command = {
 /** `laion-fmri rois [--subject S] [--category C]`. */
 export const roisCommand: Command = {
   summary: "List a subject's ROIs, optionally of one category",
-  usage: `laion-fmri rois [--subject S] [--category C] [--endpoint URL]\n${ENDPOINT_HELP}`,
-  options: { subject: { type: "string" }, category: { type: "string" }, ...ENDPOINT_OPTION },
+  usage:
+    `laion-fmri rois [--subject S] [--category C] [--endpoint URL] [--bucket NAME]\n${BUCKET_HELP}`,
+  options: { subject: { type: "string" }, category: { type: "string" }, ...BUCKET_OPTIONS },
   async run(values) {
-    withEndpoint(values);
+    applyBucketFlags(values);
     const rois = await getRois({
       subject: values.subject as string | undefined,
       category: values.category as string | undefined,
@@ -105,10 +108,10 @@ export const roisCommand: Command = {
 /** `laion-fmri inspect`. */
 export const inspectCommand: Command = {
   summary: "Diagnostic listing of the bucket's top-level layout",
-  usage: `laion-fmri inspect [--endpoint URL]\n${ENDPOINT_HELP}`,
-  options: { ...ENDPOINT_OPTION },
+  usage: `laion-fmri inspect [--endpoint URL] [--bucket NAME]\n${BUCKET_HELP}`,
+  options: { ...BUCKET_OPTIONS },
   async run(values) {
-    withEndpoint(values);
+    applyBucketFlags(values);
     await inspectBucket();
   },
 };

@@ -2,10 +2,10 @@
  * The `laion-fmri download` sub-command.
  * @module
  */
-import { configureBucket } from "../bucket/cached_source.ts";
 import { LaionFmriError } from "../core/errors.ts";
 import { download, type DownloadFilters, formatSummary } from "../download/mod.ts";
 import { splitList } from "./args.ts";
+import { applyBucketFlags, BUCKET_OPTIONS } from "./command.ts";
 
 /** The filter options, named as in {@linkcode DownloadFilters} (`ses` is upstream's alias of `session`). */
 const FILTERS = [
@@ -32,7 +32,8 @@ export const downloadCommand = {
   summary: "Download a subject's files (filtered, parallel, resumable, verified)",
   usage: `laion-fmri download --subject S [--session ...] [--task ...] [--space ...] [--desc ...]
          [--stat ...] [--suffix ...] [--extension ...] [--include-stimuli]
-         [--concurrency N] [--verify] [--force] [--accept-license] [--endpoint URL] [--quiet]
+         [--concurrency N] [--verify] [--force] [--accept-license] [--endpoint URL] [--bucket NAME]
+         [--quiet]
   --subject S         sub-01, 01, or all
   --session ... --extension ...
                       filters as upstream; repeat a flag or separate values with commas
@@ -43,6 +44,7 @@ export const downloadCommand = {
   --force             fetch every selected file again
   --accept-license    accept the dataset license (and stimulus terms) without a prompt
   --endpoint URL      S3 endpoint (default: $LAION_FMRI_S3_ENDPOINT, else AWS us-west-2)
+  --bucket NAME       bucket to read (default: $LAION_FMRI_BUCKET, else laion-fmri)
   --quiet             no progress bar`,
   options: {
     subject: { type: "string" as const },
@@ -59,11 +61,11 @@ export const downloadCommand = {
     verify: { type: "boolean" as const },
     force: { type: "boolean" as const },
     "accept-license": { type: "boolean" as const },
-    endpoint: { type: "string" as const },
+    ...BUCKET_OPTIONS,
     quiet: { type: "boolean" as const },
   },
   async run(values: Record<string, unknown>): Promise<void> {
-    if (typeof values.endpoint === "string") configureBucket({ endpoint: values.endpoint });
+    applyBucketFlags(values);
     if (typeof values.subject !== "string") {
       throw new LaionFmriError("download needs --subject S (e.g. sub-01, 01 or all)");
     }

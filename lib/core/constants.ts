@@ -11,6 +11,8 @@ export const REGION = "us-west-2";
 export const DEFAULT_ENDPOINT = "https://s3.us-west-2.amazonaws.com";
 /** Environment variable that overrides the S3 endpoint. */
 export const ENDPOINT_ENV = "LAION_FMRI_S3_ENDPOINT";
+/** Environment variable that overrides the bucket name. */
+export const BUCKET_ENV = "LAION_FMRI_BUCKET";
 /** Sessions whose objects the bucket policy denies to anonymous GET. */
 export const HELD_OUT_SESSIONS = ["ses-31", "ses-32", "ses-33", "ses-34"] as const;
 /** The eight ROI category folders under `derivatives/rois/{sub}/`. */
@@ -26,8 +28,28 @@ export const ROI_CATEGORIES = [
 ] as const;
 /** A ROI category name. */
 export type RoiCategory = typeof ROI_CATEGORIES[number];
-/** Prefixes probed for `sub-*` folders by subject discovery, in probe order. */
+/**
+ * The bucket's layouts: `seed`, the snapshot the seed reproduced (GLMsingle
+ * outputs and ROI masks only), and `current`, the bucket as it is now
+ * (anatomy, FreeSurfer, localizers, tedana, raw BIDS at the root).
+ */
+export const BUCKET_LAYOUTS = ["seed", "current"] as const;
+/** A bucket layout (see {@linkcode BUCKET_LAYOUTS}). */
+export type BucketLayout = typeof BUCKET_LAYOUTS[number];
+/** Prefixes probed for `sub-*` folders by subject discovery on the seed layout, in probe order. */
 export const SUBJECT_PREFIXES = ["derivatives/glmsingle-tedana/", "derivatives/rois/"] as const;
+/**
+ * Upstream's newest six subject probes, for the current layout, in probe
+ * order; `""` is the raw BIDS root.
+ */
+export const CURRENT_SUBJECT_PREFIXES = [
+  "derivatives/glmsingle-tedana/",
+  "derivatives/rois/",
+  "derivatives/freesurfer/",
+  "derivatives/anatomical/",
+  "derivatives/localizers/",
+  "",
+] as const;
 /** Root objects every download fetches. */
 export const ROOT_KEYS = [
   "dataset_description.json",
@@ -37,6 +59,8 @@ export const ROOT_KEYS = [
 ] as const;
 /** Prefix of GLMsingle outputs. */
 export const GLMSINGLE_PREFIX = "derivatives/glmsingle-tedana/";
+/** Prefix of localizer maps (the only tree with held-out exemptions). */
+export const LOCALIZERS_PREFIX = "derivatives/localizers/";
 /** Prefix of ROI masks. */
 export const ROIS_PREFIX = "derivatives/rois/";
 /** Prefix reserved for stimuli. */

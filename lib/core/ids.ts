@@ -2,6 +2,7 @@
  * Subject ids and BIDS label normalization.
  * @module
  */
+import { LOCALIZERS_PREFIX } from "./constants.ts";
 import { SubjectNotFoundError } from "./errors.ts";
 
 /**
@@ -62,7 +63,57 @@ export function parseRoiLabel(filename: string, subject: string): string | undef
   return label.length > 0 ? label : undefined;
 }
 
-/** True when a key lies in a held-out session folder (`/ses-31/` ... `/ses-34/`). */
+/**
+ * True when a key lies in a held-out session folder (`/ses-31/` ...
+ * `/ses-34/`), whatever the task; see {@linkcode isPublicKey} for the
+ * exemption.
+ *
+ * @example
+ * ```ts
+ * import { isHeldOutKey } from "./ids.ts";
+ * isHeldOutKey("derivatives/glmsingle-tedana/sub-01/ses-31/func/x.tsv"); // true
+ * ```
+ */
 export function isHeldOutKey(key: string): boolean {
   return /(^|\/)ses-3[1-4](\/|$)/.test(key);
+}
+
+/** Upstream's `HELD_OUT_EXEMPT_PREFIX`: only localizer maps can be exempt. */
+const EXEMPT_PREFIX = LOCALIZERS_PREFIX;
+/** Upstream's `HELD_OUT_EXEMPT_TASKS`. */
+const EXEMPT_TASKS = ["oloc"] as const;
+
+/**
+ * True for the keys upstream exempts from the held-out embargo: under
+ * `derivatives/localizers/` with an exempt task (`oloc`) as the
+ * `task-oloc_` or `task-oloc.` entity. Raw BIDS and tedana keys of the same
+ * task stay held out. Says nothing about the session: combine with
+ * {@linkcode isHeldOutKey}, or use {@linkcode isPublicKey}.
+ *
+ * @example
+ * ```ts
+ * import { isExemptLocalizerKey } from "./ids.ts";
+ * isExemptLocalizerKey("derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-oloc_stat-z.nii.gz"); // true
+ * isExemptLocalizerKey("sub-03/ses-31/func/sub-03_ses-31_task-oloc_run-01_bold.nii.gz"); // false
+ * ```
+ */
+export function isExemptLocalizerKey(key: string): boolean {
+  return key.startsWith(EXEMPT_PREFIX) &&
+    EXEMPT_TASKS.some((t) => key.includes(`task-${t}_`) || key.includes(`task-${t}.`));
+}
+
+/**
+ * True when anyone may download `key`: it is not in a held-out session, or
+ * it is an exempt localizer map (upstream's `not _is_held_out(key)`).
+ *
+ * @example
+ * ```ts
+ * import { isPublicKey } from "@laion/fmri";
+ * isPublicKey("derivatives/glmsingle-tedana/sub-01/ses-01/func/x.tsv"); // true
+ * isPublicKey("derivatives/glmsingle-tedana/sub-01/ses-31/func/x.tsv"); // false
+ * isPublicKey("derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-oloc_stat-z.nii.gz"); // true
+ * ```
+ */
+export function isPublicKey(key: string): boolean {
+  return !isHeldOutKey(key) || isExemptLocalizerKey(key);
 }
