@@ -44,6 +44,8 @@ export {
 export { resolveSubjectId } from "./lib/core/ids.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
+export { flushOutput, type FlushOutputOptions } from "./lib/core/notebook.ts";
+export { show } from "./lib/frames/show.ts";
 export type { DataFrame, Series } from "nodejs-polars";
 
 // Configuration and the bucket.
