@@ -58,7 +58,7 @@ Deno.test("frame previews cut columns, list cells and long strings; empty frames
   assert.ok(text.includes("… 12 more columns"), text);
 
   const mixed = pl.DataFrame({ a: [[1, 2, 3], [4]], s: ["x".repeat(100), null] });
-  const m = framePreviewBundle(pl, mixed, { items: 2 })["text/plain"];
+  const m = framePreviewBundle(pl, mixed, { items: 2, chars: 40 })["text/plain"];
   assert.ok(m.includes("[1, 2, … 1 more]") && m.includes("[4]"), m);
   assert.ok(m.includes(`${"x".repeat(39)}…`) && !m.includes("x".repeat(41)), m);
   assert.ok(m.includes("null"), m);

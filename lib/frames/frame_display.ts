@@ -18,7 +18,7 @@ export interface FramePreviewOptions {
   columns?: number;
   /** Values shown of each list/array cell. @default 5 */
   items?: number;
-  /** Characters shown of each other cell. @default 40 */
+  /** Characters shown of each other cell. @default 80 */
   chars?: number;
 }
 
@@ -91,7 +91,7 @@ export function framePreviewBundle(
   df: DataFrame,
   options: FramePreviewOptions = {},
 ): DisplayBundle {
-  const { rows = 5, columns = 8, items = 5, chars = 40 } = options;
+  const { rows = 5, columns = 8, items = 5, chars = 80 } = options;
   const names = df.columns.slice(0, columns);
   const head = df.select(...names).head(rows);
   const body = names.map((n) => cells(pl, head, n, items, chars));
