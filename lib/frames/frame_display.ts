@@ -6,7 +6,7 @@
  * 5 GB to show.
  * @module
  */
-import type { DataFrame, DataType } from "nodejs-polars";
+import type { DataFrame, DataType } from "npm:nodejs-polars@0.25.2";
 import { type DisplayBundle, escapeHtml, JUPYTER_DISPLAY } from "../core/display.ts";
 import type { Polars } from "./polars.ts";
 

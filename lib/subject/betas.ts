@@ -4,7 +4,7 @@
  * ({@linkcode BetaMatrix}) or into Polars chunk by chunk while it streams.
  * @module
  */
-import type { DataFrame } from "nodejs-polars";
+import type { DataFrame } from "npm:nodejs-polars@0.25.2";
 import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import { readNifti4dMasked } from "../formats/nifti.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
