@@ -46,7 +46,9 @@ export {
 export { isPublicKey, resolveSubjectId } from "./lib/core/ids.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
-export type { DataFrame, Series } from "nodejs-polars";
+export { flushOutput, type FlushOutputOptions } from "./lib/core/notebook.ts";
+export { show } from "./lib/frames/show.ts";
+export type { DataFrame, Series } from "npm:nodejs-polars@0.25.2";
 
 // Configuration and the bucket.
 export {

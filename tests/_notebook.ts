@@ -96,27 +96,39 @@ export function outputText(cells: Cell[]): string {
   }).join("\n");
 }
 
-/**
- * Runs a notebook and, when `missing(cells)` reports an incomplete output
- * (the kernel can drop late output), runs it once more after `beforeRetry`.
- * A cell that raised fails at once and is never retried.
- */
-export async function executeWithRetry(
+/** Runs a notebook (see {@linkcode executeNotebook}) and fails when a cell raised. */
+export async function executeChecked(
   jupyter: string,
   notebook: string,
   outDir: string,
   xdg: string,
-  missing: (cells: Cell[]) => string | undefined,
-  beforeRetry?: () => Promise<void>,
 ): Promise<Cell[]> {
-  let cells = await executeNotebook(jupyter, notebook, outDir, xdg);
+  const cells = await executeNotebook(jupyter, notebook, outDir, xdg);
   assert.deepEqual(cellErrors(cells), [], "a notebook cell raised");
-  const firstProblem = missing(cells);
-  if (firstProblem) {
-    console.warn(`notebook output incomplete, retrying once: ${firstProblem.split("\n")[0]}`);
-    await beforeRetry?.();
-    cells = await executeNotebook(jupyter, notebook, outDir, xdg);
-    assert.deepEqual(cellErrors(cells), [], "a notebook cell raised (retry)");
-  }
   return cells;
+}
+
+/**
+ * Each code cell's outputs, for comparing runs: the type, stream name, text
+ * and display data, with consecutive stream outputs of one stream merged
+ * (how the kernel splits a stream into messages is not part of the output).
+ */
+export function cellOutputs(cells: Cell[]): unknown[][] {
+  return cells.filter((c) => c.cell_type === "code").map((c) => {
+    const out: { type: string; name?: string; text?: string; data?: Record<string, string> }[] = [];
+    for (const o of c.outputs ?? []) {
+      const last = out.at(-1);
+      if (o.output_type === "stream" && last?.type === "stream" && last.name === o.name) {
+        last.text += joinText(o.text);
+      } else if (o.output_type === "stream") {
+        out.push({ type: "stream", name: o.name, text: joinText(o.text) });
+      } else {
+        const data = Object.fromEntries(
+          Object.entries(o.data ?? {}).map(([k, v]) => [k, joinText(v)]),
+        );
+        out.push({ type: o.output_type, data });
+      }
+    }
+    return out;
+  });
 }

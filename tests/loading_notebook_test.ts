@@ -4,18 +4,18 @@
 // shared stimuli and brain-space round trip must match the synthetic
 // dataset's ground truth.
 //
-// Same approach as tests/notebook_test.ts: nbclient can drop a cell's output
-// that arrives after the kernel reports idle (notebooks/README.md), so a run
-// with a missing output is retried once; a cell that raises is never retried.
+// Run once, without retries: the notebook ends its printing cells with the
+// library's `flushOutput()` and displays frames with `show()`, so no output
+// arrives after the kernel reports the cell done (notebooks/README.md).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { getTrainTestIds } from "../mod.ts";
 import { repoPath, synthDir } from "./_helpers.ts";
-import { type Cell, ensureKernel, executeWithRetry, joinText, outputText } from "./_notebook.ts";
+import { type Cell, ensureKernel, executeChecked, joinText, outputText } from "./_notebook.ts";
 
 const NOTEBOOK = "notebooks/loading.ipynb";
 
-/** HTML of the DataFrame displays (Polars displays carry no text/plain), in order. */
+/** HTML of the DataFrame displays (`show(frame)`: a bounded preview), in order. */
 function frameDisplays(cells: Cell[]): string[] {
   return cells.flatMap((c) => c.outputs ?? []).filter((o) =>
     o.output_type === "display_data" && o.data?.["text/html"] !== undefined
@@ -100,10 +100,7 @@ Deno.test("the loading notebook downloads, loads and round-trips data in the Den
   const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
   const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
   try {
-    // Before a retry, start from an empty data directory, so the download counts stay checkable.
-    const cells = await executeWithRetry(jupyter, NOTEBOOK, outDir, xdg, missing, async () => {
-      if (!hadDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    });
+    const cells = await executeChecked(jupyter, NOTEBOOK, outDir, xdg);
     const problem = missing(cells);
     assert.equal(problem, undefined, problem);
     const text = outputText(cells);

@@ -16,7 +16,7 @@
  * place, with the reason beside it.
  * @module
  */
-import type { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "npm:@aws-sdk/client-s3@3.1175.0";
 import { PermissionMissingError } from "../core/errors.ts";
 import { flagFor, isPermissionError, requirePermissions } from "../core/permissions.ts";
 
@@ -48,7 +48,7 @@ export interface AnonymousS3Client {
   /** The client. */
   client: S3Client;
   /** The SDK module. */
-  sdk: typeof import("@aws-sdk/client-s3");
+  sdk: typeof import("npm:@aws-sdk/client-s3@3.1175.0");
 }
 
 /**
@@ -72,8 +72,8 @@ export async function createAnonymousS3Client(
     SDK_ENV_VARIABLES.map((variable) => ({ name: "env", variable })),
   );
   const [sdk, { FetchHttpHandler }] = await Promise.all([
-    import("@aws-sdk/client-s3"),
-    import("@smithy/fetch-http-handler"),
+    import("npm:@aws-sdk/client-s3@3.1175.0"),
+    import("npm:@smithy/fetch-http-handler@5.8.1"),
   ]).catch((e) => {
     if (!isPermissionError(e)) throw e;
     throw new PermissionMissingError("load the S3 client", flagFor(e, "--allow-env"), {

@@ -11,7 +11,7 @@
  * @module
  */
 import process from "node:process";
-import type { Dataset, File as H5File } from "h5wasm";
+import type { Dataset, File as H5File } from "npm:h5wasm@0.10.3";
 import { MalformedFileError, PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
 import type { Hdf5Dtype, Hdf5NumericArray } from "./hdf5_encode.ts";
@@ -19,7 +19,7 @@ import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 
 export type { Hdf5Dtype } from "./hdf5_encode.ts";
 
-type H5wasm = typeof import("h5wasm").default;
+type H5wasm = typeof import("npm:h5wasm@0.10.3").default;
 type H5Module = Awaited<H5wasm["ready"]>;
 
 /** The values of a dataset: a typed array, `string[]` (`vlen-str`) or `Uint8Array[]` (`vlen-uint8`). */
@@ -67,7 +67,7 @@ async function start(): Promise<{ h5wasm: H5wasm; module: H5Module }> {
   const descriptor = Object.getOwnPropertyDescriptor(process, "env");
   Object.defineProperty(process, "env", { value: hidden, configurable: true, writable: true });
   try {
-    const h5wasm = (await import("h5wasm/node")).default;
+    const h5wasm = (await import("npm:h5wasm@0.10.3/node")).default;
     const module = await h5wasm.ready;
     return { h5wasm, module };
   } finally {

@@ -11,7 +11,7 @@
  * `libver="latest"` (layout v4, link messages), and against our writer.
  * @module
  */
-import * as jsfive from "jsfive";
+import * as jsfive from "npm:jsfive@0.4.2";
 import { MalformedFileError } from "../core/errors.ts";
 import type { Hdf5Dtype } from "./hdf5_encode.ts";
 import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";

@@ -5,7 +5,7 @@
  * scales).
  * @module
  */
-import * as nifti from "nifti-reader-js";
+import * as nifti from "npm:nifti-reader-js@0.8.0";
 import { MalformedFileError } from "../core/errors.ts";
 
 /** A parsed NIfTI header, in the terms the library uses. */

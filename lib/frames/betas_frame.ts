@@ -5,8 +5,8 @@
  * on first use, so programs that build no DataFrame pay for neither.
  * @module
  */
-import type * as Arrow from "apache-arrow";
-import type { DataFrame } from "nodejs-polars";
+import type * as Arrow from "npm:apache-arrow@21.2.0";
+import type { DataFrame } from "npm:nodejs-polars@0.25.2";
 import { loadPolars, type Polars } from "./polars.ts";
 
 /** Polars and Arrow, loaded. */
@@ -29,7 +29,7 @@ let frames: Promise<Frames> | undefined;
  * ```
  */
 export function loadFrames(): Promise<Frames> {
-  frames ??= Promise.all([loadPolars(), import("apache-arrow")]).then(([pl, arrow]) => ({
+  frames ??= Promise.all([loadPolars(), import("npm:apache-arrow@21.2.0")]).then(([pl, arrow]) => ({
     pl,
     arrow,
   })).catch((e) => {

@@ -7,7 +7,7 @@ import { PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
 
 /** The Polars namespace (`pl`) as exported by `nodejs-polars`. */
-export type Polars = typeof import("nodejs-polars").default;
+export type Polars = typeof import("npm:nodejs-polars@0.25.2").default;
 
 /**
  * The Deno flags `nodejs-polars` 0.25.2 needs to load (found by experiment
@@ -46,7 +46,7 @@ export function loadPolars(): Promise<Polars> {
 
 async function importPolars(): Promise<Polars> {
   try {
-    const mod = await import("nodejs-polars");
+    const mod = await import("npm:nodejs-polars@0.25.2");
     return mod.default;
   } catch (e) {
     if (isPermissionError(e)) {

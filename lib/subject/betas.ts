@@ -4,10 +4,11 @@
  * ({@linkcode BetaMatrix}) or into Polars chunk by chunk while it streams.
  * @module
  */
-import type { DataFrame } from "nodejs-polars";
+import type { DataFrame } from "npm:nodejs-polars@0.25.2";
 import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import { readNifti4dMasked } from "../formats/nifti.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
+import { withBoundedDisplay } from "../frames/frame_display.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
 import type { SubjectFiles } from "./subject_files.ts";
@@ -255,5 +256,9 @@ export async function readBetasFrame(
     : chunks.length === 1
     ? chunks[0]
     : f.pl.concat(chunks, { how: "vertical", rechunk: false });
-  return plan.kept.hstack(betas.getColumns(), false) as unknown as DataFrame;
+  // Bounded notebook display: Polars' own shows every value of the `betas` column.
+  return withBoundedDisplay(
+    f.pl,
+    plan.kept.hstack(betas.getColumns(), false) as unknown as DataFrame,
+  );
 }
