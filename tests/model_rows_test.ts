@@ -3,7 +3,7 @@
 // and never wrong numbers under faults (200 instead of 206, short bodies, a changed
 // object between the metadata read and the data reads).
 import assert from "node:assert/strict";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { FileByteSource } from "../lib/core/byte_source.ts";
 import { S3RequestError } from "../lib/core/errors.ts";
 import { readModelLayout, readModelRows } from "../lib/formats/glmsingle_model.ts";
@@ -107,20 +107,25 @@ Deno.test("an object that changes between the metadata read and the row reads is
   const s3 = seedClient(localEndpoint());
   const key = `scratch/model-${crypto.randomUUID()}.h5`;
   const bytes = await Deno.readFile(localPath());
-  await s3.send(new PutObjectCommand({ Bucket: CURRENT_BUCKET, Key: key, Body: bytes }));
-  const src = new ObjectByteSource(
-    new S3Source({ endpoint: localEndpoint(), bucket: CURRENT_BUCKET }),
-    key,
-  );
-  const layout = await readModelLayout(src);
-  // Someone rewrites the object: same size, other bytes (RGW itself answers If-Match with 412).
-  const changed = bytes.slice();
-  changed[layout.offset] ^= 0xff;
-  await s3.send(new PutObjectCommand({ Bucket: CURRENT_BUCKET, Key: key, Body: changed }));
-  await assert.rejects(readModelRows(src, [0, 1], { layout }), (e: unknown) => {
-    assert.ok(e instanceof S3RequestError, String(e));
-    assert.match(e.message, /changed while it was being read/);
-    return true;
-  });
-  s3.destroy();
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: CURRENT_BUCKET, Key: key, Body: bytes }));
+    const src = new ObjectByteSource(
+      new S3Source({ endpoint: localEndpoint(), bucket: CURRENT_BUCKET }),
+      key,
+    );
+    const layout = await readModelLayout(src);
+    // Someone rewrites the object: same size, other bytes (RGW itself answers If-Match with 412).
+    const changed = bytes.slice();
+    changed[layout.offset] ^= 0xff;
+    await s3.send(new PutObjectCommand({ Bucket: CURRENT_BUCKET, Key: key, Body: changed }));
+    await assert.rejects(readModelRows(src, [0, 1], { layout }), (e: unknown) => {
+      assert.ok(e instanceof S3RequestError, String(e));
+      assert.match(e.message, /changed while it was being read/);
+      return true;
+    });
+  } finally {
+    // Leave the bucket as seeded: other tests list it.
+    await s3.send(new DeleteObjectCommand({ Bucket: CURRENT_BUCKET, Key: key }));
+    s3.destroy();
+  }
 });
