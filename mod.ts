@@ -37,6 +37,7 @@ export { SplitsNotInstalledError } from "./lib/splits/source.ts";
 // Facts about the dataset and id helpers.
 export {
   BUCKET,
+  BUCKET_LAYOUTS,
   type BucketLayout,
   HELD_OUT_SESSIONS,
   REGION,
@@ -48,7 +49,7 @@ export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
 export { flushOutput, type FlushOutputOptions } from "./lib/core/notebook.ts";
 export { show } from "./lib/frames/show.ts";
-export type { DataFrame, Series } from "npm:nodejs-polars@0.25.2";
+export type { DataFrame, Series } from "./lib/frames/polars.ts";
 
 // Configuration and the bucket.
 export {

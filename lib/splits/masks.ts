@@ -2,7 +2,7 @@
  * Train/test row masks for a table of trials (upstream `get_split_masks`).
  * @module
  */
-import type { DataFrame, Series } from "npm:nodejs-polars@0.25.2";
+import type { DataFrame, Series } from "../frames/polars.ts";
 import { formatList, LaionFmriError } from "../core/errors.ts";
 import { CUSTOM_INSPECT as INSPECT } from "../core/display.ts";
 import { loadPolars } from "../frames/polars.ts";
