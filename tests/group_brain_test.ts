@@ -75,9 +75,21 @@ Deno.test("getSharedBetas aligns rows by shared stimulus and averages repetition
   assert.ok(trials.get("sub-01")!.labels.every((l) => l.startsWith("shared_")));
 });
 
-Deno.test("toNifti round trip: our reader and nibabel read back the values", async () => {
+Deno.test("toNifti round trip: our reader and nibabel read back the values (.nii and .nii.gz)", async () => {
+  for (const name of ["roundtrip.nii.gz", "roundtrip.nii"]) await toNiftiRoundTrip(name);
   const sub = await loadSubject("sub-01", { dataDir });
-  const out = join(dataDir, "roundtrip.nii.gz");
+  for (const bad of ["x.nifti", "x.nii.zip", "x"]) {
+    await assert.rejects(
+      () => sub.toNifti(new Float32Array(3), join(dataDir, bad), { roi: "face" }),
+      (e: unknown) =>
+        e instanceof TypeError && e.message.includes(bad) && /"\.nii".*"\.nii\.gz"/.test(e.message),
+    );
+  }
+});
+
+async function toNiftiRoundTrip(name: string) {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const out = join(dataDir, name);
   const n = (await sub.getRoiMask("face")).reduce((a, b) => a + b, 0);
   const values = Float32Array.from({ length: n }, (_, i) => i + 0.5);
   await sub.toNifti(values, out, { roi: "face" });
@@ -109,11 +121,14 @@ print(json.dumps({"v": d[idx].tolist(), "nz": int(np.count_nonzero(d)), "shape":
   assert.deepEqual(got.v, Array.from(values));
   assert.equal(got.nz, n);
   assert.deepEqual(got.shape, gt.grid.dims);
+  // The extension decides the bytes: gzip magic 1f 8b, or sizeof_hdr 348 (LE).
+  const head = (await Deno.readFile(out)).subarray(0, 2);
+  assert.deepEqual([...head], name.endsWith(".gz") ? [0x1f, 0x8b] : [0x5c, 0x01]);
   await assert.rejects(
     () => sub.toNifti(new Float32Array(3), out, { roi: "face" }),
     /got 3, expected \d+/,
   );
-});
+}
 
 Deno.test("getVoxelCoordinates: T1w scanner coordinates in voxel-axis order", async () => {
   const sub = await loadSubject("sub-01", { dataDir });

@@ -138,6 +138,15 @@ Deno.test("getBetas: a DataFrame of the trial columns plus fixed-width Float32 b
   assert.deepEqual([...many.keys()], ["ses-01", "ses-02"]);
 });
 
+Deno.test("getBetaMatrix with sessions: a Map per session, no endless recursion", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const many = await sub.getBetaMatrix({ sessions: ["ses-01", "ses-02"], roi: "FFA1" });
+  assert.deepEqual([...many.keys()], ["ses-01", "ses-02"]);
+  const one = await sub.getBetaMatrix({ session: "ses-02", roi: "FFA1" });
+  assert.deepEqual(many.get("ses-02")!.shape, one.shape);
+  assert.deepEqual(Array.from(many.get("ses-02")!.row(0)), Array.from(one.row(0)));
+});
+
 Deno.test("getBetas built chunk by chunk equals the raw matrix, with and without a trial filter", async () => {
   const sub = await loadSubject("sub-05", { dataDir });
   for (const stimuli of [undefined, "shared", "unique"] as const) {

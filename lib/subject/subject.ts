@@ -19,6 +19,7 @@ import {
 } from "../core/display.ts";
 import { pathExists } from "../core/fs.ts";
 import { resolveSubjectId } from "../core/ids.ts";
+import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
 import { stimuliImagesDir, stimuliTsvPath, type SubjectPaths } from "../local/paths.ts";
@@ -319,16 +320,19 @@ export class Subject {
 
   /**
    * Writes values on the voxel axis of a selection (all brain voxels, an ROI
-   * query or a mask) as a gzipped float32 NIfTI-1 on the subject's grid and
-   * affine; other voxels are 0. Written to a temp file, then renamed.
+   * query or a mask) as a float32 NIfTI-1 on the subject's grid and
+   * affine; other voxels are 0. The extension decides: `.nii.gz` is gzip,
+   * `.nii` plain. Written to a temp file, then renamed.
    *
    * @throws {LaionFmriError} when `values.length` is not the number of selected voxels
+   * @throws {TypeError} when `path` ends in neither `.nii` nor `.nii.gz`
    */
   async toNifti(
     values: ArrayLike<number>,
     path: string,
     options: VoxelSelection = {},
   ): Promise<void> {
+    niftiCompression(path);
     const flat = await this.#selectedFlat(options);
     await scatterToNifti(values, flat, await this.#files.grid(options.signal), path, options);
   }
