@@ -11,6 +11,7 @@ import {
   SubjectNotFoundError,
   UnknownRoiError,
 } from "../mod.ts";
+import { resolveSessionId } from "../lib/core/ids.ts";
 import { expectedBeta, expectedNoiseCeiling } from "../scripts/generate.ts";
 import { groundTruth, makeDataDir } from "./_data_dir.ts";
 
@@ -304,6 +305,38 @@ Deno.test("missing and malformed files name the file and the command that refetc
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test('sessions: 1, "1", "ses-1", "ses-01" are one; held out is not public; absent lists those on disk', async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const want = await sub.getTrialInfo({ session: "ses-01" });
+  for (const s of [1, "1", "ses-1", "ses-01", "01"]) {
+    const got = await sub.getTrialInfo({ session: s });
+    assert.equal(got.height, want.height, String(s));
+    assert.deepEqual((await sub.getBetaMatrix({ session: s, roi: "FFA1" })).shape[0], want.height);
+  }
+  const map = await sub.getNoiseCeiling({ sessions: [1, "ses-2"], roi: "FFA1" });
+  assert.deepEqual([...map.keys()], ["ses-01", "ses-02"]);
+  assert.equal(resolveSessionId(7), "ses-07");
+  assert.throws(() => resolveSessionId("session-1"), RangeError);
+  assert.throws(() => resolveSessionId(1.5), RangeError);
+  // Before: a download advice for a session that is not public.
+  for (const s of ["ses-31", 34]) {
+    await assert.rejects(() => sub.getBetaMatrix({ session: s }), (e: Error) => {
+      assert.ok(!(e instanceof DataNotDownloadedError));
+      assert.match(e.message, /held out and not public/);
+      assert.doesNotMatch(e.message, /download\(/);
+      return true;
+    });
+  }
+  await assert.rejects(() => sub.getTrialInfo({ session: "ses-09" }), (e: Error) => {
+    assert.ok(e instanceof DataNotDownloadedError);
+    assert.match(
+      e.message,
+      /ses-09 of sub-01 is not on disk.*Sessions on disk: ses-01, ses-02, ses-03/,
+    );
+    return true;
+  });
 });
 
 Deno.test("a shared cached read survives one caller's abort; each caller stops on its own", async () => {

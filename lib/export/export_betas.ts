@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import type { DataFrame } from "nodejs-polars";
 import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import { pathExists, writeFileAtomic } from "../core/fs.ts";
+import { resolveSessionId, type SessionId } from "../core/ids.ts";
 import type { RoiQuery } from "../subject/roi_grammar.ts";
 import {
   EXPORT_RECORD,
@@ -30,7 +31,7 @@ export interface ExportBetasOptions extends LoadSubjectOptions {
   /** Subject ids (`"sub-01"` or `"01"`). */
   subjects: readonly string[];
   /** Sessions to export. @default every session each subject has on disk */
-  sessions?: readonly string[];
+  sessions?: readonly SessionId[];
   /** ROI query applied to every subject. @default all brain voxels */
   roi?: RoiQuery;
   /**
@@ -107,7 +108,7 @@ export async function exportBetas(options: ExportBetasOptions): Promise<ExportSu
   for (const id of options.subjects) {
     const subject = await loadSubject(id, options);
     const onDisk = await subject.getSessions({ signal });
-    for (const session of options.sessions ?? onDisk) {
+    for (const session of options.sessions?.map(resolveSessionId) ?? onDisk) {
       if (!onDisk.includes(session)) {
         throw new InvalidChoiceError(`session of ${subject.subjectId}`, session, onDisk);
       }

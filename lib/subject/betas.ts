@@ -6,6 +6,7 @@
  */
 import type { DataFrame } from "nodejs-polars";
 import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import type { SessionId } from "../core/ids.ts";
 import { readNifti4dMasked } from "../formats/nifti.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
 import { loadPolars } from "../frames/polars.ts";
@@ -20,8 +21,8 @@ import {
 
 /** Options of `Subject.getBetas` and `Subject.getBetaMatrix` for one session. */
 export interface BetasOptions extends VoxelSelection {
-  /** The session, e.g. `"ses-01"`. */
-  session: string;
+  /** The session: `"ses-01"`, `"ses-1"`, `"1"` or `1`. */
+  session: SessionId;
   /**
    * Keep voxels whose per-session noise ceiling is at least this value, in
    * percent (0-100, as the files store it; NaN never passes). Combined with
@@ -38,8 +39,8 @@ export interface BetasOptions extends VoxelSelection {
 
 /** Options of `Subject.getBetas` and `Subject.getBetaMatrix` for several sessions. */
 export interface MultiSessionBetasOptions extends Omit<BetasOptions, "session"> {
-  /** The sessions; the result is a Map keyed by session. */
-  sessions: readonly string[];
+  /** The sessions; the result is a Map keyed by session (as `ses-NN`). */
+  sessions: readonly SessionId[];
 }
 
 /** The tables a betas read needs from the subject (the `Subject` methods). */
@@ -101,7 +102,7 @@ export function checkBetasOptions(o: BetasOptions): void {
 export async function planBetas(
   files: SubjectFiles,
   source: BetasSource,
-  o: BetasOptions,
+  o: BetasOptions & { session: string },
   filter: BrainVoxelMask | undefined,
 ): Promise<BetasPlan> {
   const { session, signal } = o;

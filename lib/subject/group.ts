@@ -3,6 +3,7 @@
  * @module
  */
 import type { DataFrame } from "nodejs-polars";
+import { resolveSessionId, type SessionId } from "../core/ids.ts";
 import { LaionFmriError } from "../core/errors.ts";
 import { getSubjects } from "../bucket/discovery.ts";
 import type { BucketOptions } from "../bucket/cached_source.ts";
@@ -19,7 +20,7 @@ import { loadSubject, type LoadSubjectOptions, type Subject } from "./subject.ts
 /** Options of {@linkcode Group.getSharedBetas}. */
 export interface SharedBetasOptions {
   /** Sessions to use. @default every session each subject has on disk */
-  sessions?: readonly string[];
+  sessions?: readonly SessionId[];
   /** ROI query applied to every subject. */
   roi?: RoiQuery;
   /** Per-subject masks over brain voxels, keyed by subject id (exclusive with `roi`). */
@@ -170,7 +171,8 @@ export class Group {
   async getSharedTrials(options: SharedBetasOptions = {}): Promise<Map<string, SharedTrials>> {
     const out = new Map<string, SharedTrials>();
     for (const [id, sub] of this) {
-      const sessions = options.sessions ?? await sub.getSessions({ signal: options.signal });
+      const sessions = options.sessions?.map(resolveSessionId) ??
+        await sub.getSessions({ signal: options.signal });
       const parts: { values: Float32Array; labels: string[]; session: string }[] = [];
       let nVoxels = 0;
       for (const session of sessions) {

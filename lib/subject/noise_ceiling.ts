@@ -4,23 +4,24 @@
  * @module
  */
 import { LaionFmriError } from "../core/errors.ts";
+import type { SessionId } from "../core/ids.ts";
 import { readNiftiMaskedValues } from "../formats/nifti.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import { type BrainVoxelMask, keepVoxels, type VoxelSelection } from "./voxel_selection.ts";
 
 /** Options of `Subject.getNoiseCeiling`. */
-export type NoiseCeilingOptions = VoxelSelection & ({ session: string } | { desc: string });
+export type NoiseCeilingOptions = VoxelSelection & ({ session: SessionId } | { desc: string });
 
 /** Options of `Subject.getNoiseCeiling` for several sessions or descs (a Map result). */
 export type MultiNoiseCeilingOptions =
   & VoxelSelection
-  & ({ sessions: readonly string[] } | { descs: readonly string[] });
+  & ({ sessions: readonly SessionId[] } | { descs: readonly string[] });
 
 /** Every form of the options, as one shape. */
 export type AnyNoiseCeilingOptions = VoxelSelection & {
-  session?: string;
+  session?: SessionId;
   desc?: string;
-  sessions?: readonly string[];
+  sessions?: readonly SessionId[];
   descs?: readonly string[];
 };
 

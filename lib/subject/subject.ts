@@ -4,6 +4,7 @@
  * ceilings, on the brain-voxel axis in NumPy C-order.
  * @module
  */
+import { join } from "node:path";
 import type { DataFrame } from "nodejs-polars";
 import {
   DataNotDownloadedError,
@@ -18,7 +19,8 @@ import {
   summaryBundle,
 } from "../core/display.ts";
 import { pathExists } from "../core/fs.ts";
-import { resolveSubjectId } from "../core/ids.ts";
+import { HELD_OUT_SESSIONS } from "../core/constants.ts";
+import { resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";
 import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
@@ -218,17 +220,22 @@ export class Subject {
    * The trial table of a session (a Polars DataFrame: `session`, `run`,
    * `beta_index`, `label`); with `sessions`, a Map keyed by session.
    */
-  getTrialInfo(options: { session: string } & SignalOptions): Promise<DataFrame>;
+  getTrialInfo(options: { session: SessionId } & SignalOptions): Promise<DataFrame>;
   /** With a list (`sessions` / `descs`): one result per item, as a Map. */
   getTrialInfo(
-    options: { sessions: readonly string[] } & SignalOptions,
+    options: { sessions: readonly SessionId[] } & SignalOptions,
   ): Promise<Map<string, DataFrame>>;
   async getTrialInfo(
-    options: { session?: string; sessions?: readonly string[] } & SignalOptions,
+    options: { session?: SessionId; sessions?: readonly SessionId[] } & SignalOptions,
   ): Promise<DataFrame | Map<string, DataFrame>> {
-    const { session, sessions, signal } = options;
-    if (sessions) return mapByItem(sessions, (s) => this.getTrialInfo({ session: s, signal }));
-    if (!session) throw new LaionFmriError("session is required: events are stored per session.");
+    const { sessions, signal } = options;
+    if (sessions) {
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getTrialInfo({ session: s, signal }),
+      );
+    }
+    const session = await this.#session(options.session, "events");
     const path = await this.#files.require(
       this.paths.trials(session),
       `Trial table of ${session}`,
@@ -240,9 +247,39 @@ export class Subject {
     return readTsv(path, { signal, refetch: this.#files.refetch(session) });
   }
 
+  /**
+   * A session id checked against the data: normalized (`1` -> `ses-01`),
+   * not held out, and on disk.
+   * @throws {LaionFmriError} for a held-out session (not public)
+   * @throws {DataNotDownloadedError} for one not on disk (lists those that are)
+   */
+  async #session(session: SessionId | undefined, what: string): Promise<string> {
+    if (session === undefined || session === "") {
+      throw new LaionFmriError(`session is required: ${what} are stored per session.`);
+    }
+    const id = resolveSessionId(session);
+    if ((HELD_OUT_SESSIONS as readonly string[]).includes(id)) {
+      throw new LaionFmriError(
+        `${id} is held out and not public (${HELD_OUT_SESSIONS.join(", ")} are withheld ` +
+          `for evaluation); it cannot be downloaded or read. Sessions on disk: ` +
+          `${(await this.getSessions()).join(", ") || "none"}.`,
+      );
+    }
+    const dir = join(this.paths.glmsingleDir, id);
+    if (!(await pathExists(dir))) {
+      throw new DataNotDownloadedError(
+        `${id} of ${this.subjectId} is not on disk (at ${dir}). Sessions on disk: ` +
+          `${(await this.getSessions()).join(", ") || "none"}.`,
+        { subject: this.subjectId, ses: id, path: dir },
+      );
+    }
+    return id;
+  }
+
   /** The plan of a betas read: the voxel filter (ROI/mask AND ncThreshold), trials, file. */
-  async #betasPlan(o: BetasOptions) {
-    checkBetasOptions(o);
+  async #betasPlan(options: BetasOptions) {
+    checkBetasOptions(options);
+    const o = { ...options, session: await this.#session(options.session, "betas") };
     let filter = await this.#voxelFilter(o);
     if (o.ncThreshold !== undefined) {
       const nc = await this.getNoiseCeiling({ session: o.session, signal: o.signal });
@@ -263,11 +300,14 @@ export class Subject {
   ): Promise<BetaMatrix | Map<string, BetaMatrix>> {
     if ("sessions" in options && options.sessions) {
       const { sessions, ...rest } = options;
-      return mapByItem(sessions, (s) => this.getBetaMatrix({ ...rest, session: s }));
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getBetaMatrix({ ...rest, session: s }),
+      );
     }
     const o = options as BetasOptions;
     const plan = await this.#betasPlan(o);
-    return readBetaMatrix(plan, o, this.#files.refetch(o.session));
+    return readBetaMatrix(plan, o, this.#files.refetch(plan.session));
   }
 
   /**
@@ -284,11 +324,14 @@ export class Subject {
   ): Promise<DataFrame | Map<string, DataFrame>> {
     if ("sessions" in options && options.sessions) {
       const { sessions, ...rest } = options;
-      return mapByItem(sessions, (s) => this.getBetas({ ...rest, session: s }));
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getBetas({ ...rest, session: s }),
+      );
     }
     const o = options as BetasOptions;
     const plan = await this.#betasPlan(o);
-    return readBetasFrame(plan, o, this.#files.refetch(o.session));
+    return readBetasFrame(plan, o, this.#files.refetch(plan.session));
   }
 
   /**
@@ -305,9 +348,17 @@ export class Subject {
     const o = options as AnyNoiseCeilingOptions;
     checkNoiseCeilingOptions(o);
     const { sessions, descs, ...rest } = o;
-    if (sessions) return mapByItem(sessions, (s) => this.getNoiseCeiling({ ...rest, session: s }));
+    if (sessions) {
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getNoiseCeiling({ ...rest, session: s }),
+      );
+    }
     if (descs) return mapByItem(descs, (d) => this.getNoiseCeiling({ ...rest, desc: d }));
-    return readNoiseCeiling(this.#files, o, await this.#voxelFilter(o));
+    const session = o.session === undefined
+      ? undefined
+      : await this.#session(o.session, "noise ceilings");
+    return readNoiseCeiling(this.#files, { ...o, session }, await this.#voxelFilter(o));
   }
 
   /** Full-grid C-order indices of the voxels a selection keeps (all brain voxels by default). */
