@@ -207,6 +207,38 @@ Deno.test("getBetas: stimuli filter, ncThreshold in percent, roi/mask exclusive"
   await assert.rejects(() => sub.getBetaMatrix({ session: "" }), LaionFmriError);
 });
 
+Deno.test("empty or impossible selections are refused; a legal threshold that keeps nothing warns", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const n = await sub.getNVoxels();
+  // Before: each of these returned a silent [n, 0] matrix.
+  await assert.rejects(() => sub.getBetaMatrix({ session: "ses-01", roi: [] }), RangeError);
+  await assert.rejects(() => sub.getNoiseCeiling({ session: "ses-01", roi: [] }), /roi: \[\]/);
+  await assert.rejects(
+    () => sub.getBetaMatrix({ session: "ses-01", mask: new Uint8Array(n) }),
+    (e: Error) => e instanceof RangeError && /mask selects no voxel/.test(e.message),
+  );
+  for (const t of [-1, NaN, 100.5, 1000]) {
+    await assert.rejects(
+      () => sub.getBetaMatrix({ session: "ses-01", ncThreshold: t }),
+      (e: Error) => e instanceof RangeError && e.message.includes(`got ${t}`),
+    );
+  }
+  await assert.rejects(
+    () => sub.getBetas({ session: "ses-01", ncThreshold: "40" as unknown as number }),
+    TypeError,
+  );
+  const warnings: string[] = [];
+  const prev = setWarningHandler((w) => warnings.push(w));
+  try {
+    const m = await sub.getBetaMatrix({ session: "ses-01", ncThreshold: 100, roi: "FFA1" });
+    assert.equal(m.shape[1], 0);
+  } finally {
+    setWarningHandler(prev);
+  }
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /ncThreshold=100 selects no voxel/);
+});
+
 Deno.test("getRoiData: upstream's nested shape, formats and hemispheres", async () => {
   const sub = await loadSubject("sub-01", { dataDir });
   const truth = roiTruth("sub-01", "FFA1");

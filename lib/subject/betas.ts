@@ -14,6 +14,7 @@ import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import {
   type BrainVoxelMask,
+  checkNcThreshold,
   type SelectedVoxels,
   selectVoxels,
   type VoxelSelection,
@@ -79,7 +80,10 @@ export interface BetasPlan extends SelectedVoxels {
  * ```
  */
 export function checkBetasOptions(o: BetasOptions): void {
-  if (!o.session) throw new LaionFmriError("session is required: betas are stored per session.");
+  if (!o.session && o.session !== 0) {
+    throw new LaionFmriError("session is required: betas are stored per session.");
+  }
+  if (o.ncThreshold !== undefined) checkNcThreshold(o.ncThreshold);
   if (o.stimuli !== undefined && o.stimuli !== "shared" && o.stimuli !== "unique") {
     throw new InvalidChoiceError("stimuli", o.stimuli, ["shared", "unique"]);
   }

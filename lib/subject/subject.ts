@@ -19,6 +19,7 @@ import {
   summaryBundle,
 } from "../core/display.ts";
 import { pathExists } from "../core/fs.ts";
+import { warn } from "../core/warnings.ts";
 import { HELD_OUT_SESSIONS } from "../core/constants.ts";
 import { resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";
 import { niftiCompression } from "../formats/nifti_write.ts";
@@ -211,7 +212,15 @@ export class Subject {
   /** The voxel filter over brain voxels (or undefined for all brain voxels). */
   async #voxelFilter(sel: VoxelSelection): Promise<BrainVoxelMask | undefined> {
     checkExclusive(sel);
-    if (sel.roi !== undefined) return await this.getRoiMask(sel.roi, sel);
+    if (sel.roi !== undefined) {
+      const mask = await this.getRoiMask(sel.roi, sel);
+      if (!mask.includes(1)) {
+        warn(
+          `roi ${JSON.stringify(sel.roi)} of ${this.subjectId} has no voxel inside the brain mask.`,
+        );
+      }
+      return mask;
+    }
     if (sel.mask !== undefined) return checkBrainVoxelMask(sel.mask, await this.getNVoxels(sel));
     return undefined;
   }
