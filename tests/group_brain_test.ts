@@ -1,7 +1,17 @@
 // Group API and brain space on a data directory made from the synthetic bucket.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LaionFmriError, loadSubject, loadSubjects } from "../mod.ts";
+import pl from "nodejs-polars";
+import {
+  getSplitMasks,
+  getTrainTestIds,
+  LaionFmriError,
+  loadSubject,
+  loadSubjects,
+  setWarningHandler,
+  UnknownRoiError,
+} from "../mod.ts";
+import { SharedBetas } from "../lib/subject/group.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { readNiftiHeader, readNiftiMaskedValues } from "../lib/formats/mod.ts";
 import { groundTruth, makeDataDir } from "./_data_dir.ts";
@@ -129,6 +139,44 @@ print(json.dumps({"v": d[idx].tolist(), "nz": int(np.count_nonzero(d)), "shape":
     /got 3, expected \d+/,
   );
 }
+
+Deno.test("a group names the subject that lacks an ROI", async () => {
+  // deno-lint-ignore no-explicit-any
+  const labels = (id: string) =>
+    new Set((Object.values(gt.subjects[id].rois) as any[][]).flat().map((r) => r.label));
+  const [one, three] = [labels("sub-01"), labels("sub-03")];
+  const only = [...three].find((l) => !one.has(l)) ?? "FFA9";
+  const group = await loadSubjects(["sub-01", "sub-03"], { dataDir });
+  await assert.rejects(() => group.getSharedBetas({ roi: only }), (e: unknown) => {
+    assert.ok(e instanceof UnknownRoiError);
+    assert.equal(e.subject, "sub-01");
+    assert.match(e.message, new RegExp(`for sub-01: '${only}'`));
+    return true;
+  });
+});
+
+Deno.test("SharedBetas is made by the library only", () => {
+  // @ts-expect-error the constructor is private (was public with @internal)
+  assert.ok(typeof (() => new SharedBetas([], new Map())) === "function");
+});
+
+Deno.test("getSplitMasks warns when a subject pool meets another subject's trials", async () => {
+  const [train, test] = await getTrainTestIds("random_0", { pool: "sub-05" });
+  const own = [...train, ...test].filter((l) => !l.startsWith("shared_")).slice(0, 40);
+  const warnings: string[] = [];
+  const prev = setWarningHandler((w) => warnings.push(w));
+  try {
+    await getSplitMasks(own, "random_0", { pool: "sub-05" });
+    assert.deepEqual(warnings, []);
+    await getSplitMasks(own, "random_0", { pool: "sub-01" });
+    assert.match(warnings[0], /40 of 40 labels are in neither .* pool "sub-01"/);
+    const trials = pl.DataFrame({ subject: own.map(() => "sub-05"), label: own });
+    await getSplitMasks(trials, "random_0", { pool: "sub-01" });
+    assert.match(warnings[1], /pool "sub-01" applied to trials of \['sub-05'\]/);
+  } finally {
+    setWarningHandler(prev);
+  }
+});
 
 Deno.test("getVoxelCoordinates: T1w scanner coordinates in voxel-axis order", async () => {
   const sub = await loadSubject("sub-01", { dataDir });

@@ -285,7 +285,8 @@ Deno.test("getNoiseCeiling: per session and subject-level, in percent", async ()
     () => sub.getNoiseCeiling({} as { session: string }),
     /Exactly one of `session` or `desc`/,
   );
-  await assert.rejects(() => sub.getNoiseCeiling({ desc: "Nope" }), DataNotDownloadedError);
+  // A bad desc lists the valid descs (it was a download advice for a file that never exists).
+  await assert.rejects(() => sub.getNoiseCeiling({ desc: "Nope" }), InvalidChoiceError);
   const bySession = await sub.getNoiseCeiling({ sessions: ["ses-01", "ses-02"], roi: "FFA1" });
   assert.deepEqual([...bySession.keys()], ["ses-01", "ses-02"]);
   assert.deepEqual(
@@ -298,6 +299,27 @@ Deno.test("getNoiseCeiling: per session and subject-level, in percent", async ()
     () => sub.getNoiseCeiling({ session: "ses-01", desc: "Noiseceiling12rep" } as never),
     /Exactly one of/,
   );
+});
+
+Deno.test("getNoiseCeiling: a bad desc lists the valid ones; an unknown ROI names the subject", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const calls = [
+    () => sub.getNoiseCeiling({ desc: "Noiseceiling5rep" }),
+    () => sub.getNoiseCeiling({ descs: ["Noiseceiling4rep", "x"] }),
+  ];
+  for (const call of calls) {
+    await assert.rejects(call, (e: unknown) => {
+      assert.ok(e instanceof InvalidChoiceError);
+      assert.match(e.message, /Noiseceiling12rep.*Noiseceiling4rep.*NoiseceilingAllrep/);
+      return true;
+    });
+  }
+  await assert.rejects(() => sub.getRoiMask("FFA9"), (e: unknown) => {
+    assert.ok(e instanceof UnknownRoiError);
+    assert.equal(e.subject, "sub-01");
+    assert.match(e.message, /for sub-01: 'FFA9'/);
+    return true;
+  });
 });
 
 Deno.test("getTrialInfo: typed columns, beta_index restarting per run", async () => {
@@ -334,6 +356,17 @@ Deno.test("missing and malformed files name the file and the command that refetc
       return true;
     });
     assert.equal(await sub.hasStimuli(), false);
+    // A trial table cut mid-line loaded silently before; now its rows are
+    // checked against the betas' volumes and the file is named.
+    const tsv = sub.paths.trials("ses-03");
+    const text = await Deno.readTextFile(tsv);
+    await Deno.writeTextFile(tsv, text.slice(0, Math.floor(text.length / 2)));
+    await assert.rejects(() => sub.getBetaMatrix({ session: "ses-03" }), (e: unknown) => {
+      assert.ok(e instanceof MalformedFileError);
+      assert.equal(e.path, tsv);
+      assert.match(e.message, /trial rows but the betas .* have \d+ volumes/);
+      return true;
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

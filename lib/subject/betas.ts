@@ -5,9 +5,9 @@
  * @module
  */
 import type { DataFrame } from "nodejs-polars";
-import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import { InvalidChoiceError, LaionFmriError, MalformedFileError } from "../core/errors.ts";
 import type { SessionId } from "../core/ids.ts";
-import { readNifti4dMasked } from "../formats/nifti.ts";
+import { readNifti4dMasked, readNiftiHeader } from "../formats/nifti.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
@@ -120,6 +120,17 @@ export async function planBetas(
     session,
     signal,
   });
+  // A trial table cut short would pair trials with the wrong volumes.
+  const header = await readNiftiHeader(path, { signal, refetch: files.refetch(session) });
+  const nVolumes = header.dims.slice(3).reduce((a, b) => a * b, 1);
+  if (trials.height !== nVolumes) {
+    throw new MalformedFileError(
+      files.paths.trials(session),
+      `has ${trials.height} trial rows but the betas (${path}) have ${nVolumes} volumes, ` +
+        `one per trial; the table may be cut short`,
+      files.refetch(session),
+    );
+  }
   const grid = (await files.grid(signal)).shape;
   let keep: number[] | undefined;
   let kept = trials;

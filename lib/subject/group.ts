@@ -41,9 +41,19 @@ export interface SubjectShared {
   repetitions: Int32Array;
 }
 
+let constructShared: (labels: string[], subjects: Map<string, SubjectShared>) => SharedBetas;
+
 /**
  * Betas of the stimuli every subject saw: row `i` is the same stimulus
- * (`labels[i]`) for every subject.
+ * (`labels[i]`) for every subject. Returned by `Group.getSharedBetas`; not
+ * constructible by callers.
+ *
+ * @example
+ * ```ts
+ * import { loadSubjects } from "@laion/fmri";
+ * const shared = await (await loadSubjects(["sub-01", "sub-03"])).getSharedBetas({ roi: "FFA1" });
+ * console.log(String(shared));
+ * ```
  */
 export class SharedBetas {
   /** Sorted shared stimulus labels (the rows). */
@@ -51,8 +61,11 @@ export class SharedBetas {
   /** Per subject id, in sorted id order. */
   readonly subjects: Map<string, SubjectShared>;
 
-  /** @internal */
-  constructor(labels: string[], subjects: Map<string, SubjectShared>) {
+  static {
+    constructShared = (labels, subjects) => new SharedBetas(labels, subjects);
+  }
+
+  private constructor(labels: string[], subjects: Map<string, SubjectShared>) {
     this.labels = labels;
     this.subjects = subjects;
   }
@@ -242,7 +255,7 @@ export class Group {
       }
       subjects.set(id, { values, nVoxels: n, repetitions: reps });
     }
-    return new SharedBetas(labels, subjects);
+    return constructShared(labels, subjects);
   }
 
   /** A one-line summary: `Group(sub-01, sub-03)`. */

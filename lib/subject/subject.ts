@@ -227,7 +227,17 @@ export class Subject {
 
   /**
    * The trial table of a session (a Polars DataFrame: `session`, `run`,
-   * `beta_index`, `label`); with `sessions`, a Map keyed by session.
+   * `beta_index`, `label`), one row per betas volume in file order; with
+   * `sessions`, a Map keyed by session. `beta_index` counts within a run
+   * (it restarts at 0 in every run), so a trial is `(run, beta_index)`; the
+   * row number is its volume in the session's betas.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const trials = await sub.getTrialInfo({ session: 1 }); // same as "ses-01"
+   * ```
    */
   getTrialInfo(options: { session: SessionId } & SignalOptions): Promise<DataFrame>;
   /** With a list (`sessions` / `descs`): one result per item, as a Map. */
