@@ -408,9 +408,19 @@ export class Subject {
   }
 
   /**
-   * Subject T1w scanner coordinates (mm) of the selected voxels, row-major
-   * `n x 3`, in the same order as the voxel axis of betas and noise ceilings.
-   * (Upstream calls these MNI; they are not.)
+   * Subject T1w scanner coordinates (mm) of the selected voxels, in the same
+   * order as the voxel axis of betas and noise ceilings. (Upstream calls
+   * these MNI; they are not.)
+   *
+   * @returns a flat Float64Array of length `3 * n`, row-major `n x 3`:
+   *   voxel `v` is `xyz.subarray(3 * v, 3 * v + 3)` = `[x, y, z]`
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const xyz = await (await loadSubject("sub-01")).getVoxelCoordinates({ roi: "FFA1" });
+   * const n = xyz.length / 3;
+   * const [x, y, z] = xyz.subarray(0, 3);
+   * ```
    */
   async getVoxelCoordinates(options: VoxelSelection = {}): Promise<Float64Array> {
     const flat = await this.#selectedFlat(options);
