@@ -123,6 +123,7 @@ Deno.test("exportBetas never mixes two exports: other options are refused, overw
   const base = { dataDir, subjects: ["sub-01"], sessions: ["ses-01", "ses-02"], outDir };
   await exportBetas({ ...base, roi: "face" });
   const record = JSON.parse(await Deno.readTextFile(join(outDir, "_export.json")));
+  // LIBRARY_VERSION is a literal: this keeps it equal to deno.json's version.
   assert.equal(record.version, JSON.parse(await Deno.readTextFile("deno.json")).version);
   assert.equal(record.options.roi, "face");
   const src = record.partitions["sub-01/ses-01"].sources[0];

@@ -141,9 +141,10 @@ print(json.dumps({"v": d[idx].tolist(), "nz": int(np.count_nonzero(d)), "shape":
 }
 
 Deno.test("a group names the subject that lacks an ROI", async () => {
-  // deno-lint-ignore no-explicit-any
   const labels = (id: string) =>
-    new Set((Object.values(gt.subjects[id].rois) as any[][]).flat().map((r) => r.label));
+    new Set(
+      (Object.values(gt.subjects[id].rois) as { label: string }[][]).flat().map((r) => r.label),
+    );
   const [one, three] = [labels("sub-01"), labels("sub-03")];
   const only = [...three].find((l) => !one.has(l)) ?? "FFA9";
   const group = await loadSubjects(["sub-01", "sub-03"], { dataDir });

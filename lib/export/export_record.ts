@@ -6,15 +6,18 @@
  * @module
  */
 import { join } from "node:path";
-import denoJson from "../../deno.json" with { type: "json" };
 import { LaionFmriError } from "../core/errors.ts";
 import { pathExists, writeFileAtomic } from "../core/fs.ts";
 
 /** The record's file name (a leading underscore keeps engines away). */
 export const EXPORT_RECORD = "_export.json";
 
-/** The library version written into every record. */
-export const LIBRARY_VERSION: string = denoJson.version;
+/**
+ * The library version written into every record: `deno.json`'s `version`
+ * (kept equal by tests/export_test.ts; importing deno.json from lib would
+ * make the package's root a dependency of its own library).
+ */
+export const LIBRARY_VERSION = "0.1.0";
 
 /** Identity of a source file: path, size and modification time. */
 export interface SourceIdentity {
