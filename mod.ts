@@ -44,7 +44,12 @@ export {
   ROI_CATEGORIES,
   type RoiCategory,
 } from "./lib/core/constants.ts";
-export { isPublicKey, resolveSubjectId } from "./lib/core/ids.ts";
+export {
+  isPublicKey,
+  resolveSessionId,
+  resolveSubjectId,
+  type SessionId,
+} from "./lib/core/ids.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
 export { flushOutput, type FlushOutputOptions } from "./lib/core/notebook.ts";
