@@ -177,3 +177,7 @@ export {
   type ExportProgress,
   type ExportSummary,
 } from "./lib/export/export_betas.ts";
+
+// Pictures.
+export { Picture } from "./lib/display/picture.ts";
+export { type SliceOptions, sliceImage, type Volume3d } from "./lib/display/slices.ts";
