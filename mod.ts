@@ -44,12 +44,7 @@ export {
   ROI_CATEGORIES,
   type RoiCategory,
 } from "./lib/core/constants.ts";
-export {
-  isPublicKey,
-  resolveSessionId,
-  resolveSubjectId,
-  type SessionId,
-} from "./lib/core/ids.ts";
+export { isPublicKey, resolveSessionId, resolveSubjectId, type SessionId } from "./lib/core/ids.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
 export { flushOutput, type FlushOutputOptions } from "./lib/core/notebook.ts";
@@ -180,4 +175,14 @@ export {
 
 // Pictures.
 export { Picture } from "./lib/display/picture.ts";
-export { type SliceOptions, sliceImage, type Volume3d } from "./lib/display/slices.ts";
+export { sliceImage, type SliceOptions, type Volume3d } from "./lib/display/slices.ts";
+
+// Betas straight from the bucket (GLMsingle model files read by range).
+export {
+  modelKey,
+  readRemoteModelRows,
+  type RemoteModelOptions,
+} from "./lib/subject/remote_model.ts";
+export type { ModelRows } from "./lib/formats/glmsingle_model.ts";
+export type { Hdf5ContiguousLayout } from "./lib/formats/hdf5_layout.ts";
+export type { Hdf5Dtype } from "./lib/formats/hdf5_encode.ts";
