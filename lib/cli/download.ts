@@ -71,12 +71,7 @@ export const downloadCommand = {
     "include-freesurfer": { type: "boolean" as const },
     "include-raw": { type: "boolean" as const },
     "include-localizers": { type: "boolean" as const },
-    concurrency: { type: "string" as const },
-    verify: { type: "boolean" as const },
-    force: { type: "boolean" as const },
-    "accept-license": { type: "boolean" as const },
-    ...BUCKET_OPTIONS,
-    quiet: { type: "boolean" as const },
+    ...TRANSFER_OPTIONS,
   },
   async run(values: Record<string, unknown>): Promise<void> {
     applyBucketFlags(values);
@@ -105,6 +100,16 @@ export const downloadCommand = {
     });
     reportSummary(summary);
   },
+};
+
+/** The options every download command takes besides its filters. */
+export const TRANSFER_OPTIONS = {
+  concurrency: { type: "string" as const },
+  verify: { type: "boolean" as const },
+  force: { type: "boolean" as const },
+  "accept-license": { type: "boolean" as const },
+  ...BUCKET_OPTIONS,
+  quiet: { type: "boolean" as const },
 };
 
 /**

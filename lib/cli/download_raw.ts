@@ -5,8 +5,8 @@
 import { LaionFmriError } from "../core/errors.ts";
 import { downloadRaw, type RawDownloadFilters } from "../download/mod.ts";
 import { splitList } from "./args.ts";
-import { applyBucketFlags, BUCKET_OPTIONS } from "./command.ts";
-import { parseConcurrency, reportSummary } from "./download.ts";
+import { applyBucketFlags } from "./command.ts";
+import { parseConcurrency, reportSummary, TRANSFER_OPTIONS } from "./download.ts";
 
 /** The raw filters, named as in {@linkcode RawDownloadFilters} (`ses` is upstream's alias of `session`). */
 const FILTERS = [
@@ -53,12 +53,7 @@ export const downloadRawCommand = {
       typeof FILTERS[number],
       typeof list
     >,
-    concurrency: { type: "string" as const },
-    verify: { type: "boolean" as const },
-    force: { type: "boolean" as const },
-    "accept-license": { type: "boolean" as const },
-    ...BUCKET_OPTIONS,
-    quiet: { type: "boolean" as const },
+    ...TRANSFER_OPTIONS,
   },
   async run(values: Record<string, unknown>): Promise<void> {
     applyBucketFlags(values);
