@@ -24,6 +24,16 @@ const FILTERS = [
   "extension",
 ] as const satisfies readonly (keyof DownloadFilters)[];
 
+/** The options every download command takes besides its filters. */
+export const TRANSFER_OPTIONS = {
+  concurrency: { type: "string" as const },
+  verify: { type: "boolean" as const },
+  force: { type: "boolean" as const },
+  "accept-license": { type: "boolean" as const },
+  ...BUCKET_OPTIONS,
+  quiet: { type: "boolean" as const },
+};
+
 /**
  * The `download` command object (registered in `main.ts`).
  *
@@ -100,16 +110,6 @@ export const downloadCommand = {
     });
     reportSummary(summary);
   },
-};
-
-/** The options every download command takes besides its filters. */
-export const TRANSFER_OPTIONS = {
-  concurrency: { type: "string" as const },
-  verify: { type: "boolean" as const },
-  force: { type: "boolean" as const },
-  "accept-license": { type: "boolean" as const },
-  ...BUCKET_OPTIONS,
-  quiet: { type: "boolean" as const },
 };
 
 /**
