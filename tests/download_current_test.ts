@@ -11,12 +11,11 @@ import {
   NoMatchingDataError,
   planDownload,
   planRawDownload,
-  setWarningHandler,
 } from "../mod.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { resetDataDirDrift } from "../lib/download/drift.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
-import { localEndpoint, synthCurrentDir } from "./_helpers.ts";
+import { localEndpoint, synthCurrentDir, withWarnings } from "./_helpers.ts";
 
 const SUB = "sub-03";
 const ANAT_MASK = `derivatives/anatomical/${SUB}/ses-PrismaAnat/anat/` +
@@ -53,16 +52,6 @@ function treeKeys(prefix: string): string[] {
 }
 
 const publicTree = (prefix: string) => treeKeys(prefix).filter((k) => !upstreamHeldOut(k));
-
-async function withWarnings<T>(fn: () => Promise<T>): Promise<[T, string[]]> {
-  const seen: string[] = [];
-  const previous = setWarningHandler((m) => seen.push(m));
-  try {
-    return [await fn(), seen];
-  } finally {
-    setWarningHandler(previous);
-  }
-}
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "laion-dl-current-" });
