@@ -13,6 +13,8 @@ import {
   planRawDownload,
 } from "../mod.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
+import { configureBucket } from "../lib/bucket/cached_source.ts";
+import { main } from "../lib/cli/main.ts";
 import { resetDataDirDrift } from "../lib/download/drift.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
 import { localEndpoint, synthCurrentDir, withWarnings } from "./_helpers.ts";
@@ -308,5 +310,74 @@ Deno.test("drift warning when the configured data directory changes between call
     resetDataDirDrift();
     await Deno.remove(a, { recursive: true });
     await Deno.remove(b, { recursive: true });
+  }
+});
+
+Deno.test("cli: download --include-* flags and download-raw", async () => {
+  const dir = await tempDir();
+  const errors: string[] = [];
+  const { error, log } = console;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  console.log = () => {};
+  try {
+    resetDataDirDrift();
+    await datasetInitialize(dir, { persist: false });
+    const common = ["--bucket", CURRENT_BUCKET, "--accept-license", "--quiet"];
+    assert.equal(
+      await main([
+        "download",
+        "--subject",
+        "03",
+        "--ses",
+        "01",
+        "--suffix",
+        "trials",
+        "--include-anatomical",
+        "--include-localizers",
+        ...common,
+      ]),
+      0,
+    );
+    for (const prefix of [`derivatives/anatomical/${SUB}/`, `derivatives/localizers/${SUB}/`]) {
+      for (const k of publicTree(prefix)) assert.ok((await Deno.stat(join(dir, k))).isFile, k);
+    }
+    assert.equal(
+      await main([
+        "download-raw",
+        "--subject",
+        "03",
+        "--ses",
+        "01",
+        "--run",
+        "01",
+        "--echo",
+        "2",
+        "--part",
+        "phase",
+        "--suffix",
+        "bold",
+        ...common,
+      ]),
+      0,
+    );
+    const raw = publicTree(`${SUB}/ses-01/`).filter((k) =>
+      /_run-01_echo-2_part-phase_bold\.(nii\.gz|json)$/.test(k)
+    );
+    assert.equal(raw.length, 2);
+    for (const k of raw) assert.ok((await Deno.stat(join(dir, k))).isFile, k);
+    assert.equal(
+      await main(["download-raw", "--subject", "03", "--suffix", "nothing", ...common]),
+      1,
+    );
+    assert.match(
+      errors.at(-1)!,
+      /^laion-fmri: error: No LAION-fMRI files matched subject='sub-03'/,
+    );
+  } finally {
+    console.error = error;
+    console.log = log;
+    configureBucket({});
+    resetDataDirDrift();
+    await Deno.remove(dir, { recursive: true });
   }
 });
