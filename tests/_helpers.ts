@@ -1,5 +1,6 @@
 /** Shared test helpers: the local S3 endpoint, the synthetic dataset, the seed tour. */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { setWarningHandler } from "../lib/core/warnings.ts";
 
 /** The local RGW endpoint that `deno task test` starts; a clear failure without it. */
 export function localEndpoint(): string {
@@ -137,4 +138,15 @@ export function synthCurrentDir(): string {
     );
   }
   return dir;
+}
+
+/** Collects warnings while `fn` runs. */
+export async function withWarnings<T>(fn: () => Promise<T>): Promise<[T, string[]]> {
+  const seen: string[] = [];
+  const previous = setWarningHandler((m) => seen.push(m));
+  try {
+    return [await fn(), seen];
+  } finally {
+    setWarningHandler(previous);
+  }
 }

@@ -26,24 +26,13 @@ import { localPathFor } from "../lib/download/plan.ts";
 import { barEnabled } from "../lib/download/progress.ts";
 import { tempName } from "../lib/download/transfer/temp_files.ts";
 import { FaultProxy } from "./fault_proxy.ts";
-import { localEndpoint, repoPath, synthDir } from "./_helpers.ts";
+import { localEndpoint, repoPath, synthDir, withWarnings } from "./_helpers.ts";
 
 const SES_KEY = "derivatives/glmsingle-tedana/sub-03/ses-04/func/" +
   "sub-03_ses-04_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz";
 const SUB_KEY = "derivatives/glmsingle-tedana/sub-03/" +
   "sub-03_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz";
 const GLM = "derivatives/glmsingle-tedana/";
-
-/** Collects warnings while `fn` runs. */
-async function withWarnings<T>(fn: () => Promise<T>): Promise<[T, string[]]> {
-  const seen: string[] = [];
-  const previous = setWarningHandler((m) => seen.push(m));
-  try {
-    return [await fn(), seen];
-  } finally {
-    setWarningHandler(previous);
-  }
-}
 
 async function tempDataDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "laion-dl-" });

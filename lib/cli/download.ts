@@ -3,7 +3,12 @@
  * @module
  */
 import { LaionFmriError } from "../core/errors.ts";
-import { download, type DownloadFilters, formatSummary } from "../download/mod.ts";
+import {
+  download,
+  type DownloadFilters,
+  type DownloadSummary,
+  formatSummary,
+} from "../download/mod.ts";
 import { splitList } from "./args.ts";
 import { applyBucketFlags, BUCKET_OPTIONS } from "./command.ts";
 
@@ -19,6 +24,16 @@ const FILTERS = [
   "extension",
 ] as const satisfies readonly (keyof DownloadFilters)[];
 
+/** The options every download command takes besides its filters. */
+export const TRANSFER_OPTIONS = {
+  concurrency: { type: "string" as const },
+  verify: { type: "boolean" as const },
+  force: { type: "boolean" as const },
+  "accept-license": { type: "boolean" as const },
+  ...BUCKET_OPTIONS,
+  quiet: { type: "boolean" as const },
+};
+
 /**
  * The `download` command object (registered in `main.ts`).
  *
@@ -32,6 +47,7 @@ export const downloadCommand = {
   summary: "Download a subject's files (filtered, parallel, resumable, verified)",
   usage: `laion-fmri download --subject S [--session ...] [--task ...] [--space ...] [--desc ...]
          [--stat ...] [--suffix ...] [--extension ...] [--include-stimuli]
+         [--include-anatomical] [--include-freesurfer] [--include-raw] [--include-localizers]
          [--concurrency N] [--verify] [--force] [--accept-license] [--endpoint URL] [--bucket NAME]
          [--quiet]
   --subject S         sub-01, 01, or all
@@ -39,6 +55,10 @@ export const downloadCommand = {
                       filters as upstream; repeat a flag or separate values with commas
                       (--session averages keeps subject-level files; --ses is an alias)
   --include-stimuli   also download stimuli/ (asks for the stimulus terms)
+  --include-anatomical  also download derivatives/anatomical/{sub}/ (T1w, T2w, brain masks)
+  --include-freesurfer  also download derivatives/freesurfer/{sub}/
+  --include-raw         also download the raw BIDS tree {sub}/ (same filters)
+  --include-localizers  also download derivatives/localizers/{sub}/
   --concurrency N     files at once (default 8)
   --verify            re-hash files already on disk; fetch again those that differ
   --force             fetch every selected file again
@@ -57,27 +77,18 @@ export const downloadCommand = {
     suffix: { type: "string" as const, multiple: true },
     extension: { type: "string" as const, multiple: true },
     "include-stimuli": { type: "boolean" as const },
-    concurrency: { type: "string" as const },
-    verify: { type: "boolean" as const },
-    force: { type: "boolean" as const },
-    "accept-license": { type: "boolean" as const },
-    ...BUCKET_OPTIONS,
-    quiet: { type: "boolean" as const },
+    "include-anatomical": { type: "boolean" as const },
+    "include-freesurfer": { type: "boolean" as const },
+    "include-raw": { type: "boolean" as const },
+    "include-localizers": { type: "boolean" as const },
+    ...TRANSFER_OPTIONS,
   },
   async run(values: Record<string, unknown>): Promise<void> {
     applyBucketFlags(values);
     if (typeof values.subject !== "string") {
       throw new LaionFmriError("download needs --subject S (e.g. sub-01, 01 or all)");
     }
-    let concurrency: number | undefined;
-    if (values.concurrency !== undefined) {
-      concurrency = Number(values.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) {
-        throw new LaionFmriError(
-          `--concurrency must be a positive integer, got ${JSON.stringify(values.concurrency)}`,
-        );
-      }
-    }
+    const concurrency = parseConcurrency(values.concurrency);
     const filters: DownloadFilters = {};
     for (const f of FILTERS) {
       const given = values[f] as string[] | undefined;
@@ -87,17 +98,56 @@ export const downloadCommand = {
       subject: values.subject,
       ...filters,
       includeStimuli: values["include-stimuli"] === true,
+      includeAnatomical: values["include-anatomical"] === true,
+      includeFreesurfer: values["include-freesurfer"] === true,
+      includeRaw: values["include-raw"] === true,
+      includeLocalizers: values["include-localizers"] === true,
       concurrency,
       verify: values.verify === true,
       force: values.force === true,
       acceptLicense: values["accept-license"] === true,
       quiet: values.quiet === true,
     });
-    console.log(formatSummary(summary));
-    if (summary.failures.length > 0) {
-      throw new LaionFmriError(
-        `${summary.failures.length} file(s) failed; run the same command again to resume.`,
-      );
-    }
+    reportSummary(summary);
   },
 };
+
+/**
+ * Parses `--concurrency` (a positive integer) for the download commands.
+ *
+ * @throws {LaionFmriError} for anything else
+ * @example
+ * ```ts
+ * import { parseConcurrency } from "./download.ts";
+ * parseConcurrency("4"); // 4
+ * ```
+ */
+export function parseConcurrency(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new LaionFmriError(
+      `--concurrency must be a positive integer, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Prints a summary; fails (exit 1) when a file failed.
+ *
+ * @throws {LaionFmriError} when `summary.failures` is not empty
+ * @example
+ * ```ts
+ * import { reportSummary } from "./download.ts";
+ * reportSummary({ matched: 0, downloaded: 0, skipped: 0, resumed: 0, bytes: 0, repaired: [], accessDenied: [], failures: [], prefixes: [] });
+ * ```
+ */
+export function reportSummary(summary: DownloadSummary): void {
+  console.log(formatSummary(summary));
+  if (summary.failures.length > 0) {
+    throw new LaionFmriError(
+      `${summary.failures.length} file(s) failed; run the same command again to resume.`,
+    );
+  }
+}

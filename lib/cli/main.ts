@@ -8,6 +8,7 @@ import { type Command, UsageError } from "./command.ts";
 import { configCommand } from "./config.ts";
 import { infoCommand, inspectCommand, roisCommand, subjectsCommand } from "./discovery.ts";
 import { downloadCommand } from "./download.ts";
+import { downloadRawCommand } from "./download_raw.ts";
 import { exportCommand } from "./export.ts";
 
 const COMMANDS: Record<string, Command> = {
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   inspect: inspectCommand,
   config: configCommand,
   download: downloadCommand,
+  "download-raw": downloadRawCommand,
   export: exportCommand,
 };
 

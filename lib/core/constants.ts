@@ -59,6 +59,10 @@ export const ROOT_KEYS = [
 ] as const;
 /** Prefix of GLMsingle outputs. */
 export const GLMSINGLE_PREFIX = "derivatives/glmsingle-tedana/";
+/** Prefix of the anatomical images and brain masks (current layout). */
+export const ANATOMICAL_PREFIX = "derivatives/anatomical/";
+/** Prefix of the FreeSurfer recons (current layout). */
+export const FREESURFER_PREFIX = "derivatives/freesurfer/";
 /** Prefix of localizer maps (the only tree with held-out exemptions). */
 export const LOCALIZERS_PREFIX = "derivatives/localizers/";
 /** Prefix of ROI masks. */

@@ -25,6 +25,40 @@ export class LaionFmriError extends Error {
 export class DataDirNotSetError extends LaionFmriError {}
 
 /**
+ * Data that was asked for does not exist: not on disk, or not in the bucket.
+ * Base class of {@linkcode DataNotDownloadedError} and
+ * {@linkcode NoMatchingDataError} (upstream's `DataNotFoundError`).
+ *
+ * @example
+ * ```ts
+ * import { DataNotFoundError, download } from "@laion/fmri";
+ * try {
+ *   await download({ subject: "01", session: "99", acceptLicense: true });
+ * } catch (e) {
+ *   if (e instanceof DataNotFoundError) console.log(e.message);
+ * }
+ * ```
+ */
+export class DataNotFoundError extends LaionFmriError {}
+
+/**
+ * The filters of a download matched no file in the bucket (upstream's
+ * `NoMatchingDataError`). The message names the subject, the active filters
+ * and the prefixes searched.
+ *
+ * @example
+ * ```ts
+ * import { downloadRaw, NoMatchingDataError } from "@laion/fmri";
+ * try {
+ *   await downloadRaw({ subject: "01", task: "nothing", acceptLicense: true });
+ * } catch (e) {
+ *   if (e instanceof NoMatchingDataError) console.log(e.message);
+ * }
+ * ```
+ */
+export class NoMatchingDataError extends DataNotFoundError {}
+
+/**
  * Files needed by a call are not on disk. `downloadCall` and `cliCommand`
  * say exactly what to run to fetch them.
  *
@@ -35,7 +69,7 @@ export class DataDirNotSetError extends LaionFmriError {}
  * console.log(e.downloadCall); // download({ subject: "sub-01" })
  * ```
  */
-export class DataNotDownloadedError extends LaionFmriError {
+export class DataNotDownloadedError extends DataNotFoundError {
   /** The `download(...)` call that fetches the missing files. */
   readonly downloadCall: string;
   /** The CLI command that fetches the missing files. */

@@ -3,18 +3,11 @@
  * resumable, verified transfers, with a progress bar or callback.
  * @module
  */
-import { join, resolve } from "node:path";
-import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
-import { resolveSubjectId } from "../core/ids.ts";
-import { getDataDir } from "../local/config.ts";
-import { warn } from "../core/warnings.ts";
-import { ensureConsent, type PromptFunction } from "./consent.ts";
-import { type DownloadFilters, sessionFilter } from "./filters.ts";
-import { planDownload, STATE_DIR } from "./plan.ts";
-import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.ts";
-import type { DownloadSummary, TransferTuning } from "./transfer/options.ts";
-import { notWritable } from "./transfer/not_writable.ts";
-import { transferFiles } from "./transfer/transfer_files.ts";
+import { type DownloadBaseOptions, executeDownload } from "./execute.ts";
+import type { DownloadFilters } from "./filters.ts";
+import { sessionFilter } from "./filters.ts";
+import { planDownload, type PlanOptions } from "./plan.ts";
+import type { DownloadSummary } from "./transfer/options.ts";
 
 /**
  * Options of {@linkcode download}: the filters, the bucket, the transfer
@@ -27,25 +20,15 @@ import { transferFiles } from "./transfer/transfer_files.ts";
  * await download(o);
  * ```
  */
-export interface DownloadOptions extends DownloadFilters, BucketOptions, TransferTuning {
-  /** A subject id (`"sub-01"`), a bare value (`"01"`), or `"all"` (every subject in the bucket). */
-  subject: string;
+export interface DownloadOptions extends
+  DownloadBaseOptions,
+  DownloadFilters,
+  Pick<
+    PlanOptions,
+    "includeAnatomical" | "includeFreesurfer" | "includeRaw" | "includeLocalizers"
+  > {
   /** Also download `stimuli/` (asks for the stimulus terms). @default false */
   includeStimuli?: boolean;
-  /**
-   * Accept the dataset license (and, with `includeStimuli`, the stimulus
-   * terms) explicitly, without a prompt. Scripts and CI must pass it.
-   * @default false
-   */
-  acceptLicense?: boolean;
-  /** Asks for consent (gets the text, returns the answer). @default a terminal prompt when stdin is a terminal */
-  prompt?: PromptFunction;
-  /** Receives progress (bytes, files, rate, ETA) as the download runs. */
-  onProgress?: (progress: DownloadProgress) => void;
-  /** No progress bar. @default false (a bar on stderr when it is a terminal and CI is unset) */
-  quiet?: boolean;
-  /** The data directory. @default the configured one (`getDataDir()`) */
-  dataDir?: string;
 }
 
 /**
@@ -53,14 +36,20 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions, Transfe
  * data directory, selected as upstream does: the root files, the subject's
  * GLMsingle outputs filtered by `session` (upstream: `ses`)/`task`/`space`/
  * `desc`/`stat`/`suffix`/`extension` (with the R2mean brain mask when
- * `session` names a session), its ROIs (every filter but `session`) and,
- * with `includeStimuli`, `stimuli/`.
- * Held-out sessions are never requested. Nothing is fetched before consent.
+ * `session` names a session), its ROIs (every filter but `session`), on the
+ * current layout the `res-1pt8` anatomical brain mask (the default loader
+ * needs it), and per flag: `includeAnatomical`, `includeFreesurfer`,
+ * `includeLocalizers` (whole prefixes), `includeRaw` (the raw BIDS tree,
+ * filtered) and `includeStimuli`. `summary.prefixes` says what happened
+ * under each listed prefix.
+ * Held-out sessions are never requested (the `oloc` localizer maps of
+ * ses-31 are public and are). Nothing is fetched before consent.
  * Files are verified before they appear at their final path; complete files
  * (right size, recorded in the manifest) are skipped, partial ones resumed.
  * `verify: true` re-hashes the skipped ones and fetches again those whose
  * bytes differ (a same-size corruption); `force: true` fetches everything again.
  *
+ * @throws {NoMatchingDataError} when the filters match nothing (and no `include*` flag widens the download)
  * @throws {LicenseNotAcceptedError} when consent is refused or cannot be asked
  * @throws {SubjectNotFoundError} for an empty subject id, or `"all"` with no subjects
  * @throws {DataDirNotSetError} when no data directory is configured or given
@@ -81,37 +70,10 @@ export interface DownloadOptions extends DownloadFilters, BucketOptions, Transfe
  */
 export async function download(options: DownloadOptions): Promise<DownloadSummary> {
   sessionFilter(options); // both `session` and `ses`: a TypeError before anything else
-  const dataDir = resolve(options.dataDir ?? getDataDir());
-  if (options.subject !== "all") resolveSubjectId(options.subject); // before any prompt
-  // Consent markers are the first writes into the data directory.
-  await ensureConsent({ ...options, dataDir }).catch((e) => {
-    throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
-  });
-  const source = getSource(options);
-  const plan = await planDownload({ ...options, source, dataDir });
-  const reporter = new ProgressReporter({
-    bar: barEnabled(options.quiet),
-    onProgress: options.onProgress,
-  });
-  let summary: DownloadSummary;
-  try {
-    summary = await transferFiles(source, dataDir, plan.files, {
-      ...options,
-      onProgress: (p) => reporter.update(p),
-    });
-  } finally {
-    reporter.finish();
-  }
-  summary.failures.unshift(...plan.refused);
-  summary.matched += plan.refused.length;
-  if (summary.failures.length > 0) {
-    warn(
-      `${summary.failures.length} file(s) could not be downloaded: ${
-        summary.failures.slice(0, 3).map((f) => `${f.key} (${f.error})`).join("; ")
-      }${summary.failures.length > 3 ? "; ..." : ""}. Run the same download again to retry.`,
-    );
-  }
-  return summary;
+  return await executeDownload(
+    options,
+    (source, dataDir) => planDownload({ ...options, source, dataDir }),
+  );
 }
 
 /**
@@ -120,7 +82,7 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
  * @example
  * ```ts
  * import { formatSummary } from "@laion/fmri";
- * console.log(formatSummary({ matched: 3, downloaded: 2, skipped: 1, resumed: 0, bytes: 2048, repaired: [], accessDenied: [], failures: [] }));
+ * console.log(formatSummary({ matched: 3, downloaded: 2, skipped: 1, resumed: 0, bytes: 2048, repaired: [], accessDenied: [], failures: [], prefixes: [] }));
  * ```
  */
 export function formatSummary(s: DownloadSummary): string {

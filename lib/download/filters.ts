@@ -52,8 +52,49 @@ export interface DownloadFilters {
   extension?: FilterValue;
 }
 
-/** The permissive entities, in upstream's order. */
-export const PERMISSIVE_ENTITIES = ["task", "space", "desc", "stat"] as const;
+/**
+ * The entity filters of {@linkcode downloadRaw} (raw BIDS keys): `session`
+ * (alias `ses`) strict, `task`/`run`/`echo`/`part` permissive, and
+ * `suffix`/`extension` as in {@linkcode DownloadFilters}.
+ *
+ * @example
+ * ```ts
+ * import type { RawDownloadFilters } from "@laion/fmri";
+ * const f: RawDownloadFilters = { session: "01", run: "01", echo: ["1", "2"], part: "mag" };
+ * ```
+ */
+export interface RawDownloadFilters {
+  /** Sessions, strict (see {@linkcode DownloadFilters.session}). */
+  session?: FilterValue;
+  /** Upstream's name of `session`; give one of the two, not both. */
+  ses?: FilterValue;
+  /** Task; permissive: a key without a `task-` token passes. */
+  task?: FilterValue;
+  /** Run (`"01"` or `"run-01"`, two digits as in the keys); permissive. */
+  run?: FilterValue;
+  /** Echo (`"1"`..`"3"`); permissive. */
+  echo?: FilterValue;
+  /** Part (`"mag"` or `"phase"`); permissive. */
+  part?: FilterValue;
+  /** File-name suffix (`bold`, `sbref`, `events`, `magnitude1`, ...). */
+  suffix?: FilterValue;
+  /** Extension (`nii.gz`, `json`, `tsv`); a leading dot is ignored. */
+  extension?: FilterValue;
+}
+
+/** Every filter {@linkcode matchesFilters} reads. */
+export type AnyFilters = DownloadFilters & RawDownloadFilters;
+
+/** The permissive entities, in upstream's order (`BIDS_ENTITIES` without `ses`). */
+export const PERMISSIVE_ENTITIES = [
+  "task",
+  "space",
+  "desc",
+  "stat",
+  "run",
+  "echo",
+  "part",
+] as const;
 
 /** Normalizes a filter value to a list (`undefined` stays `undefined`). */
 export function filterList(value: FilterValue): string[] | undefined {
@@ -118,7 +159,7 @@ export function fileParts(key: string): { suffix: string; extension: string } {
  * sessionFilter({ ses: "01" }); // "01"
  * ```
  */
-export function sessionFilter(filters: DownloadFilters): FilterValue {
+export function sessionFilter(filters: AnyFilters): FilterValue {
   if (filters.session !== undefined && filters.ses !== undefined) {
     throw new TypeError(
       `give the sessions as "session" or as its alias "ses", not both ` +
@@ -141,7 +182,7 @@ export function sessionFilter(filters: DownloadFilters): FilterValue {
  * matchesFilters(key, { suffix: ["statmap", "trials"], extension: ".nii.gz" }); // true
  * ```
  */
-export function matchesFilters(key: string, filters: DownloadFilters = {}): boolean {
+export function matchesFilters(key: string, filters: AnyFilters = {}): boolean {
   const ses = filterList(sessionFilter(filters));
   if (ses !== undefined) {
     const wanted = ses.map((v) => stripEntity("ses", v));
@@ -168,7 +209,8 @@ export function matchesFilters(key: string, filters: DownloadFilters = {}): bool
   if (
     extensions !== undefined && !extensions.map((e) => e.replace(/^\./, "")).includes(extension)
   ) {
-    return false;
+    // Upstream keeps the JSON sidecar of a file whose suffix was asked for.
+    return suffixes !== undefined && extension === "json";
   }
   return true;
 }

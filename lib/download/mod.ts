@@ -11,8 +11,21 @@
  * @module
  */
 export { download, type DownloadOptions, formatSummary } from "./download.ts";
-export type { DownloadFilters, FilterValue } from "./filters.ts";
+export type { DownloadBaseOptions } from "./execute.ts";
+export type { DownloadFilters, FilterValue, RawDownloadFilters } from "./filters.ts";
 export { type DownloadPlan, planDownload, type PlannedFile, type PlanOptions } from "./plan.ts";
+export type { PrefixPlan } from "./plan_builder.ts";
+export {
+  downloadRaw,
+  type DownloadRawOptions,
+  planRawDownload,
+  type RawPlanOptions,
+} from "./raw.ts";
 export { type ConsentOptions, ensureConsent, type PromptFunction } from "./consent.ts";
 export type { DownloadProgress } from "./progress.ts";
-export type { DownloadSummary, TransferProgress, TransferTuning } from "./transfer/options.ts";
+export type {
+  DownloadSummary,
+  PrefixResult,
+  TransferProgress,
+  TransferTuning,
+} from "./transfer/options.ts";

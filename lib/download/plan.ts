@@ -5,60 +5,30 @@
  * bidsified and confined to the data directory.
  * @module
  */
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
-import { checkSubject, getSubjects } from "../bucket/discovery.ts";
-import type { BucketObject } from "../bucket/source.ts";
-import { GLMSINGLE_PREFIX, ROIS_PREFIX, ROOT_KEYS, STIMULI_PREFIX } from "../core/constants.ts";
-import { SubjectNotFoundError } from "../core/errors.ts";
-import { bidsifyLocalKey, isHeldOutKey } from "../core/ids.ts";
+import { getBucketLayout } from "../bucket/layout.ts";
+import {
+  ANATOMICAL_PREFIX,
+  FREESURFER_PREFIX,
+  GLMSINGLE_PREFIX,
+  LOCALIZERS_PREFIX,
+  ROIS_PREFIX,
+  STIMULI_PREFIX,
+} from "../core/constants.ts";
+import { NoMatchingDataError } from "../core/errors.ts";
+import { bidsifyLocalKey } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
 import { type DownloadFilters, matchesFilters, namesSession, sessionFilter } from "./filters.ts";
+import { activeFilters, type DownloadPlan, PlanBuilder, planSubjects } from "./plan_builder.ts";
 
-/** Folder inside the data directory that holds markers and the manifest. */
-export const STATE_DIR = ".laion_fmri";
-
-/**
- * One file a download will fetch (or find already complete).
- *
- * @example
- * ```ts
- * import { planDownload, type PlannedFile } from "@laion/fmri";
- * const files: PlannedFile[] = (await planDownload({ subject: "01", dataDir: "/data" })).files;
- * ```
- */
-export interface PlannedFile {
-  /** Bucket key, verbatim. */
-  key: string;
-  /** Listed size in bytes. */
-  size: number;
-  /** Listed ETag without quotes. */
-  etag?: string;
-  /** Absolute local destination (bidsified key under the data directory). */
-  path: string;
-}
-
-/**
- * The result of {@linkcode planDownload}.
- *
- * @example
- * ```ts
- * import { type DownloadPlan, planDownload } from "@laion/fmri";
- * const plan: DownloadPlan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
- * ```
- */
-export interface DownloadPlan {
-  /** Absolute data directory. */
-  dataDir: string;
-  /** Subjects planned (normalized ids). */
-  subjects: string[];
-  /** Files to fetch, unique by key, in plan order. */
-  files: PlannedFile[];
-  /** Keys that could not be planned (outside the data dir, missing root files), with why. */
-  refused: { key: string; error: string }[];
-  /** Prefixes that matched nothing. */
-  emptyPrefixes: string[];
-}
+export {
+  type DownloadPlan,
+  localPathFor,
+  type PlannedFile,
+  type PrefixPlan,
+  STATE_DIR,
+} from "./plan_builder.ts";
 
 /**
  * Options of {@linkcode planDownload}.
@@ -74,8 +44,44 @@ export interface PlanOptions extends DownloadFilters, BucketOptions {
   subject: string;
   /** Also select `stimuli/`. @default false */
   includeStimuli?: boolean;
+  /** Also select the subject's whole `derivatives/anatomical/{sub}/` (T1w, T2w, brain masks; unfiltered). @default false */
+  includeAnatomical?: boolean;
+  /** Also select the subject's FreeSurfer recon, `derivatives/freesurfer/{sub}/` (unfiltered). @default false */
+  includeFreesurfer?: boolean;
+  /** Also select the subject's raw BIDS tree `{sub}/` with the same filters (`session` strict). @default false */
+  includeRaw?: boolean;
+  /** Also select the subject's localizer maps, `derivatives/localizers/{sub}/` (unfiltered). @default false */
+  includeLocalizers?: boolean;
   /** Absolute or relative data directory (resolved). */
   dataDir: string;
+}
+
+/** The `include*` flags that widen a download to another prefix of the subject. */
+const INCLUDES = [
+  "includeAnatomical",
+  "includeFreesurfer",
+  "includeRaw",
+  "includeLocalizers",
+] as const satisfies readonly (keyof PlanOptions)[];
+
+/** The filters of a download, in upstream's order (`ses` stands for `session` too). */
+const FILTER_NAMES = ["ses", "task", "space", "desc", "stat", "suffix", "extension"] as const;
+const DOWNLOAD_FILTERS = ["session", ...FILTER_NAMES] as const;
+
+/**
+ * The anatomical brain mask on the functional grid: the default brain mask
+ * of the current layout, always downloaded there.
+ *
+ * @example
+ * ```ts
+ * import { anatomicalMaskKey } from "./plan.ts";
+ * anatomicalMaskKey("sub-01");
+ * // derivatives/anatomical/sub-01/ses-PrismaAnat/anat/sub-01_ses-PrismaAnat_space-T1w_res-1pt8_desc-brain_mask.nii.gz
+ * ```
+ */
+export function anatomicalMaskKey(subject: string): string {
+  return `${ANATOMICAL_PREFIX}${subject}/ses-PrismaAnat/anat/` +
+    `${subject}_ses-PrismaAnat_space-T1w_res-1pt8_desc-brain_mask.nii.gz`;
 }
 
 /**
@@ -92,47 +98,19 @@ export function brainMaskKey(subject: string): string {
 }
 
 /**
- * The local path of a key under `dataDir` (bidsified), or `undefined` when
- * it would resolve outside `dataDir` or into its `.laion_fmri/` folder.
- *
- * @example
- * ```ts
- * import { localPathFor } from "./plan.ts";
- * localPathFor("/data", "derivatives/rois/sub-01/face/sub-01_label-FFA-1_mask.nii.gz");
- * // "/data/derivatives/rois/sub-01/face/sub-01_label-FFA1_mask.nii.gz"
- * localPathFor("/data", "../etc/passwd"); // undefined
- * ```
- */
-export function localPathFor(dataDir: string, key: string): string | undefined {
-  const local = bidsifyLocalKey(key);
-  if (
-    local === "" || local.endsWith("/") || local.includes("\\") || local.includes("\0") ||
-    isAbsolute(local) || local.split("/").some((p) => p === ".." || p === "." || p === "")
-  ) return undefined;
-  const root = resolve(dataDir);
-  const path = resolve(root, local);
-  const rel = relative(root, path);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return undefined;
-  if (rel === STATE_DIR || rel.startsWith(STATE_DIR + sep)) return undefined;
-  return path;
-}
-
-async function hasLocalData(dir: string): Promise<boolean> {
-  try {
-    for await (const _ of Deno.readDir(dir)) return true;
-  } catch {
-    return false;
-  }
-  return false;
-}
-
-/**
  * Chooses the files of a download, as upstream's `fetch_laion_fmri` does
- * (with its `ses`-drops-stimuli bug fixed; `session` is our name of `ses`). Listings go through
- * `getSource(...).list`, so repeated plans reuse them. Warns "No objects
- * matching the requested filters under s3://laion-fmri/{prefix}." for a
- * prefix that matched nothing when nothing is on disk there.
+ * (with its `ses`-drops-stimuli bug fixed; `session` is our name of `ses`):
+ * the root files, the GLMsingle prefix (filtered; the R2mean map pinned when
+ * `session` names a session), the ROI prefix (filtered without `session`)
+ * and, per `include*` flag, the anatomical, FreeSurfer, raw and localizer
+ * prefixes. On the current layout the `res-1pt8` anatomical brain mask is
+ * always selected (upstream's default download missed it). Held-out keys are
+ * dropped first (the `oloc` localizer maps of ses-31 are public). Listings go
+ * through `getSource(...).list`, so repeated plans reuse them. Warns "No
+ * objects matching the requested filters under s3://laion-fmri/{prefix}."
+ * for a filtered prefix that matched nothing when nothing is on disk there.
  *
+ * @throws {NoMatchingDataError} when neither the GLMsingle nor the ROI prefix matches and no `include*` flag is set
  * @throws {SubjectNotFoundError} for an empty or unknown subject, or `"all"` when the bucket has no subjects
  * @throws {TypeError} when both `session` and its alias `ses` are given
  * @example
@@ -147,74 +125,68 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   const dataDir = resolve(options.dataDir);
   const signal = options.signal;
   const session = sessionFilter(options); // a bad combination fails before any request
-  let subjects: string[];
-  if (options.subject === "all") {
-    subjects = await getSubjects({ source, signal });
-    if (subjects.length === 0) {
-      throw new SubjectNotFoundError(
-        `subject "all": no subjects found in s3://${source.bucket}/ (under ` +
-          `${GLMSINGLE_PREFIX} or ${ROIS_PREFIX}); nothing to download. Check the endpoint ` +
-          `(${source.endpoint}).`,
+  // An id the bucket does not list would match nothing: say so, listing the valid ids.
+  const subjects = await planSubjects(options.subject, source, signal);
+  const layout = await getBucketLayout({ ...options, source });
+  const filters: DownloadFilters = pick(options, DOWNLOAD_FILTERS);
+  const noSession: DownloadFilters = { ...filters, session: undefined, ses: undefined };
+  const builder = new PlanBuilder(source, dataDir, subjects, signal);
+  await builder.addRoot();
+  const anyInclude = INCLUDES.some((name) => options[name] === true);
+  const all = () => true;
+
+  for (const subject of subjects) {
+    const glmPrefix = `${GLMSINGLE_PREFIX}${subject}/`;
+    const roiPrefix = `${ROIS_PREFIX}${subject}/`;
+    const force = new Set(namesSession(session) ? [brainMaskKey(subject)] : []);
+    // The pinned brain mask alone does not count as a match of the filters.
+    const glm = await builder.addPrefix(glmPrefix, (k) => matchesFilters(k, filters), force);
+    const rois = await builder.addPrefix(roiPrefix, (k) => matchesFilters(k, noSession));
+    if (glm + rois === 0 && !anyInclude) {
+      throw new NoMatchingDataError(
+        `No LAION-fMRI files matched subject='${subject}' with filters ` +
+          `(${activeFilters(filters, FILTER_NAMES)}) under s3://${source.bucket}/${glmPrefix} ` +
+          `or s3://${source.bucket}/${roiPrefix}. Check the subject ID and BIDS filters.`,
       );
     }
-  } else {
-    // An id the bucket does not list would match nothing: say so, listing the valid ids.
-    subjects = [await checkSubject(options.subject, { source, signal })];
-  }
-  // matchesFilters reads only the filter fields of the options.
-  const filters: DownloadFilters = options;
-  const noSession: DownloadFilters = { ...options, session: undefined, ses: undefined };
-  const plan: DownloadPlan = { dataDir, subjects, files: [], refused: [], emptyPrefixes: [] };
-  const seen = new Set<string>();
-  const add = (o: BucketObject) => {
-    if (seen.has(o.key)) return;
-    seen.add(o.key);
-    const path = localPathFor(dataDir, o.key);
-    if (path === undefined) {
-      plan.refused.push({
-        key: o.key,
-        error: `refused: s3://${source.bucket}/${o.key} would be written outside the data ` +
-          `directory ${dataDir}`,
-      });
-      return;
-    }
-    plan.files.push({ key: o.key, size: o.size, etag: o.etag, path });
-  };
-
-  // Root files: always, unfiltered (sizes and ETags from the root listing).
-  const root = await source.list("", { delimiter: "/", signal });
-  for (const key of ROOT_KEYS) {
-    const o = root.objects.find((x) => x.key === key);
-    if (o) add(o);
-    else {
-      seen.add(key);
-      plan.refused.push({
-        key,
-        error: `s3://${source.bucket}/${key} is not in the bucket listing`,
-      });
-    }
-  }
-
-  const filtered = async (prefix: string, f: DownloadFilters, force: Set<string>) => {
-    const { objects } = await source.list(prefix, { signal });
-    const usable = objects.filter((o) => !o.key.endsWith("/") && !isHeldOutKey(o.key));
-    const matched = usable.filter((o) => matchesFilters(o.key, f));
-    const kept = usable.filter((o) => force.has(o.key) || matched.includes(o));
-    // The pinned brain mask alone does not count as a match of the filters.
-    if (matched.length === 0) {
-      plan.emptyPrefixes.push(prefix);
-      if (!(await hasLocalData(join(dataDir, bidsifyLocalKey(prefix))))) {
+    for (const [prefix, n] of [[glmPrefix, glm], [roiPrefix, rois]] as const) {
+      if (n === 0 && !(await hasLocalData(join(dataDir, bidsifyLocalKey(prefix))))) {
         warn(`No objects matching the requested filters under s3://${source.bucket}/${prefix}.`);
       }
     }
-    kept.forEach(add);
-  };
-
-  for (const subject of subjects) {
-    const force = new Set(namesSession(session) ? [brainMaskKey(subject)] : []);
-    await filtered(`${GLMSINGLE_PREFIX}${subject}/`, filters, force);
-    await filtered(`${ROIS_PREFIX}${subject}/`, noSession, new Set());
+    if (options.includeFreesurfer) await builder.addPrefix(`${FREESURFER_PREFIX}${subject}/`, all);
+    const anatomical = `${ANATOMICAL_PREFIX}${subject}/`;
+    // Upstream's bug fixed: the default loader of the current layout needs this mask.
+    const anatomicalMask = new Set(layout === "current" ? [anatomicalMaskKey(subject)] : []);
+    if (options.includeAnatomical) await builder.addPrefix(anatomical, all);
+    else if (anatomicalMask.size) await builder.addPrefix(anatomical, () => false, anatomicalMask);
+    if (options.includeRaw) {
+      await builder.addPrefix(`${subject}/`, (k) => matchesFilters(k, filters));
+    }
+    if (options.includeLocalizers) await builder.addPrefix(`${LOCALIZERS_PREFIX}${subject}/`, all);
   }
-  if (options.includeStimuli) await filtered(STIMULI_PREFIX, noSession, new Set());
-  return plan;
+  if (options.includeStimuli) {
+    const n = await builder.addPrefix(STIMULI_PREFIX, (k) => matchesFilters(k, noSession));
+    if (n === 0 && !(await hasLocalData(join(dataDir, STIMULI_PREFIX)))) {
+      warn(
+        `No objects matching the requested filters under s3://${source.bucket}/${STIMULI_PREFIX}.`,
+      );
+    }
+  }
+  return builder.plan;
+}
+
+async function hasLocalData(dir: string): Promise<boolean> {
+  try {
+    for await (const _ of Deno.readDir(dir)) return true;
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+function pick<T extends object>(o: T, names: readonly (keyof T)[]): T {
+  const out = {} as T;
+  for (const n of names) if (o[n] !== undefined) out[n] = o[n];
+  return out;
 }

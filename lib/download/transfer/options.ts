@@ -81,6 +81,35 @@ export interface TransferOptions extends TransferTuning {
   onProgress?: (progress: TransferProgress) => void;
   /** Cancels the transfers (partial temp files are kept for a later resume). */
   signal?: AbortSignal;
+  /** Called once per file with how it ended. */
+  onFileDone?: (key: string, outcome: FileOutcome) => void;
+}
+
+/** How one file of a transfer ended. */
+export type FileOutcome = "downloaded" | "skipped" | "accessDenied" | "failed";
+
+/**
+ * What a download did under one listed prefix (upstream's per-prefix result
+ * of `_filtered_download`), as lists of keys.
+ *
+ * @example
+ * ```ts
+ * import { download, type PrefixResult } from "@laion/fmri";
+ * const s = await download({ subject: "01", includeAnatomical: true, acceptLicense: true });
+ * const anat: PrefixResult | undefined = s.prefixes.find((p) => p.prefix.includes("anatomical"));
+ * ```
+ */
+export interface PrefixResult {
+  /** The listed prefix, e.g. `derivatives/anatomical/sub-01/`. */
+  prefix: string;
+  /** Keys selected under it (filter matches and pinned keys; never held-out keys). */
+  matched: string[];
+  /** Keys fetched (in full or by resuming). */
+  downloaded: string[];
+  /** Keys already complete on disk. */
+  skipped: string[];
+  /** Keys the bucket refused (403). */
+  accessDenied: string[];
 }
 
 /**
@@ -114,6 +143,8 @@ export interface DownloadSummary {
   accessDenied: string[];
   /** Keys that failed, with the error message. */
   failures: { key: string; error: string }[];
+  /** One result per listed prefix, in plan order (empty from `transferFiles` alone). */
+  prefixes: PrefixResult[];
 }
 
 /** {@linkcode TransferTuning} with every default filled in, as one file's transfer sees it. */

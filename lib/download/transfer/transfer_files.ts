@@ -62,6 +62,7 @@ export async function transferFiles(
     bytes: 0,
     accessDenied: [],
     failures: [],
+    prefixes: [],
   };
   const progress: TransferProgress = {
     totalFiles: files.length,
@@ -82,6 +83,7 @@ export async function transferFiles(
       const outcome = await transfer.run();
       if (outcome === "skipped") summary.skipped++;
       else summary.downloaded++;
+      options.onFileDone?.(file.key, outcome === "skipped" ? "skipped" : "downloaded");
       if (outcome === "resumed") summary.resumed++;
       if (transfer.repaired) summary.repaired.push(file.key);
     } catch (e) {
@@ -91,12 +93,14 @@ export async function transferFiles(
       if (fatal) throw fatal;
       if (e instanceof AccessDeniedError) {
         summary.accessDenied.push(file.key);
+        options.onFileDone?.(file.key, "accessDenied");
         warn(
           `Access denied for s3://${source.bucket}/${file.key}; skipping (the bucket's deny ` +
             `rule blocks public GET on this key).`,
         );
       } else {
         summary.failures.push({ key: file.key, error: errorMessage(e) });
+        options.onFileDone?.(file.key, "failed");
       }
     }
     progress.doneFiles++;
