@@ -7,7 +7,7 @@
  *
  * Set-up (first run): generates the realistic current-layout dataset
  * (`scripts/generate.ts --layout current --size realistic`), starts its own
- * Ceph RGW on 127.0.0.1:7490 with a 12 GiB memstore (state in
+ * Ceph RGW on 127.0.0.1:7490 (monitor 7489; OSDs take ports from 6800) with a 12 GiB memstore (state in
  * /tmp/laion-bench-rgw; stopped at the end), and uploads sub-01's model file
  * under N session keys (the same bytes each time: what is measured is the
  * reading, not the content), the anatomical mask, FFA1 and the betas NIfTI.
@@ -46,7 +46,7 @@ const BUCKET = "laion-fmri-bench";
 const RGW = {
   LAION_FMRI_RGW_DIR: "/tmp/laion-bench-rgw",
   LAION_FMRI_RGW_PORT: "7490",
-  LAION_FMRI_RGW_MON_PORT: "6800",
+  LAION_FMRI_RGW_MON_PORT: "7489",
   LAION_FMRI_RGW_MEMSTORE_BYTES: String(12 * 2 ** 30),
 };
 const repo = new URL("..", import.meta.url).pathname;
