@@ -129,8 +129,8 @@ export async function planBetas(
   return { ...voxels, session, path, grid, trials, kept, keep };
 }
 
-/** Row numbers of shared or unique trials: by label prefix, else by stimulus metadata. */
-async function stimulusRows(
+/** Row numbers of shared or unique trials: by label prefix, else by stimulus metadata (`model_betas.ts` shares it). */
+export async function stimulusRows(
   trials: DataFrame,
   which: "shared" | "unique",
   metadata: () => Promise<DataFrame>,
