@@ -578,7 +578,7 @@ export class Subject {
    * or `"1pt5"`, the localizer grid).
    * @throws {UnknownRoiError} for an unknown ROI; {@linkcode DataNotDownloadedError} when missing
    */
-  async getRoiMaskPath(roi: string, options: RoiResOptions = {}): Promise<string> {
+  getRoiMaskPath(roi: string, options: RoiResOptions = {}): Promise<string> {
     return roiMaskPath(this.#files, roi, options);
   }
 
