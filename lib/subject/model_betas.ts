@@ -13,9 +13,8 @@ import { pathExists } from "../core/fs.ts";
 import { readModelRows } from "../formats/glmsingle_model.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
 import { withBoundedDisplay } from "../frames/frame_display.ts";
-import { loadPolars } from "../frames/polars.ts";
 import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
-import { type BetasOptions, type BetasSource, stimulusRows } from "./betas.ts";
+import { type BetasOptions, type BetasSource, keptTrials } from "./betas.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import { type BrainVoxelMask, type SelectedVoxels, selectVoxels } from "./voxel_selection.ts";
 
@@ -126,16 +125,7 @@ export async function planModelBetas(
     : await anatomicalRows(anatomical, voxels.flatIndex, signal);
   const trials = await source.getTrialInfo({ session, signal });
   const grid = (await files.grid(signal)).shape;
-  let keep: number[] | undefined;
-  let kept = trials;
-  if (o.stimuli) {
-    keep = await stimulusRows(trials, o.stimuli, () => source.getStimulusMetadata({ signal }));
-    const pl = await loadPolars();
-    const rowMask = new Array<boolean>(trials.height).fill(false);
-    for (const t of keep) rowMask[t] = true;
-    kept = trials.filter(pl.Series("keep", rowMask));
-  }
-  return { ...voxels, session, path, grid, rows, trials, kept, keep };
+  return { ...voxels, session, path, grid, rows, trials, ...(await keptTrials(trials, source, o)) };
 }
 
 /** Position in the anatomical mask of each full-grid voxel (-1 outside it). */

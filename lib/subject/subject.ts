@@ -318,34 +318,27 @@ export class Subject {
     return readTsv(path, { signal, refetch: this.#files.refetch(session) });
   }
 
-  /** The plan of a betas read: the voxel filter (ROI/mask AND ncThreshold), trials, file. */
-  async #betasPlan(o: BetasOptions) {
+  /** The voxel filter of a betas read: ROI/mask AND ncThreshold. */
+  async #betasFilter(o: BetasOptions): Promise<BrainVoxelMask | undefined> {
     checkBetasOptions(o);
     let filter = await this.#voxelFilter(o);
     if (o.ncThreshold !== undefined) {
-      const nc = await this.getNoiseCeiling({
-        session: o.session,
-        signal: o.signal,
-        maskSource: o.maskSource,
-      });
+      const { session, signal, maskSource } = o;
+      const nc = await this.getNoiseCeiling({ session, signal, maskSource });
       filter = ncThresholdMask(nc, o.ncThreshold, filter);
     }
-    return planBetas(this.#filesOf(o), this, o, filter);
+    return filter;
+  }
+
+  /** The plan of a betas read: the voxel filter, trials, file. */
+  async #betasPlan(o: BetasOptions) {
+    return planBetas(this.#filesOf(o), this, o, await this.#betasFilter(o));
   }
 
   /** The plan of a model-file betas read (same voxel filter as the NIfTI path). */
   async #modelPlan(o: BetasOptions) {
-    checkBetasOptions(o);
-    let filter = await this.#voxelFilter(o);
-    if (o.ncThreshold !== undefined) {
-      const nc = await this.getNoiseCeiling({
-        session: o.session,
-        signal: o.signal,
-        maskSource: o.maskSource,
-      });
-      filter = ncThresholdMask(nc, o.ncThreshold, filter);
-    }
     const anatomical = this.#filesOf({ maskSource: "anatomical" });
+    const filter = await this.#betasFilter(o);
     return planModelBetas(this.#filesOf(o), anatomical, this, o, filter);
   }
 
