@@ -37,18 +37,19 @@ export { SplitsNotInstalledError } from "./lib/splits/source.ts";
 // Facts about the dataset and id helpers.
 export {
   BUCKET,
+  BUCKET_LAYOUTS,
   type BucketLayout,
   HELD_OUT_SESSIONS,
   REGION,
   ROI_CATEGORIES,
   type RoiCategory,
 } from "./lib/core/constants.ts";
-export { isPublicKey, resolveSubjectId } from "./lib/core/ids.ts";
+export { isPublicKey, resolveSessionId, resolveSubjectId, type SessionId } from "./lib/core/ids.ts";
 export { setWarningHandler, type WarningHandler } from "./lib/core/warnings.ts";
 export type { DisplayBundle } from "./lib/core/display.ts";
 export { flushOutput, type FlushOutputOptions } from "./lib/core/notebook.ts";
 export { show } from "./lib/frames/show.ts";
-export type { DataFrame, Series } from "npm:nodejs-polars@0.25.2";
+export type { DataFrame, Series } from "./lib/frames/polars.ts";
 
 // Configuration and the bucket.
 export {
@@ -171,3 +172,17 @@ export {
   type ExportProgress,
   type ExportSummary,
 } from "./lib/export/export_betas.ts";
+
+// Pictures.
+export { Picture } from "./lib/display/picture.ts";
+export { sliceImage, type SliceOptions, type Volume3d } from "./lib/display/slices.ts";
+
+// Betas straight from the bucket (GLMsingle model files read by range).
+export {
+  modelKey,
+  readRemoteModelRows,
+  type RemoteModelOptions,
+} from "./lib/subject/remote_model.ts";
+export type { ModelRows } from "./lib/formats/glmsingle_model.ts";
+export type { Hdf5ContiguousLayout } from "./lib/formats/hdf5_layout.ts";
+export type { Hdf5Dtype } from "./lib/formats/hdf5_encode.ts";

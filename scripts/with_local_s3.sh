@@ -24,6 +24,7 @@ need_pkgs=()
 command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need_pkgs+=(python3-nibabel python3-numpy)
 /usr/bin/python3 -c 'import h5py' 2>/dev/null || need_pkgs+=(python3-h5py)
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || need_pkgs+=(python3-pil)
 # ISA-L: the fast gzip inflate (libisal2, through FFI) and its igzip CLI (the benchmark floor).
 [[ -e /usr/lib/x86_64-linux-gnu/libisal.so.2 && -x /usr/bin/igzip ]] || need_pkgs+=(libisal2 isal)
 # Jupyter is installed by scripts/jupyter_kernel.sh, which the notebook tests run.

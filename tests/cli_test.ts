@@ -1,6 +1,7 @@
 // The laion-fmri CLI as a subprocess, with the flags of `deno task cli`.
 import assert from "node:assert/strict";
 import { denoDir, localEndpoint, repoPath, taskCommand } from "./_helpers.ts";
+import { pathExists } from "../lib/core/fs.ts";
 
 const FLAGS = [
   "--allow-ffi",
@@ -120,6 +121,25 @@ Deno.test("cli: info --subject shows what is on disk; export writes partitions",
     assert.match(exp.stdout, /Wrote 2 partition\(s\), skipped 0/);
     assert.match(exp.stderr, /\[2\/2\] sub-03 ses-02/);
     await Deno.stat(`${out}/subject=sub-03/session=ses-02/part.parquet`);
+    // Another ROI into the same folder is refused, naming --overwrite; with it, replaced.
+    const other = [
+      "export",
+      "--subject",
+      "sub-03",
+      "--ses",
+      "ses-01",
+      "--roi",
+      "FFA1",
+      "--out",
+      out,
+    ];
+    const refused = await cli(other, env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /roi: "face" there, "FFA1" now.*--overwrite/);
+    const replaced = await cli([...other, "--overwrite", "--quiet"], env);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /Wrote 1 partition\(s\), skipped 0/);
+    assert.equal(await pathExists(`${out}/subject=sub-03/session=ses-02`), false);
     const bad = await cli(["export", "--subject", "sub-03", "--out", out, "--format", "csv"], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Unknown format "csv"/);

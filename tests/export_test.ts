@@ -118,4 +118,73 @@ Deno.test("exportBetas as Arrow IPC files; bad format and session are named", as
   );
 });
 
+Deno.test("exportBetas never mixes two exports: other options are refused, overwrite replaces, a resume continues", async () => {
+  const outDir = join(dataDir, "export-mix");
+  const base = { dataDir, subjects: ["sub-01"], sessions: ["ses-01", "ses-02"], outDir };
+  await exportBetas({ ...base, roi: "face" });
+  const record = JSON.parse(await Deno.readTextFile(join(outDir, "_export.json")));
+  // LIBRARY_VERSION is a literal: this keeps it equal to deno.json's version.
+  assert.equal(record.version, JSON.parse(await Deno.readTextFile("deno.json")).version);
+  assert.equal(record.options.roi, "face");
+  const src = record.partitions["sub-01/ses-01"].sources[0];
+  assert.match(src.path, /ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas/);
+  assert.equal(typeof src.size, "number");
+  const part = join(outDir, "subject=sub-01", "session=ses-01", "part.parquet");
+  const width = () =>
+    (pl.readParquet(part).getColumn("betas").toArray()[0] as unknown as ArrayLike<number>).length;
+  const faceWidth = width();
+  // Before the fix every partition was skipped and the face data stayed.
+  for (
+    const [change, named] of [
+      [{ roi: "FFA1" }, /roi: "face" there, "FFA1" now/],
+      [{ roi: "face", format: "arrow" as const }, /format: "parquet" there, "arrow" now/],
+      [{ roi: "face", ncThreshold: 10 }, /ncThreshold: null there, 10 now/],
+      [{ roi: "face", nanInMask: false }, /nanInMask: true there, false now/],
+    ] as const
+  ) {
+    await assert.rejects(
+      () => exportBetas({ ...base, ...change }),
+      (e: Error) => named.test(e.message) && /overwrite: true/.test(e.message),
+    );
+  }
+  assert.equal(width(), faceWidth);
+  // overwrite: only the export's files go; a user's file stays.
+  await Deno.writeTextFile(join(outDir, "notes.txt"), "mine");
+  const replaced = await exportBetas({
+    ...base,
+    sessions: ["ses-01"],
+    roi: "FFA1",
+    overwrite: true,
+  });
+  assert.equal(replaced.written.length, 1);
+  assert.notEqual(width(), faceWidth);
+  assert.deepEqual(
+    [...Deno.readDirSync(outDir)].map((e) => e.name).sort(),
+    ["_export.json", "_voxels", "notes.txt", "subject=sub-01"],
+  );
+  assert.deepEqual([...Deno.readDirSync(join(outDir, "subject=sub-01"))].map((e) => e.name), [
+    "session=ses-01",
+  ]);
+  assert.deepEqual([...Deno.readDirSync(join(outDir, "_voxels"))].map((e) => e.name), [
+    "sub-01_ses-01.parquet",
+  ]);
+  // The same export continues: one more session is added, the first skipped.
+  const resumed = await exportBetas({ ...base, roi: "FFA1" });
+  assert.equal(resumed.skipped.length, 1);
+  assert.equal(resumed.written.length, 1);
+  // Changed source files are another export.
+  const betas = (await loadSubject("sub-01", { dataDir })).paths.betas("ses-01");
+  const st = await Deno.stat(betas);
+  await Deno.utime(betas, st.atime!, new Date(st.mtime!.getTime() + 5000));
+  try {
+    await assert.rejects(() => exportBetas({ ...base, roi: "FFA1" }), /sub-01\/ses-01 changed/);
+  } finally {
+    await Deno.utime(betas, st.atime!, st.mtime!);
+  }
+  // An export without a record (an older version's) is refused too.
+  await Deno.remove(join(outDir, "_export.json"));
+  await assert.rejects(() => exportBetas({ ...base, roi: "FFA1" }), /no _export\.json.*overwrite/);
+  await Deno.remove(outDir, { recursive: true });
+});
+
 Deno.test({ name: "cleanup", fn: () => Deno.remove(dataDir, { recursive: true }) });

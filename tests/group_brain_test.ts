@@ -1,7 +1,17 @@
 // Group API and brain space on a data directory made from the synthetic bucket.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LaionFmriError, loadSubject, loadSubjects } from "../mod.ts";
+import pl from "nodejs-polars";
+import {
+  getSplitMasks,
+  getTrainTestIds,
+  LaionFmriError,
+  loadSubject,
+  loadSubjects,
+  setWarningHandler,
+  UnknownRoiError,
+} from "../mod.ts";
+import { SharedBetas } from "../lib/subject/group.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { readNiftiHeader, readNiftiMaskedValues } from "../lib/formats/mod.ts";
 import { groundTruth, makeDataDir } from "./_data_dir.ts";
@@ -75,9 +85,21 @@ Deno.test("getSharedBetas aligns rows by shared stimulus and averages repetition
   assert.ok(trials.get("sub-01")!.labels.every((l) => l.startsWith("shared_")));
 });
 
-Deno.test("toNifti round trip: our reader and nibabel read back the values", async () => {
+Deno.test("toNifti round trip: our reader and nibabel read back the values (.nii and .nii.gz)", async () => {
+  for (const name of ["roundtrip.nii.gz", "roundtrip.nii"]) await toNiftiRoundTrip(name);
   const sub = await loadSubject("sub-01", { dataDir });
-  const out = join(dataDir, "roundtrip.nii.gz");
+  for (const bad of ["x.nifti", "x.nii.zip", "x"]) {
+    await assert.rejects(
+      () => sub.toNifti(new Float32Array(3), join(dataDir, bad), { roi: "face" }),
+      (e: unknown) =>
+        e instanceof TypeError && e.message.includes(bad) && /"\.nii".*"\.nii\.gz"/.test(e.message),
+    );
+  }
+});
+
+async function toNiftiRoundTrip(name: string) {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const out = join(dataDir, name);
   const n = (await sub.getRoiMask("face")).reduce((a, b) => a + b, 0);
   const values = Float32Array.from({ length: n }, (_, i) => i + 0.5);
   await sub.toNifti(values, out, { roi: "face" });
@@ -109,10 +131,52 @@ print(json.dumps({"v": d[idx].tolist(), "nz": int(np.count_nonzero(d)), "shape":
   assert.deepEqual(got.v, Array.from(values));
   assert.equal(got.nz, n);
   assert.deepEqual(got.shape, gt.grid.dims);
+  // The extension decides the bytes: gzip magic 1f 8b, or sizeof_hdr 348 (LE).
+  const head = (await Deno.readFile(out)).subarray(0, 2);
+  assert.deepEqual([...head], name.endsWith(".gz") ? [0x1f, 0x8b] : [0x5c, 0x01]);
   await assert.rejects(
     () => sub.toNifti(new Float32Array(3), out, { roi: "face" }),
     /got 3, expected \d+/,
   );
+}
+
+Deno.test("a group names the subject that lacks an ROI", async () => {
+  const labels = (id: string) =>
+    new Set(
+      (Object.values(gt.subjects[id].rois) as { label: string }[][]).flat().map((r) => r.label),
+    );
+  const [one, three] = [labels("sub-01"), labels("sub-03")];
+  const only = [...three].find((l) => !one.has(l)) ?? "FFA9";
+  const group = await loadSubjects(["sub-01", "sub-03"], { dataDir });
+  await assert.rejects(() => group.getSharedBetas({ roi: only }), (e: unknown) => {
+    assert.ok(e instanceof UnknownRoiError);
+    assert.equal(e.subject, "sub-01");
+    assert.match(e.message, new RegExp(`for sub-01: '${only}'`));
+    return true;
+  });
+});
+
+Deno.test("SharedBetas is made by the library only", () => {
+  // @ts-expect-error the constructor is private (was public with @internal)
+  assert.ok(typeof (() => new SharedBetas([], new Map())) === "function");
+});
+
+Deno.test("getSplitMasks warns when a subject pool meets another subject's trials", async () => {
+  const [train, test] = await getTrainTestIds("random_0", { pool: "sub-05" });
+  const own = [...train, ...test].filter((l) => !l.startsWith("shared_")).slice(0, 40);
+  const warnings: string[] = [];
+  const prev = setWarningHandler((w) => warnings.push(w));
+  try {
+    await getSplitMasks(own, "random_0", { pool: "sub-05" });
+    assert.deepEqual(warnings, []);
+    await getSplitMasks(own, "random_0", { pool: "sub-01" });
+    assert.match(warnings[0], /40 of 40 labels are in neither .* pool "sub-01"/);
+    const trials = pl.DataFrame({ subject: own.map(() => "sub-05"), label: own });
+    await getSplitMasks(trials, "random_0", { pool: "sub-01" });
+    assert.match(warnings[1], /pool "sub-01" applied to trials of \['sub-05'\]/);
+  } finally {
+    setWarningHandler(prev);
+  }
 });
 
 Deno.test("getVoxelCoordinates: T1w scanner coordinates in voxel-axis order", async () => {

@@ -10,18 +10,6 @@ const PINS: Record<string, string> = JSON.parse(
   await Deno.readTextFile(repoPath("deno.json")),
 ).imports;
 
-/**
- * Files whose bare imports are type-only (erased at run time) and not yet
- * converted, because other branches are editing them; empty this list when
- * they are.
- */
-const PENDING_TYPE_ONLY = [
-  "lib/export/export_betas.ts",
-  "lib/subject/beta_matrix.ts",
-  "lib/subject/group.ts",
-  "lib/subject/subject.ts",
-];
-
 async function* tsFiles(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
@@ -63,10 +51,7 @@ Deno.test("library npm imports are full specifiers equal to deno.json's pins", a
           problems.push(`${name}: ${spec} (deno.json pins ${pin ?? "nothing"})`);
         }
       } else if (bare.some((b) => spec === b || spec.startsWith(`${b}/`))) {
-        const typeOnly = /^(import|export) type\b/.test(line) || /typeof import\(/.test(line);
-        if (!(typeOnly && PENDING_TYPE_ONLY.includes(name))) {
-          problems.push(`${name}: bare "${spec}" (use "${PINS[spec] ?? spec}")`);
-        }
+        problems.push(`${name}: bare "${spec}" (use "${PINS[spec] ?? spec}")`);
       } else if (spec.startsWith("jsr:")) problems.push(`${name}: ${spec} (JSR is unreachable)`);
     }
   }

@@ -8,6 +8,7 @@ import { FileByteSource } from "../lib/core/byte_source.ts";
 import { S3RequestError } from "../lib/core/errors.ts";
 import { readModelLayout, readModelRows } from "../lib/formats/glmsingle_model.ts";
 import { ObjectByteSource } from "../lib/bucket/object_byte_source.ts";
+import { readRemoteModelRows } from "../lib/subject/remote_model.ts";
 import { S3Source } from "../lib/bucket/s3_source.ts";
 import { CURRENT_BUCKET, seedClient } from "../scripts/seed.ts";
 import { currentKeys } from "../scripts/generate.ts";
@@ -128,4 +129,29 @@ Deno.test("an object that changes between the metadata read and the row reads is
     await s3.send(new DeleteObjectCommand({ Bucket: CURRENT_BUCKET, Key: key }));
     s3.destroy();
   }
+});
+
+Deno.test("readRemoteModelRows: several sessions at once, each equal to its local file", async () => {
+  const rows = await someRows();
+  const sessions = ["ses-01", "ses-02", "ses-03"];
+  const got = await readRemoteModelRows("sub-01", sessions, rows, {
+    endpoint: localEndpoint(),
+    bucket: CURRENT_BUCKET,
+    concurrency: 2,
+  });
+  assert.deepEqual([...got.keys()], sessions);
+  for (const ses of sessions) {
+    const local = await readModelRows(
+      new FileByteSource(`${synthCurrentDir()}/bucket/${currentKeys.glmModel("sub-01", ses)}`),
+      rows,
+    );
+    assert.deepEqual(got.get(ses)!.values, local.values, ses);
+  }
+  await assert.rejects(
+    readRemoteModelRows("sub-01", ["ses-31"], rows, {
+      endpoint: localEndpoint(),
+      bucket: CURRENT_BUCKET,
+    }),
+    (e: unknown) => (e as Error).name === "AccessDeniedError",
+  );
 });

@@ -11,6 +11,7 @@ import {
   SubjectNotFoundError,
   UnknownRoiError,
 } from "../mod.ts";
+import { resolveSessionId } from "../lib/core/ids.ts";
 import { expectedBeta, expectedNoiseCeiling } from "../scripts/generate.ts";
 import { groundTruth, makeDataDir } from "./_data_dir.ts";
 
@@ -138,6 +139,15 @@ Deno.test("getBetas: a DataFrame of the trial columns plus fixed-width Float32 b
   assert.deepEqual([...many.keys()], ["ses-01", "ses-02"]);
 });
 
+Deno.test("getBetaMatrix with sessions: a Map per session, no endless recursion", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const many = await sub.getBetaMatrix({ sessions: ["ses-01", "ses-02"], roi: "FFA1" });
+  assert.deepEqual([...many.keys()], ["ses-01", "ses-02"]);
+  const one = await sub.getBetaMatrix({ session: "ses-02", roi: "FFA1" });
+  assert.deepEqual(many.get("ses-02")!.shape, one.shape);
+  assert.deepEqual(Array.from(many.get("ses-02")!.row(0)), Array.from(one.row(0)));
+});
+
 Deno.test("getBetas built chunk by chunk equals the raw matrix, with and without a trial filter", async () => {
   const sub = await loadSubject("sub-05", { dataDir });
   for (const stimuli of [undefined, "shared", "unique"] as const) {
@@ -197,6 +207,38 @@ Deno.test("getBetas: stimuli filter, ncThreshold in percent, roi/mask exclusive"
   await assert.rejects(() => sub.getBetaMatrix({ session: "" }), LaionFmriError);
 });
 
+Deno.test("empty or impossible selections are refused; a legal threshold that keeps nothing warns", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const n = await sub.getNVoxels();
+  // Before: each of these returned a silent [n, 0] matrix.
+  await assert.rejects(() => sub.getBetaMatrix({ session: "ses-01", roi: [] }), RangeError);
+  await assert.rejects(() => sub.getNoiseCeiling({ session: "ses-01", roi: [] }), /roi: \[\]/);
+  await assert.rejects(
+    () => sub.getBetaMatrix({ session: "ses-01", mask: new Uint8Array(n) }),
+    (e: Error) => e instanceof RangeError && /mask selects no voxel/.test(e.message),
+  );
+  for (const t of [-1, NaN, 100.5, 1000]) {
+    await assert.rejects(
+      () => sub.getBetaMatrix({ session: "ses-01", ncThreshold: t }),
+      (e: Error) => e instanceof RangeError && e.message.includes(`got ${t}`),
+    );
+  }
+  await assert.rejects(
+    () => sub.getBetas({ session: "ses-01", ncThreshold: "40" as unknown as number }),
+    TypeError,
+  );
+  const warnings: string[] = [];
+  const prev = setWarningHandler((w) => warnings.push(w));
+  try {
+    const m = await sub.getBetaMatrix({ session: "ses-01", ncThreshold: 100, roi: "FFA1" });
+    assert.equal(m.shape[1], 0);
+  } finally {
+    setWarningHandler(prev);
+  }
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /ncThreshold=100 selects no voxel/);
+});
+
 Deno.test("getRoiData: upstream's nested shape, formats and hemispheres", async () => {
   const sub = await loadSubject("sub-01", { dataDir });
   const truth = roiTruth("sub-01", "FFA1");
@@ -243,7 +285,8 @@ Deno.test("getNoiseCeiling: per session and subject-level, in percent", async ()
     () => sub.getNoiseCeiling({} as { session: string }),
     /Exactly one of `session` or `desc`/,
   );
-  await assert.rejects(() => sub.getNoiseCeiling({ desc: "Nope" }), DataNotDownloadedError);
+  // A bad desc lists the valid descs (it was a download advice for a file that never exists).
+  await assert.rejects(() => sub.getNoiseCeiling({ desc: "Nope" }), InvalidChoiceError);
   const bySession = await sub.getNoiseCeiling({ sessions: ["ses-01", "ses-02"], roi: "FFA1" });
   assert.deepEqual([...bySession.keys()], ["ses-01", "ses-02"]);
   assert.deepEqual(
@@ -256,6 +299,27 @@ Deno.test("getNoiseCeiling: per session and subject-level, in percent", async ()
     () => sub.getNoiseCeiling({ session: "ses-01", desc: "Noiseceiling12rep" } as never),
     /Exactly one of/,
   );
+});
+
+Deno.test("getNoiseCeiling: a bad desc lists the valid ones; an unknown ROI names the subject", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const calls = [
+    () => sub.getNoiseCeiling({ desc: "Noiseceiling5rep" }),
+    () => sub.getNoiseCeiling({ descs: ["Noiseceiling4rep", "x"] }),
+  ];
+  for (const call of calls) {
+    await assert.rejects(call, (e: unknown) => {
+      assert.ok(e instanceof InvalidChoiceError);
+      assert.match(e.message, /Noiseceiling12rep.*Noiseceiling4rep.*NoiseceilingAllrep/);
+      return true;
+    });
+  }
+  await assert.rejects(() => sub.getRoiMask("FFA9"), (e: unknown) => {
+    assert.ok(e instanceof UnknownRoiError);
+    assert.equal(e.subject, "sub-01");
+    assert.match(e.message, /for sub-01: 'FFA9'/);
+    return true;
+  });
 });
 
 Deno.test("getTrialInfo: typed columns, beta_index restarting per run", async () => {
@@ -292,9 +356,52 @@ Deno.test("missing and malformed files name the file and the command that refetc
       return true;
     });
     assert.equal(await sub.hasStimuli(), false);
+    // A trial table cut mid-line loaded silently before; now its rows are
+    // checked against the betas' volumes and the file is named.
+    const tsv = sub.paths.trials("ses-03");
+    const text = await Deno.readTextFile(tsv);
+    await Deno.writeTextFile(tsv, text.slice(0, Math.floor(text.length / 2)));
+    await assert.rejects(() => sub.getBetaMatrix({ session: "ses-03" }), (e: unknown) => {
+      assert.ok(e instanceof MalformedFileError);
+      assert.equal(e.path, tsv);
+      assert.match(e.message, /trial rows but the betas .* have \d+ volumes/);
+      return true;
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test('sessions: 1, "1", "ses-1", "ses-01" are one; held out is not public; absent lists those on disk', async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const want = await sub.getTrialInfo({ session: "ses-01" });
+  for (const s of [1, "1", "ses-1", "ses-01", "01"]) {
+    const got = await sub.getTrialInfo({ session: s });
+    assert.equal(got.height, want.height, String(s));
+    assert.deepEqual((await sub.getBetaMatrix({ session: s, roi: "FFA1" })).shape[0], want.height);
+  }
+  const map = await sub.getNoiseCeiling({ sessions: [1, "ses-2"], roi: "FFA1" });
+  assert.deepEqual([...map.keys()], ["ses-01", "ses-02"]);
+  assert.equal(resolveSessionId(7), "ses-07");
+  assert.throws(() => resolveSessionId("session-1"), RangeError);
+  assert.throws(() => resolveSessionId(1.5), RangeError);
+  // Before: a download advice for a session that is not public.
+  for (const s of ["ses-31", 34]) {
+    await assert.rejects(() => sub.getBetaMatrix({ session: s }), (e: Error) => {
+      assert.ok(!(e instanceof DataNotDownloadedError));
+      assert.match(e.message, /held out and not public/);
+      assert.doesNotMatch(e.message, /download\(/);
+      return true;
+    });
+  }
+  await assert.rejects(() => sub.getTrialInfo({ session: "ses-09" }), (e: Error) => {
+    assert.ok(e instanceof DataNotDownloadedError);
+    assert.match(
+      e.message,
+      /ses-09 of sub-01 is not on disk.*Sessions on disk: ses-01, ses-02, ses-03/,
+    );
+    return true;
+  });
 });
 
 Deno.test("a shared cached read survives one caller's abort; each caller stops on its own", async () => {

@@ -14,5 +14,7 @@
 export type { BucketObject, BucketSource, GetOptions, Listing, ObjectBody } from "./source.ts";
 export { type RequestStats, S3Source, type S3SourceOptions } from "./s3_source.ts";
 export { type BucketOptions, CachedSource, getSource } from "./cached_source.ts";
-export type { BucketLayout } from "../core/constants.ts";
+export { BUCKET_LAYOUTS, type BucketLayout } from "../core/constants.ts";
 export { getBucketLayout } from "./layout.ts";
+export { ObjectByteSource, type ObjectByteSourceOptions } from "./object_byte_source.ts";
+export type { ByteRange, ByteReadOptions, ByteSource } from "../core/byte_source.ts";

@@ -18,8 +18,9 @@ import type { Command } from "./command.ts";
 export const exportCommand: Command = {
   summary: "Write betas as subject=/session= partitioned Parquet or Arrow files",
   usage: "laion-fmri export --subject S [--subject S2 ...] [--session SES ...] [--roi ROI ...] " +
-    "[--format parquet|arrow] --out DIR [--quiet]\n" +
-    "  Values may repeat or be comma-separated. Sessions default to all on disk.",
+    "[--nc-threshold PCT] [--format parquet|arrow] --out DIR [--overwrite] [--quiet]\n" +
+    "  Values may repeat or be comma-separated. Sessions default to all on disk.\n" +
+    "  A rerun continues the same export; --overwrite replaces an export made otherwise.",
   options: {
     subject: { type: "string", multiple: true },
     session: { type: "string", multiple: true },
@@ -27,6 +28,8 @@ export const exportCommand: Command = {
     roi: { type: "string", multiple: true },
     format: { type: "string" },
     out: { type: "string" },
+    "nc-threshold": { type: "string" },
+    overwrite: { type: "boolean" },
     quiet: { type: "boolean" },
   },
   async run(values) {
@@ -38,12 +41,19 @@ export const exportCommand: Command = {
     if (!subjects?.length) throw new Error("export needs --subject");
     if (typeof values.out !== "string") throw new Error("export needs --out DIR");
     const roi = list(values.roi);
+    const nc = values["nc-threshold"];
+    const ncThreshold = nc === undefined ? undefined : Number(nc);
+    if (ncThreshold !== undefined && (String(nc).trim() === "" || Number.isNaN(ncThreshold))) {
+      throw new TypeError(`--nc-threshold must be a number (percent), got "${nc}"`);
+    }
     const summary = await exportBetas({
       subjects,
       sessions: list(values.session ?? values.ses),
       roi: roi && (roi.length === 1 ? roi[0] : roi),
+      ncThreshold,
       format: (values.format ?? "parquet") as "parquet",
       outDir: values.out,
+      overwrite: values.overwrite === true,
       onProgress: values.quiet ? undefined : (e) =>
         console.error(
           `[${e.done}/${e.total}] ${e.subject} ${e.session}${e.skipped ? " (already there)" : ""}`,

@@ -29,6 +29,42 @@ export function resolveSubjectId(subject: string): string {
   return subject.startsWith("sub-") ? subject : `sub-${subject}`;
 }
 
+/** A session as users give it: `1`, `"1"`, `"ses-1"` or `"ses-01"`. */
+export type SessionId = string | number;
+
+/**
+ * Normalizes a session id the way subject ids are: `1`, `"1"`, `"ses-1"`
+ * and `"ses-01"` all give `"ses-01"` (two digits at least). Existence is
+ * not checked.
+ *
+ * @throws {TypeError} when `session` is neither a string nor a number
+ * @throws {RangeError} when it is not a session number (names the value)
+ * @example
+ * ```ts
+ * import { resolveSessionId } from "./ids.ts";
+ * resolveSessionId(1); // "ses-01"
+ * resolveSessionId("ses-1"); // "ses-01"
+ * ```
+ */
+export function resolveSessionId(session: SessionId): string {
+  if (typeof session === "number") {
+    if (!Number.isInteger(session) || session < 0) {
+      throw new RangeError(`session must be a whole number >= 0, got ${session}`);
+    }
+    return `ses-${String(session).padStart(2, "0")}`;
+  }
+  if (typeof session !== "string") {
+    throw new TypeError(`session must be a string or number, got ${typeof session}`);
+  }
+  const m = /^(?:ses-)?(\d+)$/.exec(session.trim());
+  if (!m) {
+    throw new RangeError(
+      `Not a session: ${JSON.stringify(session)}. Use e.g. "ses-01", "ses-1", "1" or 1.`,
+    );
+  }
+  return `ses-${m[1].padStart(2, "0")}`;
+}
+
 const LABEL_RE = /label-([A-Za-z0-9-]+)(?=[_./]|$)/g;
 
 /**

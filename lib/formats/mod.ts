@@ -51,3 +51,17 @@ export {
   readHdf5Dataset,
 } from "./hdf5.ts";
 export type { Hdf5NumericArray } from "./hdf5_encode.ts";
+export {
+  type ByteRange,
+  type ByteReadOptions,
+  type ByteSource,
+  FileByteSource,
+} from "../core/byte_source.ts";
+export {
+  type ModelRows,
+  type ModelRowsOptions,
+  readModelLayout,
+  readModelRows,
+} from "./glmsingle_model.ts";
+export type { Hdf5ContiguousLayout } from "./hdf5_layout.ts";
+export { encodePng, type PngImage } from "./png_write.ts";

@@ -1,5 +1,6 @@
 /**
- * A small writer for gzip-compressed NIfTI-1 single files (`.nii.gz`).
+ * A small writer for NIfTI-1 single files: gzip-compressed (`.nii.gz`) or
+ * plain (`.nii`), as the extension says.
  *
  * Writes `sizeof_hdr` 348, magic `n+1`, `vox_offset` 352, little-endian,
  * `sform_code` 2 (the given affine), `qform_code` 0. Voxel data are taken in
@@ -9,6 +10,7 @@
  * @module
  */
 import { createWriteStream } from "node:fs";
+import { PassThrough } from "node:stream";
 import { createGzip, gzip as gzipCb } from "node:zlib";
 import { writeFileAtomic } from "../core/fs.ts";
 
@@ -70,7 +72,7 @@ export interface Nifti1WriteOptions {
   sclInter?: number;
   /** `descrip` header text (at most 79 ASCII characters). @default "" */
   description?: string;
-  /** gzip level 0-9. @default 6 */
+  /** gzip level 0-9 (`.nii.gz` only). @default 6 */
   level?: number;
   /** Aborts the write; the temp file is removed. */
   signal?: AbortSignal;
@@ -165,7 +167,29 @@ function bytesOf(a: NiftiTypedArray): Uint8Array {
 }
 
 /**
- * Writes a gzip-compressed NIfTI-1 file. The data go to a temp file in the
+ * Whether a NIfTI path is gzipped, from its extension: `.nii.gz` is gzip,
+ * `.nii` is plain (a reader trusts the name, so the bytes must match it).
+ *
+ * @throws {TypeError} for any other extension (names the path)
+ * @example
+ * ```ts
+ * import { niftiCompression } from "./nifti_write.ts";
+ * niftiCompression("x.nii"); // false
+ * niftiCompression("x.nii.gz"); // true
+ * ```
+ */
+export function niftiCompression(path: string): boolean {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".nii.gz")) return true;
+  if (lower.endsWith(".nii")) return false;
+  throw new TypeError(
+    `NIfTI path "${path}" must end in ".nii" (plain) or ".nii.gz" (gzip).`,
+  );
+}
+
+/**
+ * Writes a NIfTI-1 file, gzip-compressed for `.nii.gz` and plain for `.nii`
+ * (see {@linkcode niftiCompression}). The data go to a temp file in the
  * same folder, which is renamed to `path` when complete.
  *
  * @example
@@ -184,6 +208,7 @@ function bytesOf(a: NiftiTypedArray): Uint8Array {
  * ```
  */
 export async function writeNifti1(path: string, options: Nifti1WriteOptions): Promise<void> {
+  const gzip = niftiCompression(path);
   const header = buildNifti1Header(options);
   const { dims, datatype, data, signal } = options;
   const level = options.level ?? 6;
@@ -195,14 +220,26 @@ export async function writeNifti1(path: string, options: Nifti1WriteOptions): Pr
     const raw = new Uint8Array(352 + data.byteLength);
     raw.set(header, 0);
     raw.set(bytesOf(data), 352);
-    const gz = await new Promise<Uint8Array>((resolve, reject) =>
-      gzipCb(raw, { level }, (err, out) => err ? reject(err) : resolve(out))
-    );
-    await writeFileAtomic(path, gz, { signal });
+    const bytes = !gzip
+      ? raw
+      : await new Promise<Uint8Array>((resolve, reject) =>
+        gzipCb(raw, { level }, (err, out) => err ? reject(err) : resolve(out))
+      );
+    await writeFileAtomic(path, bytes, { signal });
   } else {
     await writeFileAtomic(
       path,
-      (tmp) => streamVolumes(tmp, header, data, nVox3, nVolumes, datatype, level, signal),
+      (tmp) =>
+        streamVolumes(
+          tmp,
+          header,
+          data,
+          nVox3,
+          nVolumes,
+          datatype,
+          gzip ? level : undefined,
+          signal,
+        ),
       { signal },
     );
   }
@@ -215,10 +252,13 @@ async function streamVolumes(
   nVox3: number,
   nVolumes: number,
   datatype: NiftiDatatype,
-  level: number,
+  level: number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const gz = createGzip({ level, chunkSize: 1 << 20, memLevel: 9 });
+  // Without a level the file is plain: a pass-through stands in for gzip.
+  const gz = level === undefined
+    ? new PassThrough()
+    : createGzip({ level, chunkSize: 1 << 20, memLevel: 9 });
   const out = createWriteStream(tmp);
   const done = new Promise<void>((resolve, reject) => {
     out.on("finish", () => resolve());

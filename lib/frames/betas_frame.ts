@@ -6,7 +6,7 @@
  * @module
  */
 import type * as Arrow from "npm:apache-arrow@21.2.0";
-import type { DataFrame } from "npm:nodejs-polars@0.25.2";
+import type { DataFrame } from "./polars.ts";
 import { loadPolars, type Polars } from "./polars.ts";
 
 /** Polars and Arrow, loaded. */

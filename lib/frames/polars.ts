@@ -3,8 +3,19 @@
  * programs that never build a DataFrame need no `--allow-ffi`.
  * @module
  */
+import type * as pl from "npm:nodejs-polars@0.25.2";
 import { PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
+
+/**
+ * A Polars DataFrame (nodejs-polars 0.25.2): what `getBetas`, `getTrialInfo`
+ * and `readTsv` return. Named here so that the documentation of this module
+ * links to one type; see the nodejs-polars docs for its methods.
+ */
+export type DataFrame = pl.DataFrame;
+
+/** A Polars Series (nodejs-polars 0.25.2), e.g. one column of a {@linkcode DataFrame}. */
+export type Series = pl.Series;
 
 /** The Polars namespace (`pl`) as exported by `nodejs-polars`. */
 export type Polars = typeof import("npm:nodejs-polars@0.25.2").default;

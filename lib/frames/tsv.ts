@@ -14,7 +14,7 @@
  * Polars is loaded lazily (needs `--allow-ffi`).
  * @module
  */
-import type { DataFrame } from "npm:nodejs-polars@0.25.2";
+import type { DataFrame } from "./polars.ts";
 import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 import { loadPolars, type Polars } from "./polars.ts";

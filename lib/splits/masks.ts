@@ -2,9 +2,10 @@
  * Train/test row masks for a table of trials (upstream `get_split_masks`).
  * @module
  */
-import type { DataFrame, Series } from "npm:nodejs-polars@0.25.2";
+import type { DataFrame, Series } from "../frames/polars.ts";
 import { formatList, LaionFmriError } from "../core/errors.ts";
 import { CUSTOM_INSPECT as INSPECT } from "../core/display.ts";
+import { warn } from "../core/warnings.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { selectIds, type SplitSelectOptions } from "./api.ts";
 
@@ -157,10 +158,51 @@ export async function getSplitMasks(
   const { trainIds, testIds } = await selectIds(name, options);
   const train = new Set(trainIds);
   const test = new Set(testIds);
-  return new SplitMasks(
+  const masks = new SplitMasks(
     labels.map((l) => typeof l === "string" && train.has(l)),
     labels.map((l) => typeof l === "string" && test.has(l)),
   );
+  warnOnPoolMismatch(trials, labels, masks, options);
+  return masks;
+}
+
+/**
+ * A subject pool applied to another subject's trials gives masks that are
+ * quietly mostly false: warn when the trials name another subject, or when
+ * most labels are in neither set (each subject pool holds all of its
+ * subject's stimuli, so its own trials nearly all match).
+ */
+function warnOnPoolMismatch(
+  trials: SplitMaskInput,
+  labels: unknown[],
+  masks: SplitMasks,
+  options: SplitSelectOptions,
+): void {
+  const pool = options.pool;
+  if (!pool.startsWith("sub-")) return;
+  const obj = trials as unknown as Record<string, unknown>;
+  if (obj && Array.isArray(obj.columns) && (obj.columns as string[]).includes("subject")) {
+    const subjects = new Set(
+      ((obj.getColumn as (n: string) => Series)("subject").toArray() as unknown[])
+        .filter((v) => typeof v === "string" && v !== pool),
+    );
+    if (subjects.size > 0) {
+      warn(
+        `getSplitMasks: pool "${pool}" applied to trials of ${formatList([...subjects])}; ` +
+          `use the pool of the subject the trials come from.`,
+      );
+      return;
+    }
+  }
+  if (options.oodTypes !== undefined) return; // filtered test ids leave rows unmatched on purpose
+  const named = labels.filter((l) => typeof l === "string").length;
+  const unmatched = named - masks.nTrain - masks.nTest;
+  if (named > 0 && unmatched * 2 > named) {
+    warn(
+      `getSplitMasks: ${unmatched} of ${named} labels are in neither the train nor the test ` +
+        `set of pool "${pool}"; are these another subject's trials? Use that subject's pool.`,
+    );
+  }
 }
 
 function labelsOf(trials: SplitMaskInput): unknown[] {

@@ -3,7 +3,7 @@
  * voxel identity. Made only by `Subject.getBetaMatrix`.
  * @module
  */
-import type { DataFrame } from "nodejs-polars";
+import type { DataFrame } from "../frames/polars.ts";
 import {
   CUSTOM_INSPECT,
   type DisplayBundle,

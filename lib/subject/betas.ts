@@ -4,9 +4,10 @@
  * ({@linkcode BetaMatrix}) or into Polars chunk by chunk while it streams.
  * @module
  */
-import type { DataFrame } from "npm:nodejs-polars@0.25.2";
-import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
-import { readNifti4dMasked } from "../formats/nifti.ts";
+import type { DataFrame } from "../frames/polars.ts";
+import { InvalidChoiceError, LaionFmriError, MalformedFileError } from "../core/errors.ts";
+import type { SessionId } from "../core/ids.ts";
+import { readNifti4dMasked, readNiftiHeader } from "../formats/nifti.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
 import { withBoundedDisplay } from "../frames/frame_display.ts";
 import { loadPolars } from "../frames/polars.ts";
@@ -14,6 +15,7 @@ import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import {
   type BrainVoxelMask,
+  checkNcThreshold,
   type SelectedVoxels,
   selectVoxels,
   type VoxelSelection,
@@ -21,8 +23,8 @@ import {
 
 /** Options of `Subject.getBetas` and `Subject.getBetaMatrix` for one session. */
 export interface BetasOptions extends VoxelSelection {
-  /** The session, e.g. `"ses-01"`. */
-  session: string;
+  /** The session: `"ses-01"`, `"ses-1"`, `"1"` or `1`. */
+  session: SessionId;
   /**
    * Keep voxels whose per-session noise ceiling is at least this value, in
    * percent (0-100, as the files store it; NaN never passes). Combined with
@@ -39,8 +41,8 @@ export interface BetasOptions extends VoxelSelection {
 
 /** Options of `Subject.getBetas` and `Subject.getBetaMatrix` for several sessions. */
 export interface MultiSessionBetasOptions extends Omit<BetasOptions, "session"> {
-  /** The sessions; the result is a Map keyed by session. */
-  sessions: readonly string[];
+  /** The sessions; the result is a Map keyed by session (as `ses-NN`). */
+  sessions: readonly SessionId[];
 }
 
 /** The tables a betas read needs from the subject (the `Subject` methods). */
@@ -79,7 +81,10 @@ export interface BetasPlan extends SelectedVoxels {
  * ```
  */
 export function checkBetasOptions(o: BetasOptions): void {
-  if (!o.session) throw new LaionFmriError("session is required: betas are stored per session.");
+  if (!o.session && o.session !== 0) {
+    throw new LaionFmriError("session is required: betas are stored per session.");
+  }
+  if (o.ncThreshold !== undefined) checkNcThreshold(o.ncThreshold);
   if (o.stimuli !== undefined && o.stimuli !== "shared" && o.stimuli !== "unique") {
     throw new InvalidChoiceError("stimuli", o.stimuli, ["shared", "unique"]);
   }
@@ -102,7 +107,7 @@ export function checkBetasOptions(o: BetasOptions): void {
 export async function planBetas(
   files: SubjectFiles,
   source: BetasSource,
-  o: BetasOptions,
+  o: BetasOptions & { session: string },
   filter: BrainVoxelMask | undefined,
 ): Promise<BetasPlan> {
   const { session, signal } = o;
@@ -116,6 +121,17 @@ export async function planBetas(
     session,
     signal,
   });
+  // A trial table cut short would pair trials with the wrong volumes.
+  const header = await readNiftiHeader(path, { signal, refetch: files.refetch(session) });
+  const nVolumes = header.dims.slice(3).reduce((a, b) => a * b, 1);
+  if (trials.height !== nVolumes) {
+    throw new MalformedFileError(
+      files.paths.trials(session),
+      `has ${trials.height} trial rows but the betas (${path}) have ${nVolumes} volumes, ` +
+        `one per trial; the table may be cut short`,
+      files.refetch(session),
+    );
+  }
   const grid = (await files.grid(signal)).shape;
   return { ...voxels, session, path, grid, trials, ...(await keptTrials(trials, source, o)) };
 }

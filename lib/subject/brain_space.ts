@@ -9,7 +9,7 @@
  */
 import { LaionFmriError } from "../core/errors.ts";
 import { readNiftiHeader } from "../formats/nifti.ts";
-import { writeNifti1 } from "../formats/nifti_write.ts";
+import { niftiCompression, writeNifti1 } from "../formats/nifti_write.ts";
 import { cOrderToDisk, unflattenC } from "../formats/voxel_order.ts";
 
 /** Grid and affine of a subject's voxel space. */
@@ -39,10 +39,12 @@ export async function readGrid(
 
 /**
  * Writes `values` (one per selected voxel, in C-order of the selection) as a
- * gzipped float32 NIfTI-1 on `grid`; unselected voxels are 0.
+ * float32 NIfTI-1 on `grid` (gzip for `.nii.gz`, plain for `.nii`);
+ * unselected voxels are 0.
  *
  * @param flatIndex full-grid C-order index of each selected voxel
  * @throws {LaionFmriError} when the lengths differ (names both)
+ * @throws {TypeError} when `path` ends in neither `.nii` nor `.nii.gz`
  * @example
  * ```ts
  * import { scatterToNifti } from "./lib/subject/brain_space.ts";
@@ -57,6 +59,7 @@ export async function scatterToNifti(
   path: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<void> {
+  niftiCompression(path);
   if (values.length !== flatIndex.length) {
     throw new LaionFmriError(
       `Values length mismatch: got ${values.length}, expected ${flatIndex.length} (one per selected voxel).`,

@@ -2,7 +2,8 @@
  * Several subjects at once, with betas aligned by shared stimulus.
  * @module
  */
-import type { DataFrame } from "nodejs-polars";
+import type { DataFrame } from "../frames/polars.ts";
+import { resolveSessionId, type SessionId } from "../core/ids.ts";
 import { LaionFmriError } from "../core/errors.ts";
 import { getSubjects } from "../bucket/discovery.ts";
 import type { BucketOptions } from "../bucket/cached_source.ts";
@@ -19,7 +20,7 @@ import { loadSubject, type LoadSubjectOptions, type Subject } from "./subject.ts
 /** Options of {@linkcode Group.getSharedBetas}. */
 export interface SharedBetasOptions {
   /** Sessions to use. @default every session each subject has on disk */
-  sessions?: readonly string[];
+  sessions?: readonly SessionId[];
   /** ROI query applied to every subject. */
   roi?: RoiQuery;
   /** Per-subject masks over brain voxels, keyed by subject id (exclusive with `roi`). */
@@ -40,9 +41,19 @@ export interface SubjectShared {
   repetitions: Int32Array;
 }
 
+let constructShared: (labels: string[], subjects: Map<string, SubjectShared>) => SharedBetas;
+
 /**
  * Betas of the stimuli every subject saw: row `i` is the same stimulus
- * (`labels[i]`) for every subject.
+ * (`labels[i]`) for every subject. Returned by `Group.getSharedBetas`; not
+ * constructible by callers.
+ *
+ * @example
+ * ```ts
+ * import { loadSubjects } from "@laion/fmri";
+ * const shared = await (await loadSubjects(["sub-01", "sub-03"])).getSharedBetas({ roi: "FFA1" });
+ * console.log(String(shared));
+ * ```
  */
 export class SharedBetas {
   /** Sorted shared stimulus labels (the rows). */
@@ -50,8 +61,11 @@ export class SharedBetas {
   /** Per subject id, in sorted id order. */
   readonly subjects: Map<string, SubjectShared>;
 
-  /** @internal */
-  constructor(labels: string[], subjects: Map<string, SubjectShared>) {
+  static {
+    constructShared = (labels, subjects) => new SharedBetas(labels, subjects);
+  }
+
+  private constructor(labels: string[], subjects: Map<string, SubjectShared>) {
     this.labels = labels;
     this.subjects = subjects;
   }
@@ -170,7 +184,8 @@ export class Group {
   async getSharedTrials(options: SharedBetasOptions = {}): Promise<Map<string, SharedTrials>> {
     const out = new Map<string, SharedTrials>();
     for (const [id, sub] of this) {
-      const sessions = options.sessions ?? await sub.getSessions({ signal: options.signal });
+      const sessions = options.sessions?.map(resolveSessionId) ??
+        await sub.getSessions({ signal: options.signal });
       const parts: { values: Float32Array; labels: string[]; session: string }[] = [];
       let nVoxels = 0;
       for (const session of sessions) {
@@ -240,7 +255,7 @@ export class Group {
       }
       subjects.set(id, { values, nVoxels: n, repetitions: reps });
     }
-    return new SharedBetas(labels, subjects);
+    return constructShared(labels, subjects);
   }
 
   /** A one-line summary: `Group(sub-01, sub-03)`. */

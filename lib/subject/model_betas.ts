@@ -95,7 +95,7 @@ export async function planModelBetas(
   files: SubjectFiles,
   anatomical: SubjectFiles,
   source: BetasSource,
-  o: BetasOptions,
+  o: BetasOptions & { session: string },
   filter: BrainVoxelMask | undefined,
 ): Promise<ModelBetasPlan> {
   const { session, signal } = o;

@@ -3,31 +3,41 @@
  * subject-level (`desc`).
  * @module
  */
-import { LaionFmriError } from "../core/errors.ts";
+import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import type { SessionId } from "../core/ids.ts";
 import { readNiftiMaskedValues } from "../formats/nifti.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import { type BrainVoxelMask, keepVoxels, type VoxelSelection } from "./voxel_selection.ts";
 
 /** Options of `Subject.getNoiseCeiling`. */
-export type NoiseCeilingOptions = VoxelSelection & ({ session: string } | { desc: string });
+export type NoiseCeilingOptions = VoxelSelection & ({ session: SessionId } | { desc: string });
 
 /** Options of `Subject.getNoiseCeiling` for several sessions or descs (a Map result). */
 export type MultiNoiseCeilingOptions =
   & VoxelSelection
-  & ({ sessions: readonly string[] } | { descs: readonly string[] });
+  & ({ sessions: readonly SessionId[] } | { descs: readonly string[] });
 
 /** Every form of the options, as one shape. */
 export type AnyNoiseCeilingOptions = VoxelSelection & {
-  session?: string;
+  session?: SessionId;
   desc?: string;
-  sessions?: readonly string[];
+  sessions?: readonly SessionId[];
   descs?: readonly string[];
 };
 
+/** The subject-level noise-ceiling descs (the `desc-` of the file name). */
+export const NOISE_CEILING_DESCS = [
+  "Noiseceiling12rep",
+  "Noiseceiling4rep",
+  "NoiseceilingAllrep",
+] as const;
+
 /**
- * Checks that exactly one of `session`, `desc`, `sessions`, `descs` is set.
+ * Checks that exactly one of `session`, `desc`, `sessions`, `descs` is set,
+ * and that each desc is a known one.
  *
  * @throws {LaionFmriError} otherwise
+ * @throws {InvalidChoiceError} for an unknown desc (lists the valid ones)
  * @example
  * ```ts
  * import { checkNoiseCeilingOptions } from "./noise_ceiling.ts";
@@ -40,6 +50,11 @@ export function checkNoiseCeilingOptions(o: AnyNoiseCeilingOptions): void {
     throw new LaionFmriError(
       "Exactly one of `session` or `desc` must be set (or `sessions` / `descs` for several).",
     );
+  }
+  for (const desc of o.desc !== undefined ? [o.desc] : o.descs ?? []) {
+    if (!(NOISE_CEILING_DESCS as readonly string[]).includes(desc)) {
+      throw new InvalidChoiceError("noise-ceiling desc", desc, NOISE_CEILING_DESCS);
+    }
   }
 }
 

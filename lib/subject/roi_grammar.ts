@@ -31,18 +31,30 @@ export interface RoiEntry {
 export class UnknownRoiError extends LaionFmriError {
   /** The rejected query item. */
   readonly value: string;
+  /** The subject that lacks it, when known (in a group, which one). */
+  readonly subject?: string;
   /**
    * Creates an instance.
    * @param value the rejected item
    * @param rois the available ROI names
    * @param categories the available categories
+   * @param subject the subject whose ROIs these are
    */
-  constructor(value: string, rois: readonly string[], categories: readonly string[]) {
+  constructor(
+    value: string,
+    rois: readonly string[],
+    categories: readonly string[],
+    subject?: string,
+  ) {
+    const of = subject ? ` of ${subject}` : "";
     super(
-      `Unknown ROI/category: '${value}'. Available ROIs: ${formatList(rois)}. ` +
-        `Available categories: ${formatList(categories)}.`,
+      `Unknown ROI/category${subject ? ` for ${subject}` : ""}: '${value}'. ` +
+        `Available ROIs${of}: ${formatList(rois)}. Available categories${of}: ${
+          formatList(categories)
+        }.`,
     );
     this.value = value;
+    this.subject = subject;
   }
 }
 
@@ -62,9 +74,17 @@ export class RoiInventory {
   /** ROI name -> its entry (first category wins). */
   readonly byName: ReadonlyMap<string, RoiEntry>;
 
-  /** Creates an instance. @param byCategory category -> ROI names */
-  constructor(byCategory: Map<string, string[]>) {
+  /** The subject whose ROIs these are, when known (named in errors). */
+  readonly subject?: string;
+
+  /**
+   * Creates an instance.
+   * @param byCategory category -> ROI names
+   * @param subject the subject whose ROIs these are
+   */
+  constructor(byCategory: Map<string, string[]>, subject?: string) {
     this.byCategory = byCategory;
+    this.subject = subject;
     const byName = new Map<string, RoiEntry>();
     for (const [category, names] of byCategory) {
       for (const name of names) if (!byName.has(name)) byName.set(name, { name, category });
@@ -97,7 +117,7 @@ export class RoiInventory {
       ) as string[];
       if (names.length > 0) byCategory.set(category, names);
     }
-    return new RoiInventory(byCategory);
+    return new RoiInventory(byCategory, subject);
   }
 
   /** Sorted, de-duplicated ROI names (all, or of one category). */
@@ -124,7 +144,7 @@ export class RoiInventory {
       if (item === "all") out.push(...this.rois());
       else if (this.byCategory.has(item)) out.push(...this.byCategory.get(item)!);
       else if (this.byName.has(item)) out.push(item);
-      else throw new UnknownRoiError(item, this.rois(), this.categories());
+      else throw new UnknownRoiError(item, this.rois(), this.categories(), this.subject);
     }
     return [...new Set(out)];
   }

@@ -4,7 +4,8 @@
  * ceilings, on the brain-voxel axis in NumPy C-order.
  * @module
  */
-import type { DataFrame } from "nodejs-polars";
+import { join } from "node:path";
+import type { DataFrame } from "../frames/polars.ts";
 import {
   DataNotDownloadedError,
   InvalidChoiceError,
@@ -18,7 +19,10 @@ import {
   summaryBundle,
 } from "../core/display.ts";
 import { pathExists } from "../core/fs.ts";
-import { resolveSubjectId } from "../core/ids.ts";
+import { warn } from "../core/warnings.ts";
+import { HELD_OUT_SESSIONS } from "../core/constants.ts";
+import { resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";
+import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
 import { stimuliImagesDir, stimuliTsvPath, type SubjectPaths } from "../local/paths.ts";
@@ -287,26 +291,49 @@ export class Subject {
   /** The voxel filter over brain voxels (or undefined for all brain voxels). */
   async #voxelFilter(sel: VoxelSelection): Promise<BrainVoxelMask | undefined> {
     checkExclusive(sel);
-    if (sel.roi !== undefined) return await this.getRoiMask(sel.roi, sel);
+    if (sel.roi !== undefined) {
+      const mask = await this.getRoiMask(sel.roi, sel);
+      if (!mask.includes(1)) {
+        warn(
+          `roi ${JSON.stringify(sel.roi)} of ${this.subjectId} has no voxel inside the brain mask.`,
+        );
+      }
+      return mask;
+    }
     if (sel.mask !== undefined) return checkBrainVoxelMask(sel.mask, await this.getNVoxels(sel));
     return undefined;
   }
 
   /**
    * The trial table of a session (a Polars DataFrame: `session`, `run`,
-   * `beta_index`, `label`); with `sessions`, a Map keyed by session.
+   * `beta_index`, `label`), one row per betas volume in file order; with
+   * `sessions`, a Map keyed by session. `beta_index` counts within a run
+   * (it restarts at 0 in every run), so a trial is `(run, beta_index)`; the
+   * row number is its volume in the session's betas.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const trials = await sub.getTrialInfo({ session: 1 }); // same as "ses-01"
+   * ```
    */
-  getTrialInfo(options: { session: string } & SignalOptions): Promise<DataFrame>;
+  getTrialInfo(options: { session: SessionId } & SignalOptions): Promise<DataFrame>;
   /** With a list (`sessions` / `descs`): one result per item, as a Map. */
   getTrialInfo(
-    options: { sessions: readonly string[] } & SignalOptions,
+    options: { sessions: readonly SessionId[] } & SignalOptions,
   ): Promise<Map<string, DataFrame>>;
   async getTrialInfo(
-    options: { session?: string; sessions?: readonly string[] } & SignalOptions,
+    options: { session?: SessionId; sessions?: readonly SessionId[] } & SignalOptions,
   ): Promise<DataFrame | Map<string, DataFrame>> {
-    const { session, sessions, signal } = options;
-    if (sessions) return mapByItem(sessions, (s) => this.getTrialInfo({ session: s, signal }));
-    if (!session) throw new LaionFmriError("session is required: events are stored per session.");
+    const { sessions, signal } = options;
+    if (sessions) {
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getTrialInfo({ session: s, signal }),
+      );
+    }
+    const session = await this.#session(options.session, "events");
     const path = await this.#files.require(
       this.paths.trials(session),
       `Trial table of ${session}`,
@@ -318,27 +345,58 @@ export class Subject {
     return readTsv(path, { signal, refetch: this.#files.refetch(session) });
   }
 
-  /** The voxel filter of a betas read: ROI/mask AND ncThreshold. */
-  async #betasFilter(o: BetasOptions): Promise<BrainVoxelMask | undefined> {
-    checkBetasOptions(o);
+  /**
+   * A session id checked against the data: normalized (`1` -> `ses-01`),
+   * not held out, and on disk.
+   * @throws {LaionFmriError} for a held-out session (not public)
+   * @throws {DataNotDownloadedError} for one not on disk (lists those that are)
+   */
+  async #session(session: SessionId | undefined, what: string): Promise<string> {
+    if (session === undefined || session === "") {
+      throw new LaionFmriError(`session is required: ${what} are stored per session.`);
+    }
+    const id = resolveSessionId(session);
+    if ((HELD_OUT_SESSIONS as readonly string[]).includes(id)) {
+      throw new LaionFmriError(
+        `${id} is held out and not public (${HELD_OUT_SESSIONS.join(", ")} are withheld ` +
+          `for evaluation); it cannot be downloaded or read. Sessions on disk: ` +
+          `${(await this.getSessions()).join(", ") || "none"}.`,
+      );
+    }
+    const dir = join(this.paths.glmsingleDir, id);
+    if (!(await pathExists(dir))) {
+      throw new DataNotDownloadedError(
+        `${id} of ${this.subjectId} is not on disk (at ${dir}). Sessions on disk: ` +
+          `${(await this.getSessions()).join(", ") || "none"}.`,
+        { subject: this.subjectId, ses: id, path: dir },
+      );
+    }
+    return id;
+  }
+
+  /** The session-resolved options and voxel filter (ROI/mask AND ncThreshold) of a betas read. */
+  async #betasFilter(options: BetasOptions) {
+    checkBetasOptions(options);
+    const o = { ...options, session: await this.#session(options.session, "betas") };
     let filter = await this.#voxelFilter(o);
     if (o.ncThreshold !== undefined) {
       const { session, signal, maskSource } = o;
       const nc = await this.getNoiseCeiling({ session, signal, maskSource });
       filter = ncThresholdMask(nc, o.ncThreshold, filter);
     }
-    return filter;
+    return { o, filter };
   }
 
   /** The plan of a betas read: the voxel filter, trials, file. */
-  async #betasPlan(o: BetasOptions) {
-    return planBetas(this.#filesOf(o), this, o, await this.#betasFilter(o));
+  async #betasPlan(options: BetasOptions) {
+    const { o, filter } = await this.#betasFilter(options);
+    return planBetas(this.#filesOf(o), this, o, filter);
   }
 
   /** The plan of a model-file betas read (same voxel filter as the NIfTI path). */
-  async #modelPlan(o: BetasOptions) {
+  async #modelPlan(options: BetasOptions) {
+    const { o, filter } = await this.#betasFilter(options);
     const anatomical = this.#filesOf({ maskSource: "anatomical" });
-    const filter = await this.#betasFilter(o);
     return planModelBetas(this.#filesOf(o), anatomical, this, o, filter);
   }
 
@@ -356,14 +414,17 @@ export class Subject {
   ): Promise<BetaMatrix | Map<string, BetaMatrix>> {
     if ("sessions" in options && options.sessions) {
       const { sessions, ...rest } = options;
-      return mapByItem(sessions, (s) => this.getBetaMatrix({ ...rest, session: s }));
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getBetaMatrix({ ...rest, session: s }),
+      );
     }
     const o = options as BetasOptions & ModelBetasOptions;
     if (useModel(o)) {
       return readModelBetaMatrix(await this.#modelPlan(o), o);
     }
     const plan = await this.#betasPlan(o);
-    return readBetaMatrix(plan, o, this.#files.refetch(o.session));
+    return readBetaMatrix(plan, o, this.#files.refetch(plan.session));
   }
 
   /**
@@ -382,14 +443,17 @@ export class Subject {
   ): Promise<DataFrame | Map<string, DataFrame>> {
     if ("sessions" in options && options.sessions) {
       const { sessions, ...rest } = options;
-      return mapByItem(sessions, (s) => this.getBetas({ ...rest, session: s }));
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getBetas({ ...rest, session: s }),
+      );
     }
     const o = options as BetasOptions & ModelBetasOptions;
     if (useModel(o)) {
       return readModelBetasFrame(await this.#modelPlan(o), o);
     }
     const plan = await this.#betasPlan(o);
-    return readBetasFrame(plan, o, this.#files.refetch(o.session));
+    return readBetasFrame(plan, o, this.#files.refetch(plan.session));
   }
 
   /**
@@ -406,9 +470,17 @@ export class Subject {
     const o = options as AnyNoiseCeilingOptions;
     checkNoiseCeilingOptions(o);
     const { sessions, descs, ...rest } = o;
-    if (sessions) return mapByItem(sessions, (s) => this.getNoiseCeiling({ ...rest, session: s }));
+    if (sessions) {
+      return mapByItem(
+        sessions.map(resolveSessionId),
+        (s) => this.getNoiseCeiling({ ...rest, session: s }),
+      );
+    }
     if (descs) return mapByItem(descs, (d) => this.getNoiseCeiling({ ...rest, desc: d }));
-    return readNoiseCeiling(this.#filesOf(o), o, await this.#voxelFilter(o));
+    const session = o.session === undefined
+      ? undefined
+      : await this.#session(o.session, "noise ceilings");
+    return readNoiseCeiling(this.#filesOf(o), { ...o, session }, await this.#voxelFilter(o));
   }
 
   /** Full-grid C-order indices of the voxels a selection keeps (all brain voxels by default). */
@@ -422,25 +494,38 @@ export class Subject {
 
   /**
    * Writes values on the voxel axis of a selection (all brain voxels, an ROI
-   * query or a mask) as a gzipped float32 NIfTI-1 on the subject's grid and
-   * affine; other voxels are 0. Written to a temp file, then renamed.
+   * query or a mask) as a float32 NIfTI-1 on the subject's grid and
+   * affine; other voxels are 0. The extension decides: `.nii.gz` is gzip,
+   * `.nii` plain. Written to a temp file, then renamed.
    *
    * @throws {LaionFmriError} when `values.length` is not the number of selected voxels
+   * @throws {TypeError} when `path` ends in neither `.nii` nor `.nii.gz`
    */
   async toNifti(
     values: ArrayLike<number>,
     path: string,
     options: VoxelSelection = {},
   ): Promise<void> {
+    niftiCompression(path);
     const flat = await this.#selectedFlat(options);
     const grid = await this.#filesOf(options).grid(options.signal);
     await scatterToNifti(values, flat, grid, path, options);
   }
 
   /**
-   * Subject T1w scanner coordinates (mm) of the selected voxels, row-major
-   * `n x 3`, in the same order as the voxel axis of betas and noise ceilings.
-   * (Upstream calls these MNI; they are not.)
+   * Subject T1w scanner coordinates (mm) of the selected voxels, in the same
+   * order as the voxel axis of betas and noise ceilings. (Upstream calls
+   * these MNI; they are not.)
+   *
+   * @returns a flat Float64Array of length `3 * n`, row-major `n x 3`:
+   *   voxel `v` is `xyz.subarray(3 * v, 3 * v + 3)` = `[x, y, z]`
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const xyz = await (await loadSubject("sub-01")).getVoxelCoordinates({ roi: "FFA1" });
+   * const n = xyz.length / 3;
+   * const [x, y, z] = xyz.subarray(0, 3);
+   * ```
    */
   async getVoxelCoordinates(options: VoxelSelection = {}): Promise<Float64Array> {
     const flat = await this.#selectedFlat(options);

@@ -105,7 +105,8 @@ export function unionMasks(masks: readonly BrainVoxelMask[], n: number): BrainVo
 /**
  * A caller's mask as a {@linkcode BrainVoxelMask} of 0/1 bytes.
  *
- * @throws {RangeError} when its length is not `n` (the number of brain voxels)
+ * @throws {RangeError} when its length is not `n` (the number of brain
+ *   voxels), or when it selects no voxel (all zero)
  * @example
  * ```ts
  * import { checkBrainVoxelMask } from "./voxel_selection.ts";
@@ -118,13 +119,19 @@ export function checkBrainVoxelMask(mask: ArrayLike<number | boolean>, n: number
       `mask has length ${mask.length}, expected ${n} (one value per brain voxel)`,
     );
   }
-  return Uint8Array.from(mask as ArrayLike<number>, (v) => (v ? 1 : 0));
+  const out = Uint8Array.from(mask as ArrayLike<number>, (v) => (v ? 1 : 0));
+  if (!out.includes(1)) {
+    throw new RangeError(`mask selects no voxel: all ${n} values are zero`);
+  }
+  return out;
 }
 
 /**
- * Checks that a selection sets at most one of `roi` and `mask`.
+ * Checks that a selection sets at most one of `roi` and `mask`, and that
+ * an ROI list is not empty.
  *
  * @throws {LaionFmriError} when both are set
+ * @throws {RangeError} for `roi: []`
  * @example
  * ```ts
  * import { checkExclusive } from "./voxel_selection.ts";
@@ -135,12 +142,45 @@ export function checkExclusive(sel: VoxelSelection): void {
   if (sel.roi !== undefined && sel.mask !== undefined) {
     throw new LaionFmriError("roi and mask are mutually exclusive: pass one of them.");
   }
+  if (Array.isArray(sel.roi) && sel.roi.length === 0) {
+    throw new RangeError(
+      'roi: [] selects no voxel: give at least one ROI (or "all", or leave roi out for all brain voxels)',
+    );
+  }
+}
+
+/**
+ * Checks a noise-ceiling threshold: a number in percent, 0-100.
+ *
+ * @throws {TypeError} when it is not a number (names the value)
+ * @throws {RangeError} when it is NaN, negative or above 100 (names the value)
+ * @example
+ * ```ts
+ * import { checkNcThreshold } from "./voxel_selection.ts";
+ * checkNcThreshold(40); // fine
+ * ```
+ */
+export function checkNcThreshold(threshold: number): void {
+  if (typeof threshold !== "number") {
+    throw new TypeError(
+      `ncThreshold must be a number (percent, 0-100), got ${typeof threshold} ${
+        JSON.stringify(threshold)
+      }`,
+    );
+  }
+  if (!(threshold >= 0 && threshold <= 100)) {
+    throw new RangeError(
+      `ncThreshold must be within 0-100 (percent), got ${threshold}: no voxel could pass`,
+    );
+  }
 }
 
 /**
  * Voxels whose noise ceiling (percent) is at least `threshold`, AND-ed with
  * `filter` when given; NaN never passes. A threshold in (0, 1) warns: it
- * looks like a fraction.
+ * looks like a fraction; so does one that keeps no voxel.
+ *
+ * @throws {TypeError|RangeError} for a threshold that is not a number in 0-100
  *
  * @example
  * ```ts
@@ -153,6 +193,7 @@ export function ncThresholdMask(
   threshold: number,
   filter?: BrainVoxelMask,
 ): BrainVoxelMask {
+  checkNcThreshold(threshold);
   if (threshold > 0 && threshold < 1) {
     warn(
       `ncThreshold=${threshold}: noise ceilings are in percent (0-100), so this keeps ` +
@@ -162,6 +203,14 @@ export function ncThresholdMask(
   const pass = new Uint8Array(nc.length);
   for (let c = 0; c < nc.length; c++) pass[c] = nc[c] >= threshold ? 1 : 0;
   if (filter) { for (let c = 0; c < pass.length; c++) pass[c] &= filter[c]; }
+  if (!pass.includes(1)) {
+    let max = -Infinity;
+    for (let c = 0; c < nc.length; c++) if (!filter || filter[c]) max = Math.max(max, nc[c]);
+    warn(
+      `ncThreshold=${threshold} selects no voxel: the highest noise ceiling in the ` +
+        `selection is ${Number.isFinite(max) ? `${max.toFixed(2)}%` : "not a number"}.`,
+    );
+  }
   return pass;
 }
 

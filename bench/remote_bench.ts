@@ -1,0 +1,222 @@
+/**
+ * Benchmark: an ROI's betas read remotely from the GLMsingle model files by
+ * HTTP range, against downloading and decoding a session's betas NIfTI, and
+ * one session's NIfTI decode against `igzip -d` (ISA-L's CLI).
+ *
+ *   deno task bench:remote [--sessions 4] [--data /tmp/laion-bench-current]
+ *
+ * Set-up (first run): generates the realistic current-layout dataset
+ * (`scripts/generate.ts --layout current --size realistic`), starts its own
+ * Ceph RGW on 127.0.0.1:7490 with a 12 GiB memstore (state in
+ * /tmp/laion-bench-rgw; stopped at the end), and uploads sub-01's model file
+ * under N session keys (the same bytes each time: what is measured is the
+ * reading, not the content), the anatomical mask, FFA1 and the betas NIfTI.
+ *
+ * Cases, each timed in this process:
+ *  (a) remote: `readRemoteModelRows` of FFA1 for N sessions; bytes on the
+ *      wire counted from every response body; 30 sessions extrapolated
+ *      (marked) from the per-session time at the same concurrency;
+ *      reference: GET of one session's betas NIfTI to disk + decode of FFA1;
+ *  (c) floor: `readNifti4dMasked` (face ROI) of the local NIfTI vs
+ *      `igzip -d -c file > /dev/null`.
+ * Goals (issue): (a) bytes <= 1.2 x payload + 1 MB per session, 30 sessions
+ * < 5 s; (c) >= 0.85x igzip's throughput.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { PutObjectCommand } from "npm:@aws-sdk/client-s3@3.1175.0";
+import { pathExists } from "../lib/core/fs.ts";
+import { readNifti4dMasked, readNiftiMask } from "../lib/formats/nifti.ts";
+import { isalAvailable } from "../lib/formats/inflate_isal.ts";
+import { S3Source } from "../lib/bucket/s3_source.ts";
+import { modelKey, readRemoteModelRows } from "../lib/subject/remote_model.ts";
+import { currentKeys } from "../scripts/synth/current_keys.ts";
+import { seedClient } from "../scripts/seed.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    sessions: { type: "string", default: "4" },
+    data: { type: "string", default: "/tmp/laion-bench-current" },
+  },
+});
+const N = Number(values.sessions);
+const DATA = values.data!;
+const BUCKET = "laion-fmri-bench";
+const RGW = {
+  LAION_FMRI_RGW_DIR: "/tmp/laion-bench-rgw",
+  LAION_FMRI_RGW_PORT: "7490",
+  LAION_FMRI_RGW_MON_PORT: "6800",
+  LAION_FMRI_RGW_MEMSTORE_BYTES: String(12 * 2 ** 30),
+};
+const repo = new URL("..", import.meta.url).pathname;
+
+async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(cmd, { args, env, cwd: repo, stderr: "inherit" }).output();
+  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+const sub = "sub-01";
+const betasKey =
+  `derivatives/glmsingle-tedana/${sub}/ses-01/func/${sub}_ses-01_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz`;
+const maskKey = currentKeys.anatomical(
+  sub,
+  { res: "1pt8", desc: "brain", suffix: "mask" },
+);
+const roiKey = (label: string) =>
+  `derivatives/rois/${sub}/face/${sub}_space-T1w_res-1pt8_label-${label}_mask.nii.gz`;
+const local = (key: string) => `${DATA}/bucket/${key}`;
+
+if (!(await pathExists(`${DATA}/ground-truth`))) {
+  console.log(`Generating the realistic current-layout dataset in ${DATA} ...`);
+  await run(Deno.execPath(), [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "scripts/generate.ts",
+    "--layout",
+    "current",
+    "--size",
+    "realistic",
+    "--out",
+    DATA,
+  ]);
+}
+const endpoint = await run("bash", ["scripts/local_s3.sh", "start"], RGW);
+try {
+  const s3 = seedClient(endpoint);
+  await s3.send(
+    new (await import("npm:@aws-sdk/client-s3@3.1175.0")).CreateBucketCommand({ Bucket: BUCKET }),
+  )
+    .catch(() => {});
+  const policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["s3:GetObject", "s3:ListBucket"],
+      Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+    }],
+  });
+  await s3.send(
+    new (await import("npm:@aws-sdk/client-s3@3.1175.0")).PutBucketPolicyCommand({
+      Bucket: BUCKET,
+      Policy: policy,
+    }),
+  );
+  const model = await Deno.readFile(local(modelKey(sub, "ses-01")));
+  const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padStart(2, "0")}`);
+  console.log(
+    `Uploading ${N} x ${(model.length / 1e6).toFixed(0)} MB model files and the betas NIfTI ...`,
+  );
+  for (const ses of sessions) {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: modelKey(sub, ses), Body: model }));
+  }
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: betasKey,
+      Body: await Deno.readFile(local(betasKey)),
+    }),
+  );
+  s3.destroy();
+
+  // FFA1's rows: indices of its voxels among the anatomical mask's C-order voxels.
+  const brain = await readNiftiMask(local(maskKey));
+  const ffa = await readNiftiMask(local(roiKey("FFA-1")));
+  const rows: number[] = [];
+  let nBrain = 0;
+  const roiGrid = new Uint8Array(brain.length);
+  for (let i = 0; i < brain.length; i++) {
+    if (brain[i]) {
+      if (ffa[i]) rows.push(nBrain), roiGrid[i] = 1;
+      nBrain++;
+    }
+  }
+  const face = new Uint8Array(brain.length);
+  for (const l of ["FFA-1", "FFA-2", "OFA", "pSTS-faces"]) {
+    const m = await readNiftiMask(local(roiKey(l)));
+    for (let i = 0; i < m.length; i++) if (m[i] && brain[i]) face[i] = 1;
+  }
+
+  // (a) remote rows for N sessions.
+  let wire = 0;
+  const t0 = performance.now();
+  const got = await readRemoteModelRows(sub, sessions, rows, {
+    endpoint,
+    bucket: BUCKET,
+    onBytes: (n) => (wire += n),
+  });
+  const remoteMs = performance.now() - t0;
+  const nTrials = got.get("ses-01")!.nTrials;
+  const payload = rows.length * nTrials * 4;
+  // Reference: one session's NIfTI fetched to disk, then decoded for FFA1.
+  const tmp = await Deno.makeTempFile({ suffix: ".nii.gz" });
+  const t1 = performance.now();
+  const body = await new S3Source({ endpoint, bucket: BUCKET }).get(betasKey);
+  await Deno.writeFile(tmp, body.body);
+  const tGot = performance.now();
+  await readNifti4dMasked(tmp, roiGrid);
+  const downloadMs = performance.now() - t1;
+  const niftiBytes = (await Deno.stat(tmp)).size;
+
+  // (c) one session's decode vs igzip.
+  const t2 = performance.now();
+  const faceBetas = await readNifti4dMasked(tmp, face);
+  const oursMs = performance.now() - t2;
+  const t3 = performance.now();
+  await run("bash", ["-c", `igzip -d -c ${tmp} > /dev/null`]);
+  const igzipMs = performance.now() - t3;
+  await Deno.remove(tmp);
+
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  const perSession = remoteMs / N;
+  console.log(
+    `\nRemote ROI reads vs download + decode (FFA1: ${rows.length} voxels x ${nTrials} trials)`,
+  );
+  console.log(
+    `  (a) remote, ${N} sessions:            ${remoteMs.toFixed(0)} ms, ${mb(wire)} on the wire`,
+  );
+  console.log(
+    `      ROI payload:                      ${mb(payload * N)} (${mb(payload)} per session)`,
+  );
+  console.log(
+    `      bytes / (1.2 x payload + 1 MB/session): ${
+      (wire / (1.2 * payload * N + 1e6 * N)).toFixed(3)
+    }`,
+  );
+  console.log(
+    `      30 sessions (EXTRAPOLATED from ${perSession.toFixed(0)} ms/session): ${
+      (perSession * 30).toFixed(0)
+    } ms`,
+  );
+  console.log(
+    `      reference, 1 session downloaded (${mb(niftiBytes)}) + decoded: ${
+      downloadMs.toFixed(0)
+    } ms ` +
+      `(GET ${(tGot - t1).toFixed(0)} ms)`,
+  );
+  console.log(
+    `      speed-up, ${N} remote sessions vs 1 downloaded: ${(downloadMs / remoteMs).toFixed(1)}x`,
+  );
+  console.log(
+    `  (c) one session, face ROI (${faceBetas.nSelected} voxels), ISA-L ${
+      await isalAvailable() ? "on" : "off"
+    }:`,
+  );
+  console.log(
+    `      ours ${oursMs.toFixed(0)} ms vs igzip -d ${igzipMs.toFixed(0)} ms: ${
+      (igzipMs / oursMs).toFixed(2)
+    }x of igzip's throughput`,
+  );
+  console.log("\nGoals:");
+  const g = (ok: boolean, text: string) => console.log(`  [${ok ? "met " : "MISS"}] ${text}`);
+  g(wire <= 1.2 * payload * N + 1e6 * N, "(a) bytes <= 1.2 x payload + 1 MB per session");
+  g(perSession * 30 < 5000, "(a) 30 sessions (extrapolated) < 5 s on loopback");
+  g(igzipMs / oursMs >= 0.85, "(c) >= 0.85x igzip's throughput");
+  console.log("  [----] (b) parallel vs serial sessions: not implemented yet");
+} finally {
+  await run("bash", ["scripts/local_s3.sh", "stop"], RGW).catch(() => {});
+}

@@ -1,0 +1,85 @@
+/**
+ * A picture the library drew: PNG bytes that Deno's Jupyter kernel shows
+ * inline (with a caption), that a script saves to a file, and that a
+ * terminal summarises in one line.
+ * @module
+ */
+import {
+  CUSTOM_INSPECT,
+  type DisplayBundle,
+  escapeHtml,
+  JUPYTER_DISPLAY,
+} from "../core/display.ts";
+import { writeFileAtomic } from "../core/fs.ts";
+import { encodePng, type PngImage } from "../formats/png_write.ts";
+
+/**
+ * An encoded picture.
+ *
+ * @example
+ * ```ts
+ * import { Picture } from "./picture.ts";
+ * const p = Picture.fromPixels({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) }, "ramp");
+ * await p.save("ramp.png");
+ * ```
+ */
+export class Picture {
+  /** Width in pixels. */
+  readonly width: number;
+  /** Height in pixels. */
+  readonly height: number;
+  /** The PNG file bytes. */
+  readonly png: Uint8Array;
+  /** A one-line caption (what is shown, the value range). */
+  readonly caption: string;
+
+  /** Creates an instance from PNG bytes. */
+  constructor(png: Uint8Array, width: number, height: number, caption = "") {
+    this.png = png;
+    this.width = width;
+    this.height = height;
+    this.caption = caption;
+  }
+
+  /** Encodes pixels as PNG. */
+  static fromPixels(image: PngImage, caption = ""): Picture {
+    return new Picture(encodePng(image), image.width, image.height, caption);
+  }
+
+  /** Writes the PNG to `path` (atomically). */
+  async save(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await writeFileAtomic(path, this.png, options);
+  }
+
+  /** The PNG as base64 (for data URLs and notebooks). */
+  toBase64(): string {
+    let s = "";
+    for (let i = 0; i < this.png.length; i += 0x8000) {
+      s += String.fromCharCode(...this.png.subarray(i, i + 0x8000));
+    }
+    return btoa(s);
+  }
+
+  /** One line: size and caption. */
+  toString(): string {
+    return `Picture ${this.width}x${this.height}${this.caption ? `: ${this.caption}` : ""}`;
+  }
+
+  /** The one-line summary in `console.log`. */
+  [CUSTOM_INSPECT](): string {
+    return this.toString();
+  }
+
+  /** Shown inline by Deno's Jupyter kernel, with its caption. */
+  [JUPYTER_DISPLAY](): DisplayBundle {
+    const b64 = this.toBase64();
+    return {
+      "image/png": b64,
+      "text/html": `<figure style="margin:0"><img src="data:image/png;base64,${b64}" ` +
+        `width="${this.width}" height="${this.height}"/>` +
+        (this.caption ? `<figcaption>${escapeHtml(this.caption)}</figcaption>` : "") +
+        `</figure>`,
+      "text/plain": this.toString(),
+    };
+  }
+}
