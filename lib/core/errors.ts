@@ -84,14 +84,23 @@ export class DataNotDownloadedError extends DataNotFoundError {
    */
   constructor(
     message: string,
-    what: { subject: string; ses?: string; path?: string },
+    what: {
+      subject: string;
+      ses?: string;
+      path?: string;
+      /** A `download(...)` call other than the default one (e.g. with `includeAnatomical`). */
+      downloadCall?: string;
+      /** The CLI command matching `downloadCall`. */
+      cliCommand?: string;
+    },
     options?: ErrorOptions,
   ) {
     const ses = what.ses ? `, ses: "${what.ses}"` : "";
-    const call = `download({ subject: "${what.subject}"${ses} })`;
-    const cli = `laion-fmri download --subject ${what.subject}${
-      what.ses ? ` --ses ${what.ses}` : ""
-    } --accept-license`;
+    const call = what.downloadCall ?? `download({ subject: "${what.subject}"${ses} })`;
+    const cli = what.cliCommand ??
+      `laion-fmri download --subject ${what.subject}${
+        what.ses ? ` --ses ${what.ses}` : ""
+      } --accept-license`;
     super(`${message}\nRun: ${call}\n or: ${cli}`, options);
     this.downloadCall = call;
     this.cliCommand = cli;

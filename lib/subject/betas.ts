@@ -133,16 +133,33 @@ export async function planBetas(
     );
   }
   const grid = (await files.grid(signal)).shape;
-  let keep: number[] | undefined;
-  let kept = trials;
-  if (o.stimuli) {
-    keep = await stimulusRows(trials, o.stimuli, () => source.getStimulusMetadata({ signal }));
-    const pl = await loadPolars();
-    const rowMask = new Array<boolean>(trials.height).fill(false);
-    for (const t of keep) rowMask[t] = true;
-    kept = trials.filter(pl.Series("keep", rowMask));
-  }
-  return { ...voxels, session, path, grid, trials, kept, keep };
+  return { ...voxels, session, path, grid, trials, ...(await keptTrials(trials, source, o)) };
+}
+
+/**
+ * The trial rows a stimulus filter keeps (all without `stimuli`), and their
+ * row numbers when some are dropped.
+ *
+ * @example
+ * ```ts
+ * import { keptTrials } from "./betas.ts";
+ * declare const trials: import("npm:nodejs-polars@0.25.2").DataFrame;
+ * declare const sub: import("./betas.ts").BetasSource;
+ * const { kept, keep } = await keptTrials(trials, sub, { stimuli: "shared" });
+ * ```
+ */
+export async function keptTrials(
+  trials: DataFrame,
+  source: BetasSource,
+  o: Pick<BetasOptions, "stimuli" | "signal">,
+): Promise<{ kept: DataFrame; keep?: number[] }> {
+  if (!o.stimuli) return { kept: trials };
+  const { signal } = o;
+  const keep = await stimulusRows(trials, o.stimuli, () => source.getStimulusMetadata({ signal }));
+  const pl = await loadPolars();
+  const rowMask = new Array<boolean>(trials.height).fill(false);
+  for (const t of keep) rowMask[t] = true;
+  return { kept: trials.filter(pl.Series("keep", rowMask)), keep };
 }
 
 /** Row numbers of shared or unique trials: by label prefix, else by stimulus metadata. */

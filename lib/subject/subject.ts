@@ -48,6 +48,33 @@ import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./
 import type { RoiQuery } from "./roi_grammar.ts";
 import { SubjectFiles } from "./subject_files.ts";
 import {
+  type AnatomicalFile,
+  anatomicalFile,
+  type AnatomicalFileOptions,
+  type BrainMaskOptions,
+  countMask,
+  isDir,
+  readBrainMask,
+  requireDerivativeDir,
+} from "./anatomy.ts";
+import type { NiftiVolume } from "../formats/nifti.ts";
+import {
+  localizerMapPath,
+  type LocalizerMapQuery,
+  readLocalizerSurface,
+  readLocalizerVolume,
+} from "./localizers.ts";
+import { hasRaw, rawBoldPath, type RawRunQuery, rawSbrefPath, readEvents } from "./raw.ts";
+import { readRoiVolume, roiMaskPath, type RoiResOptions, type RoiVolume } from "./roi_res.ts";
+import { checkMaskSource, defaultMaskSource, type MaskSource } from "./mask_source.ts";
+import {
+  type ModelBetasOptions,
+  planModelBetas,
+  readModelBetaMatrix,
+  readModelBetasFrame,
+  useModel,
+} from "./model_betas.ts";
+import {
   type BrainVoxelMask,
   checkBrainVoxelMask,
   checkExclusive,
@@ -69,6 +96,15 @@ export interface LoadSubjectOptions {
    * @default true
    */
   nanInMask?: boolean;
+  /**
+   * The brain mask of every voxel axis (each call may override it):
+   * `"anatomical"` (the `res-1pt8` anatomical brain mask, upstream's
+   * default) or `"rsquare"` (the R2mean map, the seed layout's rule).
+   * @default `"anatomical"` when the anatomical mask is on disk or the
+   *   subject has anatomical derivatives; `"rsquare"` when it has none (the
+   *   seed layout) — see {@linkcode defaultMaskSource}
+   */
+  maskSource?: MaskSource;
   /** Cancels the check that the subject is on disk. */
   signal?: AbortSignal;
 }
@@ -79,7 +115,18 @@ export interface SignalOptions {
   signal?: AbortSignal;
 }
 
-let construct: (subjectId: string, dataDir: string, nanInMask: boolean) => Subject;
+/** Options of calls that return a voxel axis: a signal and the mask source. */
+export interface VoxelAxisOptions extends SignalOptions {
+  /** The brain mask of the voxel axis. @default the subject's (see `loadSubject`) */
+  maskSource?: MaskSource;
+}
+
+let construct: (
+  subjectId: string,
+  dataDir: string,
+  nanInMask: boolean,
+  maskSource: MaskSource,
+) => Subject;
 
 /**
  * One subject's downloaded data. Created only by {@linkcode loadSubject},
@@ -104,16 +151,42 @@ export class Subject {
   readonly subjectId: string;
   /** The data directory. */
   readonly dataDir: string;
+  /** The default brain mask of every voxel axis. */
+  readonly maskSource: MaskSource;
   readonly #files: SubjectFiles;
+  readonly #bySource = new Map<MaskSource, SubjectFiles>();
+  readonly #nanInMask: boolean;
 
   static {
-    construct = (id, dataDir, nanInMask) => new Subject(id, dataDir, nanInMask);
+    construct = (id, dataDir, nanInMask, maskSource) =>
+      new Subject(id, dataDir, nanInMask, maskSource);
   }
 
-  private constructor(subjectId: string, dataDir: string, nanInMask: boolean) {
+  private constructor(
+    subjectId: string,
+    dataDir: string,
+    nanInMask: boolean,
+    maskSource: MaskSource,
+  ) {
     this.subjectId = subjectId;
     this.dataDir = dataDir;
-    this.#files = new SubjectFiles(subjectId, dataDir, { nanInMask });
+    this.maskSource = maskSource;
+    this.#nanInMask = nanInMask;
+    this.#files = this.#filesOf({ maskSource });
+  }
+
+  /** The files (and caches) of a call's mask source. */
+  #filesOf(o: { maskSource?: MaskSource } = {}): SubjectFiles {
+    const source = checkMaskSource(o.maskSource ?? this.maskSource);
+    let files = this.#bySource.get(source);
+    if (!files) {
+      files = new SubjectFiles(this.subjectId, this.dataDir, {
+        nanInMask: this.#nanInMask,
+        maskSource: source,
+      });
+      this.#bySource.set(source, files);
+    }
+    return files;
   }
 
   /** File locations. */
@@ -155,16 +228,21 @@ export class Subject {
   }
 
   /**
-   * The brain mask (1 = brain) from the R2mean map, over the full grid.
+   * The brain mask (1 = brain) over the full grid: of `source` (the
+   * subject's mask source by default), at `res` `"1pt8"` (the beta grid) or
+   * `null` (the full-resolution anatomical mask; `rsquare` ignores `res`).
    * @returns one byte per voxel of the full 3-D grid, C-order (length `X*Y*Z`)
    */
-  async getBrainMask(options: SignalOptions = {}): Promise<GridMask> {
-    return await this.#files.brainMask(options.signal);
+  async getBrainMask(options: BrainMaskOptions = {}): Promise<GridMask> {
+    return await readBrainMask(this.#filesOf({ maskSource: options.source }), options);
   }
 
   /** Number of brain voxels (the length of every voxel axis). */
-  async getNVoxels(options: SignalOptions = {}): Promise<number> {
-    return (await this.#files.brainIndices(options.signal)).length;
+  async getNVoxels(options: VoxelAxisOptions & BrainMaskOptions = {}): Promise<number> {
+    if (options.source !== undefined || options.res !== undefined) {
+      return countMask(await this.getBrainMask(options));
+    }
+    return (await this.#filesOf(options).brainIndices(options.signal)).length;
   }
 
   /**
@@ -173,13 +251,14 @@ export class Subject {
    * @returns one byte per brain voxel (length {@linkcode Subject.getNVoxels})
    * @throws {UnknownRoiError} for an unknown ROI or category
    */
-  async getRoiMask(query: RoiQuery, options: SignalOptions = {}): Promise<BrainVoxelMask> {
+  async getRoiMask(query: RoiQuery, options: VoxelAxisOptions = {}): Promise<BrainVoxelMask> {
     const { signal } = options;
     const names = await this.resolveRois(query, { signal });
-    const n = await this.getNVoxels({ signal });
+    const files = this.#filesOf(options);
+    const n = (await files.brainIndices(signal)).length;
     // The ROI files are small and independent: read them concurrently.
     return unionMasks(
-      await Promise.all(names.map((name) => this.#files.roiMask(name, signal))),
+      await Promise.all(names.map((name) => files.roiMask(name, signal))),
       n,
     );
   }
@@ -190,7 +269,7 @@ export class Subject {
    */
   getRoiMasks(
     queries: string | readonly string[],
-    options: SignalOptions = {},
+    options: VoxelAxisOptions = {},
   ): Promise<Map<string, BrainVoxelMask>> {
     const list = typeof queries === "string" ? [queries] : queries;
     return mapByItem(list, (q) => this.getRoiMask(q, options));
@@ -202,11 +281,11 @@ export class Subject {
    */
   async getRoiData(
     query: RoiQuery,
-    options: RoiDataOptions = {},
+    options: RoiDataOptions & VoxelAxisOptions = {},
   ): Promise<Record<string, RoiData>> {
     const parts = roiDataParts(options);
     const names = await this.resolveRois(query, options);
-    return readRoiData(this.#files, names, parts, options.signal);
+    return readRoiData(this.#filesOf(options), names, parts, options.signal);
   }
 
   /** The voxel filter over brain voxels (or undefined for all brain voxels). */
@@ -295,27 +374,43 @@ export class Subject {
     return id;
   }
 
-  /** The plan of a betas read: the voxel filter (ROI/mask AND ncThreshold), trials, file. */
-  async #betasPlan(options: BetasOptions) {
+  /** The session-resolved options and voxel filter (ROI/mask AND ncThreshold) of a betas read. */
+  async #betasFilter(options: BetasOptions) {
     checkBetasOptions(options);
     const o = { ...options, session: await this.#session(options.session, "betas") };
     let filter = await this.#voxelFilter(o);
     if (o.ncThreshold !== undefined) {
-      const nc = await this.getNoiseCeiling({ session: o.session, signal: o.signal });
+      const { session, signal, maskSource } = o;
+      const nc = await this.getNoiseCeiling({ session, signal, maskSource });
       filter = ncThresholdMask(nc, o.ncThreshold, filter);
     }
-    return planBetas(this.#files, this, o, filter);
+    return { o, filter };
+  }
+
+  /** The plan of a betas read: the voxel filter, trials, file. */
+  async #betasPlan(options: BetasOptions) {
+    const { o, filter } = await this.#betasFilter(options);
+    return planBetas(this.#filesOf(o), this, o, filter);
+  }
+
+  /** The plan of a model-file betas read (same voxel filter as the NIfTI path). */
+  async #modelPlan(options: BetasOptions) {
+    const { o, filter } = await this.#betasFilter(options);
+    const anatomical = this.#filesOf({ maskSource: "anatomical" });
+    return planModelBetas(this.#filesOf(o), anatomical, this, o, filter);
   }
 
   /**
    * Single-trial betas as raw arrays: `values` (trials x voxels, row-major),
    * the kept trial rows, and the voxel identity. With `sessions`, a Map.
    */
-  getBetaMatrix(options: BetasOptions): Promise<BetaMatrix>;
+  getBetaMatrix(options: BetasOptions & ModelBetasOptions): Promise<BetaMatrix>;
   /** With a list (`sessions` / `descs`): one result per item, as a Map. */
-  getBetaMatrix(options: MultiSessionBetasOptions): Promise<Map<string, BetaMatrix>>;
+  getBetaMatrix(
+    options: MultiSessionBetasOptions & ModelBetasOptions,
+  ): Promise<Map<string, BetaMatrix>>;
   async getBetaMatrix(
-    options: BetasOptions | MultiSessionBetasOptions,
+    options: (BetasOptions | MultiSessionBetasOptions) & ModelBetasOptions,
   ): Promise<BetaMatrix | Map<string, BetaMatrix>> {
     if ("sessions" in options && options.sessions) {
       const { sessions, ...rest } = options;
@@ -324,7 +419,10 @@ export class Subject {
         (s) => this.getBetaMatrix({ ...rest, session: s }),
       );
     }
-    const o = options as BetasOptions;
+    const o = options as BetasOptions & ModelBetasOptions;
+    if (useModel(o)) {
+      return readModelBetaMatrix(await this.#modelPlan(o), o);
+    }
     const plan = await this.#betasPlan(o);
     return readBetaMatrix(plan, o, this.#files.refetch(plan.session));
   }
@@ -335,11 +433,13 @@ export class Subject {
    * `sessions`, a Map keyed by session. For raw arrays use
    * {@linkcode Subject.getBetaMatrix}.
    */
-  getBetas(options: BetasOptions): Promise<DataFrame>;
+  getBetas(options: BetasOptions & ModelBetasOptions): Promise<DataFrame>;
   /** With a list (`sessions` / `descs`): one result per item, as a Map. */
-  getBetas(options: MultiSessionBetasOptions): Promise<Map<string, DataFrame>>;
+  getBetas(
+    options: MultiSessionBetasOptions & ModelBetasOptions,
+  ): Promise<Map<string, DataFrame>>;
   async getBetas(
-    options: BetasOptions | MultiSessionBetasOptions,
+    options: (BetasOptions | MultiSessionBetasOptions) & ModelBetasOptions,
   ): Promise<DataFrame | Map<string, DataFrame>> {
     if ("sessions" in options && options.sessions) {
       const { sessions, ...rest } = options;
@@ -348,7 +448,10 @@ export class Subject {
         (s) => this.getBetas({ ...rest, session: s }),
       );
     }
-    const o = options as BetasOptions;
+    const o = options as BetasOptions & ModelBetasOptions;
+    if (useModel(o)) {
+      return readModelBetasFrame(await this.#modelPlan(o), o);
+    }
     const plan = await this.#betasPlan(o);
     return readBetasFrame(plan, o, this.#files.refetch(plan.session));
   }
@@ -377,15 +480,16 @@ export class Subject {
     const session = o.session === undefined
       ? undefined
       : await this.#session(o.session, "noise ceilings");
-    return readNoiseCeiling(this.#files, { ...o, session }, await this.#voxelFilter(o));
+    return readNoiseCeiling(this.#filesOf(o), { ...o, session }, await this.#voxelFilter(o));
   }
 
   /** Full-grid C-order indices of the voxels a selection keeps (all brain voxels by default). */
   async #selectedFlat(sel: VoxelSelection): Promise<Int32Array> {
     const filter = await this.#voxelFilter(sel);
-    if (!filter) return await this.#files.brainIndices(sel.signal);
-    const brainMask = await this.#files.brainMask(sel.signal);
-    return selectVoxels(brainMask, await this.#files.brainIndices(sel.signal), filter).flatIndex;
+    const files = this.#filesOf(sel);
+    if (!filter) return await files.brainIndices(sel.signal);
+    const brainMask = await files.brainMask(sel.signal);
+    return selectVoxels(brainMask, await files.brainIndices(sel.signal), filter).flatIndex;
   }
 
   /**
@@ -404,7 +508,8 @@ export class Subject {
   ): Promise<void> {
     niftiCompression(path);
     const flat = await this.#selectedFlat(options);
-    await scatterToNifti(values, flat, await this.#files.grid(options.signal), path, options);
+    const grid = await this.#filesOf(options).grid(options.signal);
+    await scatterToNifti(values, flat, grid, path, options);
   }
 
   /**
@@ -424,7 +529,7 @@ export class Subject {
    */
   async getVoxelCoordinates(options: VoxelSelection = {}): Promise<Float64Array> {
     const flat = await this.#selectedFlat(options);
-    return voxelCoordinates(flat, await this.#files.grid(options.signal));
+    return voxelCoordinates(flat, await this.#filesOf(options).grid(options.signal));
   }
 
   /** Whether stimulus metadata and images are on disk. */
@@ -452,6 +557,115 @@ export class Subject {
       );
     }
     return readTsv(path, { signal });
+  }
+
+  /** Whether the anatomical derivatives (`derivatives/anatomical/{sub}/`) are on disk. */
+  hasAnatomical(): Promise<boolean> {
+    return isDir(this.#files.current.anatomicalDir);
+  }
+
+  /**
+   * `derivatives/anatomical/{sub}/` (the subject folder).
+   * @throws {DataNotDownloadedError} naming `download({ subject, includeAnatomical: true })`
+   */
+  getAnatomicalDir(options: SignalOptions = {}): Promise<string> {
+    return requireDerivativeDir(this.#files, "anatomical", options.signal);
+  }
+
+  /** Whether the FreeSurfer recon (`derivatives/freesurfer/{sub}/`) is on disk. */
+  hasFreesurfer(): Promise<boolean> {
+    return isDir(this.#files.current.freesurferDir);
+  }
+
+  /**
+   * `derivatives/freesurfer/{sub}/`.
+   * @throws {DataNotDownloadedError} naming `download({ subject, includeFreesurfer: true })`
+   */
+  getFreesurferDir(options: SignalOptions = {}): Promise<string> {
+    return requireDerivativeDir(this.#files, "freesurfer", options.signal);
+  }
+
+  /**
+   * The T1w volume (full resolution by default, as upstream; `res: "1pt8"`
+   * for the beta grid): its path and a loader.
+   * @throws {DataNotDownloadedError} naming `download({ subject, includeAnatomical: true })`
+   */
+  getT1w(options: AnatomicalFileOptions = {}): Promise<AnatomicalFile> {
+    return anatomicalFile(this.#files, "T1w", options);
+  }
+
+  /** The T2w volume, as {@linkcode Subject.getT1w}. */
+  getT2w(options: AnatomicalFileOptions = {}): Promise<AnatomicalFile> {
+    return anatomicalFile(this.#files, "T2w", options);
+  }
+
+  /** The anatomical brain mask file (full resolution by default), as {@linkcode Subject.getT1w}. */
+  getAnatomicalBrainMask(options: AnatomicalFileOptions = {}): Promise<AnatomicalFile> {
+    return anatomicalFile(this.#files, "mask", options);
+  }
+
+  /**
+   * The path of a localizer map (z map of a contrast, or with `run` a
+   * per-run effect map), fsnative GIfTI or T1w NIfTI.
+   * @throws {DataNotDownloadedError} naming `download({ subject, includeLocalizers: true })`
+   */
+  getLocalizerMapPath(query: LocalizerMapQuery): Promise<string> {
+    return localizerMapPath(this.#files.current, query);
+  }
+
+  /** A T1w localizer map as a volume (`res` `1pt5` by default). */
+  readLocalizerVolume(query: Omit<LocalizerMapQuery, "space" | "hemi">): Promise<NiftiVolume> {
+    return readLocalizerVolume(this.#files.current, query);
+  }
+
+  /** An fsnative localizer map of one hemisphere (one value per vertex). */
+  readLocalizerSurface(
+    query: Omit<LocalizerMapQuery, "space" | "res"> & { hemi: "L" | "R" },
+  ): Promise<Float32Array> {
+    return readLocalizerSurface(this.#files.current, query);
+  }
+
+  /** Whether raw BIDS data (of one session, or of any) is on disk. */
+  hasRaw(options: { session?: string } = {}): Promise<boolean> {
+    return hasRaw(this.#files.current, options.session);
+  }
+
+  /**
+   * The raw events table of a run, or of every run of the session (with a
+   * leading `run` column) without `run`.
+   * @throws {DataNotDownloadedError} naming `downloadRaw(...)` / `laion-fmri download-raw`
+   */
+  getEvents(
+    options: { session: string; run?: number | string } & SignalOptions,
+  ): Promise<DataFrame> {
+    return readEvents(this.#files.current, options);
+  }
+
+  /** The raw BOLD file of a run (echo 1, part `mag` by default). */
+  getRawBoldPath(options: RawRunQuery): Promise<string> {
+    return rawBoldPath(this.#files.current, options);
+  }
+
+  /** The single-band reference of a run (echo 1, part `mag` by default). */
+  getSbrefPath(options: RawRunQuery): Promise<string> {
+    return rawSbrefPath(this.#files.current, options);
+  }
+
+  /**
+   * The volumetric mask file of one ROI at `res` (`"1pt8"`, the beta grid,
+   * or `"1pt5"`, the localizer grid).
+   * @throws {UnknownRoiError} for an unknown ROI; {@linkcode DataNotDownloadedError} when missing
+   */
+  getRoiMaskPath(roi: string, options: RoiResOptions = {}): Promise<string> {
+    return roiMaskPath(this.#files, roi, options);
+  }
+
+  /**
+   * The union of the ROIs a query resolves to at `res`, over that grid
+   * (not the brain axis: `res-1pt5` is another grid), with its shape and affine.
+   */
+  async getRoiVolume(query: RoiQuery, options: RoiResOptions = {}): Promise<RoiVolume> {
+    return readRoiVolume(this.#files, await this.resolveRois(query, options), options);
   }
 
   /** A one-line summary: `Subject(sub-01, /data)`. */
@@ -490,7 +704,10 @@ export async function loadSubject(
   const id = resolveSubjectId(subject);
   const dataDir = options.dataDir ?? getDataDir();
   options.signal?.throwIfAborted();
-  const sub = construct(id, dataDir, options.nanInMask ?? true);
+  const maskSource = options.maskSource === undefined
+    ? await defaultMaskSource(dataDir, id)
+    : checkMaskSource(options.maskSource);
+  const sub = construct(id, dataDir, options.nanInMask ?? true, maskSource);
   const dir = sub.paths.glmsingleDir;
   if (!(await pathExists(dir))) {
     throw new DataNotDownloadedError(`Data for ${id} not found at ${dir}.`, {

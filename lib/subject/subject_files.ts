@@ -11,6 +11,8 @@ import { DataNotDownloadedError } from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
 import { readNiftiMask } from "../formats/nifti.ts";
 import { SubjectPaths } from "../local/paths.ts";
+import { CurrentPaths } from "../local/current_paths.ts";
+import { anatomicalDownload, type MaskSource } from "./mask_source.ts";
 import { type Grid, readGrid } from "./brain_space.ts";
 import { RoiInventory } from "./roi_grammar.ts";
 import {
@@ -36,6 +38,10 @@ export class SubjectFiles {
   readonly subjectId: string;
   /** File locations. */
   readonly paths: SubjectPaths;
+  /** File locations of the current layout's additions. */
+  readonly current: CurrentPaths;
+  /** The brain mask that defines this instance's voxel axis. */
+  readonly maskSource: MaskSource;
   readonly #nanInMask: boolean;
   readonly #brainMask = new SharedCache<string, GridMask>();
   readonly #brainIndices = new SharedCache<string, Int32Array>();
@@ -47,9 +53,15 @@ export class SubjectFiles {
    * @param subjectId a resolved subject id (`sub-NN`)
    * @param dataDir the data directory
    */
-  constructor(subjectId: string, dataDir: string, options: { nanInMask: boolean }) {
+  constructor(
+    subjectId: string,
+    dataDir: string,
+    options: { nanInMask: boolean; maskSource?: MaskSource },
+  ) {
     this.subjectId = subjectId;
     this.paths = new SubjectPaths(dataDir, subjectId);
+    this.current = new CurrentPaths(dataDir, subjectId);
+    this.maskSource = options.maskSource ?? "rsquare";
     this.#nanInMask = options.nanInMask;
   }
 
@@ -82,18 +94,35 @@ export class SubjectFiles {
     });
   }
 
-  /** The brain mask over the full grid, from the R2mean map. */
+  /** The file of the brain mask of {@linkcode SubjectFiles.maskSource}. */
+  get maskPath(): string {
+    return this.maskSource === "anatomical"
+      ? this.current.anatomical("mask", "1pt8")
+      : this.paths.r2mean;
+  }
+
+  /** The brain mask over the full grid, from the mask source's file. */
   brainMask(signal?: AbortSignal): Promise<GridMask> {
-    const path = this.paths.r2mean;
+    const path = this.maskPath;
     return this.#brainMask.get(path, async () => {
-      await this.require(path, "The R2mean brain-mask map");
+      await this.requireMask(path);
       return readNiftiMask(path, { nanInMask: this.#nanInMask, refetch: this.refetch() });
     }, signal);
   }
 
+  /** The mask file, or an error naming the download that fetches it. */
+  async requireMask(path = this.maskPath): Promise<string> {
+    if (this.maskSource === "rsquare") return this.require(path, "The R2mean brain-mask map");
+    if (await pathExists(path)) return path;
+    throw new DataNotDownloadedError(
+      `The anatomical brain mask (maskSource "anatomical") of ${this.subjectId} not found at ${path}.`,
+      { subject: this.subjectId, path, ...anatomicalDownload(this.subjectId) },
+    );
+  }
+
   /** Full-grid C-order index of each brain voxel, in brain-axis order. */
   brainIndices(signal?: AbortSignal): Promise<Int32Array> {
-    return this.#brainIndices.get(this.paths.r2mean, async () => {
+    return this.#brainIndices.get(this.maskPath, async () => {
       return gridIndices(await this.brainMask());
     }, signal);
   }
@@ -114,11 +143,11 @@ export class SubjectFiles {
     }, signal);
   }
 
-  /** The grid shape and affine of the subject's voxel space (R2mean header). */
+  /** The grid shape and affine of the subject's voxel space (the mask file's header). */
   grid(signal?: AbortSignal): Promise<Grid> {
-    const path = this.paths.r2mean;
+    const path = this.maskPath;
     return this.#grid.get(path, async () => {
-      await this.require(path, "The R2mean map");
+      await this.requireMask(path);
       return readGrid(path);
     }, signal);
   }

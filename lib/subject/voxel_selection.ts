@@ -10,6 +10,7 @@
  */
 import { LaionFmriError } from "../core/errors.ts";
 import { warn } from "../core/warnings.ts";
+import type { MaskSource } from "./mask_source.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 
 /**
@@ -44,6 +45,10 @@ export interface VoxelSelection {
    * {@linkcode BrainVoxelMask} or booleans). Exclusive with `roi`.
    */
   mask?: ArrayLike<number | boolean>;
+  /**
+   * The brain mask of the voxel axis. @default the subject's (see `loadSubject`)
+   */
+  maskSource?: MaskSource;
   /** Cancels file reads. */
   signal?: AbortSignal;
 }

@@ -1,0 +1,155 @@
+/**
+ * Localizer maps of a subject (upstream-era-c.md §1.5, §4.9): z maps of a
+ * contrast and per-run effect maps of a condition, in fsnative (GIfTI, per
+ * hemisphere) or T1w space (NIfTI, `res-1pt5` fitted grid or `res-1pt8`
+ * beta grid). Paths, and loaders of the values.
+ * @module
+ */
+import { DataNotDownloadedError } from "../core/errors.ts";
+import { pathExists } from "../core/fs.ts";
+import { readGiftiDataArrays } from "../formats/gifti.ts";
+import { type NiftiVolume, readNiftiVolume } from "../formats/nifti.ts";
+import {
+  checkRes,
+  type CurrentPaths,
+  LOCALIZER_TASKS,
+  runToken,
+  type VolumeRes,
+} from "../local/current_paths.ts";
+
+/** A localizer task. */
+export type LocalizerTask = (typeof LOCALIZER_TASKS)[number];
+
+/** Which localizer map: a z map (`contrast`) or, with `run`, a per-run effect map. */
+export interface LocalizerMapQuery {
+  /** `floc`, `oloc`, `MotionLeft`, `MotionRight` or `MotionLoc` (pooled). */
+  task: LocalizerTask;
+  /** A contrast (z map, e.g. `faceVsOthers`) or, with `run`, a condition (e.g. `face`). */
+  contrast: string;
+  /**
+   * The session label without `ses-`.
+   * @default the task's: `4BarScreenfLoc` (floc), `31` (oloc), `MotionLocBarsSML` (motion)
+   */
+  session?: string;
+  /** A run number: the per-run `stat-effect` map of the condition `contrast`. */
+  run?: number | string;
+  /** `fsnative` (GIfTI, needs `hemi`) or `T1w` (NIfTI). @default "fsnative" */
+  space?: "fsnative" | "T1w";
+  /** Hemisphere of an fsnative map. */
+  hemi?: "L" | "R";
+  /** Grid of a T1w map. @default "1pt5" */
+  res?: VolumeRes;
+  /** Cancels the reads. */
+  signal?: AbortSignal;
+}
+
+/** The session of each localizer task. */
+export const LOCALIZER_SESSIONS: Readonly<Record<LocalizerTask, string>> = {
+  floc: "4BarScreenfLoc",
+  oloc: "31",
+  MotionLeft: "MotionLocBarsSML",
+  MotionRight: "MotionLocBarsSML",
+  MotionLoc: "MotionLocBarsSML",
+};
+
+/**
+ * The file name of a localizer map (upstream's validation, as RangeError).
+ *
+ * @throws {RangeError} for an unknown task, space or res, fsnative without
+ *   hemi, or a per-run map of the pooled `MotionLoc`
+ * @example
+ * ```ts
+ * import { localizerMapName } from "./localizers.ts";
+ * localizerMapName("sub-03", { task: "oloc", contrast: "scrambled", run: 2, hemi: "R" });
+ * // "sub-03_ses-31_task-oloc_run-02_hemi-R_space-fsnative_contrast-scrambled_stat-effect_statmap.func.gii"
+ * ```
+ */
+export function localizerMapName(subject: string, q: LocalizerMapQuery): string {
+  if (!(LOCALIZER_TASKS as readonly string[]).includes(q.task)) {
+    throw new RangeError(`task must be one of ${LOCALIZER_TASKS.join(", ")}; got "${q.task}".`);
+  }
+  const space = q.space ?? "fsnative";
+  let where: string;
+  if (space === "fsnative") {
+    if (q.hemi !== "L" && q.hemi !== "R") {
+      throw new RangeError(`space "fsnative" is per-hemisphere; pass hemi "L" or "R".`);
+    }
+    where = `hemi-${q.hemi}_space-fsnative`;
+  } else if (space === "T1w") {
+    where = `space-T1w_res-${checkRes(q.res ?? "1pt5")}`;
+  } else {
+    throw new RangeError(`space must be "fsnative" or "T1w"; got "${space}".`);
+  }
+  if (q.run !== undefined && q.task === "MotionLoc") {
+    throw new RangeError(
+      `task "MotionLoc" is the pooled map and has no per-run effect maps; pass task "MotionLeft" or "MotionRight".`,
+    );
+  }
+  const ses = `ses-${q.session ?? LOCALIZER_SESSIONS[q.task]}`;
+  const run = q.run === undefined ? "" : `_run-${runToken(q.run)}`;
+  const stat = q.run === undefined ? "z" : "effect";
+  const ext = space === "fsnative" ? "func.gii" : "nii.gz";
+  return `${subject}_${ses}_task-${q.task}${run}_${where}_contrast-${q.contrast}_stat-${stat}_statmap.${ext}`;
+}
+
+/**
+ * The path of a localizer map, once it is on disk.
+ *
+ * @throws {DataNotDownloadedError} naming `download({ subject, includeLocalizers: true })`
+ * @example
+ * ```ts
+ * import { localizerMapPath } from "./localizers.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * const p = await localizerMapPath(new CurrentPaths("/data", "sub-01"), { task: "floc", contrast: "faceVsOthers", space: "T1w" });
+ * ```
+ */
+export async function localizerMapPath(paths: CurrentPaths, q: LocalizerMapQuery): Promise<string> {
+  const name = localizerMapName(paths.subject, q);
+  const path = paths.localizer(q.session ?? LOCALIZER_SESSIONS[q.task], name);
+  q.signal?.throwIfAborted();
+  if (await pathExists(path)) return path;
+  const s = paths.subject;
+  throw new DataNotDownloadedError(`Localizer map not found at ${path}.`, {
+    subject: s,
+    path,
+    downloadCall: `download({ subject: "${s}", includeLocalizers: true, acceptLicense: true })`,
+    cliCommand: `laion-fmri download --subject ${s} --include-localizers --accept-license`,
+  });
+}
+
+/**
+ * A T1w localizer map as a volume (scaled float32, C-order; NaN where not estimated).
+ *
+ * @example
+ * ```ts
+ * import { readLocalizerVolume } from "./localizers.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * const v = await readLocalizerVolume(new CurrentPaths("/data", "sub-01"), { task: "floc", contrast: "faceVsOthers" });
+ * ```
+ */
+export async function readLocalizerVolume(
+  paths: CurrentPaths,
+  q: Omit<LocalizerMapQuery, "space" | "hemi">,
+): Promise<NiftiVolume> {
+  const path = await localizerMapPath(paths, { ...q, space: "T1w" });
+  return readNiftiVolume(path, { signal: q.signal });
+}
+
+/**
+ * An fsnative localizer map: one value per vertex of the hemisphere.
+ *
+ * @example
+ * ```ts
+ * import { readLocalizerSurface } from "./localizers.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * const z = await readLocalizerSurface(new CurrentPaths("/data", "sub-01"), { task: "floc", contrast: "faceVsOthers", hemi: "L" });
+ * ```
+ */
+export async function readLocalizerSurface(
+  paths: CurrentPaths,
+  q: Omit<LocalizerMapQuery, "space" | "res"> & { hemi: "L" | "R" },
+): Promise<Float32Array> {
+  const path = await localizerMapPath(paths, { ...q, space: "fsnative" });
+  const [first] = await readGiftiDataArrays(path, { signal: q.signal });
+  return Float32Array.from(first.data);
+}

@@ -1,0 +1,151 @@
+/**
+ * Raw BIDS files of a subject (upstream-era-c.md §1.7, §4.8): whether they
+ * are on disk, the events tables (Polars) and the BOLD / sbref paths.
+ * Missing files name `downloadRaw(...)` and `laion-fmri download-raw`.
+ * @module
+ */
+import type { DataFrame } from "npm:nodejs-polars@0.25.2";
+import { DataNotDownloadedError } from "../core/errors.ts";
+import { pathExists } from "../core/fs.ts";
+import { loadPolars } from "../frames/polars.ts";
+import { readTsv } from "../frames/tsv.ts";
+import type { CurrentPaths } from "../local/current_paths.ts";
+import { isDir } from "./anatomy.ts";
+
+/** Which raw run file: a session, run, echo and part. */
+export interface RawRunQuery {
+  /** The session, e.g. `"ses-01"`. */
+  session: string;
+  /** The run number. */
+  run: number | string;
+  /** The echo (1-3). @default 1 */
+  echo?: number;
+  /** `mag` or `phase`. @default "mag" */
+  part?: "mag" | "phase";
+  /** Cancels the existence check. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Whether raw BIDS data of the subject (of one session) is on disk.
+ *
+ * @example
+ * ```ts
+ * import { hasRaw } from "./raw.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * await hasRaw(new CurrentPaths("/data", "sub-01"), "ses-01");
+ * ```
+ */
+export async function hasRaw(paths: CurrentPaths, session?: string): Promise<boolean> {
+  if (session !== undefined) return await isDir(paths.rawDir(session, "func"));
+  if (!(await isDir(`${paths.dataDir}/${paths.subject}`))) return false;
+  for await (const e of Deno.readDir(`${paths.dataDir}/${paths.subject}`)) {
+    if (e.isDirectory && e.name.startsWith("ses-")) return true;
+  }
+  return false;
+}
+
+/**
+ * `path`, once it is on disk.
+ * @throws {DataNotDownloadedError} naming the `downloadRaw(...)` call and CLI command
+ */
+export async function requireRaw(
+  paths: CurrentPaths,
+  path: string,
+  what: string,
+  q: { session: string; run?: number | string; signal?: AbortSignal },
+): Promise<string> {
+  q.signal?.throwIfAborted();
+  if (await pathExists(path)) return path;
+  const s = paths.subject;
+  const run = q.run === undefined ? "" : `, run: "${String(q.run).padStart(2, "0")}"`;
+  const cliRun = q.run === undefined ? "" : ` --run ${String(q.run).padStart(2, "0")}`;
+  throw new DataNotDownloadedError(`${what} not found at ${path}.`, {
+    subject: s,
+    ses: q.session,
+    path,
+    downloadCall:
+      `downloadRaw({ subject: "${s}", ses: "${q.session}"${run}, acceptLicense: true })`,
+    cliCommand:
+      `laion-fmri download-raw --subject ${s} --ses ${q.session}${cliRun} --accept-license`,
+  });
+}
+
+/**
+ * The raw multi-echo BOLD file of a run, once it is on disk.
+ *
+ * @example
+ * ```ts
+ * import { rawBoldPath } from "./raw.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * await rawBoldPath(new CurrentPaths("/data", "sub-01"), { session: "ses-01", run: 1, echo: 2 });
+ * ```
+ */
+export function rawBoldPath(paths: CurrentPaths, q: RawRunQuery): Promise<string> {
+  const path = paths.rawBold(q.session, q.run, q.echo ?? 1, q.part ?? "mag");
+  return requireRaw(paths, path, "Raw BOLD run", q);
+}
+
+/**
+ * The single-band reference of a run, once it is on disk.
+ *
+ * @example
+ * ```ts
+ * import { rawSbrefPath } from "./raw.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * await rawSbrefPath(new CurrentPaths("/data", "sub-01"), { session: "ses-01", run: 1 });
+ * ```
+ */
+export function rawSbrefPath(paths: CurrentPaths, q: RawRunQuery): Promise<string> {
+  const path = paths.rawSbref(q.session, q.run, q.echo ?? 1, q.part ?? "mag");
+  return requireRaw(paths, path, "Raw sbref", q);
+}
+
+/** Run numbers of the events tables of a session on disk, sorted. */
+async function eventRuns(paths: CurrentPaths, session: string): Promise<string[]> {
+  const dir = paths.rawDir(session, "func");
+  const runs: string[] = [];
+  if (!(await isDir(dir))) return runs;
+  for await (const e of Deno.readDir(dir)) {
+    const m = e.name.match(/_run-(\d+)_events\.tsv$/);
+    if (m) runs.push(m[1]);
+  }
+  return runs.sort();
+}
+
+/**
+ * The events table of a run, or of every run of the session concatenated
+ * with a leading `run` column (two-digit string) when `run` is omitted.
+ *
+ * @throws {DataNotDownloadedError} when the table (or any, for a session) is not on disk
+ * @example
+ * ```ts
+ * import { readEvents } from "./raw.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * const ev = await readEvents(new CurrentPaths("/data", "sub-01"), { session: "ses-01" });
+ * ```
+ */
+export async function readEvents(
+  paths: CurrentPaths,
+  q: { session: string; run?: number | string; signal?: AbortSignal },
+): Promise<DataFrame> {
+  const { session, signal } = q;
+  if (q.run !== undefined) {
+    const path = await requireRaw(paths, paths.rawEvents(session, q.run), "Events table", q);
+    return readTsv(path, { signal });
+  }
+  const runs = await eventRuns(paths, session);
+  if (runs.length === 0) {
+    await requireRaw(paths, paths.rawDir(session, "func"), `Events tables of ${session}`, q);
+    await requireRaw(paths, paths.rawEvents(session, 1), `Events tables of ${session}`, q);
+  }
+  const pl = await loadPolars();
+  const frames: DataFrame[] = [];
+  for (const run of runs) {
+    const df = await readTsv(paths.rawEvents(session, run), { signal });
+    frames.push(
+      df.select(pl.lit(run).alias("run"), ...df.columns.map((c) => pl.col(c))) as DataFrame,
+    );
+  }
+  return frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical" }) as DataFrame;
+}
