@@ -196,3 +196,19 @@ export {
 export type { ModelRows } from "./lib/formats/glmsingle_model.ts";
 export type { Hdf5ContiguousLayout } from "./lib/formats/hdf5_layout.ts";
 export type { Hdf5Dtype } from "./lib/formats/hdf5_encode.ts";
+
+// Subject on the current layout: mask source, anatomy, localizers, raw data, model-file betas.
+export { MASK_SOURCES, type MaskSource } from "./lib/subject/mask_source.ts";
+export type { VoxelAxisOptions } from "./lib/subject/subject.ts";
+export type {
+  AnatomicalFile,
+  AnatomicalFileOptions,
+  BrainMaskOptions,
+} from "./lib/subject/anatomy.ts";
+export type { LocalizerMapQuery, LocalizerTask } from "./lib/subject/localizers.ts";
+export type { RawRunQuery } from "./lib/subject/raw.ts";
+export type { RoiResOptions, RoiVolume } from "./lib/subject/roi_res.ts";
+export type { BetasFileSource, ModelBetasOptions } from "./lib/subject/model_betas.ts";
+export { LOCALIZER_TASKS, VOLUME_RESOLUTIONS, type VolumeRes } from "./lib/local/current_paths.ts";
+export type { NiftiVolume } from "./lib/formats/nifti.ts";
+export type { NiftiHeader } from "./lib/formats/nifti_header.ts";
