@@ -94,3 +94,11 @@ Deno.test("Picture.save writes the PNG atomically", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("sliceImage of a binary mask shows the mask, not a black square", async () => {
+  const shape = [6, 6, 3] as const;
+  const data = new Uint8Array(6 * 6 * 3);
+  data[(2 * 6 + 2) * 3 + 1] = 1;
+  const { pixels } = await pillow(sliceImage({ data, shape }, { index: 1, scale: 1 }).png);
+  assert.ok(pixels.some((v) => v === 255), "the voxel is white");
+});

@@ -97,7 +97,12 @@ export function sliceImage(volume: Volume3d, options: SliceOptions = {}): Pictur
       if (Number.isFinite(v) && v !== 0) base.push(v);
     }
   }
-  const lo = percentile([...base], 0.02), hi = percentile(base, 0.98) || 1;
+  let lo = percentile([...base], 0.02), hi = percentile(base, 0.98);
+  if (hi <= lo) {
+    // A flat slice (a binary mask): show its non-zero voxels bright, not black.
+    lo = Math.min(lo, 0);
+    if (hi <= lo) hi = lo + 1;
+  }
   let vmax = options.vmax ?? 0;
   if (options.overlay && !options.vmax) {
     for (let i = 0; i < options.overlay.data.length; i++) {

@@ -1,0 +1,111 @@
+/**
+ * A tour of the bucket as it is now (upstream's current layout): discovery
+ * with the six subject probes, a download that brings the anatomy and the
+ * localizers too, the two voxel axes (anatomical vs R² mask), a T1w slice,
+ * a localizer map with the FFA1 outline, an ROI at 1.5 mm, and the betas of
+ * FFA1 read from the GLMsingle model file instead of the NIfTI.
+ *
+ * Offline, against the local S3 that the task starts and seeds:
+ *   deno task tour:current
+ * Pictures are written to `laion_fmri_current/pictures/`.
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  configureBucket,
+  datasetInitialize,
+  describe,
+  download,
+  getSubjects,
+  inspectBucket,
+  loadSubject,
+  sliceImage,
+} from "../mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { endpoint: { type: "string" }, bucket: { type: "string" }, out: { type: "string" } },
+});
+configureBucket({ endpoint: values.endpoint, bucket: values.bucket });
+const SUBJECT = "sub-01";
+
+// ## Discovery: upstream's six probes on the current layout
+await describe();
+await inspectBucket();
+console.log(`Subjects: ${(await getSubjects()).join(", ")}`);
+
+// ## Download one session, with the anatomy and the localizers
+// The default download already brings the res-1pt8 anatomical brain mask the
+// default voxel axis needs; the include flags add the rest of the anatomy and
+// the localizer maps (ses-31's oloc maps are public despite the embargo).
+const dataDir = resolve(values.out ?? "laion_fmri_current");
+await Deno.mkdir(dataDir, { recursive: true });
+await datasetInitialize(dataDir, { persist: false });
+const summary = await download({
+  subject: SUBJECT,
+  session: "ses-01",
+  includeAnatomical: true,
+  includeLocalizers: true,
+  acceptLicense: true,
+  quiet: true,
+});
+console.log(
+  `Downloaded ${summary.downloaded} files (${summary.skipped} already there), ` +
+    `${summary.accessDenied.length} held out`,
+);
+for (const p of summary.prefixes) console.log(`  ${p.prefix}: ${p.matched.length} matched`);
+
+// ## Two voxel axes: the anatomical brain mask (upstream's default) vs R²
+const sub = await loadSubject(SUBJECT);
+const anatomical = await sub.getNVoxels();
+const rsquare = await sub.getNVoxels({ maskSource: "rsquare" });
+console.log(`Voxels: ${anatomical} (anatomical mask, res-1pt8) vs ${rsquare} (R2mean rule)`);
+
+// ## Pictures: T1w, a localizer map with FFA1's outline, an ROI at 1.5 mm
+const pictures = join(dataDir, "pictures");
+await Deno.mkdir(pictures, { recursive: true });
+const t1w = await (await sub.getT1w({ res: "1pt8" })).load();
+const faceMap = await sub.readLocalizerVolume({
+  task: "floc",
+  contrast: "faceVsOthers",
+  res: "1pt8",
+});
+const ffa1 = await sub.getRoiVolume("FFA1", { res: "1pt8" });
+// The slice through FFA1's centre.
+let kSum = 0, kN = 0;
+const nz = ffa1.shape[2];
+ffa1.mask.forEach((v, f) => {
+  if (v) kSum += f % nz, kN++;
+});
+const index = kN ? Math.round(kSum / kN) : undefined;
+const shots = {
+  "t1w.png": sliceImage(t1w, { view: "axial", index, title: `${SUBJECT} T1w (res-1pt8)` }),
+  "floc_faceVsOthers.png": sliceImage(t1w, {
+    view: "axial",
+    index,
+    overlay: faceMap,
+    threshold: 2,
+    outline: { data: ffa1.mask, shape: ffa1.shape },
+    title: "floc faceVsOthers z, FFA1 outlined",
+  }),
+};
+const roi15 = await sub.getRoiVolume("FFA1", { res: "1pt5" });
+console.log(
+  `FFA1: ${ffa1.mask.reduce((n, v) => n + v, 0)} voxels at 1.8 mm, ` +
+    `${roi15.mask.reduce((n, v) => n + v, 0)} at 1.5 mm (grid ${roi15.shape.join("x")})`,
+);
+for (const [name, pic] of Object.entries(shots)) {
+  await pic.save(join(pictures, name));
+  console.log(`${name}: ${pic}`);
+}
+
+// ## Betas from the GLMsingle model file: only FFA1's rows are read
+const fromNifti = await sub.getBetaMatrix({ session: "ses-01", roi: "FFA1" });
+const fromModel = await sub.getBetaMatrix({ session: "ses-01", roi: "FFA1", betasSource: "model" });
+const same = fromNifti.values.every((v, i) => Object.is(v, fromModel.values[i]));
+console.log(
+  `FFA1 betas ${
+    fromModel.shape.join(" x ")
+  } from the model file; identical to the NIfTI's: ${same}`,
+);
