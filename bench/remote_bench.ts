@@ -26,6 +26,8 @@
 import { parseArgs } from "node:util";
 import { PutObjectCommand } from "npm:@aws-sdk/client-s3@3.1175.0";
 import { pathExists } from "../lib/core/fs.ts";
+import { type ByteRange, type ByteReadOptions, FileByteSource } from "../lib/core/byte_source.ts";
+import { readModelRows } from "../lib/formats/glmsingle_model.ts";
 import { readNifti4dMasked, readNiftiMask } from "../lib/formats/nifti.ts";
 import { isalAvailable } from "../lib/formats/inflate_isal.ts";
 import { S3Source } from "../lib/bucket/s3_source.ts";
@@ -161,6 +163,25 @@ try {
   await readNifti4dMasked(tmp, roiGrid);
   const downloadMs = performance.now() - t1;
   const niftiBytes = (await Deno.stat(tmp)).size;
+
+  // Local model file vs local NIfTI, same session and ROI: time and bytes read.
+  let localRead = 0;
+  const tl = performance.now();
+  const fileSource = new FileByteSource(local(modelKey(sub, "ses-01")));
+  const countingSource = {
+    name: fileSource.name,
+    size: (o?: ByteReadOptions) => fileSource.size(o),
+    read: async (ranges: readonly ByteRange[], o?: ByteReadOptions) => {
+      const chunks = await fileSource.read(ranges, o);
+      localRead += chunks.reduce((n, c) => n + c.length, 0);
+      return chunks;
+    },
+  };
+  await readModelRows(countingSource, rows);
+  const localModelMs = performance.now() - tl;
+  const tn = performance.now();
+  await readNifti4dMasked(local(betasKey), roiGrid);
+  const localNiftiMs = performance.now() - tn;
 
   // (c) one session's decode vs igzip.
   const t2 = performance.now();
