@@ -9,7 +9,7 @@ import {
   type DownloadSummary,
   formatSummary,
 } from "../download/mod.ts";
-import { splitList } from "./args.ts";
+import { listOptions } from "./args.ts";
 import { applyBucketFlags, BUCKET_OPTIONS } from "./command.ts";
 
 /** The filter options, named as in {@linkcode DownloadFilters} (`ses` is upstream's alias of `session`). */
@@ -89,11 +89,7 @@ export const downloadCommand = {
       throw new LaionFmriError("download needs --subject S (e.g. sub-01, 01 or all)");
     }
     const concurrency = parseConcurrency(values.concurrency);
-    const filters: DownloadFilters = {};
-    for (const f of FILTERS) {
-      const given = values[f] as string[] | undefined;
-      if (given !== undefined) filters[f] = splitList(given);
-    }
+    const filters: DownloadFilters = listOptions(values, FILTERS);
     const summary = await download({
       subject: values.subject,
       ...filters,

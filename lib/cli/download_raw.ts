@@ -4,7 +4,7 @@
  */
 import { LaionFmriError } from "../core/errors.ts";
 import { downloadRaw, type RawDownloadFilters } from "../download/mod.ts";
-import { splitList } from "./args.ts";
+import { listOptions } from "./args.ts";
 import { applyBucketFlags } from "./command.ts";
 import { parseConcurrency, reportSummary, TRANSFER_OPTIONS } from "./download.ts";
 
@@ -61,11 +61,7 @@ export const downloadRawCommand = {
       throw new LaionFmriError("download-raw needs --subject S (e.g. sub-01, 01 or all)");
     }
     const concurrency = parseConcurrency(values.concurrency);
-    const filters: RawDownloadFilters = {};
-    for (const f of FILTERS) {
-      const given = values[f] as string[] | undefined;
-      if (given !== undefined) filters[f] = splitList(given);
-    }
+    const filters: RawDownloadFilters = listOptions(values, FILTERS);
     reportSummary(
       await downloadRaw({
         subject: values.subject,
