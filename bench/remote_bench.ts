@@ -29,7 +29,7 @@ import { pathExists } from "../lib/core/fs.ts";
 import { type ByteRange, type ByteReadOptions, FileByteSource } from "../lib/core/byte_source.ts";
 import { readModelRows } from "../lib/formats/glmsingle_model.ts";
 import { readNifti4dMasked, readNiftiMask } from "../lib/formats/nifti.ts";
-import { isalAvailable } from "../lib/formats/inflate_isal.ts";
+import { setInflater, useIsal } from "../lib/formats/inflate_isal.ts";
 import { S3Source } from "../lib/bucket/s3_source.ts";
 import { modelKey, readRemoteModelRows } from "../lib/subject/remote_model.ts";
 import { currentKeys } from "../scripts/synth/current_keys.ts";
@@ -186,7 +186,13 @@ try {
   // (c) one session's decode vs igzip.
   const t2 = performance.now();
   const faceBetas = await readNifti4dMasked(tmp, face);
-  const oursMs = performance.now() - t2;
+  const oursMs = performance.now() - t2; // node:zlib, the default
+  setInflater("isal");
+  const isal = await useIsal();
+  const t2b = performance.now();
+  await readNifti4dMasked(tmp, face);
+  const isalMs = performance.now() - t2b;
+  setInflater("zlib");
   const t3 = performance.now();
   await run("bash", ["-c", `igzip -d -c ${tmp} > /dev/null`]);
   const igzipMs = performance.now() - t3;
@@ -236,7 +242,10 @@ try {
   const g = (ok: boolean, text: string) => console.log(`  [${ok ? "met " : "MISS"}] ${text}`);
   g(wire <= 1.2 * payload * N + 1e6 * N, "(a) bytes <= 1.2 x payload + 1 MB per session");
   g(perSession * 30 < 5000, "(a) 30 sessions (extrapolated) < 5 s on loopback");
-  g(igzipMs / oursMs >= 0.85, "(c) >= 0.85x igzip's throughput");
+  g(
+    igzipMs / Math.min(oursMs, isalMs) >= 0.85,
+    "(c) >= 0.85x igzip's throughput (faster inflater)",
+  );
   console.log("  [----] (b) parallel vs serial sessions: not implemented yet");
 } finally {
   await run("bash", ["scripts/local_s3.sh", "stop"], RGW).catch(() => {});

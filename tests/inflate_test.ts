@@ -80,11 +80,12 @@ Deno.test("readAhead keeps order and lets the source clean up when the consumer 
   assert.ok(closed);
 });
 
-Deno.test("readNifti4dMasked gives the same values with ISA-L (--allow-ffi) and with node:zlib (without)", async () => {
+Deno.test("readNifti4dMasked gives the same values with ISA-L (opted in, --allow-ffi) and with node:zlib (without)", async () => {
   const path = await betasFile();
   const code = `
 import { readNifti4dMasked } from "${repoPath("lib/formats/nifti.ts")}";
-import { isalAvailable } from "${repoPath("lib/formats/inflate_isal.ts")}";
+import { setInflater, useIsal } from "${repoPath("lib/formats/inflate_isal.ts")}";
+setInflater("isal");
 const h = await import("${
     repoPath("lib/formats/nifti.ts")
   }").then((m) => m.readNiftiHeader(Deno.args[0]));
@@ -92,7 +93,7 @@ const n = h.dims[0] * h.dims[1] * h.dims[2];
 const mask = new Uint8Array(n).map((_, i) => i % 7 === 0 ? 1 : 0);
 const r = await readNifti4dMasked(Deno.args[0], mask);
 let sum = 0; for (const v of r.data) sum += Number.isNaN(v) ? 0 : v;
-console.log(JSON.stringify({ isal: await isalAvailable(), length: r.data.length, sum }));
+console.log(JSON.stringify({ isal: await useIsal(), length: r.data.length, sum }));
 `;
   const file = repoPath(`tests/.inflate-probe-${crypto.randomUUID()}.ts`);
   await Deno.writeTextFile(file, code);
@@ -113,4 +114,13 @@ console.log(JSON.stringify({ isal: await isalAvailable(), length: r.data.length,
   } finally {
     await Deno.remove(file);
   }
+});
+
+Deno.test("setInflater: zlib is the default, isal is opt-in, anything else is a RangeError", async () => {
+  const { setInflater, useIsal } = await import("../lib/formats/inflate_isal.ts");
+  assert.equal(await useIsal(), false);
+  setInflater("isal");
+  assert.equal(await useIsal(), true);
+  setInflater("zlib");
+  assert.throws(() => setInflater("gzip" as "zlib"), RangeError);
 });

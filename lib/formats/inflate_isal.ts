@@ -1,8 +1,8 @@
 /**
- * gzip inflate through Intel's ISA-L (Debian `libisal2`) over Deno FFI: about
- * 1.3x `node:zlib` on the betas files, and it runs on another thread
- * (`nonblocking`), so inflating the next piece overlaps with gathering
- * voxels from the last one.
+ * gzip inflate through Intel's ISA-L (Debian `libisal2`) over Deno FFI, on
+ * another thread (`nonblocking`), so inflating the next piece overlaps with
+ * gathering voxels from the last one. Opt-in ({@linkcode setInflater}): on
+ * our machines it has not yet measured faster than `node:zlib`.
  *
  * The `inflate_state` field offsets below are ABI facts of libisal 2.30
  * (checked against `isa-l/igzip_lib.h`). They are trusted only after the
@@ -34,6 +34,36 @@ const SYMBOLS = {
 type IsalLib = Deno.DynamicLibrary<typeof SYMBOLS>;
 
 let loaded: Promise<IsalLib | undefined> | undefined;
+
+/** Which inflater the NIfTI readers use for `.nii.gz`. */
+export type Inflater = "zlib" | "isal";
+let inflater: Inflater = "zlib";
+
+/**
+ * Chooses the inflater of the NIfTI readers. The default is `node:zlib`:
+ * measured on our 2-core machines (realistic 1.25 GB betas file, quiet
+ * machine, one run), ISA-L through FFI took 6.5-7.2 s and `node:zlib` 5.2-5.5 s
+ * (the `igzip` CLI itself 5.3 s), so ISA-L is opt-in until it measures
+ * faster (`deno task bench:remote` prints both). `"isal"` falls back to
+ * zlib when the library or `--allow-ffi` is missing.
+ *
+ * @example
+ * ```ts
+ * import { setInflater } from "./inflate_isal.ts";
+ * setInflater("isal");
+ * ```
+ */
+export function setInflater(choice: Inflater): void {
+  if (choice !== "zlib" && choice !== "isal") {
+    throw new RangeError(`inflater must be "zlib" or "isal": got ${JSON.stringify(choice)}`);
+  }
+  inflater = choice;
+}
+
+/** True when the NIfTI readers should inflate with ISA-L (chosen and available). */
+export async function useIsal(): Promise<boolean> {
+  return inflater === "isal" && await isalAvailable();
+}
 
 function libraryFile(): string | undefined {
   for (const dir of ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"]) {

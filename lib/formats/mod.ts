@@ -65,3 +65,4 @@ export {
 } from "./glmsingle_model.ts";
 export type { Hdf5ContiguousLayout } from "./hdf5_layout.ts";
 export { encodePng, type PngImage } from "./png_write.ts";
+export { type Inflater, isalAvailable, setInflater } from "./inflate_isal.ts";

@@ -9,7 +9,7 @@
 import { createReadStream } from "node:fs";
 import { setImmediate } from "node:timers";
 import { createGunzip, type ZlibOptions } from "node:zlib";
-import { isalAvailable, isalInflateFile, readAhead } from "./inflate_isal.ts";
+import { isalInflateFile, readAhead, useIsal } from "./inflate_isal.ts";
 import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 import { bytesPerVoxel, type NiftiHeader, parseNiftiHeader, voxelType } from "./nifti_header.ts";
@@ -244,7 +244,7 @@ interface Decoded {
  * worker thread was slower than either).
  */
 async function inflate(path: string, gz: boolean): Promise<Decoded> {
-  if (gz && await isalAvailable()) {
+  if (gz && await useIsal()) {
     // ISA-L inflates on another thread; two pieces ahead keep it busy while voxels are gathered.
     const stop = new AbortController();
     return {
