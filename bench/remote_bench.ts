@@ -229,14 +229,18 @@ try {
     `      speed-up, ${N} remote sessions vs 1 downloaded: ${(downloadMs / remoteMs).toFixed(1)}x`,
   );
   console.log(
-    `  (c) one session, face ROI (${faceBetas.nSelected} voxels), ISA-L ${
-      await isalAvailable() ? "on" : "off"
-    }:`,
+    `  local .h5 FFA1 rows: ${localModelMs.toFixed(0)} ms, ${mb(localRead)} read; NIfTI decode ` +
+      `of the same session: ${localNiftiMs.toFixed(0)} ms, ${mb(niftiBytes)} read ` +
+      `(${(localNiftiMs / localModelMs).toFixed(0)}x)`,
+  );
+  console.log(`  (c) one session, face ROI (${faceBetas.nSelected} voxels):`);
+  console.log(
+    `      ours (node:zlib) ${oursMs.toFixed(0)} ms vs igzip -d ${igzipMs.toFixed(0)} ms: ` +
+      `${(igzipMs / oursMs).toFixed(2)}x of igzip's throughput`,
   );
   console.log(
-    `      ours ${oursMs.toFixed(0)} ms vs igzip -d ${igzipMs.toFixed(0)} ms: ${
-      (igzipMs / oursMs).toFixed(2)
-    }x of igzip's throughput`,
+    `      ours (ISA-L via FFI${isal ? "" : ": not available, zlib"}) ${isalMs.toFixed(0)} ms: ` +
+      `${(igzipMs / isalMs).toFixed(2)}x`,
   );
   console.log("\nGoals:");
   const g = (ok: boolean, text: string) => console.log(`  [${ok ? "met " : "MISS"}] ${text}`);
