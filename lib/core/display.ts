@@ -61,19 +61,3 @@ export function tableBundle(
     "text/html": `<div><strong>${escapeHtml(title)}</strong><table>${body}</table></div>`,
   };
 }
-
-/**
- * A list shown as Python would print it (`['a', 'b']`), cut after `max`
- * items with a count of the rest.
- *
- * @example
- * ```ts
- * import { previewList } from "./display.ts";
- * previewList(["a", "b", "c"], 2); // "['a', 'b', … 1 more]"
- * ```
- */
-export function previewList(items: readonly unknown[], max = 8): string {
-  const shown = items.slice(0, max).map((v) => typeof v === "string" ? `'${v}'` : String(v));
-  const more = items.length > max ? `, … ${items.length - max} more` : "";
-  return `[${shown.join(", ")}${more}]`;
-}

@@ -61,21 +61,6 @@ export async function writeFileAtomic(
   }
 }
 
-/** Synchronous form of {@linkcode writeFileAtomic} for bytes or text. */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  const tmp = uniqueTempPath(path);
-  try {
-    if (typeof data === "string") Deno.writeTextFileSync(tmp, data);
-    else Deno.writeFileSync(tmp, data);
-    Deno.renameSync(tmp, path);
-  } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* already gone */ }
-    throw e;
-  }
-}
-
 /**
  * True when `path` exists; false only for `NotFound`. Other errors
  * (a refused permission, an I/O error) are thrown, never read as "absent".

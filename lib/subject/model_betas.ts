@@ -13,6 +13,7 @@ import { pathExists } from "../core/fs.ts";
 import { readModelRows } from "../formats/glmsingle_model.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
 import { withBoundedDisplay } from "../frames/frame_display.ts";
+import { modelFileName } from "./remote_model.ts";
 import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
 import { type BetasOptions, type BetasSource, keptTrials } from "./betas.ts";
 import type { SubjectFiles } from "./subject_files.ts";
@@ -70,10 +71,7 @@ export function useModel(o: ModelBetasOptions): boolean {
 
 /** The model file of a session (`derivatives/glmsingle-tedana/{sub}/{ses}/func/`). */
 export function modelPath(files: SubjectFiles, session: string): string {
-  return join(
-    files.paths.sessionDir(session),
-    `${files.subjectId}_${session}_task-images_space-T1w_desc-GLMsingle_model.h5`,
-  );
+  return join(files.paths.sessionDir(session), modelFileName(files.subjectId, session));
 }
 
 /**

@@ -34,8 +34,12 @@ export interface RemoteModelOptions extends BucketOptions {
  */
 export function modelKey(subject: string, session: string): string {
   const sub = resolveSubjectId(subject);
-  return `${GLMSINGLE_PREFIX}${sub}/${session}/func/` +
-    `${sub}_${session}_task-images_space-T1w_desc-GLMsingle_model.h5`;
+  return `${GLMSINGLE_PREFIX}${sub}/${session}/func/${modelFileName(sub, session)}`;
+}
+
+/** The file name of a session's GLMsingle model file (the same on the bucket and on disk). */
+export function modelFileName(subject: string, session: string): string {
+  return `${subject}_${session}_task-images_space-T1w_desc-GLMsingle_model.h5`;
 }
 
 /**
