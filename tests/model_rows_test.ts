@@ -155,3 +155,24 @@ Deno.test("readRemoteModelRows: several sessions at once, each equal to its loca
     (e: unknown) => (e as Error).name === "AccessDeniedError",
   );
 });
+
+Deno.test("readModelLayout grows a too-short head without reading bytes twice", async () => {
+  const file = new FileByteSource(localPath());
+  let read = 0;
+  const counting = {
+    name: file.name,
+    size: () => file.size(),
+    read: async (ranges: readonly { offset: number; length: number }[]) => {
+      const chunks = await file.read(ranges);
+      read += chunks.reduce((n, c) => n + c.length, 0);
+      return chunks;
+    },
+  };
+  const small = await readModelLayout(counting, { headBytes: 256 });
+  assert.deepEqual(small, await readModelLayout(file));
+  assert.ok(read <= 2 * 65536, `${read} bytes read for the metadata`);
+  assert.ok(
+    Number.isInteger(Math.log2(read / 256)),
+    `read grew by doubling without re-reading: ${read}`,
+  );
+});

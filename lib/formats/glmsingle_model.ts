@@ -51,8 +51,14 @@ export async function readModelLayout(
 ): Promise<Hdf5ContiguousLayout> {
   const dataset = options.dataset ?? "betasmd";
   const size = await source.size(options);
+  let head = new Uint8Array(0);
   for (let n = Math.min(options.headBytes ?? 65536, size);; n = Math.min(n * 2, size)) {
-    const [head] = await source.read([{ offset: 0, length: n }], options);
+    // Read only the bytes past what was read before.
+    const [more] = await source.read([{ offset: head.length, length: n - head.length }], options);
+    const grown = new Uint8Array(n);
+    grown.set(head);
+    grown.set(more, head.length);
+    head = grown;
     const layout = hdf5ContiguousLayout(head, dataset, { file: source.name });
     if (layout) {
       if (layout.dtype !== "float32") {
