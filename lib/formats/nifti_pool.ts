@@ -32,7 +32,15 @@ export interface DecodePoolOptions {
   signal?: AbortSignal;
 }
 
-/** The default number of decode workers: the cores minus one, at least 1. */
+/**
+ * The default number of decode workers: the cores minus one, at least 1.
+ *
+ * @example
+ * ```ts
+ * import { defaultWorkers } from "./nifti_pool.ts";
+ * defaultWorkers(); // 1 on a 2-core machine
+ * ```
+ */
 export function defaultWorkers(): number {
   return Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1);
 }
