@@ -267,7 +267,9 @@ try {
   );
   console.log(`  (b) 4 sessions x face (${serial.get("face")!.shape.join(" x ")}):`);
   console.log(
-    `      serial (workers: 0) ${serialMs.toFixed(0)} ms; parallel (${defaultWorkers()} worker(s) ` +
+    `      serial (workers: 0) ${
+      serialMs.toFixed(0)
+    } ms; parallel (${defaultWorkers()} worker(s) ` +
       `+ this thread, ${navigator.hardwareConcurrency} cores) ${parallelMs.toFixed(0)} ms: ` +
       `${(serialMs / parallelMs).toFixed(2)}x; results bit-identical: ${sameBits}`,
   );
