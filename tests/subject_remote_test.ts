@@ -7,7 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { InvalidChoiceError, LaionFmriError, MalformedFileError } from "../lib/core/errors.ts";
+import {
+  InvalidChoiceError,
+  LaionFmriError,
+  MalformedFileError,
+  S3RequestError,
+} from "../lib/core/errors.ts";
+import { S3Source } from "../lib/bucket/s3_source.ts";
 import { pathExists } from "../lib/core/fs.ts";
 import { decodeNiftiFiles } from "../lib/formats/nifti_pool.ts";
 import { readNifti4dMasked } from "../lib/formats/nifti.ts";
@@ -18,6 +24,7 @@ import { loadSubject } from "../lib/subject/subject.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
 import { localEndpoint } from "./_helpers.ts";
+import { FaultProxy } from "./fault_proxy.ts";
 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 const remote = () => ({ endpoint: localEndpoint(), bucket: CURRENT_BUCKET });
@@ -185,5 +192,34 @@ Deno.test("decode workers: equal to the serial read; a bad file fails as in this
     assert.ok(done >= paths.length - 1);
   } finally {
     await Deno.remove(local, { recursive: true });
+  }
+});
+
+Deno.test("remote subject through a faulty server: right numbers or a clear error", async () => {
+  const local = await makeCurrentDataDir();
+  const empty = await Deno.makeTempDir({ prefix: "laion-remote-" });
+  const proxy = new FaultProxy(localEndpoint(), CURRENT_BUCKET);
+  try {
+    const want = await (await loadSubject("sub-01", { dataDir: local }))
+      .getBetaMatrix({ session: 2, roi: "face" });
+    const source = new S3Source({ endpoint: proxy.url, bucket: CURRENT_BUCKET, maxAttempts: 1 });
+    const rem = await loadSubject("sub-01", {
+      dataDir: empty,
+      betasSource: "remote",
+      remote: { source },
+    });
+    await rem.getRoiMask("face"); // masks on disk before the faults
+    proxy.addFault({ kind: "norange", times: 100 });
+    sameMatrix(await rem.getBetaMatrix({ session: 2, roi: "face" }), want, "200 for a range");
+    proxy.clearFaults();
+    proxy.addFault({ kind: "truncate", afterBytes: 64, match: (r) => (r.rangeStart ?? 0) > 0 });
+    await assert.rejects(
+      rem.getBetaMatrix({ session: 2, roi: "face" }),
+      (e) => e instanceof S3RequestError && /ended after \d+ of \d+ bytes/.test(e.message),
+    );
+  } finally {
+    await proxy.close();
+    await Deno.remove(local, { recursive: true });
+    await Deno.remove(empty, { recursive: true });
   }
 });
