@@ -85,6 +85,7 @@ if (!(await pathExists(`${DATA}/ground-truth`))) {
     "--allow-read",
     "--allow-write",
     "--allow-env",
+    "--allow-ffi", // sharp encodes the stimulus JPEGs
     "scripts/generate.ts",
     "--layout",
     "current",
