@@ -79,6 +79,17 @@ export { addStimuliLayout, stimuliKeys, type StimuliTruth } from "./synth/stimul
 export { type GeneratedStimuli, generateStimuli } from "./synth/stimuli_only.ts";
 export { csvField, familyOf, isOod, stimulusSet } from "./synth/stimuli_set.ts";
 export { EMBEDDING_MODELS, embeddingVector } from "./synth/stimuli_embeddings.ts";
+export {
+  ENCODING_ROI,
+  encodingSignal,
+  type EncodingTruth,
+  type EncodingVoxel,
+  encodingVoxels,
+  isPlantedLabel,
+  normals,
+  SNR_RANGE,
+  splitHalfReliability,
+} from "./synth/encoding.ts";
 export { imagePixels, knownPixelImage } from "./synth/stimuli_images.ts";
 export { captionCounts } from "./synth/stimuli_captions.ts";
 export {
