@@ -12,6 +12,8 @@
  * segmentations and the gated image file, whose JPEGs sharp encodes: that
  * needs `--allow-ffi`) with its truth in `ground-truth/stimuli.json`.
  * `--only stimuli` writes just those files (same bytes) into `DIR/bucket/stimuli/`.
+ * Every layout plants a known encoding signal in each subject's FFA-1 betas
+ * (scripts/synth/encoding.ts), described in `ground-truth/encoding.json`.
  *
  * Writes `DIR/bucket/<key>` (keys as in `s3://laion-fmri`, ROI labels with
  * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. `--layout
