@@ -185,11 +185,17 @@ export function seedClient(endpoint: string): S3Client {
  * ```
  */
 export function isDeniedKey(key: string, kind: BucketPolicyKind): boolean {
+  if (kind !== "public" && key === GATED_STIMULI_KEY) return true;
   if (kind === "public" || !isHeldOutKey(key)) return false;
   return kind === "seed"
     ? key.startsWith("derivatives/glmsingle-tedana/")
     : !isExemptLocalizerKey(key);
 }
+
+/** The gated stimulus images: anonymous GET denied; the seed user presigns them. */
+export const GATED_STIMULI_KEY = "stimuli/task-images_stimuli.h5";
+/** The RGW user of the seed credentials (scripts/local_s3.sh SEED_UID). */
+const SEED_USER = "laion-seed";
 
 /** Localizer tasks other than `oloc`; their held-out maps stay denied. */
 const DENIED_LOCALIZER_TASKS = ["floc", "MotionLoc", "MotionLeft", "MotionRight"];
@@ -244,6 +250,17 @@ export function bucketPolicy(bucket: string, kind: BucketPolicyKind = "seed"): s
       Principal: "*",
       Action: ["s3:GetObject"],
       Resource: resources,
+    });
+  }
+  if (kind !== "public") {
+    // The gated stimulus images: only through the access service's presigned URLs (signed by
+    // the seed user, scripts/access_service.ts), as on the real bucket.
+    statements.push({
+      Sid: "GatedStimuli",
+      Effect: "Deny",
+      NotPrincipal: { AWS: [`arn:aws:iam:::user/${SEED_USER}`] },
+      Action: ["s3:GetObject"],
+      Resource: [arn(GATED_STIMULI_KEY)],
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
@@ -413,7 +430,7 @@ async function seedObjects(
   const log = (msg: string) => {
     if (verbose) console.error(`seed[${bucket}]: ${msg}`);
   };
-  const hash = sourceHash(`${kind}/${policy}`, objects);
+  const hash = sourceHash(`${kind}/${policy}/gated-stimuli`, objects);
   const bytes = objects.reduce((a, o) => a + o.size, 0);
   const s3 = seedClient(endpoint);
   try {

@@ -219,7 +219,9 @@ export async function requestJson<T>(
   } catch (e) {
     if (options.signal?.aborted) throw options.signal.reason ?? e;
     if (e instanceof Deno.errors.NotCapable) throw e;
-    const reason = timeout.aborted ? `no answer within ${options.timeoutMs ?? JSON_TIMEOUT_MS} ms` : (e as Error).message;
+    const reason = timeout.aborted
+      ? `no answer within ${options.timeoutMs ?? JSON_TIMEOUT_MS} ms`
+      : (e as Error).message;
     throw new AccessServiceError(`Could not reach the access service at ${url}: ${reason}`, {
       cause: e,
     });

@@ -15,7 +15,9 @@
  * const prompt: LinePrompt = () => answers.shift() ?? null;
  * ```
  */
-export type LinePrompt = (question: string) => Promise<string | null | undefined> | string | null | undefined;
+export type LinePrompt = (
+  question: string,
+) => Promise<string | null | undefined> | string | null | undefined;
 
 /** Bytes read from stdin past the last line returned (shared by every reader). */
 let pending = new Uint8Array(0);

@@ -8,7 +8,7 @@ import { AccessNotFoundError, AccessServiceError } from "../core/errors.ts";
 import { getDataDir } from "../local/config.ts";
 import { type AccessGrant, accessServiceUrl, fetchManifest, refreshUrls } from "./client.ts";
 import { downloadFile, type FileProgress, isFileVerified } from "./download_file.ts";
-import { requestStimulusAccess, type RequestAccessOptions } from "./request_access.ts";
+import { type RequestAccessOptions, requestStimulusAccess } from "./request_access.ts";
 import { loadRequestId } from "./request_id.ts";
 
 /**
