@@ -111,7 +111,10 @@ async function collectForm(
   const name = await need("Full name: ", fields.name, "name");
   const email = await need("Institutional email: ", fields.email, "email");
   const institution = await need("Institution / affiliation: ", fields.institution, "institution");
-  const pi = fields.piOrSupervisor !== undefined || !ask
+  // The optional question is asked only in an interactive form (some required answer missing).
+  const interactive = [fields.name, fields.email, fields.institution, fields.researchPurpose]
+    .some((v) => v === undefined);
+  const pi = fields.piOrSupervisor !== undefined || !ask || !interactive
     ? fields.piOrSupervisor ?? ""
     : await need("PI / supervisor (optional, Enter to skip): ", undefined, "piOrSupervisor");
   if (fields.researchPurpose === undefined && ask) {
