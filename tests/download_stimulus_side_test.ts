@@ -21,7 +21,7 @@ import {
   OBJECTS,
   withService,
 } from "./_access_fixture.ts";
-import { denoDir, localEndpoint, repoPath, taskCommand } from "./_helpers.ts";
+import { denoDir, localEndpoint, taskCommand } from "./_helpers.ts";
 
 async function tempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "laion-stimside-" });
