@@ -115,7 +115,14 @@ async function fetchStimulusKeys(
   }
   if (needed === 0 && !options.force && !options.verify) {
     say(`[laion-fmri] ${what} already up to date.`);
-  } else say(`[laion-fmri] Downloading ${needed || files.length} ${what} file(s):`);
+  } else {
+    const n = needed || files.length;
+    say(
+      keys.length === 1 && what === "captions"
+        ? "[laion-fmri] Downloading captions file:"
+        : `[laion-fmri] Downloading ${n} ${noun.toLowerCase()} file(s):`,
+    );
+  }
   const reporter = new ProgressReporter({
     bar: barEnabled(options.quiet),
     onProgress: options.onProgress,
