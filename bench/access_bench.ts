@@ -11,7 +11,8 @@ import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { submitAccessRequest } from "../lib/access/client.ts";
-import { downloadFile, sidecarPath } from "../lib/access/download_file.ts";
+import { downloadFile } from "../lib/access/download_file.ts";
+import { sidecarPath } from "../lib/access/verified_file.ts";
 import { startAccessService } from "../scripts/access_service.ts";
 import { bucketPolicy, seedClient } from "../scripts/seed.ts";
 

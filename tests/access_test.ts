@@ -10,7 +10,8 @@ import {
   refreshUrls,
   submitAccessRequest,
 } from "../lib/access/client.ts";
-import { downloadFile, sidecarPath } from "../lib/access/download_file.ts";
+import { downloadFile } from "../lib/access/download_file.ts";
+import { sidecarPath } from "../lib/access/verified_file.ts";
 import { requestStimulusAccess } from "../lib/access/request_access.ts";
 import { clearRequestId, loadRequestId, saveRequestId } from "../lib/access/request_id.ts";
 import { downloadStimuli } from "../lib/access/stimuli.ts";

@@ -5,11 +5,17 @@
  * `{dest}.sha256` sidecar so that a later call does not hash the file again.
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { AccessServiceError } from "../core/errors.ts";
-import { writeFileAtomic } from "../core/fs.ts";
 import { formatBytes } from "./format.ts";
+import {
+  hashFile,
+  isFileVerified,
+  sidecarPath,
+  statOrUndefined,
+  writeSidecar,
+} from "./verified_file.ts";
 
 /** A file stops if no byte arrives for this long (upstream's socket timeout: 60 s). */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -78,100 +84,6 @@ export interface DownloadFileResult {
   hashedFromDisk: number;
   /** Bytes received over the network. */
   received: number;
-}
-
-/** The sidecar beside a verified file: its size, hash, and the mtime it had then. */
-interface Sidecar {
-  size: number;
-  sha256: string;
-  mtimeMs: number;
-}
-
-/**
- * The sidecar path of a file: `{path}.sha256`.
- *
- * @example
- * ```ts
- * import { sidecarPath } from "./download_file.ts";
- * sidecarPath("/data/stimuli/task-images_stimuli.h5"); // ".../task-images_stimuli.h5.sha256"
- * ```
- */
-export function sidecarPath(path: string): string {
-  return `${path}.sha256`;
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
-
-async function readSidecar(path: string): Promise<Sidecar | undefined> {
-  try {
-    const s = JSON.parse(await Deno.readTextFile(sidecarPath(path)));
-    return typeof s?.size === "number" && typeof s?.sha256 === "string" &&
-        typeof s?.mtimeMs === "number"
-      ? s
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Records that `path` (as it is now on disk) has `sha256`. */
-async function writeSidecar(path: string, sha256: string, signal?: AbortSignal): Promise<void> {
-  const st = await Deno.stat(path);
-  const data: Sidecar = { size: st.size, sha256, mtimeMs: st.mtime?.getTime() ?? 0 };
-  await writeFileAtomic(sidecarPath(path), JSON.stringify(data) + "\n", { signal });
-}
-
-/** Feeds a file's bytes into `hash`; returns how many were read. */
-async function hashFile(path: string, hash: Hash, signal?: AbortSignal): Promise<number> {
-  using file = await Deno.open(path, { read: true });
-  const buf = new Uint8Array(1 << 20);
-  let total = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    const n = await file.read(buf);
-    if (n === null) return total;
-    hash.update(buf.subarray(0, n));
-    total += n;
-  }
-}
-
-/**
- * True when the file at `path` has `size` bytes and `sha256`, known from its
- * sidecar (same size and mtime) or, without one, by hashing it (the sidecar
- * is then written). Returns the bytes hashed too.
- *
- * @example
- * ```ts
- * import { isFileVerified } from "./download_file.ts";
- * const { ok } = await isFileVerified("/data/stimuli/task-images_metadata.csv", 10, "ab".repeat(32));
- * ```
- */
-export async function isFileVerified(
-  path: string,
-  size: number,
-  sha256: string | undefined,
-  signal?: AbortSignal,
-): Promise<{ ok: boolean; hashed: number }> {
-  const st = await statOrUndefined(path);
-  if (!st?.isFile || st.size !== size) return { ok: false, hashed: 0 };
-  if (sha256 === undefined) return { ok: true, hashed: 0 };
-  const want = sha256.toLowerCase();
-  const side = await readSidecar(path);
-  if (side && side.size === st.size && side.mtimeMs === (st.mtime?.getTime() ?? 0)) {
-    return { ok: side.sha256 === want, hashed: 0 };
-  }
-  const hash = createHash("sha256");
-  const hashed = await hashFile(path, hash, signal);
-  const got = hash.digest("hex");
-  if (got === want) await writeSidecar(path, got, signal).catch(() => {});
-  return { ok: got === want, hashed };
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

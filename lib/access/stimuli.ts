@@ -7,7 +7,8 @@ import { join, resolve } from "node:path";
 import { AccessNotFoundError, AccessServiceError } from "../core/errors.ts";
 import { getDataDir } from "../local/config.ts";
 import { type AccessGrant, accessServiceUrl, fetchManifest, refreshUrls } from "./client.ts";
-import { downloadFile, type FileProgress, isFileVerified } from "./download_file.ts";
+import { downloadFile, type FileProgress } from "./download_file.ts";
+import { isFileVerified } from "./verified_file.ts";
 import { type RequestAccessOptions, requestStimulusAccess } from "./request_access.ts";
 import { loadRequestId } from "./request_id.ts";
 
