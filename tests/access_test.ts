@@ -417,3 +417,37 @@ Deno.test("access: downloadStimuli — form, download, then up to date with no a
     });
   });
 });
+
+Deno.test("access: an aborted downloadFile keeps its part; the next call resumes it", async () => {
+  const proxy = new FaultProxy(localEndpoint(), ACCESS_BUCKET);
+  try {
+    await withService({ urlOrigin: proxy.url }, async (svc) => {
+      const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+      const info = grant.files.find((f) => f.name === "task-images_stimuli.h5")!;
+      const opts = { expectedSize: info.size, expectedSha256: info.sha256, quiet: true };
+      await tempDir(async (dir) => {
+        const dest = join(dir, "task-images_stimuli.h5");
+        proxy.bytesPerSecond = 400_000;
+        const stop = new AbortController();
+        const reason = new Error("stopped by the test");
+        const e = await downloadFile(info.url, dest, {
+          ...opts,
+          signal: stop.signal,
+          onProgress: (p) => {
+            if (p.doneBytes > 100_000) stop.abort(reason);
+          },
+        }).catch((e) => e);
+        assert.equal(e, reason);
+        const part = (await Deno.stat(`${dest}.part`)).size;
+        assert.ok(part > 100_000 && part < IMAGES.length, `part of ${part} bytes`);
+        proxy.bytesPerSecond = undefined;
+        const resumed = await downloadFile(info.url, dest, opts);
+        assert.equal(resumed.status, "resumed");
+        assert.equal(proxy.gets().at(-1)!.rangeStart, part);
+        assert.deepEqual(await Deno.readFile(dest), IMAGES);
+      });
+    });
+  } finally {
+    await proxy.close();
+  }
+});
