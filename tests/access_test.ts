@@ -451,3 +451,25 @@ Deno.test("access: an aborted downloadFile keeps its part; the next call resumes
     await proxy.close();
   }
 });
+
+Deno.test("access: a missing permission is an error naming the flag", async () => {
+  await tempDir(async (dir) => {
+    const script = join(dir, "probe.ts");
+    const lib = new URL("../lib/access/mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { fetchManifest } from "${lib}";\n` +
+        `for (const o of [{}, { serverUrl: "http://127.0.0.1:5999" }]) {\n` +
+        `  await fetchManifest(o).catch((e) => console.log(e.name + ": " + e.message));\n}\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", `--allow-read`, script],
+      env: { NO_COLOR: "1" },
+    }).output();
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    assert.deepEqual(lines, [
+      "PermissionMissingError: Permission needed to choose the stimulus access service: run deno with --allow-env=LAION_FMRI_ACCESS_URL",
+      "PermissionMissingError: Permission needed to reach the stimulus access service: run deno with --allow-net=127.0.0.1:5999",
+    ], new TextDecoder().decode(out.stderr));
+  });
+});

@@ -9,8 +9,10 @@ import {
   AccessNotFoundError,
   AccessRevokedError,
   AccessServiceError,
+  PermissionMissingError,
   TermsOutdatedError,
 } from "../core/errors.ts";
+import { flagFor, isPermissionError, readSettingsEnv } from "../core/permissions.ts";
 import type { AccessForm, AccessGrant, StimulusManifest } from "./types.ts";
 
 export type {
@@ -70,13 +72,10 @@ export interface AccessClientOptions {
  * ```
  */
 export function accessServiceUrl(serverUrl?: string): string {
-  let env: string | undefined;
-  try {
-    env = Deno.env.get(ACCESS_URL_ENV);
-  } catch {
-    env = undefined; // no --allow-env: the default service
-  }
-  return (serverUrl || env || DEFAULT_ACCESS_URL).replace(/\/+$/, "");
+  const url = serverUrl ||
+    readSettingsEnv([ACCESS_URL_ENV], "choose the stimulus access service")[ACCESS_URL_ENV] ||
+    DEFAULT_ACCESS_URL;
+  return url.replace(/\/+$/, "");
 }
 
 function detailText(detail: unknown): string {
@@ -152,7 +151,10 @@ export async function requestJson<T>(
     text = await res.text();
   } catch (e) {
     if (options.signal?.aborted) throw options.signal.reason ?? e;
-    if (e instanceof Deno.errors.NotCapable) throw e;
+    if (isPermissionError(e)) {
+      const flag = flagFor(e, `--allow-net=${new URL(url).host}`);
+      throw new PermissionMissingError("reach the stimulus access service", flag, { cause: e });
+    }
     const reason = timeout.aborted
       ? `no answer within ${options.timeoutMs ?? JSON_TIMEOUT_MS} ms`
       : (e as Error).message;

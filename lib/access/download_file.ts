@@ -7,7 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
-import { AccessServiceError } from "../core/errors.ts";
+import { AccessServiceError, PermissionMissingError } from "../core/errors.ts";
+import { flagFor, isPermissionError, withPermission } from "../core/permissions.ts";
 import { formatBytes } from "./format.ts";
 import {
   hashFile,
@@ -129,7 +130,11 @@ export async function downloadFile(
   const say = (line: string) => {
     if (!options.quiet) console.log(line);
   };
-  await Deno.mkdir(dirname(dest), { recursive: true });
+  await withPermission(
+    `write ${name}`,
+    `--allow-read=${dirname(dest)} --allow-write=${dirname(dest)}`,
+    () => Deno.mkdir(dirname(dest), { recursive: true }),
+  );
   const have = await isFileVerified(dest, expectedSize, expectedSha256, signal);
   if (have.ok) {
     say(`  ${name}: cached${expectedSha256 ? ", sha256 ok" : ""}`);
@@ -171,7 +176,10 @@ export async function downloadFile(
   } catch (e) {
     clearTimeout(timer);
     if (signal?.aborted) throw signal.reason ?? e;
-    if (e instanceof Deno.errors.NotCapable) throw e;
+    if (isPermissionError(e)) {
+      const flag = flagFor(e, `--allow-net=${new URL(url).host}`);
+      throw new PermissionMissingError(`download ${name}`, flag, { cause: e });
+    }
     throw fail((e as Error).message, e);
   }
   let append = false;
@@ -235,7 +243,7 @@ export async function downloadFile(
     }
   } catch (e) {
     if (signal?.aborted) throw signal.reason ?? e;
-    if (e instanceof AccessServiceError || e instanceof Deno.errors.NotCapable) throw e;
+    if (e instanceof AccessServiceError || isPermissionError(e)) throw e;
     throw fail(`${(e as Error).message} (the partial file is kept; run again to resume)`, e);
   } finally {
     clearTimeout(timer);

@@ -6,24 +6,19 @@
  */
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../core/fs.ts";
+import { PermissionMissingError } from "../core/errors.ts";
+import { readEnv, readSettingsEnv, withPermission } from "../core/permissions.ts";
 import { accessServiceUrl } from "./client.ts";
 
 /** The variable whose non-empty value is used as the request id. */
 export const REQUEST_ID_ENV = "LAION_FMRI_REQUEST_ID";
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The cache file: `~/.cache/laion-fmri/auth.json` (`$HOME`, or
  * `$USERPROFILE` on Windows).
  *
  * @throws {Error} when neither `HOME` nor `USERPROFILE` is set
+ * @throws {PermissionMissingError} when `--allow-env` does not cover `HOME`
  * @example
  * ```ts
  * import { authFilePath } from "@laion/fmri";
@@ -31,7 +26,8 @@ function env(name: string): string | undefined {
  * ```
  */
 export function authFilePath(): string {
-  const home = env("HOME") || env("USERPROFILE");
+  const home = readSettingsEnv(["HOME"], "find the request-id cache").HOME ||
+    readEnv("USERPROFILE");
   if (!home) {
     throw new Error("Cannot locate the request-id cache: neither HOME nor USERPROFILE is set.");
   }
@@ -68,14 +64,21 @@ export interface RequestIdOptions {
  * ```
  */
 export async function loadRequestId(options: RequestIdOptions = {}): Promise<string | undefined> {
-  const fromEnv = env(REQUEST_ID_ENV)?.trim();
+  const fromEnv = readSettingsEnv([REQUEST_ID_ENV], "read the request id")[REQUEST_ID_ENV]?.trim();
   if (fromEnv) return fromEnv;
+  const path = options.authFile ?? authFilePath();
   try {
-    const data = JSON.parse(await Deno.readTextFile(options.authFile ?? authFilePath()));
+    const data = JSON.parse(
+      await withPermission(
+        "read the request-id cache",
+        `--allow-read=${path}`,
+        () => Deno.readTextFile(path),
+      ),
+    );
     const id = data?.request_id;
     return typeof id === "string" && id ? id : undefined;
   } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw e;
+    if (e instanceof PermissionMissingError) throw e;
     return undefined;
   }
 }
