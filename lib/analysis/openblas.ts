@@ -31,6 +31,23 @@ const SYMBOLS = {
     ],
     result: "void",
   },
+  dsyrk_: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "usize",
+      "usize",
+    ],
+    result: "void",
+  },
   dsyevd_: {
     parameters: [
       "buffer",
@@ -129,10 +146,29 @@ export function multiplyTransposedBlas(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.cols) {
     throw new RangeError(`A (${shapeOf(a)}) · Bᵀ (B ${shapeOf(b)}) needs equal column counts`);
   }
-  const { dgemm_ } = load().symbols;
+  const { dgemm_, dsyrk_ } = load().symbols;
   const n = a.rows, m = b.rows, p = a.cols;
   const out = new Float64Array(n * m);
   if (n === 0 || m === 0) return { rows: n, cols: m, data: out };
+  if (a === b || a.data === b.data) {
+    // X · Xᵀ: half the work with dsyrk_, then mirror the triangle.
+    dsyrk_(
+      ch("U"),
+      ch("T"),
+      i32(n),
+      i32(p),
+      f64(1),
+      a.data,
+      i32(Math.max(1, p)),
+      f64(0),
+      out,
+      i32(n),
+      1n,
+      1n,
+    );
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[i * n + j] = out[j * n + i];
+    return { rows: n, cols: m, data: out };
+  }
   // Row-major C (n x m) is column-major Cᵀ (m x n) = B · Aᵀ = op(Bcm)ᵀ · Acm.
   dgemm_(
     ch("T"),
