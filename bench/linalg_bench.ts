@@ -11,6 +11,8 @@
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { symmetricEigenTs } from "../lib/analysis/eigen_ts.ts";
 import { type Matrix, matrix, multiplyTransposedTs } from "../lib/analysis/matrix.ts";
+import { fitRidgePath, TUTORIAL_ALPHAS } from "../lib/analysis/ridge.ts";
+import { linearAlgebra } from "../lib/analysis/linalg.ts";
 import {
   multiplyTransposedBlas,
   openblasAvailable,
@@ -61,7 +63,26 @@ try:
     blas = c.get_info("blas_opt_info").get("libraries", ["?"])
 except Exception:
     pass
-print(json.dumps({"gram": g, "eigh": e, "svd": s, "top": float(w[-1]), "numpy": np.__version__, "blas": str(blas)}))
+# The whole ridge path at the tutorial's shapes, same algorithm as lib/analysis/ridge.ts.
+Y = np.cos(np.arange(N * 222, dtype=np.float64) * 0.37).reshape(N, 222) + X[:, :222] * 0.01
+def ridge_path():
+    xtr, xte, ytr = X[0::2], X[1::2], Y[0::2]
+    xm, ym = xtr.mean(0), ytr.mean(0)
+    xc, xt, yc = xtr - xm, xte - xm, ytr - ym
+    n = xc.shape[0]
+    s, V = np.linalg.eigh(xc @ xc.T)
+    A = V.T @ yc
+    B = (xt @ xc.T) @ V
+    errs, preds = [], []
+    for a in np.logspace(0, 6, 13):
+        w = 1 / (s + a)
+        c = V @ (w[:, None] * A)
+        d = (V ** 2) @ w - 1 / (n * a)
+        errs.append(((c / d[:, None]) ** 2).mean(0))
+        preds.append(B @ (w[:, None] * A) + ym)
+    return np.argmin(np.array(errs), 0)
+rp, best = med(ridge_path, 3)
+print(json.dumps({"gram": g, "eigh": e, "svd": s, "ridge": rp, "best": best.tolist(), "top": float(w[-1]), "numpy": np.__version__, "blas": str(blas)}))
 `;
 
 async function numpy(): Promise<Record<string, number | string>> {
@@ -118,3 +139,42 @@ for (const [name, g, e, top] of rows) {
   );
 }
 console.log(`numpy thin SVD of X (${N}x${P}): ${(py.svd as number).toFixed(1)} ms`);
+
+// The whole ridge path: 450 train / 450 test images x 1024 features x 222 voxels, 13 alphas.
+const y = matrix(N, 222);
+for (let i = 0; i < N; i++) {
+  for (let j = 0; j < 222; j++) {
+    y.data[i * 222 + j] = Math.cos((i * 222 + j) * 0.37) + x.data[i * P + j] * 0.01;
+  }
+}
+const pick = (m: Matrix, start: number) => {
+  const idx = Array.from({ length: m.rows / 2 }, (_, k) => 2 * k + start);
+  const out = matrix(idx.length, m.cols);
+  idx.forEach((r, k) => out.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), k * m.cols));
+  return out;
+};
+const [xTrain, xTest, yTrain] = [pick(x, 0), pick(x, 1), pick(y, 0)];
+console.log(
+  `fitRidgePath: ${N / 2} train / ${
+    N / 2
+  } test x ${P} features x 222 voxels, ${TUTORIAL_ALPHAS.length} alphas`,
+);
+for (const backend of ["openblas", "typescript"] as const) {
+  if (backend === "openblas" && !openblasAvailable()) continue;
+  const t: number[] = [];
+  let same = true;
+  for (let r = 0; r < (backend === "openblas" ? 3 : 1); r++) {
+    const t0 = performance.now();
+    const fit = await fitRidgePath(xTrain, yTrain, xTest, { backend: linearAlgebra(backend) });
+    t.push(performance.now() - t0);
+    same &&= [...fit.bestAlphaIndex].every((b, v) => b === (py.best as unknown as number[])[v]);
+  }
+  const ms = median(t);
+  console.log(
+    `  ${backend.padEnd(12)} ${ms.toFixed(1).padStart(9)} ms  ratio ${
+      (ms / (py.ridge as number)).toFixed(2)
+    }` +
+      `  alphas equal to numpy's: ${same}`,
+  );
+}
+console.log(`  numpy (same algorithm) ${(py.ridge as number).toFixed(1)} ms`);

@@ -254,3 +254,30 @@ Deno.test("encoding model agrees with the numpy reference (1e-4; alphas exact)",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("without --allow-ffi: auto falls back to TypeScript, openblas names the flag", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "no_ffi_" });
+  try {
+    const script = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { linearAlgebra } from ${JSON.stringify(repoPath("lib/analysis/linalg.ts"))};
+console.log(linearAlgebra().name);
+try { linearAlgebra("openblas"); } catch (e) { console.log(e.name, e.message); }`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--no-lock", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    assert.equal(
+      text,
+      "typescript\nPermissionMissingError Permission needed to call OpenBLAS through FFI: " +
+        "run deno with --allow-ffi\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
