@@ -38,6 +38,16 @@ Deno.test("averageRepeats: means, odd/even repeats in trial order, sorted images
   );
 });
 
+Deno.test("matrix widens float16 (CLIP features) and float32 to float64; shape errors name shapes", () => {
+  assert.deepEqual([...matrix(1, 3, new Float16Array([0.5, 1.5, -2])).data], [0.5, 1.5, -2]);
+  assert.ok(matrix(1, 1, new Float32Array([0.1])).data instanceof Float64Array);
+  assert.throws(() => matrix(2, 3, [1, 2]), /2 values do not fill a 2x3 matrix/);
+  assert.throws(
+    () => multiplyTransposedTs(matrix(2, 3), matrix(2, 4)),
+    /A \(2x3\) · Bᵀ \(B 2x4\) needs equal column counts/,
+  );
+});
+
 Deno.test("alternateSplit: sorted order, train = [::2], test = [1::2]", () => {
   assert.deepEqual(alternateSplit(["d", "b", "a", "c", "e"]), { train: [2, 3, 4], test: [1, 0] });
   assert.deepEqual(alternateSplit(4), { train: [0, 2], test: [1, 3] });

@@ -15,7 +15,15 @@ export interface Matrix {
   readonly data: Float64Array;
 }
 
-/** `"rows x cols"`, for messages. */
+/**
+ * `"rows x cols"`, for messages.
+ *
+ * @example
+ * ```ts
+ * import { matrix, shapeOf } from "./matrix.ts";
+ * console.log(shapeOf(matrix(2, 3))); // "2x3"
+ * ```
+ */
 export function shapeOf(m: { rows: number; cols: number }): string {
   return `${m.rows}x${m.cols}`;
 }

@@ -79,7 +79,21 @@ const CANDIDATES = [
   "libopenblas.so.0",
 ];
 
-/** OpenBLAS is not installed (or lacks the LAPACK symbols). */
+/**
+ * OpenBLAS is not installed (or lacks the LAPACK symbols); the message says
+ * which package to install.
+ *
+ * @example
+ * ```ts
+ * import { NativeLibraryMissingError, symmetricEigenBlas } from "./openblas.ts";
+ * import { matrix } from "./matrix.ts";
+ * try {
+ *   symmetricEigenBlas(matrix(1, 1, [1]));
+ * } catch (e) {
+ *   if (e instanceof NativeLibraryMissingError) console.log(e.message);
+ * }
+ * ```
+ */
 export class NativeLibraryMissingError extends LaionFmriError {}
 
 let lib: OpenBlasLib | undefined;
