@@ -29,6 +29,9 @@ command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || need_pkgs+=(python3-pil)
 # ISA-L: the fast gzip inflate (libisal2, through FFI) and its igzip CLI (the benchmark floor).
 [[ -e /usr/lib/x86_64-linux-gnu/libisal.so.2 && -x /usr/bin/igzip ]] || need_pkgs+=(libisal2 isal)
+# OpenBLAS (dgemm_/dsyevd_ through FFI, lib/analysis) and the plots' font (DejaVu Sans, sharp/librsvg).
+compgen -G '/usr/lib/*/libopenblas.so.0' >/dev/null || need_pkgs+=(libopenblas0-pthread)
+[[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need_pkgs+=(fonts-dejavu-core)
 # Jupyter is installed by scripts/jupyter_kernel.sh, which the notebook tests run.
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then
