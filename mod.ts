@@ -15,6 +15,9 @@
 // Errors: every class a caller may catch.
 export {
   AccessDeniedError,
+  AccessNotFoundError,
+  AccessRevokedError,
+  AccessServiceError,
   DataDirNotFoundError,
   DataDirNotSetError,
   DataDirNotWritableError,
@@ -31,6 +34,7 @@ export {
   S3RequestError,
   StimuliNotDownloadedError,
   SubjectNotFoundError,
+  TermsOutdatedError,
 } from "./lib/core/errors.ts";
 export { RetryError } from "./lib/core/retry.ts";
 export { UnknownRoiError } from "./lib/subject/roi_grammar.ts";
@@ -213,3 +217,100 @@ export type { RoiBetasOptions } from "./lib/subject/roi_betas.ts";
 export { LOCALIZER_TASKS, VOLUME_RESOLUTIONS, type VolumeRes } from "./lib/local/current_paths.ts";
 export type { NiftiVolume } from "./lib/formats/nifti.ts";
 export type { NiftiHeader } from "./lib/formats/nifti_header.ts";
+
+// The stimulus side: public downloads (CC0) and the gated images' access service.
+export {
+  CAPTIONS_KEY,
+  downloadCaptions,
+  downloadEmbeddings,
+  downloadSegmentations,
+  EMBEDDING_MODELS,
+  embeddingKey,
+  type EmbeddingModel,
+  SEGMENTATIONS_KEY,
+  SEGMENTATIONS_METADATA_KEY,
+  type StimulusSideOptions,
+} from "./lib/download/stimulus_side.ts";
+export {
+  type AccessClientOptions,
+  type AccessForm,
+  type AccessGrant,
+  type AccessRequestFields,
+  accessServiceUrl,
+  authFilePath,
+  clearRequestId,
+  currentTermsVersion,
+  DEFAULT_ACCESS_URL,
+  downloadFile,
+  type DownloadFileOptions,
+  type DownloadFileResult,
+  downloadStimuli,
+  type DownloadStimuliOptions,
+  fetchManifest,
+  type FileProgress,
+  type GrantedFile,
+  type LinePrompt,
+  loadRequestId,
+  type ManifestFile,
+  refreshUrls,
+  REQUEST_ID_ENV,
+  type RequestAccessOptions,
+  type RequestIdOptions,
+  requestStimulusAccess,
+  saveRequestId,
+  STIMULUS_FILES,
+  type StimulusFileName,
+  type StimulusManifest,
+  submitAccessRequest,
+} from "./lib/access/mod.ts";
+
+// The encoding model of upstream's tutorial, on plain arrays.
+export { matrix, type Matrix, takeColumns, takeRows } from "./lib/analysis/matrix.ts";
+export {
+  averageRepeats,
+  type AverageRepeatsOptions,
+  type RepeatAverages,
+} from "./lib/analysis/repeats.ts";
+export { type AlternateSplit, alternateSplit } from "./lib/analysis/split.ts";
+export {
+  indicesAbove,
+  type ReliabilityOptions,
+  splitHalfReliability,
+} from "./lib/analysis/reliability.ts";
+export {
+  applyStats,
+  columnStats,
+  type ColumnStats,
+  standardize,
+} from "./lib/analysis/standardize.ts";
+export {
+  fitRidgePath,
+  type RidgePath,
+  type RidgePathOptions,
+  TUTORIAL_ALPHAS,
+} from "./lib/analysis/ridge.ts";
+export { median, pearson, pearsonColumns, ranks, spearman } from "./lib/analysis/stats.ts";
+export { correlationRdm, wrsa } from "./lib/analysis/rdm.ts";
+export {
+  type EncodingModelOptions,
+  type EncodingModelResult,
+  fitEncodingModel,
+} from "./lib/analysis/encoding.ts";
+export {
+  type LinearAlgebra,
+  linearAlgebra,
+  type LinearAlgebraChoice,
+} from "./lib/analysis/linalg.ts";
+export { NativeLibraryMissingError, openblasAvailable } from "./lib/analysis/openblas.ts";
+
+// Plots (SVG rendered headless through sharp).
+export { svgToPicture, type SvgToPictureOptions } from "./lib/display/svg.ts";
+export { scatterPlot, type ScatterOptions } from "./lib/display/scatter.ts";
+export { histogramPlot, type HistogramOptions } from "./lib/display/histogram.ts";
+export {
+  brainMap,
+  type BrainMapInput,
+  type BrainMapOptions,
+} from "./lib/display/brain_map.ts";
+export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
+export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";

@@ -4,13 +4,14 @@
  * `console.log` lines, `Deno.jupyter.display(...)` outputs and even its
  * result value; nbconvert and papermill stop listening at that point, so the
  * output is lost or lands in the next cell. A short pause at the end of the
- * cell lets everything through (measured: 5 ms was always enough, 50 ms is
- * the default). Outside the kernel the pause is skipped.
+ * cell lets everything through (measured on a quiet machine: 5 ms was always
+ * enough; with both cores busy, 50 ms once lost a cell's last lines, so the
+ * default is 250 ms). Outside the kernel the pause is skipped.
  * @module
  */
 /** Options of {@linkcode flushOutput}. */
 export interface FlushOutputOptions {
-  /** Pause in milliseconds. @default 50 */
+  /** Pause in milliseconds. @default 250 */
   ms?: number;
   /** Ends the pause early. */
   signal?: AbortSignal;
@@ -48,7 +49,7 @@ export function jupyter(): typeof Deno.jupyter | undefined {
  * ```
  */
 export async function flushOutput(options: FlushOutputOptions = {}): Promise<void> {
-  const { ms = 50, signal } = options;
+  const { ms = 250, signal } = options;
   if (!Number.isFinite(ms) || ms < 0) {
     throw new RangeError(`ms must be a finite number >= 0, got ${ms}`);
   }

@@ -93,6 +93,8 @@ export async function requireAnatomical(
 ): Promise<string> {
   signal?.throwIfAborted();
   if (await pathExists(path)) return path;
+  // A subject loaded for remote reads fetches it (anatomical volumes are a few MB).
+  if (files.onDemand && await files.onDemand.file(path, signal)) return path;
   throw new DataNotDownloadedError(`Anatomical file not found at ${path}.`, {
     subject: files.subjectId,
     path,
