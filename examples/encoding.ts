@@ -184,6 +184,8 @@ if (values.images) {
     await downloadStimuli({
       dataDir,
       quiet: true,
+      // The tutorial keeps its request id with its data (the default is ~/.cache/laion-fmri).
+      authFile: join(dataDir, "auth.json"),
       form: {
         name: "Encoding tutorial",
         email: "tutorial@example.org",
