@@ -105,8 +105,8 @@ Deno.test("stimuli: images, embeddings, captions, segmentations vs h5py + Pillow
       assert.throws(() => emb.get("CLIP", ["x.jpg"]), /Unknown image name "x\.jpg"/);
       // deno-lint-ignore no-explicit-any
       assert.throws(() => emb.get("ViT" as any, pick), /Unknown embedding model "ViT".*CLIP/);
-      // deno-lint-ignore no-explicit-any
       await assert.rejects(
+        // deno-lint-ignore no-explicit-any
         loadEmbeddings({ dataDir, models: ["clip" as any] }),
         InvalidChoiceError,
       );
