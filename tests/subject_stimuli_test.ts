@@ -37,7 +37,7 @@ async function makeSubjectDir(): Promise<string> {
 }
 
 /** The labels of every trial table of sub-01, in session then row order. */
-async function trialLabels(dataDir: string, sessions: string[]): Promise<string[]> {
+function trialLabels(dataDir: string, sessions: string[]): string[] {
   const out: string[] = [];
   for (const ses of sessions) {
     const dir = join(dataDir, "derivatives", "glmsingle-tedana", "sub-01", ses, "func");
@@ -55,7 +55,7 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
     let sub = await loadSubject("sub-01", { dataDir });
     const sessions = await sub.getSessions();
     assert.ok(sessions.length >= 2, `sessions: ${sessions}`);
-    const labels = await trialLabels(dataDir, sessions);
+    const labels = trialLabels(dataDir, sessions);
     const unique = [...new Set(labels)];
     // Metadata in another order than first appearance, with extra images.
     const stimNames = [...unique].reverse().concat(["unique_LAION_extra_i0.jpg"]);

@@ -15,7 +15,7 @@ import {
   type EmbeddingArray,
   type EmbeddingDtype,
   type EmbeddingMatrix,
-  Embeddings,
+  type Embeddings,
   loadEmbeddings,
   modelsOnDisk,
 } from "../stimuli/embeddings.ts";
