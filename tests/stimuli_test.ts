@@ -16,6 +16,9 @@ import { over } from "../lib/stimuli/decode.ts";
 import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
 import { loadSegmentations } from "../lib/stimuli/segmentations.ts";
 import { loadStimuli } from "../lib/stimuli/stimuli.ts";
+import { JUPYTER_DISPLAY } from "../lib/core/display.ts";
+import { ImageGrid } from "../lib/display/stimulus_views.ts";
+import { downscale } from "../lib/stimuli/image.ts";
 import { readStimuliReference, writeStimuliFixture } from "./_stimuli_fixture.ts";
 
 const bits = (a: Float16Array) => Array.from(new Uint16Array(a.buffer, a.byteOffset, a.length));
@@ -86,6 +89,40 @@ Deno.test("stimuli: images, embeddings, captions, segmentations vs h5py + Pillow
       assert.deepEqual(batch.data.subarray(0, size), batch.data.subarray(2 * size));
       assert.deepEqual(batch.names, [fx.names[1], fx.names.at(-1), fx.names[1]]);
     });
+
+    await t.step(
+      "display: an image shows as a PNG; a grid composes them (read by Pillow)",
+      async () => {
+        const img = await stim.images.get(0);
+        const bundle = img[JUPYTER_DISPLAY]();
+        assert.ok(bundle["image/png"].length > 100 && bundle["text/plain"].includes(fx.names[0]));
+        const imgs = [await stim.images.get(0), await stim.images.get(4)];
+        const grid = new ImageGrid(imgs, ["a", "b"], { cell: 32 });
+        const pic = grid.toPicture();
+        const png = join(dataDir, "grid.png");
+        await pic.save(png);
+        const out = new Deno.Command("/usr/bin/python3", {
+          args: [
+            "-c",
+            `from PIL import Image; im = Image.open(${JSON.stringify(png)}).convert("RGB"); ` +
+            `print(im.size[0], im.size[1], *im.getpixel((4 + 6, 4 + 8)), *im.getpixel((4 + 36 + 6, 4 + 8)))`,
+          ],
+          stdout: "piped",
+        }).outputSync();
+        const [w, h, ...px] = new TextDecoder().decode(out.stdout).trim().split(" ").map(Number);
+        assert.deepEqual([w, h], [2 * 36 + 4, 36 + 4]);
+        // cell 32 holds the 20x16 images unscaled, centred: offset (6, 8)
+        assert.deepEqual(px, [...imgs[0].pixel(0, 0), ...imgs[1].pixel(0, 0)]);
+        const small = downscale({
+          width: 4,
+          height: 2,
+          channels: 3,
+          data: Uint8Array.from({ length: 24 }, (_, i) => i),
+        }, 2);
+        assert.deepEqual([small.width, small.height], [2, 1]);
+        assert.deepEqual(Array.from(small.data), [8, 9, 10, 14, 15, 16]); // 2x2 means, halves up
+      },
+    );
 
     await t.step("embeddings: caller order, repeats, float16 bits = h5py", async () => {
       using emb = await loadEmbeddings({ dataDir });

@@ -11,6 +11,8 @@ import { loadCaptions } from "../lib/stimuli/captions.ts";
 import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
 import { loadSegmentations } from "../lib/stimuli/segmentations.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
+import { escapeHtml, JUPYTER_DISPLAY } from "../lib/core/display.ts";
+import { trialCard, trialGrid } from "../lib/display/stimulus_views.ts";
 import { synthCurrentDir } from "./_helpers.ts";
 import { writeStimuliFixture } from "./_stimuli_fixture.ts";
 
@@ -129,6 +131,26 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
       assert.equal(batch.shape[0], 2);
       assert.equal(await sub.images.count({ session: s2 }), ses2.length);
       await assert.rejects(sub.images.get(labels.length), /Trial index \d+ out of range/);
+    });
+
+    await t.step("trial card and grid show the trial's image, captions, nouns", async () => {
+      const caps = await loadCaptions({ dataDir });
+      using seg = await loadSegmentations({ dataDir });
+      const i = labels.findIndex((l) => seg.nouns(l).length > 0);
+      const card = await trialCard(sub, i);
+      assert.equal(card.data.imageName, labels[i]);
+      assert.deepEqual(card.data.human, caps.human(labels[i]));
+      assert.deepEqual(card.data.nouns, seg.nouns(labels[i]));
+      const html = card[JUPYTER_DISPLAY]()["text/html"];
+      assert.ok(html.includes("data:image/png;base64,"));
+      assert.ok(html.includes(escapeHtml(caps.human(labels[i])[0])));
+      assert.ok(html.includes(escapeHtml(seg.nouns(labels[i])[0])));
+      assert.equal((await trialCard(sub, -1)).data.imageName, labels.at(-1));
+      await assert.rejects(trialCard(sub, labels.length), RangeError);
+      const grid = await trialGrid(sub, [0, 1, 2]);
+      assert.deepEqual(grid.labels, [0, 1, 2].map((k) => `trial ${k}: ${labels[k]}`));
+      const gridHtml = grid[JUPYTER_DISPLAY]()["text/html"];
+      assert.equal(gridHtml.split("<figure").length - 1, 3);
     });
 
     await t.step("public files need no gated images; metadata needs its CSV", async () => {

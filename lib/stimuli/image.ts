@@ -83,10 +83,11 @@ export class StimulusImage implements Pixels {
     return this.toString();
   }
 
-  /** Shown as the picture (at most 256 px wide on the page) with its name. */
+  /** Shown as the picture (reduced to at most 512 px) with its name. */
   [JUPYTER_DISPLAY](): DisplayBundle {
-    const b64 = base64(this.toPng());
-    const w = Math.min(this.width, 256);
+    const small = downscale(this, 512);
+    const b64 = base64(encodePng(small));
+    const w = Math.min(small.width, 256);
     return {
       "image/png": b64,
       "text/html": `<figure style="margin:0"><img src="data:image/png;base64,${b64}" ` +
@@ -103,4 +104,36 @@ export function base64(bytes: Uint8Array): string {
     s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(s);
+}
+
+/**
+ * A smaller copy (box-filter average over whole-pixel blocks) whose longer
+ * side is at most `maxSide`; the input when it is already small enough.
+ *
+ * @example
+ * ```ts
+ * import { downscale } from "./image.ts";
+ * const small = downscale({ width: 1000, height: 1000, channels: 3, data: new Uint8Array(3e6) }, 250);
+ * console.log(small.width); // 250
+ * ```
+ */
+export function downscale(px: Pixels, maxSide: number): Pixels {
+  const f = Math.ceil(Math.max(px.width, px.height) / Math.max(1, maxSide));
+  if (f <= 1) return px;
+  const w = Math.floor(px.width / f), h = Math.floor(px.height / f), c = px.channels;
+  const out = new Uint8Array(w * h * c);
+  const n = f * f;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let k = 0; k < c; k++) {
+        let s = 0;
+        for (let dy = 0; dy < f; dy++) {
+          let at = ((y * f + dy) * px.width + x * f) * c + k;
+          for (let dx = 0; dx < f; dx++, at += c) s += px.data[at];
+        }
+        out[(y * w + x) * c + k] = Math.round(s / n);
+      }
+    }
+  }
+  return { width: w, height: h, channels: px.channels, data: out };
 }

@@ -135,6 +135,11 @@ export class TrialImages {
     this.#ctx = ctx;
   }
 
+  /** Image names of the selected trials, in trial order. */
+  names(options: TrialSelection = {}): Promise<string[]> {
+    return this.#ctx.names(options).then((n) => [...n]);
+  }
+
   /** Number of trials (of one session, or all). */
   async count(options: TrialSelection = {}): Promise<number> {
     return (await this.#ctx.names(options)).length;
