@@ -209,6 +209,7 @@ export type { LocalizerMapQuery, LocalizerTask } from "./lib/subject/localizers.
 export type { RawRunQuery } from "./lib/subject/raw.ts";
 export type { RoiResOptions, RoiVolume } from "./lib/subject/roi_res.ts";
 export type { BetasFileSource, ModelBetasOptions } from "./lib/subject/model_betas.ts";
+export type { RoiBetasOptions } from "./lib/subject/roi_betas.ts";
 export { LOCALIZER_TASKS, VOLUME_RESOLUTIONS, type VolumeRes } from "./lib/local/current_paths.ts";
 export type { NiftiVolume } from "./lib/formats/nifti.ts";
 export type { NiftiHeader } from "./lib/formats/nifti_header.ts";

@@ -17,10 +17,14 @@
  *      wire counted from every response body; 30 sessions extrapolated
  *      (marked) from the per-session time at the same concurrency;
  *      reference: GET of one session's betas NIfTI to disk + decode of FFA1;
+ *  (b) parallel vs serial: `Subject.getRoiBetaMatrices` of the face ROI over
+ *      4 sessions (a local data dir whose 4 sessions link to the one
+ *      realistic betas file), `workers: 0` (one session at a time) vs the
+ *      default (cores - 1 workers plus the calling thread);
  *  (c) floor: `readNifti4dMasked` (face ROI) of the local NIfTI vs
  *      `igzip -d -c file > /dev/null`.
  * Goals (issue): (a) bytes <= 1.2 x payload + 1 MB per session, 30 sessions
- * < 5 s; (c) >= 0.85x igzip's throughput.
+ * < 5 s; (b) >= 1.7x serial; (c) >= 0.85x igzip's throughput.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -32,6 +36,10 @@ import { readNifti4dMasked, readNiftiMask } from "../lib/formats/nifti.ts";
 import { setInflater, useIsal } from "../lib/formats/inflate_isal.ts";
 import { S3Source } from "../lib/bucket/s3_source.ts";
 import { modelKey, readRemoteModelRows } from "../lib/subject/remote_model.ts";
+import { loadSubject } from "../lib/subject/subject.ts";
+import { defaultWorkers } from "../lib/formats/nifti_pool.ts";
+import { bidsifyLocalKey } from "../lib/core/ids.ts";
+import { dirname, join } from "node:path";
 import { currentKeys } from "../scripts/synth/current_keys.ts";
 import { seedClient } from "../scripts/seed.ts";
 
@@ -77,6 +85,7 @@ if (!(await pathExists(`${DATA}/ground-truth`))) {
     "--allow-read",
     "--allow-write",
     "--allow-env",
+    "--allow-ffi", // sharp encodes the stimulus JPEGs
     "scripts/generate.ts",
     "--layout",
     "current",
@@ -198,6 +207,21 @@ try {
   const igzipMs = performance.now() - t3;
   await Deno.remove(tmp);
 
+  // (b) 4 sessions x face: serial vs parallel workers, through the Subject API.
+  const par = await fourSessionDataDir();
+  const subject = await loadSubject(sub, { dataDir: par, maskSource: "anatomical" });
+  const four = ["ses-01", "ses-02", "ses-03", "ses-04"];
+  const tb0 = performance.now();
+  const serial = await subject.getRoiBetaMatrices({ sessions: four, rois: ["face"], workers: 0 });
+  const serialMs = performance.now() - tb0;
+  const tb1 = performance.now();
+  const parallel = await subject.getRoiBetaMatrices({ sessions: four, rois: ["face"] });
+  const parallelMs = performance.now() - tb1;
+  const sameBits = new Uint32Array(serial.get("face")!.values.buffer).every((b, i) =>
+    b === new Uint32Array(parallel.get("face")!.values.buffer)[i]
+  );
+  await Deno.remove(par, { recursive: true });
+
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   const perSession = remoteMs / N;
   console.log(
@@ -242,6 +266,14 @@ try {
     `      ours (ISA-L via FFI${isal ? "" : ": not available, zlib"}) ${isalMs.toFixed(0)} ms: ` +
       `${(igzipMs / isalMs).toFixed(2)}x`,
   );
+  console.log(`  (b) 4 sessions x face (${serial.get("face")!.shape.join(" x ")}):`);
+  console.log(
+    `      serial (workers: 0) ${
+      serialMs.toFixed(0)
+    } ms; parallel (${defaultWorkers()} worker(s) ` +
+      `+ this thread, ${navigator.hardwareConcurrency} cores) ${parallelMs.toFixed(0)} ms: ` +
+      `${(serialMs / parallelMs).toFixed(2)}x; results bit-identical: ${sameBits}`,
+  );
   console.log("\nGoals:");
   const g = (ok: boolean, text: string) => console.log(`  [${ok ? "met " : "MISS"}] ${text}`);
   g(wire <= 1.2 * payload * N + 1e6 * N, "(a) bytes <= 1.2 x payload + 1 MB per session");
@@ -250,7 +282,32 @@ try {
     igzipMs / Math.min(oursMs, isalMs) >= 0.85,
     "(c) >= 0.85x igzip's throughput (faster inflater)",
   );
-  console.log("  [----] (b) parallel vs serial sessions: not implemented yet");
+  g(serialMs / parallelMs >= 1.7, "(b) 4 sessions in parallel >= 1.7x serial");
 } finally {
   await run("bash", ["scripts/local_s3.sh", "stop"], RGW).catch(() => {});
+}
+
+/** A data dir with sub-01's masks and ROIs, and 4 sessions linked to ses-01's betas and trials. */
+async function fourSessionDataDir(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "laion-bench-par-" });
+  const link = async (key: string, as = key) => {
+    const dest = join(dir, bidsifyLocalKey(as));
+    await Deno.mkdir(dirname(dest), { recursive: true });
+    await Deno.symlink(local(key), dest);
+  };
+  await link(maskKey);
+  for await (const cat of Deno.readDir(local(`derivatives/rois/${sub}`))) {
+    for await (const f of Deno.readDir(local(`derivatives/rois/${sub}/${cat.name}`))) {
+      if (f.name.includes("res-1pt8")) await link(`derivatives/rois/${sub}/${cat.name}/${f.name}`);
+    }
+  }
+  const trialsKey = betasKey.replace(
+    "space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz",
+    "desc-SingletrialBetas_trials.tsv",
+  );
+  for (const ses of ["ses-01", "ses-02", "ses-03", "ses-04"]) {
+    await link(betasKey, betasKey.replaceAll("ses-01", ses));
+    await link(trialsKey, trialsKey.replaceAll("ses-01", ses));
+  }
+  return dir;
 }

@@ -2,10 +2,16 @@
  * Deterministic, seeded generator of a synthetic LAION-fMRI bucket.
  *
  * ```sh
- * deno run --allow-read --allow-write --allow-env scripts/generate.ts \
+ * deno run --allow-read --allow-write --allow-env [--allow-ffi] scripts/generate.ts \
  *   --size small|realistic --out DIR [--layout seed|current] [--seed 1] \
- *   [--splits-dir PATH] [--subjects sub-01,sub-03] [--sessions ses-01,ses-31]
+ *   [--splits-dir PATH] [--subjects sub-01,sub-03] [--sessions ses-01,ses-31] \
+ *   [--only stimuli]
  * ```
+ *
+ * The current layout also writes `stimuli/` (metadata, embeddings, captions,
+ * segmentations and the gated image file, whose JPEGs sharp encodes: that
+ * needs `--allow-ffi`) with its truth in `ground-truth/stimuli.json`.
+ * `--only stimuli` writes just those files (same bytes) into `DIR/bucket/stimuli/`.
  *
  * Writes `DIR/bucket/<key>` (keys as in `s3://laion-fmri`, ROI labels with
  * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. `--layout
@@ -19,6 +25,7 @@
 import { parseArgs } from "node:util";
 import { generateDataset, SYNTH_LAYOUTS, type SynthLayout } from "./synth/dataset.ts";
 import { SYNTH_SIZES, type SynthSize } from "./synth/geometry.ts";
+import { generateStimuli } from "./synth/stimuli_only.ts";
 
 export {
   generateDataset,
@@ -68,17 +75,25 @@ export {
   INT16_SCALING,
   INT16_SUBJECT,
 } from "./synth/values.ts";
+export { addStimuliLayout, stimuliKeys, type StimuliTruth } from "./synth/stimuli_layout.ts";
+export { type GeneratedStimuli, generateStimuli } from "./synth/stimuli_only.ts";
+export { csvField, familyOf, isOod, stimulusSet } from "./synth/stimuli_set.ts";
+export { EMBEDDING_MODELS, embeddingVector } from "./synth/stimuli_embeddings.ts";
+export { imagePixels, knownPixelImage } from "./synth/stimuli_images.ts";
+export { captionCounts } from "./synth/stimuli_captions.ts";
 export {
   loadStimulusPools,
+  OOD_TYPES,
   sessionPlan,
   subjectTrials,
   syntheticPools,
   trialsTsv,
 } from "./synth/trials.ts";
 
-const USAGE = `Usage: deno run --allow-read --allow-write --allow-env scripts/generate.ts \\
+const USAGE =
+  `Usage: deno run --allow-read --allow-write --allow-env [--allow-ffi] scripts/generate.ts \\
   --size small|realistic --out DIR [--layout seed|current] [--seed 1] \\
-  [--splits-dir PATH] [--subjects sub-01,...] [--sessions ses-01,...] [--quiet]`;
+  [--splits-dir PATH] [--subjects sub-01,...] [--sessions ses-01,...] [--only stimuli] [--quiet]`;
 
 /**
  * CLI entry point; returns the process exit code.
@@ -102,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
         "splits-dir": { type: "string" },
         subjects: { type: "string" },
         sessions: { type: "string" },
+        only: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -134,6 +150,24 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed)) {
     console.error(`--seed must be an integer, got ${JSON.stringify(values.seed)}`);
     return 2;
+  }
+  if (values.only !== undefined) {
+    if (values.only !== "stimuli") {
+      console.error(`Unknown --only ${JSON.stringify(values.only)}. Valid: stimuli`);
+      return 2;
+    }
+    const r = await generateStimuli({
+      out: values.out,
+      size: values.size as SynthSize,
+      seed,
+      splitsDir: values["splits-dir"],
+    });
+    const mb = r.manifest.reduce((a, m) => a + m.size, 0) / 1e6;
+    console.log(
+      `${r.manifest.length} stimulus objects (${r.truth.nImages} images), ${mb.toFixed(1)} MB in ` +
+        `${r.bucketDir}/stimuli; ${(r.elapsedMs / 1000).toFixed(1)} s`,
+    );
+    return 0;
   }
   const list = (s?: string) => s ? s.split(",").map((x) => x.trim()).filter(Boolean) : undefined;
   const ds = await generateDataset({

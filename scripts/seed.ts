@@ -4,7 +4,9 @@
  * anonymous `s3:GetObject` + `s3:ListBucket`, and an anonymous `s3:GetObject`
  * Deny on the held-out sessions: `--policy seed` (default) denies
  * `derivatives/glmsingle-tedana/* /ses-31..34/*`; `--policy current` denies
- * them in every area but keeps the ses-31 `oloc` localizer maps public.
+ * them in every area but keeps the ses-31 `oloc` localizer maps public, and
+ * denies the gated `stimuli/task-images_stimuli.h5` to everyone but the
+ * seeding user (whose presigned URLs the access service hands out).
  *
  * ```sh
  * deno run --allow-read --allow-net=127.0.0.1 --allow-env --allow-write=/tmp \
@@ -52,6 +54,8 @@ import { mapPool } from "../lib/core/pool.ts";
 
 /** Access key of the seeding user created by `scripts/local_s3.sh`. */
 export const SEED_ACCESS_KEY = "laionfmriseed";
+/** User id of the seeding user (`SEED_UID` of `scripts/local_s3.sh`). */
+export const SEED_USER = "laion-seed";
 /** Secret key of the seeding user created by `scripts/local_s3.sh`. */
 export const SEED_SECRET_KEY = "laionfmriseedsecret";
 /** Default bucket seeded from `--from`. */
@@ -185,11 +189,20 @@ export function seedClient(endpoint: string): S3Client {
  * ```
  */
 export function isDeniedKey(key: string, kind: BucketPolicyKind): boolean {
+  if (kind === "current" && (GATED_STIMULUS_KEYS as readonly string[]).includes(key)) return true;
   if (kind === "public" || !isHeldOutKey(key)) return false;
   return kind === "seed"
     ? key.startsWith("derivatives/glmsingle-tedana/")
     : !isExemptLocalizerKey(key);
 }
+
+/**
+ * Keys the `current` policy keeps from anonymous readers beyond the held-out
+ * sessions: the gated stimulus images, served only through presigned URLs of
+ * the access service (upstream-era-c.md §1.2, §2.9). The metadata CSV, the
+ * embeddings, captions and segmentations stay anonymous.
+ */
+export const GATED_STIMULUS_KEYS: readonly string[] = ["stimuli/task-images_stimuli.h5"];
 
 /** Localizer tasks other than `oloc`; their held-out maps stay denied. */
 const DENIED_LOCALIZER_TASKS = ["floc", "MotionLoc", "MotionLeft", "MotionRight"];
@@ -244,6 +257,19 @@ export function bucketPolicy(bucket: string, kind: BucketPolicyKind = "seed"): s
       Principal: "*",
       Action: ["s3:GetObject"],
       Resource: resources,
+    });
+  }
+  if (kind === "current") {
+    // The DUA gate: GET of the stimulus images is denied to everyone but the
+    // seeding user, so anonymous reads answer 403 AccessDenied while URLs the
+    // access service presigns with the seeding user's keys still work
+    // (a `Principal: "*"` Deny would block those too).
+    statements.push({
+      Sid: "GatedStimuli",
+      Effect: "Deny",
+      NotPrincipal: { AWS: [`arn:aws:iam:::user/${SEED_USER}`] },
+      Action: ["s3:GetObject"],
+      Resource: GATED_STIMULUS_KEYS.map(arn),
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
@@ -413,7 +439,8 @@ async function seedObjects(
   const log = (msg: string) => {
     if (verbose) console.error(`seed[${bucket}]: ${msg}`);
   };
-  const hash = sourceHash(`${kind}/${policy}`, objects);
+  // the policy text is part of the hash: a changed policy is re-applied
+  const hash = sourceHash(`${kind}/${policy}/${bucketPolicy(bucket, policy)}`, objects);
   const bytes = objects.reduce((a, o) => a + o.size, 0);
   const s3 = seedClient(endpoint);
   try {

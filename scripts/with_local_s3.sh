@@ -45,13 +45,15 @@ splits="$(cd "$ROOT/.." && pwd)/shared/laion-fmri-splits"
 if [[ -z ${LAION_FMRI_SPLITS_DIR:-} && -d $splits ]]; then export LAION_FMRI_SPLITS_DIR="$splits"; fi
 
 # Regenerate only when the generator's code or the split data changed.
-stamp="$(cat scripts/generate.ts scripts/synth/*.ts lib/formats/nifti_write.ts lib/formats/hdf5_*.ts \
-  lib/formats/voxel_order.ts lib/core/fs.ts lib/core/pool.ts lib/core/constants.ts 2>/dev/null |
+# (sharp's pin decides the JPEG bytes of the stimulus images)
+stamp="$( (cat scripts/generate.ts scripts/synth/*.ts lib/formats/nifti_write.ts lib/formats/hdf5_*.ts \
+  lib/formats/png_write.ts lib/formats/voxel_order.ts lib/core/fs.ts lib/core/pool.ts \
+  lib/core/constants.ts 2>/dev/null; grep '"sharp"' deno.json) |
   sha256sum | cut -c1-16)-${LAION_FMRI_SPLITS_DIR:-none}"
 generate() { # layout dir
   if [[ ! -f $2/.stamp || "$(cat "$2/.stamp")" != "$stamp" ]]; then
     rm -rf "$2"
-    deno run --allow-read --allow-write="$(dirname "$2")" --allow-env \
+    deno run --allow-read --allow-write="$(dirname "$2")" --allow-env --allow-ffi \
       scripts/generate.ts --size small --layout "$1" --out "$2" >&2
     printf '%s' "$stamp" >"$2/.stamp"
   fi

@@ -1,7 +1,7 @@
 /** A data directory laid out as a download would leave it, made from the synthetic bucket. */
 import { dirname, join, relative } from "node:path";
-import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
-import { synthDir } from "./_helpers.ts";
+import { bidsifyLocalKey, isHeldOutKey, isPublicKey } from "../lib/core/ids.ts";
+import { synthCurrentDir, synthDir } from "./_helpers.ts";
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
@@ -15,12 +15,20 @@ async function* walk(dir: string): AsyncGenerator<string> {
  * Copies the synthetic bucket tree into a new temp data directory with
  * bidsified local paths, leaving out the held-out sessions (as a download does).
  */
-export async function makeDataDir(): Promise<string> {
-  const bucket = join(synthDir(), "bucket");
-  const out = await Deno.makeTempDir({ prefix: "laion-data-" });
+export function makeDataDir(): Promise<string> {
+  return copyBucket(join(synthDir(), "bucket"), "laion-data-", (key) => !isHeldOutKey(key));
+}
+
+/** The current-layout bucket as a download leaves it: public keys, bidsified paths (copies). */
+export function makeCurrentDataDir(): Promise<string> {
+  return copyBucket(join(synthCurrentDir(), "bucket"), "laion-current-", isPublicKey);
+}
+
+async function copyBucket(bucket: string, prefix: string, keep: (key: string) => boolean) {
+  const out = await Deno.makeTempDir({ prefix });
   for await (const file of walk(bucket)) {
     const key = relative(bucket, file);
-    if (isHeldOutKey(key)) continue;
+    if (!keep(key)) continue;
     const dest = join(out, bidsifyLocalKey(key));
     await Deno.mkdir(dirname(dest), { recursive: true });
     await Deno.copyFile(file, dest);

@@ -42,7 +42,7 @@ Deno.test("library npm imports are full specifiers equal to deno.json's pins", a
   let npmImports = 0;
   for (const file of await libraryFiles()) {
     const name = relative(repoPath(""), file);
-    for (const { spec, line } of await specifiers(file)) {
+    for (const { spec } of await specifiers(file)) {
       if (spec.startsWith("npm:")) {
         npmImports++;
         const m = spec.match(/^npm:(@?[^@/]+(?:\/[^@/]+)?)@([^/]+)(\/.*)?$/);

@@ -4,34 +4,11 @@
  * a betas source (bit-identical to the NIfTI path).
  */
 import assert from "node:assert/strict";
-import { dirname, join, relative } from "node:path";
+import { join } from "node:path";
 import { DataNotDownloadedError, InvalidChoiceError } from "../lib/core/errors.ts";
-import { bidsifyLocalKey, isPublicKey } from "../lib/core/ids.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
-import { makeDataDir } from "./_data_dir.ts";
+import { makeCurrentDataDir, makeDataDir } from "./_data_dir.ts";
 import { synthCurrentDir } from "./_helpers.ts";
-
-async function* walk(dir: string): AsyncGenerator<string> {
-  for await (const e of Deno.readDir(dir)) {
-    const p = join(dir, e.name);
-    if (e.isDirectory) yield* walk(p);
-    else yield p;
-  }
-}
-
-/** The current bucket as a download leaves it: public keys, bidsified paths (copies). */
-async function makeCurrentDataDir(): Promise<string> {
-  const bucket = join(synthCurrentDir(), "bucket");
-  const out = await Deno.makeTempDir({ prefix: "laion-current-" });
-  for await (const file of walk(bucket)) {
-    const key = relative(bucket, file);
-    if (!isPublicKey(key)) continue;
-    const dest = join(out, bidsifyLocalKey(key));
-    await Deno.mkdir(dirname(dest), { recursive: true });
-    await Deno.copyFile(file, dest);
-  }
-  return out;
-}
 
 // deno-lint-ignore no-explicit-any
 function truth(): any {

@@ -60,6 +60,19 @@ export function setInflater(choice: Inflater): void {
   inflater = choice;
 }
 
+/**
+ * The inflater chosen with {@linkcode setInflater} (decode workers take it over).
+ *
+ * @example
+ * ```ts
+ * import { getInflater } from "./inflate_isal.ts";
+ * getInflater(); // "zlib"
+ * ```
+ */
+export function getInflater(): Inflater {
+  return inflater;
+}
+
 /** True when the NIfTI readers should inflate with ISA-L (chosen and available). */
 export async function useIsal(): Promise<boolean> {
   return inflater === "isal" && await isalAvailable();

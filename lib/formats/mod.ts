@@ -65,4 +65,10 @@ export {
 } from "./glmsingle_model.ts";
 export type { Hdf5ContiguousLayout } from "./hdf5_layout.ts";
 export { encodePng, type PngImage } from "./png_write.ts";
-export { type Inflater, isalAvailable, setInflater } from "./inflate_isal.ts";
+export { getInflater, type Inflater, isalAvailable, setInflater } from "./inflate_isal.ts";
+export {
+  type DecodeJob,
+  decodeNiftiFiles,
+  type DecodePoolOptions,
+  defaultWorkers,
+} from "./nifti_pool.ts";

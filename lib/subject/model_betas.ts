@@ -7,30 +7,42 @@
  */
 import { join } from "node:path";
 import type { DataFrame } from "npm:nodejs-polars@0.25.2";
-import { FileByteSource } from "../core/byte_source.ts";
+import { type ByteSource, FileByteSource } from "../core/byte_source.ts";
+import { getSource } from "../bucket/cached_source.ts";
+import { ObjectByteSource } from "../bucket/object_byte_source.ts";
 import { DataNotDownloadedError, InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
 import { readModelRows } from "../formats/glmsingle_model.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
 import { withBoundedDisplay } from "../frames/frame_display.ts";
-import { modelFileName } from "./remote_model.ts";
+import { modelFileName, modelKey, type RemoteModelOptions } from "./remote_model.ts";
 import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
 import { type BetasOptions, type BetasSource, keptTrials } from "./betas.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import { type BrainVoxelMask, type SelectedVoxels, selectVoxels } from "./voxel_selection.ts";
 
-/** The file single-trial betas are read from. */
-export type BetasFileSource = "nifti" | "model";
+/**
+ * Where single-trial betas are read from: the local 4-D NIfTI, the local
+ * GLMsingle model file, or the model file on the bucket by HTTP range.
+ */
+export type BetasFileSource = "nifti" | "model" | "remote";
+
+/** The valid {@linkcode BetasFileSource} values. */
+export const BETAS_SOURCES: readonly BetasFileSource[] = ["nifti", "model", "remote"];
 
 /** The betas-source option of `Subject.getBetas` / `getBetaMatrix`. */
 export interface ModelBetasOptions {
   /**
    * `"nifti"`: the 4-D `…_desc-SingletrialBetas_statmap.nii.gz` (every
    * volume is decoded); `"model"`: the `…_desc-GLMsingle_model.h5`, reading
-   * only the selected voxels' rows. Both give the same values.
-   * @default "nifti"
+   * only the selected voxels' rows; `"remote"`: the same rows of the model
+   * file on the bucket, by HTTP range, with no local copy. All give the
+   * same values.
+   * @default the subject's (`loadSubject`'s `betasSource`, else `"nifti"`)
    */
   betasSource?: BetasFileSource;
+  /** Remote reads: the bucket, sessions at once, requests per session. */
+  remote?: RemoteModelOptions;
 }
 
 /** A betas read from the model file: the voxels, the rows to read, the trials. */
@@ -49,6 +61,8 @@ export interface ModelBetasPlan extends SelectedVoxels {
   kept: DataFrame;
   /** Row numbers kept, when a stimulus filter drops some. */
   keep?: number[];
+  /** Set when the model file is read from the bucket. */
+  remote?: RemoteModelOptions;
 }
 
 /**
@@ -62,11 +76,23 @@ export interface ModelBetasPlan extends SelectedVoxels {
  * ```
  */
 export function useModel(o: ModelBetasOptions): boolean {
-  const s = o.betasSource ?? "nifti";
-  if (s !== "nifti" && s !== "model") {
-    throw new InvalidChoiceError("betasSource", s, ["nifti", "model"]);
+  return checkBetasSource(o.betasSource ?? "nifti") !== "nifti";
+}
+
+/**
+ * `s` when it is a {@linkcode BetasFileSource}.
+ * @throws {InvalidChoiceError} naming the valid ones otherwise
+ * @example
+ * ```ts
+ * import { checkBetasSource } from "./model_betas.ts";
+ * checkBetasSource("remote"); // "remote"
+ * ```
+ */
+export function checkBetasSource(s: string): BetasFileSource {
+  if (!(BETAS_SOURCES as readonly string[]).includes(s)) {
+    throw new InvalidChoiceError("betasSource", s, BETAS_SOURCES);
   }
-  return s === "model";
+  return s as BetasFileSource;
 }
 
 /** The model file of a session (`derivatives/glmsingle-tedana/{sub}/{ses}/func/`). */
@@ -95,6 +121,7 @@ export async function planModelBetas(
   source: BetasSource,
   o: BetasOptions & { session: string },
   filter: BrainVoxelMask | undefined,
+  remote?: RemoteModelOptions,
 ): Promise<ModelBetasPlan> {
   const { session, signal } = o;
   const voxels = selectVoxels(
@@ -102,8 +129,10 @@ export async function planModelBetas(
     await files.brainIndices(signal),
     filter,
   );
-  const path = modelPath(files, session);
-  if (!(await pathExists(path))) {
+  const path = remote
+    ? `s3://${getSource(remote).bucket}/${modelKey(files.subjectId, session)}`
+    : modelPath(files, session);
+  if (!remote && !(await pathExists(path))) {
     const s = files.subjectId;
     throw new DataNotDownloadedError(
       `GLMsingle model file of ${s} ${session} not found at ${path}.`,
@@ -123,7 +152,8 @@ export async function planModelBetas(
     : await anatomicalRows(anatomical, voxels.flatIndex, signal);
   const trials = await source.getTrialInfo({ session, signal });
   const grid = (await files.grid(signal)).shape;
-  return { ...voxels, session, path, grid, rows, trials, ...(await keptTrials(trials, source, o)) };
+  const kept = await keptTrials(trials, source, o);
+  return { ...voxels, session, path, grid, rows, trials, ...kept, remote };
 }
 
 /** Position in the anatomical mask of each full-grid voxel (-1 outside it). */
@@ -138,10 +168,33 @@ async function anatomicalRows(
   return flatIndex.map((f) => rank.get(f) ?? -1);
 }
 
-/** Trials x selected voxels, kept trials only; NaN where a voxel has no model row. */
-async function readPlan(plan: ModelBetasPlan, signal?: AbortSignal): Promise<Float32Array> {
+function byteSource(plan: ModelBetasPlan, subject: string): ByteSource {
+  if (!plan.remote) return new FileByteSource(plan.path);
+  const r = plan.remote;
+  return new ObjectByteSource(getSource(r), modelKey(subject, plan.session), {
+    concurrency: r.requestsPerSession,
+    onBytes: r.onBytes,
+  });
+}
+
+/**
+ * Trials x selected voxels of a plan, kept trials only; NaN where a voxel
+ * has no model row.
+ *
+ * @example
+ * ```ts
+ * import { planModelBetas, readModelValues } from "./model_betas.ts";
+ * declare const plan: Awaited<ReturnType<typeof planModelBetas>>;
+ * const values = await readModelValues(plan, "sub-01");
+ * ```
+ */
+export async function readModelValues(
+  plan: ModelBetasPlan,
+  subject: string,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
   const present = Array.from(plan.rows).filter((r) => r >= 0);
-  const read = await readModelRows(new FileByteSource(plan.path), present, { signal });
+  const read = await readModelRows(byteSource(plan, subject), present, { signal });
   if (read.nTrials !== plan.trials.height) {
     throw new LaionFmriError(
       `${plan.path} has ${read.nTrials} trials but the trial table has ${plan.trials.height} rows.`,
@@ -170,14 +223,14 @@ async function readPlan(plan: ModelBetasPlan, signal?: AbortSignal): Promise<Flo
  * ```ts
  * import { planModelBetas, readModelBetaMatrix } from "./model_betas.ts";
  * declare const plan: Awaited<ReturnType<typeof planModelBetas>>;
- * const m = await readModelBetaMatrix(plan, {});
+ * const m = await readModelBetaMatrix(plan, { subject: "sub-01" });
  * ```
  */
 export async function readModelBetaMatrix(
   plan: ModelBetasPlan,
-  o: { signal?: AbortSignal },
+  o: { subject: string; signal?: AbortSignal },
 ): Promise<BetaMatrix> {
-  const values = await readPlan(plan, o.signal);
+  const values = await readModelValues(plan, o.subject, o.signal);
   return createBetaMatrix({
     values,
     shape: [plan.kept.height, plan.rows.length],
@@ -197,15 +250,15 @@ export async function readModelBetaMatrix(
  * ```ts
  * import { planModelBetas, readModelBetasFrame } from "./model_betas.ts";
  * declare const plan: Awaited<ReturnType<typeof planModelBetas>>;
- * const df = await readModelBetasFrame(plan, {});
+ * const df = await readModelBetasFrame(plan, { subject: "sub-01" });
  * ```
  */
 export async function readModelBetasFrame(
   plan: ModelBetasPlan,
-  o: { signal?: AbortSignal },
+  o: { subject: string; signal?: AbortSignal },
 ): Promise<DataFrame> {
   const f = await loadFrames();
-  const values = await readPlan(plan, o.signal);
+  const values = await readModelValues(plan, o.subject, o.signal);
   const betas = fixedWidthColumnWith(f, "betas", values, plan.rows.length, plan.kept.height);
   return withBoundedDisplay(
     f.pl,

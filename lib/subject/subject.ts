@@ -11,6 +11,7 @@ import {
   InvalidChoiceError,
   LaionFmriError,
   StimuliNotDownloadedError,
+  SubjectNotFoundError,
 } from "../core/errors.ts";
 import {
   CUSTOM_INSPECT,
@@ -20,7 +21,7 @@ import {
 } from "../core/display.ts";
 import { pathExists } from "../core/fs.ts";
 import { warn } from "../core/warnings.ts";
-import { HELD_OUT_SESSIONS } from "../core/constants.ts";
+import { GLMSINGLE_PREFIX, HELD_OUT_SESSIONS } from "../core/constants.ts";
 import { resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";
 import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
@@ -76,12 +77,15 @@ import { hasRaw, rawBoldPath, type RawRunQuery, rawSbrefPath, readEvents } from 
 import { readRoiVolume, roiMaskPath, type RoiResOptions, type RoiVolume } from "./roi_res.ts";
 import { checkMaskSource, defaultMaskSource, type MaskSource } from "./mask_source.ts";
 import {
+  type BetasFileSource,
   type ModelBetasOptions,
   planModelBetas,
   readModelBetaMatrix,
   readModelBetasFrame,
-  useModel,
 } from "./model_betas.ts";
+import type { RemoteModelOptions } from "./remote_model.ts";
+import { BetasSourcePolicy } from "./remote_mode.ts";
+import { readRoiBetas, type RoiBetasOptions } from "./roi_betas.ts";
 import {
   type BrainVoxelMask,
   checkBrainVoxelMask,
@@ -113,6 +117,17 @@ export interface LoadSubjectOptions {
    *   seed layout) — see {@linkcode defaultMaskSource}
    */
   maskSource?: MaskSource;
+  /**
+   * Where betas are read from by default (each call may override it).
+   * `"remote"` reads the ROI's rows of each session's GLMsingle model file
+   * on the bucket by HTTP range: nothing needs to be downloaded first, the
+   * sessions are the bucket's, and the small files a read needs (the brain
+   * mask, the ROI masks, trial tables) are fetched into `dataDir` on demand.
+   * @default "nifti"
+   */
+  betasSource?: BetasFileSource;
+  /** The bucket of remote reads: endpoint, bucket, concurrency. @default the configured bucket */
+  remote?: RemoteModelOptions;
   /** Cancels the check that the subject is on disk. */
   signal?: AbortSignal;
 }
@@ -134,6 +149,7 @@ let construct: (
   dataDir: string,
   nanInMask: boolean,
   maskSource: MaskSource,
+  policy: BetasSourcePolicy,
 ) => Subject;
 
 /**
@@ -175,10 +191,11 @@ export class Subject {
   readonly captions: TrialCaptions;
   /** Each trial's image segmentation masks (public files; shared images only). */
   readonly segmentations: TrialSegmentations;
+  readonly #policy: BetasSourcePolicy;
 
   static {
-    construct = (id, dataDir, nanInMask, maskSource) =>
-      new Subject(id, dataDir, nanInMask, maskSource);
+    construct = (id, dataDir, nanInMask, maskSource, policy) =>
+      new Subject(id, dataDir, nanInMask, maskSource, policy);
   }
 
   private constructor(
@@ -186,11 +203,13 @@ export class Subject {
     dataDir: string,
     nanInMask: boolean,
     maskSource: MaskSource,
+    policy: BetasSourcePolicy,
   ) {
     this.subjectId = subjectId;
     this.dataDir = dataDir;
     this.maskSource = maskSource;
     this.#nanInMask = nanInMask;
+    this.#policy = policy;
     this.#files = this.#filesOf({ maskSource });
     this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials(signal));
     this.images = new TrialImages(this.#stim);
@@ -246,6 +265,7 @@ export class Subject {
       files = new SubjectFiles(this.subjectId, this.dataDir, {
         nanInMask: this.#nanInMask,
         maskSource: source,
+        onDemand: this.#policy.onDemand,
       });
       this.#bySource.set(source, files);
     }
@@ -257,9 +277,18 @@ export class Subject {
     return this.#files.paths;
   }
 
-  /** Sorted `ses-*` folders on disk. */
+  /** Where betas are read from by default (see `loadSubject`). */
+  get betasSource(): BetasFileSource {
+    return this.#policy.betasSource;
+  }
+
+  /**
+   * Sorted `ses-*` folders on disk; for a subject loaded with
+   * `betasSource: "remote"`, the public sessions the bucket lists.
+   */
   async getSessions(options: SignalOptions = {}): Promise<string[]> {
     options.signal?.throwIfAborted();
+    if (this.#policy.isRemote) return [...await this.#policy.bucketSessions(options.signal)];
     const out: string[] = [];
     for await (const e of Deno.readDir(this.paths.glmsingleDir)) {
       options.signal?.throwIfAborted();
@@ -426,6 +455,11 @@ export class Subject {
           `${(await this.getSessions()).join(", ") || "none"}.`,
       );
     }
+    if (this.#policy.isRemote) {
+      const listed = await this.getSessions();
+      if (listed.includes(id)) return id;
+      throw new InvalidChoiceError(`session of ${this.subjectId}`, id, listed);
+    }
     const dir = join(this.paths.glmsingleDir, id);
     if (!(await pathExists(dir))) {
       throw new DataNotDownloadedError(
@@ -457,10 +491,10 @@ export class Subject {
   }
 
   /** The plan of a model-file betas read (same voxel filter as the NIfTI path). */
-  async #modelPlan(options: BetasOptions) {
+  async #modelPlan(options: BetasOptions, remote?: RemoteModelOptions) {
     const { o, filter } = await this.#betasFilter(options);
     const anatomical = this.#filesOf({ maskSource: "anatomical" });
-    return planModelBetas(this.#filesOf(o), anatomical, this, o, filter);
+    return planModelBetas(this.#filesOf(o), anatomical, this, o, filter, remote);
   }
 
   /**
@@ -483,8 +517,10 @@ export class Subject {
       );
     }
     const o = options as BetasOptions & ModelBetasOptions;
-    if (useModel(o)) {
-      return readModelBetaMatrix(await this.#modelPlan(o), o);
+    const { source, remote } = this.#policy.resolve(o);
+    if (source !== "nifti") {
+      const plan = await this.#modelPlan(o, remote);
+      return readModelBetaMatrix(plan, { subject: this.subjectId, signal: o.signal });
     }
     const plan = await this.#betasPlan(o);
     return readBetaMatrix(plan, o, this.#files.refetch(plan.session));
@@ -512,11 +548,58 @@ export class Subject {
       );
     }
     const o = options as BetasOptions & ModelBetasOptions;
-    if (useModel(o)) {
-      return readModelBetasFrame(await this.#modelPlan(o), o);
+    const { source, remote } = this.#policy.resolve(o);
+    if (source !== "nifti") {
+      const plan = await this.#modelPlan(o, remote);
+      return readModelBetasFrame(plan, { subject: this.subjectId, signal: o.signal });
     }
     const plan = await this.#betasPlan(o);
     return readBetasFrame(plan, o, this.#files.refetch(plan.session));
+  }
+
+  /**
+   * Several ROIs over several sessions in one pass: each session is read
+   * once at the union of the ROIs (one NIfTI decode in a worker, or one set
+   * of model-file rows, local or remote), and each ROI's betas come back
+   * stacked over the sessions, with a `session` column in `trials`.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const byRoi = await sub.getRoiBetaMatrices({
+   *   sessions: ["ses-01", "ses-02"],
+   *   rois: { face: "face", ffa1: "FFA1" },
+   * });
+   * console.log(byRoi.get("ffa1")!.shape); // [trials of both sessions, FFA1 voxels]
+   * ```
+   */
+  getRoiBetaMatrices(options: RoiBetasOptions): Promise<Map<string, BetaMatrix>> {
+    return readRoiBetas({
+      subjectId: this.subjectId,
+      roiMask: (q, o) => this.getRoiMask(q, o),
+      resolve: (o) => this.#policy.resolve(o),
+      niftiPlan: (o) => this.#betasPlan(o),
+      modelPlan: (o, remote) => this.#modelPlan(o, remote),
+    }, options);
+  }
+
+  /**
+   * {@linkcode Subject.getRoiBetaMatrices} as DataFrames: per ROI, the
+   * stacked trial columns (with `session`) plus a fixed-width `betas` column.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01", { betasSource: "remote" });
+   * const byRoi = await sub.getRoiBetas({ sessions: [1, 2, 3, 4], rois: ["FFA1"] });
+   * console.log(byRoi.get("FFA1")!.height);
+   * ```
+   */
+  async getRoiBetas(options: RoiBetasOptions): Promise<Map<string, DataFrame>> {
+    const out = new Map<string, DataFrame>();
+    for (const [k, m] of await this.getRoiBetaMatrices(options)) out.set(k, await m.toDataFrame());
+    return out;
   }
 
   /**
@@ -767,10 +850,22 @@ export async function loadSubject(
   const id = resolveSubjectId(subject);
   const dataDir = options.dataDir ?? getDataDir();
   options.signal?.throwIfAborted();
+  const policy = new BetasSourcePolicy(id, dataDir, options.betasSource ?? "nifti", {
+    ...options.remote,
+  });
+  // The model files' rows are the anatomical mask's voxels: remote reads default to that axis.
   const maskSource = options.maskSource === undefined
-    ? await defaultMaskSource(dataDir, id)
+    ? (policy.isRemote ? "anatomical" : await defaultMaskSource(dataDir, id))
     : checkMaskSource(options.maskSource);
-  const sub = construct(id, dataDir, options.nanInMask ?? true, maskSource);
+  const sub = construct(id, dataDir, options.nanInMask ?? true, maskSource, policy);
+  if (policy.isRemote) {
+    if ((await policy.bucketSessions(options.signal)).length === 0) {
+      throw new SubjectNotFoundError(
+        `The bucket lists no public sessions of ${id} (under ${GLMSINGLE_PREFIX}${id}/).`,
+      );
+    }
+    return sub;
+  }
   const dir = sub.paths.glmsingleDir;
   if (!(await pathExists(dir))) {
     throw new DataNotDownloadedError(`Data for ${id} not found at ${dir}.`, {

@@ -8,7 +8,9 @@
 import { join } from "node:path";
 import { SharedCache } from "../core/abort.ts";
 import { DataNotDownloadedError } from "../core/errors.ts";
+import { parseRoiLabel } from "../core/ids.ts";
 import { pathExists } from "../core/fs.ts";
+import type { OnDemandFiles } from "../download/on_demand.ts";
 import { readNiftiMask } from "../formats/nifti.ts";
 import { SubjectPaths } from "../local/paths.ts";
 import { CurrentPaths } from "../local/current_paths.ts";
@@ -43,6 +45,8 @@ export class SubjectFiles {
   /** The brain mask that defines this instance's voxel axis. */
   readonly maskSource: MaskSource;
   readonly #nanInMask: boolean;
+  /** Fetches missing small files from the bucket (subjects loaded for remote reads). */
+  readonly onDemand?: OnDemandFiles;
   readonly #brainMask = new SharedCache<string, GridMask>();
   readonly #brainIndices = new SharedCache<string, Int32Array>();
   readonly #inventory = new SharedCache<string, RoiInventory>();
@@ -56,13 +60,20 @@ export class SubjectFiles {
   constructor(
     subjectId: string,
     dataDir: string,
-    options: { nanInMask: boolean; maskSource?: MaskSource },
+    options: { nanInMask: boolean; maskSource?: MaskSource; onDemand?: OnDemandFiles },
   ) {
     this.subjectId = subjectId;
     this.paths = new SubjectPaths(dataDir, subjectId);
     this.current = new CurrentPaths(dataDir, subjectId);
     this.maskSource = options.maskSource ?? "rsquare";
     this.#nanInMask = options.nanInMask;
+    this.onDemand = options.onDemand;
+  }
+
+  /** Whether `path` is on disk, after fetching it from the bucket when on-demand fetching is on. */
+  async #present(path: string, signal?: AbortSignal): Promise<boolean> {
+    if (await pathExists(path)) return true;
+    return this.onDemand ? await this.onDemand.file(path, signal) : false;
   }
 
   /**
@@ -86,7 +97,7 @@ export class SubjectFiles {
     options: { session?: string; signal?: AbortSignal } = {},
   ): Promise<string> {
     options.signal?.throwIfAborted();
-    if (await pathExists(path)) return path;
+    if (await this.#present(path, options.signal)) return path;
     throw new DataNotDownloadedError(`${what} not found at ${path}.`, {
       subject: this.subjectId,
       ses: options.session,
@@ -113,7 +124,7 @@ export class SubjectFiles {
   /** The mask file, or an error naming the download that fetches it. */
   async requireMask(path = this.maskPath): Promise<string> {
     if (this.maskSource === "rsquare") return this.require(path, "The R2mean brain-mask map");
-    if (await pathExists(path)) return path;
+    if (await this.#present(path)) return path;
     throw new DataNotDownloadedError(
       `The anatomical brain mask (maskSource "anatomical") of ${this.subjectId} not found at ${path}.`,
       { subject: this.subjectId, path, ...anatomicalDownload(this.subjectId) },
@@ -130,7 +141,11 @@ export class SubjectFiles {
   /** The ROIs on disk. */
   inventory(signal?: AbortSignal): Promise<RoiInventory> {
     const dir = this.paths.roisDir;
-    return this.#inventory.get(dir, () => RoiInventory.read(dir, this.subjectId), signal);
+    return this.#inventory.get(dir, async () => {
+      const sub = this.subjectId;
+      await this.onDemand?.folder(dir, (name) => parseRoiLabel(name, sub) !== undefined);
+      return RoiInventory.read(dir, sub);
+    }, signal);
   }
 
   /** One ROI's volumetric mask over brain voxels (ROI voxels outside the brain dropped). */

@@ -33,6 +33,7 @@ import { freesurferLabel, GIFTI_ENCODINGS, giftiMaskXml } from "./surface_files.
 import { hashKey, mulberry32 } from "./prng.ts";
 import { addCurrentLayout } from "./current_layout.ts";
 import { rootFiles } from "./root_files.ts";
+import { addStimuliLayout, type StimuliTruth } from "./stimuli_layout.ts";
 import type * as T from "./truth.ts";
 
 /** Bucket layouts the generator writes. */
@@ -85,6 +86,8 @@ export interface GeneratedDataset {
   groundTruth: T.GroundTruth;
   /** Every bucket object, sorted by key. */
   manifest: T.ManifestEntry[];
+  /** Ground truth of `stimuli/` (current layout only; also in `stimuli.json`). */
+  stimuli?: StimuliTruth;
   elapsedMs: number;
 }
 
@@ -340,19 +343,16 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     }
   }
 
+  const sink = {
+    path,
+    task: (run: () => Promise<void>) => tasks.push(run),
+    bigTask: (run: () => Promise<void>) => bigTasks.push(run),
+    signal,
+  };
   const current = layout === "current"
-    ? addCurrentLayout(
-      {
-        path,
-        task: (run) => tasks.push(run),
-        bigTask: (run) => bigTasks.push(run),
-        signal,
-      },
-      size,
-      seed,
-      currentInputs,
-    )
+    ? addCurrentLayout(sink, size, seed, currentInputs)
     : undefined;
+  const stimuli = layout === "current" ? addStimuliLayout(sink, size, seed, pools) : undefined;
 
   log(`writing ${tasks.length + bigTasks.length} files (${size}, ${layout} layout, seed ${seed})`);
   // big 4-D files first so they overlap with the many small ones
@@ -383,12 +383,14 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     writeFileAtomic(`${groundTruthDir}/${name}`, JSON.stringify(value) + "\n", { signal });
   await writeJson("ground-truth.json", groundTruth);
   await writeJson("manifest.json", manifest);
+  if (stimuli) await writeJson("stimuli.json", stimuli);
   return {
     out,
     bucketDir,
     groundTruthDir,
     groundTruth,
     manifest,
+    ...(stimuli ? { stimuli } : {}),
     elapsedMs: performance.now() - t0,
   };
 }

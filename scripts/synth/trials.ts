@@ -55,29 +55,57 @@ export function loadStimulusPools(dir?: string | null): StimulusPools {
   return { source: dir, shared: [...shared].sort(cmp), unique };
 }
 
+/** OOD types with their image counts and how many of them are PNGs (upstream-era-c.md §9). */
+export const OOD_TYPES: readonly { type: string; count: number; png: number }[] = [
+  { type: "shape", count: 82, png: 50 },
+  { type: "relations", count: 72, png: 0 },
+  { type: "unusual", count: 64, png: 0 },
+  { type: "cropped", count: 60, png: 60 },
+  { type: "selfmade", count: 30, png: 0 },
+  { type: "gaudy", count: 24, png: 0 },
+  { type: "illusion-classic", count: 21, png: 21 },
+  { type: "gabor", count: 10, png: 0 },
+  { type: "illusion-natural", count: 8, png: 0 },
+];
+
 /**
- * Made-up ids with the real patterns: 200 `shared_12rep_LAION_cluster_{n}_i{k}.jpg`,
- * 40 `shared_4rep_OOD_shape_{n}.png`, and per subject 4712
- * `unique_LAION_initial_cluster_{n}_i{k}.jpg` (disjoint across subjects).
+ * Made-up ids with the real patterns and counts (upstream-era-c.md §9):
+ * 1,492 shared (641 `shared_12rep_LAION_cluster_{n}_i{k}.jpg`, 240
+ * `shared_12rep_THINGS+_kmeans_{n}_{word}.jpg`, 240
+ * `shared_4rep_NSD_special1000_{n}.jpg`, 371 `shared_4rep_OOD_{type}_{n}.{png|jpg}`
+ * of which 131 PNG) and per subject 4,712 unique ids (4,246
+ * `unique_LAION_initial_cluster_{n}_i{k}.jpg`, 144 `unique_THINGS_{word}{n}.jpg`,
+ * 322 `unique_THINGS+_{word}{n}.jpg`; disjoint across subjects).
  *
  * @example
  * ```ts
  * import { syntheticPools } from "./trials.ts";
- * syntheticPools().shared[0];
+ * syntheticPools().shared.length; // 1492
  * ```
  */
 export function syntheticPools(): StimulusPools {
+  const words = ["apple", "boat", "candle", "drum", "egg", "fern", "goat", "hat", "ink", "jar"];
   const shared: string[] = [];
-  for (let n = 0; n < 200; n++) {
+  for (let n = 0; n < 641; n++) {
     shared.push(`shared_12rep_LAION_cluster_${1000 + 7 * n}_i${n % 3}.jpg`);
   }
-  for (let n = 0; n < 40; n++) shared.push(`shared_4rep_OOD_shape_${n}.png`);
+  for (let n = 0; n < 240; n++) {
+    shared.push(`shared_12rep_THINGS+_kmeans_${n}_${words[n % words.length]}.jpg`);
+  }
+  for (let n = 0; n < 240; n++) shared.push(`shared_4rep_NSD_special1000_${100 + 3 * n}.jpg`);
+  for (const { type, count, png } of OOD_TYPES) {
+    for (let n = 0; n < count; n++) {
+      shared.push(`shared_4rep_OOD_${type}_${n}.${n < png ? "png" : "jpg"}`);
+    }
+  }
   const unique: Record<string, string[]> = {};
   SYNTH_SUBJECTS.forEach((s, si) => {
     const ids: string[] = [];
-    for (let n = 0; n < 4712; n++) {
+    for (let n = 0; n < 4246; n++) {
       ids.push(`unique_LAION_initial_cluster_${si * 10000 + Math.floor(n / 2)}_i${n % 2}.jpg`);
     }
+    for (let n = 0; n < 144; n++) ids.push(`unique_THINGS_${words[n % 10]}${si * 1000 + n}.jpg`);
+    for (let n = 0; n < 322; n++) ids.push(`unique_THINGS+_${words[n % 10]}${si * 1000 + n}.jpg`);
     unique[s] = ids.sort(cmp);
   });
   return { source: null, shared: shared.sort(cmp), unique };
