@@ -14,7 +14,8 @@ import { loadSubject } from "../lib/subject/subject.ts";
 import { escapeHtml, JUPYTER_DISPLAY } from "../lib/core/display.ts";
 import { trialCard, trialGrid } from "../lib/display/stimulus_views.ts";
 import { synthCurrentDir } from "./_helpers.ts";
-import { writeStimuliFixture } from "./_stimuli_fixture.ts";
+import { readStimuliReference, writeStimuliFixture } from "./_stimuli_fixture.ts";
+import { loadStimuli } from "../lib/stimuli/stimuli.ts";
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
@@ -58,10 +59,52 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
     const sessions = await sub.getSessions();
     assert.ok(sessions.length >= 2, `sessions: ${sessions}`);
     const labels = trialLabels(dataDir, sessions);
-    const unique = [...new Set(labels)];
-    // Metadata in another order than first appearance, with extra images.
-    const stimNames = [...unique].reverse().concat(["unique_LAION_extra_i0.jpg"]);
-    await writeStimuliFixture(dataDir, { names: stimNames });
+    // The generator's stimulus files: the trial labels are their image names.
+    const csv = Deno.readTextFileSync(join(dataDir, "stimuli", "task-images_metadata.csv"));
+    const stimNames = csv.trim().split("\n").slice(1).map((l) => l.slice(0, l.indexOf(",")));
+    const truth = JSON.parse(
+      Deno.readTextFileSync(join(synthCurrentDir(), "ground-truth", "stimuli.json")),
+    );
+    assert.deepEqual(stimNames, truth.names);
+    assert.ok(labels.every((l) => stimNames.includes(l)), "every label is a stimulus");
+
+    await t.step("generated stimulus files read like h5py + Pillow", async () => {
+      const pick = [labels[0], labels.at(-1)!, labels[0], stimNames[1]];
+      const ref = await readStimuliReference(dataDir, {
+        embeddings: { CLIP: pick, SigLIP2: pick },
+        masks: [0, truth.segmentations.nMasks - 1],
+      });
+      using stim = await loadStimuli({ dataDir });
+      assert.equal(stim.images.length, truth.nImages);
+      let worstJpeg = 0;
+      for (const name of stimNames) {
+        const r = ref.images[name];
+        const img = await stim.images.get(name);
+        assert.deepEqual([img.width, img.height, img.channels], [...r.size, 3], name);
+        let worst = 0;
+        img.data.forEach((v, i) => worst = Math.max(worst, Math.abs(v - r.displayed[i])));
+        if (name.endsWith(".png")) assert.equal(worst, 0, name);
+        else worstJpeg = Math.max(worstJpeg, worst);
+      }
+      assert.ok(worstJpeg <= 2, `JPEG max |diff| vs Pillow ${worstJpeg}`);
+      using emb = await loadEmbeddings({ dataDir });
+      for (const model of ["CLIP", "SigLIP2"] as const) {
+        const m = emb.get(model, pick, { dtype: "float16" });
+        assert.deepEqual(Array.from(new Uint16Array(m.data.buffer)), ref.embeddings[model]);
+        assert.equal(
+          m.cols,
+          truth.embeddings.models.find((x: { name: string }) => x.name === model).dim,
+        );
+      }
+      using seg = await loadSegmentations({ dataDir });
+      assert.equal(seg.length, truth.segmentations.nMasks);
+      assert.equal(seg.images().length, truth.segmentations.nImages);
+      for (const row of [0, truth.segmentations.nMasks - 1]) {
+        assert.deepEqual(Array.from(seg.mask(row).data), ref.masks[String(row)]);
+      }
+      const caps = await loadCaptions({ dataDir });
+      assert.equal(caps.length, truth.captions.nRows);
+    });
 
     await t.step("getMetadata: trial tables + the six columns, cached", async () => {
       const meta = await sub.getMetadata();
@@ -172,11 +215,12 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
     });
 
     await t.step("unknown names give null; a session without its table is named", async () => {
-      await writeStimuliFixture(dataDir, { names: stimNames.slice(1) }); // drops one trial image
+      const dropped = labels[0];
+      await writeStimuliFixture(dataDir, { names: stimNames.filter((n) => n !== dropped) });
       sub = await loadSubject("sub-01", { dataDir });
       const meta = await sub.getMetadata();
       const idx = meta.getColumn("stim_idx").toArray();
-      const missing = labels.map((l, i) => l === stimNames[0] ? i : -1).filter((i) => i >= 0);
+      const missing = labels.map((l, i) => l === dropped ? i : -1).filter((i) => i >= 0);
       assert.ok(missing.length > 0);
       for (const i of missing) assert.equal(idx[i], null);
       assert.equal(meta.getColumn("stim_idx").dtype.toString(), "DataType(Int32)");
