@@ -10,7 +10,7 @@ import {
   StimuliNotDownloadedError,
 } from "../lib/core/errors.ts";
 import { Hdf5File } from "../lib/formats/hdf5.ts";
-import { readHdf5Rows } from "../lib/formats/hdf5_rows.ts";
+import { contiguousLayoutOf, readContiguousRows, readHdf5Rows } from "../lib/formats/hdf5_rows.ts";
 import { loadCaptions } from "../lib/stimuli/captions.ts";
 import { over } from "../lib/stimuli/decode.ts";
 import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
@@ -165,6 +165,18 @@ Deno.test("stimuli: images, embeddings, captions, segmentations vs h5py + Pillow
         assert.deepEqual(bits(got.data as Float16Array), ref.embeddings.CLIP);
       }
       assert.throws(() => readHdf5Rows(f, "embedding", [0, 99]), /row 99 \(position 1\)/);
+      // The direct path (contiguous dataset, plain file reads) gives the same bytes.
+      const path = join(dataDir, "stimuli", "task-images_desc-CLIP_embeddings.h5");
+      const layout = await contiguousLayoutOf(path, "embedding");
+      assert.ok(layout && layout.dtype === "float16" && layout.rowBytes === 2 * fx.dims.CLIP);
+      using raw = await Deno.open(path);
+      for (const maxGapBytes of [0, 1 << 16]) {
+        const got = readContiguousRows(raw, layout, rows, { maxGapBytes });
+        assert.deepEqual(bits(got.data as Float16Array), ref.embeddings.CLIP);
+      }
+      assert.throws(() => readContiguousRows(raw, layout, [-1]), RangeError);
+      const masks = join(dataDir, "stimuli", "task-images_desc-segmentations.h5");
+      assert.equal(await contiguousLayoutOf(masks, "masks"), null); // chunked: read through HDF5
     });
 
     await t.step("captions: idx order, human/ai/list, bad source", async () => {

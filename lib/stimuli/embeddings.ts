@@ -13,7 +13,8 @@ import {
 import { InvalidChoiceError } from "../core/errors.ts";
 import { getDataDir } from "../local/config.ts";
 import { Hdf5File } from "../formats/hdf5.ts";
-import { readHdf5Rows } from "../formats/hdf5_rows.ts";
+import type { Hdf5ContiguousLayout } from "../formats/hdf5_layout.ts";
+import { contiguousLayoutOf, readContiguousRows, readHdf5Rows } from "../formats/hdf5_rows.ts";
 import { unknownName } from "./csv.ts";
 import { AVAILABLE_MODELS, type EmbeddingModel, requireFiles, stimulusPaths } from "./paths.ts";
 
@@ -66,11 +67,19 @@ export class Embeddings {
   /** The loaded models, in the order asked for. */
   readonly models: EmbeddingModel[];
   readonly #files: Map<EmbeddingModel, Hdf5File>;
+  readonly #direct: Map<EmbeddingModel, { layout: Hdf5ContiguousLayout; file: Deno.FsFile }>;
   readonly #ids = new Map<EmbeddingModel, { ids: string[]; index: Map<string, number> }>();
 
-  /** Created by {@linkcode loadEmbeddings}. */
-  constructor(files: Map<EmbeddingModel, Hdf5File>) {
+  /**
+   * Created by {@linkcode loadEmbeddings}. `direct` holds the models whose
+   * `embedding` is contiguous: their rows are read straight from the file.
+   */
+  constructor(
+    files: Map<EmbeddingModel, Hdf5File>,
+    direct: Map<EmbeddingModel, { layout: Hdf5ContiguousLayout; file: Deno.FsFile }> = new Map(),
+  ) {
     this.#files = files;
+    this.#direct = direct;
     this.models = [...files.keys()];
   }
 
@@ -153,9 +162,11 @@ export class Embeddings {
     }
     const list = typeof names === "string" ? [names] : names;
     const rows = this.rowsOf(model, list);
-    const { data, rowLength } = readHdf5Rows(this.#file(model), "embedding", rows, {
-      signal: options.signal,
-    });
+    const file = this.#file(model);
+    const direct = this.#direct.get(model);
+    const { data, rowLength } = direct
+      ? readContiguousRows(direct.file, direct.layout, rows)
+      : readHdf5Rows(file, "embedding", rows, { signal: options.signal });
     const values =
       (dtype === "float16" ? data : Float32Array.from(data as Float16Array)) as EmbeddingArray<D>;
     if (typeof names === "string") return values;
@@ -165,6 +176,12 @@ export class Embeddings {
   /** Closes the files. Idempotent. */
   close(): void {
     for (const f of this.#files.values()) f.close();
+    for (const d of this.#direct.values()) {
+      try {
+        d.file.close();
+      } catch { /* already closed */ }
+    }
+    this.#direct.clear();
   }
 
   /** Closes (for `using`). */
@@ -220,13 +237,20 @@ export async function loadEmbeddings(options: LoadEmbeddingsOptions = {}): Promi
   const p = stimulusPaths(dataDir);
   await requireFiles(models.map(p.embeddings), "Embeddings", "embeddings", options.signal);
   const files = new Map<EmbeddingModel, Hdf5File>();
+  const direct = new Map<EmbeddingModel, { layout: Hdf5ContiguousLayout; file: Deno.FsFile }>();
   try {
-    for (const m of models) files.set(m, await Hdf5File.open(p.embeddings(m), options));
+    for (const m of models) {
+      const path = p.embeddings(m);
+      files.set(m, await Hdf5File.open(path, options));
+      const layout = await contiguousLayoutOf(path, "embedding", options);
+      if (layout) direct.set(m, { layout, file: await Deno.open(path) });
+    }
   } catch (e) {
     for (const f of files.values()) f.close();
+    for (const d of direct.values()) d.file.close();
     throw e;
   }
-  return new Embeddings(files);
+  return new Embeddings(files, direct);
 }
 
 /** Models whose embedding file is on disk. */
