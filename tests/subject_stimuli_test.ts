@@ -197,9 +197,11 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
     });
 
     await t.step("public files need no gated images; metadata needs its CSV", async () => {
+      assert.equal(await sub.hasStimuli(), true);
       await Deno.remove(join(dataDir, "stimuli", "task-images_stimuli.h5"));
       await Deno.remove(join(dataDir, "stimuli", "task-images_metadata.csv"));
       sub = await loadSubject("sub-01", { dataDir });
+      assert.equal(await sub.hasStimuli(), false);
       assert.equal((await sub.embeddings.all("DINOv2")).rows, labels.length);
       assert.equal((await sub.captions.human(0)).length > 0, true);
       await sub.segmentations.hasImage(0);

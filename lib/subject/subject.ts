@@ -48,6 +48,7 @@ import {
 import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./roi_data.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { SubjectFiles } from "./subject_files.ts";
+import { stimulusPaths } from "../stimuli/paths.ts";
 import { buildTrialMetadata, readTrialNames, type TrialNames } from "./trial_metadata.ts";
 import {
   TrialCaptions,
@@ -678,9 +679,15 @@ export class Subject {
     return voxelCoordinates(flat, await this.#filesOf(options).grid(options.signal));
   }
 
-  /** Whether stimulus metadata and images are on disk. */
+  /**
+   * Whether stimulus metadata and images are on disk: the current layout's
+   * `task-images_metadata.csv` and `task-images_stimuli.h5`, or the seed
+   * layout's `stimuli.tsv` and `images/`.
+   */
   async hasStimuli(options: SignalOptions = {}): Promise<boolean> {
     options.signal?.throwIfAborted();
+    const current = stimulusPaths(this.dataDir);
+    if ((await pathExists(current.metadata)) && (await pathExists(current.images))) return true;
     if (!(await pathExists(stimuliTsvPath(this.dataDir)))) return false;
     try {
       return (await Deno.stat(stimuliImagesDir(this.dataDir))).isDirectory;
