@@ -12,6 +12,7 @@ import {
 import { getDataDir } from "../local/config.ts";
 import type { DataFrame } from "../frames/polars.ts";
 import { Hdf5File } from "../formats/hdf5.ts";
+import { mapPool } from "../core/pool.ts";
 import { readCsvFrame, resolveIndex, textColumn, unknownName } from "./csv.ts";
 import { decodeImage } from "./decode.ts";
 import { StimulusImage } from "./image.ts";
@@ -134,20 +135,25 @@ export class StimulusImages {
   }
 
   /**
-   * Several images as one `[n, height, width, 3]` RGB array (as displayed).
+   * Several images as one `[n, height, width, 3]` RGB array (as displayed),
+   * in key order. Each distinct image is read and decoded once, `concurrency`
+   * at a time (sharp decodes on its own threads).
    * @throws {RangeError} when the images differ in size
    */
   async array(
     keys: readonly StimulusKey[],
-    options: { signal?: AbortSignal } = {},
+    options: { concurrency?: number; signal?: AbortSignal } = {},
   ): Promise<ImageBatch> {
     const rows = keys.map((k) => this.resolve(k));
-    let data: Uint8Array | undefined;
+    const distinct = [...new Set(rows)];
+    const limit = options.concurrency ?? Math.max(1, navigator.hardwareConcurrency || 1);
     let shape: ImageBatch["shape"] = [rows.length, 0, 0, 3];
-    for (let k = 0; k < rows.length; k++) {
-      options.signal?.throwIfAborted();
-      const img = await this.get(rows[k], options);
-      if (!data) {
+    let data = new Uint8Array(0);
+    const slots = new Map<number, number[]>();
+    rows.forEach((r, k) => slots.has(r) ? slots.get(r)!.push(k) : slots.set(r, [k]));
+    await mapPool(distinct, async (row) => {
+      const img = await this.get(row, { signal: options.signal });
+      if (data.length === 0) {
         shape = [rows.length, img.height, img.width, 3];
         data = new Uint8Array(rows.length * img.height * img.width * 3);
       } else if (img.height !== shape[1] || img.width !== shape[2]) {
@@ -155,9 +161,9 @@ export class StimulusImages {
           `${img.name} is ${img.width}x${img.height}; the batch is ${shape[2]}x${shape[1]}`,
         );
       }
-      data.set(img.data, k * img.data.length);
-    }
-    return { data: data ?? new Uint8Array(0), shape, names: rows.map((r) => this.#names[r]) };
+      for (const k of slots.get(row)!) data.set(img.data, k * img.data.length);
+    }, { limit, signal: options.signal });
+    return { data, shape, names: rows.map((r) => this.#names[r]) };
   }
 }
 
