@@ -12,6 +12,8 @@
  * segmentations and the gated image file, whose JPEGs sharp encodes: that
  * needs `--allow-ffi`) with its truth in `ground-truth/stimuli.json`.
  * `--only stimuli` writes just those files (same bytes) into `DIR/bucket/stimuli/`.
+ * Every layout plants a known encoding signal in each subject's FFA-1 betas
+ * (scripts/synth/encoding.ts), described in `ground-truth/encoding.json`.
  *
  * Writes `DIR/bucket/<key>` (keys as in `s3://laion-fmri`, ROI labels with
  * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. `--layout
@@ -79,6 +81,17 @@ export { addStimuliLayout, stimuliKeys, type StimuliTruth } from "./synth/stimul
 export { type GeneratedStimuli, generateStimuli } from "./synth/stimuli_only.ts";
 export { csvField, familyOf, isOod, stimulusSet } from "./synth/stimuli_set.ts";
 export { EMBEDDING_MODELS, embeddingVector } from "./synth/stimuli_embeddings.ts";
+export {
+  ENCODING_ROI,
+  encodingSignal,
+  type EncodingTruth,
+  type EncodingVoxel,
+  encodingVoxels,
+  isPlantedLabel,
+  normals,
+  SNR_RANGE,
+  splitHalfReliability,
+} from "./synth/encoding.ts";
 export { imagePixels, knownPixelImage } from "./synth/stimuli_images.ts";
 export { captionCounts } from "./synth/stimuli_captions.ts";
 export {

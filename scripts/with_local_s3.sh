@@ -7,7 +7,9 @@
 #      layout and policy), bucket `laion-fmri-current` (the current layout,
 #      held-out deny with the oloc carve-out) and the 2,500-key pagination
 #      bucket,
-#   4. exports LAION_FMRI_S3_ENDPOINT, LAION_FMRI_SYNTH_DIR,
+#   4. starts the local stimulus access service (scripts/access_service.ts) for
+#      the command's lifetime,
+#   5. exports LAION_FMRI_S3_ENDPOINT, LAION_FMRI_ACCESS_URL, LAION_FMRI_SYNTH_DIR,
 #      LAION_FMRI_SYNTH_CURRENT_DIR and (when the folder exists)
 #      LAION_FMRI_SPLITS_DIR, then runs "$@".
 #
@@ -27,6 +29,9 @@ command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || need_pkgs+=(python3-pil)
 # ISA-L: the fast gzip inflate (libisal2, through FFI) and its igzip CLI (the benchmark floor).
 [[ -e /usr/lib/x86_64-linux-gnu/libisal.so.2 && -x /usr/bin/igzip ]] || need_pkgs+=(libisal2 isal)
+# OpenBLAS (dgemm_/dsyevd_ through FFI, lib/analysis) and the plots' font (DejaVu Sans, sharp/librsvg).
+compgen -G '/usr/lib/*/libopenblas.so.0' >/dev/null || need_pkgs+=(libopenblas0-pthread)
+[[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need_pkgs+=(fonts-dejavu-core)
 # Jupyter is installed by scripts/jupyter_kernel.sh, which the notebook tests run.
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) != 0 ]]; then
@@ -66,6 +71,22 @@ generate current "$current"
 seed() { deno run --allow-read --allow-write=/tmp --allow-net=127.0.0.1 --allow-env scripts/seed.ts --endpoint "$endpoint" "$@" >&2; }
 seed --from "$synth/bucket" --pagination
 seed --from "$current/bucket" --bucket laion-fmri-current --policy current
+
+# The local stimulus access service (scripts/access_service.ts: manifest, access form, presigned
+# URLs to the gated images of laion-fmri-current) for the wrapped command; stopped when it ends.
+access_out="$(mktemp)"
+deno run --allow-net=127.0.0.1 --allow-env --allow-read scripts/access_service.ts \
+  --endpoint "$endpoint" --bucket laion-fmri-current --port "${LAION_FMRI_ACCESS_PORT:-0}" \
+  >"$access_out" 2>&1 &
+access_pid=$!
+trap 'kill "$access_pid" 2>/dev/null || true; rm -f "$access_out"' EXIT
+for _ in $(seq 1 200); do [[ -s $access_out ]] && break; sleep 0.1; done
+access_url="$(head -n1 "$access_out")"
+if [[ $access_url != http://* ]]; then
+  log "the access service did not start: $(cat "$access_out")"
+  exit 1
+fi
+export LAION_FMRI_ACCESS_URL="$access_url"
 
 status=0
 "$@" || status=$?

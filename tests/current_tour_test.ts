@@ -35,7 +35,7 @@ print(json.dumps({"size": list(im.size), "colours": len(set(im.getdata()))}))
 }
 
 const EXPECTED = [
-  "sub-*/  (raw BIDS root): 6 entries, 5 sub-* entries",
+  "sub-*/  (raw BIDS root): 7 entries, 5 sub-* entries",
   "derivatives/anatomical/: 5 entries, 5 sub-* entries",
   "identical to the NIfTI's: true",
 ];

@@ -86,7 +86,7 @@ Deno.test("inspectBucket on the current layout prints what upstream prints", asy
     }),
   ].join("\n");
   assert.equal(await inspectBucket({ source: current(), print: false }), expected);
-  assert.match(expected, /^sub-\*\/ {2}\(raw BIDS root\): 6 entries, 5 sub-\* entries$/m);
+  assert.match(expected, /^sub-\*\/ {2}\(raw BIDS root\): 7 entries, 5 sub-\* entries$/m);
   assert.match(expected, /^derivatives\/localizers\/: 5 entries, 5 sub-\* entries$/m);
   // The seed layout, asked for on the same bucket: the seed's two probe lines.
   const asSeed = await inspectBucket({ source: current(), layout: "seed", print: false });

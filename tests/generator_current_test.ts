@@ -41,7 +41,13 @@ Deno.test("current layout: holds the seed profile byte for byte, plus the new ar
   assert.deepEqual(ds.groundTruth.subjects, seed.groundTruth.subjects);
   const areas = new Set(ds.manifest.map((m) => {
     const [a, b] = m.key.split("/");
-    return a === "derivatives" ? `${a}/${b}` : a.startsWith("sub-") ? "raw" : "root";
+    return a === "derivatives"
+      ? `${a}/${b}`
+      : a.startsWith("sub-")
+      ? "raw"
+      : a === "stimuli"
+      ? a
+      : "root";
   }));
   assert.deepEqual([...areas].sort(), [
     "derivatives/anatomical",
@@ -52,6 +58,7 @@ Deno.test("current layout: holds the seed profile byte for byte, plus the new ar
     "derivatives/tedana",
     "raw",
     "root",
+    "stimuli",
   ]);
   for (const s of SUBJECTS) {
     for (const res of [undefined, "1pt8" as const]) {

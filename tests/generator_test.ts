@@ -137,7 +137,7 @@ Deno.test("expectedBeta recomputes the sampled ground truth", () => {
   assert.ok(samples.length >= 5 * 5);
   assert.ok(samples.some((s) => s.value === null), "a NaN sample");
   for (const s of samples) {
-    const v = expectedBeta(s.subject, s.session, s.trial, s.i, s.j, s.k, "small", 1);
+    const v = expectedBeta(s.subject, s.session, s.trial, s.i, s.j, s.k, "small", 1, splitsDir);
     assert.equal(Number.isNaN(v) ? null : v, s.value);
   }
   assert.equal(expectedBeta("sub-01", "ses-01", 0, 0, 0, 0, "small", 1), 0);
@@ -235,7 +235,7 @@ Deno.test({
           const e = expected[n].value;
           if (e === null) assert.equal(v[4], null);
           else assert.ok(Math.abs((v[4] as number) - e) < 1e-6, `${key} ${v} vs ${e}`);
-          const again = expectedBeta(sub, ses, v[3]!, v[0]!, v[1]!, v[2]!, "small", 1);
+          const again = expectedBeta(sub, ses, v[3]!, v[0]!, v[1]!, v[2]!, "small", 1, splitsDir);
           assert.equal(Number.isNaN(again) ? null : again, e);
         });
       }

@@ -57,6 +57,7 @@ Deno.test("current bucket: anonymous listing holds every generated key, held-out
   const top = await listAll("", "/");
   assert.deepEqual(top.prefixes, [
     "derivatives/",
+    "stimuli/",
     "sub-01/",
     "sub-03/",
     "sub-05/",
@@ -102,8 +103,9 @@ Deno.test("current bucket: every held-out key answers 403 except the ses-31 oloc
     new Uint8Array(await r.arrayBuffer()),
     await Deno.readFile(`${currentDir()}/bucket/${oloc.key}`),
   );
-  // a sample of public keys of every area answers 200
-  const pub = entries.filter((m) => !isHeldOutKey(m.key)).filter((_, i) => i % 97 === 0);
+  // a sample of public keys of every area answers 200 (the gated stimulus
+  // images are denied too: tests/generator_stimuli_test.ts)
+  const pub = entries.filter((m) => !isDeniedKey(m.key, "current")).filter((_, i) => i % 97 === 0);
   for (const m of pub) {
     const h = await fetch(`${base()}/${enc(m.key)}`, { method: "HEAD" });
     await h.body?.cancel();

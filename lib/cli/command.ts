@@ -29,8 +29,10 @@ export interface Command {
   usage: string;
   /** The options, as `parseArgs` takes them. */
   options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
-  /** Runs the command with the parsed option values. */
-  run(values: Record<string, unknown>): Promise<void>;
+  /** Takes positional arguments (given to `run` as its second argument). @default false */
+  positionals?: boolean;
+  /** Runs the command with the parsed option values (and positionals, when it takes them). */
+  run(values: Record<string, unknown>, positionals?: string[]): Promise<void>;
 }
 
 /**

@@ -10,6 +10,13 @@ import { infoCommand, inspectCommand, roisCommand, subjectsCommand } from "./dis
 import { downloadCommand } from "./download.ts";
 import { downloadRawCommand } from "./download_raw.ts";
 import { exportCommand } from "./export.ts";
+import {
+  downloadCaptionsCommand,
+  downloadEmbeddingsCommand,
+  downloadSegmentationsCommand,
+  downloadStimuliCommand,
+  requestAccessCommand,
+} from "./stimuli.ts";
 
 const COMMANDS: Record<string, Command> = {
   info: infoCommand,
@@ -19,6 +26,11 @@ const COMMANDS: Record<string, Command> = {
   config: configCommand,
   download: downloadCommand,
   "download-raw": downloadRawCommand,
+  "download-embeddings": downloadEmbeddingsCommand,
+  "download-captions": downloadCaptionsCommand,
+  "download-segmentations": downloadSegmentationsCommand,
+  "download-stimuli": downloadStimuliCommand,
+  "request-access": requestAccessCommand,
   export: exportCommand,
 };
 
@@ -60,17 +72,17 @@ export async function main(args: string[]): Promise<number> {
         `unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}`,
       );
     }
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: rest,
       options: { ...command.options, help: { type: "boolean", short: "h" } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command.positionals === true,
     });
     if (values.help) {
       console.log(`${command.summary}\n\nusage: ${command.usage}`);
       return 0;
     }
-    await command.run(values as Record<string, unknown>);
+    await command.run(values as Record<string, unknown>, positionals);
     return 0;
   } catch (e) {
     const message = e instanceof Error ? e.message.split("\n")[0] : String(e);

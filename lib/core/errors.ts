@@ -344,3 +344,93 @@ export class DataDirNotWritableError extends LaionFmriError {
 
 /** A data directory given to `datasetInitialize` does not exist or is not a directory. */
 export class DataDirNotFoundError extends LaionFmriError {}
+
+/**
+ * The stimulus access service refused a request, could not be reached, or
+ * a presigned download failed (upstream's `AccessServiceError`). Base class
+ * of {@linkcode TermsOutdatedError}, {@linkcode AccessRevokedError} and
+ * {@linkcode AccessNotFoundError}. `status` is the HTTP status, when one came.
+ *
+ * @example
+ * ```ts
+ * import { AccessServiceError, fetchManifest } from "@laion/fmri";
+ * try { await fetchManifest(); } catch (e) { if (e instanceof AccessServiceError) console.log(e.message); }
+ * ```
+ */
+export class AccessServiceError extends LaionFmriError {
+  /** The HTTP status of the answer, when the service answered. */
+  readonly status?: number;
+  /**
+   * Creates an instance.
+   * @param message what failed and what to do
+   * @param options `status` (the HTTP status) and `cause`
+   */
+  constructor(message: string, options?: ErrorOptions & { status?: number }) {
+    super(message, options);
+    this.status = options?.status;
+  }
+}
+
+/**
+ * The Terms of Use changed since they were accepted: visit `acceptUrl`,
+ * accept, and run again (upstream's `TermsOutdatedError`).
+ *
+ * @example
+ * ```ts
+ * import { TermsOutdatedError } from "@laion/fmri";
+ * const e = new TermsOutdatedError("https://laion-fmri.hebartlab.com/terms/accept", "2026-05-11");
+ * console.log(e.message);
+ * ```
+ */
+export class TermsOutdatedError extends AccessServiceError {
+  /** Where to accept the current terms. */
+  readonly acceptUrl: string;
+  /** The current terms version, `"?"` when the service did not say. */
+  readonly termsVersion: string;
+  /**
+   * Creates an instance.
+   * @param acceptUrl where to accept the current terms
+   * @param termsVersion the current terms version
+   */
+  constructor(acceptUrl: string, termsVersion: string, options?: ErrorOptions) {
+    super(
+      `The LAION-fMRI Terms of Use have been updated to v${termsVersion}. ` +
+        `Visit ${acceptUrl} to accept, then re-run.`,
+      { ...options, status: 403 },
+    );
+    this.acceptUrl = acceptUrl;
+    this.termsVersion = termsVersion;
+  }
+}
+
+/**
+ * The service revoked this request id (upstream's `AccessRevokedError`).
+ *
+ * @example
+ * ```ts
+ * import { AccessRevokedError } from "@laion/fmri";
+ * console.log(new AccessRevokedError("access revoked").status); // 403
+ * ```
+ */
+export class AccessRevokedError extends AccessServiceError {
+  /** Creates an instance. @param message the service's detail */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { ...options, status: 403 });
+  }
+}
+
+/**
+ * The service does not know this request id (upstream's `AccessNotFoundError`).
+ *
+ * @example
+ * ```ts
+ * import { AccessNotFoundError } from "@laion/fmri";
+ * console.log(new AccessNotFoundError("unknown request_id").status); // 404
+ * ```
+ */
+export class AccessNotFoundError extends AccessServiceError {
+  /** Creates an instance. @param message the service's detail */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { ...options, status: 404 });
+  }
+}

@@ -22,6 +22,19 @@ export {
   type RawPlanOptions,
 } from "./raw.ts";
 export { type ConsentOptions, ensureConsent, type PromptFunction } from "./consent.ts";
+export {
+  CAPTIONS_KEY,
+  downloadCaptions,
+  downloadEmbeddings,
+  downloadSegmentations,
+  EMBEDDING_MODELS,
+  embeddingKey,
+  type EmbeddingModel,
+  resolveEmbeddingModels,
+  SEGMENTATIONS_KEY,
+  SEGMENTATIONS_METADATA_KEY,
+  type StimulusSideOptions,
+} from "./stimulus_side.ts";
 export type { DownloadProgress } from "./progress.ts";
 export type {
   DownloadSummary,

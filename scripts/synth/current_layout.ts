@@ -128,7 +128,14 @@ export function addCurrentLayout(
           name: "betasmd",
           dtype: "float32",
           shape,
-          data: betaRowProducer(size, seed, s, p.session, nTrials),
+          data: betaRowProducer(
+            size,
+            seed,
+            s,
+            p.session,
+            nTrials,
+            trials[p.session].map((r) => r.label),
+          ),
         }], { signal })
       );
     }

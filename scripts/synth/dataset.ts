@@ -34,6 +34,7 @@ import { hashKey, mulberry32 } from "./prng.ts";
 import { addCurrentLayout } from "./current_layout.ts";
 import { rootFiles } from "./root_files.ts";
 import { addStimuliLayout, type StimuliTruth } from "./stimuli_layout.ts";
+import { encodingTruth } from "./encoding.ts";
 import type * as T from "./truth.ts";
 
 /** Bucket layouts the generator writes. */
@@ -225,7 +226,13 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
         labels: rows.map((r) => r.label),
       };
       const dt = betaDatatype(subject);
-      const producer = betaVolumeProducer(size, seed, subject, p.session);
+      const producer = betaVolumeProducer(
+        size,
+        seed,
+        subject,
+        p.session,
+        rows.map((r) => r.label),
+      );
       const nTrials = rows.length;
       bigTasks.push(async () => {
         const t1 = performance.now();
@@ -329,7 +336,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
       const trial = Math.floor(rnd() * sessions[session].nTrials);
       const r = s === 0 ? g.nanIndices[0] : Math.floor(rnd() * g.brainC.length);
       const [i, j, k] = unflattenC(g.brainC[r], dims);
-      const v = expectedBeta(subject, session, trial, i, j, k, size, seed);
+      const v = expectedBeta(subject, session, trial, i, j, k, size, seed, splitsDir);
       samples.push({
         subject,
         session,
@@ -384,6 +391,18 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   await writeJson("ground-truth.json", groundTruth);
   await writeJson("manifest.json", manifest);
   if (stimuli) await writeJson("stimuli.json", stimuli);
+  await writeJson(
+    "encoding.json",
+    encodingTruth(
+      size,
+      seed,
+      Object.fromEntries(
+        Object.entries(truthSubjects).map((
+          [s, t],
+        ) => [s, Object.fromEntries(Object.entries(t.sessions).map(([k, v]) => [k, v.labels]))]),
+      ),
+    ),
+  );
   return {
     out,
     bucketDir,

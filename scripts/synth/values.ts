@@ -6,6 +6,8 @@
  */
 import { type BrainGeometry, brainGeometry, type SynthSize } from "./geometry.ts";
 import { hashKey, mix, unit } from "./prng.ts";
+import { encodingSignal, encodingSignals, encodingVoxels } from "./encoding.ts";
+import { loadStimulusPools, subjectTrials } from "./trials.ts";
 
 /** int16 scaling of the scaled-integer subject's betas. */
 export interface Int16Scaling {
@@ -64,9 +66,43 @@ export function trialKey(seed: number, subject: string, session: string, trial: 
   return hashKey(seed, subject, session, "beta", trial);
 }
 
-/** The beta before storage (float32-rounded), for a brain voxel. */
-function rawBeta(offset: number, key: number, f: number): number {
-  return Math.fround(offset + 6 * (mix(key, f) * INV32 - 0.5));
+/**
+ * The beta before storage (float32-rounded), for a brain voxel; `signal` is
+ * the planted encoding term (encoding.ts), 0 almost everywhere (adding 0
+ * leaves the value unchanged).
+ */
+function rawBeta(offset: number, key: number, f: number, signal = 0): number {
+  return Math.fround(offset + 6 * (mix(key, f) * INV32 - 0.5) + signal);
+}
+
+const labelCache = new Map<string, Record<string, { label: string }[]>>();
+/** Trial labels of a subject as the generator makes them (memoized). */
+function trialLabels(
+  size: SynthSize,
+  seed: number,
+  subject: string,
+  splitsDir: string | null,
+): Record<string, { label: string }[]> {
+  const key = `${size}/${seed}/${subject}/${splitsDir}`;
+  let t = labelCache.get(key);
+  if (!t) {
+    t = subjectTrials(loadStimulusPools(splitsDir), size, seed, subject);
+    labelCache.set(key, t);
+  }
+  return t;
+}
+
+/** Per trial, the planted signal per encoding voxel (null: none), and the voxels. */
+function plantedRows(
+  size: SynthSize,
+  seed: number,
+  subject: string,
+  labels: readonly string[],
+): { ranks: number[]; signals: (Float64Array | null)[] } {
+  return {
+    ranks: encodingVoxels(size, seed, subject).map((v) => v.brainIndex),
+    signals: labels.map((l) => encodingSignals(size, seed, subject, l)),
+  };
 }
 
 /** The stored int16 code of a value. */
@@ -79,7 +115,9 @@ function int16Code(value: number): number {
  * The expected beta of one trial at voxel (i, j, k), as a reader that
  * applies `scl_slope`/`scl_inter` must return it: 0 outside the brain, NaN at
  * the NaN voxels of float32 subjects, otherwise a float32 value (for the
- * int16 subject, `code * slope + inter`).
+ * int16 subject, `code * slope + inter`). The trial's label (for the planted
+ * FFA-1 signal) comes from the pools of `splitsDir`, which must be the
+ * generator's (default: env `LAION_FMRI_SPLITS_DIR`, as the generator's).
  *
  * @example
  * ```ts
@@ -96,6 +134,7 @@ export function expectedBeta(
   k: number,
   size: SynthSize,
   seed: number,
+  splitsDir: string | null = Deno.env.get("LAION_FMRI_SPLITS_DIR") || null,
 ): number {
   const g = brainGeometry(size, seed, subject);
   const [NX, NY, NZ] = g.dims;
@@ -105,7 +144,13 @@ export function expectedBeta(
   const f = (i * NY + j) * NZ + k;
   const r = g.rankOfC[f];
   if (r < 0) return 0;
-  const v = rawBeta(voxelOffsets(g)[r], trialKey(seed, subject, session, trial), f);
+  const label = trialLabels(size, seed, subject, splitsDir)[session]?.[trial]?.label ?? "";
+  const v = rawBeta(
+    voxelOffsets(g)[r],
+    trialKey(seed, subject, session, trial),
+    f,
+    encodingSignal(size, seed, subject, label, r),
+  );
   if (betaDatatype(subject) === "int16") {
     return Math.fround(int16Code(v) * INT16_SCALING.sclSlope + INT16_SCALING.sclInter);
   }
@@ -114,7 +159,8 @@ export function expectedBeta(
 
 /**
  * A producer of beta volumes (NIfTI on-disk order) for the streaming
- * writer; alternates two buffers.
+ * writer; alternates two buffers. `labels` (the session's trial labels)
+ * switch on the planted FFA-1 signal (encoding.ts); without them there is none.
  *
  * @example
  * ```ts
@@ -128,11 +174,13 @@ export function betaVolumeProducer(
   seed: number,
   subject: string,
   session: string,
+  labels: readonly string[] = [],
 ): (t: number) => Float32Array | Int16Array {
   const g = brainGeometry(size, seed, subject);
   const off = voxelOffsets(g);
   const { brainC, brainF, nanMask } = g;
   const n = brainC.length;
+  const { ranks, signals } = plantedRows(size, seed, subject, labels);
   if (betaDatatype(subject) === "int16") {
     const zero = int16Code(0);
     const bufs = [new Int16Array(g.nVox), new Int16Array(g.nVox)];
@@ -141,6 +189,10 @@ export function betaVolumeProducer(
       b.fill(zero);
       const key = trialKey(seed, subject, session, t);
       for (let r = 0; r < n; r++) b[brainF[r]] = int16Code(rawBeta(off[r], key, brainC[r]));
+      const s = signals[t];
+      if (s) {
+        ranks.forEach((r, v) => b[brainF[r]] = int16Code(rawBeta(off[r], key, brainC[r], s[v])));
+      }
       return b;
     };
   }
@@ -152,6 +204,12 @@ export function betaVolumeProducer(
     for (let r = 0; r < n; r++) {
       b[brainF[r]] = nanMask[r] ? NaN : rawBeta(off[r], key, brainC[r]);
     }
+    const s = signals[t];
+    if (s) {
+      ranks.forEach((r, v) => {
+        if (!nanMask[r]) b[brainF[r]] = rawBeta(off[r], key, brainC[r], s[v]);
+      });
+    }
     return b;
   };
 }
@@ -159,7 +217,8 @@ export function betaVolumeProducer(
 /**
  * Rows of the GLMsingle model's `betasmd` (brain voxels x trials, C order:
  * trial fastest) for the HDF5 writer: row `r` is brain-axis voxel `r`, the
- * same values, after scaling, as the session's NIfTI betas at that voxel.
+ * same values, after scaling, as the session's NIfTI betas at that voxel
+ * (given the same `labels`).
  *
  * @example
  * ```ts
@@ -173,17 +232,22 @@ export function betaRowProducer(
   subject: string,
   session: string,
   nTrials: number,
+  labels: readonly string[] = [],
 ): (start: number, count: number) => Float32Array {
   const g = brainGeometry(size, seed, subject);
   const off = voxelOffsets(g);
   const keys = Array.from({ length: nTrials }, (_, t) => trialKey(seed, subject, session, t));
   const scaled = betaDatatype(subject) === "int16";
+  const { ranks, signals } = plantedRows(size, seed, subject, labels);
+  const position = new Map(ranks.map((r, v) => [r, v]));
   return (start, count) => {
     const out = new Float32Array(count * nTrials);
     for (let r = start, o = 0; r < start + count; r++) {
       const f = g.brainC[r];
+      const v0 = position.get(r);
       for (let t = 0; t < nTrials; t++, o++) {
-        const v = rawBeta(off[r], keys[t], f);
+        const s = v0 === undefined ? undefined : signals[t]?.[v0];
+        const v = rawBeta(off[r], keys[t], f, s ?? 0);
         out[o] = scaled
           ? int16Code(v) * INT16_SCALING.sclSlope + INT16_SCALING.sclInter
           : g.nanMask[r]

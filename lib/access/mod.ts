@@ -1,0 +1,52 @@
+/**
+ * The gated stimulus images: the access service's client, the request-id
+ * cache, verified resumable downloads of presigned URLs, the access form and
+ * `downloadStimuli`. Only what users call is exported here.
+ *
+ * @example
+ * ```ts
+ * import { downloadStimuli } from "@laion/fmri";
+ * const paths = await downloadStimuli({ dataDir: "/data" });
+ * ```
+ * @module
+ */
+export {
+  type AccessClientOptions,
+  type AccessForm,
+  type AccessGrant,
+  accessServiceUrl,
+  currentTermsVersion,
+  DEFAULT_ACCESS_URL,
+  fetchManifest,
+  type GrantedFile,
+  type ManifestFile,
+  refreshUrls,
+  type StimulusManifest,
+  submitAccessRequest,
+} from "./client.ts";
+export {
+  downloadFile,
+  type DownloadFileOptions,
+  type DownloadFileResult,
+  type FileProgress,
+} from "./download_file.ts";
+export type { LinePrompt } from "./prompt.ts";
+export {
+  type AccessRequestFields,
+  type RequestAccessOptions,
+  requestStimulusAccess,
+} from "./request_access.ts";
+export {
+  authFilePath,
+  clearRequestId,
+  loadRequestId,
+  REQUEST_ID_ENV,
+  type RequestIdOptions,
+  saveRequestId,
+} from "./request_id.ts";
+export {
+  downloadStimuli,
+  type DownloadStimuliOptions,
+  STIMULUS_FILES,
+  type StimulusFileName,
+} from "./stimuli.ts";

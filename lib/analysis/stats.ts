@@ -1,0 +1,134 @@
+/**
+ * Correlations: Pearson between two vectors and column by column between
+ * two matrices, Spearman (Pearson of average ranks), and the median.
+ * @module
+ */
+import { type Matrix, sameShape } from "./matrix.ts";
+
+/**
+ * Pearson's r of two equally long vectors; `NaN` when either is constant.
+ *
+ * @example
+ * ```ts
+ * import { pearson } from "./stats.ts";
+ * console.log(pearson([1, 2, 3], [2, 4, 7])); // 0.993...
+ * ```
+ */
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (x.length !== y.length) {
+    throw new RangeError(`pearson needs equal lengths, got ${x.length} and ${y.length}`);
+  }
+  const n = x.length;
+  let mx = 0, my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < n; i++) {
+    const a = x[i] - mx, b = y[i] - my;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
+ * Pearson's r of column `j` of `a` with column `j` of `b`, for every `j`
+ * (e.g. measured vs predicted responses of each voxel across test images).
+ * Constant columns give `NaN`.
+ *
+ * @example
+ * ```ts
+ * import { pearsonColumns } from "./stats.ts";
+ * import { matrix } from "./matrix.ts";
+ * const a = matrix(3, 2, [1, 1, 2, 0, 3, 1]), b = matrix(3, 2, [1, 0, 2, 1, 3, 0]);
+ * console.log(pearsonColumns(a, b)); // [1, -1]
+ * ```
+ */
+export function pearsonColumns(a: Matrix, b: Matrix): Float64Array {
+  sameShape(a, "a", b, "b");
+  const { rows: n, cols: m } = a;
+  const ma = new Float64Array(m), mb = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      ma[j] += a.data[i * m + j];
+      mb[j] += b.data[i * m + j];
+    }
+  }
+  for (let j = 0; j < m; j++) {
+    ma[j] /= n;
+    mb[j] /= n;
+  }
+  const sab = new Float64Array(m), saa = new Float64Array(m), sbb = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const u = a.data[i * m + j] - ma[j], v = b.data[i * m + j] - mb[j];
+      sab[j] += u * v;
+      saa[j] += u * u;
+      sbb[j] += v * v;
+    }
+  }
+  const r = new Float64Array(m);
+  for (let j = 0; j < m; j++) r[j] = sab[j] / Math.sqrt(saa[j] * sbb[j]);
+  return r;
+}
+
+/**
+ * Ranks 1..n with ties given their average rank (scipy's `rankdata` default).
+ *
+ * @example
+ * ```ts
+ * import { ranks } from "./stats.ts";
+ * console.log(ranks([10, 30, 20, 20])); // [1, 4, 2.5, 2.5]
+ * ```
+ */
+export function ranks(x: ArrayLike<number>): Float64Array {
+  const n = x.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j + 1 < n && x[order[j + 1]] === x[order[i]]) j++;
+    const avg = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) r[order[k]] = avg;
+    i = j + 1;
+  }
+  return r;
+}
+
+/**
+ * Spearman's rho: Pearson's r of the average ranks.
+ *
+ * @example
+ * ```ts
+ * import { spearman } from "./stats.ts";
+ * console.log(spearman([1, 2, 3, 4], [1, 4, 9, 16])); // 1
+ * ```
+ */
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (x.length !== y.length) {
+    throw new RangeError(`spearman needs equal lengths, got ${x.length} and ${y.length}`);
+  }
+  return pearson(ranks(x), ranks(y));
+}
+
+/**
+ * The median (mean of the two middle values for even counts); `NaN` values
+ * are skipped, like numpy's `nanmedian`; `NaN` when nothing is left.
+ *
+ * @example
+ * ```ts
+ * import { median } from "./stats.ts";
+ * console.log(median([3, 1, NaN, 2, 10])); // 2.5
+ * ```
+ */
+export function median(x: ArrayLike<number>): number {
+  const s = Array.from(x).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}

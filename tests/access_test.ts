@@ -1,0 +1,475 @@
+// The stimulus access client against the local access service (real HTTP) and the real RGW:
+// status mapping, request-id cache, downloadFile (resume, 200-to-Range, sha256, sidecar),
+// requestStimulusAccess and downloadStimuli.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  accessErrorFor,
+  currentTermsVersion,
+  fetchManifest,
+  refreshUrls,
+  submitAccessRequest,
+} from "../lib/access/client.ts";
+import { downloadFile } from "../lib/access/download_file.ts";
+import { sidecarPath } from "../lib/access/verified_file.ts";
+import { requestStimulusAccess } from "../lib/access/request_access.ts";
+import { clearRequestId, loadRequestId, saveRequestId } from "../lib/access/request_id.ts";
+import { downloadStimuli } from "../lib/access/stimuli.ts";
+import {
+  AccessNotFoundError,
+  AccessRevokedError,
+  AccessServiceError,
+  TermsOutdatedError,
+} from "../lib/core/errors.ts";
+import { pathExists } from "../lib/core/fs.ts";
+import {
+  ACCESS_BUCKET,
+  FORM,
+  IMAGES_KEY,
+  METADATA_KEY,
+  OBJECTS,
+  sha256,
+  withService,
+} from "./_access_fixture.ts";
+import { FaultProxy } from "./fault_proxy.ts";
+import { localEndpoint } from "./_helpers.ts";
+
+const IMAGES = OBJECTS[IMAGES_KEY];
+
+function form(termsVersion = "2026-05-11") {
+  return {
+    name: FORM.name,
+    email: FORM.email,
+    institution: FORM.institution,
+    pi_or_supervisor: null,
+    research_purpose: FORM.researchPurpose,
+    accepted_terms: true,
+    acknowledged_privacy: true,
+    terms_version: termsVersion,
+    source: "cli",
+  };
+}
+
+async function tempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "laion-access-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("access: error mapping of each status (upstream's _request_json)", () => {
+  const base = "http://127.0.0.1:9/custom";
+  const t = accessErrorFor(
+    403,
+    JSON.stringify({ detail: { error: "terms_outdated", current_terms_version: "2027-01-01" } }),
+    base,
+  );
+  assert.ok(t instanceof TermsOutdatedError);
+  // Before: the default accept URL came from the module constant, whatever the server in use.
+  assert.equal(t.acceptUrl, `${base}/terms/accept`);
+  assert.equal(t.termsVersion, "2027-01-01");
+  assert.equal(
+    t.message,
+    `The LAION-fMRI Terms of Use have been updated to v2027-01-01. Visit ${base}/terms/accept to accept, then re-run.`,
+  );
+  const noVersion = accessErrorFor(403, '{"detail":{"error":"terms_outdated"}}', base);
+  assert.equal((noVersion as TermsOutdatedError).termsVersion, "?");
+  const revoked = accessErrorFor(403, '{"detail":"Access has been REVOKED."}', base);
+  assert.ok(revoked instanceof AccessRevokedError);
+  const other403 = accessErrorFor(403, '{"detail":"forbidden"}', base);
+  assert.ok(!(other403 instanceof AccessRevokedError) && !(other403 instanceof TermsOutdatedError));
+  assert.equal(other403.message, "HTTP 403: forbidden");
+  assert.ok(accessErrorFor(404, '{"detail":"Unknown"}', base) instanceof AccessNotFoundError);
+  assert.equal(
+    accessErrorFor(429, '{"detail":"slow down"}', base).message,
+    "Rate limit exceeded: slow down",
+  );
+  const raw = accessErrorFor(502, "<html>bad gateway</html>", base);
+  assert.equal(raw.message, "HTTP 502: <html>bad gateway</html>");
+  assert.equal(raw.status, 502);
+});
+
+Deno.test("access: real service answers map to typed errors (404, 403 revoked, 403 terms, 422, 429)", async () => {
+  await withService({ rateLimit: 7 }, async (svc) => {
+    const serverUrl = svc.url;
+    const manifest = await fetchManifest({ serverUrl });
+    assert.equal(manifest.dataset, "laion-fmri");
+    assert.deepEqual(manifest.files.map((f) => f.name).sort(), [
+      "task-images_metadata.csv",
+      "task-images_stimuli.h5",
+    ]);
+    const img = manifest.files.find((f) => f.name === "task-images_stimuli.h5")!;
+    assert.equal(img.size, IMAGES.length);
+    assert.equal(img.sha256, sha256(IMAGES));
+    assert.equal(await currentTermsVersion({ serverUrl }), manifest.current_terms_version);
+
+    await assert.rejects(refreshUrls("nope", { serverUrl }), AccessNotFoundError);
+    const stale = await submitAccessRequest(form("2020-01-01"), { serverUrl }).catch((e) => e);
+    assert.ok(stale instanceof TermsOutdatedError);
+    assert.equal(stale.acceptUrl, `${svc.url}/terms/accept`);
+    assert.equal(stale.termsVersion, manifest.current_terms_version);
+    const bad = await submitAccessRequest({ ...form(), email: "not-an-email" }, { serverUrl })
+      .catch((e) => e);
+    assert.ok(bad instanceof AccessServiceError && /^HTTP 422: .*email/.test(bad.message));
+    const grant = await submitAccessRequest(form(), { serverUrl });
+    assert.match(grant.request_id!, /^[0-9a-f]{32}$/);
+    svc.revoke(grant.request_id!);
+    await assert.rejects(refreshUrls(grant.request_id!, { serverUrl }), AccessRevokedError);
+    // Seven API calls so far: the eighth exceeds the service's rate limit.
+    const limited = await fetchManifest({ serverUrl }).catch((e) => e);
+    assert.ok(limited instanceof AccessServiceError);
+    assert.equal(limited.status, 429);
+    assert.match(limited.message, /^Rate limit exceeded: Too many requests/);
+  });
+});
+
+Deno.test("access: terms changed after the grant → refresh answers TermsOutdatedError", async () => {
+  await withService({}, async (svc) => {
+    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    svc.setTermsVersion("2027-02-02");
+    const e = await refreshUrls(grant.request_id!, { serverUrl: svc.url }).catch((e) => e);
+    assert.ok(e instanceof TermsOutdatedError);
+    assert.equal(e.termsVersion, "2027-02-02");
+  });
+});
+
+Deno.test("access: 5xx through the fault proxy, a stalled answer, and no server at all", async () => {
+  await withService({}, async (svc) => {
+    const proxy = new FaultProxy(svc.url, "none");
+    try {
+      proxy.addFault({ kind: "status", status: 500, match: () => true });
+      const e = await fetchManifest({ serverUrl: proxy.url }).catch((e) => e);
+      assert.ok(e instanceof AccessServiceError);
+      assert.equal(e.status, 500);
+      assert.match(e.message, /^HTTP 500: <\?xml/);
+      proxy.addFault({ kind: "stall", afterBytes: 5, stallMs: 5000, match: () => true });
+      const slow = await fetchManifest({ serverUrl: proxy.url, timeoutMs: 300 }).catch((e) => e);
+      assert.ok(slow instanceof AccessServiceError);
+      assert.match(
+        slow.message,
+        /^Could not reach the access service at .*no answer within 300 ms/,
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+  const none = await fetchManifest({ serverUrl: "http://127.0.0.1:1" }).catch((e) => e);
+  assert.ok(none instanceof AccessServiceError);
+  assert.match(
+    none.message,
+    /^Could not reach the access service at http:\/\/127\.0\.0\.1:1\/api\/v1\/manifest: /,
+  );
+});
+
+Deno.test("access: request-id cache — env wins, file is 0600, clear removes it", async () => {
+  await tempDir(async (dir) => {
+    const authFile = join(dir, "cache", "laion-fmri", "auth.json");
+    assert.equal(await loadRequestId({ authFile }), undefined);
+    const path = await saveRequestId("rid-1", {
+      authFile,
+      email: "a@b.example",
+      serverUrl: "http://127.0.0.1:5/",
+    });
+    assert.equal(path, authFile);
+    assert.equal((await Deno.stat(authFile)).mode! & 0o777, 0o600);
+    const data = JSON.parse(await Deno.readTextFile(authFile));
+    assert.deepEqual(Object.keys(data), ["server_url", "request_id", "email", "saved_at"]);
+    assert.equal(data.server_url, "http://127.0.0.1:5");
+    assert.equal(await loadRequestId({ authFile }), "rid-1");
+    Deno.env.set("LAION_FMRI_REQUEST_ID", "  from-env \n");
+    try {
+      assert.equal(await loadRequestId({ authFile }), "from-env");
+      Deno.env.set("LAION_FMRI_REQUEST_ID", "   ");
+      assert.equal(await loadRequestId({ authFile }), "rid-1"); // blank: the file
+    } finally {
+      Deno.env.delete("LAION_FMRI_REQUEST_ID");
+    }
+    await Deno.writeTextFile(authFile, "{not json");
+    assert.equal(await loadRequestId({ authFile }), undefined);
+    assert.equal(await clearRequestId({ authFile }), true);
+    assert.equal(await clearRequestId({ authFile }), false);
+  });
+});
+
+Deno.test("access: requestStimulusAccess asks upstream's questions, submits, caches the id", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (dir) => {
+      const authFile = join(dir, "auth.json");
+      const asked: string[] = [];
+      const answers = [FORM.name, FORM.email, FORM.institution, "", FORM.researchPurpose, "YES"];
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (s: string) => printed.push(s);
+      let grant;
+      try {
+        grant = await requestStimulusAccess({
+          serverUrl: svc.url,
+          authFile,
+          prompt: (q) => {
+            asked.push(q);
+            return answers.shift();
+          },
+        });
+      } finally {
+        console.log = log;
+      }
+      assert.deepEqual(asked.slice(0, 5), [
+        "Full name: ",
+        "Institutional email: ",
+        "Institution / affiliation: ",
+        "PI / supervisor (optional, Enter to skip): ",
+        "> ",
+      ]);
+      assert.match(
+        asked[5],
+        /Terms of Use \(v2026-05-11\).*Privacy notice.*Type 'yes' to submit: $/,
+      );
+      const out = printed.join("\n");
+      assert.ok(out.includes("=".repeat(64)));
+      assert.ok(out.includes(`Read the full terms:  ${svc.url}/terms`));
+      assert.ok(out.includes(`Privacy notice:       ${svc.url}/privacy`));
+      assert.ok(out.includes(`Takedown contact:     ${svc.url}/takedown`));
+      assert.match(out, /✓ Access granted\. request_id saved to .*auth\.json/);
+      assert.equal(await loadRequestId({ authFile }), grant.request_id);
+      const cancelled = await requestStimulusAccess({
+        serverUrl: svc.url,
+        authFile,
+        quiet: true,
+        form: { ...FORM, acceptTerms: undefined },
+        prompt: () => "no",
+      }).catch((e) => e);
+      assert.ok(cancelled instanceof AccessServiceError);
+      assert.equal(cancelled.message, "Access request cancelled by user.");
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+    });
+  });
+});
+
+Deno.test("access: downloadFile — fresh, cached without re-hashing, hashed once without sidecar", async () => {
+  await withService({}, async (svc) => {
+    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    const info = grant.files.find((f) => f.name === "task-images_stimuli.h5")!;
+    // The gated key is refused to anonymous GET: only the presigned URL reads it.
+    const anon = await fetch(`${localEndpoint()}/${ACCESS_BUCKET}/${IMAGES_KEY}`);
+    await anon.body?.cancel();
+    assert.equal(anon.status, 403);
+    await tempDir(async (dir) => {
+      const dest = join(dir, "stimuli", "task-images_stimuli.h5");
+      const opts = { expectedSize: info.size, expectedSha256: info.sha256, quiet: true };
+      const seen: number[] = [];
+      const first = await downloadFile(info.url, dest, {
+        ...opts,
+        onProgress: (p) => seen.push(p.doneBytes),
+      });
+      assert.equal(first.status, "downloaded");
+      assert.deepEqual(await Deno.readFile(dest), IMAGES);
+      assert.equal(seen.at(-1), IMAGES.length);
+      assert.ok(await pathExists(sidecarPath(dest)));
+      assert.equal(await pathExists(`${dest}.part`), false);
+      const second = await downloadFile(info.url, dest, opts);
+      assert.deepEqual([second.status, second.hashedFromDisk, second.received], ["cached", 0, 0]);
+      await Deno.remove(sidecarPath(dest));
+      const third = await downloadFile(info.url, dest, opts);
+      assert.deepEqual([third.status, third.hashedFromDisk], ["cached", IMAGES.length]);
+      assert.equal((await downloadFile(info.url, dest, opts)).hashedFromDisk, 0); // sidecar back
+    });
+  });
+});
+
+Deno.test("access: downloadFile resumes with Range after a reset; a 200 answer restarts from zero", async () => {
+  const proxy = new FaultProxy(localEndpoint(), ACCESS_BUCKET);
+  try {
+    await withService({ urlOrigin: proxy.url }, async (svc) => {
+      const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+      const info = grant.files.find((f) => f.name === "task-images_stimuli.h5")!;
+      assert.ok(info.url.startsWith(proxy.url));
+      const opts = { expectedSize: info.size, expectedSha256: info.sha256, quiet: true };
+      const isImages = (r: { key: string }) => r.key === IMAGES_KEY;
+      await tempDir(async (dir) => {
+        const dest = join(dir, "task-images_stimuli.h5");
+        proxy.addFault({ kind: "reset", afterBytes: 300_000, match: isImages });
+        const cut = await downloadFile(info.url, dest, opts).catch((e) => e);
+        assert.ok(cut instanceof AccessServiceError, String(cut));
+        assert.match(
+          cut.message,
+          /^Download of task-images_stimuli\.h5 failed: .*run again to resume/,
+        );
+        const part = (await Deno.stat(`${dest}.part`)).size;
+        assert.ok(part > 0 && part <= 300_000, `part of ${part} bytes`);
+        const resumed = await downloadFile(info.url, dest, opts);
+        assert.equal(resumed.status, "resumed");
+        assert.equal(resumed.received, IMAGES.length - part);
+        assert.equal(proxy.gets().at(-1)!.rangeStart, part);
+        assert.equal(proxy.gets().at(-1)!.status, 206);
+        assert.deepEqual(await Deno.readFile(dest), IMAGES);
+
+        // A part of wrong bytes, and a server that ignores Range (answers 200 with the whole
+        // object). Before: the whole object was appended to the part → sha256 mismatch.
+        const dest2 = join(dir, "again.h5");
+        await Deno.writeFile(`${dest2}.part`, new Uint8Array(1000).fill(7));
+        proxy.addFault({ kind: "norange", match: isImages });
+        const restarted = await downloadFile(info.url, dest2, opts);
+        assert.equal(restarted.status, "downloaded");
+        assert.equal(proxy.gets().at(-1)!.status, 200);
+        assert.equal(restarted.received, IMAGES.length);
+        assert.deepEqual(await Deno.readFile(dest2), IMAGES);
+
+        // The same wrong part with an honest 206: the hash cannot match; the part is removed.
+        const dest3 = join(dir, "corrupt.h5");
+        await Deno.writeFile(`${dest3}.part`, new Uint8Array(1000).fill(7));
+        const bad = await downloadFile(info.url, dest3, opts).catch((e) => e);
+        assert.ok(bad instanceof AccessServiceError);
+        assert.match(
+          bad.message,
+          /^sha256 mismatch for corrupt\.h5: expected [0-9a-f]{16}…, got [0-9a-f]{16}…/,
+        );
+        assert.equal(await pathExists(`${dest3}.part`), false);
+        assert.equal(await pathExists(dest3), false);
+      });
+    });
+  } finally {
+    await proxy.close();
+  }
+});
+
+Deno.test("access: downloadFile with a wrong expected sha256 removes the part and says so", async () => {
+  await withService({}, async (svc) => {
+    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    const info = grant.files.find((f) => f.name === "task-images_metadata.csv")!;
+    await tempDir(async (dir) => {
+      const dest = join(dir, "task-images_metadata.csv");
+      const e = await downloadFile(info.url, dest, {
+        expectedSize: info.size,
+        expectedSha256: "0".repeat(64),
+        quiet: true,
+      }).catch((e) => e);
+      assert.ok(e instanceof AccessServiceError);
+      assert.match(e.message, /^sha256 mismatch for task-images_metadata\.csv: expected 0{16}…/);
+      assert.equal(await pathExists(`${dest}.part`), false);
+      assert.equal(await pathExists(dest), false);
+    });
+  });
+});
+
+Deno.test("access: an expired presigned URL fails with the clear error", async () => {
+  await withService({ expiresIn: 1 }, async (svc) => {
+    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    const info = grant.files.find((f) => f.name === "task-images_metadata.csv")!;
+    await new Promise((r) => setTimeout(r, 2500));
+    await tempDir(async (dir) => {
+      const e = await downloadFile(info.url, join(dir, "m.csv"), {
+        expectedSize: info.size,
+        expectedSha256: info.sha256,
+        quiet: true,
+      }).catch((e) => e);
+      assert.ok(e instanceof AccessServiceError, String(e));
+      assert.equal(e.status, 403);
+      assert.equal(
+        e.message,
+        "Download of m.csv failed: HTTP 403 (the presigned URL may have expired; ask for a fresh one)",
+      );
+    });
+  });
+});
+
+Deno.test("access: downloadStimuli — form, download, then up to date with no access call", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (dir) => {
+      const authFile = join(dir, "auth.json");
+      const dataDir = join(dir, "data");
+      const opts = { dataDir, serverUrl: svc.url, authFile, quiet: true, form: FORM };
+      const paths = await downloadStimuli(opts);
+      assert.deepEqual(paths, {
+        "task-images_stimuli.h5": join(dataDir, IMAGES_KEY),
+        "task-images_metadata.csv": join(dataDir, METADATA_KEY),
+      });
+      assert.deepEqual(await Deno.readFile(paths["task-images_stimuli.h5"]), IMAGES);
+      assert.deepEqual(
+        await Deno.readFile(paths["task-images_metadata.csv"]),
+        OBJECTS[METADATA_KEY],
+      );
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      const before = { ...svc.requests };
+      await downloadStimuli(opts);
+      assert.equal(svc.requests["GET /api/v1/manifest"], before["GET /api/v1/manifest"] + 1);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      assert.equal(svc.requests["POST /api/v1/refresh"], undefined);
+
+      // One file gone: the cached id gets fresh URLs (refresh), no form.
+      await Deno.remove(paths["task-images_metadata.csv"]);
+      await downloadStimuli({ ...opts, form: undefined, prompt: () => assert.fail("no form") });
+      assert.equal(svc.requests["POST /api/v1/refresh"], 1);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+
+      // An id unknown to the server: the form runs again.
+      await saveRequestId("unknown-id", { authFile });
+      await Deno.remove(paths["task-images_metadata.csv"]);
+      await downloadStimuli(opts);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 2);
+      assert.notEqual(await loadRequestId({ authFile }), "unknown-id");
+
+      // A revoked id is an error, not a new form.
+      svc.revoke((await loadRequestId({ authFile }))!);
+      await Deno.remove(paths["task-images_metadata.csv"]);
+      await assert.rejects(downloadStimuli(opts), AccessRevokedError);
+    });
+  });
+});
+
+Deno.test("access: an aborted downloadFile keeps its part; the next call resumes it", async () => {
+  const proxy = new FaultProxy(localEndpoint(), ACCESS_BUCKET);
+  try {
+    await withService({ urlOrigin: proxy.url }, async (svc) => {
+      const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+      const info = grant.files.find((f) => f.name === "task-images_stimuli.h5")!;
+      const opts = { expectedSize: info.size, expectedSha256: info.sha256, quiet: true };
+      await tempDir(async (dir) => {
+        const dest = join(dir, "task-images_stimuli.h5");
+        proxy.bytesPerSecond = 400_000;
+        const stop = new AbortController();
+        const reason = new Error("stopped by the test");
+        const e = await downloadFile(info.url, dest, {
+          ...opts,
+          signal: stop.signal,
+          onProgress: (p) => {
+            if (p.doneBytes > 100_000) stop.abort(reason);
+          },
+        }).catch((e) => e);
+        assert.equal(e, reason);
+        const part = (await Deno.stat(`${dest}.part`)).size;
+        assert.ok(part > 100_000 && part < IMAGES.length, `part of ${part} bytes`);
+        proxy.bytesPerSecond = undefined;
+        const resumed = await downloadFile(info.url, dest, opts);
+        assert.equal(resumed.status, "resumed");
+        assert.equal(proxy.gets().at(-1)!.rangeStart, part);
+        assert.deepEqual(await Deno.readFile(dest), IMAGES);
+      });
+    });
+  } finally {
+    await proxy.close();
+  }
+});
+
+Deno.test("access: a missing permission is an error naming the flag", async () => {
+  await tempDir(async (dir) => {
+    const script = join(dir, "probe.ts");
+    const lib = new URL("../lib/access/mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { fetchManifest } from "${lib}";\n` +
+        `for (const o of [{}, { serverUrl: "http://127.0.0.1:5999" }]) {\n` +
+        `  await fetchManifest(o).catch((e) => console.log(e.name + ": " + e.message));\n}\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", `--allow-read`, script],
+      env: { NO_COLOR: "1" },
+    }).output();
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    assert.deepEqual(lines, [
+      "PermissionMissingError: Permission needed to choose the stimulus access service: run deno with --allow-env=LAION_FMRI_ACCESS_URL",
+      "PermissionMissingError: Permission needed to reach the stimulus access service: run deno with --allow-net=127.0.0.1:5999",
+    ], new TextDecoder().decode(out.stderr));
+  });
+});

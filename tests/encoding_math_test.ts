@@ -1,0 +1,293 @@
+// The encoding-model math (lib/analysis) on hand-checkable cases, and a
+// planted-signal problem checked against an independent numpy reference
+// (tests/reference/encoding_ref.py in Debian's /usr/bin/python3).
+import assert from "node:assert/strict";
+import { averageRepeats } from "../lib/analysis/repeats.ts";
+import { alternateSplit } from "../lib/analysis/split.ts";
+import { indicesAbove, splitHalfReliability } from "../lib/analysis/reliability.ts";
+import { columnStats, standardize } from "../lib/analysis/standardize.ts";
+import { median, pearson, pearsonColumns, ranks, spearman } from "../lib/analysis/stats.ts";
+import { correlationRdm, wrsa } from "../lib/analysis/rdm.ts";
+import { fitRidgePath, TUTORIAL_ALPHAS } from "../lib/analysis/ridge.ts";
+import { fitEncodingModel } from "../lib/analysis/encoding.ts";
+import { linearAlgebra } from "../lib/analysis/linalg.ts";
+import { symmetricEigenTs } from "../lib/analysis/eigen_ts.ts";
+import { type Matrix, matrix, multiplyTransposedTs } from "../lib/analysis/matrix.ts";
+import {
+  multiplyTransposedBlas,
+  openblasAvailable,
+  symmetricEigenBlas,
+} from "../lib/analysis/openblas.ts";
+import { repoPath } from "./_helpers.ts";
+
+const close = (a: number, b: number, tol = 1e-12) =>
+  assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b} (tol ${tol})`);
+
+Deno.test("averageRepeats: means, odd/even repeats in trial order, sorted images", () => {
+  const trials = matrix(5, 2, [1, 0, 10, 5, 3, 2, 20, 7, 5, 4]);
+  const a = averageRepeats(trials, ["b", "a", "b", "a", "b"]);
+  assert.deepEqual(a.images, ["a", "b"]);
+  assert.deepEqual([...a.counts], [2, 3]);
+  assert.deepEqual([...a.mean.data], [15, 6, 3, 2]);
+  assert.deepEqual([...a.oddMean.data], [10, 5, 3, 2]); // b: repeats 1 and 3 -> (1+5)/2
+  assert.deepEqual([...a.evenMean.data], [20, 7, 3, 2]); // b: repeat 2 -> 3
+  assert.deepEqual(averageRepeats(trials, ["x", "a", "x", "a", "y"]).images, ["a", "x"]);
+  assert.throws(
+    () => averageRepeats(trials, ["a"]),
+    /1 image names for 5 trial rows \(shape 5x2\)/,
+  );
+});
+
+Deno.test("matrix widens float16 (CLIP features) and float32 to float64; shape errors name shapes", () => {
+  assert.deepEqual([...matrix(1, 3, new Float16Array([0.5, 1.5, -2])).data], [0.5, 1.5, -2]);
+  assert.ok(matrix(1, 1, new Float32Array([0.1])).data instanceof Float64Array);
+  assert.throws(() => matrix(2, 3, [1, 2]), /2 values do not fill a 2x3 matrix/);
+  assert.throws(
+    () => multiplyTransposedTs(matrix(2, 3), matrix(2, 4)),
+    /A \(2x3\) · Bᵀ \(B 2x4\) needs equal column counts/,
+  );
+});
+
+Deno.test("alternateSplit: sorted order, train = [::2], test = [1::2]", () => {
+  assert.deepEqual(alternateSplit(["d", "b", "a", "c", "e"]), { train: [2, 3, 4], test: [1, 0] });
+  assert.deepEqual(alternateSplit(4), { train: [0, 2], test: [1, 3] });
+  assert.throws(() => alternateSplit(-1), RangeError);
+});
+
+Deno.test("pearson, spearman, ranks, median, pearsonColumns", () => {
+  close(pearson([1, 2, 3], [2, 4, 6]), 1);
+  close(pearson([1, 2, 3], [3, 2, 1]), -1);
+  close(pearson([1, 2, 3, 4], [1, 3, 2, 4]), 0.8);
+  assert.ok(Number.isNaN(pearson([1, 1, 1], [1, 2, 3])));
+  assert.deepEqual([...ranks([10, 30, 20, 20])], [1, 4, 2.5, 2.5]);
+  close(spearman([1, 2, 3, 4], [1, 8, 27, 64]), 1);
+  close(spearman([1, 2, 3, 4], [1, 3, 2, 4]), 0.8);
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, NaN, 2, 3]), 2.5);
+  const r = pearsonColumns(matrix(3, 2, [1, 1, 2, 0, 3, 1]), matrix(3, 2, [1, 0, 2, 1, 3, 0]));
+  close(r[0], 1);
+  close(r[1], -1);
+  assert.throws(
+    () => pearsonColumns(matrix(3, 2), matrix(2, 3)),
+    /a \(3x2\) and b \(2x3\) must have the same shape/,
+  );
+});
+
+Deno.test("splitHalfReliability: per-voxel r of odd vs even means, Spearman-Brown optional", () => {
+  const odd = matrix(4, 2, [1, 1, 2, 2, 3, 1, 4, 2]);
+  const even = matrix(4, 2, [1, 2, 2, 1, 3, 2, 4, 1]);
+  const r = splitHalfReliability(odd, even);
+  close(r[0], 1);
+  close(r[1], -1);
+  const r2 = splitHalfReliability(
+    matrix(4, 1, [1, 2, 3, 4]),
+    matrix(4, 1, [1, 3, 2, 4]),
+    { spearmanBrown: true },
+  );
+  close(r2[0], 1.6 / 1.8); // r = 0.8 -> 2r/(1+r)
+  assert.deepEqual(indicesAbove([0.2, 0.21, NaN, -1, 0.9], 0.2), [1, 4]);
+});
+
+Deno.test("standardize: training statistics (ddof 0) applied to test; constant columns centred", () => {
+  const { train, test, stats } = standardize(
+    matrix(2, 2, [1, 5, 3, 5]),
+    matrix(1, 2, [5, 7]),
+  );
+  assert.deepEqual([...train.data], [-1, 0, 1, 0]);
+  assert.deepEqual([...test.data], [3, 2]);
+  assert.deepEqual([...stats.std], [1, 1]);
+  assert.deepEqual([...columnStats(matrix(3, 1, [0, 0, 3])).mean], [1]);
+  assert.throws(() => standardize(matrix(2, 2), matrix(2, 3)), /train \(2x2\) and test \(2x3\)/);
+});
+
+Deno.test("correlationRdm in pdist order, and wrsa", () => {
+  const y = matrix(3, 2, [1, 2, 2, 1, 1, 3]);
+  correlationRdm(y).forEach((d, i) => close(d, [2, 0, 2][i], 1e-12));
+  const a = matrix(4, 3, [1, 2, 3, 3, 1, 2, 2, 3, 9, 0, 5, 1]);
+  close(wrsa(a, a), 1);
+  // A monotone change of every distance keeps rho = 1 only if the order holds:
+  // scaling each row keeps correlation distances exactly.
+  const scaled = matrix(4, 3, a.data.map((v, i) => v * (1 + Math.floor(i / 3))));
+  close(wrsa(a, scaled), 1);
+  assert.throws(() => wrsa(a, matrix(3, 3)), /measured \(4x3\) and predicted \(3x3\)/);
+});
+
+Deno.test("ridge: one alpha, no noise, matches the closed form; LOO picks the small alpha", async () => {
+  const x = matrix(5, 1, [0, 1, 2, 3, 4]), y = matrix(5, 1, [1, 3, 5, 7, 9]);
+  const fit = await fitRidgePath(x, y, matrix(1, 1, [5]), {
+    alphas: [1e-6, 10],
+    backend: "typescript",
+  });
+  assert.deepEqual([...fit.bestAlphaIndex], [0]);
+  close(fit.prediction.data[0], 11, 1e-5);
+  // alpha 10 on centred x (sum x^2 = 10): slope 2*10/(10+10) = 1, prediction 5 + (5-2)*1 = 8.
+  close(fit.predictions[1].data[0], 8, 1e-12);
+  assert.deepEqual([...TUTORIAL_ALPHAS].map((a) => Math.round(Math.log10(a) * 2)), [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+  ]);
+  await assert.rejects(
+    fitRidgePath(matrix(3, 2), matrix(4, 1), matrix(1, 2)),
+    /xTrain \(3x2\) and yTrain \(4x1\) need the same rows/,
+  );
+  await assert.rejects(fitRidgePath(x, y, x, { alphas: [0] }), /alphas must be finite and > 0/);
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(fitRidgePath(x, y, x, { signal: ac.signal }), { name: "AbortError" });
+});
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 4294967296;
+  };
+}
+
+function gaussian(u: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+Deno.test("linear algebra: TypeScript and OpenBLAS agree on A·Bᵀ and eigenpairs", () => {
+  const g = gaussian(lcg(7));
+  const a = matrix(40, 30, Array.from({ length: 1200 }, g));
+  const k = multiplyTransposedTs(a, a);
+  const eig = symmetricEigenTs(k);
+  for (let j = 0; j < 40; j++) {
+    const v = eig.vectors.subarray(j * 40, (j + 1) * 40);
+    for (let i = 0; i < 40; i++) {
+      let s = 0;
+      for (let t = 0; t < 40; t++) s += k.data[i * 40 + t] * v[t];
+      close(s, eig.values[j] * v[i], 1e-9);
+    }
+  }
+  if (!openblasAvailable()) {
+    throw new Error("OpenBLAS missing: apt-get install libopenblas0-pthread");
+  }
+  assert.equal(linearAlgebra().name, "openblas");
+  const kb = multiplyTransposedBlas(a, a);
+  k.data.forEach((v, i) => close(v, kb.data[i], 1e-10));
+  const b = matrix(7, 30, Array.from({ length: 210 }, g));
+  const ab = multiplyTransposedBlas(a, b), at = multiplyTransposedTs(a, b);
+  at.data.forEach((v, i) => close(v, ab.data[i], 1e-10));
+  symmetricEigenBlas(k).values.forEach((v, i) => close(v, eig.values[i], 1e-9));
+});
+
+interface Problem {
+  trials: Matrix;
+  names: string[];
+  features: Matrix;
+}
+
+/** 200 images x 64 features, 50 voxels with SNR from high to none, 4 repeats each. */
+function plantedProblem(): Problem {
+  const g = gaussian(lcg(2024));
+  const nImg = 200, nFeat = 64, nVox = 50, reps = 4;
+  const features = matrix(nImg, nFeat, Array.from({ length: nImg * nFeat }, () => 0.5 + g()));
+  const w = Array.from({ length: nFeat * nVox }, g);
+  const signal = new Float64Array(nImg * nVox);
+  for (let i = 0; i < nImg; i++) {
+    for (let v = 0; v < nVox; v++) {
+      let s = 0;
+      for (let f = 0; f < nFeat; f++) s += features.data[i * nFeat + f] * w[f * nVox + v];
+      signal[i * nVox + v] = s / Math.sqrt(nFeat);
+    }
+  }
+  const noise = Array.from({ length: nVox }, (_, v) => 0.3 * Math.exp(v / 10)); // SNR falls
+  const order = Array.from({ length: nImg * reps }, (_, t) => t % nImg);
+  const u = lcg(99);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const trials = matrix(order.length, nVox);
+  order.forEach((img, t) => {
+    for (let v = 0; v < nVox; v++) {
+      trials.data[t * nVox + v] = signal[img * nVox + v] + noise[v] * g() + 0.1 * v;
+    }
+  });
+  const names = order.map((i) => `shared_img_${String(i).padStart(4, "0")}.jpg`);
+  return { trials, names, features };
+}
+
+Deno.test("encoding model agrees with the numpy reference (1e-4; alphas exact)", async () => {
+  const p = plantedProblem();
+  const averages = averageRepeats(p.trials, p.names);
+  const rows = (m: Matrix) =>
+    Array.from({ length: m.rows }, (_, i) => [...m.data.subarray(i * m.cols, (i + 1) * m.cols)]);
+  // features are per image in sorted-name order: image k is "shared_img_000k".
+  const dir = await Deno.makeTempDir({ prefix: "encoding_ref_" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/problem.json`,
+      JSON.stringify({
+        trials: rows(p.trials),
+        images: p.names,
+        features: rows(p.features),
+        alphas: TUTORIAL_ALPHAS,
+        threshold: 0.2,
+      }),
+    );
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [repoPath("tests/reference/encoding_ref.py"), `${dir}/problem.json`, `${dir}/out.json`],
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const ref = JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
+    assert.deepEqual(averages.images, ref.images);
+    for (const backend of ["typescript", "openblas"] as const) {
+      const fit = await fitEncodingModel(averages, p.features, { backend });
+      assert.equal(fit.ridge.backend, backend);
+      fit.reliability.forEach((r, i) => close(r, ref.reliability[i], 1e-4));
+      assert.deepEqual(fit.voxels, ref.voxels);
+      assert.ok(fit.voxels.length > 10 && fit.voxels.length < 50, `${fit.voxels.length} kept`);
+      assert.deepEqual([...fit.ridge.bestAlphaIndex], ref.bestAlphaIndex);
+      assert.ok(new Set(fit.ridge.bestAlphaIndex).size > 1, "alphas vary across voxels");
+      fit.ridge.looError.data.forEach((e, i) => close(e, ref.looError[i], 1e-4 * (1 + e)));
+      fit.ridge.prediction.data.forEach((v, i) => close(v, ref.prediction[i], 1e-4));
+      fit.voxelR.forEach((r, i) => close(r, ref.voxelR[i], 1e-4));
+      close(fit.medianR, ref.medianR, 1e-4);
+      close(fit.wrsa, ref.wrsa, 1e-4);
+      assert.ok(fit.medianR > 0.3 && fit.wrsa > 0.2, `median r ${fit.medianR}, wRSA ${fit.wrsa}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("without --allow-ffi: auto falls back to TypeScript, openblas names the flag", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "no_ffi_" });
+  try {
+    const script = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { linearAlgebra } from ${JSON.stringify(repoPath("lib/analysis/linalg.ts"))};
+console.log(linearAlgebra().name);
+try { linearAlgebra("openblas"); } catch (e) { console.log(e.name, e.message); }`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--no-lock", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    assert.equal(
+      text,
+      "typescript\nPermissionMissingError Permission needed to call OpenBLAS through FFI: " +
+        "run deno with --allow-ffi\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
