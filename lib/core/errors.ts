@@ -119,8 +119,40 @@ export class DataNotDownloadedError extends DataNotFoundError {
  */
 export class SubjectNotFoundError extends LaionFmriError {}
 
-/** Stimulus metadata or images are not on disk. */
-export class StimuliNotDownloadedError extends LaionFmriError {}
+/**
+ * Stimulus-side files (images, metadata, embeddings, captions,
+ * segmentations) are not on disk. `cliCommand` is the command that fetches
+ * them (e.g. `laion-fmri download-stimuli`) and `path` the file looked for.
+ *
+ * @example
+ * ```ts
+ * import { loadStimuli, StimuliNotDownloadedError } from "@laion/fmri";
+ * try { await loadStimuli({ dataDir: "/tmp/empty" }); } catch (e) {
+ *   if (e instanceof StimuliNotDownloadedError) console.log(e.cliCommand);
+ * }
+ * ```
+ */
+export class StimuliNotDownloadedError extends LaionFmriError {
+  /** The CLI command that fetches the missing files, when known. */
+  readonly cliCommand?: string;
+  /** The local path that was looked for, when there is one. */
+  readonly path?: string;
+
+  /**
+   * Creates an instance.
+   * @param message what is missing (and what to run)
+   * @param what the path looked for and the command that fetches it
+   */
+  constructor(
+    message: string,
+    what: { path?: string; cliCommand?: string } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.cliCommand = what.cliCommand;
+    this.path = what.path;
+  }
+}
 
 /** The dataset license (or the stimulus terms) was not accepted. */
 export class LicenseNotAcceptedError extends LaionFmriError {}

@@ -251,7 +251,8 @@ export class Hdf5File {
     }
     const ds = this.#dataset(name);
     try {
-      if (info.dtype === "vlen-str" || info.dtype === "vlen-uint8") {
+      if (info.dtype === "vlen-str") return this.#readStrings(ds, info, start, end);
+      if (info.dtype === "vlen-uint8") {
         if (end === start) return [];
         const ranges = shape.map((d, i) => (i === 0 ? [start, end] : [0, d]) as [number, number]);
         return ds.slice(ranges) as string[] | Uint8Array[];
@@ -265,6 +266,49 @@ export class Hdf5File {
         undefined,
         { cause: e },
       );
+    }
+  }
+
+  /**
+   * Variable-length strings of rows `[start, end)` (first axis only, as
+   * h5wasm's `slice`, but decoded in one pass: h5wasm's per-string
+   * `UTF8ToString` costs about 4 µs a string, 0.1 s for 25,052 image ids).
+   */
+  #readStrings(ds: Dataset, info: Hdf5DatasetInfo, start: number, end: number): string[] {
+    const rowElems = info.shape.slice(1).reduce((a, b) => a * b, 1);
+    const n = (end - start) * rowElems;
+    if (n === 0) return [];
+    const m = this.#module;
+    const ptr = m._malloc(n * 4);
+    if (!ptr) throw new RangeError(`cannot allocate ${n * 4} bytes in the HDF5 heap`);
+    const count = info.shape.map((d, i) => BigInt(i === 0 ? end - start : d));
+    const offset = info.shape.map((_, i) => BigInt(i === 0 ? start : 0));
+    const strides = info.shape.map(() => 1n);
+    try {
+      m.get_dataset_data(this.#file.file_id, ds.path, count, offset, strides, BigInt(ptr));
+      try {
+        const heap = m.HEAPU8;
+        const ptrs = new Uint32Array(heap.buffer, ptr, n).slice();
+        const out = new Array<string>(n);
+        const utf8 = new TextDecoder();
+        for (let i = 0; i < n; i++) {
+          const p = ptrs[i];
+          if (p === 0) {
+            out[i] = "";
+            continue;
+          }
+          let e = p, ascii = true;
+          for (; heap[e] !== 0; e++) if (heap[e] > 0x7f) ascii = false;
+          out[i] = ascii && e - p < 4096
+            ? String.fromCharCode.apply(null, heap.subarray(p, e) as unknown as number[])
+            : utf8.decode(heap.subarray(p, e));
+        }
+        return out;
+      } finally {
+        m.reclaim_vlen_memory_count(this.#file.file_id, ds.path, "", BigInt(ptr), count);
+      }
+    } finally {
+      m._free(ptr);
     }
   }
 

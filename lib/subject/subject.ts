@@ -48,6 +48,15 @@ import {
 import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./roi_data.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { SubjectFiles } from "./subject_files.ts";
+import { stimulusPaths } from "../stimuli/paths.ts";
+import { buildTrialMetadata, readTrialNames, type TrialNames } from "./trial_metadata.ts";
+import {
+  TrialCaptions,
+  TrialEmbeddings,
+  TrialImages,
+  TrialSegmentations,
+  TrialStimuliContext,
+} from "./trial_stimuli.ts";
 import {
   type AnatomicalFile,
   anatomicalFile,
@@ -172,6 +181,17 @@ export class Subject {
   readonly #files: SubjectFiles;
   readonly #bySource = new Map<MaskSource, SubjectFiles>();
   readonly #nanInMask: boolean;
+  #trialNames?: Promise<TrialNames>;
+  #metadata?: Promise<DataFrame>;
+  readonly #stim: TrialStimuliContext;
+  /** Each trial's image (gated images file), by global trial index. */
+  readonly images: TrialImages;
+  /** Each trial's image embeddings (public files), rows in trial order. */
+  readonly embeddings: TrialEmbeddings;
+  /** Each trial's image captions (public file). */
+  readonly captions: TrialCaptions;
+  /** Each trial's image segmentation masks (public files; shared images only). */
+  readonly segmentations: TrialSegmentations;
   readonly #policy: BetasSourcePolicy;
 
   static {
@@ -192,6 +212,50 @@ export class Subject {
     this.#nanInMask = nanInMask;
     this.#policy = policy;
     this.#files = this.#filesOf({ maskSource });
+    this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials(signal));
+    this.images = new TrialImages(this.#stim);
+    this.embeddings = new TrialEmbeddings(this.#stim);
+    this.captions = new TrialCaptions(this.#stim);
+    this.segmentations = new TrialSegmentations(this.#stim);
+  }
+
+  /** Every session's trial table and image names (read once; a failure is not kept). */
+  #trials(signal?: AbortSignal): Promise<TrialNames> {
+    this.#trialNames ??= readTrialNames({
+      sessions: (s) => this.getSessions({ signal: s }),
+      trialInfo: (session, s) => this.getTrialInfo({ session, signal: s }),
+    }, signal).catch((e) => {
+      this.#trialNames = undefined;
+      throw e;
+    });
+    return this.#trialNames;
+  }
+
+  /**
+   * Every trial of every session on disk, one row per trial in session
+   * order (global trial index = row = the order of the sessions' betas):
+   * the trial-table columns plus `session`, `session_trial`, `image_name`,
+   * `stim_idx`, `unique_or_shared`, `dataset` (null for names not in the
+   * stimulus metadata). Read once per Subject.
+   *
+   * @throws {StimuliNotDownloadedError} without `stimuli/task-images_metadata.csv`
+   * @throws {DataNotDownloadedError} when a session lacks its trial table (names it)
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const meta = await sub.getMetadata();
+   * console.log(meta.select("session", "image_name", "unique_or_shared").head(3));
+   * ```
+   */
+  getMetadata(options: SignalOptions = {}): Promise<DataFrame> {
+    this.#metadata ??= this.#trials(options.signal)
+      .then((t) => buildTrialMetadata(this.dataDir, t, options.signal))
+      .catch((e) => {
+        this.#metadata = undefined;
+        throw e;
+      });
+    return this.#metadata;
   }
 
   /** The files (and caches) of a call's mask source. */
@@ -615,9 +679,15 @@ export class Subject {
     return voxelCoordinates(flat, await this.#filesOf(options).grid(options.signal));
   }
 
-  /** Whether stimulus metadata and images are on disk. */
+  /**
+   * Whether stimulus metadata and images are on disk: the current layout's
+   * `task-images_metadata.csv` and `task-images_stimuli.h5`, or the seed
+   * layout's `stimuli.tsv` and `images/`.
+   */
   async hasStimuli(options: SignalOptions = {}): Promise<boolean> {
     options.signal?.throwIfAborted();
+    const current = stimulusPaths(this.dataDir);
+    if ((await pathExists(current.metadata)) && (await pathExists(current.images))) return true;
     if (!(await pathExists(stimuliTsvPath(this.dataDir)))) return false;
     try {
       return (await Deno.stat(stimuliImagesDir(this.dataDir))).isDirectory;

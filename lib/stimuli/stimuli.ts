@@ -1,0 +1,265 @@
+/**
+ * The stimulus images (gated `task-images_stimuli.h5`) and their metadata
+ * (`task-images_metadata.csv`): upstream's `Stimuli` / `load_stimuli`.
+ * @module
+ */
+import {
+  CUSTOM_INSPECT,
+  type DisplayBundle,
+  JUPYTER_DISPLAY,
+  summaryBundle,
+} from "../core/display.ts";
+import { getDataDir } from "../local/config.ts";
+import type { DataFrame } from "../frames/polars.ts";
+import { Hdf5File } from "../formats/hdf5.ts";
+import { mapPool } from "../core/pool.ts";
+import { readCsvFrame, resolveIndex, textColumn, unknownName } from "./csv.ts";
+import { decodeImage } from "./decode.ts";
+import { StimulusImage } from "./image.ts";
+import { requireFiles, stimulusPaths } from "./paths.ts";
+
+/** A stimulus: its row in the metadata (negative counts from the end) or its `image_name`. */
+export type StimulusKey = number | string;
+
+/** Options of {@linkcode loadStimuli}. */
+export interface LoadStimuliOptions {
+  /** Data directory. @default the configured one */
+  dataDir?: string;
+  /** Cancels the checks and the metadata read. */
+  signal?: AbortSignal;
+}
+
+/** A batch of images as one array: `shape` = `[n, height, width, 3]`, C order. */
+export interface ImageBatch {
+  /** `n * height * width * 3` bytes. */
+  data: Uint8Array;
+  /** `[n, height, width, 3]`. */
+  shape: [number, number, number, number];
+  /** The image names, in order. */
+  names: string[];
+}
+
+/** Options of image reads. */
+export interface ImageOptions {
+  /** RGB on the presentation grey (`true`) or the file's own bands. @default true */
+  asDisplayed?: boolean;
+  /** Cancels decoding. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The images of the stimulus file, by metadata row or image name.
+ *
+ * @example
+ * ```ts
+ * import { loadStimuli } from "@laion/fmri";
+ * const { images } = await loadStimuli();
+ * const png = images.bytes("shared_4rep_OOD_texture_a.png"); // encoded bytes
+ * const img = await images.get(-1); // the last image, RGB
+ * ```
+ */
+export class StimulusImages {
+  readonly #names: string[];
+  readonly #index: Map<string, number>;
+  readonly #file: () => Promise<Hdf5File>;
+
+  /** Created by {@linkcode loadStimuli}. */
+  constructor(names: string[], file: () => Promise<Hdf5File>) {
+    this.#names = names;
+    this.#index = new Map(names.map((n, i) => [n, i]));
+    this.#file = file;
+  }
+
+  /** Number of images. */
+  get length(): number {
+    return this.#names.length;
+  }
+
+  /** Image names in metadata order. */
+  names(): string[] {
+    return [...this.#names];
+  }
+
+  /** Whether `key` is a known name or an index in `[-n, n)`. */
+  has(key: StimulusKey): boolean {
+    if (typeof key === "string") return this.#index.has(key);
+    const n = this.#names.length;
+    return Number.isInteger(key) && key >= -n && key < n;
+  }
+
+  /**
+   * The metadata row of an image name.
+   * @throws {InvalidChoiceError} for an unknown name (shows a few valid ones)
+   */
+  indexOf(name: string): number {
+    const i = this.#index.get(name);
+    if (i === undefined) throw unknownName("image name", name, this.#names);
+    return i;
+  }
+
+  /**
+   * The row of a key (a name or an index in `[-n, n)`).
+   * @throws {RangeError} for an index out of range
+   * @throws {TypeError} for a key that is neither
+   */
+  resolve(key: StimulusKey): number {
+    if (typeof key === "string") return this.indexOf(key);
+    if (typeof key !== "number") {
+      throw new TypeError(`Stimulus key must be a number or a string; got ${typeof key}.`);
+    }
+    return resolveIndex(key, this.#names.length, "Stimulus index");
+  }
+
+  /** The name of a key. */
+  nameOf(key: StimulusKey): string {
+    return this.#names[this.resolve(key)];
+  }
+
+  /** The encoded bytes (JPEG or PNG) of one image. */
+  async bytes(key: StimulusKey, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const i = this.resolve(key);
+    const file = await this.#file();
+    options.signal?.throwIfAborted();
+    return (file.read("images", { rows: [i, i + 1] }) as Uint8Array[])[0];
+  }
+
+  /** One image decoded: RGB on grey by default, RGBA with `asDisplayed: false` for PNGs with alpha. */
+  async get(key: StimulusKey, options: ImageOptions = {}): Promise<StimulusImage> {
+    const i = this.resolve(key);
+    const bytes = await this.bytes(i, options);
+    const px = await decodeImage(bytes, {
+      asDisplayed: options.asDisplayed,
+      source: this.#names[i],
+    });
+    return new StimulusImage(px, this.#names[i]);
+  }
+
+  /**
+   * Several images as one `[n, height, width, 3]` RGB array (as displayed),
+   * in key order. Each distinct image is read and decoded once, `concurrency`
+   * at a time (sharp decodes on its own threads).
+   * @throws {RangeError} when the images differ in size
+   */
+  async array(
+    keys: readonly StimulusKey[],
+    options: { concurrency?: number; signal?: AbortSignal } = {},
+  ): Promise<ImageBatch> {
+    const rows = keys.map((k) => this.resolve(k));
+    const distinct = [...new Set(rows)];
+    const limit = options.concurrency ?? Math.max(1, navigator.hardwareConcurrency || 1);
+    let shape: ImageBatch["shape"] = [rows.length, 0, 0, 3];
+    let data = new Uint8Array(0);
+    const slots = new Map<number, number[]>();
+    rows.forEach((r, k) => slots.has(r) ? slots.get(r)!.push(k) : slots.set(r, [k]));
+    await mapPool(distinct, async (row) => {
+      const img = await this.get(row, { signal: options.signal });
+      if (data.length === 0) {
+        shape = [rows.length, img.height, img.width, 3];
+        data = new Uint8Array(rows.length * img.height * img.width * 3);
+      } else if (img.height !== shape[1] || img.width !== shape[2]) {
+        throw new RangeError(
+          `${img.name} is ${img.width}x${img.height}; the batch is ${shape[2]}x${shape[1]}`,
+        );
+      }
+      for (const k of slots.get(row)!) data.set(img.data, k * img.data.length);
+    }, { limit, signal: options.signal });
+    return { data, shape, names: rows.map((r) => this.#names[r]) };
+  }
+}
+
+/**
+ * The stimulus set on disk: metadata (Polars) and images. Close it (or
+ * `using`) to release the images file.
+ *
+ * @example
+ * ```ts
+ * import { loadStimuli } from "@laion/fmri";
+ * using stim = await loadStimuli();
+ * console.log(stim.metadata.height, stim.images.names().slice(0, 3));
+ * ```
+ */
+export class Stimuli {
+  /** The data directory. */
+  readonly dataDir: string;
+  /** `task-images_metadata.csv`: image_name, dataset, participant, unique_or_shared, n_reps. */
+  readonly metadata: DataFrame;
+  /** The images, in metadata order. */
+  readonly images: StimulusImages;
+  #file?: Promise<Hdf5File>;
+
+  /** Created by {@linkcode loadStimuli}. */
+  constructor(dataDir: string, metadata: DataFrame) {
+    this.dataDir = dataDir;
+    this.metadata = metadata;
+    const path = stimulusPaths(dataDir).images;
+    this.images = new StimulusImages(textColumn(metadata, "image_name"), () => {
+      this.#file ??= Hdf5File.open(path).catch((e) => {
+        this.#file = undefined;
+        throw e;
+      });
+      return this.#file;
+    });
+  }
+
+  /** Closes the images file. Idempotent. */
+  close(): void {
+    const f = this.#file;
+    this.#file = undefined;
+    f?.then((h) => h.close(), () => {});
+  }
+
+  /** Closes (for `using`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** One line. */
+  toString(): string {
+    return `Stimuli: ${this.images.length} images under ${stimulusPaths(this.dataDir).dir}`;
+  }
+
+  /** The one-line summary in `console.log`. */
+  [CUSTOM_INSPECT](): string {
+    return this.toString();
+  }
+
+  /** Shown as its one-line summary. */
+  [JUPYTER_DISPLAY](): DisplayBundle {
+    return summaryBundle(this.toString());
+  }
+}
+
+/**
+ * Opens the stimulus set: needs both the images file and the metadata CSV.
+ *
+ * @throws {StimuliNotDownloadedError} when either is missing (names `laion-fmri download-stimuli`)
+ * @example
+ * ```ts
+ * import { loadStimuli } from "@laion/fmri";
+ * using stim = await loadStimuli({ dataDir: "/data/laion" });
+ * const img = await stim.images.get("shared_12rep_LAION_cluster_1003_i0.jpg");
+ * ```
+ */
+export async function loadStimuli(options: LoadStimuliOptions = {}): Promise<Stimuli> {
+  const dataDir = options.dataDir ?? getDataDir();
+  const p = stimulusPaths(dataDir);
+  await requireFiles([p.images, p.metadata], "Stimuli", "stimuli", options.signal);
+  return new Stimuli(dataDir, await readStimulusMetadata(dataDir, options));
+}
+
+/**
+ * The metadata CSV alone (public; no images needed).
+ * @throws {StimuliNotDownloadedError} when it is missing
+ */
+export async function readStimulusMetadata(
+  dataDir: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<DataFrame> {
+  const path = stimulusPaths(dataDir).metadata;
+  await requireFiles([path], "Stimulus metadata", "stimuli", options.signal);
+  return readCsvFrame(path, {
+    textColumns: ["image_name", "dataset", "participant", "unique_or_shared", "n_reps"],
+    required: ["image_name"],
+    signal: options.signal,
+  });
+}

@@ -1,0 +1,54 @@
+// The stimulus notebook executed headless in the Deno kernel: per-trial metadata,
+// CLIP embeddings in trial order, captions and nouns, a mask, the gated images'
+// error and then the images, a trial card and a grid.
+import assert from "node:assert/strict";
+import { repoPath } from "./_helpers.ts";
+import {
+  type Cell,
+  cellErrors,
+  ensureKernel,
+  executeNotebook,
+  joinText,
+  outputText,
+} from "./_notebook.ts";
+
+Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a card and a grid", async () => {
+  const jupyter = await ensureKernel();
+  const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
+  const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
+  try {
+    const cells: Cell[] = await executeNotebook(jupyter, "notebooks/stimuli.ipynb", outDir, xdg);
+    assert.deepEqual(cellErrors(cells), []);
+    const text = outputText(cells);
+    for (
+      const re of [
+        /stimuli\/: \d+ matched/,
+        /\d+ trials; shared: \d+, unique: \d+/,
+        /CLIP: \d+ trials x 1024 dims; \|row 0\| = 1\.000/,
+        /show \S+: cosine 1\.000/,
+        /same as loadEmbeddings\(\)\.get over the trial names: true/,
+        /human: \["[^"]+","[^"]+"\]/,
+        /nouns: \["/,
+        /StimuliNotDownloadedError: laion-fmri download-stimuli/,
+        /\d+x\d+, 3 channels/,
+      ]
+    ) assert.match(text, re);
+    const outputs = cells.flatMap((c) => c.outputs ?? []);
+    const pngs = outputs.map((o) => joinText(o.data?.["image/png"])).filter((b) => b !== "");
+    assert.equal(pngs.length, 2, "the mask and the image shown as PNGs");
+    const html = outputs.map((o) => joinText(o.data?.["text/html"]));
+    const card = html.find((h) => h.includes("<b>nouns:</b>"));
+    assert.ok(
+      card && card.includes("data:image/png;base64,") && card.includes("<li>"),
+      "trial card",
+    );
+    const grid = html.find((h) => h.includes("display:grid"));
+    assert.equal(grid?.split("<figure").length, 6, "a grid of five trials");
+  } finally {
+    await Deno.remove(xdg, { recursive: true });
+    await Deno.remove(outDir, { recursive: true });
+    await Deno.remove(repoPath("notebooks/laion_fmri_stimuli"), { recursive: true }).catch(
+      () => {},
+    );
+  }
+});
