@@ -224,9 +224,7 @@ export {
   downloadCaptions,
   downloadEmbeddings,
   downloadSegmentations,
-  EMBEDDING_MODELS,
   embeddingKey,
-  type EmbeddingModel,
   SEGMENTATIONS_KEY,
   SEGMENTATIONS_METADATA_KEY,
   type StimulusSideOptions,
@@ -264,8 +262,56 @@ export {
   submitAccessRequest,
 } from "./lib/access/mod.ts";
 
+// The stimulus side: images, embeddings, captions, segmentations, and their per-trial views.
+export { EMBEDDING_MODELS, type EmbeddingModel } from "./lib/core/constants.ts";
+export {
+  type ImageBatch,
+  type ImageOptions,
+  loadStimuli,
+  type LoadStimuliOptions,
+  readStimulusMetadata,
+  Stimuli,
+  StimulusImages,
+  type StimulusKey,
+} from "./lib/stimuli/stimuli.ts";
+export {
+  type EmbeddingArray,
+  type EmbeddingDtype,
+  type EmbeddingGetOptions,
+  type EmbeddingMatrix,
+  Embeddings,
+  loadEmbeddings,
+  type LoadEmbeddingsOptions,
+} from "./lib/stimuli/embeddings.ts";
+export {
+  CAPTION_SOURCES,
+  Captions,
+  type CaptionSource,
+  loadCaptions,
+} from "./lib/stimuli/captions.ts";
+export { loadSegmentations, type Mask, Segmentations } from "./lib/stimuli/segmentations.ts";
+export { type Pixels, StimulusImage } from "./lib/stimuli/image.ts";
+export { decodeImage, type DecodeOptions } from "./lib/stimuli/decode.ts";
+export { AVAILABLE_MODELS, PRESENTATION_BACKGROUND_RGB8 } from "./lib/stimuli/paths.ts";
+export {
+  TrialCaptions,
+  TrialEmbeddings,
+  TrialImages,
+  TrialSegmentations,
+  type TrialSelection,
+} from "./lib/subject/trial_stimuli.ts";
+export { TRIAL_STIMULUS_COLUMNS } from "./lib/subject/trial_metadata.ts";
+export {
+  ImageGrid,
+  TrialCard,
+  trialCard,
+  type TrialCardData,
+  trialGrid,
+  type TrialGridOptions,
+} from "./lib/display/stimulus_views.ts";
+
 // The encoding model of upstream's tutorial, on plain arrays.
-export { matrix, type Matrix, takeColumns, takeRows } from "./lib/analysis/matrix.ts";
+export { type Matrix, matrix, takeColumns, takeRows } from "./lib/analysis/matrix.ts";
 export {
   averageRepeats,
   type AverageRepeatsOptions,
@@ -279,8 +325,8 @@ export {
 } from "./lib/analysis/reliability.ts";
 export {
   applyStats,
-  columnStats,
   type ColumnStats,
+  columnStats,
   standardize,
 } from "./lib/analysis/standardize.ts";
 export {
@@ -305,12 +351,8 @@ export { NativeLibraryMissingError, openblasAvailable } from "./lib/analysis/ope
 
 // Plots (SVG rendered headless through sharp).
 export { svgToPicture, type SvgToPictureOptions } from "./lib/display/svg.ts";
-export { scatterPlot, type ScatterOptions } from "./lib/display/scatter.ts";
-export { histogramPlot, type HistogramOptions } from "./lib/display/histogram.ts";
-export {
-  brainMap,
-  type BrainMapInput,
-  type BrainMapOptions,
-} from "./lib/display/brain_map.ts";
+export { type ScatterOptions, scatterPlot } from "./lib/display/scatter.ts";
+export { type HistogramOptions, histogramPlot } from "./lib/display/histogram.ts";
+export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
 export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";

@@ -155,6 +155,7 @@ await timed("pictures", async () => {
     colormap: "hot",
     vmin: 0,
     vmax: 1,
+    scale: Math.max(1, Math.round(180 / Math.max(...t1.shape))), // ~180 px a panel
   });
   await map.save(join(pictures, "voxel_r_map.png"));
 

@@ -69,3 +69,18 @@ export const LOCALIZERS_PREFIX = "derivatives/localizers/";
 export const ROIS_PREFIX = "derivatives/rois/";
 /** Prefix reserved for stimuli. */
 export const STIMULI_PREFIX = "stimuli/";
+
+/**
+ * The embedding models of `stimuli/task-images_desc-{MODEL}_embeddings.h5`,
+ * as the `desc-` token of their file names (upstream's `AVAILABLE_MODELS`).
+ *
+ * @example
+ * ```ts
+ * import { EMBEDDING_MODELS } from "@laion/fmri";
+ * console.log(EMBEDDING_MODELS); // ["CLIP", "DINOv2", "PEcore", "SigLIP2"]
+ * ```
+ */
+export const EMBEDDING_MODELS = ["CLIP", "DINOv2", "PEcore", "SigLIP2"] as const;
+
+/** One of {@linkcode EMBEDDING_MODELS}. */
+export type EmbeddingModel = typeof EMBEDDING_MODELS[number];

@@ -18,7 +18,7 @@ import type { Subject } from "../subject/subject.ts";
 import { Picture } from "./picture.ts";
 
 /** Options of {@linkcode ImageGrid}. */
-export interface ImageGridOptions {
+export interface TrialGridOptions {
   /** Longest side of each cell in pixels. @default 160 */
   cell?: number;
   /** Images per row. @default up to 6 */
@@ -50,7 +50,7 @@ export class ImageGrid {
   constructor(
     images: readonly Pixels[],
     labels: readonly string[],
-    options: ImageGridOptions = {},
+    options: TrialGridOptions = {},
   ) {
     if (images.length !== labels.length) {
       throw new RangeError(`${images.length} images but ${labels.length} labels`);
@@ -233,7 +233,7 @@ export async function trialCard(sub: Subject, trial: number): Promise<TrialCard>
 export async function trialGrid(
   sub: Subject,
   trials: readonly number[],
-  options: ImageGridOptions = {},
+  options: TrialGridOptions = {},
 ): Promise<ImageGrid> {
   const images: StimulusImage[] = [];
   for (const t of trials) images.push(await sub.images.get(t));

@@ -22,20 +22,9 @@ import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.
 import type { TransferTuning } from "./transfer/options.ts";
 import { notWritable } from "./transfer/not_writable.ts";
 import { transferFiles } from "./transfer/transfer_files.ts";
+import { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
 
-/**
- * The embedding models, as their files name them (`desc-{model}`).
- *
- * @example
- * ```ts
- * import { EMBEDDING_MODELS } from "@laion/fmri";
- * console.log(EMBEDDING_MODELS); // ["CLIP", "DINOv2", "PEcore", "SigLIP2"]
- * ```
- */
-export const EMBEDDING_MODELS = ["CLIP", "DINOv2", "PEcore", "SigLIP2"] as const;
-
-/** One of {@linkcode EMBEDDING_MODELS}. */
-export type EmbeddingModel = typeof EMBEDDING_MODELS[number];
+export { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
 
 /**
  * The bucket key of a model's embeddings.

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { StimuliNotDownloadedError } from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
 
-/** Embedding models, as the `desc-` token of their file names. */
-export const AVAILABLE_MODELS = ["CLIP", "DINOv2", "PEcore", "SigLIP2"] as const;
-/** An embedding model. */
-export type EmbeddingModel = (typeof AVAILABLE_MODELS)[number];
+import { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
+/** Embedding models, as the `desc-` token of their file names (upstream's name). */
+export const AVAILABLE_MODELS: typeof EMBEDDING_MODELS = EMBEDDING_MODELS;
+export type { EmbeddingModel };
 
 /** The grey the images were shown on (RGB), used to flatten transparent pixels. */
 export const PRESENTATION_BACKGROUND_RGB8 = [128, 128, 128] as const;
