@@ -45,7 +45,7 @@ const { values } = parseArgs({
     subject: { type: "string", default: "sub-01" },
     roi: { type: "string", default: "FFA1" },
     dump: { type: "string" },
-    images: { type: "boolean", default: true },
+    "no-images": { type: "boolean", default: false },
   },
 });
 configureBucket({ endpoint: values.endpoint, bucket: values.bucket });
@@ -69,8 +69,11 @@ async function timed<T>(step: string, work: () => Promise<T>): Promise<T> {
 // trial tables it needs are fetched into the data dir on demand.
 const sub = await loadSubject(values.subject!, { dataDir, betasSource: "remote" });
 const sessions = await sub.getSessions();
-const betas = await timed("remote reads", async () =>
-  (await sub.getRoiBetaMatrices({ sessions, rois: [ROI], stimuli: "shared" })).get(ROI)!);
+const betas = await timed(
+  "remote reads",
+  async () =>
+    (await sub.getRoiBetaMatrices({ sessions, rois: [ROI], stimuli: "shared" })).get(ROI)!,
+);
 const labels = betas.trials.getColumn("label").toArray() as string[];
 const regular = labels.flatMap((l, t) => (l.includes("_OOD_") ? [] : [t]));
 const nVoxels = betas.shape[1];
@@ -116,7 +119,10 @@ console.log(`Median voxel r: ${fit.medianR.toFixed(3)}   wRSA: ${fit.wrsa.toFixe
 
 if (values.dump) {
   const rows = (m: { rows: number; cols: number; data: Float64Array }) =>
-    Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
+    Array.from(
+      { length: m.rows },
+      (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)),
+    );
   await Deno.writeTextFile(
     values.dump,
     JSON.stringify({
@@ -180,7 +186,7 @@ await timed("pictures", async () => {
 });
 
 // The images (gated: the access service's presigned URLs) with a human caption.
-if (values.images) {
+if (!values["no-images"]) {
   await timed("stimulus images", async () => {
     await downloadStimuli({
       dataDir,
@@ -212,5 +218,7 @@ if (values.images) {
 }
 
 console.log("\nBreakdown:");
-for (const [step, ms] of timings) console.log(`  ${step.padEnd(18)} ${ms.toFixed(0).padStart(7)} ms`);
+for (const [step, ms] of timings) {
+  console.log(`  ${step.padEnd(18)} ${ms.toFixed(0).padStart(7)} ms`);
+}
 console.log(`Pictures in ${pictures}`);

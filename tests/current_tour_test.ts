@@ -11,29 +11,9 @@ import {
   joinText,
   outputText,
 } from "./_notebook.ts";
+import { pillow } from "./_pillow.ts";
 
 /** Size and distinct pixel values of a PNG, decoded by Debian's Pillow. */
-async function pillow(png: Uint8Array): Promise<{ size: number[]; colours: number }> {
-  const code = `
-import sys, io, json
-from PIL import Image
-im = Image.open(io.BytesIO(sys.stdin.buffer.read())).convert("RGB")
-print(json.dumps({"size": list(im.size), "colours": len(set(im.getdata()))}))
-`;
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", code],
-    stdin: "piped",
-    stdout: "piped",
-  })
-    .spawn();
-  const w = child.stdin.getWriter();
-  await w.write(png);
-  await w.close();
-  const out = await child.output();
-  assert.equal(out.code, 0);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
 const EXPECTED = [
   "sub-*/  (raw BIDS root): 7 entries, 5 sub-* entries",
   "derivatives/anatomical/: 5 entries, 5 sub-* entries",
