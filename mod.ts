@@ -355,4 +355,5 @@ export { type ScatterOptions, scatterPlot } from "./lib/display/scatter.ts";
 export { type HistogramOptions, histogramPlot } from "./lib/display/histogram.ts";
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
+export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";
 export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";

@@ -18,7 +18,6 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   averageRepeats,
-  brainMap,
   configureBucket,
   downloadCaptions,
   downloadEmbeddings,
@@ -32,6 +31,7 @@ import {
   loadSubject,
   matrix,
   median,
+  plotVoxelValues,
   scatterPlot,
   TUTORIAL_ALPHAS,
 } from "../mod.ts";
@@ -145,23 +145,16 @@ if (values.dump) {
 
 // ## 4. Pictures
 await timed("pictures", async () => {
-  // Voxel r on the T1w at the beta grid, FFA1 outlined.
-  const t1 = await (await sub.getT1w({ res: "1pt8" })).load();
-  const vox = await betas.voxels();
-  const [, ny, nz] = t1.shape;
-  const [i, j, k] = ["i", "j", "k"].map((c) => vox.getColumn(c).toArray() as number[]);
-  const flat = i.map((_, c) => (i[c] * ny + j[c]) * nz + k[c]);
-  const rMap = new Float64Array(t1.data.length).fill(NaN);
-  const roi = new Uint8Array(t1.data.length);
-  flat.forEach((f) => (roi[f] = 1));
-  fit.voxels.forEach((v, c) => (rMap[flat[v]] = fit.voxelR[c]));
-  const map = await brainMap({ anatomy: t1.data, dims: t1.shape, overlay: rMap, roi }, {
+  // Voxel r on the T1w at the beta grid, FFA1 outlined (NaN: not a reliable voxel).
+  const rValues = new Float64Array(nVoxels).fill(NaN);
+  fit.voxels.forEach((v, c) => (rValues[v] = fit.voxelR[c]));
+  const map = await plotVoxelValues(sub, rValues, {
+    roi: ROI,
     title: `${values.subject} ${ROI}: voxel r (test images)`,
     label: "r",
     colormap: "hot",
     vmin: 0,
     vmax: 1,
-    scale: Math.max(1, Math.round(180 / Math.max(...t1.shape))), // ~180 px a panel
   });
   await map.save(join(pictures, "voxel_r_map.png"));
 

@@ -10,6 +10,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cellErrors, cellOutputs, ensureKernel, executeNotebook, joinText } from "./_notebook.ts";
 import { pillow } from "./_pillow.ts";
+import { makeCurrentDataDir } from "./_data_dir.ts";
+import { plotVoxelValues } from "../lib/display/voxel_map.ts";
+import { loadSubject } from "../lib/subject/subject.ts";
 import { denoDir, localEndpoint, repoPath, synthCurrentDir, taskCommand } from "./_helpers.ts";
 
 const close = (a: number, b: number, what: string) =>
@@ -126,5 +129,23 @@ Deno.test("the encoding notebook runs 3 times with the same outputs and shows 4 
     await Deno.remove(repoPath("notebooks/laion_fmri_encoding"), { recursive: true }).catch(
       () => {},
     );
+  }
+});
+
+Deno.test("plotVoxelValues: one value per ROI (or brain) voxel, drawn on the T1w", async () => {
+  const dataDir = await makeCurrentDataDir();
+  try {
+    const sub = await loadSubject("sub-01", { dataDir });
+    const n = (await sub.getRoiMask("face")).reduce((a, b) => a + b, 0);
+    const values = Float64Array.from({ length: n }, (_, i) => i / n);
+    const info = await pillow((await plotVoxelValues(sub, values, { roi: "face" })).png);
+    assert.ok(info.size[0] >= 300 && info.colours > 20, JSON.stringify(info));
+    await assert.rejects(
+      plotVoxelValues(sub, values.subarray(1), { roi: "face" }),
+      (e) => e instanceof RangeError && e.message.includes(`(${n})`),
+    );
+    await assert.rejects(plotVoxelValues(sub, values), RangeError); // not one per brain voxel
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
   }
 });

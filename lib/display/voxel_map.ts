@@ -1,0 +1,74 @@
+/**
+ * Any per-voxel array of a subject on its T1w, as nilearn's `plot_stat_map`
+ * would show it: slices through the ROI, the values through a colour map
+ * with a colour bar, the ROI outlined. The values follow the subject's
+ * voxel axis (all brain voxels, or the voxels of `roi` in the same order as
+ * `getBetas({ roi })`'s columns).
+ * @module
+ */
+import type { RoiQuery } from "../subject/roi_grammar.ts";
+import type { Subject } from "../subject/subject.ts";
+import { brainMap, type BrainMapOptions } from "./brain_map.ts";
+import type { Picture } from "./picture.ts";
+
+/** Options of {@linkcode plotVoxelValues}. */
+export interface PlotVoxelValuesOptions extends BrainMapOptions {
+  /**
+   * The ROI the values belong to (one value per ROI voxel), outlined;
+   * without it, one value per brain voxel and no outline.
+   */
+  roi?: RoiQuery;
+  /**
+   * Pixels per voxel.
+   * @default about 180 px per panel
+   */
+  scale?: number;
+}
+
+/**
+ * Draws `values` (NaN = not drawn) on the subject's `res-1pt8` T1w.
+ *
+ * @throws {RangeError} when `values` does not have one value per voxel of
+ *   `roi` (or of the brain)
+ * @example
+ * ```ts
+ * import { loadSubject, plotVoxelValues } from "@laion/fmri";
+ * const sub = await loadSubject("sub-01");
+ * const nc = await sub.getNoiseCeiling({ session: "ses-01", roi: "FFA1" });
+ * const picture = await plotVoxelValues(sub, nc, { roi: "FFA1", label: "NC (%)" });
+ * await picture.save("ffa1_nc.png");
+ * ```
+ */
+export async function plotVoxelValues(
+  sub: Subject,
+  values: ArrayLike<number>,
+  options: PlotVoxelValuesOptions = {},
+): Promise<Picture> {
+  const { roi, signal, ...rest } = options;
+  const t1 = await (await sub.getT1w({ res: "1pt8", signal })).load({ signal });
+  const brain = await sub.getBrainMask({ signal });
+  const selected = roi === undefined ? undefined : await sub.getRoiMask(roi, { signal });
+  const n = selected ? selected.reduce((a, b) => a + b, 0) : brain.reduce((a, b) => a + b, 0);
+  if (values.length !== n) {
+    const what = roi === undefined ? "brain voxel" : `voxel of ${JSON.stringify(roi)}`;
+    throw new RangeError(`values has ${values.length} entries; expected one per ${what} (${n})`);
+  }
+  if (brain.length !== t1.data.length) {
+    throw new RangeError(
+      `the T1w grid (${t1.shape.join("x")}) is not the brain mask's (${brain.length} voxels)`,
+    );
+  }
+  const overlay = new Float64Array(brain.length).fill(NaN);
+  const outline = selected ? new Uint8Array(brain.length) : undefined;
+  for (let g = 0, c = 0, v = 0; g < brain.length; g++) {
+    if (!brain[g]) continue;
+    if (!selected) overlay[g] = values[v++];
+    else if (selected[c]) (overlay[g] = values[v++], outline![g] = 1);
+    c++;
+  }
+  return await brainMap({ anatomy: t1.data, dims: t1.shape, overlay, roi: outline }, {
+    ...rest,
+    scale: options.scale ?? Math.max(1, Math.round(180 / Math.max(...t1.shape))),
+    signal,
+  });
+}
