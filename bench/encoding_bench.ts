@@ -1,0 +1,253 @@
+/**
+ * Benchmark: upstream's encoding tutorial end to end on the realistic
+ * current layout, step by step, with the numpy implementation of the
+ * comparable steps timed in the same run.
+ *
+ *   deno task bench:encoding [--sessions 4] [--data /tmp/laion-bench-encoding]
+ *
+ * Set-up (first run): generates the realistic current layout (stimuli and
+ * the planted CLIP signal included), starts its own Ceph RGW on
+ * 127.0.0.1:7492 (monitor 7491) with an 8 GiB memstore (stopped at the end)
+ * and uploads sub-01's GLMsingle model file and trial table under N session
+ * keys (the realistic profile has one session: the copies make N sessions
+ * to read, so every image has N repeats; what is measured is the reading
+ * and the fit, not the science), the anatomical files, the face ROIs and
+ * the CLIP embeddings.
+ *
+ * Steps: remote reads (FFA1 rows of N model files by range), embedding
+ * lookup (CLIP rows by image name; h5py doing the same), fit (reliability,
+ * split, standardization, ridge path with per-voxel LOO alpha, r, wRSA;
+ * numpy's reference implementation on the same matrices), pictures (voxel
+ * map, scatter, histogram).
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { pathExists } from "../lib/core/fs.ts";
+import { bidsifyLocalKey } from "../lib/core/ids.ts";
+import { averageRepeats } from "../lib/analysis/repeats.ts";
+import { fitEncodingModel } from "../lib/analysis/encoding.ts";
+import { matrix } from "../lib/analysis/matrix.ts";
+import { TUTORIAL_ALPHAS } from "../lib/analysis/ridge.ts";
+import { histogramPlot } from "../lib/display/histogram.ts";
+import { scatterPlot } from "../lib/display/scatter.ts";
+import { plotVoxelValues } from "../lib/display/voxel_map.ts";
+import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
+import { loadSubject } from "../lib/subject/subject.ts";
+import { modelKey } from "../lib/subject/remote_model.ts";
+import { currentKeys } from "../scripts/synth/current_keys.ts";
+import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
+import { seedClient } from "../scripts/seed.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    sessions: { type: "string", default: "4" },
+    data: { type: "string", default: "/tmp/laion-bench-encoding" },
+  },
+});
+const N = Number(values.sessions);
+const DATA = values.data!;
+const BUCKET = "laion-fmri-bench-encoding";
+const RGW = {
+  LAION_FMRI_RGW_DIR: "/tmp/laion-bench-encoding-rgw",
+  LAION_FMRI_RGW_PORT: "7492",
+  LAION_FMRI_RGW_MON_PORT: "7491",
+  LAION_FMRI_RGW_MEMSTORE_BYTES: String(8 * 2 ** 30),
+};
+const repo = new URL("..", import.meta.url).pathname;
+const SUB = "sub-01";
+const ROI = "FFA1";
+const local = (key: string) => `${DATA}/bucket/${key}`;
+
+async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(cmd, { args, env, cwd: repo, stderr: "inherit" }).output();
+  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+async function python(code: string, ...args: string[]): Promise<string> {
+  return await run("/usr/bin/python3", ["-c", code, ...args]);
+}
+
+if (!(await pathExists(`${DATA}/ground-truth/encoding.json`))) {
+  console.log(`Generating the realistic current-layout dataset in ${DATA} ...`);
+  await run(Deno.execPath(), [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-ffi",
+    "scripts/generate.ts",
+    "--layout",
+    "current",
+    "--size",
+    "realistic",
+    "--out",
+    DATA,
+  ]);
+}
+
+const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padStart(2, "0")}`);
+const trialsKey = (ses: string) =>
+  `derivatives/glmsingle-tedana/${SUB}/${ses}/func/${SUB}_${ses}_task-images_desc-SingletrialBetas_trials.tsv`;
+const endpoint = await run("bash", ["scripts/local_s3.sh", "start"], RGW);
+const dataDir = await Deno.makeTempDir({ prefix: "laion-bench-encoding-" });
+try {
+  const s3 = seedClient(endpoint);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => {});
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: BUCKET,
+      Policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+          Effect: "Allow",
+          Principal: "*",
+          Action: ["s3:GetObject", "s3:ListBucket"],
+          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+        }],
+      }),
+    }),
+  );
+  const put = async (key: string, from = key) =>
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await Deno.readFile(local(from)) }),
+    );
+  console.log(`Uploading ${N} session copies of ${SUB}'s model file and the small files ...`);
+  for (const ses of sessions) {
+    await put(modelKey(SUB, ses), modelKey(SUB, "ses-01"));
+    await put(trialsKey(ses), trialsKey("ses-01"));
+  }
+  for (const suffix of ["mask", "T1w"] as const) {
+    await put(
+      currentKeys.anatomical(SUB, {
+        res: "1pt8",
+        desc: suffix === "mask" ? "brain" : undefined,
+        suffix,
+      }),
+    );
+  }
+  for await (const f of Deno.readDir(local(`derivatives/rois/${SUB}/face`))) {
+    if (f.name.includes("res-1pt8")) await put(`derivatives/rois/${SUB}/face/${f.name}`);
+  }
+  s3.destroy();
+  // The embeddings are public downloads: here they are simply on disk.
+  const clipKey = stimuliKeys.embeddings("CLIP");
+  await Deno.mkdir(join(dataDir, "stimuli"), { recursive: true });
+  await Deno.copyFile(local(clipKey), join(dataDir, bidsifyLocalKey(clipKey)));
+
+  const steps: [string, number, string][] = [];
+  const t = performance.now();
+  // 1. Remote reads.
+  const t1 = performance.now();
+  const sub = await loadSubject(SUB, {
+    dataDir,
+    betasSource: "remote",
+    remote: { endpoint, bucket: BUCKET },
+  });
+  const betas = (await sub.getRoiBetaMatrices({ sessions, rois: [ROI], stimuli: "shared" }))
+    .get(ROI)!;
+  const labels = betas.trials.getColumn("label").toArray() as string[];
+  const regular = labels.flatMap((l, i) => (l.includes("_OOD_") ? [] : [i]));
+  const trials = matrix(regular.length, betas.shape[1]);
+  regular.forEach((r, i) => trials.data.set(betas.row(r), i * betas.shape[1]));
+  const names = regular.map((r) => labels[r]);
+  const averages = averageRepeats(trials, names);
+  steps.push(["remote reads", performance.now() - t1, ""]);
+
+  // 2. Embedding lookup, vs h5py doing the same (ids, name -> row, fancy read).
+  const t2 = performance.now();
+  const emb = await loadEmbeddings({ models: ["CLIP"], dataDir });
+  const got = emb.get("CLIP", averages.images);
+  emb.close();
+  const features = matrix(got.rows, got.cols, got.data);
+  const lookupMs = performance.now() - t2;
+  const namesFile = join(dataDir, "names.json");
+  await Deno.writeTextFile(namesFile, JSON.stringify(averages.images));
+  const h5pyMs = Number(
+    await python(
+      `
+import sys, json, time, h5py, numpy as np
+names = json.load(open(sys.argv[2]))
+t0 = time.perf_counter()
+with h5py.File(sys.argv[1], "r") as f:
+    ids = [b.decode() for b in f["image_ids"][...]]
+    row = {n: i for i, n in enumerate(ids)}
+    idx = np.array([row[n] for n in names])
+    order = np.argsort(idx)
+    x = np.empty((len(names), f["embedding"].shape[1]), dtype=np.float32)
+    x[order] = f["embedding"][idx[order]]
+print((time.perf_counter() - t0) * 1000)
+`,
+      join(dataDir, bidsifyLocalKey(clipKey)),
+      namesFile,
+    ),
+  );
+  steps.push(["embedding lookup", lookupMs, `h5py ${h5pyMs.toFixed(0)} ms`]);
+
+  // 3. The fit, vs numpy's reference implementation on the same matrices.
+  const t3 = performance.now();
+  const fit = await fitEncodingModel(averages, features);
+  const fitMs = performance.now() - t3;
+  const problem = join(dataDir, "problem.json");
+  const rows = (m: { rows: number; cols: number; data: Float64Array }) =>
+    Array.from(
+      { length: m.rows },
+      (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)),
+    );
+  await Deno.writeTextFile(
+    problem,
+    JSON.stringify({
+      trials: rows(trials),
+      images: names,
+      features: rows(features),
+      alphas: TUTORIAL_ALPHAS,
+      threshold: 0.2,
+    }),
+  );
+  await run("/usr/bin/python3", [
+    "tests/reference/encoding_ref.py",
+    problem,
+    join(dataDir, "numpy.json"),
+  ]);
+  const numpy = JSON.parse(
+    (await Deno.readTextFile(join(dataDir, "numpy.json"))).replaceAll("NaN", "null"),
+  );
+  steps.push([
+    "fit",
+    fitMs,
+    `numpy reference (primal, one solve per alpha) ${(numpy.seconds * 1000).toFixed(0)} ms; ` +
+    `median r ${fit.medianR.toFixed(4)} vs ${numpy.medianR.toFixed(4)}, wRSA ${
+      fit.wrsa.toFixed(4)
+    } vs ${numpy.wrsa.toFixed(4)}`,
+  ]);
+
+  // 4. Pictures.
+  const t4 = performance.now();
+  const rValues = new Float64Array(betas.shape[1]).fill(NaN);
+  fit.voxels.forEach((v, c) => (rValues[v] = fit.voxelR[c]));
+  await plotVoxelValues(sub, rValues, { roi: ROI, label: "r", vmin: 0, vmax: 1 });
+  const col = (m: typeof fit.measured) =>
+    Array.from({ length: m.rows }, (_, r) => m.data[r * m.cols]);
+  await scatterPlot(col(fit.measured), col(fit.ridge.prediction), { identity: true });
+  await histogramPlot(fit.voxelR, { range: [-1, 1], bins: 20 });
+  steps.push(["pictures (3)", performance.now() - t4, ""]);
+  const total = performance.now() - t;
+
+  console.log(
+    `\nEncoding tutorial, realistic profile: ${ROI} ${betas.shape[1]} voxels x ${N} sessions ` +
+      `(${betas.shape[0]} shared trials), ${averages.images.length} non-OOD images, ` +
+      `CLIP ${features.cols}-d, ${fit.voxels.length} reliable voxels, backend ${fit.ridge.backend}`,
+  );
+  for (const [step, ms, ref] of steps) {
+    console.log(`  ${step.padEnd(18)} ${ms.toFixed(0).padStart(7)} ms   ${ref}`);
+  }
+  console.log(`  ${"total".padEnd(18)} ${total.toFixed(0).padStart(7)} ms`);
+  const planted = JSON.parse(await Deno.readTextFile(`${DATA}/ground-truth/encoding.json`));
+  console.log(`  planted: ${planted.snrDistribution}`);
+} finally {
+  await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  await run("bash", ["scripts/local_s3.sh", "stop"], RGW).catch(() => {});
+}
