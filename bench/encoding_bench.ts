@@ -45,6 +45,7 @@ const { values } = parseArgs({
   options: {
     sessions: { type: "string", default: "4" },
     data: { type: "string", default: "/tmp/laion-bench-encoding" },
+    pictures: { type: "string", default: "/tmp/laion-bench-encoding-pictures" },
   },
 });
 const N = Number(values.sessions);
@@ -228,12 +229,35 @@ print((time.perf_counter() - t0) * 1000)
   const t4 = performance.now();
   const rValues = new Float64Array(betas.shape[1]).fill(NaN);
   fit.voxels.forEach((v, c) => (rValues[v] = fit.voxelR[c]));
-  await plotVoxelValues(sub, rValues, { roi: ROI, label: "r", vmin: 0, vmax: 1 });
+  const best = fit.voxelR.indexOf(Math.max(...fit.voxelR));
   const col = (m: typeof fit.measured) =>
-    Array.from({ length: m.rows }, (_, r) => m.data[r * m.cols]);
-  await scatterPlot(col(fit.measured), col(fit.ridge.prediction), { identity: true });
-  await histogramPlot(fit.voxelR, { range: [-1, 1], bins: 20 });
+    Array.from({ length: m.rows }, (_, r) => m.data[r * m.cols + best]);
+  const pictures = [
+    await plotVoxelValues(sub, rValues, {
+      roi: ROI,
+      title: `${SUB} ${ROI}: voxel r (test images)`,
+      label: "r",
+      vmin: 0,
+      vmax: 1,
+    }),
+    await scatterPlot(col(fit.measured), col(fit.ridge.prediction), {
+      title: `Best voxel: r = ${fit.voxelR[best].toFixed(3)}`,
+      xLabel: "measured (z)",
+      yLabel: "predicted (z)",
+      identity: true,
+    }),
+    await histogramPlot(fit.voxelR, {
+      title: `Voxel r, median ${fit.medianR.toFixed(3)}`,
+      xLabel: "r (test images)",
+      range: [-1, 1],
+      bins: 20,
+    }),
+  ];
   steps.push(["pictures (3)", performance.now() - t4, ""]);
+  await Deno.mkdir(values.pictures!, { recursive: true });
+  for (const [i, name] of ["voxel_r_map", "predicted_vs_measured", "voxel_r_histogram"].entries()) {
+    await pictures[i].save(join(values.pictures!, `${name}.png`));
+  }
   const total = performance.now() - t;
 
   console.log(
