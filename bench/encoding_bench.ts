@@ -241,7 +241,7 @@ print((time.perf_counter() - t0) * 1000)
       vmax: 1,
     }),
     await scatterPlot(col(fit.measured), col(fit.ridge.prediction), {
-      title: `Best voxel: r = ${fit.voxelR[best].toFixed(3)}`,
+      title: "Best voxel (test images)",
       xLabel: "measured (z)",
       yLabel: "predicted (z)",
       identity: true,

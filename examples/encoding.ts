@@ -162,7 +162,7 @@ await timed("pictures", async () => {
   const col = (m: typeof fit.measured) =>
     Array.from({ length: m.rows }, (_, r) => m.data[r * m.cols + best]);
   const scatter = await scatterPlot(col(fit.measured), col(fit.ridge.prediction), {
-    title: `Best voxel: r = ${fit.voxelR[best].toFixed(3)}`,
+    title: "Best voxel (test images)",
     xLabel: "measured (z)",
     yLabel: "predicted (z)",
     identity: true,
