@@ -35,7 +35,11 @@ import { readModelRows } from "../lib/formats/glmsingle_model.ts";
 import { readNifti4dMasked, readNiftiMask } from "../lib/formats/nifti.ts";
 import { setInflater, useIsal } from "../lib/formats/inflate_isal.ts";
 import { S3Source } from "../lib/bucket/s3_source.ts";
-import { modelKey, readRemoteModelRows } from "../lib/subject/remote_model.ts";
+import {
+  modelKey,
+  readRemoteModelRows,
+  type RemoteModelOptions,
+} from "../lib/subject/remote_model.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { defaultWorkers } from "../lib/formats/nifti_pool.ts";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
@@ -152,15 +156,30 @@ try {
     for (let i = 0; i < m.length; i++) if (m[i] && brain[i]) face[i] = 1;
   }
 
-  // (a) remote rows for N sessions.
-  let wire = 0;
-  const t0 = performance.now();
-  const got = await readRemoteModelRows(sub, sessions, rows, {
-    endpoint,
-    bucket: BUCKET,
-    onBytes: (n) => (wire += n),
-  });
-  const remoteMs = performance.now() - t0;
+  // (a) remote rows for N sessions: the defaults, then more requests in flight and wider gaps.
+  const settings: [string, RemoteModelOptions][] = [
+    ["defaults (4 sessions x 4 requests, gap 16 KiB)", {}],
+    ["8 sessions x 8 requests, gap 16 KiB", { concurrency: 8, requestsPerSession: 8 }],
+    ["8 sessions x 8 requests, gap 64 KiB", {
+      concurrency: 8,
+      requestsPerSession: 8,
+      maxGap: 65536,
+    }],
+  ];
+  const sweep: { name: string; ms: number; wire: number }[] = [];
+  let got!: Awaited<ReturnType<typeof readRemoteModelRows>>;
+  for (const [name, o] of settings) {
+    let bytes = 0;
+    const ts = performance.now();
+    got = await readRemoteModelRows(sub, sessions, rows, {
+      endpoint,
+      bucket: BUCKET,
+      ...o,
+      onBytes: (n) => (bytes += n),
+    });
+    sweep.push({ name, ms: performance.now() - ts, wire: bytes });
+  }
+  const { ms: remoteMs, wire } = sweep[0];
   const nTrials = got.get("ses-01")!.nTrials;
   const payload = rows.length * nTrials * 4;
   // Reference: one session's NIfTI fetched to disk, then decoded for FFA1.
@@ -172,6 +191,8 @@ try {
   await readNifti4dMasked(tmp, roiGrid);
   const downloadMs = performance.now() - t1;
   const niftiBytes = (await Deno.stat(tmp)).size;
+  // The rest reads local files: stop the RGW first, so its memstore does not share the cores.
+  await run("bash", ["scripts/local_s3.sh", "stop"], RGW);
 
   // Local model file vs local NIfTI, same session and ROI: time and bytes read.
   let localRead = 0;
@@ -252,6 +273,13 @@ try {
   console.log(
     `      speed-up, ${N} remote sessions vs 1 downloaded: ${(downloadMs / remoteMs).toFixed(1)}x`,
   );
+  for (const { name, ms, wire: w } of sweep) {
+    console.log(
+      `      ${name}: ${ms.toFixed(0)} ms, ${mb(w)}; 30 sessions EXTRAPOLATED ${
+        (ms / N * 30).toFixed(0)
+      } ms`,
+    );
+  }
   console.log(
     `  local .h5 FFA1 rows: ${localModelMs.toFixed(0)} ms, ${mb(localRead)} read; NIfTI decode ` +
       `of the same session: ${localNiftiMs.toFixed(0)} ms, ${mb(niftiBytes)} read ` +

@@ -172,7 +172,8 @@ function byteSource(plan: ModelBetasPlan, subject: string): ByteSource {
   if (!plan.remote) return new FileByteSource(plan.path);
   const r = plan.remote;
   return new ObjectByteSource(getSource(r), modelKey(subject, plan.session), {
-    concurrency: r.requestsPerSession,
+    concurrency: r.requestsPerSession ?? 8,
+    maxGap: r.maxGap,
     onBytes: r.onBytes,
   });
 }

@@ -14,10 +14,15 @@ import { type ModelRows, readModelRows } from "../formats/glmsingle_model.ts";
 
 /** Options of {@linkcode readRemoteModelRows}. */
 export interface RemoteModelOptions extends BucketOptions {
-  /** Sessions fetched at once. @default 4 */
+  /** Sessions fetched at once. @default 8 */
   concurrency?: number;
-  /** Ranged requests in flight per session. @default 4 */
+  /** Ranged requests in flight per session. @default 8 */
   requestsPerSession?: number;
+  /**
+   * Gap in bytes up to which neighbouring rows are fetched in one request
+   * (fewer round trips for a few more bytes). @default 16384
+   */
+  maxGap?: number;
   /** Called with the body bytes of every response (for accounting). */
   onBytes?: (bytes: number) => void;
 }
@@ -66,13 +71,14 @@ export async function readRemoteModelRows(
     (session) =>
       readModelRows(
         new ObjectByteSource(source, modelKey(subject, session), {
-          concurrency: options.requestsPerSession,
+          concurrency: options.requestsPerSession ?? 8,
+          maxGap: options.maxGap,
           onBytes: options.onBytes,
         }),
         rows,
         { signal: options.signal },
       ),
-    { limit: options.concurrency ?? 4, signal: options.signal },
+    { limit: options.concurrency ?? 8, signal: options.signal },
   );
   return new Map(sessions.map((s, i) => [s, results[i]]));
 }

@@ -90,7 +90,7 @@ async function readSessions(
   const { source, remote } = host.resolve(o);
   let done = 0;
   if (source !== "nifti") {
-    const limit = source === "remote" ? remote?.concurrency ?? 4 : 2;
+    const limit = source === "remote" ? remote?.concurrency ?? 8 : 2;
     return await mapPool(sessions, async (session) => {
       const plan = await host.modelPlan({ ...base, session }, remote);
       const values = await readModelValues(plan, host.subjectId, signal);
