@@ -348,6 +348,7 @@ export {
   type LinearAlgebraChoice,
 } from "./lib/analysis/linalg.ts";
 export { NativeLibraryMissingError, openblasAvailable } from "./lib/analysis/openblas.ts";
+export type { SymmetricEigen } from "./lib/analysis/eigen_ts.ts";
 
 // Plots (SVG rendered headless through sharp).
 export { svgToPicture, type SvgToPictureOptions } from "./lib/display/svg.ts";

@@ -33,9 +33,13 @@ export interface ManifestFile {
  * ```
  */
 export interface StimulusManifest {
+  /** The dataset, `"laion-fmri"`. */
   dataset: string;
+  /** The Terms of Use version a request must accept, e.g. `"2026-05-11"`. */
   current_terms_version: string;
+  /** Dataset versions served, e.g. `["v1"]`. */
   versions: string[];
+  /** The gated files with their size and sha256. */
   files: ManifestFile[];
 }
 
@@ -66,8 +70,11 @@ export interface GrantedFile extends ManifestFile {
  * ```
  */
 export interface AccessGrant {
+  /** The request id (on a new request; refresh keeps the cached one). */
   request_id?: string;
+  /** When the URLs expire (ISO 8601). */
   expires_at: string;
+  /** The files with their presigned URLs. */
   files: GrantedFile[];
 }
 
@@ -85,13 +92,22 @@ export interface AccessGrant {
  * ```
  */
 export interface AccessForm {
+  /** Full name. */
   name: string;
+  /** Institutional email. */
   email: string;
+  /** Institution / affiliation. */
   institution: string;
+  /** PI or supervisor, or null. */
   pi_or_supervisor: string | null;
+  /** What the images will be used for. */
   research_purpose: string;
+  /** The Terms of Use are accepted. */
   accepted_terms: boolean;
+  /** The privacy notice was read. */
   acknowledged_privacy: boolean;
+  /** The terms version accepted. */
   terms_version: string;
+  /** Where the request comes from (`"cli"`). */
   source: string;
 }

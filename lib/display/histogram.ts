@@ -13,11 +13,11 @@ export interface HistogramOptions {
   range?: [number, number];
   /** Picture size in pixels. @default 480 */
   width?: number;
-  /** @default 320 */
+  /** Picture height in pixels. @default 320 */
   height?: number;
-  /** @default "value" */
+  /** Label of the x axis. @default "value" */
   xLabel?: string;
-  /** @default "count" */
+  /** Label of the y axis. @default "count" */
   yLabel?: string;
   /** Title; `median = …` is appended. @default "" */
   title?: string;

@@ -10,11 +10,11 @@ import type { Picture } from "./picture.ts";
 export interface ScatterOptions {
   /** Picture size in pixels. @default 480 */
   width?: number;
-  /** @default 480 */
+  /** Picture height in pixels. @default 480 */
   height?: number;
-  /** Axis labels. @default "measured", "predicted" */
+  /** Label of the x axis. @default "measured" */
   xLabel?: string;
-  /** @default "predicted" */
+  /** Label of the y axis. @default "predicted" */
   yLabel?: string;
   /** Title; `r = …` (Pearson of x and y) is appended. @default "" */
   title?: string;

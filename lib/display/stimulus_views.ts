@@ -46,7 +46,10 @@ export class ImageGrid {
   readonly columns: number;
   readonly #cell: number;
 
-  /** @throws {RangeError} when labels and images differ in number */
+  /**
+   * A grid of images with a label under each.
+   * @throws {RangeError} when labels and images differ in number
+   */
   constructor(
     images: readonly Pixels[],
     labels: readonly string[],
