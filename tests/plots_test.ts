@@ -10,6 +10,7 @@ import { imageGrid } from "../lib/display/image_grid.ts";
 import { colormap } from "../lib/display/colormap.ts";
 import { escapeXml, niceTicks, svgToPicture } from "../lib/display/svg.ts";
 import type { Picture } from "../lib/display/picture.ts";
+import { repoPath } from "./_helpers.ts";
 
 async function pixels(pic: Picture) {
   const { data, info } = await sharp(pic.png).raw().toBuffer({ resolveWithObject: true });
@@ -155,4 +156,28 @@ Deno.test("imageGrid: cells, image colours and captions, deterministic", async (
     pic.png,
   );
   await assert.rejects(imageGrid([{ ...images[0], width: 5 }]), /has 3072 bytes for 5x32 RGB/);
+});
+
+Deno.test("without sharp's permissions, a picture is an error naming the flags", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "no_sharp_" });
+  try {
+    const script = `${dir}/probe.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { svgToPicture } from ${JSON.stringify(repoPath("lib/display/svg.ts"))};
+try {
+  await svgToPicture('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>');
+} catch (e) { console.log(e.name, e.message); }`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", `--config=${repoPath("deno.json")}`, script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.match(text, /^PermissionMissingError .*render pictures with sharp/);
+    assert.ok(text.includes("--allow-ffi") && text.includes("npm_package_config_libvips"), text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -5,30 +5,11 @@
  * sharp needs `--allow-ffi --allow-env --allow-read`.
  * @module
  */
-import { PermissionMissingError } from "../core/errors.ts";
-import { isPermissionError } from "../core/permissions.ts";
+import { loadSharp, sharpError } from "../formats/sharp.ts";
 import { Picture } from "./picture.ts";
 
 /** The font of every plot (Debian's fonts-dejavu-core, /usr/share/fonts/truetype/dejavu). */
 export const FONT_FAMILY = "DejaVu Sans";
-
-type SharpModule = typeof import("npm:sharp@0.35.5");
-let sharpModule: Promise<SharpModule["default"]> | undefined;
-
-function loadSharp(): Promise<SharpModule["default"]> {
-  sharpModule ??= import("npm:sharp@0.35.5").then((m) => m.default).catch((e) => {
-    sharpModule = undefined;
-    if (isPermissionError(e)) {
-      throw new PermissionMissingError(
-        "render pictures with sharp (libvips)",
-        "--allow-ffi --allow-env --allow-read",
-        { cause: e },
-      );
-    }
-    throw e;
-  });
-  return sharpModule;
-}
 
 /** Options of {@linkcode svgToPicture}. */
 export interface SvgToPictureOptions {
@@ -57,7 +38,7 @@ export async function svgToPicture(
   options: SvgToPictureOptions = {},
 ): Promise<Picture> {
   options.signal?.throwIfAborted();
-  const sharp = await loadSharp();
+  const sharp = await loadSharp("render pictures");
   options.signal?.throwIfAborted();
   try {
     const { data, info } = await sharp(new TextEncoder().encode(svg), { density: 72 })
@@ -66,14 +47,7 @@ export async function svgToPicture(
       .toBuffer({ resolveWithObject: true });
     return new Picture(new Uint8Array(data), info.width, info.height, options.caption ?? "");
   } catch (e) {
-    if (isPermissionError(e)) {
-      throw new PermissionMissingError(
-        "render pictures with sharp",
-        "--allow-ffi --allow-env --allow-read",
-        { cause: e },
-      );
-    }
-    throw e;
+    throw sharpError(e, "render pictures");
   }
 }
 

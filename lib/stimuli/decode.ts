@@ -6,32 +6,12 @@
  * (191, 63, 63) where Pillow gives (192, 64, 64)).
  * @module
  */
-import { MalformedFileError, PermissionMissingError } from "../core/errors.ts";
-import { isPermissionError } from "../core/permissions.ts";
+import { MalformedFileError } from "../core/errors.ts";
+import { loadSharp, sharpError } from "../formats/sharp.ts";
 import { PRESENTATION_BACKGROUND_RGB8 } from "./paths.ts";
 import type { Pixels } from "./image.ts";
 
-type Sharp = typeof import("npm:sharp@0.35.5").default;
-
-/** The Deno flags sharp 0.35.5 needs: its native addon and the package files. */
-export const SHARP_FLAGS = "--allow-ffi --allow-read --allow-env";
-
-let loading: Promise<Sharp> | undefined;
-
-function loadSharp(): Promise<Sharp> {
-  loading ??= import("npm:sharp@0.35.5").then((m) => m.default).catch((e) => {
-    loading = undefined;
-    if (isPermissionError(e)) {
-      throw new PermissionMissingError(
-        `load sharp (image decoding: ${(e as Error).message})`,
-        SHARP_FLAGS,
-        { cause: e },
-      );
-    }
-    throw e;
-  });
-  return loading;
-}
+export { SHARP_FLAGS } from "../formats/sharp.ts";
 
 /** Options of {@linkcode decodeImage}. */
 export interface DecodeOptions {
@@ -58,7 +38,7 @@ export interface DecodeOptions {
  * ```
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Pixels> {
-  const sharp = await loadSharp();
+  const sharp = await loadSharp("decode images");
   const asDisplayed = options.asDisplayed ?? true;
   let raw: { data: Uint8Array; info: { width: number; height: number; channels: number } };
   let palette = false;
@@ -67,6 +47,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     raw = await img.clone().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     if (raw.info.channels === 4 && asDisplayed) palette = (await img.metadata()).isPalette === true;
   } catch (e) {
+    const refused = sharpError(e, "decode images");
+    if (refused !== e) throw refused;
     throw new MalformedFileError(
       options.source ?? "image bytes",
       `not a decodable image (${(e as Error).message})`,
