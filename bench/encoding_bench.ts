@@ -23,7 +23,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { pathExists } from "../lib/core/fs.ts";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
 import { averageRepeats } from "../lib/analysis/repeats.ts";
@@ -38,7 +38,7 @@ import { loadSubject } from "../lib/subject/subject.ts";
 import { modelKey } from "../lib/subject/remote_model.ts";
 import { currentKeys } from "../scripts/synth/current_keys.ts";
 import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
-import { seedClient } from "../scripts/seed.ts";
+import { type BenchRgw, run, startBenchRgw, stopBenchRgw } from "./_bench_rgw.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -51,22 +51,15 @@ const { values } = parseArgs({
 const N = Number(values.sessions);
 const DATA = values.data!;
 const BUCKET = "laion-fmri-bench-encoding";
-const RGW = {
-  LAION_FMRI_RGW_DIR: "/tmp/laion-bench-encoding-rgw",
-  LAION_FMRI_RGW_PORT: "7492",
-  LAION_FMRI_RGW_MON_PORT: "7491",
-  LAION_FMRI_RGW_MEMSTORE_BYTES: String(8 * 2 ** 30),
+const RGW: BenchRgw = {
+  dir: "/tmp/laion-bench-encoding-rgw",
+  port: 7492,
+  monPort: 7491,
+  memstoreGiB: 8,
 };
-const repo = new URL("..", import.meta.url).pathname;
 const SUB = "sub-01";
 const ROI = "FFA1";
 const local = (key: string) => `${DATA}/bucket/${key}`;
-
-async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(cmd, { args, env, cwd: repo, stderr: "inherit" }).output();
-  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
-  return new TextDecoder().decode(out.stdout).trim();
-}
 
 async function python(code: string, ...args: string[]): Promise<string> {
   return await run("/usr/bin/python3", ["-c", code, ...args]);
@@ -93,25 +86,9 @@ if (!(await pathExists(`${DATA}/ground-truth/encoding.json`))) {
 const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padStart(2, "0")}`);
 const trialsKey = (ses: string) =>
   `derivatives/glmsingle-tedana/${SUB}/${ses}/func/${SUB}_${ses}_task-images_desc-SingletrialBetas_trials.tsv`;
-const endpoint = await run("bash", ["scripts/local_s3.sh", "start"], RGW);
+const { endpoint, s3 } = await startBenchRgw(RGW, BUCKET);
 const dataDir = await Deno.makeTempDir({ prefix: "laion-bench-encoding-" });
 try {
-  const s3 = seedClient(endpoint);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => {});
-  await s3.send(
-    new PutBucketPolicyCommand({
-      Bucket: BUCKET,
-      Policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: "*",
-          Action: ["s3:GetObject", "s3:ListBucket"],
-          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
-        }],
-      }),
-    }),
-  );
   const put = async (key: string, from = key) =>
     await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await Deno.readFile(local(from)) }),
@@ -273,5 +250,5 @@ print((time.perf_counter() - t0) * 1000)
   console.log(`  planted: ${planted.snrDistribution}`);
 } finally {
   await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-  await run("bash", ["scripts/local_s3.sh", "stop"], RGW).catch(() => {});
+  await stopBenchRgw(RGW);
 }

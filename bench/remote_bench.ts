@@ -45,7 +45,7 @@ import { defaultWorkers } from "../lib/formats/nifti_pool.ts";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
 import { dirname, join } from "node:path";
 import { currentKeys } from "../scripts/synth/current_keys.ts";
-import { seedClient } from "../scripts/seed.ts";
+import { type BenchRgw, run, startBenchRgw, stopBenchRgw } from "./_bench_rgw.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -57,19 +57,7 @@ const { values } = parseArgs({
 const N = Number(values.sessions);
 const DATA = values.data!;
 const BUCKET = "laion-fmri-bench";
-const RGW = {
-  LAION_FMRI_RGW_DIR: "/tmp/laion-bench-rgw",
-  LAION_FMRI_RGW_PORT: "7490",
-  LAION_FMRI_RGW_MON_PORT: "7489",
-  LAION_FMRI_RGW_MEMSTORE_BYTES: String(12 * 2 ** 30),
-};
-const repo = new URL("..", import.meta.url).pathname;
-
-async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(cmd, { args, env, cwd: repo, stderr: "inherit" }).output();
-  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
-  return new TextDecoder().decode(out.stdout).trim();
-}
+const RGW: BenchRgw = { dir: "/tmp/laion-bench-rgw", port: 7490, monPort: 7489, memstoreGiB: 12 };
 
 const sub = "sub-01";
 const betasKey =
@@ -99,28 +87,8 @@ if (!(await pathExists(`${DATA}/ground-truth`))) {
     DATA,
   ]);
 }
-const endpoint = await run("bash", ["scripts/local_s3.sh", "start"], RGW);
+const { endpoint, s3 } = await startBenchRgw(RGW, BUCKET);
 try {
-  const s3 = seedClient(endpoint);
-  await s3.send(
-    new (await import("npm:@aws-sdk/client-s3@3.1175.0")).CreateBucketCommand({ Bucket: BUCKET }),
-  )
-    .catch(() => {});
-  const policy = JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{
-      Effect: "Allow",
-      Principal: "*",
-      Action: ["s3:GetObject", "s3:ListBucket"],
-      Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
-    }],
-  });
-  await s3.send(
-    new (await import("npm:@aws-sdk/client-s3@3.1175.0")).PutBucketPolicyCommand({
-      Bucket: BUCKET,
-      Policy: policy,
-    }),
-  );
   const model = await Deno.readFile(local(modelKey(sub, "ses-01")));
   const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padStart(2, "0")}`);
   console.log(
@@ -188,7 +156,7 @@ try {
   const downloadMs = performance.now() - t1;
   const niftiBytes = (await Deno.stat(tmp)).size;
   // The rest reads local files: stop the RGW first, so its memstore does not share the cores.
-  await run("bash", ["scripts/local_s3.sh", "stop"], RGW);
+  await stopBenchRgw(RGW);
 
   // Local model file vs local NIfTI, same session and ROI: time and bytes read.
   let localRead = 0;
@@ -308,7 +276,7 @@ try {
   );
   g(serialMs / parallelMs >= 1.7, "(b) 4 sessions in parallel >= 1.7x serial");
 } finally {
-  await run("bash", ["scripts/local_s3.sh", "stop"], RGW).catch(() => {});
+  await stopBenchRgw(RGW);
 }
 
 /** A data dir with sub-01's masks and ROIs, and 4 sessions linked to ses-01's betas and trials. */

@@ -19,9 +19,16 @@ export function makeDataDir(): Promise<string> {
   return copyBucket(join(synthDir(), "bucket"), "laion-data-", (key) => !isHeldOutKey(key));
 }
 
-/** The current-layout bucket as a download leaves it: public keys, bidsified paths (copies). */
-export function makeCurrentDataDir(): Promise<string> {
-  return copyBucket(join(synthCurrentDir(), "bucket"), "laion-current-", isPublicKey);
+/**
+ * The current-layout bucket as a download leaves it: public keys, bidsified
+ * paths (copies); `only` narrows the keys further.
+ */
+export function makeCurrentDataDir(only: (key: string) => boolean = () => true): Promise<string> {
+  return copyBucket(
+    join(synthCurrentDir(), "bucket"),
+    "laion-current-",
+    (key) => isPublicKey(key) && only(key),
+  );
 }
 
 async function copyBucket(bucket: string, prefix: string, keep: (key: string) => boolean) {

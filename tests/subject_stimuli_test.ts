@@ -4,9 +4,8 @@
  * per-trial result is trial i of getBetas over the same sessions.
  */
 import assert from "node:assert/strict";
-import { dirname, join, relative } from "node:path";
+import { join } from "node:path";
 import { DataNotDownloadedError, StimuliNotDownloadedError } from "../lib/core/errors.ts";
-import { bidsifyLocalKey, isPublicKey } from "../lib/core/ids.ts";
 import { loadCaptions } from "../lib/stimuli/captions.ts";
 import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
 import { loadSegmentations } from "../lib/stimuli/segmentations.ts";
@@ -14,29 +13,13 @@ import { loadSubject } from "../lib/subject/subject.ts";
 import { escapeHtml, JUPYTER_DISPLAY } from "../lib/core/display.ts";
 import { trialCard, trialGrid } from "../lib/display/stimulus_views.ts";
 import { synthCurrentDir } from "./_helpers.ts";
+import { makeCurrentDataDir } from "./_data_dir.ts";
 import { readStimuliReference, writeStimuliFixture } from "./_stimuli_fixture.ts";
 import { loadStimuli } from "../lib/stimuli/stimuli.ts";
 
-async function* walk(dir: string): AsyncGenerator<string> {
-  for await (const e of Deno.readDir(dir)) {
-    const p = join(dir, e.name);
-    if (e.isDirectory) yield* walk(p);
-    else yield p;
-  }
-}
-
 /** sub-01 of the current synthetic bucket as a download leaves it (public keys only). */
-async function makeSubjectDir(): Promise<string> {
-  const bucket = join(synthCurrentDir(), "bucket");
-  const out = await Deno.makeTempDir({ prefix: "laion-stim-sub-" });
-  for await (const file of walk(bucket)) {
-    const key = relative(bucket, file);
-    if (!isPublicKey(key) || /sub-0[2-9]/.test(key)) continue;
-    const dest = join(out, bidsifyLocalKey(key));
-    await Deno.mkdir(dirname(dest), { recursive: true });
-    await Deno.copyFile(file, dest);
-  }
-  return out;
+function makeSubjectDir(): Promise<string> {
+  return makeCurrentDataDir((key) => !/sub-0[2-9]/.test(key));
 }
 
 /** The labels of every trial table of sub-01, in session then row order. */

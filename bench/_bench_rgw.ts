@@ -1,0 +1,72 @@
+/**
+ * What the realistic benchmarks share: running a command from the
+ * repository root, and a bench-only RGW with a public-read bucket (own
+ * ports and state folder, so the tests' RGW is left alone).
+ * @module
+ */
+import { CreateBucketCommand, PutBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
+import { seedClient } from "../scripts/seed.ts";
+
+/** The repository root. */
+export const repo: string = new URL("..", import.meta.url).pathname;
+
+/** Runs a command from the repository root; its stdout, trimmed. */
+export async function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, env, cwd: repo, stderr: "inherit" }).output();
+  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** A bench RGW: its state folder, ports and memstore size (scripts/local_s3.sh variables). */
+export interface BenchRgw {
+  dir: string;
+  port: number;
+  monPort: number;
+  memstoreGiB: number;
+}
+
+function env(rgw: BenchRgw): Record<string, string> {
+  return {
+    LAION_FMRI_RGW_DIR: rgw.dir,
+    LAION_FMRI_RGW_PORT: String(rgw.port),
+    LAION_FMRI_RGW_MON_PORT: String(rgw.monPort),
+    LAION_FMRI_RGW_MEMSTORE_BYTES: String(rgw.memstoreGiB * 2 ** 30),
+  };
+}
+
+/**
+ * Starts the RGW and makes `bucket` anonymously readable and listable, as
+ * the real bucket is; returns its endpoint and a seeding client.
+ */
+export async function startBenchRgw(
+  rgw: BenchRgw,
+  bucket: string,
+): Promise<{ endpoint: string; s3: S3Client }> {
+  const endpoint = await run("bash", ["scripts/local_s3.sh", "start"], env(rgw));
+  const s3 = seedClient(endpoint);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => {});
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+          Effect: "Allow",
+          Principal: "*",
+          Action: ["s3:GetObject", "s3:ListBucket"],
+          Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+        }],
+      }),
+    }),
+  );
+  return { endpoint, s3 };
+}
+
+/** Stops the RGW and removes its state (errors ignored: it may be stopped already). */
+export async function stopBenchRgw(rgw: BenchRgw): Promise<void> {
+  await run("bash", ["scripts/local_s3.sh", "stop"], env(rgw)).catch(() => {});
+}
