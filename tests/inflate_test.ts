@@ -116,11 +116,37 @@ console.log(JSON.stringify({ isal: await useIsal(), length: r.data.length, sum }
   }
 });
 
-Deno.test("setInflater: zlib is the default, isal is opt-in, anything else is a RangeError", async () => {
-  const { setInflater, useIsal } = await import("../lib/formats/inflate_isal.ts");
+Deno.test("setInflater: ISA-L is the default (when it loads), zlib on request, else a RangeError", async () => {
+  const { getInflater, setInflater, useIsal } = await import("../lib/formats/inflate_isal.ts");
+  assert.equal(getInflater(), "isal");
+  assert.equal(await useIsal(), true); // libisal2 is installed by the test set-up
+  setInflater("zlib");
   assert.equal(await useIsal(), false);
   setInflater("isal");
-  assert.equal(await useIsal(), true);
-  setInflater("zlib");
   assert.throws(() => setInflater("gzip" as "zlib"), RangeError);
+});
+
+Deno.test("reused ISA-L output buffers give the same bytes as fresh ones", async () => {
+  const { isalAvailable, isalInflateFile } = await import("../lib/formats/inflate_isal.ts");
+  assert.ok(await isalAvailable());
+  const file = await Deno.makeTempFile({ suffix: ".gz" });
+  try {
+    const plain = new Uint8Array(3_000_000).map((_, i) => (i * 2654435761) >>> 24);
+    const gz = new Uint8Array(
+      await new Response(new Blob([plain]).stream().pipeThrough(new CompressionStream("gzip")))
+        .arrayBuffer(),
+    );
+    await Deno.writeFile(file, gz);
+    const collect = async (reuse: number) => {
+      const out: Uint8Array<ArrayBuffer>[] = [];
+      for await (const p of isalInflateFile(file, { outBytes: 65536, readBytes: 40000, reuse })) {
+        out.push(p.slice());
+      }
+      return new Uint8Array(await new Blob(out).arrayBuffer());
+    };
+    assert.deepEqual(await collect(4), plain);
+    assert.deepEqual(await collect(0), plain);
+  } finally {
+    await Deno.remove(file);
+  }
 });

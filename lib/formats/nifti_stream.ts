@@ -200,7 +200,7 @@ export async function streamNifti(
         const n = Math.min(540 - hdrLen, c.length);
         hdrBuf.set(c.subarray(0, n), hdrLen);
         hdrLen += n;
-        pending.push(c);
+        pending.push(c.slice()); // kept past the next pieces: the inflater may reuse its buffer
         if (hdrLen === 540) start();
       } else {
         feed(c);
@@ -248,7 +248,8 @@ async function inflate(path: string, gz: boolean): Promise<Decoded> {
     // ISA-L inflates on another thread; two pieces ahead keep it busy while voxels are gathered.
     const stop = new AbortController();
     return {
-      chunks: readAhead(isalInflateFile(path, { signal: stop.signal }), 2),
+      // feed() copies each piece out at once, so 4 reused buffers are enough for 2 ahead.
+      chunks: readAhead(isalInflateFile(path, { signal: stop.signal, reuse: 4 }), 2),
       close: (reason?: unknown) => stop.abort(reason),
     };
   }
