@@ -150,3 +150,19 @@ Deno.test("reused ISA-L output buffers give the same bytes as fresh ones", async
     await Deno.remove(file);
   }
 });
+
+Deno.test("readAhead: a piece failing while an earlier one is consumed is rethrown, never uncaught", async () => {
+  const { readAhead } = await import("../lib/formats/inflate_isal.ts");
+  async function* pieces() {
+    yield 1;
+    throw new Error("unexpected end of file");
+  }
+  const got: number[] = [];
+  await assert.rejects(async () => {
+    for await (const v of readAhead(pieces(), 2)) {
+      got.push(v);
+      await new Promise((r) => setTimeout(r, 10)); // the failing piece settles meanwhile
+    }
+  }, /unexpected end of file/);
+  assert.deepEqual(got, [1]);
+});

@@ -263,11 +263,18 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth = 2): AsyncG
   const it = source[Symbol.asyncIterator]();
   const queue: Promise<IteratorResult<T>>[] = [];
   try {
-    for (let i = 0; i < depth; i++) queue.push(it.next());
+    // A piece asked for ahead may fail while the consumer works on an earlier one: mark its
+    // rejection handled now (it is rethrown when awaited), or the runtime reports it as uncaught.
+    const ask = () => {
+      const p = it.next();
+      p.catch(() => {});
+      queue.push(p);
+    };
+    for (let i = 0; i < depth; i++) ask();
     for (;;) {
       const r = await queue.shift()!;
       if (r.done) return;
-      queue.push(it.next());
+      ask();
       yield r.value;
     }
   } finally {
