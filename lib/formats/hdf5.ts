@@ -313,7 +313,7 @@ export class Hdf5File {
   }
 
   #readRaw(ds: Dataset, info: Hdf5DatasetInfo, start: number, end: number): Hdf5Values {
-    const Ctor = TYPED[info.dtype];
+    const Ctor = TYPED_ARRAY_OF[info.dtype];
     const rowElems = info.shape.slice(1).reduce((a, b) => a * b, 1);
     const n = (end - start) * rowElems;
     const bytes = n * Ctor.BYTES_PER_ELEMENT;
@@ -358,7 +358,8 @@ type TypedCtor =
   | Float32ArrayConstructor
   | Float64ArrayConstructor;
 
-const TYPED: Record<string, TypedCtor> = {
+/** The typed array of each numeric dtype (`bool` as bytes). */
+export const TYPED_ARRAY_OF: Readonly<Record<string, TypedCtor>> = {
   uint8: Uint8Array,
   int8: Int8Array,
   bool: Uint8Array,
@@ -393,7 +394,7 @@ async function headerProblem(path: string, size: number): Promise<string | undef
   return "not an HDF5 file (no HDF5 signature)";
 }
 
-const NUMERIC = new Set(Object.keys(TYPED).filter((k) => k !== "bool"));
+const NUMERIC = new Set(Object.keys(TYPED_ARRAY_OF).filter((k) => k !== "bool"));
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -13,7 +13,7 @@
  */
 import * as jsfive from "npm:jsfive@0.4.2";
 import { MalformedFileError } from "../core/errors.ts";
-import type { Hdf5Dtype } from "./hdf5_encode.ts";
+import { ELEMENT_SIZE, type Hdf5Dtype } from "./hdf5_encode.ts";
 import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 
 /** The storage of a contiguous numeric dataset. */
@@ -50,17 +50,6 @@ const DTYPES: Record<string, Hdf5Dtype> = {
   "<f2": "float16",
   "<f4": "float32",
   "<f8": "float64",
-};
-const ITEM: Partial<Record<Hdf5Dtype, number>> = {
-  uint8: 1,
-  int8: 1,
-  uint16: 2,
-  int16: 2,
-  uint32: 4,
-  int32: 4,
-  float16: 2,
-  float32: 4,
-  float64: 8,
 };
 const LAYOUT_MESSAGE = 8;
 
@@ -164,7 +153,7 @@ export function hdf5ContiguousLayout(
   if (offset === 0xffffffffffffffffn) {
     throw new MalformedFileError(file, `dataset ${dataset} has no storage (never written)`);
   }
-  const item = ITEM[dtype]!;
+  const item = ELEMENT_SIZE[dtype];
   const n = shape.reduce((a, b) => a * b, 1);
   return {
     name: dataset,

@@ -9,8 +9,8 @@
  * @module
  */
 import { MalformedFileError } from "../core/errors.ts";
-import type { Hdf5NumericArray } from "./hdf5_encode.ts";
-import type { Hdf5File } from "./hdf5.ts";
+import { ELEMENT_SIZE, type Hdf5Dtype, type Hdf5NumericArray } from "./hdf5_encode.ts";
+import { type Hdf5File, TYPED_ARRAY_OF } from "./hdf5.ts";
 import { type Hdf5ContiguousLayout, hdf5ContiguousLayout } from "./hdf5_layout.ts";
 
 /** Options of {@linkcode readHdf5Rows}. */
@@ -178,7 +178,7 @@ export function readContiguousRows(
 ): Hdf5Rows {
   const nRows = layout.shape[0] ?? 0;
   const rb = layout.rowBytes;
-  const rowLength = rb / TYPED_BYTES[layout.dtype];
+  const rowLength = rb / ELEMENT_SIZE[layout.dtype as Hdf5Dtype];
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     if (!Number.isInteger(r) || r < 0 || r >= nRows) {
@@ -219,31 +219,6 @@ export function readContiguousRows(
     }
     i = j + 1;
   }
-  const Ctor = TYPED_CTORS[layout.dtype];
+  const Ctor = TYPED_ARRAY_OF[layout.dtype];
   return { data: new Ctor(out.buffer), rowLength };
 }
-
-const TYPED_BYTES: Partial<Record<string, number>> & Record<string, number> = {
-  uint8: 1,
-  int8: 1,
-  uint16: 2,
-  int16: 2,
-  uint32: 4,
-  int32: 4,
-  float16: 2,
-  float32: 4,
-  float64: 8,
-};
-
-// deno-lint-ignore no-explicit-any
-const TYPED_CTORS: Record<string, { new (b: ArrayBuffer): any }> = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float16: Float16Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
