@@ -132,3 +132,9 @@ export function cellOutputs(cells: Cell[]): unknown[][] {
     return out;
   });
 }
+
+/** The PNG pictures the cells showed inline, decoded from base64, in order. */
+export function inlinePngs(cells: Cell[]): Uint8Array[] {
+  return cells.flatMap((c) => c.outputs ?? []).map((o) => joinText(o.data?.["image/png"]))
+    .filter((b) => b !== "").map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
+}

@@ -8,7 +8,7 @@ import {
   cellErrors,
   ensureKernel,
   executeNotebook,
-  joinText,
+  inlinePngs,
   outputText,
 } from "./_notebook.ts";
 import { pillow } from "./_pillow.ts";
@@ -62,11 +62,10 @@ Deno.test("the current-layout notebook runs in the Deno kernel and shows its pic
     assert.deepEqual(cellErrors(cells), []);
     const text = outputText(cells);
     for (const line of EXPECTED) assert.ok(text.includes(line), `missing ${line}:\n${text}`);
-    const pngs = cells.flatMap((c) => c.outputs ?? []).map((o) => joinText(o.data?.["image/png"]))
-      .filter((b) => b !== "");
+    const pngs = inlinePngs(cells);
     assert.equal(pngs.length, 3, "three pictures shown inline");
-    for (const b64 of pngs) {
-      const info = await pillow(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+    for (const png of pngs) {
+      const info = await pillow(png);
       assert.ok(info.size[0] >= 40 && info.colours > 1, JSON.stringify(info));
     }
   } finally {

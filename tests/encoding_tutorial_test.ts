@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cellErrors, cellOutputs, ensureKernel, executeNotebook, joinText } from "./_notebook.ts";
+import { cellErrors, cellOutputs, ensureKernel, executeNotebook, inlinePngs } from "./_notebook.ts";
 import { pillow } from "./_pillow.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
 import { plotVoxelValues } from "../lib/display/voxel_map.ts";
@@ -111,12 +111,10 @@ Deno.test("the encoding notebook runs 3 times with the same outputs and shows 4 
       const outputs = cellOutputs(cells);
       if (!first) {
         first = outputs;
-        const pngs = cells.flatMap((c) => c.outputs ?? []).map((o) =>
-          joinText(o.data?.["image/png"])
-        ).filter((b) => b !== "");
+        const pngs = inlinePngs(cells);
         assert.equal(pngs.length, 4, "four pictures shown inline");
-        for (const b64 of pngs) {
-          const info = await pillow(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+        for (const png of pngs) {
+          const info = await pillow(png);
           assert.ok(info.size[0] >= 300 && info.colours > 20, JSON.stringify(info));
         }
       } else {

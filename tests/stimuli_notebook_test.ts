@@ -8,6 +8,7 @@ import {
   cellErrors,
   ensureKernel,
   executeNotebook,
+  inlinePngs,
   joinText,
   outputText,
 } from "./_notebook.ts";
@@ -34,8 +35,7 @@ Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a car
       ]
     ) assert.match(text, re);
     const outputs = cells.flatMap((c) => c.outputs ?? []);
-    const pngs = outputs.map((o) => joinText(o.data?.["image/png"])).filter((b) => b !== "");
-    assert.equal(pngs.length, 2, "the mask and the image shown as PNGs");
+    assert.equal(inlinePngs(cells).length, 2, "the mask and the image shown as PNGs");
     const html = outputs.map((o) => joinText(o.data?.["text/html"]));
     const card = html.find((h) => h.includes("<b>nouns:</b>"));
     assert.ok(
