@@ -5,6 +5,7 @@
  * @module
  */
 import { CreateBucketCommand, PutBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
+import { pathExists } from "../lib/core/fs.ts";
 import { seedClient } from "../scripts/seed.ts";
 
 /** The repository root. */
@@ -19,6 +20,29 @@ export async function run(
   const out = await new Deno.Command(cmd, { args, env, cwd: repo, stderr: "inherit" }).output();
   if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
   return new TextDecoder().decode(out.stdout).trim();
+}
+
+/**
+ * Generates the realistic current-layout dataset into `dir` unless its
+ * ground truth (`marker`, relative to `dir`) is there already.
+ */
+export async function ensureRealisticCurrent(dir: string, marker: string): Promise<void> {
+  if (await pathExists(`${dir}/${marker}`)) return;
+  console.log(`Generating the realistic current-layout dataset in ${dir} ...`);
+  await run(Deno.execPath(), [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-ffi", // sharp encodes the stimulus JPEGs
+    "scripts/generate.ts",
+    "--layout",
+    "current",
+    "--size",
+    "realistic",
+    "--out",
+    dir,
+  ]);
 }
 
 /** A bench RGW: its state folder, ports and memstore size (scripts/local_s3.sh variables). */

@@ -24,7 +24,6 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { pathExists } from "../lib/core/fs.ts";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
 import { averageRepeats } from "../lib/analysis/repeats.ts";
 import { fitEncodingModel } from "../lib/analysis/encoding.ts";
@@ -38,7 +37,13 @@ import { loadSubject } from "../lib/subject/subject.ts";
 import { modelKey } from "../lib/subject/remote_model.ts";
 import { currentKeys } from "../scripts/synth/current_keys.ts";
 import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
-import { type BenchRgw, run, startBenchRgw, stopBenchRgw } from "./_bench_rgw.ts";
+import {
+  type BenchRgw,
+  ensureRealisticCurrent,
+  run,
+  startBenchRgw,
+  stopBenchRgw,
+} from "./_bench_rgw.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -65,23 +70,7 @@ async function python(code: string, ...args: string[]): Promise<string> {
   return await run("/usr/bin/python3", ["-c", code, ...args]);
 }
 
-if (!(await pathExists(`${DATA}/ground-truth/encoding.json`))) {
-  console.log(`Generating the realistic current-layout dataset in ${DATA} ...`);
-  await run(Deno.execPath(), [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-ffi",
-    "scripts/generate.ts",
-    "--layout",
-    "current",
-    "--size",
-    "realistic",
-    "--out",
-    DATA,
-  ]);
-}
+await ensureRealisticCurrent(DATA, "ground-truth/encoding.json");
 
 const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padStart(2, "0")}`);
 const trialsKey = (ses: string) =>

@@ -29,7 +29,6 @@
  */
 import { parseArgs } from "node:util";
 import { PutObjectCommand } from "npm:@aws-sdk/client-s3@3.1175.0";
-import { pathExists } from "../lib/core/fs.ts";
 import { type ByteRange, type ByteReadOptions, FileByteSource } from "../lib/core/byte_source.ts";
 import { readModelRows } from "../lib/formats/glmsingle_model.ts";
 import { readNifti4dMasked, readNiftiMask } from "../lib/formats/nifti.ts";
@@ -45,7 +44,13 @@ import { defaultWorkers } from "../lib/formats/nifti_pool.ts";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
 import { dirname, join } from "node:path";
 import { currentKeys } from "../scripts/synth/current_keys.ts";
-import { type BenchRgw, run, startBenchRgw, stopBenchRgw } from "./_bench_rgw.ts";
+import {
+  type BenchRgw,
+  ensureRealisticCurrent,
+  run,
+  startBenchRgw,
+  stopBenchRgw,
+} from "./_bench_rgw.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -70,23 +75,7 @@ const roiKey = (label: string) =>
   `derivatives/rois/${sub}/face/${sub}_space-T1w_res-1pt8_label-${label}_mask.nii.gz`;
 const local = (key: string) => `${DATA}/bucket/${key}`;
 
-if (!(await pathExists(`${DATA}/ground-truth`))) {
-  console.log(`Generating the realistic current-layout dataset in ${DATA} ...`);
-  await run(Deno.execPath(), [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-ffi", // sharp encodes the stimulus JPEGs
-    "scripts/generate.ts",
-    "--layout",
-    "current",
-    "--size",
-    "realistic",
-    "--out",
-    DATA,
-  ]);
-}
+await ensureRealisticCurrent(DATA, "ground-truth");
 const { endpoint, s3 } = await startBenchRgw(RGW, BUCKET);
 try {
   const model = await Deno.readFile(local(modelKey(sub, "ses-01")));
