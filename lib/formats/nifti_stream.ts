@@ -9,7 +9,7 @@
 import { createReadStream } from "node:fs";
 import { setImmediate } from "node:timers";
 import { createGunzip, type ZlibOptions } from "node:zlib";
-import { isalInflateFile, readAhead, useIsal } from "./inflate_isal.ts";
+import { isalInflateFile, useIsal } from "./inflate_isal.ts";
 import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 import { bytesPerVoxel, type NiftiHeader, parseNiftiHeader, voxelType } from "./nifti_header.ts";
@@ -245,11 +245,11 @@ interface Decoded {
  */
 async function inflate(path: string, gz: boolean): Promise<Decoded> {
   if (gz && await useIsal()) {
-    // ISA-L inflates on another thread; two pieces ahead keep it busy while voxels are gathered.
+    // ISA-L inflates on this thread into small buffers that feed() reads while they are in cache.
     const stop = new AbortController();
     return {
-      // feed() copies each piece out at once, so 4 reused buffers are enough for 2 ahead.
-      chunks: readAhead(isalInflateFile(path, { signal: stop.signal, reuse: 4 }), 2),
+      // feed() takes what it keeps from a piece before asking for the next: two buffers suffice.
+      chunks: isalInflateFile(path, { signal: stop.signal, reuse: 2 }),
       close: (reason?: unknown) => stop.abort(reason),
     };
   }
