@@ -3,7 +3,7 @@
 // Fixtures are generated at test time in a temp dir with Debian's nibabel
 // (/usr/bin/python3), and our readers are compared value by value with numpy.
 import assert from "node:assert/strict";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { MalformedFileError } from "../lib/core/errors.ts";
 import {
   readNifti4dMasked,
@@ -13,6 +13,7 @@ import {
   readNiftiVolume,
 } from "../lib/formats/nifti.ts";
 import { writeNifti1 } from "../lib/formats/nifti_write.ts";
+import { setInflater } from "../lib/formats/inflate_isal.ts";
 import { readGiftiDataArrays, readGiftiMask } from "../lib/formats/gifti.ts";
 import { parseXml, XmlError } from "../lib/formats/xml.ts";
 import { readFreesurferLabel } from "../lib/formats/freesurfer_label.ts";
@@ -20,6 +21,7 @@ import {
   cOrderToDisk,
   diskToCOrder,
   maskDiskOffsets,
+  maskDiskSelection,
   type Shape3d,
 } from "../lib/formats/voxel_order.ts";
 
@@ -246,6 +248,11 @@ Deno.test("voxel_order: disk <-> C-order round trip and mask offsets", () => {
   mask[7] = mask[0] = mask[59] = 1;
   const offs = maskDiskOffsets(mask, shape);
   assert.deepEqual([...offs].map((o) => disk[o]), [c[0], c[7], c[59]]);
+  // the same voxels in disk order, and where each C-order voxel lands among them
+  const sel = maskDiskSelection(mask, shape);
+  assert.deepEqual([...sel.disk], [c[0], c[7], c[59]].sort((a, b) => a - b));
+  assert.deepEqual([...sel.slot].map((s) => sel.disk[s]), [...offs]);
+  assert.throws(() => maskDiskSelection(new Uint8Array(5), shape), RangeError);
   // scaling on the way, in double precision before the store
   const scaled = diskToCOrder(disk, shape, new Float64Array(n), { slope: 0.5, inter: -3 });
   assert.deepEqual([...scaled], [...c].map((v) => v * 0.5 - 3));
@@ -324,6 +331,54 @@ Deno.test("nifti: every datatype, NIfTI-1/2, .nii/.nii.gz match numpy value by v
         });
       }
     });
+  }
+});
+
+Deno.test("nifti: sparse masks copy only the picked voxels, also across decoded pieces that split a voxel", async (t) => {
+  const { dir, m } = await getFixtures();
+  // Every 11th voxel: under 1/8 of the grid, so the stream copies picks, not volumes.
+  const sparse = (n: number) => Uint8Array.from({ length: n }, (_, c) => (c % 11 === 3 ? 1 : 0));
+  const dir2 = await Deno.makeTempDir();
+  try {
+    for (const e of m.nifti.filter((e) => e.shape.length === 4)) {
+      await t.step(e.name, async () => {
+        const scaled = e.slope !== null && !(e.slope === 1 && e.inter === 0);
+        const rel = scaled ? 1e-6 : 0;
+        const nvox = e.shape[0] * e.shape[1] * e.shape[2];
+        const mask = sparse(nvox);
+        const picked = [...mask.keys()].filter((c) => mask[c]);
+        const full = await readF8(`${dir}/${e.full}`);
+        const want = Float64Array.from(
+          { length: e.shape[3] * picked.length },
+          (_, i) => full[Math.floor(i / picked.length) * nvox + picked[i % picked.length]],
+        );
+        const paths = [`${dir}/${e.name}`];
+        if (e.name.endsWith(".gz")) {
+          // gzip members of 13 bytes each: every member's end is a decoded piece's end.
+          const raw = gunzipSync(await Deno.readFile(`${dir}/${e.name}`));
+          const members: Uint8Array<ArrayBuffer>[] = [];
+          for (let at = 0; at < raw.length; at += 13) {
+            members.push(new Uint8Array(gzipSync(raw.subarray(at, at + 13))));
+          }
+          const split = `${dir2}/split_${e.name}`;
+          await Deno.writeFile(split, new Uint8Array(await new Blob(members).arrayBuffer()));
+          paths.push(split);
+        }
+        for (const inflater of ["isal", "zlib"] as const) {
+          setInflater(inflater);
+          for (const path of paths) {
+            const r = await readNifti4dMasked(path, mask);
+            assert.equal(r.nSelected, picked.length);
+            assertClose(r.data, want, `${path} (${inflater})`, rel);
+            const v1 = await readNiftiMaskedValues(path, mask, { volume: 1 });
+            assertClose(v1, want.subarray(picked.length, 2 * picked.length), `${path} vol 1`, rel);
+          }
+        }
+      });
+    }
+  } finally {
+    setInflater("isal");
+    await Deno.remove(dir2, { recursive: true });
   }
 });
 

@@ -14,7 +14,7 @@
 import { MalformedFileError } from "../core/errors.ts";
 import { type NiftiHeader, niftiScaling, shapeText, typedView } from "./nifti_header.ts";
 import { streamNifti } from "./nifti_stream.ts";
-import { diskToCOrder, maskDiskOffsets, type Shape3d } from "./voxel_order.ts";
+import { diskToCOrder, maskDiskOffsets, maskDiskSelection, type Shape3d } from "./voxel_order.ts";
 
 export type { NiftiHeader } from "./nifti_header.ts";
 
@@ -208,6 +208,15 @@ export async function readNiftiMask(
   return mask!;
 }
 
+/**
+ * Below this share of the grid, a masked read asks the stream for the
+ * selected voxels only (`picks`) instead of whole volumes: copying a few
+ * voxels per chunk beats copying every decoded byte, while for a dense
+ * mask one bulk copy is cheaper than a per-voxel loop (measured: a 23%
+ * brain mask ran 15% slower with picks).
+ */
+const PICKS_BELOW = 1 / 8;
+
 function gatherer(
   path: string,
   h: NiftiHeader,
@@ -216,19 +225,28 @@ function gatherer(
   refetch?: string,
 ) {
   checkMask(path, h, voxelMask, refetch);
-  const offsets = maskDiskOffsets(voxelMask, h.shape3d as Shape3d);
-  const n = offsets.length;
+  const shape = h.shape3d as Shape3d;
+  const n = countSelected(voxelMask);
+  let picks: Uint32Array | undefined;
+  // Where each selected voxel, in C-order, is in the bytes onVolume gets.
+  let from: Uint32Array;
+  if (n < voxelMask.length * PICKS_BELOW) {
+    ({ disk: picks, slot: from } = maskDiskSelection(voxelMask, shape));
+  } else {
+    from = maskDiskOffsets(voxelMask, shape);
+  }
   const sc = niftiScaling(path, h, refetch);
   return {
     nSelected: n,
+    picks,
     gather(bytes: Uint8Array, row: number) {
       const src = typedView(h, bytes);
       const base = row * n;
       if (sc) {
         const { slope: s, inter: b } = sc;
-        for (let q = 0; q < n; q++) out[base + q] = src[offsets[q]] * s + b;
+        for (let q = 0; q < n; q++) out[base + q] = src[from[q]] * s + b;
       } else {
-        for (let q = 0; q < n; q++) out[base + q] = src[offsets[q]];
+        for (let q = 0; q < n; q++) out[base + q] = src[from[q]];
       }
     },
   };
@@ -290,6 +308,7 @@ export async function readNifti4dMasked(
     return {
       first: 0,
       count: h.nVolumes,
+      picks: g.picks,
       onVolume(bytes, t) {
         if (!onRows) {
           g.gather(bytes, t);
@@ -334,7 +353,7 @@ export async function readNiftiMaskedValues(
     checkMask(path, h, voxelMask, opts.refetch);
     data = new Float32Array(countSelected(voxelMask));
     const g = gatherer(path, h, voxelMask, data, opts.refetch);
-    return { first, count: 1, onVolume: (bytes) => g.gather(bytes, 0) };
+    return { first, count: 1, picks: g.picks, onVolume: (bytes) => g.gather(bytes, 0) };
   });
   return data!;
 }

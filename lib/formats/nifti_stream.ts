@@ -20,7 +20,15 @@ export interface VolumePlan {
   first: number;
   /** Number of volumes to deliver (0 = header only). */
   count: number;
-  /** Receives each volume's bytes in native byte order (the buffer is reused). */
+  /**
+   * Only these voxels of each volume (disk element indices, ascending):
+   * `onVolume` then gets their bytes alone, in this order, and the rest of
+   * the volume is never copied. For a small ROI that saves a copy of every
+   * decoded byte.
+   * @default undefined (the whole volume)
+   */
+  picks?: Uint32Array;
+  /** Receives each volume's bytes (or the picks' bytes) in native byte order; the buffer is reused. */
   onVolume(bytes: Uint8Array, t: number): void;
 }
 
@@ -78,6 +86,47 @@ export function swapBytes(buf: Uint8Array, width: number): void {
   }
 }
 
+function checkPicks(path: string, picks: Uint32Array, nVoxels: number): Uint32Array {
+  for (let i = 0; i < picks.length; i++) {
+    if (picks[i] >= nVoxels || (i > 0 && picks[i] <= picks[i - 1])) {
+      throw new RangeError(
+        `picks must be ascending voxel indices below ${nVoxels} for ${path}: ` +
+          `got ${picks[i]} at position ${i}`,
+      );
+    }
+  }
+  return picks;
+}
+
+/**
+ * Copies the bytes of the picks that fall in `n` bytes of `chunk` from
+ * `off` (volume bytes `at..at + n`) into `out`; a voxel split across
+ * chunks is finished by the next call. Returns the next pick to copy.
+ */
+function copyPicks(
+  chunk: Uint8Array,
+  off: number,
+  at: number,
+  n: number,
+  picks: Uint32Array,
+  pick: number,
+  width: number,
+  out: Uint8Array,
+): number {
+  const end = at + n;
+  const shift = off - at; // chunk index of volume byte x is x + shift
+  while (pick < picks.length) {
+    const s = picks[pick] * width;
+    if (s >= end) break;
+    const a = Math.max(s, at);
+    const b = Math.min(s + width, end);
+    for (let x = a, o = pick * width + a - s; x < b; x++, o++) out[o] = chunk[x + shift];
+    if (s + width > end) break; // the rest of this voxel is in the next chunk
+    pick++;
+  }
+  return pick;
+}
+
 /**
  * Streams a NIfTI file: parses the header from the first bytes, then
  * delivers the volumes the plan asks for and stops reading.
@@ -132,6 +181,9 @@ export async function streamNifti(
   let swapWidth = 0;
   let vol: Uint8Array | undefined;
   let volFill = 0;
+  let picks: Uint32Array | undefined;
+  let width = 0;
+  let pick = 0; // next pick of the current volume to copy
   let t = 0;
   let pos = 0; // absolute decoded position of the next chunk fed to `feed`
   let done = false;
@@ -144,7 +196,9 @@ export async function streamNifti(
       const [nx, ny, nz] = header.shape3d;
       volBytes = nx * ny * nz * vt.bytes;
       swapWidth = header.littleEndian === HOST_LITTLE_ENDIAN ? 0 : vt.bytes;
-      vol = new Uint8Array(volBytes);
+      width = vt.bytes;
+      picks = plan.picks && checkPicks(path, plan.picks, nx * ny * nz);
+      vol = new Uint8Array(picks ? picks.length * width : volBytes);
     }
     dataStart = header.voxOffset + plan.first * volBytes;
     dataEnd = dataStart + plan.count * volBytes;
@@ -164,13 +218,15 @@ export async function streamNifti(
         continue;
       }
       const n = Math.min(chunk.length - off, volBytes - volFill, dataEnd - abs);
-      vol!.set(chunk.subarray(off, off + n), volFill);
+      if (picks) pick = copyPicks(chunk, off, volFill, n, picks, pick, width, vol!);
+      else vol!.set(chunk.subarray(off, off + n), volFill);
       volFill += n;
       off += n;
       if (volFill === volBytes) {
         if (swapWidth > 1) swapBytes(vol!, swapWidth);
         plan!.onVolume(vol!, t++);
         volFill = 0;
+        pick = 0;
         if (abs + n >= dataEnd) done = true;
       }
     }

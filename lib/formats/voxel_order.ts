@@ -64,6 +64,61 @@ export function maskDiskOffsets(mask: ArrayLike<number>, shape: Shape3d): Uint32
   return offsets;
 }
 
+/** The voxels a mask selects, in the order a NIfTI volume stores them. */
+export interface DiskSelection {
+  /** Each selected voxel's offset in an X-fastest volume, ascending. */
+  disk: Uint32Array;
+  /** For the selection's voxels in C-order, each one's index into `disk`. */
+  slot: Uint32Array;
+}
+
+/**
+ * The voxels selected by `mask` (a full-grid C-order mask) in on-disk
+ * order, for a reader that copies just those voxels while streaming a
+ * volume front to back: the `q`-th selected voxel in C-order is the
+ * `slot[q]`-th one copied.
+ *
+ * @param mask full-grid mask in C-order, length `nx * ny * nz` (non-zero = selected)
+ * @param shape the grid `[nx, ny, nz]`
+ * @returns on-disk offsets (ascending) and each C-order voxel's slot among them
+ * @throws {RangeError} when the mask's length does not match the grid
+ * @example
+ * ```ts
+ * import { maskDiskSelection } from "./lib/formats/voxel_order.ts";
+ * const mask = new Uint8Array(2 * 3 * 4);
+ * mask[14] = mask[1] = 1; // C-order (0, 0, 1) and (1, 0, 2)
+ * const { disk, slot } = maskDiskSelection(mask, [2, 3, 4]);
+ * console.log(disk, slot); // Uint32Array [6, 13], Uint32Array [0, 1]
+ * ```
+ */
+export function maskDiskSelection(mask: ArrayLike<number>, shape: Shape3d): DiskSelection {
+  const [nx, ny, nz] = shape;
+  if (mask.length !== nx * ny * nz) {
+    throw new RangeError(
+      `mask has ${mask.length} elements but the grid ${nx}x${ny}x${nz} has ${nx * ny * nz}`,
+    );
+  }
+  // C-order rank of every selected voxel, by prefix count.
+  const cRank = new Int32Array(mask.length);
+  let n = 0;
+  for (let c = 0; c < mask.length; c++) cRank[c] = mask[c] ? n++ : -1;
+  const disk = new Uint32Array(n);
+  const slot = new Uint32Array(n);
+  let s = 0;
+  for (let k = 0, d = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++, d++) {
+        const r = cRank[(i * ny + j) * nz + k];
+        if (r >= 0) {
+          slot[r] = s;
+          disk[s++] = d;
+        }
+      }
+    }
+  }
+  return { disk, slot };
+}
+
 /** Options of {@linkcode diskToCOrder}. */
 export interface DiskToCOrderOptions {
   /** Multiplies every value on the way (NIfTI `scl_slope`). @default 1 */
