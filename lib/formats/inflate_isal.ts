@@ -44,10 +44,10 @@ let inflater: Inflater = "isal";
 
 /**
  * Chooses the inflater of the NIfTI readers. The default is ISA-L through
- * FFI: with its output buffers reused, a realistic session (1.25 GB
- * compressed, 5 GB inflated) decodes at the face ROI in 4.2-4.4 s against
- * `node:zlib`'s 6.4-7.1 s and the `igzip -d` CLI's 3.6 s (one run each, a
- * quiet 2-core machine; `deno task bench:remote` prints them). `"isal"`
+ * FFI: a realistic session (1.25 GB compressed, 5 GB inflated) decodes at
+ * the face ROI in 4.4-4.5 s against `node:zlib`'s 6.9 s and the `igzip -d`
+ * CLI's 4.1-4.3 s in the same runs (0.93-0.95x of igzip's throughput, a
+ * 2-core machine; `deno task bench:remote` prints them). `"isal"`
  * falls back to zlib when the library or `--allow-ffi` is missing, so the
  * bytes and errors are the same either way.
  *
