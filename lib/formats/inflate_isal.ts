@@ -45,9 +45,9 @@ let inflater: Inflater = "isal";
 /**
  * Chooses the inflater of the NIfTI readers. The default is ISA-L through
  * FFI: a realistic session (1.25 GB compressed, 5 GB inflated) decodes at
- * the face ROI in 4.4-4.5 s against `node:zlib`'s 6.9 s and the `igzip -d`
- * CLI's 4.1-4.3 s in the same runs (0.93-0.95x of igzip's throughput, a
- * 2-core machine; `deno task bench:remote` prints them). `"isal"`
+ * the face ROI in 3.9-4.8 s against `node:zlib`'s 5.6-6.9 s and the
+ * `igzip -d` CLI's 4.1-4.3 s in the same runs (0.91-1.09x of igzip's
+ * throughput, a 2-core machine; `deno task bench:remote` prints them). `"isal"`
  * falls back to zlib when the library or `--allow-ffi` is missing, so the
  * bytes and errors are the same either way.
  *
