@@ -1,7 +1,8 @@
 /**
- * The NIfTI voxel stream: file → `node:zlib` gunzip (for `.nii.gz`) → one
- * preallocated volume buffer, delivered volume by volume in native byte
- * order, so a 4-D file is never held decompressed in memory. The header is
+ * The NIfTI voxel stream: file → ISA-L or `node:zlib` inflate (for
+ * `.nii.gz`) → one preallocated buffer for a volume (or for just the
+ * voxels a reader picks), delivered volume by volume in native byte order,
+ * so a 4-D file is never held decompressed in memory. The header is
  * parsed from the first decoded bytes; the gzip `ISIZE` field is never
  * trusted, the decoded length is checked against the header instead.
  * @module
