@@ -137,6 +137,7 @@ export {
   type DownloadProgress,
   downloadRaw,
   type DownloadRawOptions,
+  type DownloadResult,
   type DownloadSummary,
   ensureConsent,
   type FilterValue,

@@ -8,6 +8,7 @@ import {
   datasetInitialize,
   download,
   downloadRaw,
+  InvalidChoiceError,
   NoMatchingDataError,
   planDownload,
   planRawDownload,
@@ -18,6 +19,8 @@ import { main } from "../lib/cli/main.ts";
 import { resetDataDirDrift } from "../lib/download/drift.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
 import { localEndpoint, synthCurrentDir, withWarnings } from "./_helpers.ts";
+import { FORM, withService } from "./_access_fixture.ts";
+import { pathExists } from "../lib/core/fs.ts";
 
 const SUB = "sub-03";
 const ANAT_MASK = `derivatives/anatomical/${SUB}/ses-PrismaAnat/anat/` +
@@ -373,6 +376,97 @@ Deno.test("cli: download --include-* flags and download-raw", async () => {
       errors.at(-1)!,
       /^laion-fmri: error: No LAION-fMRI files matched subject='sub-03'/,
     );
+  } finally {
+    console.error = error;
+    console.log = log;
+    configureBucket({});
+    resetDataDirDrift();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("includeStimuli on the current layout goes through the access service; includeEmbeddings after it", async () => {
+  const dataDir = await tempDir();
+  const authFile = `${dataDir}-auth.json`; // outside the data dir, like ~/.laion_fmri
+  const tree = (key: string) => Deno.readFile(join(synthCurrentDir(), "bucket", key));
+  try {
+    // An unknown model is refused before the license or any request.
+    await assert.rejects(
+      download({ subject: SUB, dataDir, source: current(), includeEmbeddings: ["clip" as "CLIP"] }),
+      (e: unknown) =>
+        e instanceof InvalidChoiceError && /'CLIP', 'DINOv2', 'PEcore', 'SigLIP2'/.test(String(e)),
+    );
+    assert.ok(!(await pathExists(join(dataDir, ".laion_fmri"))));
+    await withService({ bucket: CURRENT_BUCKET }, async (svc) => {
+      const options = {
+        subject: SUB,
+        session: "01",
+        suffix: "trials",
+        dataDir,
+        source: current(),
+        acceptLicense: true,
+        quiet: true,
+        includeStimuli: true,
+        includeEmbeddings: ["CLIP"] as const,
+        stimulusAccess: { serverUrl: svc.url, authFile, form: FORM },
+      };
+      const first = await download(options);
+      // Nothing gated was asked of the bucket anonymously, and no stimuli/ prefix was listed.
+      assert.deepEqual(first.accessDenied, []);
+      assert.deepEqual(first.failures, []);
+      assert.ok(!first.prefixes.some((p) => p.prefix.startsWith("stimuli/")));
+      assert.deepEqual(first.stimuli, {
+        "task-images_stimuli.h5": join(dataDir, "stimuli/task-images_stimuli.h5"),
+        "task-images_metadata.csv": join(dataDir, "stimuli/task-images_metadata.csv"),
+      });
+      for (const key of ["task-images_stimuli.h5", "task-images_metadata.csv"]) {
+        assert.deepEqual(
+          await Deno.readFile(join(dataDir, "stimuli", key)),
+          await tree(`stimuli/${key}`),
+        );
+      }
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      // The seed's stimulus terms are not asked for on this layout: the access form covers them.
+      assert.ok(!(await pathExists(join(dataDir, ".laion_fmri", "stimuli_terms_accepted"))));
+      const clip = "stimuli/task-images_desc-CLIP_embeddings.h5";
+      assert.deepEqual(first.embeddings, { CLIP: join(dataDir, clip) });
+      assert.deepEqual(await Deno.readFile(join(dataDir, clip)), await tree(clip));
+      // Again: all up to date, no new access request.
+      const again = await download({ ...options, source: current() });
+      assert.equal(again.downloaded, 0);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      assert.equal(svc.requests["POST /api/v1/refresh"], undefined);
+    });
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+    await Deno.remove(authFile).catch(() => {});
+  }
+});
+
+Deno.test("cli: download --include-embeddings [MODEL ...]; models without the flag are a usage error", async () => {
+  const dir = await tempDir();
+  const errors: string[] = [];
+  const { error, log } = console;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  console.log = () => {};
+  try {
+    resetDataDirDrift();
+    await datasetInitialize(dir, { persist: false });
+    const common = ["--bucket", CURRENT_BUCKET, "--accept-license", "--quiet"];
+    const base = ["download", "--subject", "03", "--ses", "01", "--suffix", "trials"];
+    assert.equal(await main([...base, "--include-embeddings", "SigLIP2", "DINOv2", ...common]), 0);
+    for (const m of ["SigLIP2", "DINOv2"]) {
+      const key = `stimuli/task-images_desc-${m}_embeddings.h5`;
+      assert.deepEqual(
+        await Deno.readFile(join(dir, key)),
+        await Deno.readFile(join(synthCurrentDir(), "bucket", key)),
+      );
+    }
+    assert.ok(!(await pathExists(join(dir, "stimuli/task-images_desc-CLIP_embeddings.h5"))));
+    assert.equal(await main([...base, "SigLIP2", ...common]), 1);
+    assert.match(errors.at(-1)!, /only --include-embeddings takes models/);
+    assert.equal(await main([...base, "--include-embeddings", "siglip2", ...common]), 1);
+    assert.match(errors.at(-1)!, /SigLIP2/);
   } finally {
     console.error = error;
     console.log = log;

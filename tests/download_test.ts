@@ -281,7 +281,8 @@ Deno.test("consent: refused, no terminal, given; nothing fetched before consent"
     () => download({ subject: "01", dataDir, source, quiet: true }),
     (e: unknown) => e instanceof LicenseNotAcceptedError && /--accept-license/.test(e.message),
   );
-  // License accepted, stimulus terms refused: the license marker stays, nothing fetched.
+  // License accepted, stimulus terms refused: the license marker stays, nothing fetched
+  // (only the root listing that tells the seed layout, whose stimuli/ needs those terms).
   const texts: string[] = [];
   await assert.rejects(
     () =>
@@ -296,7 +297,7 @@ Deno.test("consent: refused, no terminal, given; nothing fetched before consent"
     (e: unknown) => e instanceof LicenseNotAcceptedError && /Terms of use/.test(e.message),
   );
   assert.match(texts[1], /laion-fmri\.hebartlab\.com\/terms/);
-  assert.equal(source.stats.get + source.stats.list, 0);
+  assert.deepEqual([source.stats.get, source.stats.list], [0, 1]);
   await Deno.stat(join(dataDir, ".laion_fmri", "license_accepted"));
   await assert.rejects(() => Deno.stat(join(dataDir, ".laion_fmri", "stimuli_terms_accepted")));
   // Marker present: no prompt for the license.

@@ -9,8 +9,9 @@ import {
   type DownloadSummary,
   formatSummary,
 } from "../download/mod.ts";
-import { listOptions } from "./args.ts";
-import { applyBucketFlags, BUCKET_OPTIONS } from "./command.ts";
+import type { EmbeddingModel } from "../download/stimulus_side.ts";
+import { listOptions, splitList } from "./args.ts";
+import { applyBucketFlags, BUCKET_OPTIONS, UsageError } from "./command.ts";
 
 /** The filter options, named as in {@linkcode DownloadFilters} (`ses` is upstream's alias of `session`). */
 const FILTERS = [
@@ -47,14 +48,18 @@ export const downloadCommand = {
   summary: "Download a subject's files (filtered, parallel, resumable, verified)",
   usage: `laion-fmri download --subject S [--session ...] [--task ...] [--space ...] [--desc ...]
          [--stat ...] [--suffix ...] [--extension ...] [--include-stimuli]
-         [--include-anatomical] [--include-freesurfer] [--include-raw] [--include-localizers]
+         [--include-embeddings [MODEL ...]] [--include-anatomical] [--include-freesurfer] [--include-raw] [--include-localizers]
          [--concurrency N] [--verify] [--force] [--accept-license] [--endpoint URL] [--bucket NAME]
          [--quiet]
   --subject S         sub-01, 01, or all
   --session ... --extension ...
                       filters as upstream; repeat a flag or separate values with commas
                       (--session averages keeps subject-level files; --ses is an alias)
-  --include-stimuli   also download stimuli/ (asks for the stimulus terms)
+  --include-stimuli   also download the stimulus images and metadata (the access service's
+                      form runs when no request id is cached; the seed layout: stimuli/)
+  --include-embeddings [MODEL ...]
+                      also download image embeddings: all four, or the models named
+                      (CLIP, DINOv2, PEcore, SigLIP2)
   --include-anatomical  also download derivatives/anatomical/{sub}/ (T1w, T2w, brain masks)
   --include-freesurfer  also download derivatives/freesurfer/{sub}/
   --include-raw         also download the raw BIDS tree {sub}/ (same filters)
@@ -77,23 +82,35 @@ export const downloadCommand = {
     suffix: { type: "string" as const, multiple: true },
     extension: { type: "string" as const, multiple: true },
     "include-stimuli": { type: "boolean" as const },
+    "include-embeddings": { type: "boolean" as const },
     "include-anatomical": { type: "boolean" as const },
     "include-freesurfer": { type: "boolean" as const },
     "include-raw": { type: "boolean" as const },
     "include-localizers": { type: "boolean" as const },
     ...TRANSFER_OPTIONS,
   },
-  async run(values: Record<string, unknown>): Promise<void> {
+  // Upstream's `--include-embeddings [MODEL ...]`: the models arrive as positionals.
+  positionals: true,
+  async run(values: Record<string, unknown>, positionals: string[] = []): Promise<void> {
     applyBucketFlags(values);
     if (typeof values.subject !== "string") {
       throw new LaionFmriError("download needs --subject S (e.g. sub-01, 01 or all)");
     }
+    const withEmbeddings = values["include-embeddings"] === true;
+    if (positionals.length && !withEmbeddings) {
+      throw new UsageError(
+        `unexpected argument(s) ${positionals.join(" ")}: only --include-embeddings takes models`,
+      );
+    }
+    const models = splitList(positionals);
     const concurrency = parseConcurrency(values.concurrency);
     const filters: DownloadFilters = listOptions(values, FILTERS);
     const summary = await download({
       subject: values.subject,
       ...filters,
       includeStimuli: values["include-stimuli"] === true,
+      // Checked (InvalidChoiceError listing the models) before the license prompt.
+      includeEmbeddings: withEmbeddings && (models.length ? models as EmbeddingModel[] : true),
       includeAnatomical: values["include-anatomical"] === true,
       includeFreesurfer: values["include-freesurfer"] === true,
       includeRaw: values["include-raw"] === true,
@@ -104,6 +121,9 @@ export const downloadCommand = {
       acceptLicense: values["accept-license"] === true,
       quiet: values.quiet === true,
     });
+    for (const [name, path] of Object.entries({ ...summary.stimuli, ...summary.embeddings })) {
+      console.log(`${name}: ${path}`);
+    }
     reportSummary(summary);
   },
 };

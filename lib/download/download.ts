@@ -3,10 +3,22 @@
  * resumable, verified transfers, with a progress bar or callback.
  * @module
  */
+import {
+  downloadStimuli,
+  type DownloadStimuliOptions,
+  type StimulusFileName,
+} from "../access/stimuli.ts";
+import { getBucketLayout } from "../bucket/layout.ts";
+import type { BucketLayout } from "../core/constants.ts";
 import { type DownloadBaseOptions, executeDownload } from "./execute.ts";
 import type { DownloadFilters } from "./filters.ts";
 import { sessionFilter } from "./filters.ts";
 import { planDownload, type PlanOptions } from "./plan.ts";
+import {
+  downloadEmbeddings,
+  type EmbeddingModel,
+  resolveEmbeddingModels,
+} from "./stimulus_side.ts";
 import type { DownloadSummary } from "./transfer/options.ts";
 
 /**
@@ -27,8 +39,35 @@ export interface DownloadOptions extends
     PlanOptions,
     "includeAnatomical" | "includeFreesurfer" | "includeRaw" | "includeLocalizers"
   > {
-  /** Also download `stimuli/` (asks for the stimulus terms). @default false */
+  /**
+   * Also download the stimuli: on the current layout the gated images and
+   * their metadata through the access service, as {@linkcode downloadStimuli}
+   * does (its form runs when no request id is cached); on the seed layout
+   * the `stimuli/` prefix, after the stimulus terms. Paths in `summary.stimuli`.
+   * @default false
+   */
   includeStimuli?: boolean;
+  /**
+   * Also download image embeddings, as {@linkcode downloadEmbeddings}:
+   * `true` for all four models, or the models to fetch. Paths in
+   * `summary.embeddings`.
+   * @default false
+   */
+  includeEmbeddings?: boolean | EmbeddingModel | readonly EmbeddingModel[];
+  /**
+   * How `includeStimuli` reaches the access service on the current layout:
+   * its URL, the request-id file, form answers, a prompt.
+   * @default the access service's defaults (`LAION_FMRI_ACCESS_URL`, a terminal form)
+   */
+  stimulusAccess?: Omit<DownloadStimuliOptions, "dataDir" | "signal" | "quiet">;
+}
+
+/** What {@linkcode download} did: the transfers, and the stimulus-side files it fetched. */
+export interface DownloadResult extends DownloadSummary {
+  /** With `includeStimuli` on the current layout: each stimulus file's local path, by name. */
+  stimuli?: Partial<Record<StimulusFileName, string>>;
+  /** With `includeEmbeddings`: each model's local path. */
+  embeddings?: Partial<Record<EmbeddingModel, string>>;
 }
 
 /**
@@ -40,8 +79,10 @@ export interface DownloadOptions extends
  * current layout the `res-1pt8` anatomical brain mask (the default loader
  * needs it), and per flag: `includeAnatomical`, `includeFreesurfer`,
  * `includeLocalizers` (whole prefixes), `includeRaw` (the raw BIDS tree,
- * filtered) and `includeStimuli`. `summary.prefixes` says what happened
- * under each listed prefix.
+ * filtered); then, as upstream does, `includeStimuli` (the access service's
+ * gated images and metadata, or the seed's `stimuli/` prefix) and
+ * `includeEmbeddings`. `summary.prefixes` says what happened under each
+ * listed prefix.
  * Held-out sessions are never requested (the `oloc` localizer maps of
  * ses-31 are public and are). Nothing is fetched before consent.
  * Files are verified before they appear at their final path; complete files
@@ -68,12 +109,33 @@ export interface DownloadOptions extends
  * console.log(`${summary.downloaded} downloaded, ${summary.skipped} already there`);
  * ```
  */
-export async function download(options: DownloadOptions): Promise<DownloadSummary> {
+export async function download(options: DownloadOptions): Promise<DownloadResult> {
   sessionFilter(options); // both `session` and `ses`: a TypeError before anything else
-  return await executeDownload(
-    options,
-    (source, dataDir) => planDownload({ ...options, source, dataDir }),
-  );
+  const { includeEmbeddings: wanted } = options;
+  // Unknown models are refused before any prompt or request.
+  const models = wanted ? resolveEmbeddingModels(wanted === true ? "all" : wanted) : [];
+  let layout: BucketLayout | undefined;
+  let dataDir = "";
+  const result: DownloadResult = await executeDownload(options, async (source, dir) => {
+    dataDir = dir;
+    layout = await getBucketLayout({ ...options, source });
+    return await planDownload({ ...options, source, dataDir: dir });
+  });
+  // Upstream's order: the subjects, then the stimuli, then the embeddings.
+  if (options.includeStimuli && layout === "current") {
+    result.stimuli = await downloadStimuli({
+      ...options.stimulusAccess,
+      dataDir,
+      signal: options.signal,
+      quiet: options.quiet,
+    });
+  }
+  if (models.length) {
+    // The license is accepted by now; the stimulus terms are no business of the public embeddings.
+    const { includeStimuli: _, ...rest } = options;
+    result.embeddings = await downloadEmbeddings({ ...rest, dataDir, models });
+  }
+  return result;
 }
 
 /**

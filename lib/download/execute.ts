@@ -6,6 +6,7 @@
  */
 import { join, resolve } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
+import { getBucketLayout } from "../bucket/layout.ts";
 import type { BucketSource } from "../bucket/source.ts";
 import { resolveSubjectId } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
@@ -32,8 +33,10 @@ export interface DownloadBaseOptions extends BucketOptions, TransferTuning {
   /** A subject id (`"sub-01"`), a bare value (`"01"`), or `"all"` (every subject in the bucket). */
   subject: string;
   /**
-   * Accept the dataset license (and, with `includeStimuli`, the stimulus
-   * terms) explicitly, without a prompt. Scripts and CI must pass it.
+   * Accept the dataset license (and, with `includeStimuli` on the seed
+   * layout, the stimulus terms) explicitly, without a prompt. Scripts and
+   * CI must pass it. The current layout's images are gated by the access
+   * service's own form.
    * @default false
    */
   acceptLicense?: boolean;
@@ -55,7 +58,8 @@ export interface DownloadBaseOptions extends BucketOptions, TransferTuning {
 export type Planner = (source: BucketSource, dataDir: string) => Promise<DownloadPlan>;
 
 /**
- * Runs a download: drift check, subject check, consent, `planner`,
+ * Runs a download: drift check, subject check, the license (and with
+ * `includeStimuli` on the seed layout, the stimulus terms), `planner`,
  * transfers, summary (with `prefixes`), a warning listing failures.
  */
 export async function executeDownload(
@@ -66,10 +70,16 @@ export async function executeDownload(
   if (options.dataDir === undefined) checkDataDirDrift(dataDir);
   if (options.subject !== "all") resolveSubjectId(options.subject); // before any prompt
   // Consent markers are the first writes into the data directory.
-  await ensureConsent({ ...options, dataDir }).catch((e) => {
-    throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
-  });
+  const consent = (includeStimuli: boolean) =>
+    ensureConsent({ ...options, dataDir, includeStimuli }).catch((e) => {
+      throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
+    });
+  await consent(false);
   const source = getSource(options);
+  // The seed's stimuli/ came under our stimulus terms; now the access service asks its own.
+  if (options.includeStimuli && (await getBucketLayout({ ...options, source })) === "seed") {
+    await consent(true);
+  }
   const plan = await planner(source, dataDir);
   const reporter = new ProgressReporter({
     bar: barEnabled(options.quiet),

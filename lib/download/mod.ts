@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-export { download, type DownloadOptions, formatSummary } from "./download.ts";
+export { download, type DownloadOptions, type DownloadResult, formatSummary } from "./download.ts";
 export type { DownloadBaseOptions } from "./execute.ts";
 export type { DownloadFilters, FilterValue, RawDownloadFilters } from "./filters.ts";
 export { type DownloadPlan, planDownload, type PlannedFile, type PlanOptions } from "./plan.ts";

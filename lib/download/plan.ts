@@ -42,7 +42,7 @@ export {
 export interface PlanOptions extends DownloadFilters, BucketOptions {
   /** A subject id (`"sub-01"`), a bare value (`"01"`) or `"all"`. */
   subject: string;
-  /** Also select `stimuli/`. @default false */
+  /** Also select `stimuli/` (seed layout only: now the access service serves the images). @default false */
   includeStimuli?: boolean;
   /** Also select the subject's whole `derivatives/anatomical/{sub}/` (T1w, T2w, brain masks; unfiltered). @default false */
   includeAnatomical?: boolean;
@@ -165,7 +165,8 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
     }
     if (options.includeLocalizers) await builder.addPrefix(`${LOCALIZERS_PREFIX}${subject}/`, all);
   }
-  if (options.includeStimuli) {
+  // On the current layout the images are gated: download() fetches them through the access service.
+  if (options.includeStimuli && layout === "seed") {
     const n = await builder.addPrefix(STIMULI_PREFIX, (k) => matchesFilters(k, noSession));
     if (n === 0 && !(await hasLocalData(join(dataDir, STIMULI_PREFIX)))) {
       warn(
