@@ -274,6 +274,7 @@ export {
   Stimuli,
   StimulusImages,
   type StimulusKey,
+  type StimulusSet,
 } from "./lib/stimuli/stimuli.ts";
 export {
   type EmbeddingArray,

@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DataNotDownloadedError, StimuliNotDownloadedError } from "../lib/core/errors.ts";
+import {
+  DataNotDownloadedError,
+  InvalidChoiceError,
+  StimuliNotDownloadedError,
+} from "../lib/core/errors.ts";
 import { loadCaptions } from "../lib/stimuli/captions.ts";
 import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
 import { loadSegmentations } from "../lib/stimuli/segmentations.ts";
@@ -179,6 +183,22 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
       assert.equal(gridHtml.split("<figure").length - 1, 3);
     });
 
+    await t.step("getNStimuli counts the metadata CSV's rows, all, shared or unique", async () => {
+      const kinds = csv.trim().split("\n").slice(1).map((l) => l.split(",")[3]);
+      assert.equal(await sub.getNStimuli(), truth.nImages);
+      assert.equal(kinds.length, truth.nImages);
+      assert.equal(await sub.getNStimuli("shared"), truth.nShared);
+      assert.equal(await sub.getNStimuli("shared"), kinds.filter((k) => k === "shared").length);
+      assert.equal(await sub.getNStimuli("unique"), kinds.filter((k) => k === "unique").length);
+      assert.ok(truth.nShared > 0 && truth.nShared < truth.nImages);
+      await assert.rejects(
+        sub.getNStimuli("Shared" as "shared"),
+        (e: unknown) =>
+          e instanceof InvalidChoiceError &&
+          /Unknown stimuli "Shared"\. Valid: \['shared', 'unique'\]/.test(String(e)),
+      );
+    });
+
     await t.step("public files need no gated images; metadata needs its CSV", async () => {
       assert.equal(await sub.hasStimuli(), true);
       await Deno.remove(join(dataDir, "stimuli", "task-images_stimuli.h5"));
@@ -196,6 +216,10 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
         sub.getMetadata(),
         (e) =>
           e instanceof StimuliNotDownloadedError && /task-images_metadata\.csv/.test(e.message),
+      );
+      await assert.rejects(
+        sub.getNStimuli(),
+        (e) => e instanceof StimuliNotDownloadedError && /download-stimuli/.test(e.message),
       );
     });
 

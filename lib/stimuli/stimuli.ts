@@ -9,6 +9,7 @@ import {
   JUPYTER_DISPLAY,
   summaryBundle,
 } from "../core/display.ts";
+import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import { getDataDir } from "../local/config.ts";
 import type { DataFrame } from "../frames/polars.ts";
 import { Hdf5File } from "../formats/hdf5.ts";
@@ -262,4 +263,45 @@ export async function readStimulusMetadata(
     required: ["image_name"],
     signal: options.signal,
   });
+}
+
+/** Which stimuli {@linkcode countStimuli} counts: the shared ones, the unique ones. */
+export type StimulusSet = "shared" | "unique";
+
+/**
+ * The number of stimuli in the metadata CSV (upstream's `get_n_stimuli`):
+ * every row, or the rows whose `unique_or_shared` is `stimuli`.
+ *
+ * @throws {InvalidChoiceError} for a `stimuli` other than `"shared"` or `"unique"` (before any read)
+ * @throws {StimuliNotDownloadedError} when the CSV is missing
+ * @example
+ * ```ts
+ * import { countStimuli } from "./stimuli.ts";
+ * console.log(await countStimuli("/data"), await countStimuli("/data", "shared"));
+ * ```
+ */
+export async function countStimuli(
+  dataDir: string,
+  stimuli?: StimulusSet,
+  options: { signal?: AbortSignal } = {},
+): Promise<number> {
+  if (stimuli !== undefined && stimuli !== "shared" && stimuli !== "unique") {
+    throw new InvalidChoiceError(
+      "stimuli",
+      stimuli,
+      ["shared", "unique"],
+      "Or leave it out to count all.",
+    );
+  }
+  const meta = await readStimulusMetadata(dataDir, options);
+  if (stimuli === undefined) return meta.height;
+  if (!meta.columns.includes("unique_or_shared")) {
+    throw new LaionFmriError(
+      `${stimulusPaths(dataDir).metadata} has no "unique_or_shared" column (columns: ${
+        meta.columns.join(", ")
+      }): cannot count ${stimuli} stimuli.`,
+    );
+  }
+  return (meta.getColumn("unique_or_shared").toArray() as (string | null)[])
+    .filter((v) => v === stimuli).length;
 }

@@ -49,6 +49,7 @@ import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./
 import type { RoiQuery } from "./roi_grammar.ts";
 import { SubjectFiles } from "./subject_files.ts";
 import { stimulusPaths } from "../stimuli/paths.ts";
+import { countStimuli, type StimulusSet } from "../stimuli/stimuli.ts";
 import { buildTrialMetadata, readTrialNames, type TrialNames } from "./trial_metadata.ts";
 import {
   TrialCaptions,
@@ -694,6 +695,24 @@ export class Subject {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The number of stimuli (upstream's `get_n_stimuli`): every row of
+   * `stimuli/task-images_metadata.csv`, or those whose `unique_or_shared`
+   * is `"shared"` / `"unique"`.
+   *
+   * @throws {InvalidChoiceError} for any other `stimuli`, listing the valid ones
+   * @throws {StimuliNotDownloadedError} without the metadata CSV (names the command)
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * console.log(await sub.getNStimuli(), await sub.getNStimuli("shared"));
+   * ```
+   */
+  getNStimuli(stimuli?: StimulusSet, options: SignalOptions = {}): Promise<number> {
+    return countStimuli(this.dataDir, stimuli, options);
   }
 
   /**
