@@ -1,6 +1,7 @@
-// The stimulus notebook executed headless in the Deno kernel: per-trial metadata,
-// CLIP embeddings in trial order, captions and nouns, a mask, the gated images'
-// error and then the images, a trial card and a grid.
+// The stimulus notebook executed headless in the Deno kernel: the download (the
+// gated images and metadata through the local access service, CLIP, captions,
+// masks), per-trial metadata, CLIP embeddings in trial order, captions and
+// nouns, a mask, then the images, a trial card and a grid.
 import assert from "node:assert/strict";
 import { repoPath } from "./_helpers.ts";
 import {
@@ -23,14 +24,16 @@ Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a car
     const text = outputText(cells);
     for (
       const re of [
-        /stimuli\/: \d+ matched/,
+        /derivatives\/glmsingle-tedana\/sub-01\/: \d+ matched/,
+        /task-images_stimuli\.h5: stimuli\/task-images_stimuli\.h5/,
+        /task-images_metadata\.csv: stimuli\/task-images_metadata\.csv/,
+        /CLIP: stimuli\/task-images_desc-CLIP_embeddings\.h5/,
         /\d+ trials; shared: \d+, unique: \d+/,
         /CLIP: \d+ trials x 1024 dims; \|row 0\| = 1\.000/,
         /show \S+: cosine 1\.000/,
         /same as loadEmbeddings\(\)\.get over the trial names: true/,
         /human: \["[^"]+","[^"]+"\]/,
         /nouns: \["/,
-        /StimuliNotDownloadedError: laion-fmri download-stimuli/,
         /\d+x\d+, 3 channels/,
       ]
     ) assert.match(text, re);
