@@ -58,6 +58,31 @@ function treeKeys(prefix: string): string[] {
 
 const publicTree = (prefix: string) => treeKeys(prefix).filter((k) => !upstreamHeldOut(k));
 
+/**
+ * Runs CLI calls in a fresh data directory with console output captured
+ * (errors kept), then restores the console, bucket and drift state.
+ */
+async function withCliDataDir(
+  fn: (dir: string, errors: string[], common: string[]) => Promise<void>,
+): Promise<void> {
+  const dir = await tempDir();
+  const errors: string[] = [];
+  const { error, log } = console;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  console.log = () => {};
+  try {
+    resetDataDirDrift();
+    await datasetInitialize(dir, { persist: false });
+    await fn(dir, errors, ["--bucket", CURRENT_BUCKET, "--accept-license", "--quiet"]);
+  } finally {
+    console.error = error;
+    console.log = log;
+    configureBucket({});
+    resetDataDirDrift();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "laion-dl-current-" });
 }
@@ -316,16 +341,8 @@ Deno.test("drift warning when the configured data directory changes between call
   }
 });
 
-Deno.test("cli: download --include-* flags and download-raw", async () => {
-  const dir = await tempDir();
-  const errors: string[] = [];
-  const { error, log } = console;
-  console.error = (...a: unknown[]) => errors.push(a.join(" "));
-  console.log = () => {};
-  try {
-    resetDataDirDrift();
-    await datasetInitialize(dir, { persist: false });
-    const common = ["--bucket", CURRENT_BUCKET, "--accept-license", "--quiet"];
+Deno.test("cli: download --include-* flags and download-raw", () =>
+  withCliDataDir(async (dir, errors, common) => {
     assert.equal(
       await main([
         "download",
@@ -376,14 +393,7 @@ Deno.test("cli: download --include-* flags and download-raw", async () => {
       errors.at(-1)!,
       /^laion-fmri: error: No LAION-fMRI files matched subject='sub-03'/,
     );
-  } finally {
-    console.error = error;
-    console.log = log;
-    configureBucket({});
-    resetDataDirDrift();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("includeStimuli on the current layout goes through the access service; includeEmbeddings after it", async () => {
   const dataDir = await tempDir();
@@ -443,16 +453,8 @@ Deno.test("includeStimuli on the current layout goes through the access service;
   }
 });
 
-Deno.test("cli: download --include-embeddings [MODEL ...]; models without the flag are a usage error", async () => {
-  const dir = await tempDir();
-  const errors: string[] = [];
-  const { error, log } = console;
-  console.error = (...a: unknown[]) => errors.push(a.join(" "));
-  console.log = () => {};
-  try {
-    resetDataDirDrift();
-    await datasetInitialize(dir, { persist: false });
-    const common = ["--bucket", CURRENT_BUCKET, "--accept-license", "--quiet"];
+Deno.test("cli: download --include-embeddings [MODEL ...]; models without the flag are a usage error", () =>
+  withCliDataDir(async (dir, errors, common) => {
     const base = ["download", "--subject", "03", "--ses", "01", "--suffix", "trials"];
     assert.equal(await main([...base, "--include-embeddings", "SigLIP2", "DINOv2", ...common]), 0);
     for (const m of ["SigLIP2", "DINOv2"]) {
@@ -467,11 +469,4 @@ Deno.test("cli: download --include-embeddings [MODEL ...]; models without the fl
     assert.match(errors.at(-1)!, /only --include-embeddings takes models/);
     assert.equal(await main([...base, "--include-embeddings", "siglip2", ...common]), 1);
     assert.match(errors.at(-1)!, /SigLIP2/);
-  } finally {
-    console.error = error;
-    console.log = log;
-    configureBucket({});
-    resetDataDirDrift();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
