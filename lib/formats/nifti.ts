@@ -14,7 +14,7 @@
 import { MalformedFileError } from "../core/errors.ts";
 import { type NiftiHeader, niftiScaling, shapeText, typedView } from "./nifti_header.ts";
 import { streamNifti } from "./nifti_stream.ts";
-import { diskToCOrder, maskDiskOffsets, maskDiskSelection, type Shape3d } from "./voxel_order.ts";
+import { diskToCOrder, maskDiskSelection, type Shape3d } from "./voxel_order.ts";
 
 export type { NiftiHeader } from "./nifti_header.ts";
 
@@ -225,16 +225,11 @@ function gatherer(
   refetch?: string,
 ) {
   checkMask(path, h, voxelMask, refetch);
-  const shape = h.shape3d as Shape3d;
-  const n = countSelected(voxelMask);
-  let picks: Uint32Array | undefined;
+  const { disk, slot } = maskDiskSelection(voxelMask, h.shape3d as Shape3d);
+  const n = disk.length;
+  const picks = n < voxelMask.length * PICKS_BELOW ? disk : undefined;
   // Where each selected voxel, in C-order, is in the bytes onVolume gets.
-  let from: Uint32Array;
-  if (n < voxelMask.length * PICKS_BELOW) {
-    ({ disk: picks, slot: from } = maskDiskSelection(voxelMask, shape));
-  } else {
-    from = maskDiskOffsets(voxelMask, shape);
-  }
+  const from = picks ? slot : slot.map((s) => disk[s]);
   const sc = niftiScaling(path, h, refetch);
   return {
     nSelected: n,

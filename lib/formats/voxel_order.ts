@@ -23,47 +23,6 @@ export function unflattenC(flat: number, shape: Shape3d): [number, number, numbe
   return [Math.floor(flat / (ny * nz)), Math.floor(flat / nz) % ny, flat % nz];
 }
 
-/**
- * For every voxel selected by `mask` (a full-grid C-order 0/1 mask), its
- * offset inside an on-disk X-fastest volume, listed in C-order of the
- * selection. Gathering `volume[offsets[s]]` then yields the C-order masked
- * values without transposing the whole volume.
- *
- * @param mask full-grid mask in C-order, length `nx * ny * nz` (non-zero = selected)
- * @param shape the grid `[nx, ny, nz]`
- * @returns the on-disk offsets, one per selected voxel
- * @example
- * ```ts
- * import { maskDiskOffsets } from "./lib/formats/voxel_order.ts";
- * const mask = new Uint8Array(2 * 3 * 4);
- * mask[14] = 1; // C-order (1, 0, 2)
- * console.log(maskDiskOffsets(mask, [2, 3, 4])); // Uint32Array [13]
- * ```
- */
-export function maskDiskOffsets(mask: ArrayLike<number>, shape: Shape3d): Uint32Array {
-  const [nx, ny, nz] = shape;
-  if (mask.length !== nx * ny * nz) {
-    throw new RangeError(
-      `mask has ${mask.length} elements but the grid ${nx}x${ny}x${nz} has ${nx * ny * nz}`,
-    );
-  }
-  let n = 0;
-  for (let c = 0; c < mask.length; c++) if (mask[c]) n++;
-  const offsets = new Uint32Array(n);
-  const sliceXY = nx * ny;
-  let c = 0;
-  let s = 0;
-  for (let i = 0; i < nx; i++) {
-    for (let j = 0; j < ny; j++) {
-      const base = i + nx * j;
-      for (let k = 0; k < nz; k++, c++) {
-        if (mask[c]) offsets[s++] = base + sliceXY * k;
-      }
-    }
-  }
-  return offsets;
-}
-
 /** The voxels a mask selects, in the order a NIfTI volume stores them. */
 export interface DiskSelection {
   /** Each selected voxel's offset in an X-fastest volume, ascending. */
@@ -76,7 +35,9 @@ export interface DiskSelection {
  * The voxels selected by `mask` (a full-grid C-order mask) in on-disk
  * order, for a reader that copies just those voxels while streaming a
  * volume front to back: the `q`-th selected voxel in C-order is the
- * `slot[q]`-th one copied.
+ * `slot[q]`-th one copied, at offset `disk[slot[q]]` of the whole volume.
+ * Gathering by those offsets yields the C-order masked values without
+ * transposing the volume.
  *
  * @param mask full-grid mask in C-order, length `nx * ny * nz` (non-zero = selected)
  * @param shape the grid `[nx, ny, nz]`
