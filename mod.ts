@@ -335,10 +335,11 @@ export {
   fitRidgePath,
   type RidgePath,
   type RidgePathOptions,
+  type RidgeScoring,
   TUTORIAL_ALPHAS,
 } from "./lib/analysis/ridge.ts";
 export { median, pearson, pearsonColumns, ranks, spearman } from "./lib/analysis/stats.ts";
-export { correlationRdm, wrsa } from "./lib/analysis/rdm.ts";
+export { correlationRdm, wrsa, type WrsaOptions } from "./lib/analysis/rdm.ts";
 export {
   type EncodingModelOptions,
   type EncodingModelResult,
