@@ -61,6 +61,7 @@ export {
   brainGeometry,
   gridAffine,
   roiGeometry,
+  sizeConfig,
   SIZES,
   surfaceSize,
   surfaceVertex,
@@ -80,8 +81,22 @@ export {
 export { addStimuliLayout, stimuliKeys, type StimuliTruth } from "./synth/stimuli_layout.ts";
 export { type GeneratedStimuli, generateStimuli } from "./synth/stimuli_only.ts";
 export { csvField, familyOf, isOod, stimulusSet } from "./synth/stimuli_set.ts";
-export { EMBEDDING_MODELS, embeddingVector } from "./synth/stimuli_embeddings.ts";
 export {
+  EMBEDDING_LATENT_SHARE,
+  EMBEDDING_LATENTS,
+  EMBEDDING_MODELS,
+  embeddingBasis,
+  embeddingVector,
+} from "./synth/stimuli_embeddings.ts";
+export {
+  expectedSessionR2,
+  glmModelSidecar,
+  SESSION_R2_RULE,
+  sessionR2Sidecar,
+  trialsSidecar,
+} from "./synth/session_r2.ts";
+export {
+  embeddingVariance,
   ENCODING_ROI,
   encodingSignal,
   type EncodingTruth,

@@ -32,9 +32,16 @@ import {
 } from "./geometry.ts";
 import { giftiFloatXml } from "./surface_files.ts";
 import { addRawLayout, type RawTruth } from "./raw_layout.ts";
-import { fileQueue, type LayoutSink } from "./sink.ts";
+import { fileQueue, json, type LayoutSink } from "./sink.ts";
 import type { SessionPlan, TrialRow } from "./trials.ts";
-import { betaRowProducer } from "./values.ts";
+import { betaRowProducer, brainVolume } from "./values.ts";
+import {
+  expectedSessionR2,
+  glmModelSidecar,
+  SESSION_R2_RULE,
+  sessionR2Sidecar,
+  trialsSidecar,
+} from "./session_r2.ts";
 
 /** Ground truth of the current layout for one subject. */
 export interface CurrentSubjectTruth {
@@ -57,6 +64,8 @@ export interface CurrentTruth {
   layout: "current";
   grids: Record<Grid["name"], { dims: number[]; voxelSizeMm: number; affine: number[][] }>;
   localizerMaps: LocalizerMap[];
+  /** How the per-session R² maps are made (`expectedSessionR2`). */
+  sessionR2: string;
   subjects: Record<string, CurrentSubjectTruth>;
 }
 
@@ -117,12 +126,23 @@ export function addCurrentLayout(
       );
     }
 
-    // GLMsingle model per session: betasmd rows = res-1pt8 brain voxels, C order
+    // GLMsingle model per session: betasmd rows = res-1pt8 brain voxels, C order;
+    // per-session R² map; sidecars of the R² map, the model and the trial table
     const glmModel: Record<string, [number, number, number, number]> = {};
     for (const p of plan) {
       const nTrials = trials[p.session].length;
       const shape: [number, number, number, number] = [g.brainC.length, 1, 1, nTrials];
       glmModel[p.session] = shape;
+      nifti(
+        currentKeys.sessionR2(s, p.session, "nii.gz"),
+        G["1pt8"],
+        "float32",
+        () => brainVolume(g, (f) => expectedSessionR2(size, seed, s, p.session, f)),
+        { description: "LAION-fMRI synthetic R2 (percent)" },
+      );
+      file(currentKeys.sessionR2(s, p.session, "json"), () => json(sessionR2Sidecar(s, p.session)));
+      file(currentKeys.glmModelJson(s, p.session), () => json(glmModelSidecar(s, p.session, shape)));
+      file(currentKeys.trialsJson(s, p.session), () => json(trialsSidecar()));
       sink.bigTask(async () =>
         writeHdf5(await sink.path(currentKeys.glmModel(s, p.session)), [{
           name: "betasmd",
@@ -240,6 +260,7 @@ export function addCurrentLayout(
     layout: "current",
     grids: { full: gridTruth(G.full), "1pt5": gridTruth(G["1pt5"]), "1pt8": gridTruth(G["1pt8"]) },
     localizerMaps: maps,
+    sessionR2: SESSION_R2_RULE,
     subjects,
   };
 }

@@ -14,7 +14,12 @@
  */
 import { brainGeometry, roiGeometry, type SynthSize } from "./geometry.ts";
 import { hashKey, unit } from "./prng.ts";
-import { EMBEDDING_MODELS, embeddingVector } from "./stimuli_embeddings.ts";
+import {
+  EMBEDDING_LATENT_SHARE,
+  EMBEDDING_MODELS,
+  embeddingBasis,
+  embeddingVector,
+} from "./stimuli_embeddings.ts";
 import { isOod } from "./stimuli_set.ts";
 
 /** The ROI (bucket label) that carries the signal. */
@@ -41,7 +46,11 @@ export interface EncodingVoxel {
   amplitude: number;
   /** Key of `w`: entry d = Box-Muller normal of `unit(wKey, 2⌊d/2⌋)`, `unit(wKey, 2⌊d/2⌋+1)`. */
   wKey: number;
-  /** `a² · |w|² / 1024`: variance of the signal over random unit-norm embeddings. */
+  /**
+   * Variance of the signal over images: `a² · wᵀΣw` with Σ the covariance of
+   * the unit-norm CLIP rows, to first order `((1-s)|w|² + s·(D/K)·Σₖ(w·uₖ)²) / D`
+   * (stimuli_embeddings.ts: D = 1024, K = 8 latent directions uₖ, s = 0.8).
+   */
   signalVar: number;
 }
 
@@ -64,6 +73,30 @@ export function normals(key: number, n: number): Float64Array {
     if (d + 1 < n) v[d + 1] = r * Math.sin(2 * Math.PI * u2);
   }
   return v;
+}
+
+/**
+ * `wᵀΣw` for the CLIP rows (first order in the normalisation): the
+ * variance over images of `w · clip`.
+ *
+ * @example
+ * ```ts
+ * import { embeddingVariance, normals } from "./encoding.ts";
+ * embeddingVariance(1, normals(7, 1024)); // about 1
+ * ```
+ */
+export function embeddingVariance(seed: number, w: ArrayLike<number>): number {
+  const D = CLIP.dim, s = EMBEDDING_LATENT_SHARE;
+  const basis = embeddingBasis(seed, CLIP);
+  let norm2 = 0;
+  for (let d = 0; d < D; d++) norm2 += w[d] * w[d];
+  let latent = 0;
+  for (const u of basis) {
+    let dot = 0;
+    for (let d = 0; d < D; d++) dot += w[d] * u[d];
+    latent += dot * dot;
+  }
+  return ((1 - s) * norm2 + s * (D / basis.length) * latent) / D;
 }
 
 interface Planted {
@@ -92,14 +125,13 @@ function planted(size: SynthSize, seed: number, subject: string): Planted {
     const wv = normals(wKey, CLIP.dim);
     w.push(wv);
     const amplitude = snr * NOISE_STD;
-    const norm2 = wv.reduce((a, x) => a + x * x, 0);
     return {
       brainIndex: r,
       flat,
       snr,
       amplitude,
       wKey,
-      signalVar: amplitude ** 2 * norm2 / CLIP.dim,
+      signalVar: amplitude ** 2 * embeddingVariance(seed, wv),
     };
   });
   p = { voxels, position: new Map(ranks.map((r, i) => [r, i])), w, signals: new Map() };

@@ -14,6 +14,8 @@ import { unflattenC } from "../../lib/formats/voxel_order.ts";
 
 /** Dataset size preset. */
 export type SynthSize = "small" | "realistic";
+/** Bucket layouts the generator writes. */
+export type SynthLayout = "seed" | "current";
 /** Valid sizes. */
 export const SYNTH_SIZES: readonly SynthSize[] = ["small", "realistic"];
 
@@ -40,6 +42,14 @@ export interface SizeConfig {
   roiVertices: [number, number];
   /** Size of the subset of shared stimuli shown (repeats come from it). */
   sharedSubset: number;
+  /** Fraction of a public session's trials that show shared images. */
+  sharedFraction: number;
+  /**
+   * The trial plan of the current layout where it differs: more trials and
+   * shared images, so that the planted encoding signal shows in the
+   * encoding tutorial. The seed layout keeps the fields above.
+   */
+  current?: Partial<Pick<SizeConfig, "trialsPerRun" | "sharedSubset" | "sharedFraction">>;
   /** Public sessions per subject. */
   publicSessions: (subject: string) => string[];
   /** Subjects / sessions generated when the caller does not say. */
@@ -69,6 +79,10 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
     surface: { L: 200, R: 180 },
     roiVertices: [4, 16],
     sharedSubset: 12,
+    sharedFraction: 0.45,
+    // sub-01: 90 + 120 + 90 trials, 60% of them of 80 shared images (60 non-OOD,
+    // each shown 2-3 times): about 30 test images in the encoding tutorial
+    current: { trialsPerRun: 30, sharedSubset: 80, sharedFraction: 0.6 },
     publicSessions: (s) => s === "sub-01" ? ["ses-01", "ses-02", "ses-03"] : ["ses-01", "ses-02"],
     defaultSubjects: SYNTH_SUBJECTS,
     defaultSessions: null,
@@ -86,11 +100,27 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
     surface: { L: 2000, R: 1800 },
     roiVertices: [20, 120],
     sharedSubset: 400,
+    sharedFraction: 0.45,
     publicSessions: () => ["ses-01", "ses-02"],
     defaultSubjects: ["sub-01"],
     defaultSessions: ["ses-01"],
   },
 };
+
+/**
+ * The size preset as a layout uses it (the current layout's trial plan
+ * overrides applied).
+ *
+ * @example
+ * ```ts
+ * import { sizeConfig } from "./geometry.ts";
+ * sizeConfig("small", "current").trialsPerRun; // 30
+ * ```
+ */
+export function sizeConfig(size: SynthSize, layout: SynthLayout = "seed"): SizeConfig {
+  const cfg = SIZES[size];
+  return layout === "current" && cfg.current ? { ...cfg, ...cfg.current } : cfg;
+}
 
 /** Per-subject brain scale (sub-01 = 1). */
 const SUBJECT_SCALE: Record<string, number> = {
