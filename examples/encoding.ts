@@ -187,6 +187,7 @@ await (await brainMap({ anatomy: t1w.data, dims: t1w.shape, overlay: r2Display }
   threshold: 10,
   title: `${SUBJECT} / ${SESSION}: GLMsingle R² (%)`,
   label: "R² (%)",
+  scale: Math.max(3, Math.round(180 / Math.max(t1w.shape[0], t1w.shape[1]))),
 })).save(join(pictures, "r2_map.png"));
 await (await histogramPlot(inBrain, {
   bins: 60,
@@ -329,7 +330,8 @@ await (await heatmapPlot([
   vmin: 0,
   vmax: colorMax,
   gamma: 0.5,
-  xLabel: "Held-out images (by predicted mean response)",
+  title: "Held-out images ordered by their predicted mean response",
+  xLabel: "Held-out images",
   label: "Dissimilarity (1 − Pearson r)",
 })).save(join(pictures, "rdms.png"));
 // Measured against predicted dissimilarity, as a 2-D histogram (log counts).

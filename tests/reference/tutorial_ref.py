@@ -37,8 +37,13 @@ def correlation_score(observed, predicted):
 
 
 def columnwise_pearson(a, b):
-    # scipy 1.10's pearsonr has no axis argument: one call per column.
-    return np.array([pearsonr(a[:, j], b[:, j]).statistic for j in range(a.shape[1])])
+    # scipy 1.10's pearsonr has no axis argument (and refuses NaN): one call per
+    # column, NaN for a column with a NaN (what pearsonr(..., axis=0) returns).
+    return np.array([
+        pearsonr(a[:, j], b[:, j]).statistic
+        if np.isfinite(a[:, j]).all() and np.isfinite(b[:, j]).all() else np.nan
+        for j in range(a.shape[1])
+    ])
 
 
 def r2_section(spec, subject, session):
@@ -76,6 +81,8 @@ def r2_section(spec, subject, session):
             "Voxel size (mm): (" + ", ".join(f"{v:g}" for v in zooms) + ")",
             f"R² units: {r2_metadata['Units']}",
             f"{len(rows):,} trials; {len(set(labels)):,} distinct labels",
+            f"R² within the brain mask: {int(finite_in_brain.sum()):,} finite voxels, "
+            f"{int((values > 10).sum()):,} above 10, median {float(np.median(values)):.3f}",
         ],
     }
 
@@ -173,13 +180,17 @@ def main(src, dst):
         "meanResponseR": mean_r,
         "wrsa": wrsa,
         "seconds": seconds,
-        "lines": [
+        "lines": (out["r2"]["lines"] if "r2" in out else []) + [
             f"Loaded {len(labels):,} trials × {betas.shape[1]} {roi_label} voxels across "
             f"{len(p['sessions'])} sessions",
             f"Aligned data: {len(image_ids)} images, {X.shape[1]} features",
+            "Presentations per image: "
+            + ", ".join(f"{k} → {v} images" for k, v in sorted(presentations.items())),
             f"Excluded test images with missing responses: {excluded}",
             f"Train: {len(X_train)} images; test: {len(X_test)} images; "
             f"reliable voxels: {Y_train.shape[1]}",
+            "Alphas chosen (leave-one-out correlation): "
+            + ", ".join(f"{a:g} ×{n}" for a, n in sorted(chosen.items())),
             f"Median held-out voxel correlation: {median_r:.3f}",
             f"Correlation of mean {roi_label.split('-')[0]} responses: {mean_r:.3f}",
             f"CLIP → {roi_label}, {subject}, shared natural images: wRSA = {wrsa:.3f}",
