@@ -357,11 +357,7 @@ export type { SymmetricEigen } from "./lib/analysis/eigen_ts.ts";
 export { svgToPicture, type SvgToPictureOptions } from "./lib/display/svg.ts";
 export { type ScatterOptions, scatterPlot } from "./lib/display/scatter.ts";
 export { type HistogramOptions, histogramPlot } from "./lib/display/histogram.ts";
-export {
-  type HeatmapOptions,
-  type HeatmapPanel,
-  heatmapPlot,
-} from "./lib/display/heatmap.ts";
+export { type HeatmapOptions, type HeatmapPanel, heatmapPlot } from "./lib/display/heatmap.ts";
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";

@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import { bucketPolicy, seedClient } from "../scripts/seed.ts";
 import { type AccessService, startAccessService } from "../scripts/access_service.ts";
 import { localEndpoint } from "./_helpers.ts";
+import { currentTermsVersion, submitAccessRequest } from "../lib/access/client.ts";
+import type { AccessForm } from "../lib/access/types.ts";
 
 export const ACCESS_BUCKET = "laion-fmri-access-test";
 export const EMPTY_BUCKET = "laion-fmri-access-empty";
@@ -108,3 +110,29 @@ export const FORM = {
   researchPurpose: "Encoding models of the ventral visual stream.",
   acceptTerms: true,
 };
+
+/** {@linkcode FORM} as the service receives it (`submitAccessRequest`'s form). */
+export function wireForm(termsVersion = "2026-05-11"): AccessForm {
+  return {
+    name: FORM.name,
+    email: FORM.email,
+    institution: FORM.institution,
+    pi_or_supervisor: null,
+    research_purpose: FORM.researchPurpose,
+    accepted_terms: true,
+    acknowledged_privacy: true,
+    terms_version: termsVersion,
+    source: "cli",
+  };
+}
+
+/**
+ * Registers a request on the access service of `$LAION_FMRI_ACCESS_URL`
+ * (what `laion-fmri request-access` does) and returns its id, for
+ * `LAION_FMRI_REQUEST_ID` of an example or notebook process.
+ */
+export async function registerRequest(): Promise<string> {
+  const grant = await submitAccessRequest(wireForm(await currentTermsVersion()));
+  if (!grant.request_id) throw new Error("the access service returned no request_id");
+  return grant.request_id;
+}

@@ -29,6 +29,7 @@ import {
   METADATA_KEY,
   OBJECTS,
   sha256,
+  wireForm,
   withService,
 } from "./_access_fixture.ts";
 import { FaultProxy } from "./fault_proxy.ts";
@@ -36,19 +37,7 @@ import { localEndpoint } from "./_helpers.ts";
 
 const IMAGES = OBJECTS[IMAGES_KEY];
 
-function form(termsVersion = "2026-05-11") {
-  return {
-    name: FORM.name,
-    email: FORM.email,
-    institution: FORM.institution,
-    pi_or_supervisor: null,
-    research_purpose: FORM.researchPurpose,
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: termsVersion,
-    source: "cli",
-  };
-}
+const form = wireForm;
 
 async function tempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "laion-access-" });

@@ -15,10 +15,9 @@ import { join } from "node:path";
 import { cellErrors, cellOutputs, ensureKernel, executeNotebook, inlinePngs } from "./_notebook.ts";
 import { pillow } from "./_pillow.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
-import { FORM } from "./_access_fixture.ts";
+import { registerRequest } from "./_access_fixture.ts";
 import { plotVoxelValues } from "../lib/display/voxel_map.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
-import { currentTermsVersion, submitAccessRequest } from "../lib/access/client.ts";
 import { denoDir, localEndpoint, repoPath, synthCurrentDir, taskCommand } from "./_helpers.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -28,23 +27,6 @@ const TEST_BUCKET = "laion-fmri-current";
 
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) <= 1e-6, `${what}: ours ${a} vs sklearn ${b}`);
-
-/** A request registered on the local access service (what `request-access` would do). */
-async function registerRequest(): Promise<string> {
-  const grant = await submitAccessRequest({
-    name: FORM.name,
-    email: FORM.email,
-    institution: FORM.institution,
-    pi_or_supervisor: null,
-    research_purpose: FORM.researchPurpose,
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: await currentTermsVersion(),
-    source: "cli",
-  });
-  assert.ok(grant.request_id);
-  return grant.request_id;
-}
 
 Deno.test("the example and the notebook name no test bucket, loopback host or person", async () => {
   const texts = {

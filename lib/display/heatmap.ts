@@ -7,7 +7,7 @@
 import { encodePng } from "../formats/png_write.ts";
 import { colormap, type ColormapName } from "./colormap.ts";
 import type { Picture } from "./picture.ts";
-import { escapeXml, FONT_FAMILY, niceTicks, svgDocument, svgToPicture } from "./svg.ts";
+import { niceTicks, pngDataUrl, shortNumber, svgDocument, svgText, svgToPicture } from "./svg.ts";
 
 /** One panel of {@linkcode heatmapPlot}: a row-major matrix and its title. */
 export interface HeatmapPanel {
@@ -47,18 +47,6 @@ export interface HeatmapOptions {
   title?: string;
   /** Stops before rendering. */
   signal?: AbortSignal;
-}
-
-function fmt(v: number): string {
-  return String(Number(v.toPrecision(3)));
-}
-
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }
 
 /**
@@ -119,7 +107,6 @@ export async function heatmapPlot(
   });
   options.signal?.throwIfAborted();
 
-  const text = `font-family="${FONT_FAMILY}" fill="#222"`;
   const left = options.yLabel ? 34 : 12, gap = 24, top = options.title ? 56 : 32;
   const barW = 14;
   const bar = new Uint8Array(barW * ph * 3);
@@ -127,72 +114,47 @@ export async function heatmapPlot(
     const c = colormap(cmap, 1 - y / Math.max(1, ph - 1));
     for (let x = 0; x < barW; x++) bar.set(c, (y * barW + x) * 3);
   }
+  const image = (x: number, w: number, png: Uint8Array) =>
+    `<image x="${x}" y="${top}" width="${w}" height="${ph}" href="${pngDataUrl(png)}"/>`;
   const parts: string[] = [];
-  if (options.title) {
-    parts.push(
-      `<text x="${left}" y="22" font-size="15" font-weight="bold" ${text}>${
-        escapeXml(options.title)
-      }</text>`,
-    );
-  }
+  if (options.title) parts.push(svgText(left, 22, options.title, { size: 15, bold: true }));
   let x = left;
   panels.forEach((p, k) => {
     parts.push(
-      `<image x="${x}" y="${top}" width="${pw}" height="${ph}" href="data:image/png;base64,${
-        b64(images[k])
-      }"/>`,
+      image(x, pw, images[k]),
       `<rect x="${x}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`,
     );
-    if (p.title) {
-      parts.push(
-        `<text x="${x + pw / 2}" y="${top - 8}" font-size="13" text-anchor="middle" ${text}>${
-          escapeXml(p.title)
-        }</text>`,
-      );
-    }
+    const mid = x + pw / 2, cy = top + ph / 2;
+    if (p.title) parts.push(svgText(mid, top - 8, p.title, { size: 13, anchor: "middle" }));
     if (options.xLabel) {
-      parts.push(
-        `<text x="${x + pw / 2}" y="${top + ph + 18}" font-size="12" text-anchor="middle" ${text}>${
-          escapeXml(options.xLabel)
-        }</text>`,
-      );
+      parts.push(svgText(mid, top + ph + 18, options.xLabel, { anchor: "middle" }));
     }
     if (options.yLabel) {
-      const cy = top + ph / 2;
-      parts.push(
-        `<text x="${x - 8}" y="${cy}" font-size="12" text-anchor="middle" ` +
-          `transform="rotate(-90 ${x - 8} ${cy})" ${text}>${escapeXml(options.yLabel)}</text>`,
-      );
+      parts.push(svgText(x - 8, cy, options.yLabel, { anchor: "middle", rotate: -90 }));
     }
     x += pw + gap;
   });
   const barX = x;
-  parts.push(
-    `<image x="${barX}" y="${top}" width="${barW}" height="${ph}" href="data:image/png;base64,${
-      b64(encodePng({ width: barW, height: ph, channels: 3, data: bar }))
-    }"/>`,
-  );
+  parts.push(image(barX, barW, encodePng({ width: barW, height: ph, channels: 3, data: bar })));
   // Ticks in the values' own units, placed on the (possibly power-law) scale.
   const ticks = niceTicks(vmin, vmax, 5).filter((t) => t >= vmin! && t <= vmax!);
   for (const t of ticks) {
     const y = top + ph - scaled(t) * ph;
     parts.push(
       `<line x1="${barX + barW}" y1="${y}" x2="${barX + barW + 4}" y2="${y}" stroke="#222"/>`,
-      `<text x="${barX + barW + 6}" y="${y + 4}" font-size="11" ${text}>${fmt(t)}</text>`,
+      svgText(barX + barW + 6, y + 4, shortNumber(t), { size: 11 }),
     );
   }
   if (options.label) {
-    const lx = barX + barW + 52, cy = top + ph / 2;
     parts.push(
-      `<text x="${lx}" y="${cy}" font-size="12" text-anchor="middle" ` +
-        `transform="rotate(-90 ${lx} ${cy})" ${text}>${escapeXml(options.label)}</text>`,
+      svgText(barX + barW + 52, top + ph / 2, options.label, { anchor: "middle", rotate: -90 }),
     );
   }
   const width = barX + barW + (options.label ? 64 : 48);
   const height = top + ph + (options.xLabel ? 28 : 10);
   const caption = `${options.title ? `${options.title}: ` : ""}${
     panels.map((p) => `${p.title ?? "panel"} ${p.rows}x${p.cols}`).join(", ")
-  }; ${cmap}${gamma !== 1 ? ` (gamma ${gamma})` : ""} ${fmt(vmin)}..${fmt(vmax)}`;
+  }; ${cmap}${gamma !== 1 ? ` (gamma ${gamma})` : ""} ${shortNumber(vmin)}..${shortNumber(vmax)}`;
   return await svgToPicture(svgDocument(width, height, parts.join("\n")), {
     caption,
     signal: options.signal,
