@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import {
   currentKeys,
+  encodingVoxels,
+  expectedSessionR2,
   FREESURFER_SURFACES,
   FREESURFER_VOLUMES,
   generateDataset,
@@ -12,6 +14,7 @@ import {
   LOCALIZER_SPACES,
   localizerMaps,
   ROI_INVENTORY,
+  SESSION_R2_RULE,
   synthKeys,
 } from "../scripts/generate.ts";
 import { Hdf5File } from "../lib/formats/hdf5.ts";
@@ -268,6 +271,84 @@ Deno.test("current layout: deterministic, and the seed keys stay where the seed 
   const sha = new Map(ds.manifest.map((m) => [m.key, m.sha256]));
   for (const m of again.manifest) assert.equal(sha.get(m.key), m.sha256, m.key);
   assert.ok(keys.has(synthKeys.betas("sub-01", "ses-01")));
+});
+
+const PY_R2 = `
+import json, sys, numpy as np, nibabel as nib, h5py
+root, s, sessions = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+g = f"{root}/derivatives/glmsingle-tedana/{s}"
+r2mean = np.asarray(nib.load(f"{g}/{s}_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz").dataobj)
+out = {}
+for ses in sessions:
+    pre = f"{g}/{ses}/func/{s}_{ses}_task-images"
+    img = nib.load(f"{pre}_space-T1w_stat-rsquare_desc-R2_statmap.nii.gz")
+    betas = nib.load(f"{pre}_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz")
+    v = np.asarray(img.dataobj).astype(np.float64)
+    with h5py.File(f"{pre}_space-T1w_desc-GLMsingle_model.h5", "r") as f:
+        model_shape = list(f["betasmd"].shape)
+    out[ses] = {
+        "dtype": str(img.get_data_dtype()),
+        "shape": list(img.shape),
+        "same_affine": bool(np.allclose(img.affine, betas.affine)),
+        "flat": np.nan_to_num(v.ravel(order="C"), nan=-1.0).tolist(),
+        "nan_where_r2mean_nan": bool(np.array_equal(np.isnan(v), np.isnan(r2mean))),
+        "zero_where_r2mean_zero": bool((v[r2mean == 0] == 0).all()),
+        "sidecar": json.load(open(f"{pre}_space-T1w_stat-rsquare_desc-R2_statmap.json")),
+        "trials_json": json.load(open(f"{pre}_desc-SingletrialBetas_trials.json")),
+        "trials_header": open(f"{pre}_desc-SingletrialBetas_trials.tsv").readline().rstrip("\\n").split("\\t"),
+        "model_json": json.load(open(f"{pre}_space-T1w_desc-GLMsingle_model.json")),
+        "model_shape": model_shape,
+    }
+print(json.dumps(out))
+`;
+
+Deno.test("current layout: per-session R² maps (percent) and the R², trials and model sidecars", async () => {
+  for (const s of SUBJECTS) {
+    const sessions = Object.keys(truth.subjects[s].glmModel);
+    const res = await new Deno.Command("/usr/bin/python3", {
+      args: ["-c", PY_R2, ds.bucketDir, s, JSON.stringify(sessions)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(res.code, 0, new TextDecoder().decode(res.stderr));
+    const py = JSON.parse(new TextDecoder().decode(res.stdout));
+    const planted = new Set(encodingVoxels("small", 1, s).map((v) => v.flat));
+    assert.ok(planted.size > 0);
+    for (const ses of sessions) {
+      const r = py[ses];
+      for (const ext of ["nii.gz", "json"] as const) {
+        assert.ok(keys.has(currentKeys.sessionR2(s, ses, ext)), `${s} ${ses} R² .${ext}`);
+      }
+      assert.equal(r.dtype, "float32");
+      assert.deepEqual(r.shape, truth.grids["1pt8"].dims);
+      assert.ok(r.same_affine, "R² map on the betas' grid");
+      assert.ok(r.nan_where_r2mean_nan, "NaN exactly where R2mean is NaN");
+      assert.ok(r.zero_where_r2mean_zero, "0 outside the R2mean mask");
+      // values as the stated rule, and the planted voxels above all others
+      let minPlanted = Infinity, maxOther = -Infinity;
+      (r.flat as number[]).forEach((v, f) => {
+        const want = expectedSessionR2("small", 1, s, ses, f);
+        if (Number.isNaN(want)) return assert.equal(v, -1);
+        assert.equal(v, want, `${s} ${ses} voxel ${f}`);
+        if (want === 0) return;
+        assert.ok(want > 0 && want <= 100, "percent");
+        if (planted.has(f)) minPlanted = Math.min(minPlanted, v);
+        else maxOther = Math.max(maxOther, v);
+      });
+      assert.ok(minPlanted > maxOther, `${s} ${ses}: planted R² ${minPlanted} > ${maxOther}`);
+      assert.equal(r.sidecar.Units, "percent");
+      assert.deepEqual(r.sidecar.Sources, [synthKeys.betas(s, ses).split("/").pop()]);
+      assert.deepEqual(Object.keys(r.trials_json), r.trials_header, "one entry per TSV column");
+      for (const c of r.trials_header) assert.equal(typeof r.trials_json[c].Description, "string");
+      assert.deepEqual(r.model_json.Datasets.betasmd.Shape, r.model_shape);
+      assert.equal(
+        r.model_json.BrainMask,
+        currentKeys.anatomical(s, { suffix: "mask", res: "1pt8", desc: "brain" }),
+      );
+      assert.ok(keys.has(currentKeys.glmModelJson(s, ses)) && keys.has(currentKeys.trialsJson(s, ses)));
+    }
+  }
+  assert.equal(truth.sessionR2, SESSION_R2_RULE);
 });
 
 Deno.test("cleanup", async () => {
