@@ -24,6 +24,7 @@ import {
 } from "./current_keys.ts";
 import { freesurferSurface, mgzBytes, talairachLta, talairachXfm } from "./freesurfer_files.ts";
 import {
+  anatomicalAxis,
   brainGeometry,
   roiGeometry,
   surfaceSize,
@@ -47,6 +48,11 @@ import {
 export interface CurrentSubjectTruth {
   /** Voxels of the `res-1pt8` anatomical brain mask (= rows of `betasmd`). */
   nAnatomicalBrainVoxels: number;
+  /**
+   * C-order flat indices of the anatomical voxels outside the brain axis
+   * (R2mean 0 there; betas 0): the anatomical mask is the brain axis plus these.
+   */
+  anatomicalRim: number[];
   /** Voxels of the full-resolution anatomical brain mask. */
   nAnatomicalBrainVoxelsFull: number;
   /** Brain voxels with a finite, non-zero R2mean (upstream's `rsquare` mask). */
@@ -57,6 +63,27 @@ export interface CurrentSubjectTruth {
   rois1pt5: Record<string, number>;
   /** Sessions and runs of the raw BIDS and tedana files. */
   raw: RawTruth;
+}
+
+/**
+ * `betasmd` rows over the anatomical axis from a producer of brain-axis
+ * rows: rim rows (brain rank -1) are 0, as the NIfTI betas there.
+ */
+function anatomicalRows(
+  n: number,
+  brainRank: Int32Array | null,
+  nTrials: number,
+  brainRows: (start: number, count: number) => Float32Array,
+): (start: number, count: number) => Float32Array {
+  if (!brainRank) return brainRows;
+  return (start, count) => {
+    const out = new Float32Array(count * nTrials);
+    for (let a = start; a < Math.min(n, start + count); a++) {
+      const r = brainRank[a];
+      if (r >= 0) out.set(brainRows(r, 1), (a - start) * nTrials);
+    }
+    return out;
+  };
 }
 
 /** Ground truth of the current layout. */
@@ -100,6 +127,7 @@ export function addCurrentLayout(
 
   for (const { subject: s, plan, trials } of inputs) {
     const g = brainGeometry(size, seed, s);
+    const axis = anatomicalAxis(size, seed, s);
     // anatomical: T1w, T2w, brain mask at full resolution and res-1pt8
     let nFull = 0;
     for (const grid of [G.full, G["1pt8"]]) {
@@ -131,7 +159,7 @@ export function addCurrentLayout(
     const glmModel: Record<string, [number, number, number, number]> = {};
     for (const p of plan) {
       const nTrials = trials[p.session].length;
-      const shape: [number, number, number, number] = [g.brainC.length, 1, 1, nTrials];
+      const shape: [number, number, number, number] = [axis.flat.length, 1, 1, nTrials];
       glmModel[p.session] = shape;
       nifti(
         currentKeys.sessionR2(s, p.session, "nii.gz"),
@@ -148,13 +176,18 @@ export function addCurrentLayout(
           name: "betasmd",
           dtype: "float32",
           shape,
-          data: betaRowProducer(
-            size,
-            seed,
-            s,
-            p.session,
+          data: anatomicalRows(
+            axis.flat.length,
+            axis.rim.length ? Int32Array.from(axis.flat, (f) => g.rankOfC[f]) : null,
             nTrials,
-            trials[p.session].map((r) => r.label),
+            betaRowProducer(
+              size,
+              seed,
+              s,
+              p.session,
+              nTrials,
+              trials[p.session].map((r) => r.label),
+            ),
           ),
         }], { signal })
       );
@@ -243,7 +276,8 @@ export function addCurrentLayout(
     const raw = addRawLayout(sink, size, seed, { subject: s, plan, trials });
 
     subjects[s] = {
-      nAnatomicalBrainVoxels: g.brainC.length,
+      nAnatomicalBrainVoxels: axis.flat.length,
+      anatomicalRim: axis.rim,
       nAnatomicalBrainVoxelsFull: nFull,
       nRsquareBrainVoxels: g.brainC.length - g.nanIndices.length,
       glmModel,

@@ -12,7 +12,7 @@
  * `betasmd` and `expectedBeta` all add the same term.
  * @module
  */
-import { brainGeometry, roiGeometry, type SynthSize } from "./geometry.ts";
+import { anatomicalAxis, brainGeometry, roiGeometry, type SynthSize } from "./geometry.ts";
 import { hashKey, unit } from "./prng.ts";
 import {
   EMBEDDING_LATENT_SHARE,
@@ -37,8 +37,10 @@ export const isPlantedLabel = (label: string): boolean =>
 
 /** One voxel of the planted ROI. */
 export interface EncodingVoxel {
-  /** Brain-axis index (row of `betasmd`). */
+  /** Brain-axis index (the R2mean mask's axis, NaN voxels included). */
   brainIndex: number;
+  /** Index on the anatomical mask's axis: the row of `betasmd` (current layout). */
+  modelRow: number;
   /** C-order flat index on the grid. */
   flat: number;
   snr: number;
@@ -118,6 +120,7 @@ function planted(size: SynthSize, seed: number, subject: string): Planted {
   const ranks = [...new Set(roi?.brainIndices ?? [])].sort((a, b) => a - b);
   const [lo, hi] = SNR_RANGE;
   const w: Float64Array[] = [];
+  const axis = anatomicalAxis(size, seed, subject);
   const voxels = ranks.map((r) => {
     const flat = g.brainC[r];
     const snr = lo * Math.pow(hi / lo, unit(hashKey(seed, subject, "encoding-snr"), flat));
@@ -127,6 +130,7 @@ function planted(size: SynthSize, seed: number, subject: string): Planted {
     const amplitude = snr * NOISE_STD;
     return {
       brainIndex: r,
+      modelRow: axis.ofBrain[r],
       flat,
       snr,
       amplitude,

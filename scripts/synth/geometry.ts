@@ -52,6 +52,12 @@ export interface SizeConfig {
   current?: Partial<Pick<SizeConfig, "trialsPerRun" | "sharedSubset" | "sharedFraction">>;
   /** Public sessions per subject. */
   publicSessions: (subject: string) => string[];
+  /**
+   * Voxels just outside the brain axis that the current layout's `res-1pt8`
+   * anatomical brain mask adds (R2mean 0 there), so that the anatomical
+   * mask is a strict superset of the R2mean mask as on the real bucket.
+   */
+  anatomicalRim: number;
   /** Subjects / sessions generated when the caller does not say. */
   defaultSubjects: readonly string[];
   defaultSessions: readonly string[] | null;
@@ -80,6 +86,7 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
     roiVertices: [4, 16],
     sharedSubset: 12,
     sharedFraction: 0.45,
+    anatomicalRim: 6,
     // sub-01: 90 + 120 + 90 trials, 60% of them of 80 shared images (60 non-OOD,
     // each shown 2-3 times): about 30 test images in the encoding tutorial
     current: { trialsPerRun: 30, sharedSubset: 80, sharedFraction: 0.6 },
@@ -101,6 +108,8 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
     roiVertices: [20, 120],
     sharedSubset: 400,
     sharedFraction: 0.45,
+    // 272,080 anatomical voxels as the real sub-01; its 523 NaN R2mean voxels make the difference
+    anatomicalRim: 0,
     publicSessions: () => ["ses-01", "ses-02"],
     defaultSubjects: ["sub-01"],
     defaultSessions: ["ses-01"],
@@ -413,4 +422,68 @@ export function roiGeometry(size: SynthSize, seed: number, subject: string): Roi
   });
   roiCache.set(key, out);
   return out;
+}
+
+/** The voxel axis of the current layout's `res-1pt8` anatomical brain mask. */
+export interface AnatomicalAxis {
+  /** C-order flat index of every anatomical voxel, increasing (= rows of `betasmd`). */
+  flat: Int32Array;
+  /** The voxels outside the brain axis (R2mean 0), increasing. */
+  rim: number[];
+  /** Anatomical-axis index of each C-order flat voxel, -1 outside the mask. */
+  rankOfC: Int32Array;
+  /** Anatomical-axis index of each brain-axis voxel. */
+  ofBrain: Int32Array;
+}
+
+const axisCache = new Map<string, AnatomicalAxis>();
+
+/**
+ * The anatomical axis of a subject (memoized): the brain axis plus
+ * {@linkcode SizeConfig.anatomicalRim} voxels 6-adjacent to it, two of
+ * them (when there are) in ROIs other than FFA-1, so that ROI masks differ
+ * between the two axes, the rest picked by a seeded hash.
+ *
+ * @example
+ * ```ts
+ * import { anatomicalAxis } from "./geometry.ts";
+ * anatomicalAxis("small", 1, "sub-01").rim.length; // 6
+ * ```
+ */
+export function anatomicalAxis(size: SynthSize, seed: number, subject: string): AnatomicalAxis {
+  const key = `${size}/${seed}/${subject}`;
+  const hit = axisCache.get(key);
+  if (hit) return hit;
+  const g = brainGeometry(size, seed, subject);
+  const [NX, NY, NZ] = g.dims;
+  const candidates: number[] = [];
+  for (let f = 0; f < g.nVox; f++) {
+    if (g.rankOfC[f] >= 0) continue;
+    const [i, j, k] = unflattenC(f, g.dims);
+    const near = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]].some(
+      ([a, b, c]) => {
+        const x = i + a, y = j + b, z = k + c;
+        return x >= 0 && y >= 0 && z >= 0 && x < NX && y < NY && z < NZ &&
+          g.rankOfC[(x * NY + y) * NZ + z] >= 0;
+      },
+    );
+    if (near) candidates.push(f);
+  }
+  const n = Math.min(SIZES[size].anatomicalRim, candidates.length);
+  const inRoi = new Set<number>();
+  for (const r of roiGeometry(size, seed, subject)) {
+    if (r.bucketLabel !== "FFA-1") for (const f of r.fullIndices) inRoi.add(f);
+  }
+  const picked = new Set<number>();
+  for (const f of candidates) if (picked.size < Math.min(2, n) && inRoi.has(f)) picked.add(f);
+  const rnd = mulberry32(hashKey(seed, subject, "anatomical-rim"));
+  while (picked.size < n) picked.add(candidates[Math.floor(rnd() * candidates.length)]);
+  const rim = [...picked].sort((a, b) => a - b);
+  const flat = Int32Array.from([...g.brainC, ...rim]).sort();
+  const rankOfC = new Int32Array(g.nVox).fill(-1);
+  flat.forEach((f, a) => (rankOfC[f] = a));
+  const ofBrain = g.brainC.map((f) => rankOfC[f]);
+  const axis = { flat, rim, rankOfC, ofBrain };
+  axisCache.set(key, axis);
+  return axis;
 }
