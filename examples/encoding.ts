@@ -390,6 +390,7 @@ if (values.dump) {
       sessions,
       betas: rows({ rows: betas.shape[0], cols: nVoxels, data: betas.values }),
       labels,
+      voxelBrainIndex: Array.from(betas.brainIndex), // on the anatomical mask's axis
       featureImages: averages.images,
       features: rows(features),
       alphas: TUTORIAL_ALPHAS,

@@ -110,14 +110,21 @@ Deno.test("the encoding tutorial: every printed line and number equals sklearn's
     const truth: Json = JSON.parse(
       await Deno.readTextFile(join(synthCurrentDir(), "ground-truth", "encoding.json")),
     );
-    const planted: { brainIndex: number; snr: number }[] = truth.subjects["sub-01"].voxels;
+    const planted: { modelRow: number; snr: number }[] = truth.subjects["sub-01"].voxels;
+    const rows: number[] = JSON.parse(await Deno.readTextFile(dump)).voxelBrainIndex;
     const kept = new Set<number>(ours.voxels);
-    const sorted = [...planted].sort((a, b) => a.brainIndex - b.brainIndex);
-    assert.equal(sorted.length, ours.reliability.length, "one planted entry per FFA1 voxel");
-    sorted.forEach((p, v) => {
+    for (const p of planted) {
+      const v = rows.indexOf(p.modelRow); // the voxel's column in the ROI's betas
+      assert.ok(v >= 0, `planted voxel at betasmd row ${p.modelRow} is an FFA1 column`);
       if (p.snr >= 1) assert.ok(kept.has(v), `voxel ${v} (SNR ${p.snr.toFixed(2)}) kept`);
       if (p.snr <= 0.15) assert.ok(!kept.has(v), `voxel ${v} (SNR ${p.snr.toFixed(2)}) dropped`);
+    }
+    // Voxels without a planted signal (on the anatomical axis only) are never kept.
+    const plantedRows = new Set(planted.map((p) => p.modelRow));
+    rows.forEach((r, v) => {
+      if (!plantedRows.has(r)) assert.ok(!kept.has(v), `unplanted voxel ${v} dropped`);
     });
+    assert.ok(planted.some((p) => p.snr >= 1), "the profile plants at least one strong voxel");
 
     // The histogram's title says the median once (the picture adds it).
     const hist = printed.find((l) => l.startsWith("Histogram: "))!;
