@@ -311,7 +311,8 @@ const square = (rdm: Float64Array, order: number[]) => {
     (_, q) => full[order[Math.floor(q / n)] * n + order[q % n]],
   );
 };
-const colorMax = Math.max(...measuredRdm, ...predictedRdm);
+// (reduce, not Math.max(...): an RDM of 500 images has 124,750 entries)
+const colorMax = [...measuredRdm, ...predictedRdm].reduce((a, b) => Math.max(a, b), 0);
 await (await heatmapPlot([
   {
     rows: n,
@@ -335,7 +336,8 @@ await (await heatmapPlot([
   label: "Dissimilarity (1 − Pearson r)",
 })).save(join(pictures, "rdms.png"));
 // Measured against predicted dissimilarity, as a 2-D histogram (log counts).
-const bins = 45, lo = Math.min(...measuredRdm, ...predictedRdm);
+const bins = 45;
+const lo = [...measuredRdm, ...predictedRdm].reduce((a, b) => Math.min(a, b), Infinity);
 const cell = (v: number) =>
   Math.min(bins - 1, Math.floor(((v - lo) / (colorMax - lo || 1)) * bins));
 const density = new Float64Array(bins * bins).fill(NaN);

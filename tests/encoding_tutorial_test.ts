@@ -162,12 +162,14 @@ Deno.test("the encoding tutorial: every printed line and number equals sklearn's
   }
 });
 
-Deno.test("the encoding notebook runs twice with the same outputs and shows its pictures", async () => {
+Deno.test("the encoding notebook: twice the same outputs and pictures; without a request, an error naming the ✍ cell", async () => {
   const jupyter = await ensureKernel();
   const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
   const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
+  const emptyHome = await Deno.makeTempDir({ prefix: "laion-nb-home-" });
   // The kernel inherits these: the offline world is chosen by the environment.
-  const saved = ["LAION_FMRI_BUCKET", "LAION_FMRI_REQUEST_ID"].map((k) => [k, Deno.env.get(k)]);
+  const saved: [string, string | undefined][] = ["LAION_FMRI_BUCKET", "LAION_FMRI_REQUEST_ID"]
+    .map((k) => [k, Deno.env.get(k)]);
   Deno.env.set("LAION_FMRI_BUCKET", TEST_BUCKET);
   Deno.env.set("LAION_FMRI_REQUEST_ID", await registerRequest());
   try {
@@ -197,8 +199,26 @@ Deno.test("the encoding notebook runs twice with the same outputs and shows its 
         assert.deepEqual(outputs, first, `run ${run} differs from run 1`);
       }
     }
+    // No request id anywhere and the ✍ cell left empty: nothing is submitted, and the image
+    // cell's error sends the reader to that cell. (HOME without a request-id cache; the
+    // kernel spec and Deno's cache stay where they are.)
+    const realHome = Deno.env.get("HOME")!;
+    saved.push(["HOME", realHome], ["JUPYTER_PATH", Deno.env.get("JUPYTER_PATH")], [
+      "DENO_DIR",
+      Deno.env.get("DENO_DIR"),
+    ]);
+    Deno.env.set("DENO_DIR", denoDir());
+    Deno.env.set("JUPYTER_PATH", `${realHome}/.local/share/jupyter`);
+    Deno.env.set("HOME", emptyHome);
+    Deno.env.delete("LAION_FMRI_REQUEST_ID");
+    const cells = await executeNotebook(jupyter, "notebooks/encoding.ipynb", outDir, xdg);
+    const errors = cellErrors(cells);
+    assert.equal(errors.length, 1, errors.join("\n"));
+    assert.match(errors[0], /No access request yet: fill in the cell “✍ Your access request”/);
+    assert.match(errors[0], /request-access/);
   } finally {
-    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k!) : Deno.env.set(k!, v);
+    for (const [k, v] of saved.reverse()) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    await Deno.remove(emptyHome, { recursive: true });
     await Deno.remove(xdg, { recursive: true });
     await Deno.remove(outDir, { recursive: true });
     await Deno.remove(repoPath("notebooks/laion_fmri_encoding"), { recursive: true }).catch(
