@@ -4,61 +4,38 @@
 // token does not match `desc-R2mean`), the sidecar's `Units` is read as
 // JSON, and the map's values are the generator's (expectedSessionR2).
 import assert from "node:assert/strict";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { download, planDownload } from "../mod.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { readNiftiVolume } from "../lib/formats/nifti.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
 import { expectedSessionR2 } from "../scripts/generate.ts";
-import { localEndpoint, synthCurrentDir } from "./_helpers.ts";
+import { localEndpoint, synthCurrentKeys } from "./_helpers.ts";
 
 const SUB = "sub-01";
 const GLM = `derivatives/glmsingle-tedana/${SUB}/`;
 const R2MEAN = `${GLM}${SUB}_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz`;
 
-/** The generated bucket's keys under `prefix`, from the tree on disk. */
-function treeKeys(prefix: string): string[] {
-  const root = join(synthCurrentDir(), "bucket");
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of Deno.readDirSync(dir)) {
-      const path = join(dir, e.name);
-      if (e.isDirectory) walk(path);
-      else out.push(relative(root, path).split("\\").join("/"));
-    }
-  };
-  walk(join(root, prefix));
-  return out.sort();
-}
-
 Deno.test("per-session R² maps: download({ ses, stat: 'rsquare', desc: 'R2' }) selects the map and its sidecar", async () => {
-  const source = new CachedSource(new S3Source({ endpoint: localEndpoint(), bucket: CURRENT_BUCKET }));
+  const source = new CachedSource(
+    new S3Source({ endpoint: localEndpoint(), bucket: CURRENT_BUCKET }),
+  );
   const dataDir = await Deno.makeTempDir({ prefix: "laion-r2-current-" });
   try {
-    const r2 = treeKeys(`${GLM}ses-01/`).filter((k) => k.includes("_stat-rsquare_desc-R2_"));
-    assert.deepEqual(r2.map((k) => k.slice(k.lastIndexOf(".", k.length - 4))), [".json", ".nii.gz"]);
-    const plan = await planDownload({
-      subject: SUB,
-      ses: "01",
-      stat: "rsquare",
-      desc: "R2",
-      dataDir,
-      source,
-    });
+    const r2 = synthCurrentKeys(`${GLM}ses-01/`).filter((k) =>
+      k.includes("_stat-rsquare_desc-R2_")
+    );
+    assert.deepEqual(r2.map((k) => k.slice(k.lastIndexOf(".", k.length - 4))), [
+      ".json",
+      ".nii.gz",
+    ]);
+    const filters = { subject: SUB, ses: "01", stat: "rsquare", desc: "R2", dataDir, source };
+    const plan = await planDownload(filters);
     const glm = plan.prefixes.find((p) => p.prefix === GLM)!;
     // upstream pins R2mean (the rsquare brain mask) whenever a session is named
     assert.deepEqual([...glm.keys].sort(), [...r2, R2MEAN].sort());
 
-    const s = await download({
-      subject: SUB,
-      ses: "01",
-      stat: "rsquare",
-      desc: "R2",
-      dataDir,
-      source,
-      acceptLicense: true,
-      quiet: true,
-    });
+    const s = await download({ ...filters, acceptLicense: true, quiet: true });
     assert.deepEqual(s.failures, []);
     const json = r2.find((k) => k.endsWith(".json"))!;
     const sidecar = JSON.parse(await Deno.readTextFile(join(dataDir, json)));
