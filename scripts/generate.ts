@@ -58,6 +58,8 @@ export {
 export type { CurrentSubjectTruth, CurrentTruth } from "./synth/current_layout.ts";
 export { anatomicalVolume, grids, localizerValue, localizerVolume } from "./synth/anatomy.ts";
 export {
+  type AnatomicalAxis,
+  anatomicalAxis,
   brainGeometry,
   gridAffine,
   roiGeometry,

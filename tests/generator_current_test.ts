@@ -228,7 +228,11 @@ Deno.test("current layout: nibabel and h5py agree (betasmd = masked NIfTI betas,
     // the non-zero-or-NaN R2mean voxels plus the rim voxels, where R2mean is 0
     assert.equal(r.r2_nonzero_or_nan, gt.nBrainVoxels);
     assert.ok(r.r2_inside_mask, "every non-zero-or-NaN R2mean voxel is in the anatomical mask");
-    assert.deepEqual(r.extra, t.anatomicalRim, "anatomical minus R2mean = the rim voxels (C order)");
+    assert.deepEqual(
+      r.extra,
+      t.anatomicalRim,
+      "anatomical minus R2mean = the rim voxels (C order)",
+    );
     assert.ok(t.anatomicalRim.length >= 3, `${s}: ${t.anatomicalRim.length} rim voxels`);
     assert.equal(t.nAnatomicalBrainVoxels, gt.nBrainVoxels + t.anatomicalRim.length);
     assert.equal(r.nan_in_mask, gt.nBrainNaN, "R2mean NaN voxels lie inside the anatomical mask");
@@ -345,7 +349,9 @@ Deno.test("current layout: per-session R² maps (percent) and the R², trials an
         r.model_json.BrainMask,
         currentKeys.anatomical(s, { suffix: "mask", res: "1pt8", desc: "brain" }),
       );
-      assert.ok(keys.has(currentKeys.glmModelJson(s, ses)) && keys.has(currentKeys.trialsJson(s, ses)));
+      assert.ok(
+        keys.has(currentKeys.glmModelJson(s, ses)) && keys.has(currentKeys.trialsJson(s, ses)),
+      );
     }
   }
   assert.equal(truth.sessionR2, SESSION_R2_RULE);

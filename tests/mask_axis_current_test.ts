@@ -153,7 +153,10 @@ for (const s of ["sub-01", "sub-05"]) { // float32 betas with NaN voxels; int16 
       await t.step("the ROI differs between the axes by its rim voxels", async () => {
         const a = trueFlat(await subs.anatomical.getRoiMask(roi.label), anatomical);
         const r = trueFlat(await subs.rsquare.getRoiMask(roi.label), rsquare);
-        assert.deepEqual(a.filter((f) => !r.includes(f)), roi.fullIndices.filter((f) => rim.includes(f)));
+        assert.deepEqual(
+          a.filter((f) => !r.includes(f)),
+          roi.fullIndices.filter((f) => rim.includes(f)),
+        );
         assert.ok(a.length > r.length);
       });
     } finally {

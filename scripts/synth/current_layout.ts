@@ -169,7 +169,10 @@ export function addCurrentLayout(
         { description: "LAION-fMRI synthetic R2 (percent)" },
       );
       file(currentKeys.sessionR2(s, p.session, "json"), () => json(sessionR2Sidecar(s, p.session)));
-      file(currentKeys.glmModelJson(s, p.session), () => json(glmModelSidecar(s, p.session, shape)));
+      file(
+        currentKeys.glmModelJson(s, p.session),
+        () => json(glmModelSidecar(s, p.session, shape)),
+      );
       file(currentKeys.trialsJson(s, p.session), () => json(trialsSidecar()));
       sink.bigTask(async () =>
         writeHdf5(await sink.path(currentKeys.glmModel(s, p.session)), [{

@@ -457,7 +457,7 @@ export function anatomicalAxis(size: SynthSize, seed: number, subject: string): 
   const g = brainGeometry(size, seed, subject);
   const [NX, NY, NZ] = g.dims;
   const candidates: number[] = [];
-  for (let f = 0; f < g.nVox; f++) {
+  for (let f = 0; f < g.nVox && SIZES[size].anatomicalRim > 0; f++) {
     if (g.rankOfC[f] >= 0) continue;
     const [i, j, k] = unflattenC(f, g.dims);
     const near = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]].some(
@@ -471,8 +471,8 @@ export function anatomicalAxis(size: SynthSize, seed: number, subject: string): 
   }
   const n = Math.min(SIZES[size].anatomicalRim, candidates.length);
   const inRoi = new Set<number>();
-  for (const r of roiGeometry(size, seed, subject)) {
-    if (r.bucketLabel !== "FFA-1") for (const f of r.fullIndices) inRoi.add(f);
+  for (const r of n > 0 ? roiGeometry(size, seed, subject) : []) {
+    if (r.bucketLabel !== "FFA-1") { for (const f of r.fullIndices) inRoi.add(f); }
   }
   const picked = new Set<number>();
   for (const f of candidates) if (picked.size < Math.min(2, n) && inRoi.has(f)) picked.add(f);

@@ -7,7 +7,7 @@
  */
 import { brainGeometry, type SynthSize } from "./geometry.ts";
 import { hashKey, unit } from "./prng.ts";
-import { encodingVoxels, NOISE_STD } from "./encoding.ts";
+import { type EncodingVoxel, encodingVoxels, NOISE_STD } from "./encoding.ts";
 import { currentKeys } from "./current_keys.ts";
 
 /** How the R² maps are made (ground truth). */
@@ -16,6 +16,17 @@ export const SESSION_R2_RULE =
   "(u = unit(hashKey(seed, subject, session, 'r2'), flat)); planted FFA-1 voxels " +
   "15 + 60*rel + 3*u, rel = signalVar / (signalVar + 3) (encoding.json), so every " +
   "planted voxel has a higher R² than every other voxel";
+
+const plantedCache = new Map<string, Map<number, EncodingVoxel>>();
+function plantedByRank(size: SynthSize, seed: number, subject: string) {
+  const key = `${size}/${seed}/${subject}`;
+  let m = plantedCache.get(key);
+  if (!m) {
+    m = new Map(encodingVoxels(size, seed, subject).map((v) => [v.brainIndex, v]));
+    plantedCache.set(key, m);
+  }
+  return m;
+}
 
 /**
  * Expected R² (percent) of a session at a C-order flat voxel; see
@@ -39,7 +50,7 @@ export function expectedSessionR2(
   if (r < 0) return 0;
   if (g.nanMask[r]) return NaN;
   const u = unit(hashKey(seed, subject, session, "r2"), f);
-  const v = encodingVoxels(size, seed, subject).find((x) => x.brainIndex === r);
+  const v = plantedByRank(size, seed, subject).get(r);
   if (!v) return Math.fround(12 * u * u);
   const rel = v.signalVar / (v.signalVar + NOISE_STD ** 2);
   return Math.fround(15 + 60 * rel + 3 * u);
