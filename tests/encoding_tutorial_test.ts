@@ -181,6 +181,7 @@ Deno.test("the encoding notebook: twice the same outputs and pictures; without a
       if (!first) {
         first = outputs;
         const text = JSON.stringify(outputs);
+        assert.ok(!text.includes(repoPath("")), "no absolute path in the outputs");
         for (
           const line of [
             "R² units: percent",
