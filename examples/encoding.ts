@@ -336,7 +336,8 @@ await (await heatmapPlot([
   label: "Dissimilarity (1 − Pearson r)",
 })).save(join(pictures, "rdms.png"));
 // Measured against predicted dissimilarity, as a 2-D histogram (log counts).
-const bins = 45;
+// About 2 image pairs per bin along each axis, 8 to 45 bins (upstream: hexbin, gridsize 45).
+const bins = Math.max(8, Math.min(45, Math.round(Math.sqrt(measuredRdm.length) / 2)));
 const lo = [...measuredRdm, ...predictedRdm].reduce((a, b) => Math.min(a, b), Infinity);
 const cell = (v: number) =>
   Math.min(bins - 1, Math.floor(((v - lo) / (colorMax - lo || 1)) * bins));

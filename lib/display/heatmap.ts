@@ -15,7 +15,7 @@ export interface HeatmapPanel {
   rows: number;
   /** Number of columns (drawn left to right). */
   cols: number;
-  /** `rows * cols` values, row after row; NaN is drawn grey. */
+  /** `rows * cols` values, row after row; NaN (no value) is drawn white. */
   data: ArrayLike<number>;
   /** Title above the panel. @default "" */
   title?: string;
@@ -99,7 +99,7 @@ export async function heatmapPlot(
       for (let x = 0; x < pw; x++) {
         const c = Math.min(p.cols - 1, Math.floor((x * p.cols) / pw));
         const v = p.data[r * p.cols + c];
-        const colour = Number.isFinite(v) ? colormap(cmap, scaled(v)) : [128, 128, 128];
+        const colour = Number.isFinite(v) ? colormap(cmap, scaled(v)) : [255, 255, 255];
         px.set(colour, (y * pw + x) * 3);
       }
     }
