@@ -17,6 +17,7 @@ import { pillow } from "./_pillow.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
 import { registerRequest } from "./_access_fixture.ts";
 import { plotVoxelValues } from "../lib/display/voxel_map.ts";
+import { heatmapPlot } from "../lib/display/heatmap.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { denoDir, localEndpoint, repoPath, synthCurrentDir, taskCommand } from "./_helpers.ts";
 
@@ -244,4 +245,23 @@ Deno.test("plotVoxelValues: one value per ROI (or brain) voxel, drawn on the T1w
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+Deno.test("heatmapPlot: panels on one colour scale (power law optional); bad panels named", async () => {
+  const pic = await heatmapPlot([
+    { rows: 2, cols: 2, data: [0, 1, 2, 3], title: "a" },
+    { rows: 1, cols: 3, data: [NaN, 1, 2] },
+  ], { vmin: 0, vmax: 3, gamma: 0.5, label: "value" });
+  assert.equal(pic.caption, "a 2x2, panel 1x3; viridis (gamma 0.5) 0..3");
+  const info = await pillow(pic.png);
+  assert.ok(info.size[0] >= 500 && info.colours > 20, JSON.stringify(info));
+  await assert.rejects(
+    heatmapPlot([{ rows: 2, cols: 2, data: [1] }]),
+    /panel 0 has 1 values for 2x2/,
+  );
+  await assert.rejects(heatmapPlot([]), RangeError);
+  await assert.rejects(
+    heatmapPlot([{ rows: 1, cols: 1, data: [1] }], { gamma: 0 }),
+    /gamma must be > 0, got 0/,
+  );
 });
