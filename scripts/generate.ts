@@ -14,6 +14,11 @@
  * `--only stimuli` writes just those files (same bytes) into `DIR/bucket/stimuli/`.
  * Every layout plants a known encoding signal in each subject's FFA-1 betas
  * (scripts/synth/encoding.ts), described in `ground-truth/encoding.json`.
+ * The current layout also writes the per-session R² maps (percent, highest at
+ * the planted voxels) with the R², trials and GLMsingle-model sidecars; its
+ * `res-1pt8` anatomical brain mask is a strict superset of the R2mean mask
+ * (small profile: a few rim voxels), and its small profile has a larger trial
+ * plan (more trials, 80 shared images) than the seed layout's.
  *
  * Writes `DIR/bucket/<key>` (keys as in `s3://laion-fmri`, ROI labels with
  * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. `--layout

@@ -16,6 +16,7 @@ import { anatomicalAxis, brainGeometry, roiGeometry, type SynthSize } from "./ge
 import { hashKey, unit } from "./prng.ts";
 import {
   EMBEDDING_LATENT_SHARE,
+  EMBEDDING_LATENTS,
   EMBEDDING_MODELS,
   embeddingBasis,
   embeddingVector,
@@ -232,6 +233,8 @@ export interface EncodingTruth {
   formula: string;
   noise: string;
   snrDistribution: string;
+  /** How the CLIP rows are made (their covariance sets `signalVar`). */
+  embeddings: string;
   w: string;
   reliability: string;
   subjects: Record<string, {
@@ -274,6 +277,9 @@ export function encodingTruth(
       "shared non-OOD labels at FFA-1 voxels; int16 subjects then quantised as all betas",
     noise: "uniform on [-3, 3) (std sqrt(3)), the generator's usual beta noise",
     snrDistribution: `log-uniform on [${SNR_RANGE[0]}, ${SNR_RANGE[1]}]; a[v] = SNR[v] * sqrt(3)`,
+    embeddings: `${EMBEDDING_LATENT_SHARE * 100}% of each CLIP row's variance lies in ` +
+      `${EMBEDDING_LATENTS} latent directions shared by all images (stimuli_embeddings.ts), ` +
+      "then rows are L2-normalised; signalVar = a^2 * w'Σw over the rows",
     w: "w[v][d]: Box-Muller standard normals from unit(wKey, d) pairs " +
       "(wKey = hashKey(seed, subject, 'encoding-w', flat))",
     reliability: "split-half (n/2 vs n/2 repetitions) correlation over images: " +
