@@ -108,3 +108,33 @@ export const FORM = {
   researchPurpose: "Encoding models of the ventral visual stream.",
   acceptTerms: true,
 };
+
+/**
+ * Registers a request on an access service (real HTTP, the test's own form)
+ * and returns its id: tests hand it to code under test through
+ * `LAION_FMRI_REQUEST_ID`, never as text in a notebook.
+ */
+export async function registerTestRequest(serverUrl: string): Promise<string> {
+  const base = serverUrl.replace(/\/+$/, "");
+  const manifest = await (await fetch(`${base}/api/v1/manifest`)).json();
+  const res = await fetch(`${base}/api/v1/access/request`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      name: FORM.name,
+      email: FORM.email,
+      institution: FORM.institution,
+      pi_or_supervisor: null,
+      research_purpose: FORM.researchPurpose,
+      accepted_terms: true,
+      acknowledged_privacy: true,
+      terms_version: manifest.current_terms_version,
+      source: "cli",
+    }),
+  });
+  const body = await res.json();
+  if (!res.ok) {
+    throw new Error(`registering a test request: HTTP ${res.status} ${JSON.stringify(body)}`);
+  }
+  return body.request_id;
+}
