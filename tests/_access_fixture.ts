@@ -109,6 +109,21 @@ export const FORM = {
   acceptTerms: true,
 };
 
+/** {@linkcode FORM} as the service takes it (snake_case payload). */
+export function servicePayload(termsVersion = "2026-05-11") {
+  return {
+    name: FORM.name,
+    email: FORM.email,
+    institution: FORM.institution,
+    pi_or_supervisor: null,
+    research_purpose: FORM.researchPurpose,
+    accepted_terms: true,
+    acknowledged_privacy: true,
+    terms_version: termsVersion,
+    source: "cli",
+  };
+}
+
 /**
  * Registers a request on an access service (real HTTP, the test's own form)
  * and returns its id: tests hand it to code under test through
@@ -120,17 +135,7 @@ export async function registerTestRequest(serverUrl: string): Promise<string> {
   const res = await fetch(`${base}/api/v1/access/request`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      name: FORM.name,
-      email: FORM.email,
-      institution: FORM.institution,
-      pi_or_supervisor: null,
-      research_purpose: FORM.researchPurpose,
-      accepted_terms: true,
-      acknowledged_privacy: true,
-      terms_version: manifest.current_terms_version,
-      source: "cli",
-    }),
+    body: JSON.stringify(servicePayload(manifest.current_terms_version)),
   });
   const body = await res.json();
   if (!res.ok) {

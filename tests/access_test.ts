@@ -30,6 +30,7 @@ import {
   IMAGES_KEY,
   METADATA_KEY,
   OBJECTS,
+  servicePayload,
   sha256,
   withService,
 } from "./_access_fixture.ts";
@@ -38,18 +39,27 @@ import { denoDir, localEndpoint } from "./_helpers.ts";
 
 const IMAGES = OBJECTS[IMAGES_KEY];
 
-function form(termsVersion = "2026-05-11") {
-  return {
-    name: FORM.name,
-    email: FORM.email,
-    institution: FORM.institution,
-    pi_or_supervisor: null,
-    research_purpose: FORM.researchPurpose,
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: termsVersion,
-    source: "cli",
-  };
+const form = servicePayload;
+
+/** requestStimulusAccess with `answers` on its prompt: the grant, the questions, stdout. */
+async function askWith(serverUrl: string, authFile: string, answers: (string | null)[]) {
+  const asked: string[] = [];
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (s: string) => printed.push(s);
+  try {
+    const grant = await requestStimulusAccess({
+      serverUrl,
+      authFile,
+      prompt: (q) => {
+        asked.push(q);
+        return answers.shift();
+      },
+    });
+    return { grant, asked, out: printed.join("\n") };
+  } finally {
+    console.log = log;
+  }
 }
 
 async function tempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -208,24 +218,14 @@ Deno.test("access: requestStimulusAccess asks upstream's questions, submits, cac
   await withService({}, async (svc) => {
     await tempDir(async (dir) => {
       const authFile = join(dir, "auth.json");
-      const asked: string[] = [];
-      const answers = [FORM.name, FORM.email, FORM.institution, "", FORM.researchPurpose, "YES"];
-      const printed: string[] = [];
-      const log = console.log;
-      console.log = (s: string) => printed.push(s);
-      let grant;
-      try {
-        grant = await requestStimulusAccess({
-          serverUrl: svc.url,
-          authFile,
-          prompt: (q) => {
-            asked.push(q);
-            return answers.shift();
-          },
-        });
-      } finally {
-        console.log = log;
-      }
+      const { grant, asked, out } = await askWith(svc.url, authFile, [
+        FORM.name,
+        FORM.email,
+        FORM.institution,
+        "",
+        FORM.researchPurpose,
+        "YES",
+      ]);
       assert.deepEqual(asked.slice(0, 5), [
         "Full name: ",
         "Institutional email: ",
@@ -237,7 +237,6 @@ Deno.test("access: requestStimulusAccess asks upstream's questions, submits, cac
         asked[5],
         /Terms of Use \(v2026-05-11\).*Privacy notice.*Type 'yes' to submit: $/,
       );
-      const out = printed.join("\n");
       assert.ok(out.includes("=".repeat(64)));
       assert.ok(out.includes(`Read the full terms:  ${svc.url}/terms`));
       assert.ok(out.includes(`Privacy notice:       ${svc.url}/privacy`));
@@ -493,10 +492,9 @@ Deno.test("access: each answer is checked as it is given; a wrong one is asked a
   await withService({}, async (svc) => {
     await tempDir(async (dir) => {
       const authFile = join(dir, "auth.json");
-      const asked: string[] = [];
       // Before: "", "Ada Lovelace" as the email and a 5-character purpose were all accepted,
       // then the service's raw 422 came back and every answer was lost; "y" cancelled.
-      const answers = [
+      const { grant, asked, out } = await askWith(svc.url, authFile, [
         "", // name: empty, asked again
         FORM.name,
         "Ada Lovelace", // not an email, asked again
@@ -507,23 +505,7 @@ Deno.test("access: each answer is checked as it is given; a wrong one is asked a
         FORM.researchPurpose,
         "maybe", // neither yes nor no, asked again
         "y",
-      ];
-      const printed: string[] = [];
-      const log = console.log;
-      console.log = (s: string) => printed.push(s);
-      let grant;
-      try {
-        grant = await requestStimulusAccess({
-          serverUrl: svc.url,
-          authFile,
-          prompt: (q) => {
-            asked.push(q);
-            return answers.shift();
-          },
-        });
-      } finally {
-        console.log = log;
-      }
+      ]);
       assert.deepEqual(asked.slice(0, 8), [
         "Full name: ",
         "Full name: ",
@@ -536,7 +518,6 @@ Deno.test("access: each answer is checked as it is given; a wrong one is asked a
       ]);
       assert.equal(asked.length, 10);
       for (const q of asked.slice(8)) assert.match(q, /Type 'yes' to submit: $/);
-      const out = printed.join("\n");
       assert.ok(out.includes("  ✗ required (your full name); please answer again."), out);
       assert.ok(
         out.includes(
