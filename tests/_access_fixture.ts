@@ -9,6 +9,7 @@ import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@
 import { createHash } from "node:crypto";
 import { bucketPolicy, seedClient } from "../scripts/seed.ts";
 import { type AccessService, startAccessService } from "../scripts/access_service.ts";
+import { payloadOf, registerRequest } from "../scripts/register_request.ts";
 import { localEndpoint } from "./_helpers.ts";
 
 export const ACCESS_BUCKET = "laion-fmri-access-test";
@@ -111,17 +112,7 @@ export const FORM = {
 
 /** {@linkcode FORM} as the service takes it (snake_case payload). */
 export function servicePayload(termsVersion = "2026-05-11") {
-  return {
-    name: FORM.name,
-    email: FORM.email,
-    institution: FORM.institution,
-    pi_or_supervisor: null,
-    research_purpose: FORM.researchPurpose,
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: termsVersion,
-    source: "cli",
-  };
+  return payloadOf(FORM, termsVersion);
 }
 
 /**
@@ -129,17 +120,6 @@ export function servicePayload(termsVersion = "2026-05-11") {
  * and returns its id: tests hand it to code under test through
  * `LAION_FMRI_REQUEST_ID`, never as text in a notebook.
  */
-export async function registerTestRequest(serverUrl: string): Promise<string> {
-  const base = serverUrl.replace(/\/+$/, "");
-  const manifest = await (await fetch(`${base}/api/v1/manifest`)).json();
-  const res = await fetch(`${base}/api/v1/access/request`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(servicePayload(manifest.current_terms_version)),
-  });
-  const body = await res.json();
-  if (!res.ok) {
-    throw new Error(`registering a test request: HTTP ${res.status} ${JSON.stringify(body)}`);
-  }
-  return body.request_id;
+export function registerTestRequest(serverUrl: string): Promise<string> {
+  return registerRequest(serverUrl, FORM);
 }
