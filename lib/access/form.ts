@@ -48,7 +48,7 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
  * @example
  * ```ts
  * import { checkAnswer } from "./form.ts";
- * checkAnswer("email", "Ada Lovelace"); // '"Ada Lovelace" is not a valid email address ...'
+ * checkAnswer("email", "no at-sign"); // '"no at-sign" is not a valid email address ...'
  * ```
  */
 export function checkAnswer(

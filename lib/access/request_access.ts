@@ -181,7 +181,7 @@ async function completeAnswers(
   }
   const noInput = () => formError(problems(), out, ctx);
   // The optional questions are asked only when some required answer is asked too.
-  const asking = Object.keys(problems()).length > 0;
+  const asking = ["name", "email", "purpose"].some((f) => f in problems());
   for (const field of FORM_FIELDS) {
     if (field === "acceptTerms") continue;
     const optional = field === "institution" || field === "piOrSupervisor";

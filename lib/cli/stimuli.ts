@@ -150,8 +150,9 @@ function formFields(values: Record<string, unknown>): AccessRequestFields {
  * @example
  * ```ts
  * import { main } from "@laion/fmri/cli";
- * await main(["request-access", "--name", "Ada", "--email", "ada@uni.example",
- *   "--institution", "Uni", "--purpose", "Encoding models of visual cortex.", "--accept-terms"]);
+ * // In a terminal: asks each question (the flags --name, --email, --purpose and
+ * // --accept-terms answer them without a terminal, in your own words).
+ * await main(["request-access"]);
  * ```
  */
 export const requestAccessCommand: Command = {
