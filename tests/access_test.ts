@@ -104,7 +104,7 @@ Deno.test("access: error mapping of each status (upstream's _request_json)", () 
 });
 
 Deno.test("access: real service answers map to typed errors (404, 403 revoked, 403 terms, 422, 429)", async () => {
-  await withService({ rateLimit: 7 }, async (svc) => {
+  await withService({ rateLimit: 8 }, async (svc) => {
     const serverUrl = svc.url;
     const manifest = await fetchManifest({ serverUrl });
     assert.equal(manifest.dataset, "laion-fmri");
@@ -134,11 +134,34 @@ Deno.test("access: real service answers map to typed errors (404, 403 revoked, 4
       purpose: "String should have at least 20 characters",
     });
     assert.ok(bad.message.startsWith("The access service refused the form (HTTP 422):\n  email: "));
+    // The local service answers as the real FastAPI one does (pydantic v2 error objects).
+    const raw = await fetch(`${serverUrl}/api/v1/access/request`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...form(), name: "", accepted_terms: false }),
+    });
+    assert.equal(raw.status, 422);
+    assert.deepEqual((await raw.json()).detail, [
+      {
+        type: "string_too_short",
+        loc: ["body", "name"],
+        msg: "String should have at least 1 character",
+        input: "",
+        ctx: { min_length: 1 },
+      },
+      {
+        type: "literal_error",
+        loc: ["body", "accepted_terms"],
+        msg: "Input should be True",
+        input: false,
+        ctx: { expected: "True" },
+      },
+    ]);
     const grant = await submitAccessRequest(form(), { serverUrl });
     assert.match(grant.request_id!, /^[0-9a-f]{32}$/);
     svc.revoke(grant.request_id!);
     await assert.rejects(refreshUrls(grant.request_id!, { serverUrl }), AccessRevokedError);
-    // Seven API calls so far: the eighth exceeds the service's rate limit.
+    // Eight API calls so far: the ninth exceeds the service's rate limit.
     const limited = await fetchManifest({ serverUrl }).catch((e) => e);
     assert.ok(limited instanceof AccessServiceError);
     assert.equal(limited.status, 429);
