@@ -834,3 +834,55 @@ Deno.test("access: presigned URLs to a host not granted — the id is saved firs
     await proxy.close();
   }
 });
+
+Deno.test("access: in a real terminal (a pty) the default prompt asks, re-asks a wrong answer, and 'y' submits", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (home) => {
+      const lib = new URL("../lib/access/mod.ts", import.meta.url).href;
+      const script = join(home, "probe.ts");
+      await Deno.writeTextFile(
+        script,
+        `import { requestStimulusAccess } from "${lib}";\n` +
+          `try { const g = await requestStimulusAccess({ quiet: true }); console.log("GRANTED " + g.request_id); }\n` +
+          `catch (e) { console.log(e.name + ": " + e.message); }\n`,
+      );
+      const cache = join(home, ".cache", "laion-fmri");
+      const deno = [
+        Deno.execPath(),
+        "run",
+        "--no-prompt",
+        `--allow-read=${script},${cache}`,
+        `--allow-write=${cache}`,
+        `--allow-net=${new URL(svc.url).host}`,
+        "--allow-env=LAION_FMRI_ACCESS_URL,HOME",
+        script,
+      ].join(" ");
+      // util-linux `script` gives the child a pseudo-terminal: Deno.stdin.isTerminal() is true.
+      const child = new Deno.Command("script", {
+        args: ["-qec", deno, "/dev/null"],
+        env: { HOME: home, LAION_FMRI_ACCESS_URL: svc.url, DENO_DIR: denoDir(), NO_COLOR: "1" },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(
+        new TextEncoder().encode(
+          [FORM.name, "Ada Lovelace", FORM.email, "", "", "short", FORM.researchPurpose, "y", ""]
+            .join("\n"),
+        ),
+      );
+      await w.close();
+      const out = await child.output();
+      const text = new TextDecoder().decode(out.stdout).replaceAll("\r", "");
+      const id = text.match(/GRANTED ([0-9a-f]{32})/)?.[1];
+      assert.ok(id, text + new TextDecoder().decode(out.stderr));
+      // Even with quiet: true, the person sees why a question comes again.
+      assert.ok(text.includes('"Ada Lovelace" is not a valid email address'), text);
+      assert.ok(text.includes("5 characters; the service needs at least 20"), text);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      const auth = JSON.parse(await Deno.readTextFile(join(cache, "auth.json")));
+      assert.equal(auth.request_id, id);
+    });
+  });
+});

@@ -259,6 +259,8 @@ export async function fileAccessRequest(
   const say = (s: string) => {
     if (!options.quiet) console.log(s);
   };
+  // What the person answering must see (why a question comes again), even when quiet.
+  const tell = (s: string) => console.log(s);
   const client = { ...options, serverUrl: base };
   const ask = promptFor(options);
   let answers = givenAnswers(options.form ?? {});
@@ -273,7 +275,7 @@ export async function fileAccessRequest(
   if (ask) say(banner(base));
   let grant: AccessGrant | undefined;
   for (let round = 0; !grant; round++) {
-    answers = await completeAnswers(answers, termsVersion, ask, say, { ...ctx, base, why });
+    answers = await completeAnswers(answers, termsVersion, ask, tell, { ...ctx, base, why });
     try {
       grant = await submitAccessRequest(payload(answers, termsVersion), client);
     } catch (e) {
@@ -286,7 +288,7 @@ export async function fileAccessRequest(
       if (!ask || round >= 2) {
         throw formError(refused, kept, { ...ctx, base, status: 422, cause: e });
       }
-      for (const [k, v] of Object.entries(refused)) say(`  ✗ the service refused ${k}: ${v}`);
+      for (const [k, v] of Object.entries(refused)) tell(`  ✗ the service refused ${k}: ${v}`);
       answers = kept;
     }
   }
