@@ -695,7 +695,7 @@ async function probeDownload(
     script,
     `import { downloadStimuli } from "${lib}";\n` +
       `const form = ${JSON.stringify(FORM)};\n` +
-      `try {\n  const p = await downloadStimuli({ dataDir: Deno.args[0], form, quiet: true });\n` +
+      `try {\n  const p = await downloadStimuli({ dataDir: Deno.args[0] || undefined, form, quiet: true });\n` +
       `  console.log("OK " + Object.keys(p).join(","));\n` +
       `} catch (e) { console.log(e.name + ": " + e.message); }\n`,
   );
@@ -741,6 +741,17 @@ Deno.test("access: README's flags for downloadStimuli — every missing grant na
         first.stdout + first.stderr,
       );
       assert.deepEqual(svc.requests, {}, "nothing asked of the service before the grants");
+      // No dataDir: the configured one; its variable, the config file and the folder are named
+      // with the rest (before: XDG_CONFIG_HOME alone, then the next grant on each rerun).
+      const noDir = await probeDownload(readme, env, "");
+      assert.equal(
+        noDir.line,
+        "PermissionMissingError: Permission needed to request and download the stimulus images: " +
+          `run deno with --allow-read=${dirname(auth)},<config file>,<data dir> ` +
+          `--allow-write=${dirname(auth)},<data dir> ` +
+          "--allow-env=XDG_CONFIG_HOME,LAION_FMRI_S3_ENDPOINT --allow-net=<host of $LAION_FMRI_S3_ENDPOINT>",
+        noDir.stdout + noDir.stderr,
+      );
       // Exactly the flags named: one run downloads everything.
       // The row README gets: those flags added.
       const flags = [

@@ -135,6 +135,8 @@ export function checkAccessPermissions(o: {
       } catch (e) {
         if (!(e instanceof PermissionMissingError)) throw e;
         missing.push(...descriptorsOf(e.flag));
+        // The config file that names the data directory is read next (its path needs the env).
+        if (e.flag.includes("--allow-env")) missing.push({ name: "read", path: "<config file>" });
       }
     }
     const dir = dataDir ?? "<data dir>";
