@@ -15,6 +15,7 @@
 // Errors: every class a caller may catch.
 export {
   AccessDeniedError,
+  AccessFormError,
   AccessNotFoundError,
   AccessRevokedError,
   AccessServiceError,
@@ -231,6 +232,7 @@ export {
   type StimulusSideOptions,
 } from "./lib/download/stimulus_side.ts";
 export {
+  ACCESS_FORM_CELL,
   type AccessClientOptions,
   type AccessForm,
   type AccessGrant,

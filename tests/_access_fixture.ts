@@ -9,6 +9,7 @@ import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@
 import { createHash } from "node:crypto";
 import { bucketPolicy, seedClient } from "../scripts/seed.ts";
 import { type AccessService, startAccessService } from "../scripts/access_service.ts";
+import { payloadOf, registerRequest } from "../scripts/register_request.ts";
 import { localEndpoint } from "./_helpers.ts";
 
 export const ACCESS_BUCKET = "laion-fmri-access-test";
@@ -108,3 +109,17 @@ export const FORM = {
   researchPurpose: "Encoding models of the ventral visual stream.",
   acceptTerms: true,
 };
+
+/** {@linkcode FORM} as the service takes it (snake_case payload). */
+export function servicePayload(termsVersion = "2026-05-11") {
+  return payloadOf(FORM, termsVersion);
+}
+
+/**
+ * Registers a request on an access service (real HTTP, the test's own form)
+ * and returns its id: tests hand it to code under test through
+ * `LAION_FMRI_REQUEST_ID`, never as text in a notebook.
+ */
+export function registerTestRequest(serverUrl: string): Promise<string> {
+  return registerRequest(serverUrl, FORM);
+}

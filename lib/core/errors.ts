@@ -372,6 +372,47 @@ export class AccessServiceError extends LaionFmriError {
 }
 
 /**
+ * The access form is incomplete or has answers the service refuses, so
+ * nothing was submitted (or the service answered 422). `fields` maps each
+ * field (`name`, `email`, `institution`, `piOrSupervisor`, `purpose`,
+ * `acceptTerms`) to what is wrong with it; `answers` keeps the answers
+ * given, so only the named fields need answering again. The message names
+ * the fields, the `laion-fmri request-access` flags and the notebook cell
+ * to fill in.
+ *
+ * @example
+ * ```ts
+ * import { AccessFormError, requestStimulusAccess } from "@laion/fmri";
+ * try {
+ *   await requestStimulusAccess({ form: { name: "", email: "", purpose: "", acceptTerms: false } });
+ * } catch (e) {
+ *   if (e instanceof AccessFormError) console.log(Object.keys(e.fields)); // ["name", "email", ...]
+ * }
+ * ```
+ */
+export class AccessFormError extends AccessServiceError {
+  /** Each field to answer (again), with what is wrong with it. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** The answers given, kept for the next attempt (the named fields left out). */
+  readonly answers: Readonly<Record<string, string | boolean>>;
+  /**
+   * Creates an instance.
+   * @param message the fields, and how to answer them
+   * @param fields each field with its problem
+   * @param options `answers` kept, `status` (422 when the service refused), and `cause`
+   */
+  constructor(
+    message: string,
+    fields: Record<string, string>,
+    options?: ErrorOptions & { status?: number; answers?: Record<string, string | boolean> },
+  ) {
+    super(message, options);
+    this.fields = fields;
+    this.answers = options?.answers ?? {};
+  }
+}
+
+/**
  * The Terms of Use changed since they were accepted: visit `acceptUrl`,
  * accept, and run again (upstream's `TermsOutdatedError`).
  *
