@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { denoDir, localEndpoint, repoPath, taskCommand } from "./_helpers.ts";
 import {
+  assertMatchesCommitted,
   type Cell,
   cellErrors,
   ensureKernel,
@@ -60,6 +61,7 @@ Deno.test("the current-layout notebook runs in the Deno kernel and shows its pic
   try {
     const cells: Cell[] = await executeNotebook(jupyter, "notebooks/current.ipynb", outDir, xdg);
     assert.deepEqual(cellErrors(cells), []);
+    await assertMatchesCommitted("notebooks/current.ipynb", cells);
     const text = outputText(cells);
     for (const line of EXPECTED) assert.ok(text.includes(line), `missing ${line}:\n${text}`);
     const pngs = inlinePngs(cells);

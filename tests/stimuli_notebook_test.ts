@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { repoPath } from "./_helpers.ts";
 import {
+  assertMatchesCommitted,
   type Cell,
   cellErrors,
   ensureKernel,
@@ -21,6 +22,7 @@ Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a car
   try {
     const cells: Cell[] = await executeNotebook(jupyter, "notebooks/stimuli.ipynb", outDir, xdg);
     assert.deepEqual(cellErrors(cells), []);
+    await assertMatchesCommitted("notebooks/stimuli.ipynb", cells);
     const text = outputText(cells);
     for (
       const re of [
