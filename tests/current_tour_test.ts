@@ -2,7 +2,7 @@
 // and the notebook executed headless in the Deno kernel; both must show the six
 // probes, the model-file betas equal to the NIfTI's, and real pictures.
 import assert from "node:assert/strict";
-import { denoDir, localEndpoint, repoPath, taskCommand } from "./_helpers.ts";
+import { denoDir, localEndpoint, repoPath, taskCommand, taskEnv } from "./_helpers.ts";
 import {
   assertMatchesCommitted,
   type Cell,
@@ -21,11 +21,11 @@ const EXPECTED = [
   "identical to the NIfTI's: true",
 ];
 
-Deno.test("tour:current runs with its task's flags, prints the six probes, saves real pictures", async () => {
+Deno.test("tour:current:offline runs with its task's flags, prints the six probes, saves real pictures", async () => {
   const home = await Deno.makeTempDir();
   const out = await Deno.makeTempDir({ dir: repoPath(""), prefix: ".tour-current-" });
   try {
-    const args = taskCommand("tour:current", home).map((a) =>
+    const args = taskCommand("tour:current:offline", home).map((a) =>
       a === "--allow-write=laion_fmri_current" ? `--allow-write=${out}` : a
     );
     assert.ok(!args.includes("-A"));
@@ -36,6 +36,7 @@ Deno.test("tour:current runs with its task's flags, prints the six probes, saves
         HOME: home,
         DENO_DIR: denoDir(),
         LAION_FMRI_S3_ENDPOINT: localEndpoint(),
+        ...taskEnv("tour:current:offline"), // the local bucket, as the task sets it
         NO_COLOR: "1",
       },
     }).output();
