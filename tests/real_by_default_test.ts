@@ -83,3 +83,22 @@ Deno.test("every example task reaches only the real hosts and has an :offline tw
     assert.equal(program(offline), program(real), `${t} and ${t}:offline run the same program`);
   }
 });
+
+Deno.test("every notebook is committed executed and says in its first cell where the outputs come from", async () => {
+  for await (const e of Deno.readDir(repoPath("notebooks"))) {
+    if (!e.name.endsWith(".ipynb")) continue;
+    const name = `notebooks/${e.name}`;
+    const cells: (Cell & { execution_count?: number | null })[] =
+      JSON.parse(await Deno.readTextFile(repoPath(name))).cells;
+    assert.equal(cells[0].cell_type, "markdown", `${name}: the first cell is markdown`);
+    assert.match(
+      joinText(cells[0].source),
+      /offline run[\s\S]*deno task notebooks:execute|deno task notebooks:execute[\s\S]*offline/,
+      `${name}: the first cell says its outputs come from an offline run (notebooks:execute)`,
+    );
+    const code = cells.filter((c) => c.cell_type === "code");
+    const unexecuted = code.flatMap((c, i) => typeof c.execution_count === "number" ? [] : [i]);
+    assert.deepEqual(unexecuted, [], `${name}: code cells without an execution count`);
+    assert.ok(code.some((c) => (c.outputs ?? []).length > 0), `${name} has no outputs`);
+  }
+});
