@@ -12,8 +12,15 @@ import { type Cell, joinText } from "./_notebook.ts";
 /** Names that exist only in the test world. */
 const TEST_WORLD =
   /laion-fmri-(current|pagination|access-test|access-empty)|127\.0\.0\.1|localhost|:7480\b/;
-/** The hosts a real task may reach: the bucket and the access service. */
-const REAL_HOSTS = new Set(["laion-fmri.s3.us-west-2.amazonaws.com", "laion-fmri.hebartlab.com"]);
+/**
+ * The hosts a real task may reach: the bucket (regional, and the global name
+ * presigned URLs may use) and the access service.
+ */
+const REAL_HOSTS = new Set([
+  "laion-fmri.s3.us-west-2.amazonaws.com",
+  "laion-fmri.s3.amazonaws.com",
+  "laion-fmri.hebartlab.com",
+]);
 /** The example tasks, each with an `:offline` twin. */
 const EXAMPLE_TASKS = ["tour", "tour:current", "encoding"];
 
