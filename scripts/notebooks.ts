@@ -251,15 +251,34 @@ export function cellErrors(cells: Cell[]): string[] {
 
 /**
  * A notebook as committed: nbconvert's executed file without what differs
- * from run to run (cell timing metadata, in case a runner recorded it).
+ * from run to run: cell timing metadata (in case a runner recorded it) and
+ * the intermediate states of lines redrawn with `\r` (progress bars).
  */
 export function normalizeNotebook(executed: Notebook): Notebook {
   const cells = executed.cells.map((c) => {
-    if (!c.metadata || !("execution" in c.metadata)) return c;
-    const { execution: _, ...metadata } = c.metadata;
-    return { ...c, metadata };
+    const { execution: _, ...metadata } = c.metadata ?? {};
+    const outputs = c.outputs?.map((o) =>
+      o.output_type === "stream" && joinText(o.text).includes("\r")
+        ? { ...o, text: splitLines(settleCarriageReturns(joinText(o.text))) }
+        : o
+    );
+    return { ...c, metadata, ...(outputs ? { outputs } : {}) };
   });
   return { ...executed, cells };
+}
+
+/**
+ * A stream as a terminal would leave it: of each line redrawn with `\r` (a
+ * progress bar) only its last state remains.
+ */
+export function settleCarriageReturns(text: string): string {
+  return text.split("\n").map((l) => l.split("\r").filter((s) => s !== "").at(-1) ?? "")
+    .join("\n");
+}
+
+/** nbformat's list-of-lines form (each line keeps its newline). */
+function splitLines(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
 /** A comparable view of one output (see {@linkcode cellOutputs}). */
@@ -274,8 +293,8 @@ export interface OutputView {
  * Each code cell's outputs, for comparing runs: the type, stream name, text
  * and display data (every MIME type, pictures as their base64 bytes), with
  * consecutive stream outputs of one stream merged (how the kernel splits a
- * stream into messages is not part of the output). Execution counts and
- * metadata are left out.
+ * stream into messages is not part of the output) and lines redrawn with `\r`
+ * settled to their last state. Execution counts and metadata are left out.
  */
 export function cellOutputs(cells: Cell[]): OutputView[][] {
   return cells.filter((c) => c.cell_type === "code").map((c) => {
@@ -295,6 +314,7 @@ export function cellOutputs(cells: Cell[]): OutputView[][] {
         out.push({ type: o.output_type, data });
       }
     }
+    for (const o of out) if (o.type === "stream") o.text = settleCarriageReturns(o.text ?? "");
     return out;
   });
 }
