@@ -119,10 +119,11 @@ async function main(args: string[]): Promise<number> {
       continue;
     }
     const path = repoFile(notebook);
-    if (text !== await Deno.readTextFile(path)) await writeFileAtomic(path, text);
+    const same = text === await Deno.readTextFile(path);
+    if (!same) await writeFileAtomic(path, text);
     console.error(
-      `${notebook}: written (${
-        diffs.length ? `${diffs.length} code cells changed` : "outputs unchanged"
+      `${notebook}: ${same ? "unchanged" : "written"} (${
+        diffs.length ? `outputs of ${diffs.length} code cells changed` : "same outputs"
       }, ${seconds} s)`,
     );
   }
