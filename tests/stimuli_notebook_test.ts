@@ -40,7 +40,7 @@ Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a car
       ]
     ) assert.match(text, re);
     const outputs = cells.flatMap((c) => c.outputs ?? []);
-    assert.equal(inlinePngs(cells).length, 2, "the mask and the image shown as PNGs");
+    assert.equal(inlinePngs(cells).length, 4, "the mask, the image, the card and the grid as PNGs");
     const html = outputs.map((o) => joinText(o.data?.["text/html"]));
     const card = html.find((h) => h.includes("<b>nouns:</b>"));
     assert.ok(
