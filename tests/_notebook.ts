@@ -1,6 +1,8 @@
 /**
  * Running a notebook headless in the Deno Jupyter kernel with Debian's
- * `jupyter nbconvert`, and reading its outputs. Shared by the notebook tests.
+ * `jupyter nbconvert`, reading its outputs, and comparing them with the
+ * committed ones. Shared by the notebook tests; the machinery is in
+ * scripts/notebooks.ts, which `deno task notebooks:execute` uses too.
  */
 import assert from "node:assert/strict";
 import { basename } from "node:path";
