@@ -218,6 +218,8 @@ export type { BetasFileSource, ModelBetasOptions } from "./lib/subject/model_bet
 export type { RoiBetasOptions } from "./lib/subject/roi_betas.ts";
 export { LOCALIZER_TASKS, VOLUME_RESOLUTIONS, type VolumeRes } from "./lib/local/current_paths.ts";
 export type { NiftiVolume } from "./lib/formats/nifti.ts";
+// Reading a written volume back (also in `@laion/fmri/formats`, with the other readers).
+export { readNiftiHeader, readNiftiVolume } from "./lib/formats/nifti.ts";
 export type { NiftiHeader } from "./lib/formats/nifti_header.ts";
 
 // The stimulus side: public downloads (CC0) and the gated images' access service.

@@ -116,12 +116,28 @@ export const ROI_TOTALS: Record<string, [number, number]> = Object.fromEntries(
   }),
 );
 
+/** The command line of a task in deno.json. */
+function taskLine(task: string): string {
+  const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
+  return typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
+}
+
 /** The `deno run ...` part of a task, with `$HOME` replaced. */
 export function taskCommand(task: string, home: string): string[] {
-  const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
-  const command: string = typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
+  const command = taskLine(task);
   const run = command.slice(command.indexOf("deno run"));
   return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
+}
+
+/** The `NAME=value` assignments a task's command line starts with (e.g. an offline bucket). */
+export function taskEnv(task: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of taskLine(task).split(/\s+/)) {
+    const m = word.match(/^([A-Z_][A-Z0-9_]*)=(\S*)$/);
+    if (!m) break;
+    env[m[1]] = m[2];
+  }
+  return env;
 }
 
 /** Deno's cache folder of this process, for subprocesses that get another HOME. */

@@ -8,7 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cellErrors, cellOutputs, ensureKernel, executeNotebook, inlinePngs } from "./_notebook.ts";
+import {
+  assertMatchesCommitted,
+  cellErrors,
+  cellOutputs,
+  ensureKernel,
+  executeNotebook,
+  inlinePngs,
+} from "./_notebook.ts";
 import { pillow } from "./_pillow.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
 import { plotVoxelValues } from "../lib/display/voxel_map.ts";
@@ -111,6 +118,7 @@ Deno.test("the encoding notebook runs 3 times with the same outputs and shows 4 
       const outputs = cellOutputs(cells);
       if (!first) {
         first = outputs;
+        await assertMatchesCommitted("notebooks/encoding.ipynb", cells);
         const pngs = inlinePngs(cells);
         assert.equal(pngs.length, 4, "four pictures shown inline");
         for (const png of pngs) {

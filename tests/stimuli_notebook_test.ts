@@ -9,6 +9,7 @@ import { ACCESS_FORM_CELL } from "../lib/access/form.ts";
 import { registerTestRequest } from "./_access_fixture.ts";
 import { repoPath } from "./_helpers.ts";
 import {
+  assertMatchesCommitted,
   type Cell,
   cellErrors,
   ensureKernel,
@@ -54,6 +55,7 @@ Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a car
     const after = await stats();
     assert.equal(after["POST /api/v1/access/request"], before["POST /api/v1/access/request"]);
     assert.equal(after["POST /api/v1/refresh"] ?? 0, (before["POST /api/v1/refresh"] ?? 0) + 1);
+    await assertMatchesCommitted("notebooks/stimuli.ipynb", cells);
     const text = outputText(cells);
     for (
       const re of [
@@ -71,7 +73,7 @@ Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a car
       ]
     ) assert.match(text, re);
     const outputs = cells.flatMap((c) => c.outputs ?? []);
-    assert.equal(inlinePngs(cells).length, 2, "the mask and the image shown as PNGs");
+    assert.equal(inlinePngs(cells).length, 4, "the mask, the image, the card and the grid as PNGs");
     const html = outputs.map((o) => joinText(o.data?.["text/html"]));
     const card = html.find((h) => h.includes("<b>nouns:</b>"));
     assert.ok(
