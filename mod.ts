@@ -25,6 +25,7 @@ export {
   DataNotFoundError,
   EndpointUnreachableError,
   formatList,
+  HeldOutSessionError,
   InvalidChoiceError,
   LaionFmriError,
   LicenseNotAcceptedError,
@@ -35,6 +36,7 @@ export {
   StimuliNotDownloadedError,
   SubjectNotFoundError,
   TermsOutdatedError,
+  UnknownSessionError,
 } from "./lib/core/errors.ts";
 export { RetryError } from "./lib/core/retry.ts";
 export { UnknownRoiError } from "./lib/subject/roi_grammar.ts";

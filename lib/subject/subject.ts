@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { DataFrame } from "../frames/polars.ts";
 import {
   DataNotDownloadedError,
+  formatSessions,
   InvalidChoiceError,
   LaionFmriError,
   StimuliNotDownloadedError,
@@ -21,8 +22,15 @@ import {
 } from "../core/display.ts";
 import { pathExists } from "../core/fs.ts";
 import { warn } from "../core/warnings.ts";
-import { GLMSINGLE_PREFIX, HELD_OUT_SESSIONS } from "../core/constants.ts";
-import { resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";
+import { GLMSINGLE_PREFIX } from "../core/constants.ts";
+import {
+  checkSession,
+  isPublicSessionNumber,
+  publicSessionsHint,
+  resolveSessionId,
+  resolveSubjectId,
+  type SessionId,
+} from "../core/ids.ts";
 import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
@@ -213,7 +221,7 @@ export class Subject {
     this.#nanInMask = nanInMask;
     this.#policy = policy;
     this.#files = this.#filesOf({ maskSource });
-    this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials(signal));
+    this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials(signal), subjectId);
     this.images = new TrialImages(this.#stim);
     this.embeddings = new TrialEmbeddings(this.#stim);
     this.captions = new TrialCaptions(this.#stim);
@@ -441,8 +449,9 @@ export class Subject {
 
   /**
    * A session id checked against the data: normalized (`1` -> `ses-01`),
-   * not held out, and on disk.
-   * @throws {LaionFmriError} for a held-out session (not public)
+   * not held out, and on disk (for a remote subject: in the bucket).
+   * @throws {HeldOutSessionError} for a held-out session (not public)
+   * @throws {UnknownSessionError} for a session no subject has (or, remote, not in the bucket)
    * @throws {DataNotDownloadedError} for one not on disk (lists those that are)
    */
   async #session(session: SessionId | undefined, what: string): Promise<string> {
@@ -450,27 +459,19 @@ export class Subject {
       throw new LaionFmriError(`session is required: ${what} are stored per session.`);
     }
     const id = resolveSessionId(session);
-    if ((HELD_OUT_SESSIONS as readonly string[]).includes(id)) {
-      throw new LaionFmriError(
-        `${id} is held out and not public (${HELD_OUT_SESSIONS.join(", ")} are withheld ` +
-          `for evaluation); it cannot be downloaded or read. Sessions on disk: ` +
-          `${(await this.getSessions()).join(", ") || "none"}.`,
-      );
-    }
-    if (this.#policy.isRemote) {
-      const listed = await this.getSessions();
-      if (listed.includes(id)) return id;
-      throw new InvalidChoiceError(`session of ${this.subjectId}`, id, listed);
+    const listed = await this.getSessions();
+    if (this.#policy.isRemote) return checkSession(id, listed, `of ${this.subjectId} in the bucket`);
+    if (listed.includes(id)) return id;
+    // Held out, or beyond any public session: downloading it cannot help, so no download advice.
+    if (!isPublicSessionNumber(id)) {
+      return checkSession(id, listed, `of ${this.subjectId} on disk`, publicSessionsHint());
     }
     const dir = join(this.paths.glmsingleDir, id);
-    if (!(await pathExists(dir))) {
-      throw new DataNotDownloadedError(
-        `${id} of ${this.subjectId} is not on disk (at ${dir}). Sessions on disk: ` +
-          `${(await this.getSessions()).join(", ") || "none"}.`,
-        { subject: this.subjectId, ses: id, path: dir },
-      );
-    }
-    return id;
+    throw new DataNotDownloadedError(
+      `${id} of ${this.subjectId} is not on disk (at ${dir}). Sessions on disk: ` +
+        `${formatSessions(listed)}; getSubjectSessions("${this.subjectId}") lists the bucket's.`,
+      { subject: this.subjectId, ses: id, path: dir },
+    );
   }
 
   /** The session-resolved options and voxel filter (ROI/mask AND ncThreshold) of a betas read. */
@@ -798,7 +799,7 @@ export class Subject {
   }
 
   /** Whether raw BIDS data (of one session, or of any) is on disk. */
-  hasRaw(options: { session?: string } = {}): Promise<boolean> {
+  hasRaw(options: { session?: SessionId } = {}): Promise<boolean> {
     return hasRaw(this.#files.current, options.session);
   }
 
@@ -808,7 +809,7 @@ export class Subject {
    * @throws {DataNotDownloadedError} naming `downloadRaw(...)` / `laion-fmri download-raw`
    */
   getEvents(
-    options: { session: string; run?: number | string } & SignalOptions,
+    options: { session: SessionId; run?: number | string } & SignalOptions,
   ): Promise<DataFrame> {
     return readEvents(this.#files.current, options);
   }
