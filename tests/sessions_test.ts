@@ -106,7 +106,10 @@ Deno.test("sessions: a remote subject's held-out error names the bucket, not the
       );
       return true;
     });
-    await assert.rejects(() => sub.getBetaMatrix({ session: 99, roi: "FFA1" }), UnknownSessionError);
+    await assert.rejects(
+      () => sub.getBetaMatrix({ session: 99, roi: "FFA1" }),
+      UnknownSessionError,
+    );
   } finally {
     await Deno.remove(empty, { recursive: true });
   }
@@ -178,10 +181,17 @@ Deno.test("sessions: laion-fmri download --session 99 / 31 exits 1 naming the se
   const home = await Deno.makeTempDir({ prefix: "laion-ses-cli-" });
   try {
     const valid = treeSessions(synthCurrentDir(), "derivatives/glmsingle-tedana/sub-01");
-    for (const [ses, pattern] of [
-      ["99", `Unknown session ses-99 of sub-01 in s3://${CURRENT_BUCKET}/; valid: ${formatSessions(valid)}`],
-      ["31", "ses-31 is held out, not public"],
-    ]) {
+    for (
+      const [ses, pattern] of [
+        [
+          "99",
+          `Unknown session ses-99 of sub-01 in s3://${CURRENT_BUCKET}/; valid: ${
+            formatSessions(valid)
+          }`,
+        ],
+        ["31", "ses-31 is held out, not public"],
+      ]
+    ) {
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",

@@ -14,7 +14,7 @@ import type { BucketSource } from "../bucket/source.ts";
 import { LOCALIZERS_PREFIX } from "../core/constants.ts";
 import { UnknownSessionError } from "../core/errors.ts";
 import { checkSession, isHeldOutSession, resolveSessionId } from "../core/ids.ts";
-import { type FilterValue, filterList, sessionFilter } from "./filters.ts";
+import { filterList, type FilterValue, sessionFilter } from "./filters.ts";
 import { planSubjects } from "./plan_builder.ts";
 
 /** What a download's session filter is checked against. */

@@ -67,8 +67,7 @@ export async function requireRaw(
     ses: session,
     path,
     downloadCall: `downloadRaw({ subject: "${s}", ses: "${session}"${run}, acceptLicense: true })`,
-    cliCommand:
-      `laion-fmri download-raw --subject ${s} --ses ${session}${cliRun} --accept-license`,
+    cliCommand: `laion-fmri download-raw --subject ${s} --ses ${session}${cliRun} --accept-license`,
   });
 }
 

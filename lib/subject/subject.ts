@@ -460,7 +460,9 @@ export class Subject {
     }
     const id = resolveSessionId(session);
     const listed = await this.getSessions();
-    if (this.#policy.isRemote) return checkSession(id, listed, `of ${this.subjectId} in the bucket`);
+    if (this.#policy.isRemote) {
+      return checkSession(id, listed, `of ${this.subjectId} in the bucket`);
+    }
     if (listed.includes(id)) return id;
     // Held out, or beyond any public session: downloading it cannot help, so no download advice.
     if (!isPublicSessionNumber(id)) {
