@@ -11,7 +11,6 @@ import {
   formatSessions,
   InvalidChoiceError,
   LaionFmriError,
-  StimuliNotDownloadedError,
   SubjectNotFoundError,
 } from "../core/errors.ts";
 import {
@@ -34,7 +33,7 @@ import {
 import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
-import { stimuliImagesDir, stimuliTsvPath, type SubjectPaths } from "../local/paths.ts";
+import type { SubjectPaths } from "../local/paths.ts";
 import type { BetaMatrix } from "./beta_matrix.ts";
 import {
   type BetasOptions,
@@ -56,8 +55,12 @@ import {
 import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./roi_data.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { SubjectFiles } from "./subject_files.ts";
-import { stimulusPaths } from "../stimuli/paths.ts";
-import { countStimuli, type StimulusSet } from "../stimuli/stimuli.ts";
+import {
+  countStimuli,
+  findStimulusMetadata,
+  readStimulusMetadata,
+  type StimulusSet,
+} from "../stimuli/stimuli.ts";
 import { buildTrialMetadata, readTrialNames, type TrialNames } from "./trial_metadata.ts";
 import {
   TrialCaptions,
@@ -686,15 +689,22 @@ export class Subject {
   /**
    * Whether stimulus metadata and images are on disk: the current layout's
    * `task-images_metadata.csv` and `task-images_stimuli.h5`, or the seed
-   * layout's `stimuli.tsv` and `images/`.
+   * layout's `stimuli.tsv` and `images/`. When it is true,
+   * {@linkcode readStimulusMetadata} reads that metadata.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject, readStimulusMetadata } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * if (await sub.hasStimuli()) console.log((await readStimulusMetadata(sub.dataDir)).height);
+   * ```
    */
   async hasStimuli(options: SignalOptions = {}): Promise<boolean> {
-    options.signal?.throwIfAborted();
-    const current = stimulusPaths(this.dataDir);
-    if ((await pathExists(current.metadata)) && (await pathExists(current.images))) return true;
-    if (!(await pathExists(stimuliTsvPath(this.dataDir)))) return false;
+    const found = await findStimulusMetadata(this.dataDir, options);
+    if (!found) return false;
     try {
-      return (await Deno.stat(stimuliImagesDir(this.dataDir))).isDirectory;
+      const info = await Deno.stat(found.images);
+      return found.layout === "current" ? info.isFile : info.isDirectory;
     } catch {
       return false;
     }
@@ -719,19 +729,22 @@ export class Subject {
   }
 
   /**
-   * The stimulus metadata table (`stimuli/stimuli.tsv`).
-   * @throws {StimuliNotDownloadedError} when it is not on disk
+   * The stimulus metadata table, as {@linkcode readStimulusMetadata} reads
+   * it on either layout (the current CSV, or the seed's `stimuli.tsv`).
+   *
+   * @deprecated Use `readStimulusMetadata(sub.dataDir)`, the one metadata
+   *   entry point (upstream dropped `get_stimulus_metadata`; its newest
+   *   name is `Stimuli.metadata`). Kept as a thin delegate.
+   * @throws {StimuliNotDownloadedError} when neither file is on disk
+   * @example
+   * ```ts
+   * import { loadSubject, readStimulusMetadata } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const meta = await readStimulusMetadata(sub.dataDir); // instead of sub.getStimulusMetadata()
+   * ```
    */
-  async getStimulusMetadata(options: SignalOptions = {}): Promise<DataFrame> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const path = stimuliTsvPath(this.dataDir);
-    if (!(await pathExists(path))) {
-      throw new StimuliNotDownloadedError(
-        `Stimulus metadata not found at ${path}. Run: download({ subject: "${this.subjectId}", includeStimuli: true, acceptLicense: true })`,
-      );
-    }
-    return readTsv(path, { signal });
+  getStimulusMetadata(options: SignalOptions = {}): Promise<DataFrame> {
+    return readStimulusMetadata(this.dataDir, options);
   }
 
   /** Whether the anatomical derivatives (`derivatives/anatomical/{sub}/`) are on disk. */
