@@ -31,6 +31,7 @@ export {
   LicenseNotAcceptedError,
   MalformedFileError,
   NoMatchingDataError,
+  NoSuchBucketError,
   PermissionMissingError,
   S3RequestError,
   StimuliNotDownloadedError,

@@ -350,6 +350,38 @@ export class S3RequestError extends LaionFmriError {
 }
 
 /**
+ * The bucket does not exist at the endpoint (HTTP 404 `NoSuchBucket`, or a
+ * 404 on a listing, which only a missing bucket answers). Never retried.
+ *
+ * @example
+ * ```ts
+ * import { NoSuchBucketError } from "@laion/fmri";
+ * const e = new NoSuchBucketError("laion-fmri-nope", "http://127.0.0.1:7480", 1);
+ * console.log(e.bucket, e.message);
+ * ```
+ */
+export class NoSuchBucketError extends S3RequestError {
+  /** The bucket name that does not exist. */
+  readonly bucket: string;
+  /**
+   * Creates an instance.
+   * @param bucket the bucket name asked for
+   * @param endpoint the endpoint that answered
+   * @param attempts number of attempts made
+   */
+  constructor(bucket: string, endpoint: string, attempts: number, options?: ErrorOptions) {
+    super(
+      `No such bucket: s3://${bucket} at ${endpoint} (HTTP 404). Check the bucket name: ` +
+        `--bucket NAME, LAION_FMRI_BUCKET, or the \`bucket\` option (the dataset's bucket is "laion-fmri").`,
+      404,
+      attempts,
+      options,
+    );
+    this.bucket = bucket;
+  }
+}
+
+/**
  * A local file is malformed (truncated gzip, wrong magic, wrong shape, an
  * S3 XML error body saved as data). Names the file and how to refetch it.
  */

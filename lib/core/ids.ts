@@ -6,8 +6,8 @@ import { HELD_OUT_SESSIONS, LOCALIZERS_PREFIX } from "./constants.ts";
 import { HeldOutSessionError, SubjectNotFoundError, UnknownSessionError } from "./errors.ts";
 
 /**
- * Normalizes a subject id: `"01"` -> `"sub-01"`, `"sub-01"` unchanged.
- * Existence is not checked.
+ * Normalizes a subject id: `"01"` -> `"sub-01"`, `"sub-01"` unchanged, the
+ * prefix in any case (`"SUB-01"` -> `"sub-01"`). Existence is not checked.
  *
  * @throws {TypeError} when `subject` is not a string
  * @throws {SubjectNotFoundError} for `""` and `"sub-"`
@@ -26,7 +26,14 @@ export function resolveSubjectId(subject: string): string {
       `Empty subject identifier: ${JSON.stringify(subject)}. Use e.g. "sub-01" or "01".`,
     );
   }
-  return subject.startsWith("sub-") ? subject : `sub-${subject}`;
+  // The prefix in any case (`"SUB-01"`, `"Sub-01"`) is the prefix, not part of the label.
+  const label = /^sub-/i.test(subject) ? subject.slice(4) : subject;
+  if (label === "") {
+    throw new SubjectNotFoundError(
+      `Empty subject identifier: ${JSON.stringify(subject)}. Use e.g. "sub-01" or "01".`,
+    );
+  }
+  return `sub-${label}`;
 }
 
 /** A session as users give it: `1`, `"1"`, `"ses-1"` or `"ses-01"`. */

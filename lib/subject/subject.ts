@@ -4,7 +4,7 @@
  * ceilings, on the brain-voxel axis in NumPy C-order.
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { DataFrame } from "../frames/polars.ts";
 import {
   DataNotDownloadedError,
@@ -33,6 +33,7 @@ import {
 import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
+import { nearSubject, unknownSubjectError } from "../bucket/discovery.ts";
 import type { SubjectPaths } from "../local/paths.ts";
 import type { BetaMatrix } from "./beta_matrix.ts";
 import {
@@ -910,10 +911,26 @@ export async function loadSubject(
   }
   const dir = sub.paths.glmsingleDir;
   if (!(await pathExists(dir))) {
+    // A near spelling of a subject on disk ("1" for sub-01): say which, not how to download "sub-1".
+    const onDisk = await subjectsOnDisk(dirname(dir));
+    if (nearSubject(id, onDisk)) throw unknownSubjectError(id, onDisk, "On disk");
     throw new DataNotDownloadedError(`Data for ${id} not found at ${dir}.`, {
       subject: id,
       path: dir,
     });
   }
   return sub;
+}
+
+/** Sorted `sub-*` folders of a derivatives folder (none when it is absent). */
+async function subjectsOnDisk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory && e.name.startsWith("sub-")) out.push(e.name);
+    }
+  } catch {
+    return [];
+  }
+  return out.sort();
 }
