@@ -47,6 +47,16 @@ Deno.test("sessions: the trial namespaces take every spelling; unknown and held-
       assert.equal(await sub.images.count({ session }), n, `images.count ${what}`);
       assert.equal((await sub.embeddings.all("CLIP", { session })).rows, n, `embeddings ${what}`);
       assert.equal((await sub.getBetaMatrix({ session })).shape[0], n, `getBetaMatrix ${what}`);
+      const meta = await sub.getMetadata({ session });
+      assert.equal(meta.height, n, `getMetadata ${what}`);
+      assert.deepEqual(meta.getColumn("image_name").toArray(), await sub.images.names({ session }));
+    }
+    await assert.rejects(() => sub.getMetadata({ session: "ses-99" }), UnknownSessionError);
+    // Localizer sessions: the label, or a number in any spelling (oloc is ses-31's public maps).
+    const oloc = { task: "oloc", contrast: "scrambled", run: 2, hemi: "R" } as const;
+    const olocPath = await sub.getLocalizerMapPath(oloc);
+    for (const session of ["31", "ses-31", 31]) {
+      assert.equal(await sub.getLocalizerMapPath({ ...oloc, session }), olocPath, String(session));
     }
     const list = formatSessions(onDisk);
     assert.match(list, /^ses-01…ses-0\d$/);

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import type { DataFrame } from "../frames/polars.ts";
+import { type DataFrame, loadPolars } from "../frames/polars.ts";
 import {
   DataNotDownloadedError,
   formatSessions,
@@ -249,9 +249,11 @@ export class Subject {
    * order (global trial index = row = the order of the sessions' betas):
    * the trial-table columns plus `session`, `session_trial`, `image_name`,
    * `stim_idx`, `unique_or_shared`, `dataset` (null for names not in the
-   * stimulus metadata). Read once per Subject.
+   * stimulus metadata). Read once per Subject. With `session` (any spelling
+   * `getBetas` takes), only that session's rows, in order.
    *
-   * @throws {StimuliNotDownloadedError} without `stimuli/task-images_metadata.csv`
+   * @throws {StimuliNotDownloadedError} without the stimulus metadata (see `readStimulusMetadata`)
+   * @throws {UnknownSessionError} / {HeldOutSessionError} for a session the trials do not have
    * @throws {DataNotDownloadedError} when a session lacks its trial table (names it)
    * @example
    * ```ts
@@ -261,7 +263,8 @@ export class Subject {
    * console.log(meta.select("session", "image_name", "unique_or_shared").head(3));
    * ```
    */
-  getMetadata(options: SignalOptions = {}): Promise<DataFrame> {
+  getMetadata(options: SignalOptions & { session?: SessionId } = {}): Promise<DataFrame> {
+    if (options.session !== undefined) return this.#sessionMetadata(options.session, options);
     this.#metadata ??= this.#trials(options.signal)
       .then((t) => buildTrialMetadata(this.dataDir, t, options.signal))
       .catch((e) => {
@@ -269,6 +272,15 @@ export class Subject {
         throw e;
       });
     return this.#metadata;
+  }
+
+  /** The rows of {@linkcode Subject.getMetadata} of one session (checked against the trials'). */
+  async #sessionMetadata(session: SessionId, options: SignalOptions): Promise<DataFrame> {
+    const valid = (await this.#trials(options.signal)).tables.map((t) => t.session);
+    const id = checkSession(session, valid, `of ${this.subjectId}'s trials`);
+    const meta = await this.getMetadata({ signal: options.signal });
+    const pl = await loadPolars();
+    return meta.filter(pl.col("session").eq(pl.lit(id)));
   }
 
   /** The files (and caches) of a call's mask source. */
