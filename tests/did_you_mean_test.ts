@@ -18,7 +18,7 @@ import {
 import { S3Source } from "../lib/bucket/mod.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { makeCurrentDataDir, makeDataDir } from "./_data_dir.ts";
-import { localEndpoint, repoPath } from "./_helpers.ts";
+import { localEndpoint, runCliLoopback } from "./_helpers.ts";
 
 const NOPE = "laion-fmri-nope";
 
@@ -35,22 +35,14 @@ Deno.test("no such bucket: named, through the S3 error layer and the CLI", async
     });
   }
   await assert.rejects(() => source.get("README"), NoSuchBucketError);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      "--allow-env",
-      "--allow-read",
-      repoPath("cli.ts"),
-      "subjects",
-      "--endpoint",
-      localEndpoint(),
-      "--bucket",
-      NOPE,
-    ],
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr).trim();
+  const out = await runCliLoopback([
+    "subjects",
+    "--endpoint",
+    localEndpoint(),
+    "--bucket",
+    NOPE,
+  ]);
+  const stderr = out.stderr.trim();
   assert.equal(out.code, 1);
   assert.equal(stderr.split("\n").length, 1, stderr);
   assert.match(stderr, new RegExp(`No such bucket: s3://${NOPE}`));

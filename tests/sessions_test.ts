@@ -22,7 +22,7 @@ import { formatSessions } from "../lib/core/errors.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
-import { localEndpoint, repoPath, synthCurrentDir, synthDir } from "./_helpers.ts";
+import { localEndpoint, runCliLoopback, synthCurrentDir, synthDir } from "./_helpers.ts";
 
 /** The public `ses-NN` folders of a subject in a generated bucket tree. */
 function treeSessions(bucketDir: string, prefix: string): string[] {
@@ -202,31 +202,21 @@ Deno.test("sessions: laion-fmri download --session 99 / 31 exits 1 naming the se
         ["31", "ses-31 is held out, not public"],
       ]
     ) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-net=127.0.0.1",
-          "--allow-env",
-          "--allow-read",
-          `--allow-write=${home}`,
-          repoPath("cli.ts"),
-          "download",
-          "--subject",
-          "01",
-          "--session",
-          ses,
-          "--accept-license",
-          "--endpoint",
-          localEndpoint(),
-          "--bucket",
-          CURRENT_BUCKET,
-        ],
-        env: { NO_COLOR: "1", XDG_CONFIG_HOME: home, LAION_FMRI_DATA_DIR: home },
-      }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assert.equal(out.code, 1, stderr);
-      assert.ok(stderr.includes(pattern), stderr);
-      assert.doesNotMatch(new TextDecoder().decode(out.stdout), /Matched/);
+      const out = await runCliLoopback([
+        "download",
+        "--subject",
+        "01",
+        "--session",
+        ses,
+        "--accept-license",
+        "--endpoint",
+        localEndpoint(),
+        "--bucket",
+        CURRENT_BUCKET,
+      ], { write: home, env: { XDG_CONFIG_HOME: home } });
+      assert.equal(out.code, 1, out.stderr);
+      assert.ok(out.stderr.includes(pattern), out.stderr);
+      assert.doesNotMatch(out.stdout, /Matched/);
     }
   } finally {
     await Deno.remove(home, { recursive: true });

@@ -9,7 +9,7 @@
  */
 import type { BucketOptions } from "../bucket/cached_source.ts";
 import { getSource } from "../bucket/cached_source.ts";
-import { getSubjectSessions } from "../bucket/sessions.ts";
+import { getSubjectSessions, sessionFolders } from "../bucket/sessions.ts";
 import type { BucketSource } from "../bucket/source.ts";
 import { LOCALIZERS_PREFIX } from "../core/constants.ts";
 import { UnknownSessionError } from "../core/errors.ts";
@@ -36,13 +36,6 @@ export interface SessionCheckOptions extends BucketOptions {
   localizers?: boolean;
 }
 
-/** The `ses-*` folder names directly under `prefix`, sorted. */
-async function folderSessions(source: BucketSource, prefix: string, signal?: AbortSignal) {
-  const { commonPrefixes } = await source.list(prefix, { delimiter: "/", signal });
-  return commonPrefixes.map((p) => p.slice(prefix.length).replace(/\/$/, ""))
-    .filter((n) => n.startsWith("ses-")).sort();
-}
-
 /** The sessions a download of `subject` can select, by the bucket's listing. */
 async function validSessions(
   source: BucketSource,
@@ -54,13 +47,13 @@ async function validSessions(
   const sessions = await getSubjectSessions(subject, { ...o, source });
   if (!o.rawOnly) sessions.public.forEach((s) => out.add(s));
   if (o.raw || o.rawOnly) {
-    for (const s of await folderSessions(source, `${subject}/`, signal)) {
+    for (const s of await sessionFolders(source, `${subject}/`, signal)) {
       if (!isHeldOutSession(s)) out.add(s);
     }
   }
   if (o.localizers && !o.rawOnly) {
     const open = new Set(sessions.heldOutWithPublicMaps);
-    for (const s of await folderSessions(source, `${LOCALIZERS_PREFIX}${subject}/`, signal)) {
+    for (const s of await sessionFolders(source, `${LOCALIZERS_PREFIX}${subject}/`, signal)) {
       if (!isHeldOutSession(s) || open.has(s)) out.add(s);
     }
   }
