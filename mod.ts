@@ -26,16 +26,19 @@ export {
   DataNotFoundError,
   EndpointUnreachableError,
   formatList,
+  HeldOutSessionError,
   InvalidChoiceError,
   LaionFmriError,
   LicenseNotAcceptedError,
   MalformedFileError,
   NoMatchingDataError,
+  NoSuchBucketError,
   PermissionMissingError,
   S3RequestError,
   StimuliNotDownloadedError,
   SubjectNotFoundError,
   TermsOutdatedError,
+  UnknownSessionError,
 } from "./lib/core/errors.ts";
 export { RetryError } from "./lib/core/retry.ts";
 export { UnknownRoiError } from "./lib/subject/roi_grammar.ts";

@@ -166,3 +166,21 @@ export async function withWarnings<T>(fn: () => Promise<T>): Promise<[T, string[
     setWarningHandler(previous);
   }
 }
+
+/**
+ * Runs the CLI (`cli.ts`) as a subprocess with loopback net, env and read
+ * grants (plus `--allow-write=` of `write` when given); decoded output.
+ */
+export async function runCliLoopback(
+  args: string[],
+  options: { write?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const grants = ["--allow-net=127.0.0.1", "--allow-env", "--allow-read"];
+  if (options.write) grants.push(`--allow-write=${options.write}`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...grants, repoPath("cli.ts"), ...args],
+    env: { NO_COLOR: "1", ...options.env },
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}

@@ -18,6 +18,7 @@ import { BUCKET, BUCKET_ENV, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../c
 import {
   AccessDeniedError,
   EndpointUnreachableError,
+  NoSuchBucketError,
   PermissionMissingError,
   S3RequestError,
 } from "../core/errors.ts";
@@ -274,6 +275,13 @@ export class S3Source implements BucketSource {
     }
     // Every message names the endpoint: the usual fix is pointing at another one.
     const text = errorText(last);
+    // A listing answers 404 only for a missing bucket (an empty prefix is a 200); a GET says so.
+    const code = (last as { name?: string; Code?: string })?.Code ?? (last as Error)?.name;
+    if (
+      status === 404 && (what === "Listing" || code === "NoSuchBucket" || /NoSuchBucket/.test(text))
+    ) {
+      return new NoSuchBucketError(this.bucket, this.endpoint, attempts, { cause: e });
+    }
     const blocked = /requests to port \d+ are blocked/i.test(text)
       ? " (fetch refuses this port; run the S3 server on another port)"
       : "";
