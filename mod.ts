@@ -15,6 +15,7 @@
 // Errors: every class a caller may catch.
 export {
   AccessDeniedError,
+  AccessFormError,
   AccessNotFoundError,
   AccessRevokedError,
   AccessServiceError,
@@ -25,16 +26,19 @@ export {
   DataNotFoundError,
   EndpointUnreachableError,
   formatList,
+  HeldOutSessionError,
   InvalidChoiceError,
   LaionFmriError,
   LicenseNotAcceptedError,
   MalformedFileError,
   NoMatchingDataError,
+  NoSuchBucketError,
   PermissionMissingError,
   S3RequestError,
   StimuliNotDownloadedError,
   SubjectNotFoundError,
   TermsOutdatedError,
+  UnknownSessionError,
 } from "./lib/core/errors.ts";
 export { RetryError } from "./lib/core/retry.ts";
 export { UnknownRoiError } from "./lib/subject/roi_grammar.ts";
@@ -217,6 +221,8 @@ export type { BetasFileSource, ModelBetasOptions } from "./lib/subject/model_bet
 export type { RoiBetasOptions } from "./lib/subject/roi_betas.ts";
 export { LOCALIZER_TASKS, VOLUME_RESOLUTIONS, type VolumeRes } from "./lib/local/current_paths.ts";
 export type { NiftiVolume } from "./lib/formats/nifti.ts";
+// Reading a written volume back (also in `@laion/fmri/formats`, with the other readers).
+export { readNiftiHeader, readNiftiVolume } from "./lib/formats/nifti.ts";
 export type { NiftiHeader } from "./lib/formats/nifti_header.ts";
 
 // The stimulus side: public downloads (CC0) and the gated images' access service.
@@ -231,6 +237,7 @@ export {
   type StimulusSideOptions,
 } from "./lib/download/stimulus_side.ts";
 export {
+  ACCESS_FORM_CELL,
   type AccessClientOptions,
   type AccessForm,
   type AccessGrant,

@@ -5,8 +5,13 @@
  * a localizer map with the FFA1 outline, an ROI at 1.5 mm, and the betas of
  * FFA1 read from the GLMsingle model file instead of the NIfTI.
  *
- * Offline, against the local S3 that the task starts and seeds:
+ * Against the real bucket (s3://laion-fmri, us-west-2):
  *   deno task tour:current
+ * Offline, against a local S3 that the task starts and seeds with a small
+ * synthetic copy of the current layout (chosen by LAION_FMRI_BUCKET):
+ *   deno task tour:current:offline
+ * Or point it anywhere: `--endpoint URL` / `--bucket NAME`, or the variables
+ * LAION_FMRI_S3_ENDPOINT / LAION_FMRI_BUCKET.
  * Pictures are written to `laion_fmri_current/pictures/`.
  * @module
  */

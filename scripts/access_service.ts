@@ -5,9 +5,12 @@
  *
  * - `GET  /api/v1/manifest` — the gated files' names, sizes and SHA-256
  *   (read from the bucket; hashes cached by ETag), the terms version;
- * - `POST /api/v1/access/request` — validates the form (422 with FastAPI-style
- *   details), 403 `terms_outdated` for a stale `terms_version`, issues a
- *   `request_id` and presigned GET URLs (SigV4, seed credentials);
+ * - `POST /api/v1/access/request` — validates the form by the service's rules
+ *   (a name, a valid email, a purpose of 20+ characters, terms accepted;
+ *   422 with FastAPI/pydantic v2 details: `type`, `loc`, `msg`, `input`,
+ *   `ctx`), 403 `terms_outdated` for a stale `terms_version`, issues a
+ *   `request_id` and presigned GET URLs (SigV4, seed credentials) to the
+ *   S3 endpoint it was given;
  * - `POST /api/v1/refresh` — fresh URLs for a known id: 404 unknown, 403
  *   revoked, 403 `terms_outdated` when the terms changed since it was issued;
  * - 429 past `rateLimit` API calls per minute;
@@ -49,6 +52,11 @@ export interface AccessServiceOptions {
   urlOrigin?: string;
   /** API calls per minute (all clients together) before 429. @default 600 */
   rateLimit?: number;
+  /**
+   * The shortest research purpose accepted (tests of a service stricter than
+   * the client, whose 422 the client must map to the field). @default 20
+   */
+  minPurposeLength?: number;
 }
 
 /** A running service. */
@@ -74,35 +82,80 @@ interface Grant {
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-/** FastAPI-style 422 details of a form, or none when it is valid. */
-function formErrors(f: Record<string, unknown>): { loc: string[]; msg: string }[] {
-  const errs: { loc: string[]; msg: string }[] = [];
-  const str = (k: string, min = 1) => {
+/** One error of FastAPI's 422 answer, as pydantic v2 reports it. */
+interface ValidationError {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+/** The email shape the service accepts (a stand-in for pydantic's EmailStr). */
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * The 422 details of a form, as the real service (FastAPI + pydantic v2)
+ * returns them, or none when it is valid. Its rules: a name, a valid email,
+ * a research purpose of at least 20 characters, the terms accepted and the
+ * privacy notice acknowledged, a terms version; institution and PI are
+ * optional strings.
+ */
+function formErrors(f: Record<string, unknown>, minPurpose = 20): ValidationError[] {
+  const errs: ValidationError[] = [];
+  const str = (k: string, min: number | undefined) => {
     const v = f[k];
-    if (typeof v !== "string" || v.trim().length < min) {
+    if (v === undefined) {
+      errs.push({ type: "missing", loc: ["body", k], msg: "Field required", input: f });
+    } else if (typeof v !== "string") {
       errs.push({
+        type: "string_type",
         loc: ["body", k],
-        msg: min > 1 ? `must be at least ${min} characters` : "field required",
+        msg: "Input should be a valid string",
+        input: v,
+      });
+    } else if (min !== undefined && v.trim().length < min) {
+      errs.push({
+        type: "string_too_short",
+        loc: ["body", k],
+        msg: `String should have at least ${min} character${min === 1 ? "" : "s"}`,
+        input: v,
+        ctx: { min_length: min },
+      });
+    } else return v;
+    return undefined;
+  };
+  str("name", 1);
+  const email = str("email", undefined);
+  if (email !== undefined && !EMAIL.test(email)) {
+    const reason = email.includes("@")
+      ? "The part after the @-sign is not valid."
+      : "An email address must have an @-sign.";
+    errs.push({
+      type: "value_error",
+      loc: ["body", "email"],
+      msg: `value is not a valid email address: ${reason}`,
+      input: email,
+      ctx: { reason },
+    });
+  }
+  if (f.institution !== undefined && f.institution !== null) str("institution", undefined);
+  if (f.pi_or_supervisor !== undefined && f.pi_or_supervisor !== null) {
+    str("pi_or_supervisor", undefined);
+  }
+  str("research_purpose", minPurpose);
+  for (const k of ["accepted_terms", "acknowledged_privacy"]) {
+    if (f[k] !== true) {
+      errs.push({
+        type: f[k] === undefined ? "missing" : "literal_error",
+        loc: ["body", k],
+        msg: f[k] === undefined ? "Field required" : "Input should be True",
+        input: f[k] === undefined ? f : f[k],
+        ...(f[k] === undefined ? {} : { ctx: { expected: "True" } }),
       });
     }
-  };
-  str("name");
-  str("email");
-  str("institution");
-  str("research_purpose", 20);
-  str("terms_version");
-  if (typeof f.email === "string" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(f.email)) {
-    errs.push({ loc: ["body", "email"], msg: "value is not a valid email address" });
   }
-  if (
-    f.pi_or_supervisor !== null && f.pi_or_supervisor !== undefined &&
-    typeof f.pi_or_supervisor !== "string"
-  ) {
-    errs.push({ loc: ["body", "pi_or_supervisor"], msg: "must be a string or null" });
-  }
-  for (const k of ["accepted_terms", "acknowledged_privacy"]) {
-    if (f[k] !== true) errs.push({ loc: ["body", k], msg: "must be true" });
-  }
+  str("terms_version", 1);
   return errs;
 }
 
@@ -217,9 +270,16 @@ export function startAccessService(o: AccessServiceOptions): AccessService {
       case "POST /api/v1/access/request": {
         const form = await body(req);
         if (!form) {
-          return json(422, { detail: [{ loc: ["body"], msg: "a JSON object is required" }] });
+          return json(422, {
+            detail: [{
+              type: "model_attributes_type",
+              loc: ["body"],
+              msg: "Input should be a valid dictionary or object to extract fields from",
+              input: null,
+            }],
+          });
         }
-        const errs = formErrors(form);
+        const errs = formErrors(form, o.minPurposeLength);
         if (errs.length) return json(422, { detail: errs });
         if (form.terms_version !== termsVersion) return outdated();
         const id = crypto.randomUUID().replaceAll("-", "");

@@ -11,7 +11,9 @@
 #      the command's lifetime,
 #   5. exports LAION_FMRI_S3_ENDPOINT, LAION_FMRI_ACCESS_URL, LAION_FMRI_SYNTH_DIR,
 #      LAION_FMRI_SYNTH_CURRENT_DIR and (when the folder exists)
-#      LAION_FMRI_SPLITS_DIR, then runs "$@".
+#      LAION_FMRI_SPLITS_DIR (with LAION_FMRI_REGISTER_REQUEST=1 also
+#      LAION_FMRI_REQUEST_ID, a request registered on the local access
+#      service), then runs "$@".
 #
 #   bash scripts/with_local_s3.sh deno test ...
 #
@@ -89,6 +91,13 @@ if [[ $access_url != http://* ]]; then
   exit 1
 fi
 export LAION_FMRI_ACCESS_URL="$access_url"
+# Opt-in for the :offline tasks: a request registered on the local service and handed over in
+# LAION_FMRI_REQUEST_ID, so examples and notebooks need nobody's access form. Tests register
+# their own (tests/_access_fixture.ts).
+if [[ ${LAION_FMRI_REGISTER_REQUEST:-} == 1 ]]; then
+  LAION_FMRI_REQUEST_ID="$(deno run --allow-net=127.0.0.1 scripts/register_request.ts "$access_url")"
+  export LAION_FMRI_REQUEST_ID
+fi
 
 status=0
 "$@" || status=$?

@@ -9,9 +9,8 @@ import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@
 import { createHash } from "node:crypto";
 import { bucketPolicy, seedClient } from "../scripts/seed.ts";
 import { type AccessService, startAccessService } from "../scripts/access_service.ts";
+import { payloadOf, registerRequest } from "../scripts/register_request.ts";
 import { localEndpoint } from "./_helpers.ts";
-import { currentTermsVersion, submitAccessRequest } from "../lib/access/client.ts";
-import type { AccessForm } from "../lib/access/types.ts";
 
 export const ACCESS_BUCKET = "laion-fmri-access-test";
 export const EMPTY_BUCKET = "laion-fmri-access-empty";
@@ -111,28 +110,16 @@ export const FORM = {
   acceptTerms: true,
 };
 
-/** {@linkcode FORM} as the service receives it (`submitAccessRequest`'s form). */
-export function wireForm(termsVersion = "2026-05-11"): AccessForm {
-  return {
-    name: FORM.name,
-    email: FORM.email,
-    institution: FORM.institution,
-    pi_or_supervisor: null,
-    research_purpose: FORM.researchPurpose,
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: termsVersion,
-    source: "cli",
-  };
+/** {@linkcode FORM} as the service takes it (snake_case payload). */
+export function servicePayload(termsVersion = "2026-05-11") {
+  return payloadOf(FORM, termsVersion);
 }
 
 /**
- * Registers a request on the access service of `$LAION_FMRI_ACCESS_URL`
- * (what `laion-fmri request-access` does) and returns its id, for
- * `LAION_FMRI_REQUEST_ID` of an example or notebook process.
+ * Registers a request on an access service (real HTTP, the test's own form)
+ * and returns its id: tests hand it to code under test through
+ * `LAION_FMRI_REQUEST_ID`, never as text in a notebook.
  */
-export async function registerRequest(): Promise<string> {
-  const grant = await submitAccessRequest(wireForm(await currentTermsVersion()));
-  if (!grant.request_id) throw new Error("the access service returned no request_id");
-  return grant.request_id;
+export function registerTestRequest(serverUrl: string): Promise<string> {
+  return registerRequest(serverUrl, FORM);
 }

@@ -116,12 +116,28 @@ export const ROI_TOTALS: Record<string, [number, number]> = Object.fromEntries(
   }),
 );
 
+/** The command line of a task in deno.json. */
+function taskLine(task: string): string {
+  const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
+  return typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
+}
+
 /** The `deno run ...` part of a task, with `$HOME` replaced. */
 export function taskCommand(task: string, home: string): string[] {
-  const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
-  const command: string = typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
+  const command = taskLine(task);
   const run = command.slice(command.indexOf("deno run"));
   return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
+}
+
+/** The `NAME=value` assignments a task's command line starts with (e.g. an offline bucket). */
+export function taskEnv(task: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of taskLine(task).split(/\s+/)) {
+    const m = word.match(/^([A-Z_][A-Z0-9_]*)=(\S*)$/);
+    if (!m) break;
+    env[m[1]] = m[2];
+  }
+  return env;
 }
 
 /** Deno's cache folder of this process, for subprocesses that get another HOME. */
@@ -164,4 +180,22 @@ export async function withWarnings<T>(fn: () => Promise<T>): Promise<[T, string[
   } finally {
     setWarningHandler(previous);
   }
+}
+
+/**
+ * Runs the CLI (`cli.ts`) as a subprocess with loopback net, env and read
+ * grants (plus `--allow-write=` of `write` when given); decoded output.
+ */
+export async function runCliLoopback(
+  args: string[],
+  options: { write?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const grants = ["--allow-net=127.0.0.1", "--allow-env", "--allow-read"];
+  if (options.write) grants.push(`--allow-write=${options.write}`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...grants, repoPath("cli.ts"), ...args],
+    env: { NO_COLOR: "1", ...options.env },
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }

@@ -1,53 +1,37 @@
 /**
  * Running a notebook headless in the Deno Jupyter kernel with Debian's
- * `jupyter nbconvert`, and reading its outputs. Shared by the notebook tests.
+ * `jupyter nbconvert`, reading its outputs, and comparing them with the
+ * committed ones. Shared by the notebook tests; the machinery is in
+ * scripts/notebooks.ts, which `deno task notebooks:execute` uses too.
  */
 import assert from "node:assert/strict";
-import { basename, join } from "node:path";
-import { localEndpoint, repoPath } from "./_helpers.ts";
+import { basename } from "node:path";
+import {
+  type Cell,
+  cellOutputs,
+  ensureKernel as installKernel,
+  executeNotebook as execute,
+  joinText,
+  type Output,
+  outputDifferences,
+  readNotebook,
+} from "../scripts/notebooks.ts";
 
-/** Overall limit for one nbconvert run (each cell also has a 120 s limit). */
-const RUN_TIMEOUT_MS = 300_000;
-
-/** One output of a cell, as nbformat stores it. */
-export interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[]>;
-  ename?: string;
-  evalue?: string;
-}
-
-/** One cell, as nbformat stores it. */
-export interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-}
-
-/** nbformat's multi-line strings as one string. */
-export const joinText = (
-  t: string | string[] | undefined,
-) => (Array.isArray(t) ? t.join("") : t ?? "");
-const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+export { type Cell, cellOutputs, joinText, type Output };
 
 /** Installs the Deno kernel (and Debian's Jupyter when missing); returns the jupyter to call. */
 export async function ensureKernel(): Promise<string> {
-  const out = await new Deno.Command("bash", {
-    args: [repoPath("scripts/jupyter_kernel.sh")],
-    cwd: repoPath(""),
-  }).output();
-  assert.equal(out.code, 0, `scripts/jupyter_kernel.sh failed:\n${decode(out.stderr)}`);
-  const jupyter = decode(out.stdout).trim().split("\n").at(-1)!;
+  const jupyter = await installKernel();
   assert.equal(jupyter, "/usr/bin/jupyter");
   return jupyter;
 }
 
 /**
  * Runs a notebook of the repository in place (the kernel's cwd is its
- * folder, so `../mod.ts` resolves) against the local S3, with config under
- * `xdg`, and returns the executed cells (also written to `outDir`).
+ * folder, so `../mod.ts` resolves) against the local S3 with the notebook's
+ * bucket and, when it downloads gated images, a request on the local access
+ * service (scripts/notebooks.ts), with config under `xdg`, and returns the
+ * executed cells (also written to `outDir`).
  */
 export async function executeNotebook(
   jupyter: string,
@@ -55,28 +39,22 @@ export async function executeNotebook(
   outDir: string,
   xdg: string,
 ): Promise<Cell[]> {
-  const name = basename(notebook);
-  const out = await new Deno.Command(jupyter, {
-    args: [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--allow-errors",
-      "--ExecutePreprocessor.kernel_name=deno",
-      "--ExecutePreprocessor.timeout=120",
-      "--output-dir",
-      outDir,
-      "--output",
-      name,
-      repoPath(notebook),
-    ],
-    cwd: repoPath(""),
-    env: { LAION_FMRI_S3_ENDPOINT: localEndpoint(), XDG_CONFIG_HOME: xdg, NO_COLOR: "1" },
-    signal: AbortSignal.timeout(RUN_TIMEOUT_MS),
-  }).output();
-  assert.equal(out.code, 0, `nbconvert failed:\n${decode(out.stderr)}`);
-  return JSON.parse(await Deno.readTextFile(join(outDir, name))).cells;
+  return (await execute(jupyter, notebook, outDir, xdg)).cells;
+}
+
+/**
+ * Fails when a fresh run's outputs (`cells`) differ from the ones committed
+ * in `notebook`: text, HTML and PNG bytes exactly, execution counts and
+ * metadata ignored (scripts/notebooks.ts, `outputDifferences`).
+ */
+export async function assertMatchesCommitted(notebook: string, cells: Cell[]): Promise<void> {
+  const diffs = outputDifferences((await readNotebook(notebook)).cells, cells);
+  assert.deepEqual(
+    diffs,
+    [],
+    `the committed outputs of ${notebook} are stale; re-execute it with ` +
+      `\`deno task notebooks:execute ${basename(notebook, ".ipynb")}\` and commit it`,
+  );
 }
 
 /** The cells that raised, as "cell N: Name: message". */
@@ -106,31 +84,6 @@ export async function executeChecked(
   const cells = await executeNotebook(jupyter, notebook, outDir, xdg);
   assert.deepEqual(cellErrors(cells), [], "a notebook cell raised");
   return cells;
-}
-
-/**
- * Each code cell's outputs, for comparing runs: the type, stream name, text
- * and display data, with consecutive stream outputs of one stream merged
- * (how the kernel splits a stream into messages is not part of the output).
- */
-export function cellOutputs(cells: Cell[]): unknown[][] {
-  return cells.filter((c) => c.cell_type === "code").map((c) => {
-    const out: { type: string; name?: string; text?: string; data?: Record<string, string> }[] = [];
-    for (const o of c.outputs ?? []) {
-      const last = out.at(-1);
-      if (o.output_type === "stream" && last?.type === "stream" && last.name === o.name) {
-        last.text += joinText(o.text);
-      } else if (o.output_type === "stream") {
-        out.push({ type: "stream", name: o.name, text: joinText(o.text) });
-      } else {
-        const data = Object.fromEntries(
-          Object.entries(o.data ?? {}).map(([k, v]) => [k, joinText(v)]),
-        );
-        out.push({ type: o.output_type, data });
-      }
-    }
-    return out;
-  });
 }
 
 /** The PNG pictures the cells showed inline, decoded from base64, in order. */

@@ -2,7 +2,7 @@
 // status mapping, request-id cache, downloadFile (resume, 200-to-Range, sha256, sidecar),
 // requestStimulusAccess and downloadStimuli.
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   accessErrorFor,
   currentTermsVersion,
@@ -11,11 +11,13 @@ import {
   submitAccessRequest,
 } from "../lib/access/client.ts";
 import { downloadFile } from "../lib/access/download_file.ts";
+import { ACCESS_FORM_CELL } from "../lib/access/form.ts";
 import { sidecarPath } from "../lib/access/verified_file.ts";
 import { requestStimulusAccess } from "../lib/access/request_access.ts";
 import { clearRequestId, loadRequestId, saveRequestId } from "../lib/access/request_id.ts";
 import { downloadStimuli } from "../lib/access/stimuli.ts";
 import {
+  AccessFormError,
   AccessNotFoundError,
   AccessRevokedError,
   AccessServiceError,
@@ -28,16 +30,37 @@ import {
   IMAGES_KEY,
   METADATA_KEY,
   OBJECTS,
+  servicePayload,
   sha256,
-  wireForm,
   withService,
 } from "./_access_fixture.ts";
 import { FaultProxy } from "./fault_proxy.ts";
-import { localEndpoint } from "./_helpers.ts";
+import { denoDir, localEndpoint } from "./_helpers.ts";
 
 const IMAGES = OBJECTS[IMAGES_KEY];
 
-const form = wireForm;
+const form = servicePayload;
+
+/** requestStimulusAccess with `answers` on its prompt: the grant, the questions, stdout. */
+async function askWith(serverUrl: string, authFile: string, answers: (string | null)[]) {
+  const asked: string[] = [];
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (s: string) => printed.push(s);
+  try {
+    const grant = await requestStimulusAccess({
+      serverUrl,
+      authFile,
+      prompt: (q) => {
+        asked.push(q);
+        return answers.shift();
+      },
+    });
+    return { grant, asked, out: printed.join("\n") };
+  } finally {
+    console.log = log;
+  }
+}
 
 async function tempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "laion-access-" });
@@ -81,7 +104,7 @@ Deno.test("access: error mapping of each status (upstream's _request_json)", () 
 });
 
 Deno.test("access: real service answers map to typed errors (404, 403 revoked, 403 terms, 422, 429)", async () => {
-  await withService({ rateLimit: 7 }, async (svc) => {
+  await withService({ rateLimit: 8 }, async (svc) => {
     const serverUrl = svc.url;
     const manifest = await fetchManifest({ serverUrl });
     assert.equal(manifest.dataset, "laion-fmri");
@@ -99,14 +122,46 @@ Deno.test("access: real service answers map to typed errors (404, 403 revoked, 4
     assert.ok(stale instanceof TermsOutdatedError);
     assert.equal(stale.acceptUrl, `${svc.url}/terms/accept`);
     assert.equal(stale.termsVersion, manifest.current_terms_version);
-    const bad = await submitAccessRequest({ ...form(), email: "not-an-email" }, { serverUrl })
-      .catch((e) => e);
-    assert.ok(bad instanceof AccessServiceError && /^HTTP 422: .*email/.test(bad.message));
+    // A 422 is mapped to the fields it names (before: "HTTP 422: [{...}]", the answers lost).
+    const bad = await submitAccessRequest(
+      { ...form(), email: "not-an-email", research_purpose: "too short" },
+      { serverUrl },
+    ).catch((e) => e);
+    assert.ok(bad instanceof AccessFormError, String(bad));
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.fields, {
+      email: "value is not a valid email address: An email address must have an @-sign.",
+      purpose: "String should have at least 20 characters",
+    });
+    assert.ok(bad.message.startsWith("The access service refused the form (HTTP 422):\n  email: "));
+    // The local service answers as the real FastAPI one does (pydantic v2 error objects).
+    const raw = await fetch(`${serverUrl}/api/v1/access/request`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...form(), name: "", accepted_terms: false }),
+    });
+    assert.equal(raw.status, 422);
+    assert.deepEqual((await raw.json()).detail, [
+      {
+        type: "string_too_short",
+        loc: ["body", "name"],
+        msg: "String should have at least 1 character",
+        input: "",
+        ctx: { min_length: 1 },
+      },
+      {
+        type: "literal_error",
+        loc: ["body", "accepted_terms"],
+        msg: "Input should be True",
+        input: false,
+        ctx: { expected: "True" },
+      },
+    ]);
     const grant = await submitAccessRequest(form(), { serverUrl });
     assert.match(grant.request_id!, /^[0-9a-f]{32}$/);
     svc.revoke(grant.request_id!);
     await assert.rejects(refreshUrls(grant.request_id!, { serverUrl }), AccessRevokedError);
-    // Seven API calls so far: the eighth exceeds the service's rate limit.
+    // Eight API calls so far: the ninth exceeds the service's rate limit.
     const limited = await fetchManifest({ serverUrl }).catch((e) => e);
     assert.ok(limited instanceof AccessServiceError);
     assert.equal(limited.status, 429);
@@ -186,24 +241,14 @@ Deno.test("access: requestStimulusAccess asks upstream's questions, submits, cac
   await withService({}, async (svc) => {
     await tempDir(async (dir) => {
       const authFile = join(dir, "auth.json");
-      const asked: string[] = [];
-      const answers = [FORM.name, FORM.email, FORM.institution, "", FORM.researchPurpose, "YES"];
-      const printed: string[] = [];
-      const log = console.log;
-      console.log = (s: string) => printed.push(s);
-      let grant;
-      try {
-        grant = await requestStimulusAccess({
-          serverUrl: svc.url,
-          authFile,
-          prompt: (q) => {
-            asked.push(q);
-            return answers.shift();
-          },
-        });
-      } finally {
-        console.log = log;
-      }
+      const { grant, asked, out } = await askWith(svc.url, authFile, [
+        FORM.name,
+        FORM.email,
+        FORM.institution,
+        "",
+        FORM.researchPurpose,
+        "YES",
+      ]);
       assert.deepEqual(asked.slice(0, 5), [
         "Full name: ",
         "Institutional email: ",
@@ -215,22 +260,25 @@ Deno.test("access: requestStimulusAccess asks upstream's questions, submits, cac
         asked[5],
         /Terms of Use \(v2026-05-11\).*Privacy notice.*Type 'yes' to submit: $/,
       );
-      const out = printed.join("\n");
       assert.ok(out.includes("=".repeat(64)));
       assert.ok(out.includes(`Read the full terms:  ${svc.url}/terms`));
       assert.ok(out.includes(`Privacy notice:       ${svc.url}/privacy`));
       assert.ok(out.includes(`Takedown contact:     ${svc.url}/takedown`));
-      assert.match(out, /✓ Access granted\. request_id saved to .*auth\.json/);
+      assert.ok(out.includes(`✓ Access granted. request_id: ${grant.request_id}`), out);
+      assert.match(out, /saved to .*auth\.json/);
       assert.equal(await loadRequestId({ authFile }), grant.request_id);
       const cancelled = await requestStimulusAccess({
         serverUrl: svc.url,
         authFile,
         quiet: true,
         form: { ...FORM, acceptTerms: undefined },
-        prompt: () => "no",
+        prompt: () => "n",
       }).catch((e) => e);
       assert.ok(cancelled instanceof AccessServiceError);
-      assert.equal(cancelled.message, "Access request cancelled by user.");
+      assert.equal(
+        cancelled.message,
+        "Access request cancelled: the Terms of Use were not accepted. Nothing was submitted.",
+      );
       assert.equal(svc.requests["POST /api/v1/access/request"], 1);
     });
   });
@@ -460,5 +508,392 @@ Deno.test("access: a missing permission is an error naming the flag", async () =
       "PermissionMissingError: Permission needed to choose the stimulus access service: run deno with --allow-env=LAION_FMRI_ACCESS_URL",
       "PermissionMissingError: Permission needed to reach the stimulus access service: run deno with --allow-net=127.0.0.1:5999",
     ], new TextDecoder().decode(out.stderr));
+  });
+});
+
+Deno.test("access: each answer is checked as it is given; a wrong one is asked again, the others kept", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (dir) => {
+      const authFile = join(dir, "auth.json");
+      // Before: "", "Ada Lovelace" as the email and a 5-character purpose were all accepted,
+      // then the service's raw 422 came back and every answer was lost; "y" cancelled.
+      const { grant, asked, out } = await askWith(svc.url, authFile, [
+        "", // name: empty, asked again
+        FORM.name,
+        "Ada Lovelace", // not an email, asked again
+        FORM.email,
+        FORM.institution,
+        "",
+        "short", // purpose of 5 characters, asked again
+        FORM.researchPurpose,
+        "maybe", // neither yes nor no, asked again
+        "y",
+      ]);
+      assert.deepEqual(asked.slice(0, 8), [
+        "Full name: ",
+        "Full name: ",
+        "Institutional email: ",
+        "Institutional email: ",
+        "Institution / affiliation: ",
+        "PI / supervisor (optional, Enter to skip): ",
+        "> ",
+        "> ",
+      ]);
+      assert.equal(asked.length, 10);
+      for (const q of asked.slice(8)) assert.match(q, /Type 'yes' to submit: $/);
+      assert.ok(out.includes("  ✗ required (your full name); please answer again."), out);
+      assert.ok(
+        out.includes(
+          '  ✗ "Ada Lovelace" is not a valid email address (like name@institution.edu); please answer again.',
+        ),
+        out,
+      );
+      assert.ok(
+        out.includes("  ✗ 5 characters; the service needs at least 20; please answer again."),
+      );
+      assert.ok(out.includes("  ✗ Please answer yes (y) or no (n)."));
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      assert.equal(await loadRequestId({ authFile }), grant.request_id);
+    });
+  });
+});
+
+Deno.test("access: an incomplete form or no one to ask is a typed error naming the fields, the CLI flags and the cell; nothing is submitted", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (dir) => {
+      const authFile = join(dir, "auth.json");
+      // The marked notebook cell as committed: every answer empty.
+      const accessForm = { name: "", email: "", purpose: "", acceptTerms: false };
+      const e = await requestStimulusAccess({ serverUrl: svc.url, authFile, form: accessForm })
+        .catch((e) => e);
+      assert.ok(e instanceof AccessFormError, String(e));
+      assert.deepEqual(Object.keys(e.fields), ["name", "email", "purpose", "acceptTerms"]);
+      assert.match(
+        e.message,
+        /^The stimulus access form is not complete, so nothing was submitted/,
+      );
+      assert.ok(e.message.includes(`// ${ACCESS_FORM_CELL}`), e.message);
+      assert.ok(e.message.includes("laion-fmri request-access --name "), e.message);
+      assert.ok(e.message.includes("--accept-terms"));
+      assert.ok(e.message.includes(`${svc.url}/terms`));
+      // Partly answered: only the wrong ones are named, the good answers kept on the error.
+      const partial = await requestStimulusAccess({
+        serverUrl: svc.url,
+        authFile,
+        form: { name: "Ada", email: "Ada Lovelace", purpose: "short", acceptTerms: true },
+      }).catch((e) => e);
+      assert.ok(partial instanceof AccessFormError);
+      assert.deepEqual(partial.fields, {
+        email: '"Ada Lovelace" is not a valid email address (like name@institution.edu)',
+        purpose: "5 characters; the service needs at least 20",
+      });
+      assert.deepEqual(partial.answers, { name: "Ada", acceptTerms: true });
+      // The input ends (no terminal): the fields still open are named, not "cancelled by user".
+      const ended = await requestStimulusAccess({
+        serverUrl: svc.url,
+        authFile,
+        quiet: true,
+        prompt: () => null,
+      }).catch((e) => e);
+      assert.ok(ended instanceof AccessFormError);
+      assert.match(ended.message, /no terminal to ask on/);
+      assert.deepEqual(Object.keys(ended.fields), ["name", "email", "purpose", "acceptTerms"]);
+      // downloadStimuli with no request id and the empty cell: the same error, nothing filed.
+      const dl = await downloadStimuli({
+        serverUrl: svc.url,
+        authFile,
+        dataDir: join(dir, "data"),
+        quiet: true,
+        form: accessForm,
+      }).catch((e) => e);
+      assert.ok(dl instanceof AccessFormError, String(dl));
+      assert.equal(svc.requests["POST /api/v1/access/request"], undefined);
+      assert.equal(await pathExists(authFile), false);
+    });
+  });
+});
+
+Deno.test("access: a 422 that still comes back re-asks only the fields it names", async () => {
+  // A service stricter than the client (a purpose of 60+ characters).
+  await withService({ minPurposeLength: 60 }, async (svc) => {
+    await tempDir(async (dir) => {
+      const authFile = join(dir, "auth.json");
+      const long = "Encoding models of the ventral visual stream, fitted per voxel on CLIP.";
+      const answers = [FORM.name, FORM.email, "", "", FORM.researchPurpose, "yes", long];
+      const asked: string[] = [];
+      const grant = await requestStimulusAccess({
+        serverUrl: svc.url,
+        authFile,
+        quiet: true,
+        prompt: (q) => {
+          asked.push(q);
+          return answers.shift();
+        },
+      });
+      assert.equal(asked.length, 7);
+      assert.equal(asked[6], "> "); // only the purpose again; the terms stay accepted
+      assert.equal(svc.requests["POST /api/v1/access/request"], 2);
+      assert.equal(await loadRequestId({ authFile }), grant.request_id);
+      // No one to ask: the typed error names the field and keeps the other answers.
+      const e = await requestStimulusAccess({
+        serverUrl: svc.url,
+        authFile,
+        quiet: true,
+        form: FORM,
+      }).catch((e) => e);
+      assert.ok(e instanceof AccessFormError, String(e));
+      assert.equal(e.status, 422);
+      assert.deepEqual(e.fields, { purpose: "String should have at least 60 characters" });
+      assert.deepEqual(e.answers, {
+        name: FORM.name,
+        email: FORM.email,
+        institution: FORM.institution,
+        acceptTerms: true,
+      });
+    });
+  });
+});
+
+Deno.test("access: a granted id is printed and kept even when the cache cannot be written", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (dir) => {
+      await Deno.writeTextFile(join(dir, "not-a-folder"), "");
+      const authFile = join(dir, "not-a-folder", "auth.json");
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (s: string) => printed.push(s);
+      let e;
+      try {
+        e = await requestStimulusAccess({ serverUrl: svc.url, authFile, form: FORM }).catch((e) =>
+          e
+        );
+      } finally {
+        console.log = log;
+      }
+      // Before: Deno's own error, the id neither printed nor saved.
+      assert.ok(e instanceof AccessServiceError, String(e));
+      const id = e.message.match(/request_id ([0-9a-f]{32})/)?.[1];
+      assert.ok(id, e.message);
+      assert.ok(printed.join("\n").includes(`request_id: ${id}`));
+      assert.match(e.message, /set LAION_FMRI_REQUEST_ID=[0-9a-f]{32}/);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      const fresh = await refreshUrls(id, { serverUrl: svc.url });
+      assert.equal(fresh.files.length, 2);
+    });
+  });
+});
+
+/** Runs `downloadStimuli` in a subprocess with exactly `flags`; its last line is the result. */
+async function probeDownload(
+  flags: string[],
+  env: Record<string, string>,
+  dataDir: string,
+): Promise<{ line: string; stdout: string; stderr: string }> {
+  const lib = new URL("../lib/access/mod.ts", import.meta.url).href;
+  const script = join(env.HOME, "probe.ts");
+  await Deno.writeTextFile(
+    script,
+    `import { downloadStimuli } from "${lib}";\n` +
+      `const form = ${JSON.stringify(FORM)};\n` +
+      `try {\n  const p = await downloadStimuli({ dataDir: Deno.args[0] || undefined, form, quiet: true });\n` +
+      `  console.log("OK " + Object.keys(p).join(","));\n` +
+      `} catch (e) { console.log(e.name + ": " + e.message); }\n`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", `--allow-read=${script}`, ...flags, script, dataDir],
+    env: { NO_COLOR: "1", DENO_DIR: denoDir(), ...env },
+    clearEnv: true,
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  return {
+    line: stdout.trim().split("\n").at(-1) ?? "",
+    stdout,
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("access: README's flags for downloadStimuli — every missing grant named at once, before the form", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (home) => {
+      const data = join(home, "data");
+      await Deno.mkdir(data);
+      const s3 = new URL(localEndpoint()).host;
+      const service = new URL(svc.url).host;
+      const env = {
+        HOME: home,
+        LAION_FMRI_ACCESS_URL: svc.url,
+        LAION_FMRI_S3_ENDPOINT: localEndpoint(),
+      };
+      // The row README had: net to the service, three variables, write to the data dir.
+      const readme = [
+        `--allow-net=${service}`,
+        "--allow-env=LAION_FMRI_ACCESS_URL,LAION_FMRI_REQUEST_ID,HOME",
+        `--allow-write=${data}`,
+      ];
+      const auth = join(home, ".cache", "laion-fmri", "auth.json");
+      const first = await probeDownload(readme, env, data);
+      // Before: NotCapable on the first read; after the form, NotCapable on the cache folder.
+      assert.equal(
+        first.line,
+        "PermissionMissingError: Permission needed to request and download the stimulus images: " +
+          `run deno with --allow-read=${dirname(auth)},${data} --allow-write=${dirname(auth)} ` +
+          "--allow-env=LAION_FMRI_S3_ENDPOINT --allow-net=<host of $LAION_FMRI_S3_ENDPOINT>",
+        first.stdout + first.stderr,
+      );
+      assert.deepEqual(svc.requests, {}, "nothing asked of the service before the grants");
+      // No dataDir: the configured one; its variable, the config file and the folder are named
+      // with the rest (before: XDG_CONFIG_HOME alone, then the next grant on each rerun).
+      const noDir = await probeDownload(readme, env, "");
+      assert.equal(
+        noDir.line,
+        "PermissionMissingError: Permission needed to request and download the stimulus images: " +
+          `run deno with --allow-read=${dirname(auth)},<config file>,<data dir> ` +
+          `--allow-write=${dirname(auth)},<data dir> ` +
+          "--allow-env=XDG_CONFIG_HOME,LAION_FMRI_S3_ENDPOINT --allow-net=<host of $LAION_FMRI_S3_ENDPOINT>",
+        noDir.stdout + noDir.stderr,
+      );
+      // Exactly the flags named: one run downloads everything.
+      // The row README gets: those flags added.
+      const flags = [
+        `--allow-net=${service},${s3}`,
+        "--allow-env=LAION_FMRI_ACCESS_URL,LAION_FMRI_REQUEST_ID,HOME,LAION_FMRI_S3_ENDPOINT",
+        `--allow-read=${dirname(auth)},${data}`,
+        `--allow-write=${data},${dirname(auth)}`,
+      ];
+      // The variable readable, its host is named (still before the form).
+      const noS3 = await probeDownload([`--allow-net=${service}`, ...flags.slice(1)], env, data);
+      assert.equal(
+        noS3.line,
+        "PermissionMissingError: Permission needed to request and download the stimulus images: " +
+          `run deno with --allow-net=${s3}`,
+        noS3.stderr,
+      );
+      assert.deepEqual(svc.requests, {});
+      const second = await probeDownload(flags, env, data);
+      assert.equal(
+        second.line,
+        "OK task-images_stimuli.h5,task-images_metadata.csv",
+        second.stderr,
+      );
+      assert.deepEqual(await Deno.readFile(join(data, IMAGES_KEY)), IMAGES);
+      assert.equal((await Deno.stat(auth)).mode! & 0o777, 0o600);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      // With the id in the environment: no cache is read or written, and no form.
+      await Deno.remove(join(data, METADATA_KEY));
+      const id = JSON.parse(await Deno.readTextFile(auth)).request_id;
+      const third = await probeDownload(
+        [
+          `--allow-net=${service},${s3}`,
+          "--allow-env=LAION_FMRI_ACCESS_URL,LAION_FMRI_REQUEST_ID,HOME,LAION_FMRI_S3_ENDPOINT",
+          `--allow-read=${data}`,
+          `--allow-write=${data}`,
+        ],
+        { ...env, LAION_FMRI_REQUEST_ID: id },
+        data,
+      );
+      assert.equal(third.line, "OK task-images_stimuli.h5,task-images_metadata.csv", third.stderr);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      assert.equal(svc.requests["POST /api/v1/refresh"], 1);
+    });
+  });
+});
+
+Deno.test("access: presigned URLs to a host not granted — the id is saved first, the rerun asks no form", async () => {
+  const proxy = new FaultProxy(localEndpoint(), ACCESS_BUCKET);
+  try {
+    await withService({ urlOrigin: proxy.url }, async (svc) => {
+      await tempDir(async (home) => {
+        const data = join(home, "data");
+        await Deno.mkdir(data);
+        const auth = join(home, ".cache", "laion-fmri", "auth.json");
+        const s3 = new URL(localEndpoint()).host;
+        const env = {
+          HOME: home,
+          LAION_FMRI_ACCESS_URL: svc.url,
+          LAION_FMRI_S3_ENDPOINT: localEndpoint(),
+        };
+        const base = [
+          "--allow-env=LAION_FMRI_ACCESS_URL,LAION_FMRI_REQUEST_ID,HOME,LAION_FMRI_S3_ENDPOINT",
+          `--allow-read=${dirname(auth)},${data}`,
+          `--allow-write=${data},${dirname(auth)}`,
+        ];
+        const hosts = `${new URL(svc.url).host},${s3}`;
+        const first = await probeDownload([...base, `--allow-net=${hosts}`], env, data);
+        assert.equal(
+          first.line,
+          "PermissionMissingError: Permission needed to download the stimulus images from the " +
+            `presigned URLs (your request id is kept in ${auth}; the rerun asks no form): run deno ` +
+            `with --allow-net=${new URL(proxy.url).host}`,
+          first.stderr,
+        );
+        assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+        const again = await probeDownload(
+          [...base, `--allow-net=${hosts},${new URL(proxy.url).host}`],
+          env,
+          data,
+        );
+        assert.equal(
+          again.line,
+          "OK task-images_stimuli.h5,task-images_metadata.csv",
+          again.stderr,
+        );
+        assert.equal(svc.requests["POST /api/v1/access/request"], 1, "no second request");
+        assert.equal(svc.requests["POST /api/v1/refresh"], 1);
+      });
+    });
+  } finally {
+    await proxy.close();
+  }
+});
+
+Deno.test("access: in a real terminal (a pty) the default prompt asks, re-asks a wrong answer, and 'y' submits", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (home) => {
+      const lib = new URL("../lib/access/mod.ts", import.meta.url).href;
+      const script = join(home, "probe.ts");
+      await Deno.writeTextFile(
+        script,
+        `import { requestStimulusAccess } from "${lib}";\n` +
+          `try { const g = await requestStimulusAccess({ quiet: true }); console.log("GRANTED " + g.request_id); }\n` +
+          `catch (e) { console.log(e.name + ": " + e.message); }\n`,
+      );
+      const cache = join(home, ".cache", "laion-fmri");
+      const deno = [
+        Deno.execPath(),
+        "run",
+        "--no-prompt",
+        `--allow-read=${script},${cache}`,
+        `--allow-write=${cache}`,
+        `--allow-net=${new URL(svc.url).host}`,
+        "--allow-env=LAION_FMRI_ACCESS_URL,HOME",
+        script,
+      ].join(" ");
+      // util-linux `script` gives the child a pseudo-terminal: Deno.stdin.isTerminal() is true.
+      const child = new Deno.Command("script", {
+        args: ["-qec", deno, "/dev/null"],
+        env: { HOME: home, LAION_FMRI_ACCESS_URL: svc.url, DENO_DIR: denoDir(), NO_COLOR: "1" },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(
+        new TextEncoder().encode(
+          [FORM.name, "Ada Lovelace", FORM.email, "", "", "short", FORM.researchPurpose, "y", ""]
+            .join("\n"),
+        ),
+      );
+      await w.close();
+      const out = await child.output();
+      const text = new TextDecoder().decode(out.stdout).replaceAll("\r", "");
+      const id = text.match(/GRANTED ([0-9a-f]{32})/)?.[1];
+      assert.ok(id, text + new TextDecoder().decode(out.stderr));
+      // Even with quiet: true, the person sees why a question comes again.
+      assert.ok(text.includes('"Ada Lovelace" is not a valid email address'), text);
+      assert.ok(text.includes("5 characters; the service needs at least 20"), text);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 1);
+      const auth = JSON.parse(await Deno.readTextFile(join(cache, "auth.json")));
+      assert.equal(auth.request_id, id);
+    });
   });
 });

@@ -2,8 +2,9 @@
 // and the notebook executed headless in the Deno kernel; both must show the six
 // probes, the model-file betas equal to the NIfTI's, and real pictures.
 import assert from "node:assert/strict";
-import { denoDir, localEndpoint, repoPath, taskCommand } from "./_helpers.ts";
+import { denoDir, localEndpoint, repoPath, taskCommand, taskEnv } from "./_helpers.ts";
 import {
+  assertMatchesCommitted,
   type Cell,
   cellErrors,
   ensureKernel,
@@ -20,11 +21,11 @@ const EXPECTED = [
   "identical to the NIfTI's: true",
 ];
 
-Deno.test("tour:current runs with its task's flags, prints the six probes, saves real pictures", async () => {
+Deno.test("tour:current:offline runs with its task's flags, prints the six probes, saves real pictures", async () => {
   const home = await Deno.makeTempDir();
   const out = await Deno.makeTempDir({ dir: repoPath(""), prefix: ".tour-current-" });
   try {
-    const args = taskCommand("tour:current", home).map((a) =>
+    const args = taskCommand("tour:current:offline", home).map((a) =>
       a === "--allow-write=laion_fmri_current" ? `--allow-write=${out}` : a
     );
     assert.ok(!args.includes("-A"));
@@ -35,6 +36,7 @@ Deno.test("tour:current runs with its task's flags, prints the six probes, saves
         HOME: home,
         DENO_DIR: denoDir(),
         LAION_FMRI_S3_ENDPOINT: localEndpoint(),
+        ...taskEnv("tour:current:offline"), // the local bucket, as the task sets it
         NO_COLOR: "1",
       },
     }).output();
@@ -60,6 +62,7 @@ Deno.test("the current-layout notebook runs in the Deno kernel and shows its pic
   try {
     const cells: Cell[] = await executeNotebook(jupyter, "notebooks/current.ipynb", outDir, xdg);
     assert.deepEqual(cellErrors(cells), []);
+    await assertMatchesCommitted("notebooks/current.ipynb", cells);
     const text = outputText(cells);
     for (const line of EXPECTED) assert.ok(text.includes(line), `missing ${line}:\n${text}`);
     const pngs = inlinePngs(cells);

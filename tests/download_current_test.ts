@@ -8,6 +8,7 @@ import {
   datasetInitialize,
   download,
   downloadRaw,
+  HeldOutSessionError,
   InvalidChoiceError,
   NoMatchingDataError,
   planDownload,
@@ -230,9 +231,10 @@ Deno.test("downloadRaw: filters, per-prefix results, skip on the second run", as
     // ses-31 raw keys exist but are held out (oloc included): never planned.
     assert.ok(treeKeys(`${SUB}/ses-31/`).length > 0);
     assert.ok(!events.files.some((f) => upstreamHeldOut(f.key)));
+    // Asking for it is an error that names it (it once matched nothing).
     await assert.rejects(
       () => planRawDownload({ subject: SUB, dataDir, source, session: "31" }),
-      NoMatchingDataError,
+      HeldOutSessionError,
     );
   } finally {
     await Deno.remove(dataDir, { recursive: true });

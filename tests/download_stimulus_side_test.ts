@@ -197,7 +197,7 @@ Deno.test("stimulus side: CLI sub-commands end to end, errors as one line", asyn
       assert.ok(req.stdout.includes("Full name: "));
       assert.match(
         req.stdout,
-        /✓ Access granted\. request_id saved to .*\.cache\/laion-fmri\/auth\.json/,
+        /✓ Access granted\. request_id: [0-9a-f]{32}\n  saved to .*\.cache\/laion-fmri\/auth\.json/,
       );
       const auth = join(home, ".cache/laion-fmri/auth.json");
       assert.equal((await Deno.stat(auth)).mode! & 0o777, 0o600);
@@ -228,7 +228,29 @@ Deno.test("stimulus side: CLI sub-commands end to end, errors as one line", asyn
         answers.slice(0, 5).join("\n") + "\nno\n",
       );
       assert.equal(cancelled.code, 1);
-      assert.match(cancelled.stderr, /^laion-fmri: error: Access request cancelled by user\.\n$/);
+      assert.equal(
+        cancelled.stderr,
+        "laion-fmri: error: Access request cancelled: the Terms of Use were not accepted. " +
+          "Nothing was submitted.\n",
+      );
+      // No terminal and no answers: one line naming the fields and the flags, nothing filed
+      // (before: "Access request cancelled by user.").
+      const none = await runCli(["request-access", "--quiet", "--name", "Ada"], env);
+      assert.equal(none.code, 1);
+      assert.equal(none.stderr.trim().split("\n").length, 1, none.stderr);
+      assert.match(
+        none.stderr,
+        /^laion-fmri: error: The stimulus access form is not complete, so nothing was submitted \(stdin ended before every answer was given: no terminal to ask on\): --email: required .*; --purpose: required.*; --accept-terms: the Terms of Use must be read and accepted\. Answer with the flags: laion-fmri request-access --name "Your Name" --email you@institution\.edu --purpose ".*" --accept-terms/,
+      );
+      // A wrong answer is asked again on stdin, "y" accepts the terms.
+      const retried = await runCli(
+        ["request-access", "--quiet"],
+        env,
+        [FORM.name, "not an email", FORM.email, "", "", "short", FORM.researchPurpose, "y"]
+          .join("\n") + "\n",
+      );
+      assert.equal(retried.code, 0, retried.stderr);
+      assert.equal(svc.requests["POST /api/v1/access/request"], 2);
     });
   });
 });

@@ -12,10 +12,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cellErrors, cellOutputs, ensureKernel, executeNotebook, inlinePngs } from "./_notebook.ts";
+import {
+  assertMatchesCommitted,
+  cellErrors,
+  cellOutputs,
+  ensureKernel,
+  executeNotebook,
+  inlinePngs,
+} from "./_notebook.ts";
 import { pillow } from "./_pillow.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
-import { registerRequest } from "./_access_fixture.ts";
+import { registerTestRequest } from "./_access_fixture.ts";
 import { plotVoxelValues } from "../lib/display/voxel_map.ts";
 import { heatmapPlot } from "../lib/display/heatmap.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
@@ -54,9 +61,13 @@ Deno.test("the example and the notebook name no test bucket, loopback host or pe
   // The real task reads the real hosts only; the offline one chooses the test bucket by env.
   const tasks = JSON.parse(await Deno.readTextFile(repoPath("deno.json"))).tasks;
   const net = (tasks.encoding.command as string).match(/--allow-net=(\S+)/)![1].split(",");
-  assert.deepEqual(net, ["laion-fmri.s3.us-west-2.amazonaws.com", "laion-fmri.hebartlab.com"]);
+  assert.deepEqual(net, [
+    "laion-fmri.s3.us-west-2.amazonaws.com",
+    "laion-fmri.s3.amazonaws.com",
+    "laion-fmri.hebartlab.com",
+  ]);
   assert.ok(!tasks.encoding.command.includes(TEST_BUCKET));
-  assert.ok(tasks["encoding:offline"].command.startsWith(`LAION_FMRI_BUCKET=${TEST_BUCKET} bash`));
+  assert.ok(tasks["encoding:offline"].command.startsWith(`LAION_FMRI_BUCKET=${TEST_BUCKET} `));
 });
 
 Deno.test("the encoding tutorial: every printed line and number equals sklearn's, planted voxels, pictures", async () => {
@@ -76,7 +87,7 @@ Deno.test("the encoding tutorial: every printed line and number equals sklearn's
         DENO_DIR: denoDir(),
         LAION_FMRI_S3_ENDPOINT: localEndpoint(),
         LAION_FMRI_BUCKET: TEST_BUCKET, // what the task's prefix sets
-        LAION_FMRI_REQUEST_ID: await registerRequest(),
+        LAION_FMRI_REQUEST_ID: await registerTestRequest(Deno.env.get("LAION_FMRI_ACCESS_URL")!),
         NO_COLOR: "1",
       },
     }).output();
@@ -168,11 +179,14 @@ Deno.test("the encoding notebook: twice the same outputs and pictures; without a
   const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
   const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
   const emptyHome = await Deno.makeTempDir({ prefix: "laion-nb-home-" });
-  // The kernel inherits these: the offline world is chosen by the environment.
-  const saved: [string, string | undefined][] = ["LAION_FMRI_BUCKET", "LAION_FMRI_REQUEST_ID"]
-    .map((k) => [k, Deno.env.get(k)]);
-  Deno.env.set("LAION_FMRI_BUCKET", TEST_BUCKET);
-  Deno.env.set("LAION_FMRI_REQUEST_ID", await registerRequest());
+  // The runner gives the kernel the offline bucket and this request id (never text in a cell).
+  const saved: [string, string | undefined][] = [
+    ["LAION_FMRI_REQUEST_ID", Deno.env.get("LAION_FMRI_REQUEST_ID")],
+  ];
+  Deno.env.set(
+    "LAION_FMRI_REQUEST_ID",
+    await registerTestRequest(Deno.env.get("LAION_FMRI_ACCESS_URL")!),
+  );
   try {
     let first: unknown[][] | undefined;
     for (let run = 1; run <= 2; run++) {
@@ -191,6 +205,7 @@ Deno.test("the encoding notebook: twice the same outputs and pictures; without a
             "CLIP → FFA-1, sub-01, shared natural images: wRSA = ",
           ]
         ) assert.ok(text.includes(line), `notebook prints ${line}`);
+        await assertMatchesCommitted("notebooks/encoding.ipynb", cells);
         const pngs = inlinePngs(cells);
         assert.equal(pngs.length, 8, "eight pictures shown inline");
         for (const png of pngs) {
@@ -202,8 +217,9 @@ Deno.test("the encoding notebook: twice the same outputs and pictures; without a
       }
     }
     // No request id anywhere and the ✍ cell left empty: nothing is submitted, and the image
-    // cell's error sends the reader to that cell. (HOME without a request-id cache; the
-    // kernel spec and Deno's cache stay where they are.)
+    // cell's error sends the reader to that cell. (A blank LAION_FMRI_REQUEST_ID, which the
+    // library reads as unset, and a HOME without a request-id cache; the kernel spec and
+    // Deno's cache stay where they are.)
     const realHome = Deno.env.get("HOME")!;
     saved.push(["HOME", realHome], ["JUPYTER_PATH", Deno.env.get("JUPYTER_PATH")], [
       "DENO_DIR",
@@ -212,7 +228,7 @@ Deno.test("the encoding notebook: twice the same outputs and pictures; without a
     Deno.env.set("DENO_DIR", denoDir());
     Deno.env.set("JUPYTER_PATH", `${realHome}/.local/share/jupyter`);
     Deno.env.set("HOME", emptyHome);
-    Deno.env.delete("LAION_FMRI_REQUEST_ID");
+    Deno.env.set("LAION_FMRI_REQUEST_ID", " ");
     const cells = await executeNotebook(jupyter, "notebooks/encoding.ipynb", outDir, xdg);
     const errors = cellErrors(cells);
     assert.equal(errors.length, 1, errors.join("\n"));

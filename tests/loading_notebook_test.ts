@@ -11,7 +11,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { getTrainTestIds } from "../mod.ts";
 import { repoPath, synthDir } from "./_helpers.ts";
-import { type Cell, ensureKernel, executeChecked, joinText, outputText } from "./_notebook.ts";
+import {
+  assertMatchesCommitted,
+  type Cell,
+  ensureKernel,
+  executeChecked,
+  joinText,
+  outputText,
+} from "./_notebook.ts";
 
 const NOTEBOOK = "notebooks/loading.ipynb";
 
@@ -103,6 +110,7 @@ Deno.test("the loading notebook downloads, loads and round-trips data in the Den
     const cells = await executeChecked(jupyter, NOTEBOOK, outDir, xdg);
     const problem = missing(cells);
     assert.equal(problem, undefined, problem);
+    if (!hadDataDir) await assertMatchesCommitted(NOTEBOOK, cells); // else the counts differ
     const text = outputText(cells);
 
     const truth: Truth = JSON.parse(

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { normalizeLines, repoPath, seedTourOutput } from "./_helpers.ts";
 import {
+  assertMatchesCommitted,
   type Cell,
   cellOutputs,
   ensureKernel,
@@ -56,6 +57,7 @@ Deno.test(`the query notebook prints the seed's tour in the Deno kernel, identic
     const cells = await executeChecked(jupyter, NOTEBOOK, outDir, xdg);
     const problem = missing(cells);
     assert.equal(problem, undefined, problem);
+    await assertMatchesCommitted(NOTEBOOK, cells);
     const first = cellOutputs(cells);
     for (let run = 2; run <= RUNS; run++) {
       const again = await executeChecked(jupyter, NOTEBOOK, outDir, xdg);

@@ -173,6 +173,9 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
       assert.deepEqual(card.data.nouns, seg.nouns(labels[i]));
       const html = card[JUPYTER_DISPLAY]()["text/html"];
       assert.ok(html.includes("data:image/png;base64,"));
+      // The image is also a PNG of its own, for viewers that show no HTML (GitHub's).
+      const cardPng = card[JUPYTER_DISPLAY]()["image/png"];
+      assert.ok(cardPng?.length > 100 && html.includes(`base64,${cardPng}"`), "the card's PNG");
       assert.ok(html.includes(escapeHtml(caps.human(labels[i])[0])));
       assert.ok(html.includes(escapeHtml(seg.nouns(labels[i])[0])));
       assert.equal((await trialCard(sub, -1)).data.imageName, labels.at(-1));
@@ -181,6 +184,7 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
       assert.deepEqual(grid.labels, [0, 1, 2].map((k) => `trial ${k}: ${labels[k]}`));
       const gridHtml = grid[JUPYTER_DISPLAY]()["text/html"];
       assert.equal(gridHtml.split("<figure").length - 1, 3);
+      assert.equal(grid[JUPYTER_DISPLAY]()["image/png"], grid.toPicture().toBase64());
     });
 
     await t.step("getNStimuli counts the metadata CSV's rows, all, shared or unique", async () => {

@@ -13,6 +13,7 @@ import {
   TermsOutdatedError,
 } from "../core/errors.ts";
 import { flagFor, isPermissionError, readSettingsEnv } from "../core/permissions.ts";
+import { fieldsOf422, formError } from "./form.ts";
 import type { AccessForm, AccessGrant, StimulusManifest } from "./types.ts";
 
 export type {
@@ -87,7 +88,9 @@ function detailText(detail: unknown): string {
  * {@linkcode TermsOutdatedError} (accept URL from the answer, else
  * `{base}/terms/accept` of the base in use), 403 mentioning "revoked" →
  * {@linkcode AccessRevokedError}, 404 → {@linkcode AccessNotFoundError},
- * 429 → rate limit, else `HTTP {status}: {detail}`.
+ * 422 with FastAPI's list of refused fields → `AccessFormError`
+ * (each field with the service's message), 429 → rate limit, else
+ * `HTTP {status}: {detail}`.
  *
  * @example
  * ```ts
@@ -115,6 +118,11 @@ export function accessErrorFor(status: number, body: string, base: string): Acce
     );
   }
   const text = detailText(detail);
+  const fields = status === 422 ? fieldsOf422(detail) : undefined;
+  if (fields) {
+    // FastAPI's validation answer: each refused field with the service's message.
+    return formError(fields, {}, { via: "api", base, status });
+  }
   if (status === 403 && text.toLowerCase().includes("revoked")) return new AccessRevokedError(text);
   if (status === 404) return new AccessNotFoundError(text);
   if (status === 429) return new AccessServiceError(`Rate limit exceeded: ${text}`, { status });

@@ -30,6 +30,7 @@ export {
   type DownloadFileResult,
   type FileProgress,
 } from "./download_file.ts";
+export { ACCESS_FORM_CELL } from "./form.ts";
 export type { LinePrompt } from "./prompt.ts";
 export {
   type AccessRequestFields,

@@ -11,8 +11,9 @@
  * @example
  * ```ts
  * import type { LinePrompt } from "@laion/fmri";
- * const answers = ["Ada", "ada@uni.example"];
- * const prompt: LinePrompt = () => answers.shift() ?? null;
+ * // Answers read from somewhere else than stdin, e.g. a GUI dialog of your own.
+ * declare function dialog(question: string): Promise<string | null>;
+ * const prompt: LinePrompt = (question) => dialog(question);
  * ```
  */
 export type LinePrompt = (

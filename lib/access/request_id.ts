@@ -90,7 +90,9 @@ export async function loadRequestId(options: RequestIdOptions = {}): Promise<str
  * @example
  * ```ts
  * import { saveRequestId } from "@laion/fmri";
- * const path = await saveRequestId("abc123", { email: "ada@uni.example" });
+ * // An id granted on another machine (e.g. copied from its auth.json).
+ * declare const requestId: string;
+ * const path = await saveRequestId(requestId);
  * ```
  */
 export async function saveRequestId(

@@ -3,14 +3,19 @@
  * presigned URLs of the access service (upstream's `download_stimuli`).
  * @module
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { AccessNotFoundError, AccessServiceError } from "../core/errors.ts";
-import { getDataDir } from "../local/config.ts";
-import { type AccessGrant, accessServiceUrl, fetchManifest, refreshUrls } from "./client.ts";
+import { checkAccessPermissions, checkUrlHosts } from "./access_permissions.ts";
+import { type AccessGrant, fetchManifest, refreshUrls } from "./client.ts";
 import { downloadFile, type FileProgress } from "./download_file.ts";
+import type { FormVia } from "./form.ts";
 import { isFileVerified } from "./verified_file.ts";
-import { type RequestAccessOptions, requestStimulusAccess } from "./request_access.ts";
-import { loadRequestId } from "./request_id.ts";
+import {
+  fileAccessRequest,
+  type FormContext,
+  type RequestAccessOptions,
+} from "./request_access.ts";
+import { loadRequestId, REQUEST_ID_ENV } from "./request_id.ts";
 
 /**
  * The gated files and where they go below the data directory.
@@ -31,8 +36,8 @@ export type StimulusFileName = keyof typeof STIMULUS_FILES;
 
 /**
  * Options of {@linkcode downloadStimuli}: those of the access form (used
- * when no request id is cached, or the cached one is unknown) and the data
- * directory.
+ * only when no request id is known, or the service does not know it) and
+ * the data directory.
  *
  * @example
  * ```ts
@@ -49,33 +54,53 @@ export interface DownloadStimuliOptions extends RequestAccessOptions {
 
 /**
  * Presigned URLs for the cached request id, or the access form when there
- * is none, or when the service does not know it (upstream's `_resolve_stimulus_access`).
+ * is none, or when the service does not know it (upstream's
+ * `_resolve_stimulus_access`); `savedAt` says where a new id was saved.
  */
-async function resolveStimulusAccess(options: DownloadStimuliOptions): Promise<AccessGrant> {
+async function resolveStimulusAccess(
+  options: DownloadStimuliOptions,
+  base: string,
+  ctx: FormContext,
+): Promise<{ grant: AccessGrant; savedAt?: string }> {
   const id = await loadRequestId(options);
-  if (id === undefined) return await requestStimulusAccess(options);
+  if (id === undefined) return await fileAccessRequest(options, base, ctx);
   try {
-    return await refreshUrls(id, options);
+    return { grant: await refreshUrls(id, options) };
   } catch (e) {
     if (!(e instanceof AccessNotFoundError)) throw e;
     console.error(
       "[laion-fmri] Your cached request_id is unknown to the server (maybe revoked, anonymised " +
         "after inactivity, or you switched servers). Running the access form now.",
     );
-    return await requestStimulusAccess(options);
+    checkAccessPermissions({
+      what: "request access to the stimulus images",
+      serverUrl: base,
+      authFile: options.authFile,
+      download: false,
+    });
+    return await fileAccessRequest(options, base, ctx);
   }
 }
 
 /**
  * Downloads the stimulus images (`stimuli/task-images_stimuli.h5`, gated by
- * the Terms of Use) and their metadata into the data directory. The public
- * manifest says each file's size and SHA-256; files already complete are
- * kept, and when both are, nothing else is asked of the service. Otherwise
- * the cached request id gets fresh presigned URLs (no id, or an id unknown
- * to the service: the access form runs), and each file is fetched with
- * {@linkcode downloadFile} (resumable, SHA-256 verified). Returns the local
- * path of each file, by name.
+ * the Terms of Use) and their metadata into the data directory. First every
+ * Deno grant the call needs is checked and the missing ones named in one
+ * error (see README's permission table), so that nothing fails after a
+ * request was granted. The public manifest says each file's size and
+ * SHA-256; files already complete are kept, and when both are, nothing else
+ * is asked of the service. Otherwise the request id of
+ * `$LAION_FMRI_REQUEST_ID` or the request-id cache gets fresh presigned
+ * URLs, with no form. Without one (or with an id the service does not know)
+ * the access form runs as {@linkcode requestStimulusAccess} runs it: asked
+ * in a terminal, or taken from `form` (the person's own answers); an
+ * incomplete form is an {@linkcode AccessFormError} and nothing is
+ * submitted. A granted id is printed and saved before the download starts.
+ * Each file is fetched with {@linkcode downloadFile} (resumable, SHA-256
+ * verified). Returns the local path of each file, by name.
  *
+ * @throws {PermissionMissingError} naming every missing grant, before the form
+ * @throws {AccessFormError} when the form is needed and incomplete, or there is no terminal
  * @throws {AccessServiceError} when the manifest or the grant lacks a file, or a download fails
  * @throws {AccessRevokedError} when the cached request id was revoked
  * @throws {TermsOutdatedError} when the terms changed since they were accepted
@@ -83,18 +108,38 @@ async function resolveStimulusAccess(options: DownloadStimuliOptions): Promise<A
  * @example
  * ```ts
  * import { downloadStimuli } from "@laion/fmri";
+ * // With a request id granted before, or in a terminal (the form is asked there).
  * const paths = await downloadStimuli({ dataDir: "/data" });
  * console.log(paths["task-images_stimuli.h5"]);
  * ```
  */
-export async function downloadStimuli(
+export function downloadStimuli(
   options: DownloadStimuliOptions = {},
+): Promise<Record<StimulusFileName, string>> {
+  return downloadStimuliVia(options, "api");
+}
+
+/**
+ * {@linkcode downloadStimuli}, with form errors naming the CLI's flags (`via: "cli"`).
+ * @internal
+ */
+export async function downloadStimuliVia(
+  options: DownloadStimuliOptions,
+  via: FormVia,
 ): Promise<Record<StimulusFileName, string>> {
   const say = (s: string) => {
     if (!options.quiet) console.log(s);
   };
-  const dataDir = resolve(options.dataDir ?? getDataDir());
-  const client = { ...options, serverUrl: accessServiceUrl(options.serverUrl) };
+  // Every grant the call needs, named at once before anything is asked or filed.
+  const checked = checkAccessPermissions({
+    what: "request and download the stimulus images",
+    serverUrl: options.serverUrl,
+    authFile: options.authFile,
+    download: true,
+    dataDir: options.dataDir,
+  });
+  const dataDir = checked.dataDir!;
+  const client = { ...options, serverUrl: checked.base };
   const manifest = await fetchManifest(client);
   const paths = {} as Record<StimulusFileName, string>;
   const needed: StimulusFileName[] = [];
@@ -109,7 +154,13 @@ export async function downloadStimuli(
     say("[laion-fmri] stimuli already up to date.");
     return paths;
   }
-  const grant = await resolveStimulusAccess(client);
+  const { grant, savedAt } = await resolveStimulusAccess(client, checked.base, {
+    via: via ?? "api",
+  });
+  checkUrlHosts(
+    grant.files?.map((f) => f.url) ?? [],
+    savedAt ?? (options.authFile ?? `$${REQUEST_ID_ENV} or the request-id cache`),
+  );
   say(
     `\n[laion-fmri] Downloading ${needed.length} stimulus file(s) ` +
       `(links valid until ${grant.expires_at}):`,

@@ -84,11 +84,9 @@ export interface AccessGrant {
  * @example
  * ```ts
  * import type { AccessForm } from "@laion/fmri";
- * const form: AccessForm = {
- *   name: "Ada Lovelace", email: "ada@uni.example", institution: "Uni",
- *   pi_or_supervisor: null, research_purpose: "Encoding models of visual cortex.",
- *   accepted_terms: true, acknowledged_privacy: true, terms_version: "2026-05-11", source: "cli",
- * };
+ * // Built by requestStimulusAccess from the person's own answers.
+ * declare const form: AccessForm;
+ * console.log(form.terms_version, form.research_purpose.length);
  * ```
  */
 export interface AccessForm {

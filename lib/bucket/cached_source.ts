@@ -21,7 +21,7 @@ import {
  * @example
  * ```ts
  * import { CachedSource, S3Source } from "@laion/fmri";
- * const source = new CachedSource(new S3Source({ endpoint: "http://127.0.0.1:7480" }));
+ * const source = new CachedSource(new S3Source());
  * await source.list("derivatives/rois/sub-01/");
  * await source.list("derivatives/rois/sub-01/"); // no request
  * source.refresh();
@@ -115,7 +115,7 @@ let configured: ConfigureBucketOptions = {};
  * @example
  * ```ts
  * import { configureBucket } from "@laion/fmri";
- * configureBucket({ endpoint: "http://127.0.0.1:7480", bucket: "laion-fmri-current" });
+ * configureBucket({ endpoint: "https://s3.us-west-2.amazonaws.com", bucket: "laion-fmri" });
  * ```
  */
 export function configureBucket(options: ConfigureBucketOptions): void {

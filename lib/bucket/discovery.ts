@@ -297,12 +297,33 @@ export async function checkSubject(
   throw unknownSubjectError(id, subjects);
 }
 
-/** The error for an id the bucket does not list, with a near match when there is one. */
-export function unknownSubjectError(id: string, valid: readonly string[]): SubjectNotFoundError {
+/**
+ * The valid subject id `id` is a near spelling of: the same number
+ * (`sub-1` for `sub-01`) or the same letters in another case.
+ *
+ * @example
+ * ```ts
+ * import { nearSubject } from "./discovery.ts";
+ * nearSubject("sub-1", ["sub-01", "sub-03"]); // "sub-01"
+ * ```
+ */
+export function nearSubject(id: string, valid: readonly string[]): string | undefined {
   const digits = id.match(/^sub-0*(\d+)$/)?.[1];
-  const near = digits === undefined
-    ? undefined
+  return digits === undefined
+    ? valid.find((v) => v.toLowerCase() === id.toLowerCase())
     : valid.find((v) => v.match(/^sub-0*(\d+)$/)?.[1] === digits);
+}
+
+/**
+ * The error for an id the bucket (or the disk) does not list, with a near
+ * match when there is one; `label` introduces the list (`"Valid"`).
+ */
+export function unknownSubjectError(
+  id: string,
+  valid: readonly string[],
+  label = "Valid",
+): SubjectNotFoundError {
+  const near = nearSubject(id, valid);
   const hint = near ? ` (did you mean '${near}'?)` : "";
-  return new SubjectNotFoundError(`Unknown subject '${id}'${hint}. Valid: ${formatList(valid)}`);
+  return new SubjectNotFoundError(`Unknown subject '${id}'${hint}. ${label}: ${formatList(valid)}`);
 }

@@ -60,7 +60,7 @@ export interface AnonymousS3Client {
  * ```ts
  * import { createAnonymousS3Client } from "./s3_client.ts";
  * const { client, sdk } = await createAnonymousS3Client({
- *   endpoint: "http://127.0.0.1:7480", region: "us-west-2", requestTimeoutMs: 30000, forcePathStyle: true,
+ *   endpoint: "https://s3.us-west-2.amazonaws.com", region: "us-west-2", requestTimeoutMs: 30000, forcePathStyle: false,
  * });
  * ```
  */

@@ -18,6 +18,7 @@ import { BUCKET, BUCKET_ENV, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../c
 import {
   AccessDeniedError,
   EndpointUnreachableError,
+  NoSuchBucketError,
   PermissionMissingError,
   S3RequestError,
 } from "../core/errors.ts";
@@ -85,7 +86,7 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * @example
  * ```ts
  * import { resolveBucketSettings } from "./s3_source.ts";
- * resolveBucketSettings({ endpoint: "http://127.0.0.1:7480", bucket: "laion-fmri-current" });
+ * resolveBucketSettings({ endpoint: "https://s3.us-west-2.amazonaws.com", bucket: "laion-fmri" });
  * ```
  */
 export function resolveBucketSettings(
@@ -149,7 +150,8 @@ function encodeKey(key: string): string {
  * @example
  * ```ts
  * import { objectUrl } from "@laion/fmri";
- * objectUrl("http://127.0.0.1:7480", "laion-fmri", "README"); // "http://127.0.0.1:7480/laion-fmri/README"
+ * objectUrl("https://s3.us-west-2.amazonaws.com", "laion-fmri", "README");
+ * // "https://laion-fmri.s3.us-west-2.amazonaws.com/README"
  * ```
  */
 export function objectUrl(endpoint: string, bucket: string, key: string): string {
@@ -174,9 +176,9 @@ function isAwsEndpoint(url: string): boolean {
  * @example
  * ```ts
  * import { S3Source } from "@laion/fmri";
- * const source = new S3Source({ endpoint: "http://127.0.0.1:7480" });
+ * const source = new S3Source(); // s3://laion-fmri in us-west-2, or the LAION_FMRI_* variables
  * const { commonPrefixes } = await source.list("", { delimiter: "/" });
- * console.log(commonPrefixes); // ["derivatives/"]
+ * console.log(commonPrefixes); // ["derivatives/", "stimuli/", "sub-01/", ...]
  * ```
  */
 export class S3Source implements BucketSource {
@@ -273,6 +275,13 @@ export class S3Source implements BucketSource {
     }
     // Every message names the endpoint: the usual fix is pointing at another one.
     const text = errorText(last);
+    // A listing answers 404 only for a missing bucket (an empty prefix is a 200); a GET says so.
+    const code = (last as { name?: string; Code?: string })?.Code ?? (last as Error)?.name;
+    if (
+      status === 404 && (what === "Listing" || code === "NoSuchBucket" || /NoSuchBucket/.test(text))
+    ) {
+      return new NoSuchBucketError(this.bucket, this.endpoint, attempts, { cause: e });
+    }
     const blocked = /requests to port \d+ are blocked/i.test(text)
       ? " (fetch refuses this port; run the S3 server on another port)"
       : "";

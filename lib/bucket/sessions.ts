@@ -22,7 +22,21 @@ export interface SubjectSessions {
   heldOutWithPublicMaps: string[];
 }
 
-async function sessionNames(source: BucketSource, prefix: string, signal?: AbortSignal) {
+/**
+ * The `ses-*` folder names directly under `prefix` (one delimited listing), sorted.
+ *
+ * @example
+ * ```ts
+ * import { sessionFolders } from "./sessions.ts";
+ * import { getSource } from "./cached_source.ts";
+ * await sessionFolders(getSource(), "sub-01/"); // ["ses-01", ...]
+ * ```
+ */
+export async function sessionFolders(
+  source: BucketSource,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const { commonPrefixes } = await source.list(prefix, { delimiter: "/", signal });
   return commonPrefixes.map((p) => p.slice(prefix.length).replace(/\/$/, ""))
     .filter((n) => n.startsWith("ses-")).sort();
@@ -48,7 +62,7 @@ export async function getSubjectSessions(
   const source = getSource(options);
   const { signal } = options;
   const [names, layout] = await Promise.all([
-    sessionNames(source, `${GLMSINGLE_PREFIX}${id}/`, signal),
+    sessionFolders(source, `${GLMSINGLE_PREFIX}${id}/`, signal),
     getBucketLayout({ ...options, source }),
   ]);
   const held = new Set<string>(HELD_OUT_SESSIONS);
@@ -56,7 +70,9 @@ export async function getSubjectSessions(
   let heldOutWithPublicMaps: string[] = [];
   if (layout === "current") {
     const localizers = `${LOCALIZERS_PREFIX}${id}/`;
-    const candidates = (await sessionNames(source, localizers, signal)).filter((n) => held.has(n));
+    const candidates = (await sessionFolders(source, localizers, signal)).filter((n) =>
+      held.has(n)
+    );
     const open = await Promise.all(candidates.map(async (ses) => {
       const { objects } = await source.list(`${localizers}${ses}/`, { signal });
       return objects.some((o) => isPublicKey(o.key));

@@ -71,7 +71,7 @@ export const BUCKET_HELP =
  * @example
  * ```ts
  * import { applyBucketFlags } from "./command.ts";
- * applyBucketFlags({ bucket: "laion-fmri-current" });
+ * applyBucketFlags({ bucket: "laion-fmri" });
  * ```
  */
 export function applyBucketFlags(values: Record<string, unknown>): void {

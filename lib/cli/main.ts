@@ -55,7 +55,7 @@ function mainHelp(): string {
  * @example
  * ```ts
  * import { main } from "@laion/fmri/cli";
- * const code = await main(["subjects", "--endpoint", "http://127.0.0.1:7480"]);
+ * const code = await main(["subjects"]); // the real bucket, or the LAION_FMRI_* variables
  * ```
  */
 export async function main(args: string[]): Promise<number> {

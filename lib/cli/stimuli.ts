@@ -5,8 +5,9 @@
  * Errors (an access refusal included) are printed by `main.ts` as one line.
  * @module
  */
-import { type AccessRequestFields, requestStimulusAccess } from "../access/request_access.ts";
-import { downloadStimuli } from "../access/stimuli.ts";
+import { lineReader } from "../access/prompt.ts";
+import { type AccessRequestFields, requestStimulusAccessVia } from "../access/request_access.ts";
+import { downloadStimuliVia } from "../access/stimuli.ts";
 import {
   downloadCaptions,
   downloadEmbeddings,
@@ -118,13 +119,15 @@ const FORM_OPTIONS = {
   quiet: { type: "boolean" as const },
 };
 
-const FORM_HELP = `  --name TEXT         full name
-  --email ADDRESS     institutional email
-  --institution TEXT  institution / affiliation
-  --pi TEXT           PI / supervisor ("" for none)
-  --purpose TEXT      research purpose (20+ characters)
+const FORM_HELP = `  --name TEXT         full name (required)
+  --email ADDRESS     institutional email (required, a valid address)
+  --institution TEXT  institution / affiliation (optional)
+  --pi TEXT           PI / supervisor (optional; "" for none)
+  --purpose TEXT      research purpose (required, at least 20 characters)
   --accept-terms      accept the Terms of Use and acknowledge the Privacy notice
-                      (the form's questions not answered by a flag are asked on stdin)
+                      (questions not answered by a flag are asked on stdin, each
+                      answer checked as it is given; with no terminal, every
+                      required flag must be given)
   --server-url URL    access service (default: $LAION_FMRI_ACCESS_URL, else
                       https://laion-fmri.hebartlab.com)
   --quiet             no banner, no progress`;
@@ -147,8 +150,9 @@ function formFields(values: Record<string, unknown>): AccessRequestFields {
  * @example
  * ```ts
  * import { main } from "@laion/fmri/cli";
- * await main(["request-access", "--name", "Ada", "--email", "ada@uni.example",
- *   "--institution", "Uni", "--purpose", "Encoding models of visual cortex.", "--accept-terms"]);
+ * // In a terminal: asks each question (the flags --name, --email, --purpose and
+ * // --accept-terms answer them without a terminal, in your own words).
+ * await main(["request-access"]);
  * ```
  */
 export const requestAccessCommand: Command = {
@@ -158,11 +162,13 @@ export const requestAccessCommand: Command = {
 ${FORM_HELP}`,
   options: FORM_OPTIONS,
   async run(values) {
-    await requestStimulusAccess({
+    // The questions the flags leave open are asked on stdin (a terminal, or piped answers).
+    await requestStimulusAccessVia({
       form: formFields(values),
+      prompt: lineReader(),
       serverUrl: values["server-url"] as string | undefined,
       quiet: values.quiet === true,
-    });
+    }, "cli");
   },
 };
 
@@ -182,12 +188,13 @@ export const downloadStimuliCommand: Command = {
 ${FORM_HELP}`,
   options: { ...FORM_OPTIONS, "data-dir": { type: "string" } },
   async run(values) {
-    const paths = await downloadStimuli({
+    const paths = await downloadStimuliVia({
       dataDir: values["data-dir"] as string | undefined,
       form: formFields(values),
+      prompt: lineReader(),
       serverUrl: values["server-url"] as string | undefined,
       quiet: values.quiet === true,
-    });
+    }, "cli");
     for (const path of Object.values(paths)) console.log(path);
   },
 };

@@ -200,6 +200,91 @@ export class InvalidChoiceError extends LaionFmriError {
 }
 
 /**
+ * A session that is not among the valid ones: not in the bucket, not on
+ * disk, or not a session of the selection. `value` is the normalized id and
+ * `valid` the sessions that would have been accepted.
+ *
+ * @example
+ * ```ts
+ * import { UnknownSessionError } from "@laion/fmri";
+ * const e = new UnknownSessionError("ses-99", ["ses-01", "ses-02"], "of sub-01 on disk");
+ * console.log(e.message); // Unknown session ses-99 of sub-01 on disk; valid: ses-01…ses-02
+ * ```
+ */
+export class UnknownSessionError extends InvalidChoiceError {
+  /**
+   * Creates an instance.
+   * @param session the normalized session id
+   * @param valid the valid sessions
+   * @param where what the sessions are of, e.g. `"of sub-01 on disk"`
+   * @param hint an optional extra sentence
+   */
+  constructor(
+    session: string,
+    valid: readonly string[],
+    where: string,
+    hint = "",
+    options?: ErrorOptions,
+  ) {
+    super("session", session, valid, "", options);
+    this.message = `Unknown session ${session} ${where}; valid: ${formatSessions(valid)}` +
+      (hint ? `. ${hint}` : "");
+  }
+}
+
+/**
+ * A held-out session (ses-31…ses-34, withheld for evaluation) was asked
+ * for: it is not public and cannot be downloaded or read. `valid` lists the
+ * sessions that can be.
+ *
+ * @example
+ * ```ts
+ * import { HeldOutSessionError } from "@laion/fmri";
+ * const e = new HeldOutSessionError("ses-31", ["ses-01", "ses-02"], "of sub-01 on disk");
+ * console.log(e.message); // ses-31 is held out, not public ...
+ * ```
+ */
+export class HeldOutSessionError extends InvalidChoiceError {
+  /**
+   * Creates an instance.
+   * @param session the normalized session id
+   * @param valid the sessions that can be used instead
+   * @param where what `valid` are the sessions of, e.g. `"of sub-01 on disk"`
+   */
+  constructor(session: string, valid: readonly string[], where: string, options?: ErrorOptions) {
+    super("session", session, valid, "", options);
+    this.message = `${session} is held out, not public (ses-31…ses-34 are withheld for ` +
+      `evaluation); it cannot be downloaded or read. Sessions ${where}: ${formatSessions(valid)}`;
+  }
+}
+
+/**
+ * A sorted list of session ids with runs of consecutive numbers collapsed:
+ * `ses-01…ses-04, ses-07`; `none` for an empty list.
+ *
+ * @example
+ * ```ts
+ * import { formatSessions } from "./errors.ts";
+ * formatSessions(["ses-01", "ses-02", "ses-03", "ses-07"]); // "ses-01…ses-03, ses-07"
+ * ```
+ */
+export function formatSessions(sessions: readonly string[]): string {
+  const parts: string[] = [];
+  const num = (s: string) => /^ses-(\d+)$/.exec(s)?.[1];
+  for (let i = 0; i < sessions.length; i++) {
+    let j = i;
+    while (
+      j + 1 < sessions.length && num(sessions[j]) !== undefined &&
+      num(sessions[j + 1]) !== undefined &&
+      Number(num(sessions[j + 1])) === Number(num(sessions[j])) + 1
+    ) j++;
+    parts.push(j > i ? `${sessions[i]}…${sessions[j]}` : sessions[i]);
+    i = j;
+  }
+  return parts.length ? parts.join(", ") : "none";
+}
+
+/**
  * The bucket refused a request with 403 AccessDenied (held-out sessions
  * ses-31..ses-34 answer this). Never retried.
  */
@@ -261,6 +346,38 @@ export class S3RequestError extends LaionFmriError {
     super(message, options);
     this.status = status;
     this.attempts = attempts;
+  }
+}
+
+/**
+ * The bucket does not exist at the endpoint (HTTP 404 `NoSuchBucket`, or a
+ * 404 on a listing, which only a missing bucket answers). Never retried.
+ *
+ * @example
+ * ```ts
+ * import { NoSuchBucketError } from "@laion/fmri";
+ * const e = new NoSuchBucketError("laion-fmri-nope", "http://127.0.0.1:7480", 1);
+ * console.log(e.bucket, e.message);
+ * ```
+ */
+export class NoSuchBucketError extends S3RequestError {
+  /** The bucket name that does not exist. */
+  readonly bucket: string;
+  /**
+   * Creates an instance.
+   * @param bucket the bucket name asked for
+   * @param endpoint the endpoint that answered
+   * @param attempts number of attempts made
+   */
+  constructor(bucket: string, endpoint: string, attempts: number, options?: ErrorOptions) {
+    super(
+      `No such bucket: s3://${bucket} at ${endpoint} (HTTP 404). Check the bucket name: ` +
+        `--bucket NAME, LAION_FMRI_BUCKET, or the \`bucket\` option (the dataset's bucket is "laion-fmri").`,
+      404,
+      attempts,
+      options,
+    );
+    this.bucket = bucket;
   }
 }
 
@@ -368,6 +485,47 @@ export class AccessServiceError extends LaionFmriError {
   constructor(message: string, options?: ErrorOptions & { status?: number }) {
     super(message, options);
     this.status = options?.status;
+  }
+}
+
+/**
+ * The access form is incomplete or has answers the service refuses, so
+ * nothing was submitted (or the service answered 422). `fields` maps each
+ * field (`name`, `email`, `institution`, `piOrSupervisor`, `purpose`,
+ * `acceptTerms`) to what is wrong with it; `answers` keeps the answers
+ * given, so only the named fields need answering again. The message names
+ * the fields, the `laion-fmri request-access` flags and the notebook cell
+ * to fill in.
+ *
+ * @example
+ * ```ts
+ * import { AccessFormError, requestStimulusAccess } from "@laion/fmri";
+ * try {
+ *   await requestStimulusAccess({ form: { name: "", email: "", purpose: "", acceptTerms: false } });
+ * } catch (e) {
+ *   if (e instanceof AccessFormError) console.log(Object.keys(e.fields)); // ["name", "email", ...]
+ * }
+ * ```
+ */
+export class AccessFormError extends AccessServiceError {
+  /** Each field to answer (again), with what is wrong with it. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** The answers given, kept for the next attempt (the named fields left out). */
+  readonly answers: Readonly<Record<string, string | boolean>>;
+  /**
+   * Creates an instance.
+   * @param message the fields, and how to answer them
+   * @param fields each field with its problem
+   * @param options `answers` kept, `status` (422 when the service refused), and `cause`
+   */
+  constructor(
+    message: string,
+    fields: Record<string, string>,
+    options?: ErrorOptions & { status?: number; answers?: Record<string, string | boolean> },
+  ) {
+    super(message, options);
+    this.fields = fields;
+    this.answers = options?.answers ?? {};
   }
 }
 

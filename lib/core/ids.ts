@@ -2,12 +2,12 @@
  * Subject ids and BIDS label normalization.
  * @module
  */
-import { LOCALIZERS_PREFIX } from "./constants.ts";
-import { SubjectNotFoundError } from "./errors.ts";
+import { HELD_OUT_SESSIONS, LOCALIZERS_PREFIX } from "./constants.ts";
+import { HeldOutSessionError, SubjectNotFoundError, UnknownSessionError } from "./errors.ts";
 
 /**
- * Normalizes a subject id: `"01"` -> `"sub-01"`, `"sub-01"` unchanged.
- * Existence is not checked.
+ * Normalizes a subject id: `"01"` -> `"sub-01"`, `"sub-01"` unchanged, the
+ * prefix in any case (`"SUB-01"` -> `"sub-01"`). Existence is not checked.
  *
  * @throws {TypeError} when `subject` is not a string
  * @throws {SubjectNotFoundError} for `""` and `"sub-"`
@@ -26,7 +26,14 @@ export function resolveSubjectId(subject: string): string {
       `Empty subject identifier: ${JSON.stringify(subject)}. Use e.g. "sub-01" or "01".`,
     );
   }
-  return subject.startsWith("sub-") ? subject : `sub-${subject}`;
+  // The prefix in any case (`"SUB-01"`, `"Sub-01"`) is the prefix, not part of the label.
+  const label = /^sub-/i.test(subject) ? subject.slice(4) : subject;
+  if (label === "") {
+    throw new SubjectNotFoundError(
+      `Empty subject identifier: ${JSON.stringify(subject)}. Use e.g. "sub-01" or "01".`,
+    );
+  }
+  return `sub-${label}`;
 }
 
 /** A session as users give it: `1`, `"1"`, `"ses-1"` or `"ses-01"`. */
@@ -56,13 +63,93 @@ export function resolveSessionId(session: SessionId): string {
   if (typeof session !== "string") {
     throw new TypeError(`session must be a string or number, got ${typeof session}`);
   }
-  const m = /^(?:ses-)?(\d+)$/.exec(session.trim());
+  const m = /^(?:ses-)?(\d+)$/i.exec(session.trim());
   if (!m) {
     throw new RangeError(
       `Not a session: ${JSON.stringify(session)}. Use e.g. "ses-01", "ses-1", "1" or 1.`,
     );
   }
-  return `ses-${m[1].padStart(2, "0")}`;
+  return `ses-${m[1].replace(/^0+(?=\d)/, "").padStart(2, "0")}`;
+}
+
+/**
+ * Whether a normalized session id is held out (ses-31…ses-34, withheld for
+ * evaluation).
+ *
+ * @example
+ * ```ts
+ * import { isHeldOutSession } from "./ids.ts";
+ * isHeldOutSession("ses-31"); // true
+ * ```
+ */
+export function isHeldOutSession(session: string): boolean {
+  return (HELD_OUT_SESSIONS as readonly string[]).includes(session);
+}
+
+/**
+ * Whether a normalized session id could be a public session of some
+ * subject: numbered from ses-01 up to the first held-out session
+ * (ses-31) — the held-out sessions are every subject's last four.
+ *
+ * @example
+ * ```ts
+ * import { isPublicSessionNumber } from "./ids.ts";
+ * isPublicSessionNumber("ses-12"); // true
+ * isPublicSessionNumber("ses-99"); // false
+ * ```
+ */
+export function isPublicSessionNumber(session: string): boolean {
+  const n = Number(/^ses-(\d+)$/.exec(session)?.[1]);
+  return n >= 1 && n < firstHeldOut();
+}
+
+function firstHeldOut(): number {
+  return Math.min(...HELD_OUT_SESSIONS.map((s) => Number(s.slice(4))));
+}
+
+/**
+ * The sentence that says which session numbers exist at all, for errors
+ * about a session beyond them.
+ *
+ * @example
+ * ```ts
+ * import { publicSessionsHint } from "./ids.ts";
+ * publicSessionsHint(); // "Public LAION-fMRI sessions are numbered ses-01 up to ses-30; ..."
+ * ```
+ */
+export function publicSessionsHint(): string {
+  const last = `ses-${String(firstHeldOut() - 1).padStart(2, "0")}`;
+  return `Public LAION-fMRI sessions are numbered ses-01 up to ${last}; ` +
+    `${HELD_OUT_SESSIONS.join(", ")} are held out`;
+}
+
+/**
+ * The one session check of the library: normalizes a session as
+ * {@linkcode resolveSessionId} does (`1`, `"01"`, `"ses-1"`, `"ses-01"`),
+ * then requires it to be one of `valid` (the sessions on disk, in the
+ * bucket, or of the trials at hand).
+ *
+ * @param where what `valid` are the sessions of, e.g. `"of sub-01 on disk"`
+ * @param hint an optional extra sentence for an unknown session
+ * @throws {HeldOutSessionError} for ses-31…ses-34 when not in `valid` (not public)
+ * @throws {UnknownSessionError} for any other session not in `valid` (lists them)
+ * @throws {RangeError} / {TypeError} for a value that is not a session
+ * @example
+ * ```ts
+ * import { checkSession } from "./ids.ts";
+ * checkSession("1", ["ses-01", "ses-02"], "of sub-01 on disk"); // "ses-01"
+ * ```
+ */
+export function checkSession(
+  session: SessionId,
+  valid: readonly string[],
+  where: string,
+  hint = "",
+): string {
+  const id = resolveSessionId(session);
+  if (valid.includes(id)) return id;
+  if (isHeldOutSession(id)) throw new HeldOutSessionError(id, valid, where);
+  throw new UnknownSessionError(id, valid, where, hint);
 }
 
 const LABEL_RE = /label-([A-Za-z0-9-]+)(?=[_./]|$)/g;

@@ -96,7 +96,10 @@ export class ImageGrid {
     return this.toString();
   }
 
-  /** Shown as an HTML grid of the images with their labels. */
+  /**
+   * Shown as an HTML grid of the images with their labels, plus the composed
+   * PNG ({@linkcode ImageGrid.toPicture}) for viewers that show no HTML.
+   */
   [JUPYTER_DISPLAY](): DisplayBundle {
     const figures = this.cells.map((c, i) =>
       `<figure style="margin:0;text-align:center;width:${this.#cell}px">` +
@@ -108,6 +111,7 @@ export class ImageGrid {
     return {
       "text/html": `<div style="display:grid;grid-template-columns:repeat(${this.columns},` +
         `${this.#cell}px);gap:${GAP}px">${figures}</div>`,
+      "image/png": this.toPicture().toBase64(),
       "text/plain": this.toString(),
     };
   }
@@ -165,11 +169,15 @@ export class TrialCard {
     return this.toString();
   }
 
-  /** Shown as HTML: the image beside its captions and nouns. */
+  /**
+   * Shown as HTML: the image beside its captions and nouns; plus the image as
+   * a PNG (when on disk) for viewers that show no HTML.
+   */
   [JUPYTER_DISPLAY](): DisplayBundle {
     const d = this.data;
-    const img = d.image
-      ? `<img src="data:image/png;base64,${base64(encodePng(downscale(d.image, 256)))}" ` +
+    const png = d.image ? base64(encodePng(downscale(d.image, 256))) : undefined;
+    const img = png
+      ? `<img src="data:image/png;base64,${png}" ` +
         `width="256" style="margin-right:12px"/>`
       : `<div style="width:256px;margin-right:12px;color:#888">(images not on disk)</div>`;
     const caps = d.human.map((c) => `<li>${escapeHtml(c)}</li>`).join("") +
@@ -179,6 +187,7 @@ export class TrialCard {
         `<b>${escapeHtml(d.title)}</b><br/><code>${escapeHtml(d.imageName)}</code>` +
         `<ol style="margin:4px 0">${caps || "<li>(no captions)</li>"}</ol>` +
         `<div><b>nouns:</b> ${escapeHtml(d.nouns.join(", ") || "none")}</div></div></div>`,
+      ...(png ? { "image/png": png } : {}),
       "text/plain": this.toString(),
     };
   }

@@ -14,6 +14,7 @@ import { type DownloadBaseOptions, executeDownload } from "./execute.ts";
 import type { DownloadFilters } from "./filters.ts";
 import { sessionFilter } from "./filters.ts";
 import { planDownload, type PlanOptions } from "./plan.ts";
+import { checkSessionFilter } from "./session_check.ts";
 import {
   downloadEmbeddings,
   type EmbeddingModel,
@@ -95,6 +96,8 @@ export interface DownloadResult extends DownloadSummary {
  * @throws {SubjectNotFoundError} for an empty subject id, or `"all"` with no subjects
  * @throws {DataDirNotSetError} when no data directory is configured or given
  * @throws {TypeError} when both `session` and its alias `ses` are given
+ * @throws {UnknownSessionError} for a session the bucket does not list (before the license prompt)
+ * @throws {HeldOutSessionError} for a held-out session, ses-31…ses-34 (before the license prompt)
  * @throws {PermissionMissingError} when `--allow-write` does not cover the data directory
  * @throws {DataDirNotWritableError} when the system refuses writes into the data directory
  * @example
@@ -114,6 +117,12 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const { includeEmbeddings: wanted } = options;
   // Unknown models are refused before any prompt or request.
   const models = wanted ? resolveEmbeddingModels(wanted === true ? "all" : wanted) : [];
+  // An unknown or held-out session is refused from the bucket's listing, before the license prompt.
+  await checkSessionFilter({
+    ...options,
+    raw: options.includeRaw,
+    localizers: options.includeLocalizers,
+  });
   let layout: BucketLayout | undefined;
   let dataDir = "";
   const result: DownloadResult = await executeDownload(options, async (source, dir) => {

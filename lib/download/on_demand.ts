@@ -8,7 +8,7 @@
 import { dirname, join, relative, sep } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { SharedCache } from "../core/abort.ts";
-import { S3RequestError } from "../core/errors.ts";
+import { NoSuchBucketError, S3RequestError } from "../core/errors.ts";
 import { bidsifyLocalKey } from "../core/ids.ts";
 import { pathExists, writeFileAtomic } from "../core/fs.ts";
 
@@ -96,7 +96,10 @@ export class OnDemandFiles {
     try {
       body = await source.get(key);
     } catch (e) {
-      if (e instanceof S3RequestError && e.status === 404) return false;
+      // A missing object is no file; a missing bucket is an error that names it.
+      if (e instanceof S3RequestError && e.status === 404 && !(e instanceof NoSuchBucketError)) {
+        return false;
+      }
       throw e;
     }
     const max = this.#options.maxBytes ?? 64 * 2 ** 20;

@@ -21,6 +21,7 @@ import { bidsifyLocalKey } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
 import { type DownloadFilters, matchesFilters, namesSession, sessionFilter } from "./filters.ts";
 import { activeFilters, type DownloadPlan, PlanBuilder, planSubjects } from "./plan_builder.ts";
+import { checkSessionFilter } from "./session_check.ts";
 
 export {
   type DownloadPlan,
@@ -112,6 +113,8 @@ export function brainMaskKey(subject: string): string {
  *
  * @throws {NoMatchingDataError} when neither the GLMsingle nor the ROI prefix matches and no `include*` flag is set
  * @throws {SubjectNotFoundError} for an empty or unknown subject, or `"all"` when the bucket has no subjects
+ * @throws {UnknownSessionError} for a session the bucket does not list for the subject (lists the valid ones)
+ * @throws {HeldOutSessionError} for a held-out session (ses-31…ses-34; with `includeLocalizers`, ses-31's public maps are allowed)
  * @throws {TypeError} when both `session` and its alias `ses` are given
  * @example
  * ```ts
@@ -124,11 +127,19 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   const source = getSource(options);
   const dataDir = resolve(options.dataDir);
   const signal = options.signal;
-  const session = sessionFilter(options); // a bad combination fails before any request
+  sessionFilter(options); // a bad combination fails before any request
   // An id the bucket does not list would match nothing: say so, listing the valid ids.
   const subjects = await planSubjects(options.subject, source, signal);
+  // So would an unknown or held-out session (only the ROI masks would come): the same.
+  const session = await checkSessionFilter({
+    ...options,
+    source,
+    raw: options.includeRaw,
+    localizers: options.includeLocalizers,
+  });
   const layout = await getBucketLayout({ ...options, source });
-  const filters: DownloadFilters = pick(options, DOWNLOAD_FILTERS);
+  const asked: DownloadFilters = pick(options, DOWNLOAD_FILTERS);
+  const filters: DownloadFilters = { ...asked, session, ses: undefined };
   const noSession: DownloadFilters = { ...filters, session: undefined, ses: undefined };
   const builder = new PlanBuilder(source, dataDir, subjects, signal);
   await builder.addRoot();
@@ -145,7 +156,7 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
     if (glm + rois === 0 && !anyInclude) {
       throw new NoMatchingDataError(
         `No LAION-fMRI files matched subject='${subject}' with filters ` +
-          `(${activeFilters(filters, FILTER_NAMES)}) under s3://${source.bucket}/${glmPrefix} ` +
+          `(${activeFilters(asked, FILTER_NAMES)}) under s3://${source.bucket}/${glmPrefix} ` +
           `or s3://${source.bucket}/${roiPrefix}. Check the subject ID and BIDS filters.`,
       );
     }

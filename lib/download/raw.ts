@@ -10,6 +10,7 @@ import { NoMatchingDataError } from "../core/errors.ts";
 import { type DownloadBaseOptions, executeDownload } from "./execute.ts";
 import { matchesFilters, type RawDownloadFilters, sessionFilter } from "./filters.ts";
 import { activeFilters, type DownloadPlan, PlanBuilder, planSubjects } from "./plan_builder.ts";
+import { checkSessionFilter } from "./session_check.ts";
 import type { DownloadSummary } from "./transfer/options.ts";
 
 /** The raw filters, in upstream's order (`ses` stands for `session` too). */
@@ -49,10 +50,12 @@ export async function planRawDownload(options: RawPlanOptions): Promise<Download
   sessionFilter(options);
   const source = getSource(options);
   const subjects = await planSubjects(options.subject, source, options.signal);
-  const filters: RawDownloadFilters = {};
+  const asked: RawDownloadFilters = {};
   for (const name of ["session", ...RAW_FILTERS] as const) {
-    if (options[name] !== undefined) filters[name] = options[name];
+    if (options[name] !== undefined) asked[name] = options[name];
   }
+  const session = await checkSessionFilter({ ...options, source, rawOnly: true });
+  const filters: RawDownloadFilters = { ...asked, session, ses: undefined };
   const builder = new PlanBuilder(source, resolve(options.dataDir), subjects, options.signal);
   await builder.addRoot();
   for (const subject of subjects) {
@@ -60,7 +63,7 @@ export async function planRawDownload(options: RawPlanOptions): Promise<Download
     if (n === 0) {
       throw new NoMatchingDataError(
         `No LAION-fMRI files matched subject='${subject}' with filters ` +
-          `(${activeFilters(filters, RAW_FILTERS)}) under s3://${source.bucket}/${subject}/. ` +
+          `(${activeFilters(asked, RAW_FILTERS)}) under s3://${source.bucket}/${subject}/. ` +
           `Check the subject ID and BIDS filters.`,
       );
     }
@@ -92,6 +95,7 @@ export interface DownloadRawOptions extends DownloadBaseOptions, RawDownloadFilt
  * @throws {LicenseNotAcceptedError} when consent is refused or cannot be asked
  * @throws {SubjectNotFoundError} for an empty or unknown subject id
  * @throws {TypeError} when both `session` and its alias `ses` are given
+ * @throws {UnknownSessionError} / {HeldOutSessionError} for a session the raw tree does not list (before the license prompt)
  * @example
  * ```ts
  * import { downloadRaw } from "@laion/fmri";
@@ -109,6 +113,8 @@ export interface DownloadRawOptions extends DownloadBaseOptions, RawDownloadFilt
  */
 export async function downloadRaw(options: DownloadRawOptions): Promise<DownloadSummary> {
   sessionFilter(options); // both `session` and `ses`: a TypeError before anything else
+  // An unknown or held-out session is refused from the bucket's listing, before the license prompt.
+  await checkSessionFilter({ ...options, rawOnly: true });
   return await executeDownload(
     options,
     (source, dataDir) => planRawDownload({ ...options, source, dataDir }),

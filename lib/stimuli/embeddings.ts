@@ -11,6 +11,7 @@ import {
   summaryBundle,
 } from "../core/display.ts";
 import { InvalidChoiceError } from "../core/errors.ts";
+import { pathExists } from "../core/fs.ts";
 import { getDataDir } from "../local/config.ts";
 import { Hdf5File } from "../formats/hdf5.ts";
 import type { Hdf5ContiguousLayout } from "../formats/hdf5_layout.ts";
@@ -223,7 +224,7 @@ export function checkModels(models: LoadEmbeddingsOptions["models"] = "all"): Em
  * Opens the embedding files of `models` (public; the gated images are not needed).
  *
  * @throws {InvalidChoiceError} for an unknown model
- * @throws {StimuliNotDownloadedError} when a file is missing (names `laion-fmri download-embeddings`)
+ * @throws {StimuliNotDownloadedError} when a file is missing (names `laion-fmri download-embeddings MODEL ...` with the missing models only)
  * @example
  * ```ts
  * import { loadEmbeddings } from "@laion/fmri";
@@ -235,7 +236,12 @@ export async function loadEmbeddings(options: LoadEmbeddingsOptions = {}): Promi
   const models = checkModels(options.models);
   const dataDir = options.dataDir ?? getDataDir();
   const p = stimulusPaths(dataDir);
-  await requireFiles(models.map(p.embeddings), "Embeddings", "embeddings", options.signal);
+  // The command names only the missing models (not all four).
+  const missing: EmbeddingModel[] = [];
+  for (const m of models) if (!(await pathExists(p.embeddings(m)))) missing.push(m);
+  const args = missing.length === AVAILABLE_MODELS.length ? [] : missing; // all four: the bare command
+  const what = `Embeddings of ${missing.join(", ")}`;
+  await requireFiles(missing.map(p.embeddings), what, "embeddings", options.signal, args);
   const files = new Map<EmbeddingModel, Hdf5File>();
   const direct = new Map<EmbeddingModel, { layout: Hdf5ContiguousLayout; file: Deno.FsFile }>();
   try {

@@ -48,7 +48,8 @@ export const STIMULUS_COMMANDS = {
 
 /**
  * Throws {@linkcode StimuliNotDownloadedError} naming the first missing
- * path and the command that fetches it.
+ * path and the command that fetches it (with `args`, e.g. the missing
+ * embedding models, so that it fetches only those).
  *
  * @example
  * ```ts
@@ -62,11 +63,12 @@ export async function requireFiles(
   what: string,
   kind: keyof typeof STIMULUS_COMMANDS,
   signal?: AbortSignal,
+  args: readonly string[] = [],
 ): Promise<void> {
   for (const path of paths) {
     signal?.throwIfAborted();
     if (await pathExists(path)) continue;
-    const cliCommand = STIMULUS_COMMANDS[kind];
+    const cliCommand = [STIMULUS_COMMANDS[kind], ...args].join(" ");
     const request = kind === "stimuli"
       ? " (the images are gated: see https://laion-fmri.hebartlab.com/request)"
       : "";

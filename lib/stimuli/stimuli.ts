@@ -18,6 +18,10 @@ import { readCsvFrame, resolveIndex, textColumn, unknownName } from "./csv.ts";
 import { decodeImage } from "./decode.ts";
 import { StimulusImage } from "./image.ts";
 import { requireFiles, stimulusPaths } from "./paths.ts";
+import { pathExists } from "../core/fs.ts";
+import { loadPolars } from "../frames/polars.ts";
+import { readTsv } from "../frames/tsv.ts";
+import { stimuliImagesDir, stimuliTsvPath } from "../local/paths.ts";
 
 /** A stimulus: its row in the metadata (negative counts from the end) or its `image_name`. */
 export type StimulusKey = number | string;
@@ -248,21 +252,101 @@ export async function loadStimuli(options: LoadStimuliOptions = {}): Promise<Sti
   return new Stimuli(dataDir, await readStimulusMetadata(dataDir, options));
 }
 
+/** Where a data directory's stimulus metadata is, and in which layout. */
+export interface StimulusMetadataFile {
+  /** The file: `stimuli/task-images_metadata.csv` (current) or `stimuli/stimuli.tsv` (seed). */
+  path: string;
+  /** The layout it belongs to. */
+  layout: "current" | "seed";
+  /** The images that go with it: `task-images_stimuli.h5` (current) or the folder `images/` (seed). */
+  images: string;
+}
+
 /**
- * The metadata CSV alone (public; no images needed).
- * @throws {StimuliNotDownloadedError} when it is missing
+ * The stimulus metadata on disk: the current layout's CSV, else the seed
+ * layout's `stimuli/stimuli.tsv`; `undefined` when neither is there.
+ * {@linkcode readStimulusMetadata} reads this file and `Subject.hasStimuli`
+ * checks it (with its images), so the two always agree.
+ *
+ * @example
+ * ```ts
+ * import { findStimulusMetadata } from "./stimuli.ts";
+ * const found = await findStimulusMetadata("/data");
+ * console.log(found?.layout, found?.path);
+ * ```
+ */
+export async function findStimulusMetadata(
+  dataDir: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<StimulusMetadataFile | undefined> {
+  options.signal?.throwIfAborted();
+  const p = stimulusPaths(dataDir);
+  if (await pathExists(p.metadata)) {
+    return { path: p.metadata, layout: "current", images: p.images };
+  }
+  const tsv = stimuliTsvPath(dataDir);
+  if (await pathExists(tsv)) {
+    return { path: tsv, layout: "seed", images: stimuliImagesDir(dataDir) };
+  }
+  return undefined;
+}
+
+/**
+ * The stimulus metadata table, the one entry point for it on both layouts
+ * (public; no images needed): the current layout's
+ * `stimuli/task-images_metadata.csv` (`image_name`, `dataset`,
+ * `participant`, `unique_or_shared`, `n_reps`; what upstream's
+ * `Stimuli.metadata` holds), or else the seed layout's `stimuli/stimuli.tsv`
+ * with its own columns plus `image_name` (its `stimulus_id`) and
+ * `unique_or_shared` (from its `shared` flag) when it lacks them. Row `i` is
+ * stimulus `i`.
+ *
+ * @throws {StimuliNotDownloadedError} when neither is on disk (names `laion-fmri download-stimuli`)
+ * @example
+ * ```ts
+ * import { readStimulusMetadata } from "@laion/fmri";
+ * const meta = await readStimulusMetadata("/data/laion");
+ * console.log(meta.columns, meta.height);
+ * ```
  */
 export async function readStimulusMetadata(
   dataDir: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<DataFrame> {
+  const { signal } = options;
+  const found = await findStimulusMetadata(dataDir, { signal });
+  if (found?.layout === "seed") return withSeedColumns(await readTsv(found.path, { signal }));
   const path = stimulusPaths(dataDir).metadata;
-  await requireFiles([path], "Stimulus metadata", "stimuli", options.signal);
+  await requireFiles([path], "Stimulus metadata", "stimuli", signal);
   return readCsvFrame(path, {
     textColumns: ["image_name", "dataset", "participant", "unique_or_shared", "n_reps"],
     required: ["image_name"],
-    signal: options.signal,
+    signal,
   });
+}
+
+/** The seed TSV with the current layout's `image_name` and `unique_or_shared` added when absent. */
+async function withSeedColumns(df: DataFrame): Promise<DataFrame> {
+  const pl = await loadPolars();
+  const has = (c: string) => df.columns.includes(c);
+  const text = (c: string) => df.getColumn(c).toArray() as unknown[];
+  const added = [];
+  if (!has("image_name") && has("stimulus_id")) {
+    added.push(
+      pl.Series(
+        "image_name",
+        text("stimulus_id").map((v) => v === null ? null : String(v)),
+        pl.String,
+      ),
+    );
+  }
+  if (!has("unique_or_shared") && has("shared")) {
+    const flag = text("shared").map((v) =>
+      v === null ? null : v === true || String(v).toLowerCase() === "true" ? "shared" : "unique"
+    );
+    added.push(pl.Series("unique_or_shared", flag, pl.String));
+  }
+  return added.length ? df.withColumns(...added) : df;
 }
 
 /** Which stimuli {@linkcode countStimuli} counts: the shared ones, the unique ones. */
@@ -297,7 +381,7 @@ export async function countStimuli(
   if (stimuli === undefined) return meta.height;
   if (!meta.columns.includes("unique_or_shared")) {
     throw new LaionFmriError(
-      `${stimulusPaths(dataDir).metadata} has no "unique_or_shared" column (columns: ${
+      `The stimulus metadata of ${dataDir} has no "unique_or_shared" column (columns: ${
         meta.columns.join(", ")
       }): cannot count ${stimuli} stimuli.`,
     );

@@ -11,6 +11,7 @@ import { readNifti4dMasked, readNiftiHeader } from "../formats/nifti.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
 import { withBoundedDisplay } from "../frames/frame_display.ts";
 import { loadPolars } from "../frames/polars.ts";
+import { readStimulusMetadata } from "../stimuli/stimuli.ts";
 import { type BetaMatrix, createBetaMatrix } from "./beta_matrix.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import {
@@ -49,8 +50,8 @@ export interface MultiSessionBetasOptions extends Omit<BetasOptions, "session"> 
 export interface BetasSource {
   /** The trial table of a session. */
   getTrialInfo(options: { session: string; signal?: AbortSignal }): Promise<DataFrame>;
-  /** The stimulus metadata table. */
-  getStimulusMetadata(options: { signal?: AbortSignal }): Promise<DataFrame>;
+  /** The data directory, whose stimulus metadata a `stimuli` filter may need. */
+  readonly dataDir: string;
 }
 
 /** Everything a betas read needs: the voxels, the trial rows and the file. */
@@ -155,7 +156,11 @@ export async function keptTrials(
 ): Promise<{ kept: DataFrame; keep?: number[] }> {
   if (!o.stimuli) return { kept: trials };
   const { signal } = o;
-  const keep = await stimulusRows(trials, o.stimuli, () => source.getStimulusMetadata({ signal }));
+  const keep = await stimulusRows(
+    trials,
+    o.stimuli,
+    () => readStimulusMetadata(source.dataDir, { signal }),
+  );
   const pl = await loadPolars();
   const rowMask = new Array<boolean>(trials.height).fill(false);
   for (const t of keep) rowMask[t] = true;
@@ -174,11 +179,19 @@ async function stimulusRows(
       String(l).startsWith("shared_")
     );
   } else if (trials.columns.includes("stimulus_id")) {
+    // Joined on the metadata's image names (either layout; see readStimulusMetadata).
     const meta = await metadata();
+    const missing = ["image_name", "unique_or_shared"].filter((c) => !meta.columns.includes(c));
+    if (missing.length) {
+      throw new LaionFmriError(
+        `The stimulus metadata lacks ${missing.join(" and ")} (columns: ` +
+          `${meta.columns.join(", ")}): cannot tell shared from unique stimuli.`,
+      );
+    }
     const flags = new Map<string, boolean>();
-    const ids = meta.getColumn("stimulus_id").toArray() as string[];
-    const sh = meta.getColumn("shared").toArray() as boolean[];
-    ids.forEach((id, i) => flags.set(String(id), Boolean(sh[i])));
+    const ids = meta.getColumn("image_name").toArray() as string[];
+    const kind = meta.getColumn("unique_or_shared").toArray() as (string | null)[];
+    ids.forEach((id, i) => flags.set(String(id), kind[i] === "shared"));
     shared = (trials.getColumn("stimulus_id").toArray() as string[]).map((id) =>
       flags.get(String(id)) ?? false
     );

@@ -7,6 +7,7 @@
  */
 import { DataNotDownloadedError } from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
+import { resolveSessionId, type SessionId } from "../core/ids.ts";
 import { readGiftiDataArrays } from "../formats/gifti.ts";
 import { type NiftiVolume, readNiftiVolume } from "../formats/nifti.ts";
 import {
@@ -27,10 +28,11 @@ export interface LocalizerMapQuery {
   /** A contrast (z map, e.g. `faceVsOthers`) or, with `run`, a condition (e.g. `face`). */
   contrast: string;
   /**
-   * The session label without `ses-`.
+   * The session: its label (`"31"`, `"4BarScreenfLoc"`) with or without
+   * `ses-`; numbers in any spelling `getBetas` takes (`31`, `"ses-31"`).
    * @default the task's: `4BarScreenfLoc` (floc), `31` (oloc), `MotionLocBarsSML` (motion)
    */
-  session?: string;
+  session?: SessionId;
   /** A run number: the per-run `stat-effect` map of the condition `contrast`. */
   run?: number | string;
   /** `fsnative` (GIfTI, needs `hemi`) or `T1w` (NIfTI). @default "fsnative" */
@@ -85,11 +87,20 @@ export function localizerMapName(subject: string, q: LocalizerMapQuery): string 
       `task "MotionLoc" is the pooled map and has no per-run effect maps; pass task "MotionLeft" or "MotionRight".`,
     );
   }
-  const ses = `ses-${q.session ?? LOCALIZER_SESSIONS[q.task]}`;
+  const ses = `ses-${localizerSession(q)}`;
   const run = q.run === undefined ? "" : `_run-${runToken(q.run)}`;
   const stat = q.run === undefined ? "z" : "effect";
   const ext = space === "fsnative" ? "func.gii" : "nii.gz";
   return `${subject}_${ses}_task-${q.task}${run}_${where}_contrast-${q.contrast}_stat-${stat}_statmap.${ext}`;
+}
+
+/** The session label of a query (without `ses-`): numbers normalized as every session option. */
+function localizerSession(q: LocalizerMapQuery): string {
+  const given = q.session ?? LOCALIZER_SESSIONS[q.task];
+  if (typeof given === "number" || /^(?:ses-)?\d+$/i.test(given)) {
+    return resolveSessionId(given).slice("ses-".length);
+  }
+  return given.replace(/^ses-/i, "");
 }
 
 /**
@@ -105,7 +116,7 @@ export function localizerMapName(subject: string, q: LocalizerMapQuery): string 
  */
 export async function localizerMapPath(paths: CurrentPaths, q: LocalizerMapQuery): Promise<string> {
   const name = localizerMapName(paths.subject, q);
-  const path = paths.localizer(q.session ?? LOCALIZER_SESSIONS[q.task], name);
+  const path = paths.localizer(localizerSession(q), name);
   q.signal?.throwIfAborted();
   if (await pathExists(path)) return path;
   const s = paths.subject;

@@ -7,6 +7,7 @@
 import type { DataFrame } from "npm:nodejs-polars@0.25.2";
 import { DataNotDownloadedError } from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
+import { resolveSessionId, type SessionId } from "../core/ids.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { readTsv } from "../frames/tsv.ts";
 import type { CurrentPaths } from "../local/current_paths.ts";
@@ -14,8 +15,8 @@ import { isDir } from "./anatomy.ts";
 
 /** Which raw run file: a session, run, echo and part. */
 export interface RawRunQuery {
-  /** The session, e.g. `"ses-01"`. */
-  session: string;
+  /** The session: `"ses-01"`, `"ses-1"`, `"01"`, `"1"` or `1`. */
+  session: SessionId;
   /** The run number. */
   run: number | string;
   /** The echo (1-3). @default 1 */
@@ -36,8 +37,8 @@ export interface RawRunQuery {
  * await hasRaw(new CurrentPaths("/data", "sub-01"), "ses-01");
  * ```
  */
-export async function hasRaw(paths: CurrentPaths, session?: string): Promise<boolean> {
-  if (session !== undefined) return await isDir(paths.rawDir(session, "func"));
+export async function hasRaw(paths: CurrentPaths, session?: SessionId): Promise<boolean> {
+  if (session !== undefined) return await isDir(paths.rawDir(resolveSessionId(session), "func"));
   if (!(await isDir(`${paths.dataDir}/${paths.subject}`))) return false;
   for await (const e of Deno.readDir(`${paths.dataDir}/${paths.subject}`)) {
     if (e.isDirectory && e.name.startsWith("ses-")) return true;
@@ -53,21 +54,20 @@ export async function requireRaw(
   paths: CurrentPaths,
   path: string,
   what: string,
-  q: { session: string; run?: number | string; signal?: AbortSignal },
+  q: { session: SessionId; run?: number | string; signal?: AbortSignal },
 ): Promise<string> {
   q.signal?.throwIfAborted();
+  const session = resolveSessionId(q.session);
   if (await pathExists(path)) return path;
   const s = paths.subject;
   const run = q.run === undefined ? "" : `, run: "${String(q.run).padStart(2, "0")}"`;
   const cliRun = q.run === undefined ? "" : ` --run ${String(q.run).padStart(2, "0")}`;
   throw new DataNotDownloadedError(`${what} not found at ${path}.`, {
     subject: s,
-    ses: q.session,
+    ses: session,
     path,
-    downloadCall:
-      `downloadRaw({ subject: "${s}", ses: "${q.session}"${run}, acceptLicense: true })`,
-    cliCommand:
-      `laion-fmri download-raw --subject ${s} --ses ${q.session}${cliRun} --accept-license`,
+    downloadCall: `downloadRaw({ subject: "${s}", ses: "${session}"${run}, acceptLicense: true })`,
+    cliCommand: `laion-fmri download-raw --subject ${s} --ses ${session}${cliRun} --accept-license`,
   });
 }
 
@@ -82,7 +82,7 @@ export async function requireRaw(
  * ```
  */
 export function rawBoldPath(paths: CurrentPaths, q: RawRunQuery): Promise<string> {
-  const path = paths.rawBold(q.session, q.run, q.echo ?? 1, q.part ?? "mag");
+  const path = paths.rawBold(resolveSessionId(q.session), q.run, q.echo ?? 1, q.part ?? "mag");
   return requireRaw(paths, path, "Raw BOLD run", q);
 }
 
@@ -97,7 +97,7 @@ export function rawBoldPath(paths: CurrentPaths, q: RawRunQuery): Promise<string
  * ```
  */
 export function rawSbrefPath(paths: CurrentPaths, q: RawRunQuery): Promise<string> {
-  const path = paths.rawSbref(q.session, q.run, q.echo ?? 1, q.part ?? "mag");
+  const path = paths.rawSbref(resolveSessionId(q.session), q.run, q.echo ?? 1, q.part ?? "mag");
   return requireRaw(paths, path, "Raw sbref", q);
 }
 
@@ -127,9 +127,10 @@ async function eventRuns(paths: CurrentPaths, session: string): Promise<string[]
  */
 export async function readEvents(
   paths: CurrentPaths,
-  q: { session: string; run?: number | string; signal?: AbortSignal },
+  q: { session: SessionId; run?: number | string; signal?: AbortSignal },
 ): Promise<DataFrame> {
-  const { session, signal } = q;
+  const { signal } = q;
+  const session = resolveSessionId(q.session);
   if (q.run !== undefined) {
     const path = await requireRaw(paths, paths.rawEvents(session, q.run), "Events table", q);
     return readTsv(path, { signal });

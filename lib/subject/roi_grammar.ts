@@ -19,13 +19,64 @@ export interface RoiEntry {
 }
 
 /**
- * An unknown ROI or category; lists the subject's ROIs and categories.
+ * An ROI or category name as compared loosely: lower case, without the
+ * hyphens, underscores and spaces the bucket's file names and users add
+ * (`"FFA-1"`, `"ffa1"` and `"FFA1"` are one).
+ */
+function looseKey(name: string): string {
+  return name.toLowerCase().replace(/[-_\s]/g, "");
+}
+
+/** Levenshtein distance of two short strings. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The names closest to `value` (loosely compared; at most 5, nearest first):
+ * within a third of its length in edits, or containing it.
+ *
+ * @example
+ * ```ts
+ * import { closestNames } from "./roi_grammar.ts";
+ * closestNames("FFA9", ["FFA1", "FFA2", "OFA", "V1"]); // ["FFA1", "FFA2", "OFA"]
+ * ```
+ */
+export function closestNames(value: string, names: readonly string[]): string[] {
+  const key = looseKey(value);
+  const limit = Math.max(1, Math.floor(key.length / 3));
+  return names
+    .map((name) => {
+      const k = looseKey(name);
+      const d = editDistance(key, k);
+      return {
+        name,
+        d: key.length >= 2 && (k.includes(key) || key.includes(k)) ? Math.min(d, limit) : d,
+      };
+    })
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+    .slice(0, 5)
+    .map((x) => x.name);
+}
+
+/**
+ * An unknown ROI or category: names the closest ROIs and categories when
+ * there are some (else lists every ROI), and lists the categories.
  *
  * @example
  * ```ts
  * import { UnknownRoiError } from "@laion/fmri";
  * const e = new UnknownRoiError("FFA9", ["FFA1"], ["face"]);
- * console.log(e.message);
+ * console.log(e.message, e.suggestions); // ... Did you mean 'FFA1'? ... ["FFA1"]
  * ```
  */
 export class UnknownRoiError extends LaionFmriError {
@@ -33,6 +84,8 @@ export class UnknownRoiError extends LaionFmriError {
   readonly value: string;
   /** The subject that lacks it, when known (in a group, which one). */
   readonly subject?: string;
+  /** The closest ROI and category names, nearest first (may be empty). */
+  readonly suggestions: readonly string[];
   /**
    * Creates an instance.
    * @param value the rejected item
@@ -47,14 +100,18 @@ export class UnknownRoiError extends LaionFmriError {
     subject?: string,
   ) {
     const of = subject ? ` of ${subject}` : "";
+    const suggestions = closestNames(value, [...rois, ...categories]);
+    const which = suggestions.length
+      ? `Did you mean ${suggestions.map((n) => `'${n}'`).join(", ")}? ` +
+        `(${rois.length} ROIs in all: getAvailableRois() lists them.)`
+      : `Available ROIs${of}: ${formatList(rois)}.`;
     super(
-      `Unknown ROI/category${subject ? ` for ${subject}` : ""}: '${value}'. ` +
-        `Available ROIs${of}: ${formatList(rois)}. Available categories${of}: ${
-          formatList(categories)
-        }.`,
+      `Unknown ROI/category${subject ? ` for ${subject}` : ""}: '${value}'. ${which} ` +
+        `Available categories${of}: ${formatList(categories)}.`,
     );
     this.value = value;
     this.subject = subject;
+    this.suggestions = suggestions;
   }
 }
 
@@ -133,19 +190,34 @@ export class RoiInventory {
 
   /**
    * Resolves a query to ROI names: `"all"`, then a category, then an ROI
-   * name; duplicates dropped keeping the first occurrence.
+   * name, each also matched regardless of case and hyphens (`"ffa1"`,
+   * `"FFA-1"`); duplicates dropped keeping the first occurrence.
    *
    * @throws {UnknownRoiError} for an item that is none of these
    */
   resolve(query: RoiQuery): string[] {
     const items = typeof query === "string" ? [query] : [...query];
     const out: string[] = [];
-    for (const item of items) {
+    for (const given of items) {
+      const item = given === "all" ? given : this.#exactName(given);
       if (item === "all") out.push(...this.rois());
       else if (this.byCategory.has(item)) out.push(...this.byCategory.get(item)!);
       else if (this.byName.has(item)) out.push(item);
-      else throw new UnknownRoiError(item, this.rois(), this.categories(), this.subject);
+      else throw new UnknownRoiError(given, this.rois(), this.categories(), this.subject);
     }
     return [...new Set(out)];
+  }
+
+  /**
+   * A query item as the inventory spells it: itself when it is a category
+   * or ROI, else the one category or ROI it equals loosely (case, hyphens:
+   * `"ffa1"` and the bucket's `"FFA-1"` are `FFA1`), else itself.
+   */
+  #exactName(item: string): string {
+    if (this.byCategory.has(item) || this.byName.has(item)) return item;
+    const key = looseKey(item);
+    const matches = [...new Set([...this.byCategory.keys(), ...this.byName.keys()])]
+      .filter((n) => looseKey(n) === key);
+    return matches.length === 1 ? matches[0] : item;
   }
 }

@@ -4,13 +4,13 @@
  * ceilings, on the brain-voxel axis in NumPy C-order.
  * @module
  */
-import { join } from "node:path";
-import type { DataFrame } from "../frames/polars.ts";
+import { dirname, join } from "node:path";
+import { type DataFrame, loadPolars } from "../frames/polars.ts";
 import {
   DataNotDownloadedError,
+  formatSessions,
   InvalidChoiceError,
   LaionFmriError,
-  StimuliNotDownloadedError,
   SubjectNotFoundError,
 } from "../core/errors.ts";
 import {
@@ -21,12 +21,20 @@ import {
 } from "../core/display.ts";
 import { pathExists } from "../core/fs.ts";
 import { warn } from "../core/warnings.ts";
-import { GLMSINGLE_PREFIX, HELD_OUT_SESSIONS } from "../core/constants.ts";
-import { resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";
+import { GLMSINGLE_PREFIX } from "../core/constants.ts";
+import {
+  checkSession,
+  isPublicSessionNumber,
+  publicSessionsHint,
+  resolveSessionId,
+  resolveSubjectId,
+  type SessionId,
+} from "../core/ids.ts";
 import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
-import { stimuliImagesDir, stimuliTsvPath, type SubjectPaths } from "../local/paths.ts";
+import { nearSubject, unknownSubjectError } from "../bucket/discovery.ts";
+import type { SubjectPaths } from "../local/paths.ts";
 import type { BetaMatrix } from "./beta_matrix.ts";
 import {
   type BetasOptions,
@@ -48,8 +56,12 @@ import {
 import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./roi_data.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { SubjectFiles } from "./subject_files.ts";
-import { stimulusPaths } from "../stimuli/paths.ts";
-import { countStimuli, type StimulusSet } from "../stimuli/stimuli.ts";
+import {
+  countStimuli,
+  findStimulusMetadata,
+  readStimulusMetadata,
+  type StimulusSet,
+} from "../stimuli/stimuli.ts";
 import { buildTrialMetadata, readTrialNames, type TrialNames } from "./trial_metadata.ts";
 import {
   TrialCaptions,
@@ -213,7 +225,7 @@ export class Subject {
     this.#nanInMask = nanInMask;
     this.#policy = policy;
     this.#files = this.#filesOf({ maskSource });
-    this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials(signal));
+    this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials(signal), subjectId);
     this.images = new TrialImages(this.#stim);
     this.embeddings = new TrialEmbeddings(this.#stim);
     this.captions = new TrialCaptions(this.#stim);
@@ -237,9 +249,11 @@ export class Subject {
    * order (global trial index = row = the order of the sessions' betas):
    * the trial-table columns plus `session`, `session_trial`, `image_name`,
    * `stim_idx`, `unique_or_shared`, `dataset` (null for names not in the
-   * stimulus metadata). Read once per Subject.
+   * stimulus metadata). Read once per Subject. With `session` (any spelling
+   * `getBetas` takes), only that session's rows, in order.
    *
-   * @throws {StimuliNotDownloadedError} without `stimuli/task-images_metadata.csv`
+   * @throws {StimuliNotDownloadedError} without the stimulus metadata (see `readStimulusMetadata`)
+   * @throws {UnknownSessionError} / {HeldOutSessionError} for a session the trials do not have
    * @throws {DataNotDownloadedError} when a session lacks its trial table (names it)
    * @example
    * ```ts
@@ -249,7 +263,8 @@ export class Subject {
    * console.log(meta.select("session", "image_name", "unique_or_shared").head(3));
    * ```
    */
-  getMetadata(options: SignalOptions = {}): Promise<DataFrame> {
+  getMetadata(options: SignalOptions & { session?: SessionId } = {}): Promise<DataFrame> {
+    if (options.session !== undefined) return this.#sessionMetadata(options.session, options);
     this.#metadata ??= this.#trials(options.signal)
       .then((t) => buildTrialMetadata(this.dataDir, t, options.signal))
       .catch((e) => {
@@ -257,6 +272,15 @@ export class Subject {
         throw e;
       });
     return this.#metadata;
+  }
+
+  /** The rows of {@linkcode Subject.getMetadata} of one session (checked against the trials'). */
+  async #sessionMetadata(session: SessionId, options: SignalOptions): Promise<DataFrame> {
+    const valid = (await this.#trials(options.signal)).tables.map((t) => t.session);
+    const id = checkSession(session, valid, `of ${this.subjectId}'s trials`);
+    const meta = await this.getMetadata({ signal: options.signal });
+    const pl = await loadPolars();
+    return meta.filter(pl.col("session").eq(pl.lit(id)));
   }
 
   /** The files (and caches) of a call's mask source. */
@@ -441,8 +465,9 @@ export class Subject {
 
   /**
    * A session id checked against the data: normalized (`1` -> `ses-01`),
-   * not held out, and on disk.
-   * @throws {LaionFmriError} for a held-out session (not public)
+   * not held out, and on disk (for a remote subject: in the bucket).
+   * @throws {HeldOutSessionError} for a held-out session (not public)
+   * @throws {UnknownSessionError} for a session no subject has (or, remote, not in the bucket)
    * @throws {DataNotDownloadedError} for one not on disk (lists those that are)
    */
   async #session(session: SessionId | undefined, what: string): Promise<string> {
@@ -450,27 +475,21 @@ export class Subject {
       throw new LaionFmriError(`session is required: ${what} are stored per session.`);
     }
     const id = resolveSessionId(session);
-    if ((HELD_OUT_SESSIONS as readonly string[]).includes(id)) {
-      throw new LaionFmriError(
-        `${id} is held out and not public (${HELD_OUT_SESSIONS.join(", ")} are withheld ` +
-          `for evaluation); it cannot be downloaded or read. Sessions on disk: ` +
-          `${(await this.getSessions()).join(", ") || "none"}.`,
-      );
-    }
+    const listed = await this.getSessions();
     if (this.#policy.isRemote) {
-      const listed = await this.getSessions();
-      if (listed.includes(id)) return id;
-      throw new InvalidChoiceError(`session of ${this.subjectId}`, id, listed);
+      return checkSession(id, listed, `of ${this.subjectId} in the bucket`);
+    }
+    if (listed.includes(id)) return id;
+    // Held out, or beyond any public session: downloading it cannot help, so no download advice.
+    if (!isPublicSessionNumber(id)) {
+      return checkSession(id, listed, `of ${this.subjectId} on disk`, publicSessionsHint());
     }
     const dir = join(this.paths.glmsingleDir, id);
-    if (!(await pathExists(dir))) {
-      throw new DataNotDownloadedError(
-        `${id} of ${this.subjectId} is not on disk (at ${dir}). Sessions on disk: ` +
-          `${(await this.getSessions()).join(", ") || "none"}.`,
-        { subject: this.subjectId, ses: id, path: dir },
-      );
-    }
-    return id;
+    throw new DataNotDownloadedError(
+      `${id} of ${this.subjectId} is not on disk (at ${dir}). Sessions on disk: ` +
+        `${formatSessions(listed)}; getSubjectSessions("${this.subjectId}") lists the bucket's.`,
+      { subject: this.subjectId, ses: id, path: dir },
+    );
   }
 
   /** The session-resolved options and voxel filter (ROI/mask AND ncThreshold) of a betas read. */
@@ -683,15 +702,22 @@ export class Subject {
   /**
    * Whether stimulus metadata and images are on disk: the current layout's
    * `task-images_metadata.csv` and `task-images_stimuli.h5`, or the seed
-   * layout's `stimuli.tsv` and `images/`.
+   * layout's `stimuli.tsv` and `images/`. When it is true,
+   * {@linkcode readStimulusMetadata} reads that metadata.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject, readStimulusMetadata } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * if (await sub.hasStimuli()) console.log((await readStimulusMetadata(sub.dataDir)).height);
+   * ```
    */
   async hasStimuli(options: SignalOptions = {}): Promise<boolean> {
-    options.signal?.throwIfAborted();
-    const current = stimulusPaths(this.dataDir);
-    if ((await pathExists(current.metadata)) && (await pathExists(current.images))) return true;
-    if (!(await pathExists(stimuliTsvPath(this.dataDir)))) return false;
+    const found = await findStimulusMetadata(this.dataDir, options);
+    if (!found) return false;
     try {
-      return (await Deno.stat(stimuliImagesDir(this.dataDir))).isDirectory;
+      const info = await Deno.stat(found.images);
+      return found.layout === "current" ? info.isFile : info.isDirectory;
     } catch {
       return false;
     }
@@ -716,19 +742,22 @@ export class Subject {
   }
 
   /**
-   * The stimulus metadata table (`stimuli/stimuli.tsv`).
-   * @throws {StimuliNotDownloadedError} when it is not on disk
+   * The stimulus metadata table, as {@linkcode readStimulusMetadata} reads
+   * it on either layout (the current CSV, or the seed's `stimuli.tsv`).
+   *
+   * @deprecated Use `readStimulusMetadata(sub.dataDir)`, the one metadata
+   *   entry point (upstream dropped `get_stimulus_metadata`; its newest
+   *   name is `Stimuli.metadata`). Kept as a thin delegate.
+   * @throws {StimuliNotDownloadedError} when neither file is on disk
+   * @example
+   * ```ts
+   * import { loadSubject, readStimulusMetadata } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const meta = await readStimulusMetadata(sub.dataDir); // instead of sub.getStimulusMetadata()
+   * ```
    */
-  async getStimulusMetadata(options: SignalOptions = {}): Promise<DataFrame> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const path = stimuliTsvPath(this.dataDir);
-    if (!(await pathExists(path))) {
-      throw new StimuliNotDownloadedError(
-        `Stimulus metadata not found at ${path}. Run: download({ subject: "${this.subjectId}", includeStimuli: true, acceptLicense: true })`,
-      );
-    }
-    return readTsv(path, { signal });
+  getStimulusMetadata(options: SignalOptions = {}): Promise<DataFrame> {
+    return readStimulusMetadata(this.dataDir, options);
   }
 
   /** Whether the anatomical derivatives (`derivatives/anatomical/{sub}/`) are on disk. */
@@ -798,7 +827,7 @@ export class Subject {
   }
 
   /** Whether raw BIDS data (of one session, or of any) is on disk. */
-  hasRaw(options: { session?: string } = {}): Promise<boolean> {
+  hasRaw(options: { session?: SessionId } = {}): Promise<boolean> {
     return hasRaw(this.#files.current, options.session);
   }
 
@@ -808,7 +837,7 @@ export class Subject {
    * @throws {DataNotDownloadedError} naming `downloadRaw(...)` / `laion-fmri download-raw`
    */
   getEvents(
-    options: { session: string; run?: number | string } & SignalOptions,
+    options: { session: SessionId; run?: number | string } & SignalOptions,
   ): Promise<DataFrame> {
     return readEvents(this.#files.current, options);
   }
@@ -894,10 +923,26 @@ export async function loadSubject(
   }
   const dir = sub.paths.glmsingleDir;
   if (!(await pathExists(dir))) {
+    // A near spelling of a subject on disk ("1" for sub-01): say which, not how to download "sub-1".
+    const onDisk = await subjectsOnDisk(dirname(dir));
+    if (nearSubject(id, onDisk)) throw unknownSubjectError(id, onDisk, "On disk");
     throw new DataNotDownloadedError(`Data for ${id} not found at ${dir}.`, {
       subject: id,
       path: dir,
     });
   }
   return sub;
+}
+
+/** Sorted `sub-*` folders of a derivatives folder (none when it is absent). */
+async function subjectsOnDisk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory && e.name.startsWith("sub-")) out.push(e.name);
+    }
+  } catch {
+    return [];
+  }
+  return out.sort();
 }

@@ -8,6 +8,7 @@
  * trials are read once per call.
  * @module
  */
+import { checkSession, type SessionId } from "../core/ids.ts";
 import type { DataFrame } from "../frames/polars.ts";
 import { type Captions, type CaptionSource, loadCaptions } from "../stimuli/captions.ts";
 import { resolveIndex } from "../stimuli/csv.ts";
@@ -27,8 +28,13 @@ import type { TrialNames } from "./trial_metadata.ts";
 
 /** Options selecting trials: one session's, or all. */
 export interface TrialSelection {
-  /** Only this session's trials (`"ses-02"`), in their order. @default every session */
-  session?: string;
+  /**
+   * Only this session's trials, in their order: `"ses-02"`, `"ses-2"`,
+   * `"02"`, `"2"` or `2`, as `getBetas` accepts. A session the subject's
+   * trials do not have (unknown or held out) is an error that lists them.
+   * @default every session
+   */
+  session?: SessionId;
   /** Cancels the reads. */
   signal?: AbortSignal;
 }
@@ -37,22 +43,36 @@ export interface TrialSelection {
 export class TrialStimuliContext {
   readonly #dataDir: string;
   readonly #names: (signal?: AbortSignal) => Promise<TrialNames>;
+  readonly #subjectId: string;
   #stimuli?: Promise<Stimuli>;
   #captions?: Promise<Captions>;
   #segmentations?: Promise<Segmentations>;
   readonly #embeddings = new Map<string, Promise<Embeddings>>();
 
-  /** @param names the subject's (cached) trial names */
-  constructor(dataDir: string, names: (signal?: AbortSignal) => Promise<TrialNames>) {
+  /**
+   * @param names the subject's (cached) trial names
+   * @param subjectId the subject, named in errors
+   */
+  constructor(
+    dataDir: string,
+    names: (signal?: AbortSignal) => Promise<TrialNames>,
+    subjectId = "the subject",
+  ) {
     this.#dataDir = dataDir;
     this.#names = names;
+    this.#subjectId = subjectId;
   }
 
-  /** Image names of the selected trials. */
+  /**
+   * Image names of the selected trials.
+   * @throws {UnknownSessionError} / {HeldOutSessionError} for a session the trials do not have
+   */
   async names(options: TrialSelection = {}): Promise<string[]> {
     const t = await this.#names(options.signal);
     if (options.session === undefined) return t.names;
-    return t.names.filter((_, i) => t.sessions[i] === options.session);
+    const valid = t.tables.map((x) => x.session);
+    const session = checkSession(options.session, valid, `of ${this.#subjectId}'s trials`);
+    return t.names.filter((_, i) => t.sessions[i] === session);
   }
 
   /** The image name of global trial `trial` (negative counts from the end). */
