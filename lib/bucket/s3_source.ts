@@ -148,7 +148,7 @@ function encodeKey(key: string): string {
  *
  * @example
  * ```ts
- * import { objectUrl } from "@laion/fmri";
+ * import { objectUrl } from "./s3_source.ts";
  * objectUrl("http://127.0.0.1:7480", "laion-fmri", "README"); // "http://127.0.0.1:7480/laion-fmri/README"
  * ```
  */
@@ -173,7 +173,7 @@ function isAwsEndpoint(url: string): boolean {
  *
  * @example
  * ```ts
- * import { S3Source } from "@laion/fmri";
+ * import { S3Source } from "@laion/fmri/bucket";
  * const source = new S3Source({ endpoint: "http://127.0.0.1:7480" });
  * const { commonPrefixes } = await source.list("", { delimiter: "/" });
  * console.log(commonPrefixes); // ["derivatives/"]

@@ -313,7 +313,7 @@ export function formatList(items: readonly unknown[]): string {
  *
  * @example
  * ```ts
- * import { DataDirNotWritableError } from "./errors.ts";
+ * import { DataDirNotWritableError } from "@laion/fmri";
  * const e = new DataDirNotWritableError("/data", "/data/derivatives", "Permission denied");
  * console.log(e.dataDir, e.message);
  * ```

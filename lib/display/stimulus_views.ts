@@ -32,8 +32,9 @@ const GAP = 4;
  *
  * @example
  * ```ts
- * import { ImageGrid } from "./stimulus_views.ts";
- * const grid = new ImageGrid([img0, img1], ["trial 0", "trial 1"]);
+ * import { ImageGrid, type Pixels } from "@laion/fmri";
+ * const grey: Pixels = { width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(90) };
+ * const grid = new ImageGrid([grey, grey], ["trial 0", "trial 1"]);
  * await grid.toPicture().save("grid.png");
  * ```
  */
@@ -134,8 +135,7 @@ export interface TrialCardData {
  *
  * @example
  * ```ts
- * import { loadSubject } from "@laion/fmri";
- * import { trialCard } from "./stimulus_views.ts";
+ * import { loadSubject, trialCard } from "@laion/fmri";
  * const sub = await loadSubject("sub-01");
  * await trialCard(sub, 0); // shown inline in a notebook
  * ```
@@ -200,8 +200,7 @@ async function optional<T>(f: () => Promise<T>, fallback: T): Promise<T> {
  *
  * @example
  * ```ts
- * import { loadSubject } from "@laion/fmri";
- * import { trialCard } from "./stimulus_views.ts";
+ * import { loadSubject, trialCard } from "@laion/fmri";
  * const card = await trialCard(await loadSubject("sub-01"), -1);
  * console.log(card.toString());
  * ```
@@ -228,8 +227,7 @@ export async function trialCard(sub: Subject, trial: number): Promise<TrialCard>
  *
  * @example
  * ```ts
- * import { loadSubject } from "@laion/fmri";
- * import { trialGrid } from "./stimulus_views.ts";
+ * import { loadSubject, trialGrid } from "@laion/fmri";
  * await trialGrid(await loadSubject("sub-01"), [0, 1, 2, 3]);
  * ```
  */

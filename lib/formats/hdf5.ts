@@ -82,7 +82,7 @@ const FILTER_NAMES: Record<number, string> = { 1: "deflate", 2: "shuffle", 3: "f
  *
  * @example
  * ```ts
- * import { Hdf5File } from "./lib/formats/hdf5.ts";
+ * import { Hdf5File } from "@laion/fmri/formats";
  * using file = await Hdf5File.open("sub-01_ses-01_task-images_space-T1w_desc-GLMsingle_model.h5");
  * const info = file.info("betasmd"); // { dtype: "float32", shape: [n, 1, 1, t], ... }
  * const firstRows = file.read("betasmd", { rows: [0, 10] }) as Float32Array;
@@ -109,7 +109,7 @@ export class Hdf5File {
    * @throws {PermissionMissingError} without `--allow-read` for the path
    * @example
    * ```ts
-   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * import { Hdf5File } from "@laion/fmri/formats";
    * using f = await Hdf5File.open("/tmp/model.h5");
    * console.log(f.datasets());
    * ```
@@ -176,7 +176,7 @@ export class Hdf5File {
    * @throws {MalformedFileError} when the dataset is missing or of a type this reader does not know
    * @example
    * ```ts
-   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * import { Hdf5File } from "@laion/fmri/formats";
    * using f = await Hdf5File.open("/tmp/emb.h5");
    * f.info("embedding"); // { name: "embedding", dtype: "float16", shape: [2, 3], chunks: null, filters: [] }
    * ```
@@ -232,7 +232,7 @@ export class Hdf5File {
    * @throws {MalformedFileError} when the dataset is missing or unreadable
    * @example
    * ```ts
-   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * import { Hdf5File } from "@laion/fmri/formats";
    * using f = await Hdf5File.open("/tmp/model.h5");
    * const rows = f.read("betasmd", { rows: [100, 164] }) as Float32Array; // 64 voxels x trials
    * ```
@@ -405,7 +405,7 @@ function errorText(e: unknown): string {
  *
  * @example
  * ```ts
- * import { readHdf5Dataset } from "./lib/formats/hdf5.ts";
+ * import { readHdf5Dataset } from "@laion/fmri/formats";
  * const ids = await readHdf5Dataset("/tmp/emb.h5", "image_ids") as string[];
  * ```
  */
