@@ -9,7 +9,7 @@ import {
   JUPYTER_DISPLAY,
   summaryBundle,
 } from "../core/display.ts";
-import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import { InvalidChoiceError, LaionFmriError, withRefetch } from "../core/errors.ts";
 import { getDataDir } from "../local/config.ts";
 import type { DataFrame } from "../frames/polars.ts";
 import { Hdf5File } from "../formats/hdf5.ts";
@@ -17,7 +17,7 @@ import { mapPool } from "../core/pool.ts";
 import { readCsvFrame, resolveIndex, textColumn, unknownName } from "./csv.ts";
 import { decodeImage } from "./decode.ts";
 import { StimulusImage } from "./image.ts";
-import { requireFiles, stimulusPaths } from "./paths.ts";
+import { requireFiles, stimulusPaths, stimulusRefetch } from "./paths.ts";
 
 /** A stimulus: its row in the metadata (negative counts from the end) or its `image_name`. */
 export type StimulusKey = number | string;
@@ -131,6 +131,8 @@ export class StimulusImages {
     const px = await decodeImage(bytes, {
       asDisplayed: options.asDisplayed,
       source: this.#names[i],
+    }).catch(async (e) => {
+      throw withRefetch(e, (await this.#file()).refetch);
     });
     return new StimulusImage(px, this.#names[i]);
   }
@@ -194,10 +196,12 @@ export class Stimuli {
     this.metadata = metadata;
     const path = stimulusPaths(dataDir).images;
     this.images = new StimulusImages(textColumn(metadata, "image_name"), () => {
-      this.#file ??= Hdf5File.open(path).catch((e) => {
-        this.#file = undefined;
-        throw e;
-      });
+      this.#file ??= Hdf5File.open(path, { refetch: stimulusRefetch("stimuli", dataDir) }).catch(
+        (e) => {
+          this.#file = undefined;
+          throw e;
+        },
+      );
       return this.#file;
     });
   }
