@@ -120,7 +120,9 @@ export const ROI_TOTALS: Record<string, [number, number]> = Object.fromEntries(
 export function taskCommand(task: string, home: string): string[] {
   const tasks = JSON.parse(Deno.readTextFileSync(repoPath("deno.json"))).tasks;
   const command: string = typeof tasks[task] === "string" ? tasks[task] : tasks[task].command;
-  const run = command.slice(command.indexOf("deno run"));
+  const run = command.slice(command.indexOf("deno run"))
+    // `R="$PWD" && cd "$INIT_CWD" && deno run ... "$R/cli.ts"`: $R is the repository
+    .replace(/"\$R\/([^"]*)"/g, (_m, rel: string) => repoPath(rel));
   return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
 }
 
