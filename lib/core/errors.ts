@@ -296,7 +296,8 @@ export class MalformedFileError extends LaionFmriError {
  *
  * @example
  * ```ts
- * import { MalformedFileError, withRefetch } from "./errors.ts";
+ * import { MalformedFileError } from "@laion/fmri";
+ * import { withRefetch } from "./errors.ts";
  * const e = withRefetch(new MalformedFileError("x.h5", "damaged"), "download({ verify: true })");
  * console.log((e as Error).message); // "x.h5: damaged\nRefetch it with: download({ verify: true })"
  * ```
