@@ -112,6 +112,10 @@ const kinds = {
     using stim = await loadStimuli({ dataDir: stimDir });
     await stim.images.get(0);
   },
+  // h5wasm aborted on the images: no HDF5 file is read again in this process
+  afterAbort: async () => {
+    using seg = await loadSegmentations({ dataDir: stimDir });
+  },
 };
 for (const [kind, run] of Object.entries(kinds)) {
   try {
@@ -130,14 +134,18 @@ Deno.test("HDF5: every damaged file kind names its exact repair; HDF5's diagnost
     await writeStimuliFixture(stimDir);
     const s = join(stimDir, "stimuli");
     // embeddings: the root group's name heap; segmentations: one compressed mask chunk;
-    // images: the global heap holding the encoded images; model file: cut short (a broken copy)
+    // images: the index of the first object in the global heap holding the encoded images
+    // (h5wasm aborts on it); model file: cut short (a broken copy)
     const emb = join(s, "task-images_desc-CLIP_embeddings.h5");
     await scribble(emb, await find(emb, "HEAP"), 24);
     const seg = join(s, "task-images_desc-segmentations.h5");
     const chunk = await chunkAt(seg, "masks", 1);
     await scribble(seg, chunk.offset + 4, chunk.size - 8);
     const images = join(s, "task-images_stimuli.h5");
-    await scribble(images, await find(images, "GCOL"), 16);
+    const heapObject = (await find(images, "GCOL")) + 16;
+    using f = await Deno.open(images, { write: true });
+    await f.seek(heapObject, Deno.SeekMode.Start);
+    await f.write(new Uint8Array([0xe7, 0x03])); // object index 999: no such object
     const model = join(
       subjectDir,
       "derivatives/glmsingle-tedana/sub-01/ses-01/func",
@@ -166,6 +174,7 @@ Deno.test("HDF5: every damaged file kind names its exact repair; HDF5's diagnost
     const stdout = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, stderr);
     assert.ok(!/HDF5-DIAG|Aborted\(|#0\d\d:/.test(stderr), `HDF5 diagnostics leaked:\n${stderr}`);
+    assert.equal(stderr, "");
     const results = Object.fromEntries(
       stdout.trim().split("\n").map((l) => JSON.parse(l)).map((r) => [r.kind, r]),
     );
@@ -191,6 +200,12 @@ Deno.test("HDF5: every damaged file kind names its exact repair; HDF5's diagnost
         `rm '${images}.sha256' && laion-fmri download-stimuli --data-dir '${stimDir}'`,
       ],
     };
+    assert.match(results.images.message, /h5wasm aborted: native code called abort\(\); restart/);
+    assert.equal(results.afterAbort.name, "LaionFmriError", JSON.stringify(results.afterAbort));
+    assert.match(
+      results.afterAbort.message,
+      /h5wasm aborted earlier in this process on the damaged .*task-images_stimuli\.h5.*Restart the program/,
+    );
     for (const [kind, calls] of Object.entries(expected)) {
       const r = results[kind];
       assert.equal(r?.name, "MalformedFileError", `${kind}: ${JSON.stringify(r)}`);

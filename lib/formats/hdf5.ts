@@ -20,7 +20,7 @@
 import fs from "node:fs";
 import process from "node:process";
 import type { Dataset, File as H5File } from "npm:h5wasm@0.10.3";
-import { MalformedFileError, PermissionMissingError } from "../core/errors.ts";
+import { LaionFmriError, MalformedFileError, PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
 import type { Hdf5Dtype, Hdf5NumericArray } from "./hdf5_encode.ts";
 import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
@@ -96,8 +96,11 @@ function quietly<T>(f: () => T): { value?: T; error?: unknown; diag: string } {
 
 /** The innermost message of an HDF5 error stack, e.g. `H5Z_pipeline(): filter returned failure`. */
 function diagSummary(diag: string): string {
-  const abort = /Aborted\([^)]*\)/.exec(diag);
-  if (abort) return `h5wasm ${abort[0].replace(/^Aborted/, "aborted")}`;
+  const abort = /Aborted\((.*)\)\s*$/m.exec(diag);
+  if (abort) {
+    return `h5wasm aborted: ${abort[1]}; restart the program ` +
+      `(or the notebook kernel) before reading other HDF5 files`;
+  }
   const frames = [...diag.matchAll(/#\d+: .* in (\S+\(\)): (.*)$/gm)];
   const last = frames.at(-1);
   return last ? `HDF5: ${last[1]}: ${last[2].trim()}` : diag.trim().split("\n")[0];
@@ -220,11 +223,11 @@ export class Hdf5File {
     const problem = await headerProblem(path, info.size);
     if (problem) throw new MalformedFileError(path, problem, refetch);
     if (abortedOn !== undefined) {
-      throw new MalformedFileError(
-        path,
-        `not opened: h5wasm aborted earlier in this process (on ${abortedOn}) and cannot read ` +
-          `HDF5 files again until the program restarts`,
-        refetch,
+      // Emscripten's state after an abort is undefined: no more reads in this process.
+      throw new LaionFmriError(
+        `Cannot open ${path}: h5wasm aborted earlier in this process on the damaged ` +
+          `${abortedOn} (fetch that one again, as its error said). Restart the program (or the ` +
+          `notebook kernel) to read HDF5 files again.`,
       );
     }
     const { h5wasm, module } = await loadH5wasm();
