@@ -57,7 +57,7 @@ let loading: Promise<{ h5wasm: H5wasm; module: H5Module }> | undefined;
 
 /** Collects h5wasm's diagnostics while one of its calls runs (see {@linkcode quietly}). */
 let sink: string[] | undefined;
-/** The file h5wasm aborted on: its module is dead for the rest of the process. */
+/** The file h5wasm aborted on: Emscripten leaves its state undefined, so nothing is read after. */
 let abortedOn: string | undefined;
 
 /**
