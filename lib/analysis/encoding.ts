@@ -57,9 +57,7 @@ export interface EncodingModelResult {
  *
  * @example
  * ```ts
- * import { averageRepeats } from "./repeats.ts";
- * import { fitEncodingModel } from "./encoding.ts";
- * import { matrix } from "./matrix.ts";
+ * import { averageRepeats, fitEncodingModel, matrix } from "@laion/fmri";
  * declare const trials: ReturnType<typeof matrix>, names: string[], clip: ReturnType<typeof matrix>;
  * const fit = await fitEncodingModel(averageRepeats(trials, names), clip);
  * console.log(fit.voxels.length, fit.medianR, fit.wrsa);

@@ -13,8 +13,7 @@ import { spearman } from "./stats.ts";
  *
  * @example
  * ```ts
- * import { correlationRdm } from "./rdm.ts";
- * import { matrix } from "./matrix.ts";
+ * import { correlationRdm, matrix } from "@laion/fmri";
  * console.log(correlationRdm(matrix(3, 2, [1, 2, 2, 1, 1, 3]))); // [2, 0, 2]
  * ```
  */
@@ -57,8 +56,7 @@ export function correlationRdm(responses: Matrix): Float64Array {
  *
  * @example
  * ```ts
- * import { wrsa } from "./rdm.ts";
- * import { matrix } from "./matrix.ts";
+ * import { matrix, wrsa } from "@laion/fmri";
  * const y = matrix(3, 3, [1, 2, 3, 3, 1, 2, 2, 3, 9]);
  * console.log(wrsa(y, y)); // 1
  * ```

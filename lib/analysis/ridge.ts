@@ -87,8 +87,7 @@ const tick = () => new Promise<void>((r) => setTimeout(r, 0));
  *
  * @example
  * ```ts
- * import { fitRidgePath } from "./ridge.ts";
- * import { matrix } from "./matrix.ts";
+ * import { fitRidgePath, matrix } from "@laion/fmri";
  * const x = matrix(4, 1, [0, 1, 2, 3]), y = matrix(4, 1, [0, 2, 4, 6]);
  * const fit = await fitRidgePath(x, y, matrix(1, 1, [4]), { alphas: [0.001, 1] });
  * console.log(fit.bestAlpha, fit.prediction.data); // [0.001] [~8]
