@@ -102,7 +102,7 @@ Deno.test("stimuli: images, embeddings, captions, segmentations vs h5py + Pillow
         const png = join(dataDir, "grid.png");
         await pic.save(png);
         // The composed PNG is in the display too, for viewers that show no HTML (GitHub's).
-        assert.equal(grid[JUPYTER_DISPLAY]()["image/png"], pic.toBase64());
+        assert.equal((await grid[JUPYTER_DISPLAY]())["image/png"], pic.toBase64());
         const out = new Deno.Command("/usr/bin/python3", {
           args: [
             "-c",
