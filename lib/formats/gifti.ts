@@ -249,7 +249,7 @@ function parseAsciiNumber(tok: string): number | undefined {
  *   an S3 error body, bad encoding or length
  * @example
  * ```ts
- * import { readGiftiDataArrays } from "./lib/formats/gifti.ts";
+ * import { readGiftiDataArrays } from "@laion/fmri/formats";
  * const [first] = await readGiftiDataArrays("lh.FFA.func.gii");
  * console.log(first.dataType, first.dims, first.data.length);
  * ```
@@ -373,7 +373,7 @@ export async function readGiftiSurface(
  * @throws {MalformedFileError} malformed file or no data array
  * @example
  * ```ts
- * import { readGiftiMask } from "./lib/formats/gifti.ts";
+ * import { readGiftiMask } from "@laion/fmri/formats";
  * const mask = await readGiftiMask("sub-01_hemi-L_FFA.func.gii");
  * console.log(mask.length, "vertices");
  * ```

@@ -65,7 +65,7 @@ function asciiFloat(x: number): string {
   if (x !== x) return "nan";
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
-  return String(x);
+  return Object.is(x, -0) ? "-0" : String(x);
 }
 
 /**

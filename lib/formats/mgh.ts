@@ -11,7 +11,8 @@
  * name). Types: 0 uint8, 1 int32, 3 float32, 4 int16.
  *
  * The affine follows nibabel's `MGHHeader.get_affine()`:
- * `A = Mdcᵀ · diag(delta)`, `b = c_ras − A · dims / 2`. A header with
+ * `A = Mdcᵀ · diag(delta)`, `b = c_ras − A · dims / 2`, every entry rounded to
+ * float32 as nibabel's (float32) result is. A header with
  * `goodRASFlag` 0 gets nibabel's default geometry (1 mm, coronal
  * `Mdc = [[-1,0,0],[0,0,1],[0,-1,0]]`, `c_ras` 0). The tkr
  * ("surface RAS") affine is nibabel's `get_vox2ras_tkr()`.
@@ -116,7 +117,8 @@ function parseHeader(b: Uint8Array, path: string, refetch?: string): MghHeader {
   const vox2ras: Matrix4 = [0, 1, 2].map((r) => {
     // float32 products, as nibabel's `Mdc.T * delta` (both float32)
     const row = [0, 1, 2].map((a) => Math.fround(mdc[a][r] * voxelSize[a]));
-    return [...row, cRas[r] - row.reduce((s, x, a) => s + x * dims[a], 0) / 2];
+    // nibabel's from_matvec keeps MdcD's float32 dtype, so the offset is rounded to float32 too
+    return [...row, Math.fround(cRas[r] - row.reduce((s, x, a) => s + x * dims[a], 0) / 2)];
   });
   vox2ras.push([0, 0, 0, 1]);
   const [dx, dy, dz] = voxelSize.map(Math.fround);
