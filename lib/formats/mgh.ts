@@ -24,6 +24,7 @@ import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 import type { Matrix4, Vec3 } from "./freesurfer_geometry.ts";
 import type { FreesurferReadOptions } from "./freesurfer_surface.ts";
+import { peekFile } from "./nifti_stream.ts";
 
 /** MGH voxel types by code. */
 const MGH_TYPES = {
@@ -172,18 +173,10 @@ export async function readMghHeader(
 ): Promise<MghHeader> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
-  using file = await Deno.open(path, { read: true });
-  const first = new Uint8Array(HEADER_BYTES);
-  let got = 0;
-  while (got < HEADER_BYTES) {
-    const n = await file.read(first.subarray(got));
-    if (n === null) break;
-    got += n;
-  }
-  const raw = first.subarray(0, got);
+  const raw = await peekFile(path, HEADER_BYTES);
   s3Check(raw, path, refetch);
   if (!isGzip(raw)) return parseHeader(raw, path, refetch);
-  await file.seek(0, Deno.SeekMode.Start);
+  using file = await Deno.open(path, { read: true });
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = file.readable.pipeThrough(new DecompressionStream("gzip")).getReader();
