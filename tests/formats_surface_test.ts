@@ -655,6 +655,16 @@ Deno.test("gifti writer: nibabel loads our func.gii with the exact values, every
   const single = `${dir}/single.func.gii`;
   await writeGiftiFunc(single, a);
   files.push(single);
+  // one 2-D array (n_samples x n_vertices), as upstream's _save_gifti writes a 2-D result
+  const twoD = Float32Array.from({ length: 3 * 97 }, (_, i) => i % 97 === 5 ? NaN : i * 0.37 - 20);
+  for (const encoding of ["GZipBase64Binary", "ASCII"] as const) {
+    const p = `${dir}/twod_${encoding}.func.gii`;
+    await writeGiftiFunc(p, [{ values: twoD, shape: [3, 97] }], { encoding });
+    files.push(p);
+    const back = await readGiftiDataArrays(p);
+    assert.deepEqual(back[0].dims, [3, 97]);
+    assertSame(back[0].data, twoD, `ours 2-D ${encoding}`);
+  }
   const py = await new Deno.Command(PY, {
     args: [
       "-c",
@@ -665,8 +675,10 @@ Deno.test("gifti writer: nibabel loads our func.gii with the exact values, every
       "    for i, d in enumerate(g.darrays):\n" +
       "        assert d.data.dtype == np.float32, d.data.dtype\n" +
       "        d.data.astype('<f4').tofile(p + f'.{i}.f4')\n" +
+      "        if d.data.ndim == 2: assert d.data.shape == (3, 97), d.data.shape\n" +
       "    out.append({'n': len(g.darrays), 'intents': [nib.nifti1.intent_codes.niistring[d.intent] for d in g.darrays],\n" +
-      "                'meta': dict(g.meta), 'dmeta': [dict(d.meta) for d in g.darrays]})\n" +
+      "                'meta': dict(g.meta), 'dmeta': [dict(d.meta) for d in g.darrays],\n" +
+      "                'shapes': [list(d.data.shape) for d in g.darrays]})\n" +
       "print(json.dumps(out))",
       ...files,
     ],
@@ -687,6 +699,15 @@ Deno.test("gifti writer: nibabel loads our func.gii with the exact values, every
   }
   assert.equal(got[3].n, 1);
   assertSame(await readRaw(`${single}.0.f4`, Float32Array), a, "single map");
+  for (const f of [4, 5]) {
+    assert.equal(got[f].n, 1);
+    assert.deepEqual(got[f].shapes, [[3, 97]]);
+    assertSame(await readRaw(`${files[f]}.0.f4`, Float32Array), twoD, `nibabel 2-D ${files[f]}`);
+  }
+  assert.throws(
+    () => giftiFuncXml([{ values: twoD, shape: [4, 97] }]),
+    /shape \[4,97\] does not hold its 291 values/,
+  );
   // bad arguments, and nothing half-written
   assert.throws(() => giftiFuncXml([{ values: a }, { values: new Float32Array(3) }]), RangeError);
   assert.throws(() => giftiFuncXml([]), RangeError);

@@ -24,6 +24,13 @@ export type GiftiEncoding = "GZipBase64Binary" | "Base64Binary" | "ASCII";
 export interface GiftiFuncArray {
   /** One value per vertex. */
   values: Float32Array | ArrayLike<number>;
+  /**
+   * A 2-D shape `[rows, cols]` for a single array holding several maps,
+   * `values` in row-major order (upstream's `_save_gifti` writes an
+   * `(n_samples, n_vertices)` result this way).
+   * @default undefined (1-D, one value per vertex)
+   */
+  shape?: readonly [number, number];
   /** The array's intent. @default the file's `intent` */
   intent?: GiftiFuncIntent;
   /** The array's `<MetaData>` (e.g. `{ Name: "trial 1" }`). @default {} */
@@ -72,7 +79,8 @@ function asciiFloat(x: number): string {
  * The XML text of a functional GIfTI file (what {@linkcode writeGiftiFunc}
  * writes).
  *
- * @throws {RangeError} an unknown intent or encoding, arrays of different lengths, no array
+ * @throws {RangeError} an unknown intent or encoding, 1-D arrays of different lengths, a
+ *   `shape` that does not hold its values, no array
  * @example
  * ```ts
  * import { giftiFuncXml } from "@laion/fmri/formats";
@@ -91,7 +99,7 @@ export function giftiFuncXml(
     );
   }
   if (arrays.length === 0) throw new RangeError("a GIfTI file needs at least one data array");
-  const n = arrays[0].values.length;
+  const n = arrays.find((a) => a.shape === undefined)?.values.length;
   const parts: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>\n',
     `<GIFTI Version="1.0" NumberOfDataArrays="${arrays.length}">\n`,
@@ -107,16 +115,33 @@ export function giftiFuncXml(
         }`,
       );
     }
-    if (a.values.length !== n) {
+    const shape = a.shape;
+    if (shape !== undefined) {
+      if (
+        shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0) ||
+        shape[0] * shape[1] !== a.values.length
+      ) {
+        throw new RangeError(
+          `data array ${i}: shape ${JSON.stringify(shape)} does not hold its ${a.values.length} ` +
+            `values; pass [rows, cols] with rows * cols = values.length`,
+        );
+      }
+    } else if (a.values.length !== n) {
       throw new RangeError(
-        `data array ${i} has ${a.values.length} values, data array 0 has ${n}: every map of a ` +
-          `GIfTI file covers the same vertices`,
+        `data array ${i} has ${a.values.length} values, the first 1-D array has ${n}: every map ` +
+          `of a GIfTI file covers the same vertices`,
       );
     }
     const f32 = a.values instanceof Float32Array ? a.values : Float32Array.from(a.values);
     let text: string;
     if (encoding === "ASCII") {
-      text = Array.from(f32, asciiFloat).join("\n");
+      // one row per line, as nibabel writes (its reader takes the shape from the lines)
+      const cols = shape ? shape[1] : 1;
+      const lines: string[] = [];
+      for (let r = 0; r < f32.length; r += cols) {
+        lines.push(Array.from(f32.subarray(r, r + cols), asciiFloat).join(" "));
+      }
+      text = lines.join("\n");
     } else {
       const bytes = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
       const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? bytes : (() => {
@@ -129,7 +154,10 @@ export function giftiFuncXml(
     }
     parts.push(
       `<DataArray Intent="${intent}" DataType="NIFTI_TYPE_FLOAT32" ` +
-        `ArrayIndexingOrder="RowMajorOrder" Dimensionality="1" Dim0="${n}" ` +
+        `ArrayIndexingOrder="RowMajorOrder" ` +
+        (shape
+          ? `Dimensionality="2" Dim0="${shape[0]}" Dim1="${shape[1]}" `
+          : `Dimensionality="1" Dim0="${f32.length}" `) +
         `Encoding="${encoding}" Endian="LittleEndian" ExternalFileName="" ExternalFileOffset="">\n`,
       metadataXml(a.metadata, "  "),
       `  <Data>${text}</Data>\n`,
