@@ -523,6 +523,15 @@ Deno.test("mgh: every type, .mgz and .mgh, frames, affines equal nibabel's", asy
     const path = `${dir}/${e.name}`;
     const { header, data } = await readMgh(path);
     assert.equal(header.type, e.type, e.name);
+    assert.equal(
+      data.constructor,
+      {
+        uint8: Uint8Array,
+        int16: Int16Array,
+        int32: Int32Array,
+        float32: Float32Array,
+      }[header.type],
+    );
     assert.deepEqual(header.dims, e.dims);
     assert.equal(header.nFrames, e.nFrames);
     assert.deepEqual(header.voxelSize, e.delta);

@@ -70,6 +70,50 @@ async function readBytes(path: string, opts: FreesurferReadOptions, what: string
   return bytes;
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `count` big-endian values of `Type` starting at byte `offset` of `bytes`,
+ * as a new native typed array (one bulk copy and byte swap instead of a
+ * `DataView` call per value).
+ *
+ * @example
+ * ```ts
+ * import { bigEndianArray } from "./freesurfer_surface.ts";
+ * const v = bigEndianArray(new Uint8Array([0, 0, 0, 7]), 0, 1, Int32Array);
+ * console.log(v[0]); // 7
+ * ```
+ */
+export function bigEndianArray<T extends Float32Array | Int32Array | Int16Array>(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  Type: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+): T {
+  const size = Type.BYTES_PER_ELEMENT;
+  // a fresh, aligned copy (Node's Buffer#slice would return a view of its pool)
+  const copy = new Uint8Array(count * size);
+  copy.set(bytes.subarray(offset, offset + count * size));
+  if (HOST_LITTLE_ENDIAN) {
+    if (size === 4) {
+      for (let p = 0; p < copy.length; p += 4) {
+        const a = copy[p], b = copy[p + 1];
+        copy[p] = copy[p + 3];
+        copy[p + 1] = copy[p + 2];
+        copy[p + 2] = b;
+        copy[p + 3] = a;
+      }
+    } else if (size === 2) {
+      for (let p = 0; p < copy.length; p += 2) {
+        const a = copy[p];
+        copy[p] = copy[p + 1];
+        copy[p + 1] = a;
+      }
+    }
+  }
+  return new Type(copy.buffer);
+}
+
 const magicOf = (b: Uint8Array) => (b[0] << 16) | (b[1] << 8) | b[2];
 const hex = (m: number) => `0x${m.toString(16).toUpperCase().padStart(6, "0")}`;
 
@@ -131,18 +175,19 @@ export function parseFreesurferSurface(
       `truncated: ${nVertices} vertices and ${nFaces} faces need ${need} bytes, the file has ${bytes.length}`,
     );
   }
-  const vertices = new Float32Array(3 * nVertices);
-  for (let i = 0; i < vertices.length; i++, o += 4) vertices[i] = view.getFloat32(o);
-  const faces = new Uint32Array(3 * nFaces);
-  for (let i = 0; i < faces.length; i++, o += 4) {
-    const v = view.getInt32(o);
+  const vertices = bigEndianArray(bytes, o, 3 * nVertices, Float32Array);
+  o += 12 * nVertices;
+  const idx = bigEndianArray(bytes, o, 3 * nFaces, Int32Array);
+  o += 12 * nFaces;
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i];
     if (v < 0 || v >= nVertices) {
       throw bad(
         `face ${Math.floor(i / 3)} refers to vertex ${v}, outside 0..${nVertices - 1}`,
       );
     }
-    faces[i] = v;
   }
+  const faces = new Uint32Array(idx.buffer);
   const volumeInfo = readFooter(bytes, view, o, bad);
   return { vertices, faces, nVertices, nFaces, createdBy, volumeInfo };
 }

@@ -23,8 +23,9 @@ import { gunzipSync } from "node:zlib";
 import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 import type { Matrix4, Vec3 } from "./freesurfer_geometry.ts";
-import type { FreesurferReadOptions } from "./freesurfer_surface.ts";
+import { bigEndianArray, type FreesurferReadOptions } from "./freesurfer_surface.ts";
 import { peekFile } from "./nifti_stream.ts";
+import type { Shape3d } from "./voxel_order.ts";
 
 /** MGH voxel types by code. */
 const MGH_TYPES = {
@@ -144,6 +145,28 @@ function parseHeader(b: Uint8Array, path: string, refetch?: string): MghHeader {
   };
 }
 
+/**
+ * `diskToCOrder` without scaling, in tiles of 16 slices so that both the
+ * reads and the writes stay in cache: about 3x faster on a 256³ recon
+ * volume (55-75 ms against 170 ms here), where the plain loop writes with
+ * a stride of `ny * nz`.
+ */
+function tiledToCOrder(src: MghData, shape: Shape3d, out: MghData): void {
+  const [nx, ny, nz] = shape;
+  const B = 16;
+  const slab = nx * ny;
+  for (let j = 0; j < ny; j++) {
+    for (let k0 = 0; k0 < nz; k0 += B) {
+      const k1 = Math.min(nz, k0 + B);
+      for (let i = 0; i < nx; i++) {
+        let d = (i * ny + j) * nz + k0;
+        let p = i + nx * (j + ny * k0);
+        for (let k = k0; k < k1; k++, d++, p += slab) out[d] = src[p];
+      }
+    }
+  }
+}
+
 const isGzip = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
 
 function s3Check(b: Uint8Array, path: string, refetch?: string) {
@@ -247,33 +270,31 @@ export async function readMgh(path: string, opts: FreesurferReadOptions = {}): P
       refetch,
     );
   }
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const data: MghData = header.type === "uint8"
-    ? new Uint8Array(n * header.nFrames)
+  const total = n * header.nFrames;
+  const disk: MghData = header.type === "uint8"
+    ? bytes.subarray(HEADER_BYTES, HEADER_BYTES + total)
     : header.type === "int16"
-    ? new Int16Array(n * header.nFrames)
+    ? bigEndianArray(bytes, HEADER_BYTES, total, Int16Array)
     : header.type === "int32"
-    ? new Int32Array(n * header.nFrames)
-    : new Float32Array(n * header.nFrames);
-  const get: (o: number) => number = header.type === "uint8"
-    ? (o) => bytes[o]
-    : header.type === "int16"
-    ? (o) => v.getInt16(o)
-    : header.type === "int32"
-    ? (o) => v.getInt32(o)
-    : (o) => v.getFloat32(o);
-  let o = HEADER_BYTES;
-  const step = ny * nz;
+    ? bigEndianArray(bytes, HEADER_BYTES, total, Int32Array)
+    : bigEndianArray(bytes, HEADER_BYTES, total, Float32Array);
+  // by type, not disk.constructor: a gunzipped uint8 volume is a Node Buffer
+  const data: MghData = disk instanceof Int16Array
+    ? new Int16Array(total)
+    : disk instanceof Int32Array
+    ? new Int32Array(total)
+    : disk instanceof Float32Array
+    ? new Float32Array(total)
+    : new Uint8Array(total);
   for (let f = 0; f < header.nFrames; f++) {
     signal?.throwIfAborted();
-    const base = f * n;
-    for (let k = 0; k < nz; k++) {
-      for (let j = 0; j < ny; j++) {
-        let dst = base + j * nz + k;
-        for (let i = 0; i < nx; i++, dst += step, o += size) data[dst] = get(o);
-      }
-    }
+    tiledToCOrder(
+      disk.subarray(f * n, (f + 1) * n),
+      [nx, ny, nz],
+      data.subarray(f * n, (f + 1) * n),
+    );
   }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const foot = HEADER_BYTES + n * header.nFrames * size;
   if (bytes.length >= foot + 16) {
     header.scanParameters = {
