@@ -163,6 +163,12 @@ def geom(img, name):
              "zras   = %.15e %.15e %.15e" % tuple(mdc[2]),
              "cras   = %.15e %.15e %.15e" % tuple(h["Pxyz_c"])]
     return "\n".join(lines), img.affine   # nibabel's affine of that header
+def nt_affine(img):
+    # nitransforms' VolumeGeometry.as_affine() on the geometry lines: float64 cosines and c_ras,
+    # float32 voxel sizes
+    h = img.header
+    A = h["Mdc"].astype(float).T * h["delta"].astype(np.float32)
+    return nib.affines.from_matvec(A, h["Pxyz_c"].astype(float) - A @ np.array(img.shape[:3]) / 2)
 g_src, A_src = geom(src, "orig.mgz")
 g_dst, A_dst = geom(dst, "mni305.cor.mgz")
 M_v2v = np.array([[1.02, 0.01, 0.0, 3.5], [-0.02, 0.98, 0.05, -2.0], [0.0, 0.03, 1.01, 4.25], [0, 0, 0, 1]])
@@ -176,7 +182,11 @@ open(os.path.join(out, "v2v.lta"), "w").write(lta(0, M_v2v))
 ras = A_dst @ M_v2v @ np.linalg.inv(A_src)   # FreeSurfer's vox2vox -> ras2ras, with nibabel's affines
 open(os.path.join(out, "r2r.lta"), "w").write(lta(1, ras))
 m["lta"] = {"v2v": M_v2v.tolist(), "ras": ras.tolist(), "rasInv": np.linalg.inv(ras).tolist(),
-            "srcAffine": A_src.tolist(), "dstAffine": A_dst.tolist()}
+            "srcAffine": A_src.tolist(), "dstAffine": A_dst.tolist(),
+            # nitransforms parses m_L as float32 (genfromtxt dtype="f4") before set_type(1) and inv()
+            "ntV2v": np.linalg.inv(nt_affine(dst) @ M_v2v.astype(np.float32).astype(float)
+                                   @ np.linalg.inv(nt_affine(src))).tolist(),
+            "ntR2r": np.linalg.inv(ras.astype(np.float32).astype(float)).tolist()}
 x = ras[:3]
 open(os.path.join(out, "talairach.xfm"), "w").write(
     "MNI Transform File\n% avi2talxfm\n\nTransform_Type = Linear;\nLinear_Transform =\n" +
@@ -431,7 +441,13 @@ Deno.test("lta/xfm: world matrices agree with an independent numpy computation",
   // the .xfm carries the same RAS-to-RAS matrix (3x4)
   const xfm = await readXfm(`${dir}/talairach.xfm`);
   assertMatrixClose(transformWorldMatrix(xfm).srcToDst, m.lta.ras, 1e-14, "xfm");
-  assert.throws(() => transformWorldMatrix(r2r, 1), RangeError);
+  assert.throws(() => transformWorldMatrix(r2r, { index: 1 }), RangeError);
+  // nitransforms' own precision (float32 matrices), reproduced on request
+  const ntV = transformWorldMatrix(v2v, { nitransformsPrecision: true }).dstToSrc;
+  const ntR = transformWorldMatrix(r2r, { nitransformsPrecision: true }).dstToSrc;
+  assertMatrixClose(ntV, m.lta.ntV2v, 1e-12, "v2v as nitransforms");
+  assertMatrixClose(ntR, m.lta.ntR2r, 1e-12, "r2r as nitransforms");
+  assert.ok(Math.abs(ntR[0][3] - w2.dstToSrc[0][3]) > 1e-9, "the float32 rounding shows");
 });
 
 Deno.test("lta/xfm: the synthetic generator's talairach.lta and .xfm carry the same transform", async () => {

@@ -24,7 +24,7 @@
  *   returns both, as `srcToDst` and `dstToSrc`.
  * - Comments start at `#` and run to the end of the line, as nitransforms'
  *   `_drop_comments`. Matrices are kept in double precision (nitransforms
- *   parses them as float32).
+ *   parses them as float32; `nitransformsPrecision: true` does the same).
  * - An `.xfm` holds `Transform_Type = Linear;` and a 3x4
  *   `Linear_Transform` that maps source scanner RAS to MNI305 RAS (the same
  *   direction as an LTA's RAS-to-RAS matrix); it carries no geometry.
@@ -38,6 +38,7 @@ import {
   type Matrix4,
   multiplyMatrix4,
   parseVolumeGeometry,
+  type Vec3,
   volumeGeometryAffine,
 } from "./freesurfer_geometry.ts";
 import type { FreesurferReadOptions } from "./freesurfer_surface.ts";
@@ -91,6 +92,20 @@ export interface XfmFile {
   path: string;
   /** The 3x4 `Linear_Transform` completed with `[0, 0, 0, 1]`: source RAS to MNI305 RAS. */
   matrix: Matrix4;
+}
+
+/** Options of {@linkcode transformWorldMatrix}. */
+export interface WorldMatrixOptions {
+  /** Which transform of a multi-transform LTA. @default 0 */
+  index?: number;
+  /**
+   * Round as nitransforms does: it parses an LTA matrix as float32 and
+   * keeps `voxelsize` as float32 before converting and inverting, so its
+   * `Affine` matrix differs from the double-precision one by about 1e-7
+   * relative. `true` reproduces it to the last bit of float64 arithmetic.
+   * @default false
+   */
+  nitransformsPrecision?: boolean;
 }
 
 /** Both directions of a transform in scanner RAS (world) coordinates. */
@@ -290,7 +305,7 @@ export async function readXfm(path: string, opts: FreesurferReadOptions = {}): P
  * nitransforms' `Affine.from_filename(path, fmt="fs").matrix`.
  *
  * @param t a parsed LTA or XFM file
- * @param index which transform of a multi-transform LTA (default 0)
+ * @param opts `index` (default 0), `nitransformsPrecision` (default `false`)
  * @throws {MalformedFileError} an LTA type other than 0 or 1, or a
  *   VOX_TO_VOX transform whose geometry is invalid or singular
  * @throws {RangeError} `index` is not one of the file's transforms
@@ -301,7 +316,12 @@ export async function readXfm(path: string, opts: FreesurferReadOptions = {}): P
  * console.log(srcToDst[0], dstToSrc[0]);
  * ```
  */
-export function transformWorldMatrix(t: LtaFile | XfmFile, index = 0): WorldMatrices {
+export function transformWorldMatrix(
+  t: LtaFile | XfmFile,
+  opts: WorldMatrixOptions = {},
+): WorldMatrices {
+  const index = opts.index ?? 0;
+  const f32 = opts.nitransformsPrecision === true ? Math.fround : (v: number) => v;
   let forward: Matrix4;
   if (t.kind === "xfm") {
     forward = t.matrix.map((r) => r.slice());
@@ -314,15 +334,17 @@ export function transformWorldMatrix(t: LtaFile | XfmFile, index = 0): WorldMatr
         })`,
       );
     }
+    const stored = x.matrix.map((r) => r.map(f32));
     if (t.type === 1) {
-      forward = x.matrix.map((r) => r.slice());
+      forward = stored;
     } else if (t.type === 0) {
       try {
         if (!x.src.valid || !x.dst.valid) throw new RangeError("invalid (valid = 0)");
-        const srcAffine = volumeGeometryAffine(x.src);
+        const geom = (g: FreesurferVolumeGeometry) =>
+          volumeGeometryAffine({ ...g, voxelSize: g.voxelSize.map(f32) as Vec3 });
         forward = multiplyMatrix4(
-          volumeGeometryAffine(x.dst),
-          multiplyMatrix4(x.matrix, invertMatrix4(srcAffine)),
+          geom(x.dst),
+          multiplyMatrix4(stored, invertMatrix4(geom(x.src))),
         );
       } catch (e) {
         if (!(e instanceof RangeError)) throw e;

@@ -80,6 +80,7 @@ export {
   readXfm,
   transformWorldMatrix,
   type WorldMatrices,
+  type WorldMatrixOptions,
   type XfmFile,
 } from "./freesurfer_transform.ts";
 export {
