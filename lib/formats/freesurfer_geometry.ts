@@ -46,6 +46,16 @@ const KEYS = ["valid", "filename", "volume", "voxelsize", "xras", "yras", "zras"
  * and returns the error to throw (a `MalformedFileError` naming the file).
  * Text after `#` on the `valid` line is a comment (FreeSurfer writes
  * `valid = 1  # volume info valid`).
+ *
+ * @example
+ * ```ts
+ * import { parseVolumeGeometry } from "./freesurfer_geometry.ts";
+ * const g = parseVolumeGeometry([
+ *   "valid = 1  # volume info valid", "filename = orig.mgz", "volume = 256 256 256",
+ *   "voxelsize = 1 1 1", "xras = -1 0 0", "yras = 0 0 -1", "zras = 0 1 0", "cras = 0 0 0",
+ * ], "footer", (what) => new Error(what));
+ * console.log(g.volume); // [256, 256, 256]
+ * ```
  */
 export function parseVolumeGeometry(
   lines: readonly string[],
