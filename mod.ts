@@ -317,6 +317,7 @@ export {
   type TrialCardData,
   trialGrid,
   type TrialGridOptions,
+  type TrialGridViewOptions,
 } from "./lib/display/stimulus_views.ts";
 
 // The encoding model of upstream's tutorial, on plain arrays.

@@ -57,7 +57,7 @@ image once) before any is written; each is written to a temp file and renamed in
  *
  * @example
  * ```ts
- * import { main } from "./splits/install.ts";
+ * import { main } from "./install.ts";
  * const code = await main(["--from", "/data/laion-fmri-splits", "--to", "/tmp/splits"]);
  * ```
  */

@@ -125,7 +125,9 @@ function taskLine(task: string): string {
 /** The `deno run ...` part of a task, with `$HOME` replaced. */
 export function taskCommand(task: string, home: string): string[] {
   const command = taskLine(task);
-  const run = command.slice(command.indexOf("deno run"));
+  const run = command.slice(command.indexOf("deno run"))
+    // `R="$PWD" && cd "$INIT_CWD" && deno run ... "$R/cli.ts"`: $R is the repository
+    .replace(/"\$R\/([^"]*)"/g, (_m, rel: string) => repoPath(rel));
   return run.replaceAll("$HOME", home).split(/\s+/).slice(1);
 }
 

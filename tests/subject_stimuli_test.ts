@@ -182,9 +182,12 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
       await assert.rejects(trialCard(sub, labels.length), RangeError);
       const grid = await trialGrid(sub, [0, 1, 2]);
       assert.deepEqual(grid.labels, [0, 1, 2].map((k) => `trial ${k}: ${labels[k]}`));
-      const gridHtml = grid[JUPYTER_DISPLAY]()["text/html"];
+      const gridHtml = (await grid[JUPYTER_DISPLAY]())["text/html"];
       assert.equal(gridHtml.split("<figure").length - 1, 3);
-      assert.equal(grid[JUPYTER_DISPLAY]()["image/png"], grid.toPicture().toBase64());
+      assert.equal(
+        (await grid[JUPYTER_DISPLAY]())["image/png"],
+        (await grid.toPicture()).toBase64(),
+      );
     });
 
     await t.step("getNStimuli counts the metadata CSV's rows, all, shared or unique", async () => {

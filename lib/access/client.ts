@@ -29,7 +29,7 @@ export type {
  *
  * @example
  * ```ts
- * import { DEFAULT_ACCESS_URL } from "./client.ts";
+ * import { DEFAULT_ACCESS_URL } from "@laion/fmri";
  * console.log(`${DEFAULT_ACCESS_URL}/terms`);
  * ```
  */

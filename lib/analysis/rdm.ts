@@ -13,8 +13,7 @@ import { pearson, spearman } from "./stats.ts";
  *
  * @example
  * ```ts
- * import { correlationRdm } from "./rdm.ts";
- * import { matrix } from "./matrix.ts";
+ * import { correlationRdm, matrix } from "@laion/fmri";
  * console.log(correlationRdm(matrix(3, 2, [1, 2, 2, 1, 1, 3]))); // [2, 0, 2]
  * ```
  */

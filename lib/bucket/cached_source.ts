@@ -20,7 +20,7 @@ import {
  *
  * @example
  * ```ts
- * import { CachedSource, S3Source } from "@laion/fmri";
+ * import { CachedSource, S3Source } from "@laion/fmri/bucket";
  * const source = new CachedSource(new S3Source());
  * await source.list("derivatives/rois/sub-01/");
  * await source.list("derivatives/rois/sub-01/"); // no request
@@ -164,7 +164,7 @@ export function requestedLayout(options: BucketOptions = {}): BucketLayout | und
  *
  * @example
  * ```ts
- * import { getSource } from "@laion/fmri";
+ * import { getSource } from "@laion/fmri/bucket";
  * console.log(getSource().endpoint);
  * ```
  */

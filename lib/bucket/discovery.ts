@@ -276,7 +276,7 @@ export interface CheckSubjectOptions extends BucketOptions {
  *
  * @example
  * ```ts
- * import { checkSubject } from "./subject_check.ts";
+ * import { checkSubject } from "./discovery.ts";
  * await checkSubject("01"); // "sub-01"
  * await checkSubject("99"); // throws SubjectNotFoundError: Unknown subject 'sub-99'. Valid: [...]
  * ```

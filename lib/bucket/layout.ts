@@ -55,7 +55,8 @@ export function layoutFromRoot(rootNames: readonly string[]): BucketLayout {
  * @example
  * ```ts
  * import { knownLayout } from "./layout.ts";
- * await knownLayout({ layout: "current" }); // "current"
+ * import { getSource } from "@laion/fmri/bucket";
+ * await knownLayout(getSource(), { layout: "current" }); // "current"
  * ```
  */
 export function knownLayout(
@@ -73,7 +74,7 @@ export function knownLayout(
  * @example
  * ```ts
  * import { rememberLayout } from "./layout.ts";
- * import { getSource } from "./cached_source.ts";
+ * import { getSource } from "@laion/fmri/bucket";
  * await rememberLayout(getSource(), ["derivatives"]); // "seed"
  * ```
  */

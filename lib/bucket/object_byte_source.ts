@@ -33,8 +33,7 @@ export interface ObjectByteSourceOptions {
  *
  * @example
  * ```ts
- * import { getSource } from "./cached_source.ts";
- * import { ObjectByteSource } from "./object_byte_source.ts";
+ * import { getSource, ObjectByteSource } from "@laion/fmri/bucket";
  * const src = new ObjectByteSource(getSource(), "README");
  * const [head] = await src.read([{ offset: 0, length: 16 }]);
  * ```

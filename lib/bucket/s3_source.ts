@@ -149,7 +149,7 @@ function encodeKey(key: string): string {
  *
  * @example
  * ```ts
- * import { objectUrl } from "@laion/fmri";
+ * import { objectUrl } from "./s3_source.ts";
  * objectUrl("https://s3.us-west-2.amazonaws.com", "laion-fmri", "README");
  * // "https://laion-fmri.s3.us-west-2.amazonaws.com/README"
  * ```
@@ -175,7 +175,7 @@ function isAwsEndpoint(url: string): boolean {
  *
  * @example
  * ```ts
- * import { S3Source } from "@laion/fmri";
+ * import { S3Source } from "@laion/fmri/bucket";
  * const source = new S3Source(); // s3://laion-fmri in us-west-2, or the LAION_FMRI_* variables
  * const { commonPrefixes } = await source.list("", { delimiter: "/" });
  * console.log(commonPrefixes); // ["derivatives/", "stimuli/", "sub-01/", ...]

@@ -11,7 +11,7 @@ import { configureBucket } from "../bucket/cached_source.ts";
  *
  * @example
  * ```ts
- * import type { Command } from "./command.ts";
+ * import type { Command } from "@laion/fmri/cli";
  * const hello: Command = {
  *   summary: "Say hello",
  *   usage: "laion-fmri hello [--name N]",

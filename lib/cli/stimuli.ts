@@ -16,6 +16,7 @@ import {
   resolveEmbeddingModels,
   type StimulusSideOptions,
 } from "../download/stimulus_side.ts";
+import { getDataDir, requireDataDir } from "../local/config.ts";
 import { splitList } from "./args.ts";
 import { applyBucketFlags, type Command } from "./command.ts";
 import { parseConcurrency, TRANSFER_OPTIONS } from "./download.ts";
@@ -188,8 +189,13 @@ export const downloadStimuliCommand: Command = {
 ${FORM_HELP}`,
   options: { ...FORM_OPTIONS, "data-dir": { type: "string" } },
   async run(values) {
+    const given = values["data-dir"] as string | undefined;
+    // The one rule for a missing data directory: an error naming the mkdir (requireDataDir).
+    const dataDir = await requireDataDir(given ?? getDataDir(), {
+      configured: given === undefined,
+    });
     const paths = await downloadStimuliVia({
-      dataDir: values["data-dir"] as string | undefined,
+      dataDir,
       form: formFields(values),
       prompt: lineReader(),
       serverUrl: values["server-url"] as string | undefined,

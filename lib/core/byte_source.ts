@@ -86,7 +86,7 @@ export function splitCoalesced(
  *
  * @example
  * ```ts
- * import { FileByteSource } from "./byte_source.ts";
+ * import { FileByteSource } from "@laion/fmri/formats";
  * const src = new FileByteSource("deno.json");
  * const [head] = await src.read([{ offset: 0, length: 1 }]);
  * ```

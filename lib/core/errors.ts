@@ -388,6 +388,10 @@ export class NoSuchBucketError extends S3RequestError {
 export class MalformedFileError extends LaionFmriError {
   /** The offending file. */
   readonly path: string;
+  /** What is wrong with it. */
+  readonly problem: string;
+  /** The call (and CLI command) that fetches it again, when known. */
+  readonly refetch?: string;
   /**
    * Creates an instance.
    * @param path the offending file
@@ -397,7 +401,27 @@ export class MalformedFileError extends LaionFmriError {
   constructor(path: string, problem: string, refetch?: string, options?: ErrorOptions) {
     super(`${path}: ${problem}${refetch ? `\nRefetch it with: ${refetch}` : ""}`, options);
     this.path = path;
+    this.problem = problem;
+    this.refetch = refetch;
   }
+}
+
+/**
+ * `e` with `refetch` named in it, when `e` is a {@linkcode MalformedFileError}
+ * that names no repair yet (readers deep down know the file, their callers
+ * know which call fetches it again); any other value is returned as is.
+ *
+ * @example
+ * ```ts
+ * import { MalformedFileError } from "@laion/fmri";
+ * import { withRefetch } from "./errors.ts";
+ * const e = withRefetch(new MalformedFileError("x.h5", "damaged"), "download({ verify: true })");
+ * console.log((e as Error).message); // "x.h5: damaged\nRefetch it with: download({ verify: true })"
+ * ```
+ */
+export function withRefetch(e: unknown, refetch: string | undefined): unknown {
+  if (!(e instanceof MalformedFileError) || e.refetch || !refetch) return e;
+  return new MalformedFileError(e.path, e.problem, refetch, { cause: e.cause ?? e });
 }
 
 /**
@@ -430,7 +454,7 @@ export function formatList(items: readonly unknown[]): string {
  *
  * @example
  * ```ts
- * import { DataDirNotWritableError } from "./errors.ts";
+ * import { DataDirNotWritableError } from "@laion/fmri";
  * const e = new DataDirNotWritableError("/data", "/data/derivatives", "Permission denied");
  * console.log(e.dataDir, e.message);
  * ```

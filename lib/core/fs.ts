@@ -3,6 +3,8 @@
  * checks that do not hide permission errors.
  * @module
  */
+import { dirname } from "node:path";
+import { PermissionMissingError } from "./errors.ts";
 
 /** Options of {@linkcode writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -34,6 +36,9 @@ export function uniqueTempPath(path: string): string {
  * `data` may be bytes, text, or a function that writes into the temp file
  * (for content streamed from elsewhere).
  *
+ * @throws {PermissionMissingError} when Deno refuses the write: it names
+ *   `--allow-read=<folder> --allow-write=<folder>`, since a grant for the
+ *   file alone does not cover the temp file beside it (nor its rename)
  * @example
  * ```ts
  * import { writeFileAtomic } from "./fs.ts";
@@ -57,6 +62,20 @@ export async function writeFileAtomic(
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});
+    // A grant for the file alone does not cover its temp file: name the folder.
+    if (
+      e instanceof Deno.errors.NotCapable ||
+      (e instanceof Error && e.name === "NotCapable") ||
+      (e instanceof Error && /Requires (read|write) access/.test(e.message))
+    ) {
+      const folder = dirname(path); // as the caller wrote it: `x/grid.png` -> `x`
+      throw new PermissionMissingError(
+        `write ${path} (it is written to a temporary file in its folder, then renamed, so ` +
+          `the grants must cover the folder, not only the file)`,
+        `--allow-read=${folder} --allow-write=${folder}`,
+        { cause: e },
+      );
+    }
     throw e;
   }
 }

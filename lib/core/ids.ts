@@ -48,7 +48,7 @@ export type SessionId = string | number;
  * @throws {RangeError} when it is not a session number (names the value)
  * @example
  * ```ts
- * import { resolveSessionId } from "./ids.ts";
+ * import { resolveSessionId } from "@laion/fmri";
  * resolveSessionId(1); // "ses-01"
  * resolveSessionId("ses-1"); // "ses-01"
  * ```
@@ -160,7 +160,7 @@ const LABEL_RE = /label-([A-Za-z0-9-]+)(?=[_./]|$)/g;
  *
  * @example
  * ```ts
- * import { bidsifyLocalKey } from "@laion/fmri";
+ * import { bidsifyLocalKey } from "./ids.ts";
  * bidsifyLocalKey("sub-01_label-pSTS-faces_mask.nii.gz"); // "sub-01_label-pSTSfaces_mask.nii.gz"
  * ```
  */
@@ -174,7 +174,7 @@ export function bidsifyLocalKey(key: string): string {
  *
  * @example
  * ```ts
- * import { parseRoiLabel } from "@laion/fmri";
+ * import { parseRoiLabel } from "./ids.ts";
  * parseRoiLabel("sub-01_space-T1w_res-1pt8_label-FFA1_mask.nii.gz", "sub-01"); // "FFA1"
  * ```
  */

@@ -13,7 +13,7 @@ import { PermissionMissingError } from "./errors.ts";
  *
  * @example
  * ```ts
- * import { readEnv } from "@laion/fmri";
+ * import { readEnv } from "./permissions.ts";
  * const endpoint = readEnv("LAION_FMRI_S3_ENDPOINT");
  * ```
  */
@@ -147,7 +147,7 @@ export function flagFor(e: unknown, fallback: string): string {
  *
  * @example
  * ```ts
- * import { withPermission } from "@laion/fmri";
+ * import { withPermission } from "./permissions.ts";
  * const text = await withPermission("read the config", "--allow-read", () => Deno.readTextFile("deno.json"));
  * ```
  */

@@ -55,7 +55,7 @@ export function errorText(e: unknown): string {
  *
  * @example
  * ```ts
- * import { retry } from "@laion/fmri";
+ * import { retry } from "./retry.ts";
  * let n = 0;
  * const v = await retry(() => { if (++n < 2) throw new Error("flaky"); return 42; }, { minDelayMs: 1 });
  * console.log(v); // 42

@@ -15,7 +15,8 @@ export interface GridImage {
   width: number;
   /** Height in pixels. */
   height: number;
-  /** Caption under the image (cut with "…" when too long for the cell). */
+  /** Caption under the image (cut in the middle with "…" when wider than the cell, so that
+   * both its start and its end, e.g. a file name's id, stay readable). */
   label: string;
 }
 
@@ -27,6 +28,10 @@ export interface ImageGridOptions {
   cell?: number;
   /** Title above the grid. @default "" */
   title?: string;
+  /** Background colour (CSS) of the canvas. @default "#ffffff" */
+  background?: string;
+  /** Colour (CSS) of the captions and the title. @default "#222" */
+  textColor?: string;
   /** Stops before rendering. */
   signal?: AbortSignal;
 }
@@ -37,7 +42,7 @@ export interface ImageGridOptions {
  *
  * @example
  * ```ts
- * import { imageGrid } from "./image_grid.ts";
+ * import { imageGrid } from "@laion/fmri";
  * const red = { rgb: new Uint8Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? 255 : 0)), width: 4, height: 4, label: "red" };
  * const pic = await imageGrid([red, { ...red, label: "again" }], { cell: 64 });
  * ```
@@ -60,8 +65,7 @@ export async function imageGrid(
   const rows = Math.ceil(images.length / columns);
   const width = gap + columns * (cell + gap);
   const height = top + rows * (cell + labelH + gap);
-  const maxChars = Math.max(4, Math.floor(cell / 7));
-  const text = `font-family="${FONT_FAMILY}" fill="#222"`;
+  const text = `font-family="${FONT_FAMILY}" fill="${escapeXml(options.textColor ?? "#222")}"`;
   const parts = images.map((im, k) => {
     const x = gap + (k % columns) * (cell + gap);
     const y = top + Math.floor(k / columns) * (cell + labelH + gap);
@@ -72,7 +76,7 @@ export async function imageGrid(
     for (let i = 0; i < png.length; i += 0x8000) {
       s += String.fromCharCode(...png.subarray(i, i + 0x8000));
     }
-    const label = im.label.length > maxChars ? `${im.label.slice(0, maxChars - 1)}…` : im.label;
+    const label = fitLabel(im.label, cell - 4, 12);
     return `<image x="${x + (cell - w) / 2}" y="${
       y + (cell - h) / 2
     }" width="${w}" height="${h}" ` +
@@ -88,10 +92,50 @@ export async function imageGrid(
       }</text>`,
     );
   }
-  return await svgToPicture(svgDocument(width, height, parts.join("\n")), {
+  return await svgToPicture(svgDocument(width, height, parts.join("\n"), options.background), {
     caption: `${options.title ? `${options.title}: ` : ""}${
       images.map((i) => i.label).join(" | ")
     }`,
     signal: options.signal,
   });
+}
+
+/** Advance widths (in em) of DejaVu Sans, in rough classes: enough to fit a label to a cell. */
+function charWidth(c: string): number {
+  if (" .,:;'|!il".includes(c)) return 0.32;
+  if ("frtjI()[]-/".includes(c)) return 0.42;
+  if ("mwMW%@".includes(c)) return 0.98;
+  if (c === "_") return 0.5;
+  if (c === "…") return 1.0;
+  if (c >= "0" && c <= "9") return 0.64;
+  if (c >= "A" && c <= "Z") return 0.74;
+  return 0.62;
+}
+
+/**
+ * `text` as drawn in DejaVu Sans at `fontSize` pixels, cut so that it fits
+ * `width` pixels by replacing its middle with "…": the start and the end
+ * (e.g. a trial number and a file name's id) stay readable.
+ *
+ * @example
+ * ```ts
+ * import { fitLabel } from "./image_grid.ts";
+ * fitLabel("trial 3: shared_12rep_LAION_cluster_1003_i0.jpg", 150); // "trial 3: sh…1003_i0.jpg"
+ * ```
+ */
+export function fitLabel(text: string, width: number, fontSize = 12): string {
+  const chars = [...text];
+  const w = (c: string) => charWidth(c) * fontSize;
+  if (chars.reduce((a, c) => a + w(c), 0) <= width) return text;
+  let budget = width - w("…"), head = 0, tail = 0;
+  // take characters alternately from the start and the end while they fit
+  for (let turn = 0; head + tail < chars.length; turn++) {
+    const fromHead = turn % 2 === 0;
+    const c = fromHead ? chars[head] : chars[chars.length - 1 - tail];
+    if (w(c) > budget) break;
+    budget -= w(c);
+    if (fromHead) head++;
+    else tail++;
+  }
+  return `${chars.slice(0, head).join("")}…${chars.slice(chars.length - tail).join("")}`;
 }

@@ -18,7 +18,7 @@ import { encodePng, type PngImage } from "../formats/png_write.ts";
  *
  * @example
  * ```ts
- * import { Picture } from "./picture.ts";
+ * import { Picture } from "@laion/fmri";
  * const p = Picture.fromPixels({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) }, "ramp");
  * await p.save("ramp.png");
  * ```
@@ -46,7 +46,12 @@ export class Picture {
     return new Picture(encodePng(image), image.width, image.height, caption);
   }
 
-  /** Writes the PNG to `path` (atomically). */
+  /**
+   * Writes the PNG to `path` (atomically: a temp file in the same folder,
+   * then a rename), so it needs read and write grants for the folder, e.g.
+   * `--allow-read=x --allow-write=x` for `x/grid.png`.
+   * @throws {PermissionMissingError} naming `--allow-read=<folder> --allow-write=<folder>` when a grant is missing
+   */
   async save(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     await writeFileAtomic(path, this.png, options);
   }

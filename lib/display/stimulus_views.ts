@@ -2,7 +2,7 @@
  * Notebook views of stimuli: a grid of images with labels, and a trial card
  * (the trial's image, its captions and segmentation nouns). Both show
  * inline in Deno's Jupyter kernel; the grid is also a {@linkcode Picture}
- * (one composed PNG, without the labels) for scripts.
+ * (one composed PNG with the labels, on the presentation grey) for scripts.
  * @module
  */
 import {
@@ -14,8 +14,10 @@ import {
 import { StimuliNotDownloadedError } from "../core/errors.ts";
 import { encodePng } from "../formats/png_write.ts";
 import { base64, downscale, type Pixels, type StimulusImage } from "../stimuli/image.ts";
+import { PRESENTATION_BACKGROUND_RGB8 } from "../stimuli/paths.ts";
 import type { Subject } from "../subject/subject.ts";
-import { Picture } from "./picture.ts";
+import { imageGrid } from "./image_grid.ts";
+import type { Picture } from "./picture.ts";
 
 /** Options of {@linkcode ImageGrid}. */
 export interface TrialGridOptions {
@@ -26,15 +28,21 @@ export interface TrialGridOptions {
 }
 
 const GAP = 4;
+/** The grey the stimuli were shown on, as the grid's background. */
+const GREY = `rgb(${PRESENTATION_BACKGROUND_RGB8.join(",")})`;
+/** Labels on the grey: near-black (contrast about 5:1). */
+const LABEL_COLOR = "#111";
 
 /**
- * Images side by side with a label under each.
+ * Images side by side on the grey they were shown on, with a label under
+ * each (cut in the middle with "…" when longer than the cell is wide).
  *
  * @example
  * ```ts
- * import { ImageGrid } from "./stimulus_views.ts";
- * const grid = new ImageGrid([img0, img1], ["trial 0", "trial 1"]);
- * await grid.toPicture().save("grid.png");
+ * import { ImageGrid, type Pixels } from "@laion/fmri";
+ * const grey: Pixels = { width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(90) };
+ * const grid = new ImageGrid([grey, grey], ["trial 0", "trial 1"]);
+ * await (await grid.toPicture()).save("grid.png");
  * ```
  */
 export class ImageGrid {
@@ -64,26 +72,32 @@ export class ImageGrid {
     this.columns = Math.max(1, options.columns ?? Math.min(6, images.length || 1));
   }
 
-  /** The images on one grey canvas (RGB, row-major in `columns`), without labels. */
-  toPicture(): Picture {
-    const cols = Math.min(this.columns, Math.max(1, this.cells.length));
-    const rows = Math.ceil(this.cells.length / cols);
-    const side = this.#cell + GAP;
-    const width = cols * side + GAP, height = Math.max(1, rows * side + GAP);
-    const data = new Uint8Array(width * height * 3).fill(255);
-    this.cells.forEach((c, i) => {
-      const x0 = GAP + (i % cols) * side + ((this.#cell - c.width) >> 1);
-      const y0 = GAP + Math.floor(i / cols) * side + ((this.#cell - c.height) >> 1);
-      for (let y = 0; y < c.height; y++) {
-        for (let x = 0; x < c.width; x++) {
-          const s = (y * c.width + x) * c.channels, o = ((y0 + y) * width + x0 + x) * 3;
-          data[o] = c.data[s];
-          data[o + 1] = c.data[s + 1];
-          data[o + 2] = c.data[s + 2];
-        }
+  /**
+   * The images with their labels on one canvas of the presentation grey
+   * (128, 128, 128), row-major in `columns`. Transparent pixels are
+   * flattened onto that grey.
+   */
+  async toPicture(options: { signal?: AbortSignal } = {}): Promise<Picture> {
+    const [r, g, b] = PRESENTATION_BACKGROUND_RGB8;
+    const images = this.cells.map((c, i) => {
+      const rgb = new Uint8Array(c.width * c.height * 3);
+      for (let p = 0; p < c.width * c.height; p++) {
+        const a = c.channels === 4 ? c.data[p * 4 + 3] / 255 : 1;
+        const s = p * c.channels;
+        rgb[p * 3] = Math.round(c.data[s] * a + r * (1 - a));
+        rgb[p * 3 + 1] = Math.round(c.data[s + 1] * a + g * (1 - a));
+        rgb[p * 3 + 2] = Math.round(c.data[s + 2] * a + b * (1 - a));
       }
+      return { rgb, width: c.width, height: c.height, label: this.labels[i] };
     });
-    return Picture.fromPixels({ width, height, channels: 3, data }, this.toString());
+    if (images.length === 0) throw new RangeError("an ImageGrid of no images has no picture");
+    return await imageGrid(images, {
+      columns: Math.min(this.columns, images.length),
+      cell: this.#cell,
+      background: GREY,
+      textColor: LABEL_COLOR,
+      signal: options.signal,
+    });
   }
 
   /** One line. */
@@ -100,7 +114,7 @@ export class ImageGrid {
    * Shown as an HTML grid of the images with their labels, plus the composed
    * PNG ({@linkcode ImageGrid.toPicture}) for viewers that show no HTML.
    */
-  [JUPYTER_DISPLAY](): DisplayBundle {
+  async [JUPYTER_DISPLAY](): Promise<DisplayBundle> {
     const figures = this.cells.map((c, i) =>
       `<figure style="margin:0;text-align:center;width:${this.#cell}px">` +
       `<img src="data:image/png;base64,${base64(encodePng(c))}" width="${c.width}"/>` +
@@ -110,8 +124,9 @@ export class ImageGrid {
     ).join("");
     return {
       "text/html": `<div style="display:grid;grid-template-columns:repeat(${this.columns},` +
-        `${this.#cell}px);gap:${GAP}px">${figures}</div>`,
-      "image/png": this.toPicture().toBase64(),
+        `${this.#cell}px);gap:${GAP}px;padding:${GAP}px;background:${GREY};color:${LABEL_COLOR};` +
+        `width:max-content">${figures}</div>`,
+      "image/png": (await this.toPicture()).toBase64(),
       "text/plain": this.toString(),
     };
   }
@@ -138,8 +153,7 @@ export interface TrialCardData {
  *
  * @example
  * ```ts
- * import { loadSubject } from "@laion/fmri";
- * import { trialCard } from "./stimulus_views.ts";
+ * import { loadSubject, trialCard } from "@laion/fmri";
  * const sub = await loadSubject("sub-01");
  * await trialCard(sub, 0); // shown inline in a notebook
  * ```
@@ -209,8 +223,7 @@ async function optional<T>(f: () => Promise<T>, fallback: T): Promise<T> {
  *
  * @example
  * ```ts
- * import { loadSubject } from "@laion/fmri";
- * import { trialCard } from "./stimulus_views.ts";
+ * import { loadSubject, trialCard } from "@laion/fmri";
  * const card = await trialCard(await loadSubject("sub-01"), -1);
  * console.log(card.toString());
  * ```
@@ -232,23 +245,35 @@ export async function trialCard(sub: Subject, trial: number): Promise<TrialCard>
   });
 }
 
+/** Options of {@linkcode trialGrid}. */
+export interface TrialGridViewOptions extends TrialGridOptions {
+  /** One caption per trial instead of `trial i: image name`. @default the trial and image name */
+  labels?: readonly string[];
+}
+
 /**
- * A grid of a subject's trials' images labelled `trial i: name`.
+ * A grid of a subject's trials' images labelled `trial i: name` (or the
+ * captions given in `options.labels`).
  *
+ * @throws {RangeError} when `options.labels` and `trials` differ in number
  * @example
  * ```ts
- * import { loadSubject } from "@laion/fmri";
- * import { trialGrid } from "./stimulus_views.ts";
+ * import { loadSubject, trialGrid } from "@laion/fmri";
  * await trialGrid(await loadSubject("sub-01"), [0, 1, 2, 3]);
  * ```
  */
 export async function trialGrid(
   sub: Subject,
   trials: readonly number[],
-  options: TrialGridOptions = {},
+  options: TrialGridViewOptions = {},
 ): Promise<ImageGrid> {
+  if (options.labels && options.labels.length !== trials.length) {
+    throw new RangeError(
+      `${trials.length} trials but ${options.labels.length} labels; give one label per trial`,
+    );
+  }
   const images: StimulusImage[] = [];
   for (const t of trials) images.push(await sub.images.get(t));
-  const labels = trials.map((t, k) => `trial ${t}: ${images[k].name}`);
+  const labels = options.labels ?? trials.map((t, k) => `trial ${t}: ${images[k].name}`);
   return new ImageGrid(images, labels, options);
 }

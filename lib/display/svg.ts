@@ -25,7 +25,7 @@ export interface SvgToPictureOptions {
  *
  * @example
  * ```ts
- * import { svgToPicture } from "./svg.ts";
+ * import { svgToPicture } from "@laion/fmri";
  * const pic = await svgToPicture(
  *   `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">hi</text></svg>`,
  *   { caption: "greeting" },
@@ -195,7 +195,8 @@ export function axesSvg(spec: AxesSpec): Axes {
 }
 
 /**
- * Wraps SVG elements in a document of `width × height` pixels on white.
+ * Wraps SVG elements in a document of `width × height` pixels on `background`
+ * (a CSS colour, white by default).
  *
  * @example
  * ```ts
@@ -203,9 +204,15 @@ export function axesSvg(spec: AxesSpec): Axes {
  * console.log(svgDocument(10, 10, "").startsWith("<svg")); // true
  * ```
  */
-export function svgDocument(width: number, height: number, body: string): string {
+export function svgDocument(
+  width: number,
+  height: number,
+  body: string,
+  background = "#ffffff",
+): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-    `viewBox="0 0 ${width} ${height}">\n<rect width="${width}" height="${height}" fill="#ffffff"/>\n` +
+    `viewBox="0 0 ${width} ${height}">\n<rect width="${width}" height="${height}" ` +
+    `fill="${escapeXml(background)}"/>\n` +
     `${body}\n</svg>`;
 }
 

@@ -16,7 +16,8 @@ import { STATE_DIR } from "./plan.ts";
  *
  * @example
  * ```ts
- * import { CONSENT_ANSWER, ensureConsent } from "./consent.ts";
+ * import { CONSENT_ANSWER } from "./consent.ts";
+ * import { ensureConsent } from "@laion/fmri";
  * await ensureConsent({ dataDir: "/data", prompt: () => CONSENT_ANSWER });
  * ```
  */

@@ -4,13 +4,13 @@
  * the summary with one result per prefix.
  * @module
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { getBucketLayout } from "../bucket/layout.ts";
 import type { BucketSource } from "../bucket/source.ts";
 import { resolveSubjectId } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
-import { getDataDir } from "../local/config.ts";
+import { getDataDir, requireDataDir } from "../local/config.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
 import { checkDataDirDrift } from "./drift.ts";
 import { type DownloadPlan, STATE_DIR } from "./plan_builder.ts";
@@ -66,9 +66,12 @@ export async function executeDownload(
   options: DownloadBaseOptions & { includeStimuli?: boolean },
   planner: Planner,
 ): Promise<DownloadSummary> {
-  const dataDir = resolve(options.dataDir ?? getDataDir());
-  if (options.dataDir === undefined) checkDataDirDrift(dataDir);
   if (options.subject !== "all") resolveSubjectId(options.subject); // before any prompt
+  // A missing data directory is an error, never created (see requireDataDir).
+  const dataDir = await requireDataDir(options.dataDir ?? getDataDir(), {
+    configured: options.dataDir === undefined,
+  });
+  if (options.dataDir === undefined) checkDataDirDrift(dataDir);
   // Consent markers are the first writes into the data directory.
   const consent = (includeStimuli: boolean) =>
     ensureConsent({ ...options, dataDir, includeStimuli }).catch((e) => {

@@ -6,7 +6,7 @@
  * images are neither needed nor touched.
  * @module
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { STIMULI_PREFIX } from "../core/constants.ts";
 import {
@@ -15,7 +15,7 @@ import {
   NoMatchingDataError,
   S3RequestError,
 } from "../core/errors.ts";
-import { getDataDir } from "../local/config.ts";
+import { getDataDir, requireDataDir } from "../local/config.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
 import { localPathFor, type PlannedFile, STATE_DIR } from "./plan_builder.ts";
 import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.ts";
@@ -81,7 +81,10 @@ async function fetchStimulusKeys(
   const say = (s: string) => {
     if (!options.quiet) console.log(s);
   };
-  const dataDir = resolve(options.dataDir ?? getDataDir());
+  // A missing data directory is an error, never created (see requireDataDir).
+  const dataDir = await requireDataDir(options.dataDir ?? getDataDir(), {
+    configured: options.dataDir === undefined,
+  });
   await ensureConsent({ ...options, dataDir }).catch((e) => {
     throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
   });
@@ -149,7 +152,7 @@ async function fetchStimulusKeys(
  * @throws {InvalidChoiceError} naming the unknown model(s) and listing the valid ones
  * @example
  * ```ts
- * import { resolveEmbeddingModels } from "@laion/fmri";
+ * import { resolveEmbeddingModels } from "./stimulus_side.ts";
  * resolveEmbeddingModels("all"); // ["CLIP", "DINOv2", "PEcore", "SigLIP2"]
  * ```
  */

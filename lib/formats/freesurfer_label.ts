@@ -31,7 +31,7 @@ export interface LabelReadOptions {
  * @throws {MalformedFileError} bad count line, wrong number of lines, bad line
  * @example
  * ```ts
- * import { readFreesurferLabel } from "./lib/formats/freesurfer_label.ts";
+ * import { readFreesurferLabel } from "@laion/fmri/formats";
  * const vertices = await readFreesurferLabel("lh.FFA.label");
  * console.log(vertices.length, vertices[0]);
  * ```

@@ -29,6 +29,7 @@ import { Buffer } from "node:buffer";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import type { SurfaceMesh } from "./freesurfer_surface.ts";
 import { child, parseXml, type XmlElement, XmlError } from "./xml.ts";
 
 /** Options of the GIfTI readers. */
@@ -73,6 +74,26 @@ export interface GiftiDataArray {
   /** The values, in row-major order of `dims` (column-major files are transposed). */
   data: GiftiData;
   /** The array's `<MetaData>` name/value pairs. */
+  metadata: Record<string, string>;
+  /** The array's `<CoordinateSystemTransformMatrix>` elements (pointsets carry one or more). */
+  coordinateSystems: GiftiCoordinateSystem[];
+}
+
+/** A `<CoordinateSystemTransformMatrix>`: the space of the data and a 4x4 transform out of it. */
+export interface GiftiCoordinateSystem {
+  /** `<DataSpace>`, e.g. `"NIFTI_XFORM_UNKNOWN"` or `"NIFTI_XFORM_SCANNER_ANAT"`. */
+  dataSpace: string;
+  /** `<TransformedSpace>`, e.g. `"NIFTI_XFORM_TALAIRACH"`. */
+  transformedSpace: string;
+  /** `<MatrixData>`, row-major 4x4. */
+  matrix: number[][];
+}
+
+/** A GIfTI surface (`.surf.gii`): its mesh and the pointset's coordinate system. */
+export interface GiftiSurface extends SurfaceMesh {
+  /** The pointset's first coordinate system, if it has one. */
+  coordinateSystem?: GiftiCoordinateSystem;
+  /** The file's `<MetaData>` (e.g. `AnatomicalStructurePrimary`). */
   metadata: Record<string, string>;
 }
 
@@ -175,13 +196,36 @@ function decodeArray(
     for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[i * c + j] = out[j * r + i];
     out = t;
   }
+  const metadata = readMetadata(child(da, "MetaData"));
+  const coordinateSystems: GiftiCoordinateSystem[] = [];
+  for (const cs of da.children) {
+    if (cs.name !== "CoordinateSystemTransformMatrix") continue;
+    const text = (child(cs, "MatrixData")?.text ?? "").trim();
+    const vals = text === "" ? [] : text.split(/\s+/).map(Number);
+    if (vals.length !== 16 || vals.some((v) => !Number.isFinite(v))) {
+      throw bad(
+        `CoordinateSystemTransformMatrix: MatrixData must hold 16 numbers, got ${
+          JSON.stringify(text.slice(0, 120))
+        }`,
+      );
+    }
+    coordinateSystems.push({
+      dataSpace: (child(cs, "DataSpace")?.text ?? "").trim(),
+      transformedSpace: (child(cs, "TransformedSpace")?.text ?? "").trim(),
+      matrix: [0, 4, 8, 12].map((r) => vals.slice(r, r + 4)),
+    });
+  }
+  return { intent: a.Intent ?? "", dataType, dims, data: out, metadata, coordinateSystems };
+}
+
+function readMetadata(el: XmlElement | undefined): Record<string, string> {
   const metadata: Record<string, string> = {};
-  for (const md of child(da, "MetaData")?.children ?? []) {
+  for (const md of el?.children ?? []) {
     if (md.name !== "MD") continue;
     const name = child(md, "Name")?.text;
     if (name !== undefined) metadata[name] = child(md, "Value")?.text ?? "";
   }
-  return { intent: a.Intent ?? "", dataType, dims, data: out, metadata };
+  return metadata;
 }
 
 function parseAsciiNumber(tok: string): number | undefined {
@@ -205,7 +249,7 @@ function parseAsciiNumber(tok: string): number | undefined {
  *   an S3 error body, bad encoding or length
  * @example
  * ```ts
- * import { readGiftiDataArrays } from "./lib/formats/gifti.ts";
+ * import { readGiftiDataArrays } from "@laion/fmri/formats";
  * const [first] = await readGiftiDataArrays("lh.FFA.func.gii");
  * console.log(first.dataType, first.dims, first.data.length);
  * ```
@@ -214,6 +258,13 @@ export async function readGiftiDataArrays(
   path: string,
   opts: GiftiReadOptions = {},
 ): Promise<GiftiDataArray[]> {
+  return (await readGifti(path, opts)).arrays;
+}
+
+async function readGifti(
+  path: string,
+  opts: GiftiReadOptions,
+): Promise<{ arrays: GiftiDataArray[]; metadata: Record<string, string> }> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
   const xml = await Deno.readTextFile(path, { signal });
@@ -240,7 +291,77 @@ export async function readGiftiDataArrays(
       refetch,
     );
   }
-  return arrays.map((da, i) => decodeArray(path, da, i, refetch));
+  return {
+    arrays: arrays.map((da, i) => decodeArray(path, da, i, refetch)),
+    metadata: readMetadata(child(root, "MetaData")),
+  };
+}
+
+/**
+ * Reads a GIfTI surface (`.surf.gii`): the `NIFTI_INTENT_POINTSET` array
+ * (vertices, `n x 3`) and the `NIFTI_INTENT_TRIANGLE` array (faces,
+ * `m x 3`), with the pointset's coordinate-system transform, as nibabel's
+ * `GiftiImage.agg_data(("pointset", "triangle"))`. Vertices come as
+ * float32 (as FreeSurfer and TemplateFlow store them), faces as
+ * non-negative indices checked against the vertex count.
+ *
+ * @param path the `.surf.gii` file
+ * @param opts `signal`, `refetch`
+ * @throws {MalformedFileError} malformed GIfTI; no pointset or no triangle
+ *   array, or more than one; wrong shapes; a face index out of range
+ * @example
+ * ```ts
+ * import { readGiftiSurface } from "@laion/fmri/formats";
+ * const sphere = await readGiftiSurface("tpl-fsaverage_hemi-L_den-10k_sphere.surf.gii");
+ * console.log(sphere.nVertices, sphere.nFaces, sphere.coordinateSystem?.matrix);
+ * ```
+ */
+export async function readGiftiSurface(
+  path: string,
+  opts: GiftiReadOptions = {},
+): Promise<GiftiSurface> {
+  const { arrays, metadata } = await readGifti(path, opts);
+  const bad = (problem: string) => new MalformedFileError(path, problem, opts.refetch);
+  const pick = (intent: string) => {
+    const found = arrays.filter((a) => a.intent === intent);
+    if (found.length !== 1) {
+      throw bad(
+        `a surface needs exactly one ${intent} DataArray, the file has ${found.length} ` +
+          `(intents: ${arrays.map((a) => a.intent).join(", ") || "none"})`,
+      );
+    }
+    const a = found[0];
+    if (a.dims.length !== 2 || a.dims[1] !== 3) {
+      throw bad(`the ${intent} DataArray must be n x 3, got dims ${a.dims.join("x")}`);
+    }
+    return a;
+  };
+  const points = pick("NIFTI_INTENT_POINTSET");
+  const tris = pick("NIFTI_INTENT_TRIANGLE");
+  const nVertices = points.dims[0];
+  const nFaces = tris.dims[0];
+  const vertices = points.data instanceof Float32Array
+    ? points.data
+    : Float32Array.from(points.data);
+  if (tris.data instanceof Float32Array || tris.data instanceof Float64Array) {
+    throw bad(`the triangle DataArray must hold integers, got ${tris.dataType}`);
+  }
+  const faces = new Uint32Array(tris.data.length);
+  for (let i = 0; i < faces.length; i++) {
+    const v = tris.data[i];
+    if (v < 0 || v >= nVertices) {
+      throw bad(`face ${Math.floor(i / 3)} refers to vertex ${v}, outside 0..${nVertices - 1}`);
+    }
+    faces[i] = v;
+  }
+  return {
+    vertices,
+    faces,
+    nVertices,
+    nFaces,
+    coordinateSystem: points.coordinateSystems[0],
+    metadata,
+  };
 }
 
 /**
@@ -252,7 +373,7 @@ export async function readGiftiDataArrays(
  * @throws {MalformedFileError} malformed file or no data array
  * @example
  * ```ts
- * import { readGiftiMask } from "./lib/formats/gifti.ts";
+ * import { readGiftiMask } from "@laion/fmri/formats";
  * const mask = await readGiftiMask("sub-01_hemi-L_FFA.func.gii");
  * console.log(mask.length, "vertices");
  * ```

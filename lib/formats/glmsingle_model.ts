@@ -39,8 +39,7 @@ export interface ModelRows {
  *
  * @example
  * ```ts
- * import { FileByteSource } from "../core/byte_source.ts";
- * import { readModelLayout } from "./glmsingle_model.ts";
+ * import { FileByteSource, readModelLayout } from "@laion/fmri/formats";
  * const layout = await readModelLayout(new FileByteSource("model.h5"));
  * console.log(layout.shape); // [n_voxels, 1, 1, n_trials]
  * ```
@@ -85,8 +84,7 @@ export async function readModelLayout(
  * @throws {RangeError} when a row is outside the dataset
  * @example
  * ```ts
- * import { FileByteSource } from "../core/byte_source.ts";
- * import { readModelRows } from "./glmsingle_model.ts";
+ * import { FileByteSource, readModelRows } from "@laion/fmri/formats";
  * const { values, nTrials } = await readModelRows(new FileByteSource("model.h5"), [10, 11, 500]);
  * ```
  */

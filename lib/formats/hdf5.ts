@@ -8,11 +8,19 @@
  * that one enumeration so that reading a file needs only `--allow-read` for
  * it. Numeric datasets, float16 included (h5wasm's own accessors stop at
  * float32), are read as raw bytes into the matching typed array.
+ *
+ * HDF5's own diagnostics (`HDF5-DIAG: Error detected …`, written to fd 2)
+ * and Emscripten's `Aborted(…)` never reach the user's terminal: they are
+ * caught while each h5wasm call runs, and a call that printed one fails
+ * with a {@linkcode MalformedFileError} naming the file, HDF5's innermost
+ * message and (when the caller gave one) the call that fetches the file again.
+ * Without this, a damaged chunk read as zeros with only the diagnostics as a sign.
  * @module
  */
+import fs from "node:fs";
 import process from "node:process";
 import type { Dataset, File as H5File } from "npm:h5wasm@0.10.3";
-import { MalformedFileError, PermissionMissingError } from "../core/errors.ts";
+import { LaionFmriError, MalformedFileError, PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
 import type { Hdf5Dtype, Hdf5NumericArray } from "./hdf5_encode.ts";
 import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
@@ -47,6 +55,57 @@ export interface Hdf5ReadOptions {
 
 let loading: Promise<{ h5wasm: H5wasm; module: H5Module }> | undefined;
 
+/** Collects h5wasm's diagnostics while one of its calls runs (see {@linkcode quietly}). */
+let sink: string[] | undefined;
+/** The file h5wasm aborted on: Emscripten leaves its state undefined, so nothing is read after. */
+let abortedOn: string | undefined;
+
+/**
+ * Runs a synchronous h5wasm call with its diagnostics caught: HDF5 writes
+ * them with `fs.writeSync(2, …)` (Emscripten's NODERAWFS), Emscripten's
+ * abort message goes through `console.error` as bound at start-up
+ * ({@linkcode start} routes it here).
+ */
+function quietly<T>(f: () => T): { value?: T; error?: unknown; diag: string } {
+  const diag: string[] = [];
+  const outer = sink;
+  const writeSync = fs.writeSync;
+  sink = diag;
+  // deno-lint-ignore no-explicit-any
+  (fs as any).writeSync = (fd: number, buf: unknown, ...rest: unknown[]): number => {
+    if (fd !== 2) return (writeSync as (...a: unknown[]) => number)(fd, buf, ...rest);
+    if (typeof buf === "string") {
+      diag.push(buf);
+      return buf.length;
+    }
+    const bytes = buf as Uint8Array;
+    const offset = typeof rest[0] === "number" ? rest[0] : 0;
+    const length = typeof rest[1] === "number" ? rest[1] : bytes.length - offset;
+    diag.push(new TextDecoder().decode(bytes.subarray(offset, offset + length)));
+    return length;
+  };
+  try {
+    return { value: f(), diag: diag.join("") };
+  } catch (error) {
+    return { error, diag: diag.join("") };
+  } finally {
+    fs.writeSync = writeSync;
+    sink = outer;
+  }
+}
+
+/** The innermost message of an HDF5 error stack, e.g. `H5Z_pipeline(): filter returned failure`. */
+function diagSummary(diag: string): string {
+  const abort = /Aborted\((.*)\)\s*$/m.exec(diag);
+  if (abort) {
+    return `h5wasm aborted: ${abort[1]}; restart the program ` +
+      `(or the notebook kernel) before reading other HDF5 files`;
+  }
+  const frames = [...diag.matchAll(/#\d+: .* in (\S+\(\)): (.*)$/gm)];
+  const last = frames.at(-1);
+  return last ? `HDF5: ${last[1]}: ${last[2].trim()}` : diag.trim().split("\n")[0];
+}
+
 // Imports and starts h5wasm once; later calls share it (a failure is not kept).
 function loadH5wasm(): Promise<{ h5wasm: H5wasm; module: H5Module }> {
   loading ??= start().catch((e) => {
@@ -66,11 +125,19 @@ async function start(): Promise<{ h5wasm: H5wasm; module: H5Module }> {
   });
   const descriptor = Object.getOwnPropertyDescriptor(process, "env");
   Object.defineProperty(process, "env", { value: hidden, configurable: true, writable: true });
+  // Emscripten binds `console.error` once, at start-up, for its messages
+  // (`Aborted(…)`): bind it to a router that hands them to the running call.
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => {
+    if (sink) sink.push(args.map(String).join(" ") + "\n");
+    else consoleError.apply(console, args);
+  };
   try {
     const h5wasm = (await import("npm:h5wasm@0.10.3/node")).default;
     const module = await h5wasm.ready;
     return { h5wasm, module };
   } finally {
+    console.error = consoleError;
     if (descriptor) Object.defineProperty(process, "env", descriptor);
   }
 }
@@ -82,7 +149,7 @@ const FILTER_NAMES: Record<number, string> = { 1: "deflate", 2: "shuffle", 3: "f
  *
  * @example
  * ```ts
- * import { Hdf5File } from "./lib/formats/hdf5.ts";
+ * import { Hdf5File } from "@laion/fmri/formats";
  * using file = await Hdf5File.open("sub-01_ses-01_task-images_space-T1w_desc-GLMsingle_model.h5");
  * const info = file.info("betasmd"); // { dtype: "float32", shape: [n, 1, 1, t], ... }
  * const firstRows = file.read("betasmd", { rows: [0, 10] }) as Float32Array;
@@ -94,28 +161,53 @@ export class Hdf5File {
   readonly #h5: H5wasm;
   /** The path the file was opened from. */
   readonly path: string;
+  /** The call that fetches the file again, named in its errors (as given to {@linkcode Hdf5File.open}). */
+  readonly refetch?: string;
 
-  private constructor(path: string, file: H5File, h5: H5wasm, module: H5Module) {
+  private constructor(
+    path: string,
+    file: H5File,
+    h5: H5wasm,
+    module: H5Module,
+    refetch?: string,
+  ) {
     this.path = path;
     this.#h5 = h5;
     this.#file = file;
     this.#module = module;
+    this.refetch = refetch;
+  }
+
+  /**
+   * Runs an h5wasm call on this file; an exception or an HDF5 diagnostic
+   * becomes a {@linkcode MalformedFileError} saying what failed.
+   */
+  #run<T>(what: string, f: () => T): T {
+    const r = quietly(f);
+    if (r.error === undefined && r.diag === "") return r.value as T;
+    if (r.error instanceof RangeError || r.error instanceof MalformedFileError) throw r.error;
+    throw damaged(this.path, what, r, this.refetch);
   }
 
   /**
    * Opens `path` read-only.
    *
-   * @throws {MalformedFileError} when the file is not HDF5 (or is truncated)
+   * @throws {MalformedFileError} when the file is not HDF5 (or is truncated or damaged);
+   *   names `options.refetch`, the call that fetches the file again
    * @throws {PermissionMissingError} without `--allow-read` for the path
    * @example
    * ```ts
-   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * import { Hdf5File } from "@laion/fmri/formats";
    * using f = await Hdf5File.open("/tmp/model.h5");
    * console.log(f.datasets());
    * ```
    */
-  static async open(path: string, options: { signal?: AbortSignal } = {}): Promise<Hdf5File> {
+  static async open(
+    path: string,
+    options: { signal?: AbortSignal; refetch?: string } = {},
+  ): Promise<Hdf5File> {
     options.signal?.throwIfAborted();
+    const refetch = options.refetch;
     // Stat first: h5wasm reports a missing file or a refused permission only as "open failed".
     let info: Deno.FileInfo;
     try {
@@ -126,45 +218,48 @@ export class Hdf5File {
       }
       throw e;
     }
-    if (!info.isFile) throw new MalformedFileError(path, "not a regular file");
+    if (!info.isFile) throw new MalformedFileError(path, "not a regular file", refetch);
     // Checked here because HDF5 reports these only on stderr.
     const problem = await headerProblem(path, info.size);
-    if (problem) throw new MalformedFileError(path, problem);
+    if (problem) throw new MalformedFileError(path, problem, refetch);
+    if (abortedOn !== undefined) {
+      // Emscripten's state after an abort is undefined: no more reads in this process.
+      throw new LaionFmriError(
+        `Cannot open ${path}: h5wasm aborted earlier in this process on the damaged ` +
+          `${abortedOn} (fetch that one again, as its error said). Restart the program (or the ` +
+          `notebook kernel) to read HDF5 files again.`,
+      );
+    }
     const { h5wasm, module } = await loadH5wasm();
     options.signal?.throwIfAborted();
-    let file: H5File;
-    try {
-      file = new h5wasm.File(path, "r");
-    } catch (e) {
-      throw new MalformedFileError(path, `not a readable HDF5 file (${errorText(e)})`, undefined, {
-        cause: e,
-      });
+    const r = quietly(() => new h5wasm.File(path, "r"));
+    const file = r.value;
+    if (r.error !== undefined || r.diag !== "" || !file || file.file_id < 0n) {
+      try {
+        if (file && file.file_id >= 0n) file.close();
+      } catch { /* the file stays as broken as it was */ }
+      throw damaged(path, "open it", r, refetch);
     }
-    if (file.file_id < 0n) {
-      throw new MalformedFileError(path, "HDF5 cannot open it (truncated or damaged)");
-    }
-    return new Hdf5File(path, file, h5wasm, module);
+    return new Hdf5File(path, file, h5wasm, module, refetch);
   }
 
   /** Paths of every dataset in the file, sorted. */
   datasets(): string[] {
-    return this.#file.paths()
-      .filter((p) => this.#file.get(p) instanceof this.#h5.Dataset)
-      .map((p) => p.replace(/^\//, ""))
-      .sort();
+    return this.#run("list its datasets", () =>
+      this.#file.paths()
+        .filter((p) => this.#file.get(p) instanceof this.#h5.Dataset)
+        .map((p) => p.replace(/^\//, ""))
+        .sort());
   }
 
   #dataset(name: string): Dataset {
-    let entity;
-    try {
-      entity = this.#file.get(name);
-    } catch {
-      entity = null; // h5wasm throws for some missing paths and returns null for others
-    }
+    // h5wasm throws for some missing paths and returns null for others
+    const entity = quietly(() => this.#file.get(name)).value ?? null;
     if (!(entity instanceof this.#h5.Dataset)) {
       throw new MalformedFileError(
         this.path,
         `no dataset ${JSON.stringify(name)}; the file holds ${JSON.stringify(this.datasets())}`,
+        this.refetch,
       );
     }
     return entity;
@@ -176,20 +271,23 @@ export class Hdf5File {
    * @throws {MalformedFileError} when the dataset is missing or of a type this reader does not know
    * @example
    * ```ts
-   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * import { Hdf5File } from "@laion/fmri/formats";
    * using f = await Hdf5File.open("/tmp/emb.h5");
    * f.info("embedding"); // { name: "embedding", dtype: "float16", shape: [2, 3], chunks: null, filters: [] }
    * ```
    */
   info(name: string): Hdf5DatasetInfo {
     const ds = this.#dataset(name);
-    const m = ds.metadata;
+    const { m, filters } = this.#run(`read dataset ${JSON.stringify(name)}'s metadata`, () => ({
+      m: ds.metadata,
+      filters: ds.filters.map((f) => FILTER_NAMES[f.id] ?? f.name),
+    }));
     return {
       name,
       dtype: this.#dtype(name, m),
       shape: [...(m.shape ?? [])],
       chunks: m.chunks ? [...m.chunks] : null,
-      filters: ds.filters.map((f) => FILTER_NAMES[f.id] ?? f.name),
+      filters,
     };
   }
 
@@ -200,6 +298,7 @@ export class Hdf5File {
         this.path,
         `dataset ${JSON.stringify(name)} has a type this reader does not support ` +
           `(${JSON.stringify({ class: m.type, size: m.size, littleEndian: m.littleEndian })})`,
+        this.refetch,
       );
     if (m.type === T.H5T_INTEGER.value || m.type === T.H5T_FLOAT.value) {
       if (!m.littleEndian) throw bad();
@@ -232,7 +331,7 @@ export class Hdf5File {
    * @throws {MalformedFileError} when the dataset is missing or unreadable
    * @example
    * ```ts
-   * import { Hdf5File } from "./lib/formats/hdf5.ts";
+   * import { Hdf5File } from "@laion/fmri/formats";
    * using f = await Hdf5File.open("/tmp/model.h5");
    * const rows = f.read("betasmd", { rows: [100, 164] }) as Float32Array; // 64 voxels x trials
    * ```
@@ -250,7 +349,7 @@ export class Hdf5File {
       );
     }
     const ds = this.#dataset(name);
-    try {
+    return this.#run(`read dataset ${JSON.stringify(name)}`, () => {
       if (info.dtype === "vlen-str") return this.#readStrings(ds, info, start, end);
       if (info.dtype === "vlen-uint8") {
         if (end === start) return [];
@@ -258,15 +357,7 @@ export class Hdf5File {
         return ds.slice(ranges) as string[] | Uint8Array[];
       }
       return this.#readRaw(ds, info, start, end);
-    } catch (e) {
-      if (e instanceof RangeError || e instanceof MalformedFileError) throw e;
-      throw new MalformedFileError(
-        this.path,
-        `cannot read dataset ${JSON.stringify(name)} (${errorText(e)})`,
-        undefined,
-        { cause: e },
-      );
-    }
+    });
   }
 
   /**
@@ -286,6 +377,8 @@ export class Hdf5File {
     const strides = info.shape.map(() => 1n);
     try {
       m.get_dataset_data(this.#file.file_id, ds.path, count, offset, strides, BigInt(ptr));
+      // A failed read leaves garbage pointers: neither decode nor reclaim them.
+      if (sink?.length) throw new Error("reading the strings failed");
       try {
         const heap = m.HEAPU8;
         const ptrs = new Uint32Array(heap.buffer, ptr, n).slice();
@@ -298,7 +391,8 @@ export class Hdf5File {
             continue;
           }
           let e = p, ascii = true;
-          for (; heap[e] !== 0; e++) if (heap[e] > 0x7f) ascii = false;
+          for (; e < heap.length && heap[e] !== 0; e++) if (heap[e] > 0x7f) ascii = false;
+          if (e === heap.length) throw new Error(`string ${start + i} has no end`);
           out[i] = ascii && e - p < 4096
             ? String.fromCharCode.apply(null, heap.subarray(p, e) as unknown as number[])
             : utf8.decode(heap.subarray(p, e));
@@ -336,9 +430,7 @@ export class Hdf5File {
 
   /** Closes the file. Idempotent. */
   close(): void {
-    try {
-      this.#file.close();
-    } catch { /* already closed */ }
+    quietly(() => this.#file.close()); // already closed, or as broken as it was
   }
 
   /** Closes the file (for `using`). */
@@ -400,20 +492,37 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The error of an h5wasm call on `path` that threw or printed a diagnostic. */
+function damaged(
+  path: string,
+  what: string,
+  r: { error?: unknown; diag: string },
+  refetch: string | undefined,
+): MalformedFileError {
+  if (/Aborted\(/.test(r.diag) || /Aborted\(/.test(errorText(r.error))) abortedOn ??= path;
+  const why = r.diag ? diagSummary(r.diag) : errorText(r.error);
+  return new MalformedFileError(
+    path,
+    `HDF5 cannot ${what}: the file is damaged or truncated (${why})`,
+    refetch,
+    { cause: r.error ?? new Error(r.diag) },
+  );
+}
+
 /**
  * Reads one dataset (or rows of it) of a local HDF5 file: open, read, close.
  *
  * @example
  * ```ts
- * import { readHdf5Dataset } from "./lib/formats/hdf5.ts";
+ * import { readHdf5Dataset } from "@laion/fmri/formats";
  * const ids = await readHdf5Dataset("/tmp/emb.h5", "image_ids") as string[];
  * ```
  */
 export async function readHdf5Dataset(
   path: string,
   name: string,
-  options: Hdf5ReadOptions & { signal?: AbortSignal } = {},
+  options: Hdf5ReadOptions & { signal?: AbortSignal; refetch?: string } = {},
 ): Promise<Hdf5Values> {
-  using file = await Hdf5File.open(path, { signal: options.signal });
+  using file = await Hdf5File.open(path, { signal: options.signal, refetch: options.refetch });
   return file.read(name, options);
 }

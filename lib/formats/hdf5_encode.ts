@@ -62,7 +62,7 @@ export const BTREE_K = 32;
  *
  * @example
  * ```ts
- * import { lookup3 } from "./lib/formats/hdf5_encode.ts";
+ * import { lookup3 } from "./hdf5_encode.ts";
  * lookup3(new Uint8Array(0)); // 0xdeadbeef
  * ```
  */
@@ -131,7 +131,7 @@ function withChecksum(body: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { superblock } from "./lib/formats/hdf5_encode.ts";
+ * import { superblock } from "./hdf5_encode.ts";
  * superblock(48, 4096).length; // 48
  * ```
  */
@@ -152,7 +152,7 @@ export function superblock(rootHeader: number, eof: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { objectHeader } from "./lib/formats/hdf5_encode.ts";
+ * import { objectHeader } from "./hdf5_encode.ts";
  * objectHeader([[0x0a, new Uint8Array(2)]]).length; // 4+1+1+4 + 4+2 + 4
  * ```
  */
@@ -212,7 +212,7 @@ function floatingPoint(size: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { datatypeMessage } from "./lib/formats/hdf5_encode.ts";
+ * import { datatypeMessage } from "./hdf5_encode.ts";
  * datatypeMessage("float16").length; // 20
  * ```
  */
@@ -264,7 +264,7 @@ export function datatypeMessage(dtype: Hdf5Dtype): Uint8Array {
  *
  * @example
  * ```ts
- * import { globalHeap } from "./lib/formats/hdf5_encode.ts";
+ * import { globalHeap } from "./hdf5_encode.ts";
  * globalHeap([new Uint8Array([1, 2, 3])]).length; // 4096
  * ```
  */
@@ -306,7 +306,7 @@ export interface EncodedChunk {
  *
  * @example
  * ```ts
- * import { chunkBtree } from "./lib/formats/hdf5_encode.ts";
+ * import { chunkBtree } from "./hdf5_encode.ts";
  * const tree = chunkBtree([{ offset: [0], bytes: new Uint8Array(4), address: 4096 }], 1, [4], 2048);
  * ```
  */

@@ -73,7 +73,7 @@ interface JsfiveDataset {
  *   missing, or it is chunked/compact, non-numeric or has no storage
  * @example
  * ```ts
- * import { hdf5ContiguousLayout } from "./lib/formats/hdf5_layout.ts";
+ * import { hdf5ContiguousLayout } from "./hdf5_layout.ts";
  * using f = await Deno.open("model.h5");
  * const head = new Uint8Array(64 * 1024);
  * const n = (await f.read(head)) ?? 0;

@@ -43,7 +43,7 @@ export interface Hdf5Rows<T extends Hdf5NumericArray = Hdf5NumericArray> {
  * @throws {MalformedFileError} when the dataset is missing or not numeric
  * @example
  * ```ts
- * import { Hdf5File } from "./hdf5.ts";
+ * import { Hdf5File } from "@laion/fmri/formats";
  * import { readHdf5Rows } from "./hdf5_rows.ts";
  * using f = await Hdf5File.open("task-images_desc-CLIP_embeddings.h5");
  * const { data, rowLength } = readHdf5Rows(f, "embedding", [7, 2, 7]);

@@ -15,7 +15,7 @@ export const HDF5_SIGNATURE: readonly number[] = [0x89, 0x48, 0x44, 0x46, 0x0d, 
  *
  * @example
  * ```ts
- * import { superblockEof } from "./lib/formats/hdf5_superblock.ts";
+ * import { superblockEof } from "./hdf5_superblock.ts";
  * using f = await Deno.open("model.h5");
  * const head = new Uint8Array(48);
  * await f.read(head);

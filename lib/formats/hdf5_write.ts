@@ -97,7 +97,7 @@ function validate(spec: Hdf5DatasetSpec): void {
  * @throws {RangeError} on an invalid name, shape, dtype or chunking
  * @example
  * ```ts
- * import { writeHdf5 } from "./lib/formats/hdf5_write.ts";
+ * import { writeHdf5 } from "./hdf5_write.ts";
  * const dir = await Deno.makeTempDir();
  * await writeHdf5(`${dir}/emb.h5`, [
  *   { name: "embedding", dtype: "float16", shape: [2, 3], data: new Float16Array([1, 2, 3, 4, 5, 6]) },

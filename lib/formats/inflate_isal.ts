@@ -53,7 +53,7 @@ let inflater: Inflater = "isal";
  *
  * @example
  * ```ts
- * import { setInflater } from "./inflate_isal.ts";
+ * import { setInflater } from "@laion/fmri/formats";
  * setInflater("isal");
  * ```
  */
@@ -69,7 +69,7 @@ export function setInflater(choice: Inflater): void {
  *
  * @example
  * ```ts
- * import { getInflater } from "./inflate_isal.ts";
+ * import { getInflater } from "@laion/fmri/formats";
  * getInflater(); // "zlib"
  * ```
  */
@@ -121,7 +121,7 @@ async function load(): Promise<IsalLib | undefined> {
  *
  * @example
  * ```ts
- * import { isalAvailable } from "./inflate_isal.ts";
+ * import { isalAvailable } from "@laion/fmri/formats";
  * console.log(await isalAvailable()); // true with libisal2 and --allow-ffi
  * ```
  */
@@ -157,7 +157,8 @@ export interface IsalInflateOptions {
  *   `Z_BUF_ERROR` with "unexpected end of file" for a truncated stream)
  * @example
  * ```ts
- * import { isalAvailable, isalInflateFile } from "./inflate_isal.ts";
+ * import { isalAvailable } from "@laion/fmri/formats";
+ * import { isalInflateFile } from "./inflate_isal.ts";
  * if (await isalAvailable()) for await (const piece of isalInflateFile("x.nii.gz")) console.log(piece.length);
  * ```
  */

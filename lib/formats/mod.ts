@@ -1,6 +1,7 @@
 /**
- * Format readers and writers for advanced use: NIfTI-1/2, GIfTI, FreeSurfer
- * labels and HDF5, each returning typed arrays (TSV tables come as Polars
+ * Format readers and writers for advanced use: NIfTI-1/2, GIfTI (data,
+ * surfaces, a `func.gii` writer), FreeSurfer (labels, surfaces, curv files,
+ * LTA/XFM transforms, MGH/MGZ volumes) and HDF5, each returning typed arrays (TSV tables come as Polars
  * DataFrames from `readTsv` in the main module). The Subject API uses these; reach for them to read a file you
  * downloaded yourself.
  *
@@ -34,14 +35,62 @@ export {
   writeNifti1,
 } from "./nifti_write.ts";
 export {
+  type GiftiCoordinateSystem,
   type GiftiData,
   type GiftiDataArray,
   type GiftiMaskOptions,
   type GiftiReadOptions,
+  type GiftiSurface,
   readGiftiDataArrays,
   readGiftiMask,
+  readGiftiSurface,
 } from "./gifti.ts";
+export {
+  type GiftiEncoding,
+  type GiftiFuncArray,
+  type GiftiFuncIntent,
+  giftiFuncXml,
+  type GiftiWriteOptions,
+  writeGiftiFunc,
+} from "./gifti_write.ts";
 export { type LabelReadOptions, readFreesurferLabel } from "./freesurfer_label.ts";
+export {
+  type FreesurferReadOptions,
+  type FreesurferSurface,
+  parseFreesurferSurface,
+  readFreesurferMorph,
+  readFreesurferSurface,
+  type SurfaceMesh,
+} from "./freesurfer_surface.ts";
+export {
+  type FreesurferVolumeGeometry,
+  invertMatrix4,
+  type Matrix4,
+  multiplyMatrix4,
+  type Vec3,
+  volumeGeometryAffine,
+} from "./freesurfer_geometry.ts";
+export {
+  LTA_TYPES,
+  type LtaFile,
+  type LtaTransform,
+  parseLta,
+  parseXfm,
+  readLta,
+  readXfm,
+  transformWorldMatrix,
+  type WorldMatrices,
+  type WorldMatrixOptions,
+  type XfmFile,
+} from "./freesurfer_transform.ts";
+export {
+  type MghData,
+  type MghHeader,
+  type MghType,
+  type MghVolume,
+  readMgh,
+  readMghHeader,
+} from "./mgh.ts";
 export {
   type Hdf5DatasetInfo,
   type Hdf5Dtype,

@@ -133,7 +133,7 @@ function checkMask(path: string, h: NiftiHeader, mask: Uint8Array, refetch?: str
  * @throws {MalformedFileError} wrong magic, truncated header, S3 error body
  * @example
  * ```ts
- * import { readNiftiHeader } from "./lib/formats/nifti.ts";
+ * import { readNiftiHeader } from "@laion/fmri/formats";
  * const h = await readNiftiHeader("sub-01_betas.nii.gz");
  * console.log(h.shape3d, h.nVolumes, h.datatypeName);
  * ```
@@ -150,7 +150,7 @@ export function readNiftiHeader(path: string, opts: NiftiReadOptions = {}): Prom
  * @throws {MalformedFileError} malformed file, or several volumes and no `volume`
  * @example
  * ```ts
- * import { readNiftiVolume } from "./lib/formats/nifti.ts";
+ * import { readNiftiVolume } from "@laion/fmri/formats";
  * const { data, shape } = await readNiftiVolume("sub-01_R2mean.nii.gz");
  * console.log(shape, data.length);
  * ```
@@ -183,7 +183,7 @@ export async function readNiftiVolume(
  * @throws {MalformedFileError} malformed file
  * @example
  * ```ts
- * import { readNiftiMask } from "./lib/formats/nifti.ts";
+ * import { readNiftiMask } from "@laion/fmri/formats";
  * const brain = await readNiftiMask("sub-01_R2mean.nii.gz");
  * console.log(brain.reduce((a, b) => a + b, 0), "voxels in the brain");
  * ```
@@ -266,7 +266,7 @@ function countSelected(mask: Uint8Array): number {
  * @throws {MalformedFileError} not 4-D (`Expected 4-D NIfTI at …`), mask length mismatch, malformed file
  * @example
  * ```ts
- * import { readNifti4dMasked, readNiftiMask } from "./lib/formats/nifti.ts";
+ * import { readNifti4dMasked, readNiftiMask } from "@laion/fmri/formats";
  * const brain = await readNiftiMask("sub-01_R2mean.nii.gz");
  * const betas = await readNifti4dMasked("sub-01_ses-01_betas.nii.gz", brain, {
  *   onProgress: (done, n) => console.log(`${done}/${n}`),
@@ -331,7 +331,7 @@ export async function readNifti4dMasked(
  * @throws {MalformedFileError} mask length mismatch, malformed file
  * @example
  * ```ts
- * import { readNiftiMask, readNiftiMaskedValues } from "./lib/formats/nifti.ts";
+ * import { readNiftiMask, readNiftiMaskedValues } from "@laion/fmri/formats";
  * const brain = await readNiftiMask("sub-01_R2mean.nii.gz");
  * const nc = await readNiftiMaskedValues("sub-01_noiseceiling.nii.gz", brain);
  * console.log(nc.length);

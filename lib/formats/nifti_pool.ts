@@ -37,7 +37,7 @@ export interface DecodePoolOptions {
  *
  * @example
  * ```ts
- * import { defaultWorkers } from "./nifti_pool.ts";
+ * import { defaultWorkers } from "@laion/fmri/formats";
  * defaultWorkers(); // 1 on a 2-core machine
  * ```
  */
@@ -84,7 +84,7 @@ function inWorker(w: Worker, id: number, job: DecodeJob, signal?: AbortSignal) {
  * @throws {RangeError} for a `workers` that is not a non-negative integer
  * @example
  * ```ts
- * import { decodeNiftiFiles } from "./nifti_pool.ts";
+ * import { decodeNiftiFiles } from "@laion/fmri/formats";
  * declare const mask: Uint8Array;
  * const [a, b] = await decodeNiftiFiles([
  *   { path: "ses-01_betas.nii.gz", mask },

@@ -46,7 +46,16 @@ const CHUNK = 1 << 20;
 const YIELD_MS = 20;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-async function peekFile(path: string, n: number): Promise<Uint8Array> {
+/**
+ * The first `n` bytes of a file (fewer if it is shorter).
+ *
+ * @example
+ * ```ts
+ * import { peekFile } from "./nifti_stream.ts";
+ * const head = await peekFile("deno.json", 16);
+ * ```
+ */
+export async function peekFile(path: string, n: number): Promise<Uint8Array> {
   using file = await Deno.open(path, { read: true });
   const buf = new Uint8Array(n);
   let got = 0;

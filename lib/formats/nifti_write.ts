@@ -194,7 +194,7 @@ export function niftiCompression(path: string): boolean {
  *
  * @example
  * ```ts
- * import { writeNifti1 } from "./nifti_write.ts";
+ * import { writeNifti1 } from "@laion/fmri/formats";
  * const affine = [[1.8, 0, 0, -9.9], [0, 1.8, 0, -11.7], [0, 0, 1.8, -8.1], [0, 0, 0, 1]];
  * // 3-D uint8 mask
  * await writeNifti1("/tmp/mask.nii.gz", {

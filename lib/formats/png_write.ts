@@ -50,7 +50,7 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
  * @throws {RangeError} when the sizes and the data length disagree
  * @example
  * ```ts
- * import { encodePng } from "./png_write.ts";
+ * import { encodePng } from "@laion/fmri/formats";
  * const png = encodePng({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) });
  * ```
  */

@@ -14,7 +14,7 @@ export type Shape3d = readonly [number, number, number];
  *
  * @example
  * ```ts
- * import { unflattenC } from "./lib/formats/voxel_order.ts";
+ * import { unflattenC } from "./voxel_order.ts";
  * console.log(unflattenC(14, [2, 3, 4])); // [1, 0, 2]
  * ```
  */
@@ -45,7 +45,7 @@ export interface DiskSelection {
  * @throws {RangeError} when the mask's length does not match the grid
  * @example
  * ```ts
- * import { maskDiskSelection } from "./lib/formats/voxel_order.ts";
+ * import { maskDiskSelection } from "./voxel_order.ts";
  * const mask = new Uint8Array(2 * 3 * 4);
  * mask[14] = mask[1] = 1; // C-order (0, 0, 1) and (1, 0, 2)
  * const { disk, slot } = maskDiskSelection(mask, [2, 3, 4]);
@@ -108,7 +108,7 @@ export interface DiskToCOrderOptions {
  * @returns `out`
  * @example
  * ```ts
- * import { diskToCOrder } from "./lib/formats/voxel_order.ts";
+ * import { diskToCOrder } from "./voxel_order.ts";
  * const disk = Float32Array.from([0, 1, 2, 3, 4, 5]); // shape [2, 3, 1]
  * console.log(diskToCOrder(disk, [2, 3, 1], new Float32Array(6))); // [0, 2, 4, 1, 3, 5]
  * console.log(diskToCOrder(disk, [2, 3, 1], new Float32Array(6), { slope: 2, inter: 1 }));
@@ -160,7 +160,7 @@ export function diskToCOrder<T extends { [n: number]: number; length: number }>(
  * @returns `out`
  * @example
  * ```ts
- * import { cOrderToDisk } from "./lib/formats/voxel_order.ts";
+ * import { cOrderToDisk } from "./voxel_order.ts";
  * const c = Float32Array.from([0, 2, 4, 1, 3, 5]); // shape [2, 3, 1]
  * console.log(cOrderToDisk(c, [2, 3, 1], new Float32Array(6))); // [0, 1, 2, 3, 4, 5]
  * ```

@@ -24,7 +24,7 @@ let frames: Promise<Frames> | undefined;
  *
  * @example
  * ```ts
- * import { loadFrames } from "./lib/frames/betas_frame.ts";
+ * import { loadFrames } from "./betas_frame.ts";
  * const { pl } = await loadFrames();
  * ```
  */
@@ -65,7 +65,7 @@ function listColumn(
  *
  * @example
  * ```ts
- * import { fixedWidthColumn } from "./lib/frames/betas_frame.ts";
+ * import { fixedWidthColumn } from "./betas_frame.ts";
  * const df = await fixedWidthColumn("betas", new Float32Array([1, 2, 3, 4]), 2);
  * console.log(df.shape); // { height: 2, width: 1 }
  * ```
@@ -110,7 +110,7 @@ export function fixedWidthColumnWith(
  *
  * @example
  * ```ts
- * import { loadFrames, variableWidthColumnWith } from "./lib/frames/betas_frame.ts";
+ * import { loadFrames, variableWidthColumnWith } from "./betas_frame.ts";
  * const df = variableWidthColumnWith(await loadFrames(), "x", new Float32Array([1, 2, 3]), new Int32Array([0, 1, 3]));
  * ```
  */
@@ -131,7 +131,7 @@ export function variableWidthColumnWith(
  *
  * @example
  * ```ts
- * import { intColumns } from "./lib/frames/betas_frame.ts";
+ * import { intColumns } from "./betas_frame.ts";
  * const df = await intColumns({ i: new Int32Array([1, 2]) });
  * ```
  */

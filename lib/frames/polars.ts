@@ -40,7 +40,7 @@ let cached: Promise<Polars> | undefined;
  * @throws {PermissionMissingError} when Deno denies ffi, read or sys access
  * @example
  * ```ts
- * import { loadPolars } from "./lib/frames/polars.ts";
+ * import { loadPolars } from "./polars.ts";
  * const pl = await loadPolars();
  * const df = pl.DataFrame({ label: ["a.jpg", "b.jpg"] });
  * console.log(df.height); // 2

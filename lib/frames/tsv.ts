@@ -39,7 +39,7 @@ export interface TsvReadOptions {
  * @throws {MalformedFileError} empty file, S3 error body, unparsable table
  * @example
  * ```ts
- * import { readTsv } from "./lib/frames/tsv.ts";
+ * import { readTsv } from "@laion/fmri";
  * const trials = await readTsv("sub-01_ses-01_desc-SingletrialBetas_trials.tsv");
  * console.log(trials.columns, trials.height);
  * ```

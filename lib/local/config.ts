@@ -51,9 +51,52 @@ export interface DatasetInitializeOptions {
 let processDataDir: string | undefined;
 
 /**
- * Sets the data directory: it must exist; `.laion_fmri/` is created inside
- * it and the absolute path is written to the config file (atomically).
- * Returns the absolute path.
+ * The absolute path of an existing data directory. The one rule for a
+ * missing one, everywhere (`datasetInitialize`, `download`, the
+ * stimulus-side downloads, every CLI command): it is an error naming the
+ * `mkdir` that creates it, never created silently, so that a typo or an
+ * unmounted drive does not fill a new folder with gigabytes. Folders inside
+ * the data directory are created as needed. A relative path is resolved
+ * against the current directory (`deno task cli` runs in the caller's folder).
+ *
+ * @throws {DataDirNotFoundError} when `path` is not an existing directory
+ * @throws {PermissionMissingError} without `--allow-read` for it
+ * @example
+ * ```ts
+ * import { requireDataDir } from "./config.ts";
+ * console.log(await requireDataDir(".")); // the current directory, absolute
+ * ```
+ */
+export async function requireDataDir(
+  path: string,
+  options: { configured?: boolean; flag?: string } = {},
+): Promise<string> {
+  const absolute = resolve(path);
+  const info = await withPermission(
+    "check the data directory",
+    options.flag ?? `--allow-read=${absolute}`,
+    () =>
+      Deno.stat(absolute).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) return undefined;
+        throw e;
+      }),
+  );
+  if (info?.isDirectory) return absolute;
+  const what = info ? "is not a directory" : "does not exist";
+  const configured = options.configured
+    ? ` It is the configured one (in ${configPath()}): mount or create it, or choose another ` +
+      `with datasetInitialize("/path/to/data") or laion-fmri config --data-dir PATH.`
+    : "";
+  throw new DataDirNotFoundError(
+    `Data directory ${what}: ${absolute}. Create it first (mkdir -p ${absolute}).${configured}`,
+  );
+}
+
+/**
+ * Sets the data directory: it must exist ({@linkcode requireDataDir});
+ * `.laion_fmri/` is created inside it and the absolute path is written to
+ * the config file (atomically). With `persist: false` nothing is written
+ * (a read-only analysis needs only `--allow-read`). Returns the absolute path.
  *
  * @throws {TypeError} when `path` is not a string
  * @throws {DataDirNotFoundError} when `path` is not an existing directory
@@ -76,31 +119,16 @@ export async function datasetInitialize(
     throw new TypeError('path must not be empty (use "." for the current directory)');
   }
   options.signal?.throwIfAborted();
-  const absolute = resolve(path);
-  const flag = `--allow-read=${absolute} --allow-write=${absolute}`;
-  const info = await withPermission(
-    "check the data directory",
-    flag,
-    () =>
-      Deno.stat(absolute).catch((e) => {
-        if (e instanceof Deno.errors.NotFound) return undefined;
-        throw e;
-      }),
-  );
-  if (!info?.isDirectory) {
-    throw new DataDirNotFoundError(
-      `Data directory does not exist: ${absolute}. Create it first (mkdir -p ${absolute}).`,
-    );
-  }
-  await withPermission(
-    "create the .laion_fmri folder",
-    flag,
-    () => Deno.mkdir(join(absolute, ".laion_fmri"), { recursive: true }),
-  );
+  const absolute = await requireDataDir(path);
   if (options.persist === false) {
     processDataDir = absolute;
     return absolute;
   }
+  await withPermission(
+    "create the .laion_fmri folder",
+    `--allow-write=${absolute}`,
+    () => Deno.mkdir(join(absolute, ".laion_fmri"), { recursive: true }),
+  );
   const file = configPath();
   const cfgFlag = `--allow-write=${dirname(file)}`;
   await withPermission("write the config file", cfgFlag, async () => {

@@ -52,7 +52,7 @@ export type TrainTestIds = readonly [trainIds: string[], testIds: string[]] & {
  *
  * @example
  * ```ts
- * import { SplitNotInPoolError } from "./lib/splits/api.ts";
+ * import { SplitNotInPoolError } from "@laion/fmri";
  * const e = new SplitNotInPoolError("ood", "pooled", ["tau"]);
  * e.message; // "Split 'ood' is not available for pool 'pooled'. Available: ['tau']."
  * ```
@@ -84,7 +84,7 @@ export class SplitNotInPoolError extends InvalidChoiceError {
  * @throws {SplitNotInPoolError} for a split the pool lacks (e.g. `ood` in `pooled`)
  * @example
  * ```ts
- * import { validateSplitRequest } from "./lib/splits/api.ts";
+ * import { validateSplitRequest } from "./api.ts";
  * validateSplitRequest("tau", "pooled"); // ok
  * ```
  */
@@ -228,7 +228,7 @@ export async function getTrainTestIds(
  *
  * @example
  * ```ts
- * import { selectIds } from "./lib/splits/api.ts";
+ * import { selectIds } from "./api.ts";
  * const { testIds } = await selectIds("ood", { pool: "sub-01", oodTypes: "gabor" });
  * console.log(testIds.length); // 10
  * ```
@@ -270,7 +270,7 @@ export async function selectIds(
  * @throws {InvalidChoiceError} listing the unknown names and the valid ones
  * @example
  * ```ts
- * import { normalizeOodTypes } from "./lib/splits/api.ts";
+ * import { normalizeOodTypes } from "./api.ts";
  * normalizeOodTypes("gabor"); // ["gabor"]
  * ```
  */

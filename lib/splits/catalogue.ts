@@ -136,7 +136,7 @@ export function listSplits(options: ListSplitsOptions = {}): SplitName[] {
  *   (upstream's `Unknown pool ... Valid: {list_pools()}`)
  * @example
  * ```ts
- * import { validatePool } from "./lib/splits/catalogue.ts";
+ * import { validatePool } from "./catalogue.ts";
  * validatePool("pooled"); // ok
  * ```
  */
@@ -183,7 +183,7 @@ export function oodTypeOf(id: string): string | undefined {
  *
  * @example
  * ```ts
- * import { splitFamilyOf } from "@laion/fmri";
+ * import { splitFamilyOf } from "./catalogue.ts";
  * splitFamilyOf("cluster_k5_3"); // "cluster_k5"
  * ```
  */

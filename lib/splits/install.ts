@@ -87,7 +87,7 @@ export class SplitsInstallError extends LaionFmriError {
  * @throws {PermissionMissingError} when a Deno permission is missing
  * @example
  * ```ts
- * import { installSplits } from "./lib/splits/install.ts";
+ * import { installSplits } from "./install.ts";
  * const r = await installSplits({ from: "/data/laion-fmri-splits", to: "/tmp/splits" });
  * console.log(r.files, r.skipped); // 72 [{ pool: "pooled", reason: "..." }]
  * ```

@@ -46,7 +46,7 @@ export const UPSTREAM_POOLED_COMMITS: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
- * import { upstreamSplitUrl } from "./lib/splits/source.ts";
+ * import { upstreamSplitUrl } from "./source.ts";
  * upstreamSplitUrl("pooled", "tau").includes("cf82765c"); // true
  * ```
  */
@@ -104,7 +104,7 @@ export class SplitsNotInstalledError extends LaionFmriError {
  *
  * @example
  * ```ts
- * import { splitsInstallCommand } from "./lib/splits/source.ts";
+ * import { splitsInstallCommand } from "./source.ts";
  * console.log(splitsInstallCommand());
  * ```
  */
@@ -124,7 +124,7 @@ export function splitsInstallCommand(): string {
  *
  * @example
  * ```ts
- * import { splitsDirFromEnv } from "./lib/splits/source.ts";
+ * import { splitsDirFromEnv } from "./source.ts";
  * console.log(splitsDirFromEnv() ?? "using the package's splits/data/");
  * ```
  */
@@ -146,7 +146,7 @@ export function splitsDirFromEnv(): string | undefined {
  *
  * @example
  * ```ts
- * import { poolInstalled } from "./lib/splits/source.ts";
+ * import { poolInstalled } from "./source.ts";
  * console.log(poolInstalled("pooled"));
  * ```
  */
@@ -180,7 +180,7 @@ const cache = new Map<string, Promise<SplitFileData>>();
  *
  * @example
  * ```ts
- * import { clearSplitCache } from "./lib/splits/source.ts";
+ * import { clearSplitCache } from "@laion/fmri";
  * clearSplitCache();
  * ```
  */
@@ -198,7 +198,7 @@ export function clearSplitCache(): void {
  * @throws {MalformedFileError} when the file is not a valid split file
  * @example
  * ```ts
- * import { readSplitFile } from "./lib/splits/source.ts";
+ * import { readSplitFile } from "./source.ts";
  * const data = await readSplitFile("shared", "tau");
  * console.log(data.nTrain); // 897
  * ```

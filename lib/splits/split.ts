@@ -190,7 +190,7 @@ export class Split {
  *
  * @example
  * ```ts
- * import { variantNotFoundError } from "./lib/splits/split.ts";
+ * import { variantNotFoundError } from "./split.ts";
  * variantNotFoundError("tau", "shared", 999, [0]).message.includes("variantId=999"); // true
  * ```
  */

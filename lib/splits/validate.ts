@@ -45,7 +45,7 @@ export interface SplitFileData {
  * @throws {MalformedFileError} naming `path` and the first problem found
  * @example
  * ```ts
- * import { parseSplitFile } from "./lib/splits/validate.ts";
+ * import { parseSplitFile } from "./validate.ts";
  * const text = JSON.stringify({
  *   name: "tau", splitter: "s", params: {}, n_train: 1, n_test: 1,
  *   variants: [{ variant_id: 0, train_ids: ["a.jpg"], test_ids: ["b.jpg"] }],
@@ -136,7 +136,7 @@ export function parseSplitFile(
  * @throws {MalformedFileError} naming the first file that breaks an invariant
  * @example
  * ```ts
- * import { checkPooledSplits, type SplitFileData } from "./lib/splits/validate.ts";
+ * import { checkPooledSplits, type SplitFileData } from "./validate.ts";
  * const files = new Map<string, { path: string; data: SplitFileData }>();
  * checkPooledSplits(files); // nothing to compare
  * ```

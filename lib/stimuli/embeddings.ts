@@ -10,14 +10,20 @@ import {
   JUPYTER_DISPLAY,
   summaryBundle,
 } from "../core/display.ts";
-import { InvalidChoiceError } from "../core/errors.ts";
+import { InvalidChoiceError, withRefetch } from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
 import { getDataDir } from "../local/config.ts";
 import { Hdf5File } from "../formats/hdf5.ts";
 import type { Hdf5ContiguousLayout } from "../formats/hdf5_layout.ts";
 import { contiguousLayoutOf, readContiguousRows, readHdf5Rows } from "../formats/hdf5_rows.ts";
 import { unknownName } from "./csv.ts";
-import { AVAILABLE_MODELS, type EmbeddingModel, requireFiles, stimulusPaths } from "./paths.ts";
+import {
+  AVAILABLE_MODELS,
+  type EmbeddingModel,
+  requireFiles,
+  stimulusPaths,
+  stimulusRefetch,
+} from "./paths.ts";
 
 /** Element type of returned embeddings. */
 export type EmbeddingDtype = "float32" | "float16";
@@ -165,9 +171,15 @@ export class Embeddings {
     const rows = this.rowsOf(model, list);
     const file = this.#file(model);
     const direct = this.#direct.get(model);
-    const { data, rowLength } = direct
-      ? readContiguousRows(direct.file, direct.layout, rows)
-      : readHdf5Rows(file, "embedding", rows, { signal: options.signal });
+    let read;
+    try {
+      read = direct
+        ? readContiguousRows(direct.file, direct.layout, rows)
+        : readHdf5Rows(file, "embedding", rows, { signal: options.signal });
+    } catch (e) {
+      throw withRefetch(e, file.refetch);
+    }
+    const { data, rowLength } = read;
     const values =
       (dtype === "float16" ? data : Float32Array.from(data as Float16Array)) as EmbeddingArray<D>;
     if (typeof names === "string") return values;
@@ -247,8 +259,11 @@ export async function loadEmbeddings(options: LoadEmbeddingsOptions = {}): Promi
   try {
     for (const m of models) {
       const path = p.embeddings(m);
-      files.set(m, await Hdf5File.open(path, options));
-      const layout = await contiguousLayoutOf(path, "embedding", options);
+      const refetch = stimulusRefetch("embeddings", dataDir, m);
+      files.set(m, await Hdf5File.open(path, { signal: options.signal, refetch }));
+      const layout = await contiguousLayoutOf(path, "embedding", options).catch((e) => {
+        throw withRefetch(e, refetch);
+      });
       if (layout) direct.set(m, { layout, file: await Deno.open(path) });
     }
   } catch (e) {

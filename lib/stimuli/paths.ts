@@ -47,6 +47,42 @@ export const STIMULUS_COMMANDS = {
 } as const;
 
 /**
+ * The call (and CLI command) that fetches a damaged stimulus-side file
+ * again, quoted in its `MalformedFileError`: the public files
+ * with `verify: true` (re-hash, fetch again what differs), the gated images
+ * by forgetting the hash recorded beside them so that `downloadStimuli`
+ * hashes the file again and fetches it again if it differs.
+ *
+ * @example
+ * ```ts
+ * import { stimulusRefetch } from "./paths.ts";
+ * stimulusRefetch("embeddings", "/data", "DINOv2");
+ * // downloadEmbeddings({ models: ["DINOv2"], dataDir: "/data", verify: true, acceptLicense: true })
+ * //  or: laion-fmri download-embeddings DINOv2 --verify --accept-license
+ * ```
+ */
+export function stimulusRefetch(
+  kind: "stimuli" | "embeddings" | "segmentations",
+  dataDir: string,
+  model?: EmbeddingModel,
+): string {
+  const dir = JSON.stringify(dataDir);
+  if (kind === "embeddings") {
+    return `downloadEmbeddings({ models: [${JSON.stringify(model)}], dataDir: ${dir}, ` +
+      `verify: true, acceptLicense: true })\n or: ${STIMULUS_COMMANDS.embeddings} ${model} ` +
+      `--verify --accept-license`;
+  }
+  if (kind === "segmentations") {
+    return `downloadSegmentations({ dataDir: ${dir}, verify: true, acceptLicense: true })\n or: ` +
+      `${STIMULUS_COMMANDS.segmentations} --verify --accept-license`;
+  }
+  const sidecar = `${stimulusPaths(dataDir).images}.sha256`;
+  return `Deno.removeSync(${JSON.stringify(sidecar)}); await downloadStimuli({ dataDir: ${dir} })` +
+    ` (hashes the file again, fetches it again if it differs)\n or: rm '${sidecar}' && ` +
+    `${STIMULUS_COMMANDS.stimuli} --data-dir '${dataDir}'`;
+}
+
+/**
  * Throws {@linkcode StimuliNotDownloadedError} naming the first missing
  * path and the command that fetches it (with `args`, e.g. the missing
  * embedding models, so that it fetches only those).

@@ -16,7 +16,7 @@ import { Hdf5File } from "../formats/hdf5.ts";
 import type { DataFrame } from "../frames/polars.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { readCsvFrame, textColumn, unknownName } from "./csv.ts";
-import { requireFiles, stimulusPaths } from "./paths.ts";
+import { requireFiles, stimulusPaths, stimulusRefetch } from "./paths.ts";
 
 /** One binary mask: `height * width` bytes of 0/1, row-major. */
 export interface Mask {
@@ -187,7 +187,8 @@ export class Segmentations {
 export async function loadSegmentations(
   options: { dataDir?: string; signal?: AbortSignal } = {},
 ): Promise<Segmentations> {
-  const p = stimulusPaths(options.dataDir ?? getDataDir());
+  const dataDir = options.dataDir ?? getDataDir();
+  const p = stimulusPaths(dataDir);
   await requireFiles(
     [p.segmentations, p.segmentationsMetadata],
     "Segmentations",
@@ -199,5 +200,9 @@ export async function loadSegmentations(
     required: ["mask_row", "image_name", "noun", "instance_id", "localized"],
     signal: options.signal,
   });
-  return new Segmentations(df, await Hdf5File.open(p.segmentations, options));
+  const refetch = stimulusRefetch("segmentations", dataDir);
+  return new Segmentations(
+    df,
+    await Hdf5File.open(p.segmentations, { signal: options.signal, refetch }),
+  );
 }

@@ -9,7 +9,7 @@ import {
   JUPYTER_DISPLAY,
   summaryBundle,
 } from "../core/display.ts";
-import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import { InvalidChoiceError, LaionFmriError, withRefetch } from "../core/errors.ts";
 import { getDataDir } from "../local/config.ts";
 import type { DataFrame } from "../frames/polars.ts";
 import { Hdf5File } from "../formats/hdf5.ts";
@@ -17,7 +17,7 @@ import { mapPool } from "../core/pool.ts";
 import { readCsvFrame, resolveIndex, textColumn, unknownName } from "./csv.ts";
 import { decodeImage } from "./decode.ts";
 import { StimulusImage } from "./image.ts";
-import { requireFiles, stimulusPaths } from "./paths.ts";
+import { requireFiles, stimulusPaths, stimulusRefetch } from "./paths.ts";
 import { pathExists } from "../core/fs.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { readTsv } from "../frames/tsv.ts";
@@ -135,6 +135,8 @@ export class StimulusImages {
     const px = await decodeImage(bytes, {
       asDisplayed: options.asDisplayed,
       source: this.#names[i],
+    }).catch(async (e) => {
+      throw withRefetch(e, (await this.#file()).refetch);
     });
     return new StimulusImage(px, this.#names[i]);
   }
@@ -198,10 +200,12 @@ export class Stimuli {
     this.metadata = metadata;
     const path = stimulusPaths(dataDir).images;
     this.images = new StimulusImages(textColumn(metadata, "image_name"), () => {
-      this.#file ??= Hdf5File.open(path).catch((e) => {
-        this.#file = undefined;
-        throw e;
-      });
+      this.#file ??= Hdf5File.open(path, { refetch: stimulusRefetch("stimuli", dataDir) }).catch(
+        (e) => {
+          this.#file = undefined;
+          throw e;
+        },
+      );
       return this.#file;
     });
   }

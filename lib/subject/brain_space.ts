@@ -25,7 +25,7 @@ export interface Grid {
  *
  * @example
  * ```ts
- * import { readGrid } from "./lib/subject/brain_space.ts";
+ * import { readGrid } from "./brain_space.ts";
  * const { shape, affine } = await readGrid("sub-01_R2mean.nii.gz");
  * ```
  */
@@ -47,7 +47,7 @@ export async function readGrid(
  * @throws {TypeError} when `path` ends in neither `.nii` nor `.nii.gz`
  * @example
  * ```ts
- * import { scatterToNifti } from "./lib/subject/brain_space.ts";
+ * import { scatterToNifti } from "./brain_space.ts";
  * await scatterToNifti(new Float32Array([1]), new Int32Array([0]),
  *   { shape: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] }, "x.nii.gz");
  * ```
@@ -85,7 +85,7 @@ export async function scatterToNifti(
  *
  * @example
  * ```ts
- * import { voxelCoordinates } from "./lib/subject/brain_space.ts";
+ * import { voxelCoordinates } from "./brain_space.ts";
  * const xyz = voxelCoordinates(new Int32Array([0]), { shape: [2, 2, 2], affine: [[2, 0, 0, -1], [0, 2, 0, -1], [0, 0, 2, -1], [0, 0, 0, 1]] });
  * console.log(xyz); // Float64Array [-1, -1, -1]
  * ```

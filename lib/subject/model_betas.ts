@@ -10,7 +10,12 @@ import type { DataFrame } from "npm:nodejs-polars@0.25.2";
 import { type ByteSource, FileByteSource } from "../core/byte_source.ts";
 import { getSource } from "../bucket/cached_source.ts";
 import { ObjectByteSource } from "../bucket/object_byte_source.ts";
-import { DataNotDownloadedError, InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import {
+  DataNotDownloadedError,
+  InvalidChoiceError,
+  LaionFmriError,
+  withRefetch,
+} from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
 import { readModelRows } from "../formats/glmsingle_model.ts";
 import { fixedWidthColumnWith, loadFrames } from "../frames/betas_frame.ts";
@@ -93,6 +98,22 @@ export function checkBetasSource(s: string): BetasFileSource {
     throw new InvalidChoiceError("betasSource", s, BETAS_SOURCES);
   }
   return s as BetasFileSource;
+}
+
+/**
+ * The call (and CLI command) that fetches a session's model file again,
+ * re-hashing what is on disk (`verify`).
+ *
+ * @example
+ * ```ts
+ * import { modelRefetch } from "./model_betas.ts";
+ * modelRefetch("sub-01", "ses-02"); // download({ subject: "sub-01", ses: "ses-02", desc: "GLMsingle", ...
+ * ```
+ */
+export function modelRefetch(subject: string, session: string): string {
+  return `download({ subject: "${subject}", ses: "${session}", desc: "GLMsingle", suffix: "model", ` +
+    `verify: true, acceptLicense: true })\n or: laion-fmri download --subject ${subject} ` +
+    `--ses ${session} --desc GLMsingle --suffix model --verify --accept-license`;
 }
 
 /** The model file of a session (`derivatives/glmsingle-tedana/{sub}/{ses}/func/`). */
@@ -195,7 +216,10 @@ export async function readModelValues(
   signal?: AbortSignal,
 ): Promise<Float32Array> {
   const present = Array.from(plan.rows).filter((r) => r >= 0);
-  const read = await readModelRows(byteSource(plan, subject), present, { signal });
+  const read = await readModelRows(byteSource(plan, subject), present, { signal }).catch((e) => {
+    // a damaged local copy is fetched again (a remote one is the bucket's own)
+    throw plan.remote ? e : withRefetch(e, modelRefetch(subject, plan.session));
+  });
   if (read.nTrials !== plan.trials.height) {
     throw new LaionFmriError(
       `${plan.path} has ${read.nTrials} trials but the trial table has ${plan.trials.height} rows.`,

@@ -120,7 +120,7 @@ export class UnknownRoiError extends LaionFmriError {
  *
  * @example
  * ```ts
- * import { RoiInventory } from "@laion/fmri";
+ * import { RoiInventory } from "./roi_grammar.ts";
  * const inv = await RoiInventory.read("data/derivatives/rois/sub-01", "sub-01");
  * inv.resolve(["face", "EBA"]); // ["FFA1", "FFA2", "OFA", "pSTSfaces", "EBA"]
  * ```

@@ -48,7 +48,8 @@ export interface TrialNames {
  * @throws {LaionFmriError} when a table has neither `label` nor `stimulus_id`
  * @example
  * ```ts
- * import { readTrialNames } from "./trial_metadata.ts";
+ * import { readTrialNames, type TrialTableSource } from "./trial_metadata.ts";
+ * declare const source: TrialTableSource; // e.g. a Subject's sessions and trial tables
  * const { names } = await readTrialNames(source);
  * ```
  */
@@ -83,7 +84,8 @@ export async function readTrialNames(
  * @throws {StimuliNotDownloadedError} when the stimulus metadata CSV is missing
  * @example
  * ```ts
- * import { buildTrialMetadata, readTrialNames } from "./trial_metadata.ts";
+ * import { buildTrialMetadata, readTrialNames, type TrialTableSource } from "./trial_metadata.ts";
+ * declare const source: TrialTableSource;
  * const df = await buildTrialMetadata("/data", await readTrialNames(source));
  * ```
  */

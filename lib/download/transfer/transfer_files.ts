@@ -37,8 +37,8 @@ const MANIFEST_SAVE_MS = 1000;
  * @throws {DataDirNotWritableError} when the system refuses writes under `dataDir`
  * @example
  * ```ts
- * import { getSource } from "../../bucket/cached_source.ts";
- * import { planDownload } from "../plan.ts";
+ * import { getSource } from "@laion/fmri/bucket";
+ * import { planDownload } from "@laion/fmri";
  * import { transferFiles } from "./transfer_files.ts";
  * const plan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
  * const summary = await transferFiles(getSource(), plan.dataDir, plan.files);
