@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { unflattenC } from "../lib/formats/voxel_order.ts";
 import type { BetaMatrix } from "../lib/subject/beta_matrix.ts";
 import { loadSubject, type Subject } from "../lib/subject/subject.ts";
+import { loadSubjects } from "../lib/subject/group.ts";
 import {
   brainGeometry,
   expectedBeta,
@@ -185,5 +186,24 @@ Deno.test("mask axes: remote reads take the chosen axis", async () => {
     }
   } finally {
     await Deno.remove(empty, { recursive: true });
+  }
+});
+
+Deno.test("mask axes: Group.getSharedBetas takes maskSource (upstream's mask_source)", async () => {
+  const dataDir = await makeCurrentDataDir((k) => !k.startsWith("stimuli/"));
+  try {
+    const ids = ["sub-01", "sub-05"];
+    const group = await loadSubjects(ids, { dataDir });
+    for (const source of ["anatomical", "rsquare"] as const) {
+      const shared = await group.getSharedBetas({ sessions: [SES], maskSource: source });
+      for (const s of ids) {
+        const want = source === "anatomical"
+          ? gt.current.subjects[s].nAnatomicalBrainVoxels
+          : gt.subjects[s].nBrainVoxels;
+        assert.equal(shared.subjects.get(s)!.nVoxels, want, `${s} ${source}`);
+      }
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
   }
 });
