@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { unflattenC } from "../lib/formats/voxel_order.ts";
+import { readNiftiVolume } from "../lib/formats/nifti.ts";
 import type { BetaMatrix } from "../lib/subject/beta_matrix.ts";
 import { loadSubject, type Subject } from "../lib/subject/subject.ts";
 import { loadSubjects } from "../lib/subject/group.ts";
@@ -137,6 +138,28 @@ for (const s of ["sub-01", "sub-05"]) { // float32 betas with NaN voxels; int16 
             if (Number.isNaN(want)) assert.ok(Number.isNaN(nc[c]), `${source} NC ${c}`);
             else assert.equal(nc[c], want, `${source} NC voxel ${c}`);
           });
+        });
+
+        await t.step(`${source}: ncThreshold keeps the axis' voxels above it`, async () => {
+          const m = await sub.getBetaMatrix({ session: SES, ncThreshold: 50 });
+          const want = axis[source].filter((f) =>
+            expectedNoiseCeiling("small", 1, s, SES, f) >= 50
+          );
+          assert.ok(want.length > 0);
+          assert.deepEqual(await flatOf(m), want);
+        });
+
+        await t.step(`${source}: toNifti writes each value at its voxel`, async () => {
+          const path = join(dataDir, `axis-${source}.nii`);
+          await sub.toNifti(axis[source].map((_, c) => c + 1), path);
+          const vol = await readNiftiVolume(path);
+          const at = new Map(axis[source].map((f, c) => [f, c + 1]));
+          vol.data.forEach((v, f) => assert.equal(v, at.get(f) ?? 0, `voxel ${f}`));
+          const data = await sub.getRoiData(roi.label, { format: "volume" });
+          assert.deepEqual(
+            trueFlat(data[roi.label].volume!, axis[source]),
+            roi.fullIndices.filter((f) => axis[source].includes(f)),
+          );
         });
 
         await t.step(`${source}: ROI mask ${roi.label} over the chosen axis`, async () => {
