@@ -10,8 +10,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { unflattenC } from "../lib/formats/voxel_order.ts";
+import { readNiftiVolume } from "../lib/formats/nifti.ts";
 import type { BetaMatrix } from "../lib/subject/beta_matrix.ts";
 import { loadSubject, type Subject } from "../lib/subject/subject.ts";
+import { loadSubjects } from "../lib/subject/group.ts";
 import {
   brainGeometry,
   expectedBeta,
@@ -138,6 +140,28 @@ for (const s of ["sub-01", "sub-05"]) { // float32 betas with NaN voxels; int16 
           });
         });
 
+        await t.step(`${source}: ncThreshold keeps the axis' voxels above it`, async () => {
+          const m = await sub.getBetaMatrix({ session: SES, ncThreshold: 50 });
+          const want = axis[source].filter((f) =>
+            expectedNoiseCeiling("small", 1, s, SES, f) >= 50
+          );
+          assert.ok(want.length > 0);
+          assert.deepEqual(await flatOf(m), want);
+        });
+
+        await t.step(`${source}: toNifti writes each value at its voxel`, async () => {
+          const path = join(dataDir, `axis-${source}.nii`);
+          await sub.toNifti(axis[source].map((_, c) => c + 1), path);
+          const vol = await readNiftiVolume(path);
+          const at = new Map(axis[source].map((f, c) => [f, c + 1]));
+          vol.data.forEach((v, f) => assert.equal(v, at.get(f) ?? 0, `voxel ${f}`));
+          const data = await sub.getRoiData(roi.label, { format: "volume" });
+          assert.deepEqual(
+            trueFlat(data[roi.label].volume!, axis[source]),
+            roi.fullIndices.filter((f) => axis[source].includes(f)),
+          );
+        });
+
         await t.step(`${source}: ROI mask ${roi.label} over the chosen axis`, async () => {
           const mask = await sub.getRoiMask(roi.label);
           assert.equal(mask.length, axis[source].length);
@@ -185,5 +209,24 @@ Deno.test("mask axes: remote reads take the chosen axis", async () => {
     }
   } finally {
     await Deno.remove(empty, { recursive: true });
+  }
+});
+
+Deno.test("mask axes: Group.getSharedBetas takes maskSource (upstream's mask_source)", async () => {
+  const dataDir = await makeCurrentDataDir((k) => !k.startsWith("stimuli/"));
+  try {
+    const ids = ["sub-01", "sub-05"];
+    const group = await loadSubjects(ids, { dataDir });
+    for (const source of ["anatomical", "rsquare"] as const) {
+      const shared = await group.getSharedBetas({ sessions: [SES], maskSource: source });
+      for (const s of ids) {
+        const want = source === "anatomical"
+          ? gt.current.subjects[s].nAnatomicalBrainVoxels
+          : gt.subjects[s].nBrainVoxels;
+        assert.equal(shared.subjects.get(s)!.nVoxels, want, `${s} ${source}`);
+      }
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -87,9 +87,9 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
     sharedSubset: 12,
     sharedFraction: 0.45,
     anatomicalRim: 6,
-    // sub-01: 90 + 120 + 90 trials, 60% of them of 80 shared images (60 non-OOD,
-    // each shown 2-3 times): about 30 test images in the encoding tutorial
-    current: { trialsPerRun: 30, sharedSubset: 80, sharedFraction: 0.6 },
+    // sub-01: 120 + 160 + 120 trials, 70% of them of 80 shared images (60 non-OOD, each
+    // shown 3-5 times, some twice in a session): 30 test images in the encoding tutorial
+    current: { trialsPerRun: 40, sharedSubset: 80, sharedFraction: 0.7 },
     publicSessions: (s) => s === "sub-01" ? ["ses-01", "ses-02", "ses-03"] : ["ses-01", "ses-02"],
     defaultSubjects: SYNTH_SUBJECTS,
     defaultSessions: null,
@@ -123,7 +123,7 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
  * @example
  * ```ts
  * import { sizeConfig } from "./geometry.ts";
- * sizeConfig("small", "current").trialsPerRun; // 30
+ * sizeConfig("small", "current").trialsPerRun; // 40
  * ```
  */
 export function sizeConfig(size: SynthSize, layout: SynthLayout = "seed"): SizeConfig {

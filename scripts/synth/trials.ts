@@ -190,7 +190,7 @@ function sharedSubset(
 
 /**
  * Trial tables of every planned session of a subject (of `layout`'s plan).
- * A fixed fraction (45%; 60% in the small current layout) of the trials of
+ * A fixed fraction (45%; 70% in the small current layout) of the trials of
  * a session are shared ids drawn cyclically from a small subset
  * (so shared ids repeat within and across sessions and subjects); the rest
  * are the subject's unique ids, each used once, consumed in session order.
