@@ -343,10 +343,11 @@ export {
   fitRidgePath,
   type RidgePath,
   type RidgePathOptions,
+  type RidgeScoring,
   TUTORIAL_ALPHAS,
 } from "./lib/analysis/ridge.ts";
 export { median, pearson, pearsonColumns, ranks, spearman } from "./lib/analysis/stats.ts";
-export { correlationRdm, wrsa } from "./lib/analysis/rdm.ts";
+export { correlationRdm, wrsa, type WrsaOptions } from "./lib/analysis/rdm.ts";
 export {
   type EncodingModelOptions,
   type EncodingModelResult,
@@ -364,6 +365,7 @@ export type { SymmetricEigen } from "./lib/analysis/eigen_ts.ts";
 export { svgToPicture, type SvgToPictureOptions } from "./lib/display/svg.ts";
 export { type ScatterOptions, scatterPlot } from "./lib/display/scatter.ts";
 export { type HistogramOptions, histogramPlot } from "./lib/display/histogram.ts";
+export { type HeatmapOptions, type HeatmapPanel, heatmapPlot } from "./lib/display/heatmap.ts";
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";

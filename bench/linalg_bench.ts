@@ -11,7 +11,10 @@
 import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { symmetricEigenTs } from "../lib/analysis/eigen_ts.ts";
 import { type Matrix, matrix, multiplyTransposedTs } from "../lib/analysis/matrix.ts";
-import { fitRidgePath, TUTORIAL_ALPHAS } from "../lib/analysis/ridge.ts";
+import { fitRidgePath } from "../lib/analysis/ridge.ts";
+
+/** The numpy side's `np.logspace(0, 6, 13)`. */
+const ALPHAS = Array.from({ length: 13 }, (_, i) => 10 ** (i / 2));
 import { linearAlgebra } from "../lib/analysis/linalg.ts";
 import {
   multiplyTransposedBlas,
@@ -157,7 +160,7 @@ const [xTrain, xTest, yTrain] = [pick(x, 0), pick(x, 1), pick(y, 0)];
 console.log(
   `fitRidgePath: ${N / 2} train / ${
     N / 2
-  } test x ${P} features x 222 voxels, ${TUTORIAL_ALPHAS.length} alphas`,
+  } test x ${P} features x 222 voxels, ${ALPHAS.length} alphas (squared-error LOO, as numpy below)`,
 );
 for (const backend of ["openblas", "typescript"] as const) {
   if (backend === "openblas" && !openblasAvailable()) continue;
@@ -165,7 +168,11 @@ for (const backend of ["openblas", "typescript"] as const) {
   let same = true;
   for (let r = 0; r < (backend === "openblas" ? 3 : 1); r++) {
     const t0 = performance.now();
-    const fit = await fitRidgePath(xTrain, yTrain, xTest, { backend: linearAlgebra(backend) });
+    const fit = await fitRidgePath(xTrain, yTrain, xTest, {
+      alphas: ALPHAS,
+      scoring: "squaredError",
+      backend: linearAlgebra(backend),
+    });
     t.push(performance.now() - t0);
     same &&= [...fit.bestAlphaIndex].every((b, v) => b === (py.best as unknown as number[])[v]);
   }

@@ -14,6 +14,11 @@
  * `--only stimuli` writes just those files (same bytes) into `DIR/bucket/stimuli/`.
  * Every layout plants a known encoding signal in each subject's FFA-1 betas
  * (scripts/synth/encoding.ts), described in `ground-truth/encoding.json`.
+ * The current layout also writes the per-session R² maps (percent, highest at
+ * the planted voxels) with the R², trials and GLMsingle-model sidecars; its
+ * `res-1pt8` anatomical brain mask is a strict superset of the R2mean mask
+ * (small profile: a few rim voxels), and its small profile has a larger trial
+ * plan (more trials, 80 shared images) than the seed layout's.
  *
  * Writes `DIR/bucket/<key>` (keys as in `s3://laion-fmri`, ROI labels with
  * hyphens) and `DIR/ground-truth/{ground-truth,manifest}.json`. `--layout
@@ -58,9 +63,12 @@ export {
 export type { CurrentSubjectTruth, CurrentTruth } from "./synth/current_layout.ts";
 export { anatomicalVolume, grids, localizerValue, localizerVolume } from "./synth/anatomy.ts";
 export {
+  type AnatomicalAxis,
+  anatomicalAxis,
   brainGeometry,
   gridAffine,
   roiGeometry,
+  sizeConfig,
   SIZES,
   surfaceSize,
   surfaceVertex,
@@ -80,8 +88,22 @@ export {
 export { addStimuliLayout, stimuliKeys, type StimuliTruth } from "./synth/stimuli_layout.ts";
 export { type GeneratedStimuli, generateStimuli } from "./synth/stimuli_only.ts";
 export { csvField, familyOf, isOod, stimulusSet } from "./synth/stimuli_set.ts";
-export { EMBEDDING_MODELS, embeddingVector } from "./synth/stimuli_embeddings.ts";
 export {
+  EMBEDDING_LATENT_SHARE,
+  EMBEDDING_LATENTS,
+  EMBEDDING_MODELS,
+  embeddingBasis,
+  embeddingVector,
+} from "./synth/stimuli_embeddings.ts";
+export {
+  expectedSessionR2,
+  glmModelSidecar,
+  SESSION_R2_RULE,
+  sessionR2Sidecar,
+  trialsSidecar,
+} from "./synth/session_r2.ts";
+export {
+  embeddingVariance,
   ENCODING_ROI,
   encodingSignal,
   type EncodingTruth,

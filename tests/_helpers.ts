@@ -147,6 +147,21 @@ export function denoDir(): string {
   return Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
 }
 
+/** Every key of the generated current-layout bucket tree under `prefix`, sorted (from disk). */
+export function synthCurrentKeys(prefix: string): string[] {
+  const root = `${synthCurrentDir()}/bucket`;
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(path);
+      else out.push(path.slice(root.length + 1));
+    }
+  };
+  walk(`${root}/${prefix}`.replace(/\/+$/, ""));
+  return out.sort();
+}
+
 /** Folder of the generated small current-layout dataset (`bucket/` and `ground-truth/`). */
 export function synthCurrentDir(): string {
   const dir = Deno.env.get("LAION_FMRI_SYNTH_CURRENT_DIR");

@@ -2,7 +2,7 @@
 // `laion-fmri-current`). Expected key sets come from the generator's tree
 // on disk and upstream's `_is_held_out`, written out here, not from our code.
 import assert from "node:assert/strict";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import {
   DataNotFoundError,
   datasetInitialize,
@@ -19,7 +19,7 @@ import { configureBucket } from "../lib/bucket/cached_source.ts";
 import { main } from "../lib/cli/main.ts";
 import { resetDataDirDrift } from "../lib/download/drift.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
-import { localEndpoint, synthCurrentDir, withWarnings } from "./_helpers.ts";
+import { localEndpoint, synthCurrentDir, synthCurrentKeys, withWarnings } from "./_helpers.ts";
 import { FORM, withService } from "./_access_fixture.ts";
 import { pathExists } from "../lib/core/fs.ts";
 
@@ -42,20 +42,7 @@ function upstreamHeldOut(key: string): boolean {
   return false;
 }
 
-/** Every key of the generated bucket tree under `prefix`, sorted. */
-function treeKeys(prefix: string): string[] {
-  const root = join(synthCurrentDir(), "bucket");
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of Deno.readDirSync(dir)) {
-      const path = join(dir, e.name);
-      if (e.isDirectory) walk(path);
-      else out.push(relative(root, path).split("\\").join("/"));
-    }
-  };
-  walk(join(root, prefix));
-  return out.sort();
-}
+const treeKeys = synthCurrentKeys;
 
 const publicTree = (prefix: string) => treeKeys(prefix).filter((k) => !upstreamHeldOut(k));
 

@@ -1,6 +1,7 @@
 // The encoding-model math (lib/analysis) on hand-checkable cases, and a
 // planted-signal problem checked against an independent numpy reference
-// (tests/reference/encoding_ref.py in Debian's /usr/bin/python3).
+// (tests/reference/tutorial_ref.py: scikit-learn's RidgeCV and scipy in Debian's
+// /usr/bin/python3).
 import assert from "node:assert/strict";
 import { averageRepeats } from "../lib/analysis/repeats.ts";
 import { alternateSplit } from "../lib/analysis/split.ts";
@@ -122,21 +123,7 @@ Deno.test("ridge: one alpha, no noise, matches the closed form; LOO picks the sm
   close(fit.prediction.data[0], 11, 1e-5);
   // alpha 10 on centred x (sum x^2 = 10): slope 2*10/(10+10) = 1, prediction 5 + (5-2)*1 = 8.
   close(fit.predictions[1].data[0], 8, 1e-12);
-  assert.deepEqual([...TUTORIAL_ALPHAS].map((a) => Math.round(Math.log10(a) * 2)), [
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-    12,
-  ]);
+  assert.deepEqual([...TUTORIAL_ALPHAS], [0.1, 1, 10, 100, 1000, 10000, 100000]);
   await assert.rejects(
     fitRidgePath(matrix(3, 2), matrix(4, 1), matrix(1, 2)),
     /xTrain \(3x2\) and yTrain \(4x1\) need the same rows/,
@@ -221,9 +208,9 @@ function plantedProblem(): Problem {
   return { trials, names, features };
 }
 
-Deno.test("encoding model agrees with the numpy reference (1e-4; alphas exact)", async () => {
+Deno.test("encoding model agrees with sklearn's RidgeCV + scipy (1e-6; alphas exact)", async () => {
   const p = plantedProblem();
-  const averages = averageRepeats(p.trials, p.names);
+  const averages = averageRepeats(p.trials, p.names, { minRepeats: 1 });
   const rows = (m: Matrix) =>
     Array.from({ length: m.rows }, (_, i) => [...m.data.subarray(i * m.cols, (i + 1) * m.cols)]);
   // features are per image in sorted-name order: image k is "shared_img_000k".
@@ -232,15 +219,19 @@ Deno.test("encoding model agrees with the numpy reference (1e-4; alphas exact)",
     await Deno.writeTextFile(
       `${dir}/problem.json`,
       JSON.stringify({
-        trials: rows(p.trials),
-        images: p.names,
+        subject: "sub-01",
+        roi: "FFA1",
+        sessions: ["ses-01"],
+        betas: rows(p.trials),
+        labels: p.names,
+        featureImages: averages.images,
         features: rows(p.features),
         alphas: TUTORIAL_ALPHAS,
         threshold: 0.2,
       }),
     );
     const out = await new Deno.Command("/usr/bin/python3", {
-      args: [repoPath("tests/reference/encoding_ref.py"), `${dir}/problem.json`, `${dir}/out.json`],
+      args: [repoPath("tests/reference/tutorial_ref.py"), `${dir}/problem.json`, `${dir}/out.json`],
     }).output();
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const ref = JSON.parse(await Deno.readTextFile(`${dir}/out.json`));
@@ -248,17 +239,16 @@ Deno.test("encoding model agrees with the numpy reference (1e-4; alphas exact)",
     for (const backend of ["typescript", "openblas"] as const) {
       const fit = await fitEncodingModel(averages, p.features, { backend });
       assert.equal(fit.ridge.backend, backend);
-      fit.reliability.forEach((r, i) => close(r, ref.reliability[i], 1e-4));
+      fit.reliability.forEach((r, i) => close(r, ref.reliability[i], 1e-9));
       assert.deepEqual(fit.voxels, ref.voxels);
       assert.ok(fit.voxels.length > 10 && fit.voxels.length < 50, `${fit.voxels.length} kept`);
-      assert.deepEqual([...fit.ridge.bestAlphaIndex], ref.bestAlphaIndex);
+      assert.deepEqual([...fit.ridge.bestAlpha], ref.bestAlpha, "every chosen alpha");
       assert.ok(new Set(fit.ridge.bestAlphaIndex).size > 1, "alphas vary across voxels");
-      fit.ridge.looError.data.forEach((e, i) => close(e, ref.looError[i], 1e-4 * (1 + e)));
-      fit.ridge.prediction.data.forEach((v, i) => close(v, ref.prediction[i], 1e-4));
-      fit.voxelR.forEach((r, i) => close(r, ref.voxelR[i], 1e-4));
-      close(fit.medianR, ref.medianR, 1e-4);
-      close(fit.wrsa, ref.wrsa, 1e-4);
-      assert.ok(fit.medianR > 0.3 && fit.wrsa > 0.2, `median r ${fit.medianR}, wRSA ${fit.wrsa}`);
+      fit.voxelR.forEach((r, i) => close(r, ref.voxelR[i], 1e-6));
+      close(fit.medianR, ref.medianR, 1e-6);
+      close(fit.meanResponseR, ref.meanResponseR, 1e-6);
+      close(fit.wrsa, ref.wrsa, 1e-6);
+      assert.ok(fit.medianR > 0.3 && fit.wrsa > 0, `median r ${fit.medianR}, wRSA ${fit.wrsa}`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -289,5 +279,46 @@ try { linearAlgebra("openblas"); } catch (e) { console.log(e.name, e.message); }
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("efficient LOO scores equal explicit leave-one-out refits (correlation and squared error)", async () => {
+  const g = gaussian(lcg(11));
+  const n = 12, p = 20, m = 3;
+  const x = matrix(n, p, Array.from({ length: n * p }, g));
+  const y = matrix(n, m, Array.from({ length: n * m }, (_, k) => g() + x.data[(k % m) * 3]));
+  const alphas = [0.1, 10, 1000];
+  for (const scoring of ["correlation", "squaredError"] as const) {
+    const fit = await fitRidgePath(x, y, x, { alphas, scoring, backend: "typescript" });
+    for (let q = 0; q < alphas.length; q++) {
+      // Row i predicted by a model fitted on the other n-1 rows.
+      const loo = new Float64Array(n * m);
+      for (let i = 0; i < n; i++) {
+        const keep = Array.from({ length: n }, (_, r) => r).filter((r) => r !== i);
+        const pick = (a: Matrix, rows: number[]) =>
+          matrix(
+            rows.length,
+            a.cols,
+            rows.flatMap((r) => [...a.data.subarray(r * a.cols, (r + 1) * a.cols)]),
+          );
+        const one = await fitRidgePath(pick(x, keep), pick(y, keep), pick(x, [i]), {
+          alphas: [alphas[q]],
+          backend: "typescript",
+        });
+        loo.set(one.prediction.data, i * m);
+      }
+      for (let v = 0; v < m; v++) {
+        const yv = Array.from({ length: n }, (_, i) => y.data[i * m + v]);
+        const lv = Array.from({ length: n }, (_, i) => loo[i * m + v]);
+        const want = scoring === "correlation"
+          ? pearson(yv, lv)
+          : -yv.reduce((s, t, i) => s + (t - lv[i]) ** 2, 0) / n;
+        close(fit.looScore.data[q * m + v], want, 1e-9);
+      }
+    }
+    for (let v = 0; v < m; v++) {
+      const scores = alphas.map((_, q) => fit.looScore.data[q * m + v]);
+      assert.equal(fit.bestAlphaIndex[v], scores.indexOf(Math.max(...scores)));
+    }
   }
 });

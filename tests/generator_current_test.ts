@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import {
   currentKeys,
+  encodingVoxels,
+  expectedSessionR2,
   FREESURFER_SURFACES,
   FREESURFER_VOLUMES,
   generateDataset,
@@ -12,6 +14,7 @@ import {
   LOCALIZER_SPACES,
   localizerMaps,
   ROI_INVENTORY,
+  SESSION_R2_RULE,
   synthKeys,
 } from "../scripts/generate.ts";
 import { Hdf5File } from "../lib/formats/hdf5.ts";
@@ -34,11 +37,29 @@ const ds: GeneratedDataset = await gen("current");
 const keys = new Set(ds.manifest.map((m) => m.key));
 const truth = ds.groundTruth.current!;
 
-Deno.test("current layout: holds the seed profile byte for byte, plus the new areas", () => {
+Deno.test("current layout: holds the seed profile byte for byte (but its larger trial plan), plus the new areas", () => {
   const current = new Map(ds.manifest.map((m) => [m.key, m.sha256]));
-  for (const m of seed.manifest) assert.equal(current.get(m.key), m.sha256, m.key);
+  // The current layout's small profile has more trials per session (so the planted signal
+  // shows in the encoding tutorial): the betas and trial tables differ, every other seed
+  // object is byte-identical.
+  const perTrial = /_desc-SingletrialBetas_(statmap\.nii\.gz|trials\.tsv)$/;
+  for (const m of seed.manifest) {
+    assert.ok(current.has(m.key), m.key);
+    if (!perTrial.test(m.key)) assert.equal(current.get(m.key), m.sha256, m.key);
+    else if (!/\/ses-3\d\//.test(m.key)) assert.notEqual(current.get(m.key), m.sha256, m.key);
+  }
   assert.equal(seed.groundTruth.current, undefined);
-  assert.deepEqual(ds.groundTruth.subjects, seed.groundTruth.subjects);
+  for (const s of SUBJECTS) {
+    const { sessions: a, ...restA } = ds.groundTruth.subjects[s];
+    const { sessions: b, ...restB } = seed.groundTruth.subjects[s];
+    assert.deepEqual(restA, restB);
+    assert.deepEqual(Object.keys(a), Object.keys(b));
+    for (const ses of Object.keys(a)) {
+      if (a[ses].heldOut) assert.equal(a[ses].nTrials, b[ses].nTrials, `${s} ${ses}`);
+      else assert.ok(a[ses].nTrials > b[ses].nTrials, `${s} ${ses}: more trials`);
+      assert.equal(a[ses].labels.length, a[ses].nTrials);
+    }
+  }
   const areas = new Set(ds.manifest.map((m) => {
     const [a, b] = m.key.split("/");
     return a === "derivatives"
@@ -144,7 +165,11 @@ for s in subjects:
     mask = np.asarray(anat(s, "mask", "1pt8", "brain").dataobj) > 0
     r2 = np.asarray(nib.load(f"{root}/derivatives/glmsingle-tedana/{s}/{s}_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz").dataobj)
     r["mask_sum"] = int(mask.sum())
-    r["mask_is_r2_nonzero_or_nan"] = bool(np.array_equal(mask, (r2 != 0) | np.isnan(r2)))
+    r2_mask = (r2 != 0) | np.isnan(r2)
+    r["r2_nonzero_or_nan"] = int(r2_mask.sum())
+    r["r2_inside_mask"] = bool(not (r2_mask & ~mask).any())
+    r["extra"] = np.flatnonzero((mask & ~r2_mask).ravel(order="C")).tolist()
+    r["nan_in_mask"] = int((np.isnan(r2) & mask).sum())
     r["rsquare"] = int(((r2 != 0) & np.isfinite(r2)).sum())
     full = anat(s, "mask", None, "brain")
     r["full_sum"] = int(np.asarray(full.dataobj).sum())
@@ -199,10 +224,20 @@ Deno.test("current layout: nibabel and h5py agree (betasmd = masked NIfTI betas,
   for (const s of SUBJECTS) {
     const r = py[s], t = truth.subjects[s], gt = ds.groundTruth.subjects[s];
     assert.equal(r.mask_sum, t.nAnatomicalBrainVoxels);
-    assert.equal(t.nAnatomicalBrainVoxels, gt.nBrainVoxels);
-    assert.ok(r.mask_is_r2_nonzero_or_nan, "res-1pt8 anatomical mask = non-zero-or-NaN R2mean");
+    // the anatomical mask is a strict superset of the R2mean mask (as on the real bucket):
+    // the non-zero-or-NaN R2mean voxels plus the rim voxels, where R2mean is 0
+    assert.equal(r.r2_nonzero_or_nan, gt.nBrainVoxels);
+    assert.ok(r.r2_inside_mask, "every non-zero-or-NaN R2mean voxel is in the anatomical mask");
+    assert.deepEqual(
+      r.extra,
+      t.anatomicalRim,
+      "anatomical minus R2mean = the rim voxels (C order)",
+    );
+    assert.ok(t.anatomicalRim.length >= 3, `${s}: ${t.anatomicalRim.length} rim voxels`);
+    assert.equal(t.nAnatomicalBrainVoxels, gt.nBrainVoxels + t.anatomicalRim.length);
+    assert.equal(r.nan_in_mask, gt.nBrainNaN, "R2mean NaN voxels lie inside the anatomical mask");
     assert.equal(r.rsquare, t.nRsquareBrainVoxels);
-    assert.ok(t.nRsquareBrainVoxels < t.nAnatomicalBrainVoxels);
+    assert.ok(t.nRsquareBrainVoxels < gt.nBrainVoxels);
     assert.equal(r.full_sum, t.nAnatomicalBrainVoxelsFull);
     assert.deepEqual(r.full_shape, G.full.dims);
     assert.deepEqual(r.t1_1pt8_shape, G["1pt8"].dims);
@@ -240,6 +275,86 @@ Deno.test("current layout: deterministic, and the seed keys stay where the seed 
   const sha = new Map(ds.manifest.map((m) => [m.key, m.sha256]));
   for (const m of again.manifest) assert.equal(sha.get(m.key), m.sha256, m.key);
   assert.ok(keys.has(synthKeys.betas("sub-01", "ses-01")));
+});
+
+const PY_R2 = `
+import json, sys, numpy as np, nibabel as nib, h5py
+root, s, sessions = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+g = f"{root}/derivatives/glmsingle-tedana/{s}"
+r2mean = np.asarray(nib.load(f"{g}/{s}_task-images_space-T1w_stat-rsquare_desc-R2mean_statmap.nii.gz").dataobj)
+out = {}
+for ses in sessions:
+    pre = f"{g}/{ses}/func/{s}_{ses}_task-images"
+    img = nib.load(f"{pre}_space-T1w_stat-rsquare_desc-R2_statmap.nii.gz")
+    betas = nib.load(f"{pre}_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz")
+    v = np.asarray(img.dataobj).astype(np.float64)
+    with h5py.File(f"{pre}_space-T1w_desc-GLMsingle_model.h5", "r") as f:
+        model_shape = list(f["betasmd"].shape)
+    out[ses] = {
+        "dtype": str(img.get_data_dtype()),
+        "shape": list(img.shape),
+        "same_affine": bool(np.allclose(img.affine, betas.affine)),
+        "flat": np.nan_to_num(v.ravel(order="C"), nan=-1.0).tolist(),
+        "nan_where_r2mean_nan": bool(np.array_equal(np.isnan(v), np.isnan(r2mean))),
+        "zero_where_r2mean_zero": bool((v[r2mean == 0] == 0).all()),
+        "sidecar": json.load(open(f"{pre}_space-T1w_stat-rsquare_desc-R2_statmap.json")),
+        "trials_json": json.load(open(f"{pre}_desc-SingletrialBetas_trials.json")),
+        "trials_header": open(f"{pre}_desc-SingletrialBetas_trials.tsv").readline().rstrip("\\n").split("\\t"),
+        "model_json": json.load(open(f"{pre}_space-T1w_desc-GLMsingle_model.json")),
+        "model_shape": model_shape,
+    }
+print(json.dumps(out))
+`;
+
+Deno.test("current layout: per-session R² maps (percent) and the R², trials and model sidecars", async () => {
+  for (const s of SUBJECTS) {
+    const sessions = Object.keys(truth.subjects[s].glmModel);
+    const res = await new Deno.Command("/usr/bin/python3", {
+      args: ["-c", PY_R2, ds.bucketDir, s, JSON.stringify(sessions)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(res.code, 0, new TextDecoder().decode(res.stderr));
+    const py = JSON.parse(new TextDecoder().decode(res.stdout));
+    const planted = new Set(encodingVoxels("small", 1, s).map((v) => v.flat));
+    assert.ok(planted.size > 0);
+    for (const ses of sessions) {
+      const r = py[ses];
+      for (const ext of ["nii.gz", "json"] as const) {
+        assert.ok(keys.has(currentKeys.sessionR2(s, ses, ext)), `${s} ${ses} R² .${ext}`);
+      }
+      assert.equal(r.dtype, "float32");
+      assert.deepEqual(r.shape, truth.grids["1pt8"].dims);
+      assert.ok(r.same_affine, "R² map on the betas' grid");
+      assert.ok(r.nan_where_r2mean_nan, "NaN exactly where R2mean is NaN");
+      assert.ok(r.zero_where_r2mean_zero, "0 outside the R2mean mask");
+      // values as the stated rule, and the planted voxels above all others
+      let minPlanted = Infinity, maxOther = -Infinity;
+      (r.flat as number[]).forEach((v, f) => {
+        const want = expectedSessionR2("small", 1, s, ses, f);
+        if (Number.isNaN(want)) return assert.equal(v, -1);
+        assert.equal(v, want, `${s} ${ses} voxel ${f}`);
+        if (want === 0) return;
+        assert.ok(want > 0 && want <= 100, "percent");
+        if (planted.has(f)) minPlanted = Math.min(minPlanted, v);
+        else maxOther = Math.max(maxOther, v);
+      });
+      assert.ok(minPlanted > maxOther, `${s} ${ses}: planted R² ${minPlanted} > ${maxOther}`);
+      assert.equal(r.sidecar.Units, "percent");
+      assert.deepEqual(r.sidecar.Sources, [synthKeys.betas(s, ses).split("/").pop()]);
+      assert.deepEqual(Object.keys(r.trials_json), r.trials_header, "one entry per TSV column");
+      for (const c of r.trials_header) assert.equal(typeof r.trials_json[c].Description, "string");
+      assert.deepEqual(r.model_json.Datasets.betasmd.Shape, r.model_shape);
+      assert.equal(
+        r.model_json.BrainMask,
+        currentKeys.anatomical(s, { suffix: "mask", res: "1pt8", desc: "brain" }),
+      );
+      assert.ok(
+        keys.has(currentKeys.glmModelJson(s, ses)) && keys.has(currentKeys.trialsJson(s, ses)),
+      );
+    }
+  }
+  assert.equal(truth.sessionR2, SESSION_R2_RULE);
 });
 
 Deno.test("cleanup", async () => {

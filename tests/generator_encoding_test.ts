@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import {
   betaRowProducer,
+  brainGeometry,
+  embeddingVariance,
   type EncodingTruth,
   encodingVoxels,
   INT16_SCALING,
@@ -20,6 +22,7 @@ const dir = synthCurrentDir();
 const truth: EncodingTruth = JSON.parse(
   Deno.readTextFileSync(`${dir}/ground-truth/encoding.json`),
 );
+const gt = JSON.parse(Deno.readTextFileSync(`${dir}/ground-truth/ground-truth.json`));
 
 const PY = String.raw`
 import json, sys
@@ -43,7 +46,7 @@ flat = np.flatnonzero(np.asarray(mask.dataobj).astype(bool).ravel(order="C"))
 vol = np.asarray(nib.load(g + "%s_%s_task-images_space-T1w_stat-effect_desc-SingletrialBetas_statmap.nii.gz" % (sub, ses)).get_fdata(dtype=np.float32))
 nii = vol.reshape(-1, vol.shape[3])[flat[ranks]].astype(np.float64)
 same = bool(np.array_equal(np.nan_to_num(nii, nan=1e9), np.nan_to_num(rows, nan=1e9)))
-print(json.dumps({"labels": labels, "clip": clip, "rows": np.nan_to_num(rows, nan=1e9).tolist(), "nii_equal": same}))
+print(json.dumps({"labels": labels, "clip": clip, "rows": np.nan_to_num(rows, nan=1e9).tolist(), "nii_equal": same, "flat": flat[ranks].tolist()}))
 `;
 
 async function read(subject: string, session: string, ranks: number[]) {
@@ -58,6 +61,7 @@ async function read(subject: string, session: string, ranks: number[]) {
     clip: Record<string, number[]>;
     rows: number[][];
     nii_equal: boolean;
+    flat: number[];
   };
 }
 
@@ -84,7 +88,13 @@ for (const subject of ["sub-01", "sub-05"]) { // float32 betas; int16 betas with
     // a non-FFA voxel as a control
     const control = ranks[0] > 0 ? ranks[0] - 1 : ranks[ranks.length - 1] + 1;
     assert.ok(!ranks.includes(control));
-    const py = await read(subject, "ses-01", [...ranks, control]);
+    // betasmd rows = the anatomical mask's voxels: brain ranks shifted by the rim voxels before them
+    const rim: number[] = gt.current.subjects[subject].anatomicalRim;
+    const controlFlat = brainGeometry("small", 1, subject).brainC[control];
+    const controlRow = control + rim.filter((f) => f < controlFlat).length;
+    const rows = [...t.voxels.map((v) => v.modelRow), controlRow];
+    const py = await read(subject, "ses-01", rows);
+    assert.deepEqual(py.flat, [...t.voxels.map((v) => v.flat), controlFlat], "rows of betasmd");
     assert.ok(py.nii_equal, "NIfTI betas equal betasmd at these voxels");
     const n = py.labels.length;
     assert.equal(py.labels.filter(isPlantedLabel).length, t.plantedTrials["ses-01"]);
@@ -124,7 +134,22 @@ for (const subject of ["sub-01", "sub-05"]) { // float32 betas; int16 betas with
   });
 }
 
-Deno.test("encoding: the stated SNR distribution, amplitudes and reliabilities", () => {
+const CLIP_ROWS = String.raw`
+import json, sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1] + "/bucket/stimuli/task-images_desc-CLIP_embeddings.h5", "r") as f:
+    print(json.dumps(f["embedding"][:].astype(np.float64).tolist()))
+`;
+
+Deno.test("encoding: the stated SNR distribution, amplitudes and reliabilities", async () => {
+  const r = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", CLIP_ROWS, dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(r.success, new TextDecoder().decode(r.stderr));
+  const clip: number[][] = JSON.parse(new TextDecoder().decode(r.stdout));
+  assert.ok(clip.length > 300, `${clip.length} CLIP rows`);
   const [lo, hi] = SNR_RANGE;
   let n = 0;
   for (const [s, t] of Object.entries(truth.subjects)) {
@@ -133,8 +158,16 @@ Deno.test("encoding: the stated SNR distribution, amplitudes and reliabilities",
       assert.ok(v.snr >= lo && v.snr <= hi, `${s} ${v.snr}`);
       assert.ok(Math.abs(v.amplitude - v.snr * Math.sqrt(3)) < 1e-12);
       const w = normals(v.wKey, 1024);
-      const norm2 = w.reduce((a, x) => a + x * x, 0);
-      assert.ok(Math.abs(v.signalVar - v.amplitude ** 2 * norm2 / 1024) < 1e-9);
+      assert.ok(Math.abs(v.signalVar - v.amplitude ** 2 * embeddingVariance(1, w)) < 1e-9);
+      // the stated signal variance is the variance of a·(w·clip) over the stored CLIP rows
+      const dots = clip.map((c) => c.reduce((a, x, d) => a + x * w[d], 0));
+      const mean = dots.reduce((a, x) => a + x, 0) / dots.length;
+      const empirical = v.amplitude ** 2 *
+        dots.reduce((a, x) => a + (x - mean) ** 2, 0) / (dots.length - 1);
+      assert.ok(
+        Math.abs(empirical / v.signalVar - 1) < 0.25,
+        `${s} voxel ${v.brainIndex}: signalVar ${v.signalVar} vs ${empirical} over the CLIP rows`,
+      );
       assert.equal(v.reliability12, splitHalfReliability(v.signalVar, 12));
       assert.ok(v.reliability12 > v.reliability4 && v.reliability4 > 0 && v.reliability12 < 1);
     }

@@ -38,7 +38,11 @@ Deno.test("subject current layout", async (t) => {
       // rsquare with upstream's NaN rule (nanInMask) vs finite non-zero only.
       const rsq = await loadSubject("sub-01", { dataDir, maskSource: "rsquare", nanInMask: false });
       assert.equal(await rsq.getNVoxels(), cur.nRsquareBrainVoxels);
-      assert.equal(sum(await sub.getBrainMask({ source: "rsquare", res: null })), 440);
+      const nR2 = gt.subjects["sub-01"].nBrainVoxels; // non-zero-or-NaN R2mean
+      assert.equal(sum(await sub.getBrainMask({ source: "rsquare", res: null })), nR2);
+      // the anatomical mask is a strict superset of the R2mean mask (as on the real bucket)
+      assert.equal(await sub.getNVoxels({ maskSource: "rsquare" }), nR2);
+      assert.ok(cur.nAnatomicalBrainVoxels > nR2 && nR2 > cur.nRsquareBrainVoxels);
       const noNan = await loadSubject("sub-01", { dataDir, nanInMask: false });
       assert.equal(
         await noNan.getNVoxels({ maskSource: "rsquare" }),

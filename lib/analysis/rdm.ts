@@ -3,7 +3,7 @@
  * @module
  */
 import { checkMatrix, type Matrix, sameShape } from "./matrix.ts";
-import { spearman } from "./stats.ts";
+import { pearson, spearman } from "./stats.ts";
 
 /**
  * The condensed correlation-distance RDM of the rows of `responses`
@@ -47,12 +47,24 @@ export function correlationRdm(responses: Matrix): Float64Array {
   return out;
 }
 
+/** Options of {@linkcode wrsa}. */
+export interface WrsaOptions {
+  /**
+   * How the two RDMs are compared: `"pearson"` (upstream's newest tutorial,
+   * `scipy.stats.pearsonr`) or `"spearman"` (rank correlation).
+   * @default "pearson"
+   */
+  method?: "pearson" | "spearman";
+}
+
 /**
- * What upstream's tutorial calls wRSA, as computed here: Spearman's rho
+ * What upstream's tutorial calls wRSA (also veRSA): the Pearson correlation
  * between the condensed correlation-distance RDMs (see
- * {@linkcode correlationRdm}) of the measured and the predicted responses
- * (both images × voxels, same images and voxels, same units). No weights
- * are fitted: it is plain RSA of the encoding model's predictions.
+ * {@linkcode correlationRdm}, scipy's `pdist(…, "correlation")`) of the
+ * measured and the predicted responses (both images × voxels, same images
+ * and voxels, in the betas' own units — upstream correlates the raw betas,
+ * not standardized ones). No weights are fitted beyond the encoding model
+ * itself: the predictions come from features fitted to voxels.
  *
  * @example
  * ```ts
@@ -61,10 +73,15 @@ export function correlationRdm(responses: Matrix): Float64Array {
  * console.log(wrsa(y, y)); // 1
  * ```
  */
-export function wrsa(measured: Matrix, predicted: Matrix): number {
+export function wrsa(measured: Matrix, predicted: Matrix, options: WrsaOptions = {}): number {
   sameShape(measured, "measured", predicted, "predicted");
   if (measured.rows < 3) {
     throw new RangeError(`RSA needs 3+ images (rows), got ${measured.rows}`);
   }
-  return spearman(correlationRdm(measured), correlationRdm(predicted));
+  const method = options.method ?? "pearson";
+  if (method !== "pearson" && method !== "spearman") {
+    throw new RangeError(`method must be "pearson" or "spearman", got ${JSON.stringify(method)}`);
+  }
+  const a = correlationRdm(measured), b = correlationRdm(predicted);
+  return method === "pearson" ? pearson(a, b) : spearman(a, b);
 }

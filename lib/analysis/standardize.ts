@@ -4,11 +4,15 @@
  */
 import { checkMatrix, type Matrix, shapeOf } from "./matrix.ts";
 
-/** Column means and standard deviations (population, ddof 0, as sklearn's StandardScaler). */
+/** Column means and standard deviations (population, ddof 0, as sklearn's `StandardScaler`). */
 export interface ColumnStats {
   /** Mean of each column. */
   mean: Float64Array;
-  /** Standard deviation of each column; 0 is replaced by 1 (the column is only centred). */
+  /**
+   * Standard deviation of each column; 1 for a column that is constant up to
+   * rounding (sklearn's rule: variance ≤ n·ε·var + (n·mean·ε)²), which is
+   * then only centred.
+   */
   std: Float64Array;
 }
 
@@ -34,9 +38,11 @@ export function columnStats(m: Matrix): ColumnStats {
       std[j] += d * d;
     }
   }
+  const eps = Number.EPSILON;
   for (let j = 0; j < p; j++) {
-    std[j] = Math.sqrt(std[j] / n);
-    if (!(std[j] > 0)) std[j] = 1;
+    const variance = std[j] / n;
+    const constant = !(variance > n * eps * variance + (n * mean[j] * eps) ** 2);
+    std[j] = constant ? 1 : Math.sqrt(variance);
   }
   return { mean, std };
 }

@@ -7,7 +7,14 @@
 import { encodePng } from "../formats/png_write.ts";
 import { colormap, type ColormapName } from "./colormap.ts";
 import type { Picture } from "./picture.ts";
-import { escapeXml, FONT_FAMILY, svgDocument, svgToPicture } from "./svg.ts";
+import {
+  escapeXml,
+  FONT_FAMILY,
+  pngDataUrl,
+  shortNumber,
+  svgDocument,
+  svgToPicture,
+} from "./svg.ts";
 
 /** The data of {@linkcode brainMap}: plain arrays in C-order of `(x, y, z)`. */
 export interface BrainMapInput {
@@ -249,9 +256,7 @@ export async function brainMap(
   }
   const parts: string[] = [];
   const image = (x: number, y: number, w: number, h: number, png: Uint8Array) =>
-    `<image x="${x}" y="${y}" width="${w}" height="${h}" href="data:image/png;base64,${
-      b64(png)
-    }"/>`;
+    `<image x="${x}" y="${y}" width="${w}" height="${h}" href="${pngDataUrl(png)}"/>`;
   const text = `font-family="${FONT_FAMILY}" fill="#222"`;
   let x = gap;
   for (const r of rendered) {
@@ -266,8 +271,12 @@ export async function brainMap(
   const barX = x + 6;
   parts.push(
     image(barX, top, barW, barH, encodePng({ width: barW, height: barH, channels: 3, data: bar })),
-    `<text x="${barX + barW + 4}" y="${top + 10}" font-size="11" ${text}>${fmt(vmax)}</text>`,
-    `<text x="${barX + barW + 4}" y="${top + barH}" font-size="11" ${text}>${fmt(vmin)}</text>`,
+    `<text x="${barX + barW + 4}" y="${top + 10}" font-size="11" ${text}>${
+      shortNumber(vmax)
+    }</text>`,
+    `<text x="${barX + barW + 4}" y="${top + barH}" font-size="11" ${text}>${
+      shortNumber(vmin)
+    }</text>`,
   );
   if (options.label) {
     parts.push(
@@ -286,21 +295,9 @@ export async function brainMap(
   const width = barX + barW + 64, height = top + barH + labelH + 4;
   const caption = `${options.title ? `${options.title}: ` : ""}${
     rendered.map((r) => r.name).join(", ")
-  }; ${cmap} ${fmt(vmin)}..${fmt(vmax)}`;
+  }; ${cmap} ${shortNumber(vmin)}..${shortNumber(vmax)}`;
   return await svgToPicture(svgDocument(width, height, parts.join("\n")), {
     caption,
     signal: options.signal,
   });
-}
-
-function fmt(v: number): string {
-  return String(Number(v.toPrecision(3)));
-}
-
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }

@@ -215,3 +215,68 @@ export function svgDocument(
     `fill="${escapeXml(background)}"/>\n` +
     `${body}\n</svg>`;
 }
+
+/**
+ * A value with 3 significant digits, without trailing zeros (colour-bar labels).
+ *
+ * @example
+ * ```ts
+ * import { shortNumber } from "./svg.ts";
+ * console.log(shortNumber(0.123456), shortNumber(100)); // "0.123" "100"
+ * ```
+ */
+export function shortNumber(v: number): string {
+  return String(Number(v.toPrecision(3)));
+}
+
+/**
+ * PNG bytes as a `data:` URL for an SVG `<image href>`.
+ *
+ * @example
+ * ```ts
+ * import { pngDataUrl } from "./svg.ts";
+ * console.log(pngDataUrl(new Uint8Array([137, 80])).slice(0, 22)); // "data:image/png;base64,"
+ * ```
+ */
+export function pngDataUrl(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return `data:image/png;base64,${btoa(s)}`;
+}
+
+/** Options of {@linkcode svgText}. */
+export interface SvgTextOptions {
+  /** Font size in pixels. @default 12 */
+  size?: number;
+  /** `text-anchor`. @default "start" */
+  anchor?: "start" | "middle" | "end";
+  /** Bold. @default false */
+  bold?: boolean;
+  /** Rotation in degrees about `(x, y)`. @default 0 */
+  rotate?: number;
+}
+
+/**
+ * One `<text>` element in the plots' font (the content is escaped).
+ *
+ * @example
+ * ```ts
+ * import { svgText } from "./svg.ts";
+ * console.log(svgText(10, 20, "r < 0.5", { anchor: "middle" }));
+ * ```
+ */
+export function svgText(
+  x: number,
+  y: number,
+  content: string,
+  options: SvgTextOptions = {},
+): string {
+  const rotate = options.rotate ? ` transform="rotate(${options.rotate} ${x} ${y})"` : "";
+  return `<text x="${x}" y="${y}" font-size="${options.size ?? 12}" text-anchor="${
+    options.anchor ?? "start"
+  }"${
+    options.bold ? ' font-weight="bold"' : ""
+  }${rotate} font-family="${FONT_FAMILY}" fill="#222">${escapeXml(content)}</text>`;
+}

@@ -131,7 +131,8 @@ export async function exportBetas(options: ExportBetasOptions): Promise<ExportSu
     const ids = await sourceIdentity([subject.paths.betas(session), subject.paths.trials(session)])
       .catch(() => []);
     sources.set(key, ids);
-    wanted.partitions[key] = { files: [], sources: ids };
+    // the voxel axis, resolved (the default depends on the files on disk)
+    wanted.partitions[key] = { files: [], sources: ids, maskSource: subject.maskSource };
   }
   const record = await prepareOutDir(options.outDir, wanted, options.overwrite ?? false);
   const summary: ExportSummary = { written: [], skipped: [] };
@@ -165,7 +166,11 @@ export async function exportBetas(options: ExportBetasOptions): Promise<ExportSu
       // The sidecar first: a partition file only appears once all it needs exists.
       await writeFileAtomic(join(options.outDir, sidecarRel), write(voxels), { signal });
       await writeFileAtomic(file, write(frame), { signal });
-      record.partitions[key] = { files: [sidecarRel, rel], sources: sources.get(key) ?? [] };
+      record.partitions[key] = {
+        files: [sidecarRel, rel],
+        sources: sources.get(key) ?? [],
+        maskSource: subject.maskSource,
+      };
       await writeExportRecord(options.outDir, record);
       summary.written.push(file);
     }

@@ -35,6 +35,8 @@ export interface RecordedPartition {
   files: string[];
   /** Source files read, as they were. */
   sources: SourceIdentity[];
+  /** The brain mask of the partition's voxel axis (`anatomical` or `rsquare`). */
+  maskSource?: string;
 }
 
 /** The content of `_export.json`. */
@@ -123,6 +125,11 @@ export function recordDifferences(record: ExportRecord, wanted: ExportRecord): s
     const then = record.partitions?.[key];
     if (then && JSON.stringify(then.sources) !== JSON.stringify(now.sources)) {
       out.push(`source files of ${key} changed since it was exported`);
+    }
+    if (then && then.maskSource !== now.maskSource) {
+      out.push(
+        `maskSource of ${key}: ${then.maskSource ?? "unrecorded"} there, ${now.maskSource} now`,
+      );
     }
   }
   return out;

@@ -15,6 +15,7 @@ import {
   summaryBundle,
 } from "../core/display.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
+import type { MaskSource } from "./mask_source.ts";
 import { loadSubject, type LoadSubjectOptions, type Subject } from "./subject.ts";
 
 /** Options of {@linkcode Group.getSharedBetas}. */
@@ -27,6 +28,11 @@ export interface SharedBetasOptions {
   mask?: Record<string, ArrayLike<number | boolean>>;
   /** Per-session noise-ceiling threshold in percent (see `Subject.getBetas`). */
   ncThreshold?: number;
+  /**
+   * The brain mask of every subject's voxel axis (`mask` is over it).
+   * @default each subject's (see `loadSubject`)
+   */
+  maskSource?: MaskSource;
   /** Cancels file reads. */
   signal?: AbortSignal;
 }
@@ -194,6 +200,7 @@ export class Group {
           roi: options.roi,
           mask: options.mask?.[id],
           ncThreshold: options.ncThreshold,
+          maskSource: options.maskSource,
           stimuli: "shared",
           signal: options.signal,
         });

@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  anatomicalAxis,
   type BrainGeometry,
   gridAffine,
   type RoiGeometry,
@@ -110,7 +111,8 @@ export function gridVolume<T extends Typed>(
 
 /**
  * T1w, T2w (int16) or the brain mask (uint8 0/1) of a subject on a grid.
- * On the beta grid the mask is exactly the brain axis of the betas.
+ * On the beta grid the mask is the anatomical axis (`anatomicalAxis`): the
+ * brain axis of the betas plus a few rim voxels.
  *
  * @example
  * ```ts
@@ -127,7 +129,8 @@ export function anatomicalVolume(
   const base = grids(g.size)["1pt8"];
   if (kind === "mask") {
     if (grid.name === "1pt8") {
-      return gridVolume(grid, base, Uint8Array, (_p, f) => (g.rankOfC[f] >= 0 ? 1 : 0));
+      const axis = anatomicalAxis(g.size, g.seed, g.subject);
+      return gridVolume(grid, base, Uint8Array, (_p, f) => (axis.rankOfC[f] >= 0 ? 1 : 0));
     }
     return gridVolume(grid, base, Uint8Array, (p) => (brainDistance2(g, p) <= 1 ? 1 : 0));
   }
@@ -207,8 +210,9 @@ export function localizerValue(
 }
 
 /**
- * A localizer map on a T1w grid: values inside the brain; outside, 0 on the
- * fitted `res-1pt5` grid and NaN on the resampled `res-1pt8` grid.
+ * A localizer map on a T1w grid: values inside the brain (on `res-1pt8`:
+ * the anatomical brain mask); outside, 0 on the fitted `res-1pt5` grid and
+ * NaN on the resampled `res-1pt8` grid.
  *
  * @example
  * ```ts
@@ -220,8 +224,9 @@ export function localizerValue(
 export function localizerVolume(g: BrainGeometry, name: string, grid: Grid): Float32Array {
   const base = grids(g.size)["1pt8"];
   const outside = grid.name === "1pt8" ? NaN : 0;
+  const anatomical = anatomicalAxis(g.size, g.seed, g.subject).rankOfC;
   return gridVolume(grid, base, Float32Array, (p, f) => {
-    const inside = grid.name === "1pt8" ? g.rankOfC[f] >= 0 : brainDistance2(g, p) <= 1;
+    const inside = grid.name === "1pt8" ? anatomical[f] >= 0 : brainDistance2(g, p) <= 1;
     return inside ? localizerValue(g, name, p, f) : outside;
   });
 }

@@ -44,6 +44,12 @@ export const currentKeys = {
     }_${k.suffix}.nii.gz`,
   glmModel: (s: string, ses: string) =>
     `derivatives/glmsingle-tedana/${s}/${ses}/func/${s}_${ses}_task-images_space-T1w_desc-GLMsingle_model.h5`,
+  sessionR2: (s: string, ses: string, ext: "nii.gz" | "json") =>
+    `derivatives/glmsingle-tedana/${s}/${ses}/func/${s}_${ses}_task-images_space-T1w_stat-rsquare_desc-R2_statmap.${ext}`,
+  glmModelJson: (s: string, ses: string) =>
+    `derivatives/glmsingle-tedana/${s}/${ses}/func/${s}_${ses}_task-images_space-T1w_desc-GLMsingle_model.json`,
+  trialsJson: (s: string, ses: string) =>
+    `derivatives/glmsingle-tedana/${s}/${ses}/func/${s}_${ses}_task-images_desc-SingletrialBetas_trials.json`,
   roiVolume1pt5: (s: string, cat: string, label: string) =>
     `derivatives/rois/${s}/${cat}/${s}_space-T1w_res-1pt5_label-${label}_mask.nii.gz`,
   localizer: (s: string, m: LocalizerMap, space: LocalizerSpace) => {

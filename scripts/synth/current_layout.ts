@@ -24,6 +24,7 @@ import {
 } from "./current_keys.ts";
 import { freesurferSurface, mgzBytes, talairachLta, talairachXfm } from "./freesurfer_files.ts";
 import {
+  anatomicalAxis,
   brainGeometry,
   roiGeometry,
   surfaceSize,
@@ -32,14 +33,26 @@ import {
 } from "./geometry.ts";
 import { giftiFloatXml } from "./surface_files.ts";
 import { addRawLayout, type RawTruth } from "./raw_layout.ts";
-import { fileQueue, type LayoutSink } from "./sink.ts";
+import { fileQueue, json, type LayoutSink } from "./sink.ts";
 import type { SessionPlan, TrialRow } from "./trials.ts";
-import { betaRowProducer } from "./values.ts";
+import { betaRowProducer, brainVolume } from "./values.ts";
+import {
+  expectedSessionR2,
+  glmModelSidecar,
+  SESSION_R2_RULE,
+  sessionR2Sidecar,
+  trialsSidecar,
+} from "./session_r2.ts";
 
 /** Ground truth of the current layout for one subject. */
 export interface CurrentSubjectTruth {
   /** Voxels of the `res-1pt8` anatomical brain mask (= rows of `betasmd`). */
   nAnatomicalBrainVoxels: number;
+  /**
+   * C-order flat indices of the anatomical voxels outside the brain axis
+   * (R2mean 0 there; betas 0): the anatomical mask is the brain axis plus these.
+   */
+  anatomicalRim: number[];
   /** Voxels of the full-resolution anatomical brain mask. */
   nAnatomicalBrainVoxelsFull: number;
   /** Brain voxels with a finite, non-zero R2mean (upstream's `rsquare` mask). */
@@ -52,11 +65,34 @@ export interface CurrentSubjectTruth {
   raw: RawTruth;
 }
 
+/**
+ * `betasmd` rows over the anatomical axis from a producer of brain-axis
+ * rows: rim rows (brain rank -1) are 0, as the NIfTI betas there.
+ */
+function anatomicalRows(
+  n: number,
+  brainRank: Int32Array | null,
+  nTrials: number,
+  brainRows: (start: number, count: number) => Float32Array,
+): (start: number, count: number) => Float32Array {
+  if (!brainRank) return brainRows;
+  return (start, count) => {
+    const out = new Float32Array(count * nTrials);
+    for (let a = start; a < Math.min(n, start + count); a++) {
+      const r = brainRank[a];
+      if (r >= 0) out.set(brainRows(r, 1), (a - start) * nTrials);
+    }
+    return out;
+  };
+}
+
 /** Ground truth of the current layout. */
 export interface CurrentTruth {
   layout: "current";
   grids: Record<Grid["name"], { dims: number[]; voxelSizeMm: number; affine: number[][] }>;
   localizerMaps: LocalizerMap[];
+  /** How the per-session R² maps are made (`expectedSessionR2`). */
+  sessionR2: string;
   subjects: Record<string, CurrentSubjectTruth>;
 }
 
@@ -91,6 +127,7 @@ export function addCurrentLayout(
 
   for (const { subject: s, plan, trials } of inputs) {
     const g = brainGeometry(size, seed, s);
+    const axis = anatomicalAxis(size, seed, s);
     // anatomical: T1w, T2w, brain mask at full resolution and res-1pt8
     let nFull = 0;
     for (const grid of [G.full, G["1pt8"]]) {
@@ -117,24 +154,43 @@ export function addCurrentLayout(
       );
     }
 
-    // GLMsingle model per session: betasmd rows = res-1pt8 brain voxels, C order
+    // GLMsingle model per session: betasmd rows = res-1pt8 brain voxels, C order;
+    // per-session R² map; sidecars of the R² map, the model and the trial table
     const glmModel: Record<string, [number, number, number, number]> = {};
     for (const p of plan) {
       const nTrials = trials[p.session].length;
-      const shape: [number, number, number, number] = [g.brainC.length, 1, 1, nTrials];
+      const shape: [number, number, number, number] = [axis.flat.length, 1, 1, nTrials];
       glmModel[p.session] = shape;
+      nifti(
+        currentKeys.sessionR2(s, p.session, "nii.gz"),
+        G["1pt8"],
+        "float32",
+        () => brainVolume(g, (f) => expectedSessionR2(size, seed, s, p.session, f)),
+        { description: "LAION-fMRI synthetic R2 (percent)" },
+      );
+      file(currentKeys.sessionR2(s, p.session, "json"), () => json(sessionR2Sidecar(s, p.session)));
+      file(
+        currentKeys.glmModelJson(s, p.session),
+        () => json(glmModelSidecar(s, p.session, shape)),
+      );
+      file(currentKeys.trialsJson(s, p.session), () => json(trialsSidecar()));
       sink.bigTask(async () =>
         writeHdf5(await sink.path(currentKeys.glmModel(s, p.session)), [{
           name: "betasmd",
           dtype: "float32",
           shape,
-          data: betaRowProducer(
-            size,
-            seed,
-            s,
-            p.session,
+          data: anatomicalRows(
+            axis.flat.length,
+            axis.rim.length ? Int32Array.from(axis.flat, (f) => g.rankOfC[f]) : null,
             nTrials,
-            trials[p.session].map((r) => r.label),
+            betaRowProducer(
+              size,
+              seed,
+              s,
+              p.session,
+              nTrials,
+              trials[p.session].map((r) => r.label),
+            ),
           ),
         }], { signal })
       );
@@ -223,7 +279,8 @@ export function addCurrentLayout(
     const raw = addRawLayout(sink, size, seed, { subject: s, plan, trials });
 
     subjects[s] = {
-      nAnatomicalBrainVoxels: g.brainC.length,
+      nAnatomicalBrainVoxels: axis.flat.length,
+      anatomicalRim: axis.rim,
       nAnatomicalBrainVoxelsFull: nFull,
       nRsquareBrainVoxels: g.brainC.length - g.nanIndices.length,
       glmModel,
@@ -240,6 +297,7 @@ export function addCurrentLayout(
     layout: "current",
     grids: { full: gridTruth(G.full), "1pt5": gridTruth(G["1pt5"]), "1pt8": gridTruth(G["1pt8"]) },
     localizerMaps: maps,
+    sessionR2: SESSION_R2_RULE,
     subjects,
   };
 }

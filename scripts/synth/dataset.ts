@@ -17,6 +17,7 @@ import {
   SIZES,
   surfaceSize,
   SYNTH_SIZES,
+  type SynthLayout,
   type SynthSize,
 } from "./geometry.ts";
 import {
@@ -37,8 +38,7 @@ import { addStimuliLayout, type StimuliTruth } from "./stimuli_layout.ts";
 import { encodingTruth } from "./encoding.ts";
 import type * as T from "./truth.ts";
 
-/** Bucket layouts the generator writes. */
-export type SynthLayout = "seed" | "current";
+export type { SynthLayout };
 /** Valid layouts. */
 export const SYNTH_LAYOUTS: readonly SynthLayout[] = ["seed", "current"];
 
@@ -210,8 +210,8 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   const currentInputs: Parameters<typeof addCurrentLayout>[3][number][] = [];
   for (const subject of subjects) {
     const g = brainGeometry(size, seed, subject);
-    const trials = subjectTrials(pools, size, seed, subject);
-    const plan = sessionPlan(size, subject).filter((p) =>
+    const trials = subjectTrials(pools, size, seed, subject, layout);
+    const plan = sessionPlan(size, subject, layout).filter((p) =>
       !sessionFilter || sessionFilter.includes(p.session)
     );
     const sessions: Record<string, T.SessionTruth> = {};
@@ -336,7 +336,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
       const trial = Math.floor(rnd() * sessions[session].nTrials);
       const r = s === 0 ? g.nanIndices[0] : Math.floor(rnd() * g.brainC.length);
       const [i, j, k] = unflattenC(g.brainC[r], dims);
-      const v = expectedBeta(subject, session, trial, i, j, k, size, seed, splitsDir);
+      const v = expectedBeta(subject, session, trial, i, j, k, size, seed, splitsDir, layout);
       samples.push({
         subject,
         session,

@@ -12,9 +12,15 @@
  * `betasmd` and `expectedBeta` all add the same term.
  * @module
  */
-import { brainGeometry, roiGeometry, type SynthSize } from "./geometry.ts";
+import { anatomicalAxis, brainGeometry, roiGeometry, type SynthSize } from "./geometry.ts";
 import { hashKey, unit } from "./prng.ts";
-import { EMBEDDING_MODELS, embeddingVector } from "./stimuli_embeddings.ts";
+import {
+  EMBEDDING_LATENT_SHARE,
+  EMBEDDING_LATENTS,
+  EMBEDDING_MODELS,
+  embeddingBasis,
+  embeddingVector,
+} from "./stimuli_embeddings.ts";
 import { isOod } from "./stimuli_set.ts";
 
 /** The ROI (bucket label) that carries the signal. */
@@ -32,8 +38,10 @@ export const isPlantedLabel = (label: string): boolean =>
 
 /** One voxel of the planted ROI. */
 export interface EncodingVoxel {
-  /** Brain-axis index (row of `betasmd`). */
+  /** Brain-axis index (the R2mean mask's axis, NaN voxels included). */
   brainIndex: number;
+  /** Index on the anatomical mask's axis: the row of `betasmd` (current layout). */
+  modelRow: number;
   /** C-order flat index on the grid. */
   flat: number;
   snr: number;
@@ -41,7 +49,11 @@ export interface EncodingVoxel {
   amplitude: number;
   /** Key of `w`: entry d = Box-Muller normal of `unit(wKey, 2⌊d/2⌋)`, `unit(wKey, 2⌊d/2⌋+1)`. */
   wKey: number;
-  /** `a² · |w|² / 1024`: variance of the signal over random unit-norm embeddings. */
+  /**
+   * Variance of the signal over images: `a² · wᵀΣw` with Σ the covariance of
+   * the unit-norm CLIP rows, to first order `((1-s)|w|² + s·(D/K)·Σₖ(w·uₖ)²) / D`
+   * (stimuli_embeddings.ts: D = 1024, K = 8 latent directions uₖ, s = 0.8).
+   */
   signalVar: number;
 }
 
@@ -66,6 +78,30 @@ export function normals(key: number, n: number): Float64Array {
   return v;
 }
 
+/**
+ * `wᵀΣw` for the CLIP rows (first order in the normalisation): the
+ * variance over images of `w · clip`.
+ *
+ * @example
+ * ```ts
+ * import { embeddingVariance, normals } from "./encoding.ts";
+ * embeddingVariance(1, normals(7, 1024)); // about 1
+ * ```
+ */
+export function embeddingVariance(seed: number, w: ArrayLike<number>): number {
+  const D = CLIP.dim, s = EMBEDDING_LATENT_SHARE;
+  const basis = embeddingBasis(seed, CLIP);
+  let norm2 = 0;
+  for (let d = 0; d < D; d++) norm2 += w[d] * w[d];
+  let latent = 0;
+  for (const u of basis) {
+    let dot = 0;
+    for (let d = 0; d < D; d++) dot += w[d] * u[d];
+    latent += dot * dot;
+  }
+  return ((1 - s) * norm2 + s * (D / basis.length) * latent) / D;
+}
+
 interface Planted {
   voxels: EncodingVoxel[];
   /** Brain-axis index -> position in `voxels`. */
@@ -85,6 +121,7 @@ function planted(size: SynthSize, seed: number, subject: string): Planted {
   const ranks = [...new Set(roi?.brainIndices ?? [])].sort((a, b) => a - b);
   const [lo, hi] = SNR_RANGE;
   const w: Float64Array[] = [];
+  const axis = anatomicalAxis(size, seed, subject);
   const voxels = ranks.map((r) => {
     const flat = g.brainC[r];
     const snr = lo * Math.pow(hi / lo, unit(hashKey(seed, subject, "encoding-snr"), flat));
@@ -92,14 +129,14 @@ function planted(size: SynthSize, seed: number, subject: string): Planted {
     const wv = normals(wKey, CLIP.dim);
     w.push(wv);
     const amplitude = snr * NOISE_STD;
-    const norm2 = wv.reduce((a, x) => a + x * x, 0);
     return {
       brainIndex: r,
+      modelRow: axis.ofBrain[r],
       flat,
       snr,
       amplitude,
       wKey,
-      signalVar: amplitude ** 2 * norm2 / CLIP.dim,
+      signalVar: amplitude ** 2 * embeddingVariance(seed, wv),
     };
   });
   p = { voxels, position: new Map(ranks.map((r, i) => [r, i])), w, signals: new Map() };
@@ -196,6 +233,8 @@ export interface EncodingTruth {
   formula: string;
   noise: string;
   snrDistribution: string;
+  /** How the CLIP rows are made (their covariance sets `signalVar`). */
+  embeddings: string;
   w: string;
   reliability: string;
   subjects: Record<string, {
@@ -238,6 +277,9 @@ export function encodingTruth(
       "shared non-OOD labels at FFA-1 voxels; int16 subjects then quantised as all betas",
     noise: "uniform on [-3, 3) (std sqrt(3)), the generator's usual beta noise",
     snrDistribution: `log-uniform on [${SNR_RANGE[0]}, ${SNR_RANGE[1]}]; a[v] = SNR[v] * sqrt(3)`,
+    embeddings: `${EMBEDDING_LATENT_SHARE * 100}% of each CLIP row's variance lies in ` +
+      `${EMBEDDING_LATENTS} latent directions shared by all images (stimuli_embeddings.ts), ` +
+      "then rows are L2-normalised; signalVar = a^2 * w'Σw over the rows",
     w: "w[v][d]: Box-Muller standard normals from unit(wKey, d) pairs " +
       "(wKey = hashKey(seed, subject, 'encoding-w', flat))",
     reliability: "split-half (n/2 vs n/2 repetitions) correlation over images: " +

@@ -14,6 +14,8 @@ import { unflattenC } from "../../lib/formats/voxel_order.ts";
 
 /** Dataset size preset. */
 export type SynthSize = "small" | "realistic";
+/** Bucket layouts the generator writes. */
+export type SynthLayout = "seed" | "current";
 /** Valid sizes. */
 export const SYNTH_SIZES: readonly SynthSize[] = ["small", "realistic"];
 
@@ -40,8 +42,22 @@ export interface SizeConfig {
   roiVertices: [number, number];
   /** Size of the subset of shared stimuli shown (repeats come from it). */
   sharedSubset: number;
+  /** Fraction of a public session's trials that show shared images. */
+  sharedFraction: number;
+  /**
+   * The trial plan of the current layout where it differs: more trials and
+   * shared images, so that the planted encoding signal shows in the
+   * encoding tutorial. The seed layout keeps the fields above.
+   */
+  current?: Partial<Pick<SizeConfig, "trialsPerRun" | "sharedSubset" | "sharedFraction">>;
   /** Public sessions per subject. */
   publicSessions: (subject: string) => string[];
+  /**
+   * Voxels just outside the brain axis that the current layout's `res-1pt8`
+   * anatomical brain mask adds (R2mean 0 there), so that the anatomical
+   * mask is a strict superset of the R2mean mask as on the real bucket.
+   */
+  anatomicalRim: number;
   /** Subjects / sessions generated when the caller does not say. */
   defaultSubjects: readonly string[];
   defaultSessions: readonly string[] | null;
@@ -69,6 +85,11 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
     surface: { L: 200, R: 180 },
     roiVertices: [4, 16],
     sharedSubset: 12,
+    sharedFraction: 0.45,
+    anatomicalRim: 6,
+    // sub-01: 120 + 160 + 120 trials, 70% of them of 80 shared images (60 non-OOD, each
+    // shown 3-5 times, some twice in a session): 30 test images in the encoding tutorial
+    current: { trialsPerRun: 40, sharedSubset: 80, sharedFraction: 0.7 },
     publicSessions: (s) => s === "sub-01" ? ["ses-01", "ses-02", "ses-03"] : ["ses-01", "ses-02"],
     defaultSubjects: SYNTH_SUBJECTS,
     defaultSessions: null,
@@ -86,11 +107,29 @@ export const SIZES: Readonly<Record<SynthSize, SizeConfig>> = {
     surface: { L: 2000, R: 1800 },
     roiVertices: [20, 120],
     sharedSubset: 400,
+    sharedFraction: 0.45,
+    // 272,080 anatomical voxels as the real sub-01; its 523 NaN R2mean voxels make the difference
+    anatomicalRim: 0,
     publicSessions: () => ["ses-01", "ses-02"],
     defaultSubjects: ["sub-01"],
     defaultSessions: ["ses-01"],
   },
 };
+
+/**
+ * The size preset as a layout uses it (the current layout's trial plan
+ * overrides applied).
+ *
+ * @example
+ * ```ts
+ * import { sizeConfig } from "./geometry.ts";
+ * sizeConfig("small", "current").trialsPerRun; // 40
+ * ```
+ */
+export function sizeConfig(size: SynthSize, layout: SynthLayout = "seed"): SizeConfig {
+  const cfg = SIZES[size];
+  return layout === "current" && cfg.current ? { ...cfg, ...cfg.current } : cfg;
+}
 
 /** Per-subject brain scale (sub-01 = 1). */
 const SUBJECT_SCALE: Record<string, number> = {
@@ -383,4 +422,68 @@ export function roiGeometry(size: SynthSize, seed: number, subject: string): Roi
   });
   roiCache.set(key, out);
   return out;
+}
+
+/** The voxel axis of the current layout's `res-1pt8` anatomical brain mask. */
+export interface AnatomicalAxis {
+  /** C-order flat index of every anatomical voxel, increasing (= rows of `betasmd`). */
+  flat: Int32Array;
+  /** The voxels outside the brain axis (R2mean 0), increasing. */
+  rim: number[];
+  /** Anatomical-axis index of each C-order flat voxel, -1 outside the mask. */
+  rankOfC: Int32Array;
+  /** Anatomical-axis index of each brain-axis voxel. */
+  ofBrain: Int32Array;
+}
+
+const axisCache = new Map<string, AnatomicalAxis>();
+
+/**
+ * The anatomical axis of a subject (memoized): the brain axis plus
+ * {@linkcode SizeConfig.anatomicalRim} voxels 6-adjacent to it, two of
+ * them (when there are) in ROIs other than FFA-1, so that ROI masks differ
+ * between the two axes, the rest picked by a seeded hash.
+ *
+ * @example
+ * ```ts
+ * import { anatomicalAxis } from "./geometry.ts";
+ * anatomicalAxis("small", 1, "sub-01").rim.length; // 6
+ * ```
+ */
+export function anatomicalAxis(size: SynthSize, seed: number, subject: string): AnatomicalAxis {
+  const key = `${size}/${seed}/${subject}`;
+  const hit = axisCache.get(key);
+  if (hit) return hit;
+  const g = brainGeometry(size, seed, subject);
+  const [NX, NY, NZ] = g.dims;
+  const candidates: number[] = [];
+  for (let f = 0; f < g.nVox && SIZES[size].anatomicalRim > 0; f++) {
+    if (g.rankOfC[f] >= 0) continue;
+    const [i, j, k] = unflattenC(f, g.dims);
+    const near = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]].some(
+      ([a, b, c]) => {
+        const x = i + a, y = j + b, z = k + c;
+        return x >= 0 && y >= 0 && z >= 0 && x < NX && y < NY && z < NZ &&
+          g.rankOfC[(x * NY + y) * NZ + z] >= 0;
+      },
+    );
+    if (near) candidates.push(f);
+  }
+  const n = Math.min(SIZES[size].anatomicalRim, candidates.length);
+  const inRoi = new Set<number>();
+  for (const r of n > 0 ? roiGeometry(size, seed, subject) : []) {
+    if (r.bucketLabel !== "FFA-1") { for (const f of r.fullIndices) inRoi.add(f); }
+  }
+  const picked = new Set<number>();
+  for (const f of candidates) if (picked.size < Math.min(2, n) && inRoi.has(f)) picked.add(f);
+  const rnd = mulberry32(hashKey(seed, subject, "anatomical-rim"));
+  while (picked.size < n) picked.add(candidates[Math.floor(rnd() * candidates.length)]);
+  const rim = [...picked].sort((a, b) => a - b);
+  const flat = Int32Array.from([...g.brainC, ...rim]).sort();
+  const rankOfC = new Int32Array(g.nVox).fill(-1);
+  flat.forEach((f, a) => (rankOfC[f] = a));
+  const ofBrain = g.brainC.map((f) => rankOfC[f]);
+  const axis = { flat, rim, rankOfC, ofBrain };
+  axisCache.set(key, axis);
+  return axis;
 }

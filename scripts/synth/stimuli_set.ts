@@ -102,7 +102,8 @@ export function stimulusSet(pools: StimulusPools, size: SynthSize, seed: number)
     ood.filter((id) => id.endsWith(".jpg")).slice(0, 2).forEach((id) => shared.add(id));
     for (const s of SYNTH_SUBJECTS) {
       unique[s] = new Set();
-      for (const rows of Object.values(subjectTrials(pools, size, seed, s))) {
+      // the current layout writes the stimuli: its (larger) trial plan
+      for (const rows of Object.values(subjectTrials(pools, size, seed, s, "current"))) {
         for (const r of rows) (r.label.startsWith("shared_") ? shared : unique[s]).add(r.label);
       }
     }

@@ -4,7 +4,7 @@
  * @module
  */
 import { SYNTH_SUBJECTS } from "./inventory.ts";
-import { SIZES, subjectIndex, type SynthSize } from "./geometry.ts";
+import { sizeConfig, subjectIndex, type SynthLayout, type SynthSize } from "./geometry.ts";
 import { HELD_OUT_SESSIONS } from "../../lib/core/constants.ts";
 import { hashKey, mulberry32, shuffled } from "./prng.ts";
 
@@ -129,8 +129,12 @@ export interface SessionPlan {
  * sessionPlan("small", "sub-01").map((s) => s.session);
  * ```
  */
-export function sessionPlan(size: SynthSize, subject: string): SessionPlan[] {
-  const cfg = SIZES[size];
+export function sessionPlan(
+  size: SynthSize,
+  subject: string,
+  layout: SynthLayout = "seed",
+): SessionPlan[] {
+  const cfg = sizeConfig(size, layout);
   const si = subjectIndex(subject);
   return [
     ...cfg.publicSessions(subject).map((session, o) => ({
@@ -161,7 +165,12 @@ export interface TrialRow {
  * subject: round-robin over id families (`shared_12rep_LAION`,
  * `shared_4rep_OOD`, ...) so every family appears.
  */
-function sharedSubset(pools: StimulusPools, size: SynthSize, seed: number): string[] {
+function sharedSubset(
+  pools: StimulusPools,
+  size: SynthSize,
+  seed: number,
+  layout: SynthLayout,
+): string[] {
   const fam = new Map<string, string[]>();
   for (const id of pools.shared) {
     const f = id.split("_").slice(0, 3).join("_");
@@ -172,7 +181,7 @@ function sharedSubset(pools: StimulusPools, size: SynthSize, seed: number): stri
     shuffled(fam.get(f)!, mulberry32(hashKey(seed, "shared-family", f)))
   );
   const out: string[] = [];
-  const n = Math.min(SIZES[size].sharedSubset, pools.shared.length);
+  const n = Math.min(sizeConfig(size, layout).sharedSubset, pools.shared.length);
   for (let i = 0; out.length < n; i++) {
     for (const l of lists) if (i < l.length && out.length < n) out.push(l[i]);
   }
@@ -180,8 +189,9 @@ function sharedSubset(pools: StimulusPools, size: SynthSize, seed: number): stri
 }
 
 /**
- * Trial tables of every planned session of a subject. About 45% of the
- * trials of a session are shared ids drawn cyclically from a small subset
+ * Trial tables of every planned session of a subject (of `layout`'s plan).
+ * A fixed fraction (45%; 70% in the small current layout) of the trials of
+ * a session are shared ids drawn cyclically from a small subset
  * (so shared ids repeat within and across sessions and subjects); the rest
  * are the subject's unique ids, each used once, consumed in session order.
  * Trial order is a seeded shuffle; `run` counts from 1 and `beta_index`
@@ -199,8 +209,10 @@ export function subjectTrials(
   size: SynthSize,
   seed: number,
   subject: string,
+  layout: SynthLayout = "seed",
 ): Record<string, TrialRow[]> {
-  const subset = sharedSubset(pools, size, seed);
+  const subset = sharedSubset(pools, size, seed, layout);
+  const { sharedFraction } = sizeConfig(size, layout);
   const unique = shuffled(
     pools.unique[subject] ?? [],
     mulberry32(hashKey(seed, subject, "unique")),
@@ -208,9 +220,9 @@ export function subjectTrials(
   if (unique.length === 0) throw new Error(`No unique stimulus ids for ${subject}`);
   let cursor = 0;
   const out: Record<string, TrialRow[]> = {};
-  sessionPlan(size, subject).forEach((plan, o) => {
+  sessionPlan(size, subject, layout).forEach((plan, o) => {
     const n = plan.runs * plan.trialsPerRun;
-    const nShared = Math.round(0.45 * n);
+    const nShared = Math.round(sharedFraction * n);
     const start = (o * Math.max(1, Math.floor(subset.length / 3)) + subjectIndex(subject)) %
       subset.length;
     const labels: string[] = [];

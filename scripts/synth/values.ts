@@ -4,7 +4,7 @@
  * whole volumes in NIfTI on-disk order.
  * @module
  */
-import { type BrainGeometry, brainGeometry, type SynthSize } from "./geometry.ts";
+import { type BrainGeometry, brainGeometry, type SynthLayout, type SynthSize } from "./geometry.ts";
 import { hashKey, mix, unit } from "./prng.ts";
 import { encodingSignal, encodingSignals, encodingVoxels } from "./encoding.ts";
 import { loadStimulusPools, subjectTrials } from "./trials.ts";
@@ -82,11 +82,12 @@ function trialLabels(
   seed: number,
   subject: string,
   splitsDir: string | null,
+  layout: SynthLayout,
 ): Record<string, { label: string }[]> {
-  const key = `${size}/${seed}/${subject}/${splitsDir}`;
+  const key = `${size}/${seed}/${subject}/${splitsDir}/${layout}`;
   let t = labelCache.get(key);
   if (!t) {
-    t = subjectTrials(loadStimulusPools(splitsDir), size, seed, subject);
+    t = subjectTrials(loadStimulusPools(splitsDir), size, seed, subject, layout);
     labelCache.set(key, t);
   }
   return t;
@@ -117,7 +118,8 @@ function int16Code(value: number): number {
  * the NaN voxels of float32 subjects, otherwise a float32 value (for the
  * int16 subject, `code * slope + inter`). The trial's label (for the planted
  * FFA-1 signal) comes from the pools of `splitsDir`, which must be the
- * generator's (default: env `LAION_FMRI_SPLITS_DIR`, as the generator's).
+ * generator's (default: env `LAION_FMRI_SPLITS_DIR`, as the generator's),
+ * and from `layout`'s trial plan (the current layout has more trials).
  *
  * @example
  * ```ts
@@ -135,6 +137,7 @@ export function expectedBeta(
   size: SynthSize,
   seed: number,
   splitsDir: string | null = Deno.env.get("LAION_FMRI_SPLITS_DIR") || null,
+  layout: SynthLayout = "seed",
 ): number {
   const g = brainGeometry(size, seed, subject);
   const [NX, NY, NZ] = g.dims;
@@ -144,7 +147,8 @@ export function expectedBeta(
   const f = (i * NY + j) * NZ + k;
   const r = g.rankOfC[f];
   if (r < 0) return 0;
-  const label = trialLabels(size, seed, subject, splitsDir)[session]?.[trial]?.label ?? "";
+  const label = trialLabels(size, seed, subject, splitsDir, layout)[session]?.[trial]?.label ??
+    "";
   const v = rawBeta(
     voxelOffsets(g)[r],
     trialKey(seed, subject, session, trial),
