@@ -47,7 +47,7 @@ const JSON_TIMEOUT_MS = 30_000;
  * @example
  * ```ts
  * import { type AccessClientOptions, fetchManifest } from "@laion/fmri";
- * const o: AccessClientOptions = { serverUrl: "http://127.0.0.1:8099" };
+ * const o: AccessClientOptions = { serverUrl: "https://laion-fmri.hebartlab.com" };
  * await fetchManifest(o);
  * ```
  */
@@ -69,7 +69,7 @@ export interface AccessClientOptions {
  * @example
  * ```ts
  * import { accessServiceUrl } from "@laion/fmri";
- * accessServiceUrl("http://127.0.0.1:8099/"); // "http://127.0.0.1:8099"
+ * accessServiceUrl("https://laion-fmri.hebartlab.com/"); // "https://laion-fmri.hebartlab.com"
  * ```
  */
 export function accessServiceUrl(serverUrl?: string): string {
@@ -95,7 +95,7 @@ function detailText(detail: unknown): string {
  * @example
  * ```ts
  * import { accessErrorFor } from "./client.ts";
- * accessErrorFor(404, '{"detail":"unknown request_id"}', "http://127.0.0.1:8099").message;
+ * accessErrorFor(404, '{"detail":"unknown request_id"}', "https://laion-fmri.hebartlab.com").message;
  * ```
  */
 export function accessErrorFor(status: number, body: string, base: string): AccessServiceError {
@@ -190,7 +190,7 @@ export async function requestJson<T>(
  * @example
  * ```ts
  * import { fetchManifest } from "@laion/fmri";
- * const manifest = await fetchManifest({ serverUrl: "http://127.0.0.1:8099" });
+ * const manifest = await fetchManifest(); // the real service, or $LAION_FMRI_ACCESS_URL
  * console.log(manifest.files);
  * ```
  */

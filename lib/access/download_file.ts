@@ -113,7 +113,7 @@ function rangeStart(res: Response): number | undefined {
  * @example
  * ```ts
  * import { downloadFile } from "@laion/fmri";
- * const r = await downloadFile("http://127.0.0.1:7480/b/stimuli/x.csv?X-Amz-Signature=...", "/data/x.csv", {
+ * const r = await downloadFile("https://laion-fmri.s3.us-west-2.amazonaws.com/stimuli/x.csv?X-Amz-Signature=...", "/data/x.csv", {
  *   expectedSize: 1234,
  *   expectedSha256: "0f".repeat(32),
  * });

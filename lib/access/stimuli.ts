@@ -42,7 +42,7 @@ export type StimulusFileName = keyof typeof STIMULUS_FILES;
  * @example
  * ```ts
  * import type { DownloadStimuliOptions } from "@laion/fmri";
- * const o: DownloadStimuliOptions = { dataDir: "/data", serverUrl: "http://127.0.0.1:8099" };
+ * const o: DownloadStimuliOptions = { dataDir: "/data", serverUrl: "https://laion-fmri.hebartlab.com" };
  * ```
  */
 export interface DownloadStimuliOptions extends RequestAccessOptions {

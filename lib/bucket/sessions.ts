@@ -28,7 +28,7 @@ export interface SubjectSessions {
  * @example
  * ```ts
  * import { sessionFolders } from "./sessions.ts";
- * import { getSource } from "./cached_source.ts";
+ * import { getSource } from "@laion/fmri/bucket";
  * await sessionFolders(getSource(), "sub-01/"); // ["ses-01", ...]
  * ```
  */

@@ -356,7 +356,7 @@ export class S3RequestError extends LaionFmriError {
  * @example
  * ```ts
  * import { NoSuchBucketError } from "@laion/fmri";
- * const e = new NoSuchBucketError("laion-fmri-nope", "http://127.0.0.1:7480", 1);
+ * const e = new NoSuchBucketError("laion-fmri-nope", "https://s3.us-west-2.amazonaws.com", 1);
  * console.log(e.bucket, e.message);
  * ```
  */
