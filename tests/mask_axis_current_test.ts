@@ -171,6 +171,15 @@ for (const s of ["sub-01", "sub-05"]) { // float32 betas with NaN voxels; int16 
           assert.deepEqual(await flatOf(m), inAxis);
           const rows = await sub.getRoiBetaMatrices({ sessions: [SES], rois: [roi.label] });
           assert.deepEqual(await flatOf(rows.get(roi.label)!), inAxis);
+          // the other subject with a per-call maskSource
+          const over = await subs[other].getRoiBetaMatrices({
+            sessions: [SES],
+            rois: [roi.label],
+            maskSource: source,
+          });
+          assert.deepEqual(await flatOf(over.get(roi.label)!), inAxis);
+          const overMask = await subs[other].getRoiMask(roi.label, { maskSource: source });
+          assert.deepEqual(trueFlat(overMask, axis[source]), inAxis);
         });
       }
 
