@@ -197,7 +197,7 @@ Deno.test("stimulus side: CLI sub-commands end to end, errors as one line", asyn
       assert.ok(req.stdout.includes("Full name: "));
       assert.match(
         req.stdout,
-        /✓ Access granted\. request_id: [0-9a-f]{32}\n  saved to .*\.cache\/laion-fmri\/auth\.json/,
+        /✓ Access granted\. request_id: [0-9a-f]{32}\n {2}saved to .*\.cache\/laion-fmri\/auth\.json/,
       );
       const auth = join(home, ".cache/laion-fmri/auth.json");
       assert.equal((await Deno.stat(auth)).mode! & 0o777, 0o600);
