@@ -128,9 +128,9 @@ Deno.test("space: volume resampling matches scipy map_coordinates (nearest and l
     const r = buildVolumeResampling(src, tgt, { sourceToTarget: s2t, interpolation });
     assert.ok(r.insideCount > tn / 4 && r.insideCount < tn, `inside ${r.insideCount} of ${tn}`);
     const got: Float32Array[] = [];
-    async function* series() {
+    const series = async function* () {
       for (const v of vols) yield v;
-    }
+    };
     for await (const v of r.applyStream(series())) got.push(v);
     assert.equal(got.length, 3);
     const ref = outputs[interpolation].out;

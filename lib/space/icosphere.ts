@@ -5,8 +5,6 @@
  * @module
  */
 
-import type { Mesh } from "./mesh.ts";
-
 /** Options of {@link geodesicSphere}. */
 export interface GeodesicSphereOptions {
   /** Sphere radius in mm (FreeSurfer's spheres have 100). @default 100 */
