@@ -3,6 +3,8 @@
  * from TypeScript, for tests/space_test.ts and bench/space_bench.ts.
  */
 
+import { mulberry32 } from "../scripts/synth/prng.ts";
+
 /** An array handed to the reference: written as raw little-endian float64 (or int32). */
 export type RefArray = ArrayLike<number>;
 
@@ -31,17 +33,8 @@ const ARRAY_FIELDS = new Set([
   "maps",
 ]);
 
-/** A seeded uniform [0, 1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) generator (the generator's mulberry32). */
+export const rng: (seed: number) => () => number = mulberry32;
 
 /** A rotation matrix (4×4) about a random axis by `angle` radians, plus a translation. */
 export function rotation(
@@ -68,6 +61,7 @@ export function rotation(
 export async function runReference(tasks: RefTask[]): Promise<{
   outputs: Record<string, Record<string, Float64Array>>;
   timings: Record<string, RefTiming>;
+  maxRssMiB: number;
 }> {
   const dir = await Deno.makeTempDir({ prefix: "space_ref_" });
   try {
@@ -114,8 +108,8 @@ export async function runReference(tasks: RefTask[]): Promise<{
         );
       }
     }
-    const timings = JSON.parse(await Deno.readTextFile(`${dir}/result.json`));
-    return { outputs, timings };
+    const { maxRssMiB, ...timings } = JSON.parse(await Deno.readTextFile(`${dir}/result.json`));
+    return { outputs, timings, maxRssMiB };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

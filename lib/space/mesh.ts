@@ -72,11 +72,9 @@ export function vertexNormals(mesh: Mesh): Float64Array {
       ny /= len;
       nz /= len;
     }
-    for (const v of [a, b, d]) {
-      out[v] += nx;
-      out[v + 1] += ny;
-      out[v + 2] += nz;
-    }
+    out[a] += nx, out[a + 1] += ny, out[a + 2] += nz;
+    out[b] += nx, out[b + 1] += ny, out[b + 2] += nz;
+    out[d] += nx, out[d + 1] += ny, out[d + 2] += nz;
   }
   for (let v = 0; v < out.length; v += 3) {
     const len = Math.sqrt(out[v] * out[v] + out[v + 1] * out[v + 1] + out[v + 2] * out[v + 2]);

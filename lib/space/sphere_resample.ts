@@ -302,35 +302,35 @@ export function buildSphereResampling(moving: Mesh, reference: Mesh): SphereResa
   }
   const grid = new PointGrid(mv);
   const nnIdx = new Int32Array(K), nnD = new Float64Array(K);
-  const cand: number[] = [];
+  // the last reference vertex each triangle was tested for (dedupes the candidates)
+  const seen = new Int32Array(nFaces).fill(-1);
   const indices = new Int32Array(3 * nRef);
   const weights = new Float64Array(3 * nRef);
   let outside = 0;
   for (let r = 0; r < nRef; r++) {
     const px = rf[3 * r], py = rf[3 * r + 1], pz = rf[3 * r + 2];
     const found = grid.knn(px, py, pz, K, nnIdx, nnD);
-    cand.length = 0;
+    // the triangles around the k nearest vertices; the closest one wins, the lowest index on a tie
+    let best = -1, bestD = Infinity;
     for (let q = 0; q < found; q++) {
       const v = nnIdx[q];
-      for (let e = triStart[v]; e < triStart[v + 1]; e++) cand.push(triItems[e]);
-    }
-    cand.sort((a, b) => a - b);
-    let best = -1, bestD = Infinity, prev = -1;
-    for (const f of cand) {
-      if (f === prev) continue;
-      prev = f;
-      const d = pointTriangleDist2(
-        px,
-        py,
-        pz,
-        mv,
-        3 * faces[3 * f],
-        3 * faces[3 * f + 1],
-        3 * faces[3 * f + 2],
-      );
-      if (d < bestD) {
-        bestD = d;
-        best = f;
+      for (let e = triStart[v]; e < triStart[v + 1]; e++) {
+        const f = triItems[e];
+        if (seen[f] === r) continue;
+        seen[f] = r;
+        const d = pointTriangleDist2(
+          px,
+          py,
+          pz,
+          mv,
+          3 * faces[3 * f],
+          3 * faces[3 * f + 1],
+          3 * faces[3 * f + 2],
+        );
+        if (d < bestD || (d === bestD && f < best)) {
+          bestD = d;
+          best = f;
+        }
       }
     }
     const ia = faces[3 * best], ib = faces[3 * best + 1], ic = faces[3 * best + 2];
