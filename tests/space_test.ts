@@ -303,7 +303,7 @@ Deno.test("space: vol_to_surf matches a NumPy/SciPy nilearn reference (line, dep
   }
 });
 
-Deno.test("space: vol_to_surf invariants (constant map, linear field exact at vertices)", () => {
+Deno.test("space: vol_to_surf invariants (constant map, linear field exact at vertices, c_ras)", () => {
   const rand = rng(11);
   const grid = obliqueGrid(rand, [30, 30, 30], [1.5, 1.5, 1.5], 0.4);
   const mesh = ellipsoid(8, [12, 9, 8], [1, -1, 0.5]);
@@ -332,6 +332,24 @@ Deno.test("space: vol_to_surf invariants (constant map, linear field exact at ve
     const mid = f((x + ic[3 * v]) / 2, (y + ic[3 * v + 1]) / 2, (z + ic[3 * v + 2]) / 2);
     assert.ok(Math.abs(depth[v] - mid) < 1e-4, `depth at vertex ${v}: ${depth[v]} vs ${mid}`);
   }
+  // a FreeSurfer surface in tkregister space plus its footer's c_ras samples like the moved mesh
+  const cRas = [2.5, -1.25, 0.75] as const;
+  const tkr = (m: Mesh): Mesh => ({
+    coordinates: Float64Array.from(m.coordinates, (x, i) => x - cRas[i % 3]),
+    faces: m.faces,
+  });
+  assertClose(
+    buildSurfaceSampling(tkr(mesh), grid, { cRas }).apply(field),
+    line,
+    1e-6,
+    "cRas line",
+  );
+  assertClose(
+    buildSurfaceSampling(tkr(mesh), grid, { cRas, innerMesh: tkr(inner) }).apply(field),
+    depth,
+    1e-6,
+    "cRas depth",
+  );
   for (const interpolation of ["linear", "nearest"] as const) {
     const k = buildSurfaceSampling(mesh, grid, { interpolation }).apply(
       new Float32Array(n).fill(-2.5),

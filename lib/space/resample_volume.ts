@@ -4,7 +4,8 @@
  * recon's `talairach.lta` (`Affine.from_filename(path, fmt="fs")`) and
  * `nitransforms.resampling.apply(xfm, img, reference=MNI305_T1w, order=0)`,
  * which ends in `scipy.ndimage.map_coordinates(data, ijk, order=0,
- * mode="constant", cval=0)`.
+ * mode="constant", cval=0)` (nitransforms 24.0 to 25.1; a 4-D input is
+ * resampled one volume at a time, as upstream's `_apply_resample` does).
  *
  * Each target voxel `ijk` is pulled back: `world = target.affine · ijk`,
  * `source world = targetToSource · world` (for an LTA, `targetToSource` is

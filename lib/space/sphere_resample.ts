@@ -1,10 +1,12 @@
 /**
  * Sphere → sphere barycentric resampling, following nitransforms'
- * `nitransforms.surface.SurfaceResampler(reference, moving)` (nitransforms
- * 25.1, `interpolation_method="barycentric"`) and its `apply(x)` with the
+ * `nitransforms.surface.SurfaceResampler(reference, moving)` (the same
+ * algorithm from nitransforms 24.0 to 25.1 and main at ac0b11c,
+ * `interpolation_method="barycentric"`) and its `apply(x)` with the
  * default `normalize="element"`, as upstream's `templates.py` uses it:
  * `reference` = TemplateFlow's fsaverage sphere, `moving` = the subject's
- * `surf/{lh,rh}.sphere.reg`.
+ * `surf/{lh,rh}.sphere.reg` (its coordinates as read, without `c_ras`:
+ * upstream re-encodes it as GIfTI from `nibabel.freesurfer.read_geometry`).
  *
  * 1. Both meshes must be spheres: smallest vertex radius × 1.001 > largest
  *    (`SurfaceMesh.check_sphere`); every vertex is then pushed out to

@@ -1,6 +1,7 @@
 /**
  * Volume → surface sampling, following nilearn's `surface.vol_to_surf`
- * (nilearn 0.12 / main, `nilearn/surface/surface.py`) as upstream's
+ * (`nilearn/surface/surface.py`; the same algorithm from nilearn 0.10 to 0.14
+ * and main at 59fffa2) as upstream's
  * `templates.py` calls it: `vol_to_surf(img, "surf/lh.white",
  * interpolation="linear")`, i.e. every other argument at nilearn's
  * default — `kind="auto"`, which is `"line"` without an inner mesh,
@@ -16,6 +17,12 @@
  *   `linspace(0, 1, nSamples)`, or at `depth`.
  * - (`"ball"` needs nilearn's precomputed ball point clouds and is not offered.)
  *
+ * The mesh must be in the volume's world (scanner RAS) space. FreeSurfer
+ * surfaces store tkregister coordinates; nilearn's `load_surf_mesh` adds
+ * the `c_ras` of the surface's volume-geometry footer when it reads a
+ * `lh.white`/`pial`/`orig`/`inflated`/`sphere` file (nilearn PR 3235), and
+ * so does the `cRas` option here.
+ *
  * Each location goes to voxel space through the grid's inverse affine. A
  * location is dropped when any voxel coordinate is `< 0` or `≥ n` (or its
  * `floor` voxel is 0 in `mask`). Then, per `interpolation`:
@@ -25,7 +32,7 @@
  *   last cell; a sample is NaN when any of its 8 cell corners is NaN (scipy
  *   multiplies NaN by the zero weight too). The vertex value is the mean of
  *   its non-NaN samples (`np.nanmean`).
- * - `"nearest"` (nilearn ≤ 0.11's `_nearest_voxel_sampling`): locations are
+ * - `"nearest"` (nilearn ≤ 0.12's `_nearest_voxel_sampling`, removed in 0.13): locations are
  *   rounded half-to-even (`np.round`) before the in-grid test, the vertex
  *   value is the mean of the kept voxels' values (a NaN value makes it NaN).
  *
@@ -42,7 +49,7 @@ import { checkMesh, type Mesh, vertexNormals } from "./mesh.ts";
 /** Where samples are placed around each vertex (nilearn's `kind`). */
 export type SurfaceSamplingKind = "auto" | "line" | "depth";
 
-/** How the volume is read at a sample (nilearn's `interpolation`; `"nearest"` is nilearn ≤ 0.11's). */
+/** How the volume is read at a sample (nilearn's `interpolation`; `"nearest"` is nilearn ≤ 0.12's). */
 export type SurfaceInterpolation = "linear" | "nearest";
 
 /** Options of {@link buildSurfaceSampling}, with nilearn's defaults. */
@@ -64,6 +71,12 @@ export interface SurfaceSamplingOptions {
   interpolation?: SurfaceInterpolation;
   /** A mask on the volume's grid (same order); samples in voxels where it is 0 are dropped. */
   mask?: ArrayLike<number>;
+  /**
+   * FreeSurfer's `c_ras` (from the surface file's volume-geometry footer),
+   * added to every vertex of `mesh` and `innerMesh` as nilearn does for
+   * FreeSurfer surface files. @default [0, 0, 0]
+   */
+  cRas?: readonly [number, number, number];
 }
 
 /**
@@ -235,6 +248,13 @@ export function buildSurfaceSampling(
     );
   }
   if (options.mask !== undefined) checkLength(options.mask, g.size, "mask (grid voxels)");
+  const cRas = options.cRas ?? [0, 0, 0];
+  if (cRas.length !== 3 || cRas.some((x) => !Number.isFinite(x))) {
+    throw new RangeError(
+      `cRas must be three finite numbers [x, y, z]; got ${JSON.stringify(cRas)}`,
+    );
+  }
+  const [ox, oy, oz] = cRas;
 
   // per sample: a world offset along the normal ("line") or a step to the inner mesh ("depth")
   const params = depth !== undefined
@@ -250,7 +270,7 @@ export function buildSurfaceSampling(
   const base = new Int32Array(nVertices * ns);
   const frac = linear ? new Float32Array(3 * nVertices * ns) : null;
   for (let v = 0; v < nVertices; v++) {
-    const px = c[3 * v], py = c[3 * v + 1], pz = c[3 * v + 2];
+    const px = c[3 * v] + ox, py = c[3 * v + 1] + oy, pz = c[3 * v + 2] + oz;
     for (let s = 0; s < ns; s++) {
       const idx = v * ns + s;
       let wx: number, wy: number, wz: number;
@@ -259,9 +279,9 @@ export function buildSurfaceSampling(
         wy = py + normals[3 * v + 1] * params[s];
         wz = pz + normals[3 * v + 2] * params[s];
       } else {
-        wx = px + params[s] * (ic![3 * v] - px);
-        wy = py + params[s] * (ic![3 * v + 1] - py);
-        wz = pz + params[s] * (ic![3 * v + 2] - pz);
+        wx = px + params[s] * (ic![3 * v] + ox - px);
+        wy = py + params[s] * (ic![3 * v + 1] + oy - py);
+        wz = pz + params[s] * (ic![3 * v + 2] + oz - pz);
       }
       let x = m[0][0] * wx + m[0][1] * wy + m[0][2] * wz + m[0][3];
       let y = m[1][0] * wx + m[1][1] * wy + m[1][2] * wz + m[1][3];
