@@ -298,6 +298,8 @@ Deno.test("space: vol_to_surf matches a NumPy/SciPy nilearn reference (line, dep
     const s = buildSurfaceSampling(outer, grid, c.opts);
     const got = concat(vols.map((v) => s.apply(v)));
     const finite = assertClose(got, outputs[c.id].out, 1e-5, c.id);
+    // the first map sampled again (merged weights from the second map on, NaN-aware)
+    assertClose(s.apply(vols[0]), got.subarray(0, 362), 1e-6, `${c.id} again`);
     // the grid cuts the surface: some vertices keep no sample (NaN), most keep some
     assert.ok(finite > 362 && finite < 2 * 362, `${c.id}: ${finite} finite values of ${2 * 362}`);
   }

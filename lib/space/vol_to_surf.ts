@@ -95,6 +95,8 @@ export class SurfaceSampling {
   readonly #base: Int32Array;
   readonly #frac: Float32Array | null;
   readonly #steps: [number, number, number];
+  #applied = 0;
+  #csr: { start: Int32Array; col: Int32Array; weight: Float32Array } | null = null;
 
   /** @internal use {@link buildSurfaceSampling} */
   constructor(
@@ -136,32 +138,100 @@ export class SurfaceSampling {
     checkLength(volume, this.volumeSize, "volume (grid voxels)");
     const res = out ?? new Float64Array(this.nVertices);
     checkLength(res, this.nVertices, "out (mesh vertices)");
+    // From the second map on (many maps: a 4-D series), the samples of each vertex are merged
+    // into one weight per distinct voxel; a vertex that meets a NaN there (NaN x weight) is
+    // recomputed sample by sample, so NaN samples are still skipped as np.nanmean does.
+    if (++this.#applied < 2) {
+      for (let v = 0; v < this.nVertices; v++) res[v] = this.#vertex(volume, v);
+      return res;
+    }
+    const { start, col, weight } = this.#csr ??= this.#merge();
+    for (let v = 0; v < this.nVertices; v++) {
+      const a = start[v], b = start[v + 1];
+      if (a === b) {
+        res[v] = NaN;
+        continue;
+      }
+      let sum = 0;
+      for (let e = a; e < b; e++) sum += weight[e] * volume[col[e]];
+      res[v] = sum === sum ? sum : this.#vertex(volume, v);
+    }
+    return res;
+  }
+
+  /** One vertex, sample by sample (nilearn's order of operations). */
+  #vertex(volume: ArrayLike<number>, v: number): number {
     const base = this.#base, frac = this.#frac, ns = this.nSamples;
     const [sx, sy, sz] = this.#steps;
+    let sum = 0, count = 0;
+    for (let s = v * ns, end = s + ns; s < end; s++) {
+      const b = base[s];
+      if (b < 0) continue;
+      if (frac === null) {
+        sum += volume[b];
+        count++;
+        continue;
+      }
+      const fx = frac[3 * s], fy = frac[3 * s + 1], fz = frac[3 * s + 2];
+      const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
+      const c00 = volume[b] * gz + volume[b + sz] * fz;
+      const c01 = volume[b + sy] * gz + volume[b + sy + sz] * fz;
+      const c10 = volume[b + sx] * gz + volume[b + sx + sz] * fz;
+      const c11 = volume[b + sx + sy] * gz + volume[b + sx + sy + sz] * fz;
+      const value = (c00 * gy + c01 * fy) * gx + (c10 * gy + c11 * fy) * fx;
+      if (value !== value) continue; // np.nanmean skips NaN samples
+      sum += value;
+      count++;
+    }
+    return count > 0 ? sum / count : NaN;
+  }
+
+  /** Per vertex, each distinct voxel its samples read with its summed weight / kept samples. */
+  #merge(): { start: Int32Array; col: Int32Array; weight: Float32Array } {
+    const base = this.#base, frac = this.#frac, ns = this.nSamples;
+    const [sx, sy, sz] = this.#steps;
+    const corners = frac === null ? 1 : 8;
+    const start = new Int32Array(this.nVertices + 1);
+    let col = new Int32Array(this.nVertices * 16);
+    let weight = new Float32Array(col.length);
+    const ids = new Int32Array(ns * corners), ws = new Float64Array(ns * corners);
+    const offs = [0, sz, sy, sy + sz, sx, sx + sz, sx + sy, sx + sy + sz];
+    let n = 0;
     for (let v = 0; v < this.nVertices; v++) {
-      let sum = 0, count = 0;
+      let kept = 0, m = 0;
       for (let s = v * ns, end = s + ns; s < end; s++) {
         const b = base[s];
         if (b < 0) continue;
-        if (frac === null) {
-          sum += volume[b];
-          count++;
-          continue;
+        kept++;
+        for (let c = 0; c < corners; c++) {
+          let w = 1;
+          if (frac !== null) {
+            w = (c & 4 ? frac[3 * s] : 1 - frac[3 * s]) *
+              (c & 2 ? frac[3 * s + 1] : 1 - frac[3 * s + 1]) *
+              (c & 1 ? frac[3 * s + 2] : 1 - frac[3 * s + 2]);
+          }
+          const id = b + offs[c];
+          let q = 0;
+          while (q < m && ids[q] !== id) q++;
+          if (q === m) {
+            ids[m] = id;
+            ws[m++] = w;
+          } else ws[q] += w;
         }
-        const fx = frac[3 * s], fy = frac[3 * s + 1], fz = frac[3 * s + 2];
-        const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
-        const c00 = volume[b] * gz + volume[b + sz] * fz;
-        const c01 = volume[b + sy] * gz + volume[b + sy + sz] * fz;
-        const c10 = volume[b + sx] * gz + volume[b + sx + sz] * fz;
-        const c11 = volume[b + sx + sy] * gz + volume[b + sx + sy + sz] * fz;
-        const value = (c00 * gy + c01 * fy) * gx + (c10 * gy + c11 * fy) * fx;
-        if (value !== value) continue; // np.nanmean skips NaN samples
-        sum += value;
-        count++;
       }
-      res[v] = count > 0 ? sum / count : NaN;
+      if (n + m > col.length) {
+        const grow = Math.max(col.length * 2, n + m);
+        const c2 = new Int32Array(grow), w2 = new Float32Array(grow);
+        c2.set(col), w2.set(weight);
+        col = c2, weight = w2;
+      }
+      for (let q = 0; q < m; q++) {
+        col[n] = ids[q];
+        weight[n++] = ws[q] / kept;
+      }
+      start[v + 1] = n;
     }
-    return res;
+    return { start, col: col.slice(0, n), weight: weight.slice(0, n) };
   }
 }
 
