@@ -133,6 +133,10 @@ Deno.test("space: volume resampling matches scipy map_coordinates (nearest and l
     };
     for await (const v of r.applyStream(series())) got.push(v);
     assert.equal(got.length, 3);
+    const stop = new AbortController();
+    await assert.rejects(async () => {
+      for await (const _ of r.applyStream(series(), { signal: stop.signal })) stop.abort();
+    }, (e: unknown) => e instanceof DOMException && e.name === "AbortError");
     const ref = outputs[interpolation].out;
     if (interpolation === "nearest") {
       let mismatches = 0;
@@ -300,6 +304,12 @@ Deno.test("space: vol_to_surf matches a NumPy/SciPy nilearn reference (line, dep
     const finite = assertClose(got, outputs[c.id].out, 1e-5, c.id);
     // the first map sampled again (merged weights from the second map on, NaN-aware)
     assertClose(s.apply(vols[0]), got.subarray(0, 362), 1e-6, `${c.id} again`);
+    // the same volume in NIfTI's F order on an F-order grid
+    const f = buildSurfaceSampling(outer, { ...grid, order: "F" }, {
+      ...c.opts,
+      ...("mask" in c.opts ? { mask: toF(mask, grid.shape) } : {}),
+    });
+    assertClose(f.apply(toF(vols[0], grid.shape)), got.subarray(0, 362), 1e-6, `${c.id} F order`);
     // the grid cuts the surface: some vertices keep no sample (NaN), most keep some
     assert.ok(finite > 362 && finite < 2 * 362, `${c.id}: ${finite} finite values of ${2 * 362}`);
   }

@@ -173,7 +173,9 @@ export class VolumeResampling {
    * Resamples a series of source volumes one at a time (a 4-D image, e.g. a
    * 1,044-trial session), yielding each target volume as soon as it is
    * made, so that only one source and one target volume need be in memory.
-   * Each yielded array is new; the caller may keep it.
+   * Each yielded array is new; the caller may keep it. (To reuse memory
+   * instead, call {@link VolumeResampling.apply} with an `out` array, e.g.
+   * two alternating buffers for the NIfTI writer's volume producer.)
    *
    * @param volumes the source volumes, in order (an iterable or async iterable)
    * @param options an abort signal
