@@ -67,7 +67,11 @@ export interface SurfaceSamplingOptions {
    * `radius` along the inward normal (`"line"`).
    */
   depth?: readonly number[];
-  /** @default "linear" */
+  /**
+   * How a sample point is read from the grid: trilinear (nilearn's default, as
+   * upstream calls it) or the nearest voxel.
+   * @default "linear"
+   */
   interpolation?: SurfaceInterpolation;
   /** A mask on the volume's grid (same order); samples in voxels where it is 0 are dropped. */
   mask?: ArrayLike<number>;
