@@ -140,51 +140,5 @@ export function volumeGeometryAffine(g: FreesurferVolumeGeometry): Matrix4 {
   return m;
 }
 
-/**
- * The product `a b` of two 4x4 matrices.
- *
- * @example
- * ```ts
- * import { multiplyMatrix4 } from "@laion/fmri/formats";
- * const id = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
- * console.log(multiplyMatrix4(id, id)[3]); // [0, 0, 0, 1]
- * ```
- */
-export function multiplyMatrix4(a: Matrix4, b: Matrix4): Matrix4 {
-  return [0, 1, 2, 3].map((r) =>
-    [0, 1, 2, 3].map((c) =>
-      a[r][0] * b[0][c] + a[r][1] * b[1][c] + a[r][2] * b[2][c] + a[r][3] * b[3][c]
-    )
-  );
-}
-
-/**
- * The inverse of a 4x4 matrix (Gauss-Jordan with partial pivoting).
- *
- * @throws {RangeError} the matrix is singular
- * @example
- * ```ts
- * import { invertMatrix4 } from "@laion/fmri/formats";
- * const inv = invertMatrix4([[2, 0, 0, 1], [0, 2, 0, 0], [0, 0, 2, 0], [0, 0, 0, 1]]);
- * console.log(inv[0]); // [0.5, 0, 0, -0.5]
- * ```
- */
-export function invertMatrix4(m: Matrix4): Matrix4 {
-  const a = m.map((row, r) => [...row, ...[0, 1, 2, 3].map((c) => (c === r ? 1 : 0))]);
-  for (let c = 0; c < 4; c++) {
-    let p = c;
-    for (let r = c + 1; r < 4; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
-    if (!(Math.abs(a[p][c]) > 1e-300)) {
-      throw new RangeError(`the 4x4 matrix ${JSON.stringify(m)} is singular and has no inverse`);
-    }
-    [a[c], a[p]] = [a[p], a[c]];
-    const d = a[c][c];
-    for (let k = 0; k < 8; k++) a[c][k] /= d;
-    for (let r = 0; r < 4; r++) {
-      if (r === c || a[r][c] === 0) continue;
-      const f = a[r][c];
-      for (let k = 0; k < 8; k++) a[r][k] -= f * a[c][k];
-    }
-  }
-  return a.map((row) => row.slice(4));
-}
+// One 4x4 product and inverse for the whole library (lib/core/matrix4.ts).
+export { invertMatrix4, multiplyMatrix4 } from "../core/matrix4.ts";

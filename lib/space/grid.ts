@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Matrix4, toMatrix4 } from "./affine.ts";
+import { type Matrix4, toMatrix4 } from "../core/matrix4.ts";
 
 /**
  * How a 3-D volume is flattened: `"C"` (the library's order, `k` fastest:

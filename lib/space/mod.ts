@@ -26,7 +26,7 @@
  * @module
  */
 
-export { invertMatrix4, type Matrix4, multiplyMatrix4, toMatrix4 } from "./affine.ts";
+export { invertMatrix4, type Matrix4, multiplyMatrix4, toMatrix4 } from "../core/matrix4.ts";
 export type { VolumeGrid, VoxelOrder } from "./grid.ts";
 export { type Mesh, vertexNormals } from "./mesh.ts";
 export { geodesicSphere, type GeodesicSphereOptions } from "./icosphere.ts";

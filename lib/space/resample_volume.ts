@@ -32,7 +32,7 @@
  * @module
  */
 
-import { invertMatrix4, type Matrix4, multiplyMatrix4, toMatrix4 } from "./affine.ts";
+import { invertMatrix4, type Matrix4, multiplyMatrix4, toMatrix4 } from "../core/matrix4.ts";
 import { type CheckedGrid, checkGrid, checkLength, type VolumeGrid } from "./grid.ts";
 
 /** How values between voxel centres are read. */

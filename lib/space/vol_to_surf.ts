@@ -42,7 +42,7 @@
  * @module
  */
 
-import { invertMatrix4 } from "./affine.ts";
+import { invertMatrix4 } from "../core/matrix4.ts";
 import { checkGrid, checkLength, type VolumeGrid } from "./grid.ts";
 import { checkMesh, type Mesh, vertexNormals } from "./mesh.ts";
 
