@@ -36,6 +36,18 @@ import { generateDataset, SYNTH_LAYOUTS, type SynthLayout } from "./synth/datase
 import { SYNTH_SIZES, type SynthSize } from "./synth/geometry.ts";
 import { generateStimuli } from "./synth/stimuli_only.ts";
 import { writeTemplateflow } from "./synth/templateflow.ts";
+export {
+  fibonacciDirection,
+  PLANTED_VALUE,
+  type PlantedTruth,
+  RECON_SURFACES,
+  reconGeometry,
+  type ReconTruth,
+  reconTruth,
+  reconVertices,
+  sphereTriangles,
+  talairachMatrix,
+} from "./synth/recon.ts";
 
 export {
   generateDataset,
@@ -130,8 +142,8 @@ export {
 export {
   FSAVERAGE_LEVELS,
   FSAVERAGE_SURFACES,
-  type FsaverageDen,
   fsaverageCoordinates,
+  type FsaverageDen,
   icosphere,
   MNI305_AFFINE,
   MNI305_DIMS,
