@@ -643,7 +643,7 @@ export class TemplateUnavailableError extends LaionFmriError {
    * @param reason why it failed
    */
   constructor(key: string, url: string, path: string, reason: string, options?: ErrorOptions) {
-    const template = key.split("/")[0];
+    const template = key.split("/")[0].replace(/^tpl-/, "");
     super(
       `Cannot fetch the TemplateFlow template ${template} file ${key.split("/").pop()}` +
         `${url ? ` from ${url}` : ""}: ${reason}. Fix: connect to the network and retry; or ` +
