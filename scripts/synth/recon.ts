@@ -140,12 +140,14 @@ function rotation(axis: readonly number[], deg: number): number[][] {
  * @example
  * ```ts
  * import { talairachMatrix } from "./recon.ts";
- * talairachMatrix("sub-01")[0]; // [1.01, 0, 0, 1.5]
+ * talairachMatrix("sub-01")[0]; // [1.0137, 0, 0, 1.5371]
  * ```
  */
 export function talairachMatrix(subject: string): number[][] {
-  const s = 1 + (Number(subject.slice(-2)) % 5) * 0.01;
-  return [[s, 0, 0, 1.5], [0, s, 0.02, -3.25], [0, -0.02, s, 4], [0, 0, 0, 1]];
+  // odd digits so that no MNI305 voxel centre maps back exactly half-way between two
+  // voxels of the subject's grids (a nearest-neighbour tie that implementations break differently)
+  const s = 1.0037 + (Number(subject.slice(-2)) % 5) * 0.01;
+  return [[s, 0, 0, 1.5371], [0, s, 0.0213, -3.2519], [0, -0.0213, s, 4.0617], [0, 0, 0, 1]];
 }
 
 /** The geometry of a subject's synthetic recon, all in mm. */
@@ -192,11 +194,12 @@ export function reconGeometry(
     full.affine[r][3] + [0, 1, 2].reduce((s, a) => s + full.affine[r][a] * (full.dims[a] / 2), 0)
   ) as [number, number, number];
   const hemi = (sx: number, axis: number[], deg: number) => {
-    // in brain-normalised units: centre (sx*0.5, 0, 0), pial radii (0.4, 0.8, 0.8):
-    // max ellipsoid distance 0.973 < 1, so the pial surface lies inside the brain
-    const pial = [0.4 * R[0], 0.8 * R[1], 0.8 * R[2]] as [number, number, number];
+    // in brain-normalised units: centre (sx*0.45, 0, 0), pial radii (0.33, 0.66, 0.66):
+    // max ellipsoid distance sqrt(0.706) = 0.84, so the pial surface lies inside the brain
+    // with room for half a voxel of nearest-voxel rounding
+    const pial = [0.33 * R[0], 0.66 * R[1], 0.66 * R[2]] as [number, number, number];
     return {
-      center: [c[0] + sx * 0.5 * R[0], c[1], c[2]] as [number, number, number],
+      center: [c[0] + sx * 0.45 * R[0], c[1], c[2]] as [number, number, number],
       white: pial.map((r) => 0.7 * r) as [number, number, number],
       pial,
       inflated: pial.map((r) => 1.35 * r) as [number, number, number],
@@ -389,7 +392,8 @@ export function reconTruth(
     const xs = reconVertices(r, hemi, surface);
     const out: number[] = [];
     for (let v = 0; v < nVertices[hemi]; v++) {
-      const f = nearest([0, 1, 2].map((a) => xs[3 * v + a] + r.cras[a]));
+      // the file's float32 coordinates, as a reader sees them
+      const f = nearest([0, 1, 2].map((a) => Math.fround(xs[3 * v + a]) + r.cras[a]));
       if (f >= 0 && inBlob[f]) out.push(v);
     }
     return out;
