@@ -14,6 +14,7 @@ import {
   type TemplateflowTruth,
   writeTemplateflow,
 } from "../scripts/generate.ts";
+import { readFreesurferMorph, readFreesurferSurface } from "../lib/formats/freesurfer_surface.ts";
 
 const root = await Deno.makeTempDir({ prefix: "laion-synth-templates-" });
 
@@ -242,6 +243,28 @@ Deno.test("recon: surfaces inside the brain, c_ras footer, sphere.reg rotation, 
     assert.ok(t.planted.mni305Voxels.length > 0);
     assert.deepEqual(r.mni_voxels, t.planted.mni305Voxels, `${s}: MNI305 voxels of the blob`);
   }
+});
+
+Deno.test("recon: our FreeSurfer readers see the same geometry (footer c_ras, sphere.reg, morph)", async () => {
+  const cur = ds.groundTruth.current!;
+  const t = cur.subjects["sub-01"].recon;
+  const fs = join(ds.bucketDir, "derivatives", "freesurfer", "sub-01", "surf");
+  const reg = await readFreesurferSurface(join(fs, "lh.sphere.reg"));
+  const sphere = await readFreesurferSurface(join(fs, "lh.sphere"));
+  assert.equal(reg.nVertices, t.nVertices.L);
+  assert.equal(reg.nFaces, t.nFaces.L);
+  assert.deepEqual(reg.faces, sphere.faces);
+  for (let a = 0; a < 3; a++) assert.ok(Math.abs(reg.volumeInfo!.cRas[a] - t.cras[a]) < 1e-9);
+  const R = t.hemis.L.sphereRegRotation;
+  for (let v = 0; v < reg.nVertices; v++) {
+    for (let a = 0; a < 3; a++) {
+      const want = R[a][0] * sphere.vertices[3 * v] + R[a][1] * sphere.vertices[3 * v + 1] +
+        R[a][2] * sphere.vertices[3 * v + 2];
+      assert.ok(Math.abs(reg.vertices[3 * v + a] - want) < 1e-3, `vertex ${v}`);
+    }
+  }
+  const sulc = await readFreesurferMorph(join(fs, "lh.sulc"));
+  assert.equal(sulc.length, t.nVertices.L);
 });
 
 Deno.test("cleanup", async () => {

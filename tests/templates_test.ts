@@ -19,6 +19,7 @@ import {
 } from "../lib/templates/mod.ts";
 import { InvalidChoiceError, PermissionMissingError } from "../lib/core/errors.ts";
 import { templateflowKeys, type TemplateflowTruth } from "../scripts/generate.ts";
+import { FaultProxy } from "./fault_proxy.ts";
 
 const endpoint = Deno.env.get("LAION_FMRI_TEMPLATEFLOW_ENDPOINT");
 const synth = Deno.env.get("LAION_FMRI_SYNTH_TEMPLATEFLOW_DIR");
@@ -205,6 +206,49 @@ Deno.test("templates: without --allow-net the error names the flag", async () =>
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   const host = new URL(endpoint).host;
   assert.match(text, new RegExp(`${PermissionMissingError.name}: .*--allow-net=${host}`), text);
+});
+
+Deno.test("templates: a cut connection and an aborted fetch resume where they stopped", async () => {
+  const proxy = new FaultProxy(endpoint, "templateflow");
+  try {
+    const key = templateflowKeys.fsaverage("L", "164k", "pial");
+    const want = await original(key);
+    // the connection is reset after 200 kB: the same call resumes with a ranged GET
+    proxy.addFault({ kind: "reset", afterBytes: 200_000 });
+    const cacheDir = join(root, "cache-resume");
+    const path = await fetchTemplate(key, { cacheDir, endpoint: proxy.url });
+    assert.deepEqual(await Deno.readFile(path), want);
+    const gets = proxy.gets();
+    assert.equal(gets.length, 2);
+    assert.equal(gets[1].rangeStart, 200_000);
+    // a fetch aborted mid-body keeps its partial file; the next call resumes it
+    const key2 = templateflowKeys.fsaverage("R", "164k", "pial");
+    proxy.addFault({ kind: "stall", afterBytes: 300_000, stallMs: 3000 });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("user stop")), 400);
+    await assert.rejects(
+      fetchTemplate(key2, { cacheDir, endpoint: proxy.url, signal: ac.signal }),
+      /user stop/,
+    );
+    // the shared work ends on the stall; wait for its partial file to settle
+    const dir = join(cacheDir, "tpl-fsaverage");
+    let parts: string[] = [];
+    for (let i = 0; i < 100 && parts.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      parts = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+        n.includes("hemi-R_den-164k_pial") && n.endsWith(".part")
+      );
+    }
+    assert.equal(parts.length, 1, "a partial file is kept");
+    const n = proxy.gets().length;
+    const path2 = await fetchTemplate(key2, { cacheDir, endpoint: proxy.url });
+    assert.deepEqual(await Deno.readFile(path2), await original(key2));
+    const resumed = proxy.gets().slice(n);
+    assert.equal(resumed.length, 1);
+    assert.ok((resumed[0].rangeStart ?? 0) >= 300_000, `resumed at ${resumed[0].rangeStart}`);
+  } finally {
+    await proxy.close();
+  }
 });
 
 Deno.test("cleanup", async () => {
