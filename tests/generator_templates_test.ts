@@ -208,7 +208,8 @@ Deno.test("recon: surfaces inside the brain, c_ras footer, sphere.reg rotation, 
   const py = await python(PY_RECON, ds.bucketDir, JSON.stringify(SUBJECTS), JSON.stringify(truth));
   for (const s of SUBJECTS) {
     const t = cur.subjects[s].recon;
-    const r = py[s] as Record<string, any>; // deno-lint-ignore no-explicit-any
+    // deno-lint-ignore no-explicit-any
+    const r = py[s] as Record<string, any>;
     const gt = ds.groundTruth.subjects[s];
     for (const H of ["L", "R"] as const) {
       const h = r.hemis[H];
