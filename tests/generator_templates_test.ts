@@ -174,6 +174,9 @@ for s in subjects:
     pl = t["planted"]
     vox = np.asarray(pl["voxels"])
     r["blob_in_mask"] = bool(mask[vox[:, 0], vox[:, 1], vox[:, 2]].all())
+    # the anatomical axis: C-order rank of each blob voxel among the mask's voxels
+    rank = np.cumsum(mask.ravel(order="C")) - 1
+    r["anat_idx"] = sorted(rank[np.ravel_multi_index(tuple(vox.T), mask.shape)].tolist())
     aff = np.asarray(pl["grid"]["affine"])
     mni_aff = np.asarray(truth["_mni305"]["affine"])
     shape = truth["_mni305"]["dims"]
@@ -237,6 +240,7 @@ Deno.test("recon: surfaces inside the brain, c_ras footer, sphere.reg rotation, 
     assert.deepEqual(r.lta, t.talairach);
     for (let a = 0; a < 3; a++) assert.ok(Math.abs(r.t1_cras[a] - t.cras[a]) < 1e-4);
     assert.ok(r.blob_in_mask);
+    assert.deepEqual(r.anat_idx, t.planted.anatomicalIndices);
     assert.ok(t.planted.brainIndices.length >= 5, `${s}: ${t.planted.brainIndices.length} voxels`);
     for (let a = 0; a < 3; a++) {
       assert.ok(Math.abs(r.centre_mni[a] - t.planted.centerMni305[a]) < 1e-9);

@@ -18,12 +18,19 @@
  * - `talairach.lta` maps scanner RAS of the T1w into MNI305 RAS
  *   ({@linkcode talairachMatrix}).
  * - A planted blob on the beta grid (`res-1pt8`): brain voxels within a
- *   radius of the left white surface's most lateral vertex, value
+ *   radius of the point half-way between the left white and pial surfaces
+ *   at the most lateral white vertex, value
  *   {@linkcode PLANTED_VALUE}; its MNI305 voxels and the white/pial vertices
  *   whose nearest `res-1pt8` voxel is in it are in the truth.
  * @module
  */
-import { type BrainGeometry, brainGeometry, SIZES, type SynthSize } from "./geometry.ts";
+import {
+  anatomicalAxis,
+  type BrainGeometry,
+  brainGeometry,
+  SIZES,
+  type SynthSize,
+} from "./geometry.ts";
 import { grids } from "./anatomy.ts";
 import { MNI305_AFFINE, MNI305_DIMS } from "./templateflow.ts";
 
@@ -255,12 +262,17 @@ export interface PlantedTruth {
   value: number;
   /** The grid the blob lives on (`res-1pt8`, the beta grid): dims and affine. */
   grid: { dims: number[]; affine: number[][] };
-  /** Blob centre, scanner RAS (mm): the left white surface's most lateral vertex. */
+  /** Blob centre, scanner RAS (mm): half-way between white and pial at the most lateral left white vertex. */
   centerRas: number[];
   /** Radius in mm. */
   radiusMm: number;
-  /** Brain-axis indices of the blob voxels (increasing). */
+  /** Brain-axis indices of the blob voxels (increasing): upstream's `mask_source="rsquare"` axis. */
   brainIndices: number[];
+  /**
+   * The same voxels on the anatomical `res-1pt8` mask's axis (upstream's default
+   * `mask_source="anatomical"`; the brain axis plus the rim voxels), increasing.
+   */
+  anatomicalIndices: number[];
   /** Their (i, j, k) on the grid. */
   voxels: number[][];
   /** Blob centre in MNI305 RAS (talairach.lta applied). */
@@ -336,13 +348,21 @@ export function reconTruth(
 ): ReconTruth {
   const r = reconGeometry(size, seed, subject, nVertices);
   const g = brainGeometry(size, seed, subject);
+  const axis = anatomicalAxis(size, seed, subject);
   const beta = grids(size)["1pt8"];
   const [NX, NY, NZ] = beta.dims;
   const white = reconVertices(r, "L", "white");
   let lateral = 0;
   for (let v = 1; v < nVertices.L; v++) if (white[3 * v] < white[3 * lateral]) lateral = v;
-  const centerRas = [0, 1, 2].map((a) => white[3 * lateral + a] + r.cras[a]);
-  const radiusMm = 1.6 * beta.voxelSize;
+  // centred half-way between the white and pial vertex, reaching both surfaces
+  const pial = reconVertices(r, "L", "pial");
+  const centerRas = [0, 1, 2].map((a) =>
+    (white[3 * lateral + a] + pial[3 * lateral + a]) / 2 + r.cras[a]
+  );
+  const gap = Math.hypot(
+    ...[0, 1, 2].map((a) => pial[3 * lateral + a] - white[3 * lateral + a]),
+  );
+  const radiusMm = Math.round((gap / 2 + 1.6 * beta.voxelSize) * 1000) / 1000;
   const toVox = inv4(beta.affine);
   const brainIndices: number[] = [], voxels: number[][] = [];
   const inBlob = new Uint8Array(NX * NY * NZ);
@@ -410,6 +430,7 @@ export function reconTruth(
       centerRas,
       radiusMm,
       brainIndices,
+      anatomicalIndices: brainIndices.map((b) => axis.ofBrain[b]),
       voxels,
       centerMni305: apply(lta, centerRas),
       mni305Voxels,
