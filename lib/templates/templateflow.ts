@@ -318,7 +318,10 @@ async function fetchInto(
   } catch (e) {
     if (e instanceof PermissionMissingError) throw e;
     if (isPermissionError(e)) {
-      throw permissionFor(e, `fetch ${url}`, `--allow-net=${new URL(settings.endpoint).host}`);
+      const flag = source instanceof S3Source
+        ? source.netPermission
+        : `--allow-net=${new URL(settings.endpoint).host}`;
+      throw permissionFor(e, `fetch ${url}`, flag);
     }
     if (e instanceof EndpointUnreachableError) {
       throw unavailable("the endpoint cannot be reached", e);
