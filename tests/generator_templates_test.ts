@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  fsaverageCoordinates,
   generateDataset,
   type GeneratedDataset,
   type TemplateflowTruth,
@@ -270,6 +271,52 @@ Deno.test("recon: our FreeSurfer readers see the same geometry (footer c_ras, sp
   }
   const sulc = await readFreesurferMorph(join(fs, "lh.sulc"));
   assert.equal(sulc.length, t.nVertices.L);
+});
+
+Deno.test("recon: every fsaverage5 vertex lies in a triangle of each subject's sphere.reg (barycentric, numpy)", async () => {
+  const cur = ds.groundTruth.current!;
+  const raw = join(root, "fsaverage5_sphere.f32");
+  await Deno.writeFile(raw, new Uint8Array(fsaverageCoordinates("L", "10k", "sphere").buffer));
+  const py = await python(
+    `
+import json, sys, numpy as np, nibabel as nib
+root, raw, subjects = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+target = np.fromfile(raw, dtype=np.float32).reshape(-1, 3).astype(float)
+out = {}
+for s in subjects:
+    for h in ("lh", "rh"):
+        c, f = nib.freesurfer.read_geometry(f"{root}/derivatives/freesurfer/{s}/surf/{h}.sphere.reg")
+        a, b, cc = c[f[:, 0]], c[f[:, 1]], c[f[:, 2]]
+        n = np.cross(b - a, cc - a)
+        counts = np.zeros(len(target), int)
+        for i0 in range(0, len(target), 2048):
+            p = target[i0:i0 + 2048]
+            t = (n * a).sum(1)[None, :] / (p @ n.T)          # ray from the centre hits each plane
+            x = t[:, :, None] * p[:, None, :]
+            # barycentric coordinates of x in each triangle
+            v0, v1, v2 = b - a, cc - a, x - a[None]
+            d00, d01, d11 = (v0 * v0).sum(1), (v0 * v1).sum(1), (v1 * v1).sum(1)
+            d20, d21 = (v2 * v0[None]).sum(2), (v2 * v1[None]).sum(2)
+            den = d00 * d11 - d01 * d01
+            v = (d11 * d20 - d01 * d21) / den
+            w = (d00 * d21 - d01 * d20) / den
+            u = 1 - v - w
+            inside = (t > 0) & (u >= -1e-9) & (v >= -1e-9) & (w >= -1e-9)
+            counts[i0:i0 + 2048] = inside.sum(1)
+        out[f"{s}/{h}"] = [int(counts.min()), int(counts.max())]
+print(json.dumps(out))
+`,
+    ds.bucketDir,
+    raw,
+    JSON.stringify(SUBJECTS),
+  );
+  for (const [k, [lo, hi]] of Object.entries(py as Record<string, number[]>)) {
+    assert.ok(lo >= 1, `${k}: an fsaverage vertex in no triangle`);
+    // on an edge or a corner a vertex is in 2 to 6 triangles; never more than a corner's fan
+    assert.ok(hi <= 8, `${k}: ${hi} triangles`);
+  }
+  assert.equal(Object.keys(py).length, 2 * SUBJECTS.length);
+  assert.ok(cur.subjects["sub-01"].recon.nFaces.L > 0);
 });
 
 Deno.test("cleanup", async () => {
