@@ -202,7 +202,16 @@ export function templateSettings(options: TemplateOptions = {}): TemplateSetting
 
 const sources = new Map<string, S3Source>();
 
-/** The S3 source of a TemplateFlow endpoint and bucket (one per process, counting its requests). */
+/**
+ * The S3 source of a TemplateFlow endpoint and bucket (one per process; its
+ * `stats` count the requests sent).
+ *
+ * @example
+ * ```ts
+ * import { TEMPLATEFLOW_BUCKET, TEMPLATEFLOW_ENDPOINT, templateSource } from "@laion/fmri/templates";
+ * console.log(templateSource(TEMPLATEFLOW_ENDPOINT, TEMPLATEFLOW_BUCKET).stats.get);
+ * ```
+ */
 export function templateSource(endpoint: string, bucket: string): S3Source {
   const id = `${endpoint}\u0000${bucket}`;
   let s = sources.get(id);
