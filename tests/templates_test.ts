@@ -17,7 +17,7 @@ import {
   templateSource,
   TemplateUnavailableError,
 } from "../lib/templates/mod.ts";
-import { InvalidChoiceError, PermissionMissingError } from "../lib/core/errors.ts";
+import { InvalidChoiceError } from "../lib/core/errors.ts";
 import { templateflowKeys, type TemplateflowTruth } from "../scripts/generate.ts";
 import { FaultProxy } from "./fault_proxy.ts";
 
@@ -185,27 +185,47 @@ Deno.test("templates: an aborted signal stops the fetch", async () => {
   );
 });
 
-Deno.test("templates: without --allow-net the error names the flag", async () => {
+Deno.test("templates: a missing permission names its flag; a cached file needs only --allow-read", async () => {
+  const run = async (cacheDir: string, flags: string[]) => {
+    const file = join(root, "perm.ts");
+    await Deno.writeTextFile(
+      file,
+      `import { fetchTemplate } from "${new URL("../lib/templates/mod.ts", import.meta.url).href}";
+try {
+  const p = await fetchTemplate("${MNI305_T1W_KEY}", { cacheDir: ${
+        JSON.stringify(cacheDir)
+      }, endpoint: "${endpoint}" });
+  console.log("path " + p);
+} catch (e) { console.log(e.constructor.name + ": " + e.message); }
+`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--allow-env", ...flags, file],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  };
   const cacheDir = join(root, "cache-perm");
-  const code = `
-    import { fetchTemplate } from "${new URL("../lib/templates/mod.ts", import.meta.url).href}";
-    try {
-      await fetchTemplate("${MNI305_T1W_KEY}", { cacheDir: ${
-    JSON.stringify(cacheDir)
-  }, endpoint: "${endpoint}" });
-      console.log("no error");
-    } catch (e) { console.log(e.constructor.name + ": " + e.message); }
-  `;
-  const file = join(root, "perm.ts");
-  await Deno.writeTextFile(file, code);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", `--allow-read`, `--allow-write=${root}`, "--allow-env", file],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   const host = new URL(endpoint).host;
-  assert.match(text, new RegExp(`${PermissionMissingError.name}: .*--allow-net=${host}`), text);
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // no --allow-net
+  let text = await run(cacheDir, ["--allow-read", `--allow-write=${root}`]);
+  assert.match(text, new RegExp(`PermissionMissingError: .*--allow-net=${esc(host)}`), text);
+  // no --allow-write on the cache folder
+  text = await run(cacheDir, ["--allow-read", `--allow-net=${host}`]);
+  assert.match(text, new RegExp(`PermissionMissingError: .*--allow-write=${esc(cacheDir)}`), text);
+  // no --allow-read on the cache folder
+  text = await run(cacheDir, [
+    `--allow-read=${Deno.cwd()}`,
+    `--allow-net=${host}`,
+    `--allow-write=${root}`,
+  ]);
+  assert.match(text, new RegExp(`PermissionMissingError: .*--allow-read=${esc(cacheDir)}`), text);
+  // once cached: read-only, offline
+  await fetchTemplate(MNI305_T1W_KEY, { cacheDir });
+  text = await run(cacheDir, ["--allow-read"]);
+  assert.match(text, /^path .*tpl-MNI305_T1w\.nii\.gz$/m, text);
 });
 
 Deno.test("templates: a cut connection and an aborted fetch resume where they stopped", async () => {

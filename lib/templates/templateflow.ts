@@ -30,9 +30,14 @@ import {
   S3RequestError,
   TemplateUnavailableError,
 } from "../core/errors.ts";
-import { isPermissionError, readSettingsEnv } from "../core/permissions.ts";
+import {
+  flagFor,
+  isPermissionError,
+  readSettingsEnv,
+  requirePermissions,
+} from "../core/permissions.ts";
 import { md5File } from "../download/transfer/md5.ts";
-import { openManifest } from "../download/manifest.ts";
+import { STATE_DIR } from "../download/plan_builder.ts";
 import { transferFiles } from "../download/transfer/transfer_files.ts";
 import { readGiftiSurface } from "../formats/gifti.ts";
 
@@ -241,9 +246,17 @@ async function cachedAndIntact(
   if (!info?.isFile) return false;
   const stamp = `${info.size}/${info.mtime?.getTime()}`;
   if (checked.get(path) === stamp) return true;
-  const manifest = await openManifest(cacheDir, { signal });
-  await manifest.reload(signal);
-  const want = manifest.md5(key);
+  // the download manifest, read without opening it for writing (a read-only cache works)
+  const manifestPath = join(cacheDir, STATE_DIR, "manifest.json");
+  let recorded: { md5?: Record<string, unknown> } = {};
+  try {
+    recorded = JSON.parse(await Deno.readTextFile(manifestPath));
+  } catch (e) {
+    if (isPermissionError(e)) throw e;
+    return false; // missing or damaged: fetch (and record) again
+  }
+  const md5 = recorded?.md5?.[key];
+  const want = typeof md5 === "string" ? md5 : undefined;
   if (!want) return false;
   const got = (await md5File(path, info.size, signal)).digest("hex");
   if (got !== want) return false;
@@ -281,6 +294,10 @@ export async function fetchTemplate(
   signal?.throwIfAborted();
   const settings = templateSettings(options);
   const path = join(settings.cacheDir, ...key.split("/"));
+  // a cached file needs only read access (a shared, read-only TEMPLATEFLOW_HOME works)
+  requirePermissions(`read the TemplateFlow cache ${settings.cacheDir}`, [
+    { name: "read", path: settings.cacheDir },
+  ]);
   const id = `${settings.cacheDir}\u0000${key}`;
   let work = inFlight.get(id);
   if (!work) {
@@ -292,7 +309,7 @@ export async function fetchTemplate(
           throw permissionFor(
             e,
             `read the TemplateFlow cache ${settings.cacheDir}`,
-            `--allow-read=${settings.cacheDir}`,
+            flagFor(e, `--allow-read=${settings.cacheDir}`),
           );
         }
         throw e;
@@ -341,6 +358,9 @@ async function fetchInto(
     }
     throw unavailable((e as Error).message ?? String(e), e);
   }
+  requirePermissions(`write ${key} into the TemplateFlow cache ${settings.cacheDir}`, [
+    { name: "write", path: settings.cacheDir },
+  ]);
   let summary;
   try {
     summary = await transferFiles(
