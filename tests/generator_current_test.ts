@@ -251,7 +251,12 @@ Deno.test("current layout: nibabel and h5py agree (betasmd = masked NIfTI betas,
       assert.ok(h.equal, `${s} ${ses}: betasmd equals the NIfTI betas at the masked voxels`);
       assert.equal(h.nan_rows, s === "sub-05" ? 0 : gt.nBrainNaN);
     }
-    assert.deepEqual(r.lh_white, [[gt.surfaces.L, 3], [gt.surfaces.L - 2, 3], gt.surfaces.L - 1]);
+    // a closed triangulated sphere (scripts/synth/recon.ts): 2n - 4 triangles
+    assert.deepEqual(r.lh_white, [
+      [gt.surfaces.L, 3],
+      [2 * gt.surfaces.L - 4, 3],
+      gt.surfaces.L - 1,
+    ]);
     assert.ok(Math.abs(r.rh_sphere_radius - 100) < 1e-3);
     assert.deepEqual(r.aseg, [G.full.dims, [0, 2, 41]]);
     assert.equal(r.t1_mgz_dtype, "uint8");
