@@ -369,4 +369,11 @@ export { type HeatmapOptions, type HeatmapPanel, heatmapPlot } from "./lib/displ
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";
-export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";
+export {
+  colormap,
+  colormapCss,
+  type ColormapName,
+  COLORMAPS,
+  colormapTable,
+  type Rgb,
+} from "./lib/display/colormaps.ts";
