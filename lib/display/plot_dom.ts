@@ -7,7 +7,8 @@
  */
 import * as Plot from "npm:@observablehq/plot@0.6.17";
 import { parseHTML } from "npm:linkedom@0.18.15";
-import { colormapCss, type ColormapName } from "./colormaps.ts";
+import { colormap, type ColormapName } from "./colormaps.ts";
+import { Figure } from "./figure.ts";
 import { escapeXml, FONT_FAMILY, niceTicks, shortNumber, svgDocument, svgText } from "./svg.ts";
 
 export { Plot };
@@ -82,6 +83,8 @@ export interface ColorLegendOptions {
   width?: number;
   /** Values between -threshold and +threshold are drawn grey (not shown on the map). @default 0 */
   threshold?: number;
+  /** Power-law colour scale: the colour at v is the map at ((v − vmin)/(vmax − vmin))^gamma. @default 1 */
+  gamma?: number;
 }
 
 /**
@@ -98,12 +101,13 @@ export interface ColorLegendOptions {
 export function colorLegend(options: ColorLegendOptions): SvgPart {
   const { vmin, vmax } = options;
   if (!(vmax > vmin)) throw new RangeError(`colour legend needs vmax > vmin, got ${vmin}..${vmax}`);
-  const colours = colormapCss(options.colormap, 256);
   const thr = Math.abs(options.threshold ?? 0);
+  const gamma = options.gamma ?? 1;
   const step = (vmax - vmin) / 256;
-  const cells = colours.map((fill, k) => {
+  const cells = Array.from({ length: 256 }, (_, k) => {
     const x1 = vmin + k * step, x2 = x1 + step, mid = (x1 + x2) / 2;
-    return { x1, x2, fill: thr > 0 && Math.abs(mid) < thr ? "rgb(190,190,190)" : fill };
+    const rgb = colormap(options.colormap, ((k + 0.5) / 256) ** gamma);
+    return { x1, x2, fill: thr > 0 && Math.abs(mid) < thr ? "rgb(190,190,190)" : `rgb(${rgb})` };
   });
   const extra = (options.ticks ?? []).filter((t) => t >= vmin && t <= vmax);
   // the ends and the extra ticks always; round ticks between them where they do not crowd
@@ -128,7 +132,15 @@ export function colorLegend(options: ColorLegendOptions): SvgPart {
     },
     y: { axis: null, domain: [0, 1] },
     marks: [
-      Plot.rect(cells, { x1: "x1", x2: "x2", y1: 0, y2: 1, fill: "fill", inset: 0 }),
+      Plot.rect(cells, {
+        x1: "x1",
+        x2: "x2",
+        y1: 0,
+        y2: 1,
+        fill: "fill",
+        inset: 0,
+        shapeRendering: "crispEdges",
+      }),
       Plot.frame({ stroke: "#333" }),
     ],
   });
@@ -168,4 +180,22 @@ export function composeSvg(
   if (options.extra) body.push(options.extra);
   const title = options.caption ? `<title>${escapeXml(options.caption)}</title>\n` : "";
   return svgDocument(width, height, title + body.join("\n"));
+}
+
+/**
+ * A chart under a bold title line, as a {@linkcode Figure}.
+ *
+ * @example
+ * ```ts
+ * import { colorLegend, titledFigure } from "./plot_dom.ts";
+ * const fig = titledFigure(colorLegend({ colormap: "gray", vmin: 0, vmax: 1 }), "grey", "a grey bar");
+ * ```
+ */
+export function titledFigure(part: SvgPart, title: string, caption: string): Figure {
+  const top = title ? 30 : 0;
+  const svg = composeSvg(part.width, part.height + top, [{ part, x: 0, y: top }], {
+    title,
+    caption,
+  });
+  return new Figure(svg, part.width, part.height + top, caption);
 }

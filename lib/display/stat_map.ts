@@ -400,13 +400,11 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
     throw new RangeError(`scale must be an integer >= 1: ${scale}`);
   }
 
+  // the ROI's edge: a line of `lw` pixels inside each voxel side that faces the outside
+  const lw = Math.max(1, Math.round(scale / 5));
   const panels = layouts.map((l) => {
-    const edge = (c: number, r: number) => {
-      if (!inRoi(l.at(c, r))) return false;
-      const out = (cc: number, rr: number) =>
-        cc < 0 || rr < 0 || cc >= l.cols || rr >= l.rows || !inRoi(l.at(cc, rr));
-      return out(c - 1, r) || out(c + 1, r) || out(c, r - 1) || out(c, r + 1);
-    };
+    const inside = (c: number, r: number) =>
+      c >= 0 && r >= 0 && c < l.cols && r < l.rows && inRoi(l.at(c, r));
     const w = l.cols * scale, h = l.rows * scale;
     const px = new Uint8Array(w * h * 3);
     for (let r = 0; r < l.rows; r++) {
@@ -414,17 +412,22 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
         const i = l.at(c, r);
         const a = input.anatomy[i];
         const g = Number.isFinite(a)
-          ? Math.min(255, Math.max(0, Math.floor(256 * (a - glo) / (ghi - glo)))) * 3
+          ? Math.min(255, Math.max(0, Math.floor((256 * (a - glo)) / (ghi - glo)))) * 3
           : 0;
         let colour: readonly number[] = [grey[g], grey[g + 1], grey[g + 2]];
         const v = values[i];
         if (!Number.isNaN(v) && Math.abs(v) >= threshold) {
           colour = colormap(cmap, (v - vmin) / (vmax - vmin));
         }
-        if (roi && edge(c, r)) colour = outline;
+        const edge = roi !== undefined && inside(c, r);
+        const [left, right, up, down] = edge
+          ? [!inside(c - 1, r), !inside(c + 1, r), !inside(c, r - 1), !inside(c, r + 1)]
+          : [false, false, false, false];
         for (let dy = 0; dy < scale; dy++) {
           for (let dx = 0; dx < scale; dx++) {
-            px.set(colour, ((r * scale + dy) * w + c * scale + dx) * 3);
+            const line = (left && dx < lw) || (right && dx >= scale - lw) || (up && dy < lw) ||
+              (down && dy >= scale - lw);
+            px.set(line ? outline : colour, ((r * scale + dy) * w + c * scale + dx) * 3);
           }
         }
       }
