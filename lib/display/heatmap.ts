@@ -9,7 +9,7 @@ import { colormap, type ColormapName } from "./colormaps.ts";
 import type { Picture } from "./picture.ts";
 import { Figure } from "./figure.ts";
 import { colorLegend, composeSvg, Plot, plotSvg } from "./plot_dom.ts";
-import { pngDataUrl, shortNumber } from "./svg.ts";
+import { niceTicks, pngDataUrl, shortNumber } from "./svg.ts";
 
 /** One panel of {@linkcode plotHeatmap}: a row-major matrix and its title. */
 export interface HeatmapPanel {
@@ -49,6 +49,11 @@ export interface HeatmapOptions {
   title?: string;
   /** Stops before rendering (the deprecated {@linkcode heatmapPlot} only). */
   signal?: AbortSignal;
+}
+
+/** About 5 round integer ticks in 0..n-1. */
+function indexTicks(n: number): number[] {
+  return niceTicks(0, Math.max(1, n - 1), 5).filter((t) => Number.isInteger(t) && t <= n - 1);
 }
 
 /**
@@ -113,21 +118,24 @@ export function plotHeatmap(panels: readonly HeatmapPanel[], options: HeatmapOpt
       width: pw + margin.marginLeft + margin.marginRight,
       height: ph + margin.marginTop + margin.marginBottom,
       x: {
-        domain: [0, p.cols],
+        // matplotlib's imshow: integer ticks at the cells' centres
+        domain: [-0.5, p.cols - 0.5],
+        ticks: indexTicks(p.cols),
         label: options.xLabel ?? null,
         labelAnchor: "center",
         labelArrow: "none",
       },
       y: {
-        domain: [p.rows, 0],
+        domain: [p.rows - 0.5, -0.5],
+        ticks: indexTicks(p.rows),
         label: options.yLabel ?? null,
         labelAnchor: "center",
         labelArrow: "none",
       },
       marks: [
         Plot.image([0], {
-          x: p.cols / 2,
-          y: p.rows / 2,
+          x: (p.cols - 1) / 2,
+          y: (p.rows - 1) / 2,
           width: pw,
           height: ph,
           src,

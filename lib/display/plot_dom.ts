@@ -120,8 +120,8 @@ export function colorLegend(options: ColorLegendOptions): SvgPart {
     height: 56,
     marginTop: 6,
     marginBottom: 32,
-    marginLeft: 14,
-    marginRight: 14,
+    marginLeft: 24,
+    marginRight: 24,
     x: {
       domain: [vmin, vmax],
       label: options.label ?? "",
