@@ -121,6 +121,7 @@ export function plotHeatmap(panels: readonly HeatmapPanel[], options: HeatmapOpt
         // matplotlib's imshow: integer ticks at the cells' centres
         domain: [-0.5, p.cols - 0.5],
         ticks: indexTicks(p.cols),
+        tickFormat: String,
         label: options.xLabel ?? null,
         labelAnchor: "center",
         labelArrow: "none",
@@ -128,6 +129,7 @@ export function plotHeatmap(panels: readonly HeatmapPanel[], options: HeatmapOpt
       y: {
         domain: [p.rows - 0.5, -0.5],
         ticks: indexTicks(p.rows),
+        tickFormat: String,
         label: options.yLabel ?? null,
         labelAnchor: "center",
         labelArrow: "none",

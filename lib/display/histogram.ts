@@ -5,6 +5,7 @@
  */
 import type { Figure } from "./figure.ts";
 import { Plot, plotSvg, titledFigure } from "./plot_dom.ts";
+import { niceTicks } from "./svg.ts";
 import type { Picture } from "./picture.ts";
 
 /** Options of {@linkcode plotHistogram}. */
@@ -100,6 +101,9 @@ export function plotHistogram(values: ArrayLike<number>, options: HistogramOptio
     },
     y: {
       domain: [0, Math.max(...counts) * 1.1],
+      // counts are whole numbers
+      ticks: niceTicks(0, Math.max(...counts) * 1.1, 5).filter(Number.isInteger),
+      tickFormat: String,
       label: options.yLabel ?? "count",
       labelAnchor: "center",
       labelArrow: "none",

@@ -133,6 +133,21 @@ function charWidth(c: string): number {
 }
 
 /**
+ * The width in pixels of `text` in DejaVu Sans at `fontSize` pixels (estimated by character class).
+ *
+ * @example
+ * ```ts
+ * import { textWidth } from "./image_grid.ts";
+ * textWidth("r = 0.5", 12); // about 48
+ * ```
+ */
+export function textWidth(text: string, fontSize = 12): number {
+  let w = 0;
+  for (const c of text) w += charWidth(c) * fontSize;
+  return w;
+}
+
+/**
  * `text` as drawn in DejaVu Sans at `fontSize` pixels, cut so that it fits
  * `width` pixels by replacing its middle with "…": the start and the end
  * (e.g. a trial number and a file name's id) stay readable.
@@ -146,7 +161,7 @@ function charWidth(c: string): number {
 export function fitLabel(text: string, width: number, fontSize = 12): string {
   const chars = [...text];
   const w = (c: string) => charWidth(c) * fontSize;
-  if (chars.reduce((a, c) => a + w(c), 0) <= width) return text;
+  if (textWidth(text, fontSize) <= width) return text;
   let budget = width - w("…"), head = 0, tail = 0;
   // take characters alternately from the start and the end while they fit
   for (let turn = 0; head + tail < chars.length; turn++) {

@@ -9,6 +9,7 @@ import * as Plot from "npm:@observablehq/plot@0.6.17";
 import { parseHTML } from "npm:linkedom@0.18.15";
 import { colormap, type ColormapName } from "./colormaps.ts";
 import { Figure } from "./figure.ts";
+import { textWidth } from "./image_grid.ts";
 import { escapeXml, FONT_FAMILY, niceTicks, shortNumber, svgDocument, svgText } from "./svg.ts";
 
 export { Plot };
@@ -192,10 +193,15 @@ export function composeSvg(
  * ```
  */
 export function titledFigure(part: SvgPart, title: string, caption: string): Figure {
-  const top = title ? 30 : 0;
+  // a title wider than the chart breaks after its last ": " (e.g. before "median = …")
+  const fits = (t: string) => textWidth(t, 14) <= part.width - 20;
+  const cut = title.lastIndexOf(": ");
+  const lines = fits(title) || cut < 0 ? [title] : [title.slice(0, cut + 1), title.slice(cut + 2)];
+  const top = title ? 12 + 18 * lines.length : 0;
+  const heading = lines.map((l, k) => svgText(10, 22 + 18 * k, l, { size: 14, bold: true }));
   const svg = composeSvg(part.width, part.height + top, [{ part, x: 0, y: top }], {
-    title,
     caption,
+    extra: heading.join("\n"),
   });
   return new Figure(svg, part.width, part.height + top, caption);
 }
