@@ -81,10 +81,11 @@ const ffa1 = await sub.getRoiVolume("FFA1", { res: "1pt8" });
 const anat = { anatomy: t1w.data, dims: t1w.shape, affine: t1w.header.affine, roi: ffa1.mask };
 const shots = {
   "t1w.png": plotStatMap(anat, { title: `${SUBJECT} T1w (res-1pt8), FFA1 outlined` }),
-  "floc_faceVsOthers.png": plotStatMap({ ...anat, overlay: faceMap.data }, {
+  // the localizer map alone: its cuts pass through its peak
+  "floc_faceVsOthers.png": plotStatMap({ ...anat, roi: undefined, overlay: faceMap.data }, {
     threshold: 2,
     label: "z (faceVsOthers)",
-    title: "floc faceVsOthers z, FFA1 outlined",
+    title: "floc faceVsOthers z, cuts through the peak",
   }),
 };
 const roi15 = await sub.getRoiVolume("FFA1", { res: "1pt5" });

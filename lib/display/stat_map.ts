@@ -1,7 +1,7 @@
 /**
  * A statistical map over an anatomical volume as nilearn's `plot_stat_map`
- * shows it: grey anatomy, the map in colour only where `|value| >= threshold`,
- * cut coordinates in millimetres (from the NIfTI affine), L/R, A/P and S/I
+ * shows it: grey anatomy (dimmed: its 98th percentile is grey 200, not
+ * white), the map in colour only where `|value| >= threshold`, cut coordinates in millimetres (from the NIfTI affine), L/R, A/P and S/I
  * markers on every panel, a colour bar with its numbers (min, threshold,
  * max) and label, and, when an ROI is given, a view zoomed to the ROI's
  * bounding box with the ROI outlined. The slices are our own raster (nearest
@@ -82,6 +82,8 @@ export interface StatMapOptions {
 }
 
 type Axis = 0 | 1 | 2;
+/** The brightest grey of the anatomy (of 255): dimmed, so that light overlay colours stand out. */
+const DIM = 200;
 const WORLD = ["x", "y", "z"] as const;
 /** Marker letters at the low and high end of each world axis (RAS+). */
 const ENDS: Record<Axis, [string, string]> = { 0: ["L", "R"], 1: ["P", "A"], 2: ["I", "S"] };
@@ -412,7 +414,7 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
         const i = l.at(c, r);
         const a = input.anatomy[i];
         const g = Number.isFinite(a)
-          ? Math.min(255, Math.max(0, Math.floor((256 * (a - glo)) / (ghi - glo)))) * 3
+          ? Math.min(DIM, Math.max(0, Math.round((DIM * (a - glo)) / (ghi - glo)))) * 3
           : 0;
         let colour: readonly number[] = [grey[g], grey[g + 1], grey[g + 2]];
         const v = values[i];
@@ -463,24 +465,31 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
     x = px0 + p.w + pad + gap;
   }
   const width = Math.max(x - gap + 10, 300);
+  // a colour bar only when there are values to colour
+  const hasValues = maxAbs > 0 || lo <= hi;
   const ticks = threshold > 0 ? [threshold, ...(vmin < 0 ? [-threshold] : [])] : [];
-  const bar: SvgPart = colorLegend({
-    colormap: cmap,
-    vmin,
-    vmax,
-    label: options.label,
-    ticks,
-    threshold,
-    width: Math.min(360, width - 20),
-  });
+  const bar: SvgPart | undefined = hasValues
+    ? colorLegend({
+      colormap: cmap,
+      vmin,
+      vmax,
+      label: options.label,
+      ticks,
+      threshold,
+      width: Math.min(360, width - 20),
+    })
+    : undefined;
   const barY = top + panelH + 28;
-  const height = barY + bar.height + 4;
-  const caption = `${options.title ? `${options.title}: ` : ""}${names.join(", ")}; ${cmap} ` +
-    `${shortNumber(vmin)}..${shortNumber(vmax)}${
+  const height = bar ? barY + bar.height + 4 : barY;
+  const range = hasValues
+    ? `; ${cmap} ${shortNumber(vmin)}..${shortNumber(vmax)}${
       threshold ? `, |value| >= ${shortNumber(threshold)}` : ""
-    }` +
+    }`
+    : "";
+  const caption = `${options.title ? `${options.title}: ` : ""}${names.join(", ")}${range}` +
     `${roi && box !== whole ? "; zoomed to the ROI" : ""}`;
-  const svg = composeSvg(width, height, [{ part: bar, x: (width - bar.width) / 2, y: barY }], {
+  const placed = bar ? [{ part: bar, x: (width - bar.width) / 2, y: barY }] : [];
+  const svg = composeSvg(width, height, placed, {
     title: options.title,
     caption,
     extra: parts.join("\n"),
