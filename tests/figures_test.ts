@@ -185,7 +185,7 @@ async function nibabelWorld(affine: Affine, ijk: number[]): Promise<number[]> {
 
 Deno.test("plotStatMap: mm cuts (nibabel), markers, colour bar numbers, threshold, zoom to the ROI", async () => {
   const { input } = phantom();
-  const fig = plotStatMap(input, {
+  const options = {
     colormap: "viridis",
     vmin: 0,
     vmax: 1,
@@ -193,7 +193,8 @@ Deno.test("plotStatMap: mm cuts (nibabel), markers, colour bar numbers, threshol
     label: "r",
     title: "phantom",
     scale: 6,
-  });
+  } as const;
+  const fig = plotStatMap(input, options);
   // the cuts pass through the ROI's centre voxel (20, 12, 10): its mm by nibabel
   const [x, y, z] = await nibabelWorld(input.affine!, [20, 12, 10]);
   const t = texts(fig.svg);
@@ -270,15 +271,7 @@ Deno.test("plotStatMap: mm cuts (nibabel), markers, colour bar numbers, threshol
     /cut z = 500 mm is outside the volume \(z from -20 to 34 mm\)/,
   );
   // the deprecated brainMap draws the same figure
-  const old = await brainMap(input, {
-    colormap: "viridis",
-    vmin: 0,
-    vmax: 1,
-    threshold: 0.3,
-    label: "r",
-    title: "phantom",
-    scale: 6,
-  });
+  const old = await brainMap(input, options);
   assert.deepEqual(old.png, (await fig.toPicture()).png);
 });
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Figure } from "./figure.ts";
-import { Plot, plotSvg, titledFigure } from "./plot_dom.ts";
+import { CHART_MARGINS, labelledAxis, Plot, plotSvg, titledFigure } from "./plot_dom.ts";
 import { niceTicks } from "./svg.ts";
 import type { Picture } from "./picture.ts";
 
@@ -89,24 +89,13 @@ export function plotHistogram(values: ArrayLike<number>, options: HistogramOptio
   const chart = plotSvg({
     width,
     height: height - 30,
-    marginLeft: 60,
-    marginBottom: 45,
-    marginTop: 10,
-    marginRight: 20,
-    x: {
-      domain: [lo, hi],
-      label: options.xLabel ?? "value",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
+    ...CHART_MARGINS,
+    x: labelledAxis([lo, hi], options.xLabel ?? "value"),
     y: {
-      domain: [0, Math.max(...counts) * 1.1],
+      ...labelledAxis([0, Math.max(...counts) * 1.1], options.yLabel ?? "count"),
       // counts are whole numbers
       ticks: niceTicks(0, Math.max(...counts) * 1.1, 5).filter(Number.isInteger),
       tickFormat: String,
-      label: options.yLabel ?? "count",
-      labelAnchor: "center",
-      labelArrow: "none",
     },
     marks: [
       Plot.rectY(bars, {

@@ -68,6 +68,22 @@ export function plotSvg(options: Plot.PlotOptions): SvgPart {
   return { svg, width, height };
 }
 
+/** The margins of a single chart (scatter, histogram): room for tick labels and axis labels. */
+export const CHART_MARGINS = { marginLeft: 60, marginBottom: 45, marginTop: 10, marginRight: 20 };
+
+/**
+ * A linear axis over `domain` with its label centred and no arrow (matplotlib's look).
+ *
+ * @example
+ * ```ts
+ * import { labelledAxis } from "./plot_dom.ts";
+ * labelledAxis([0, 1], "voxel r"); // { domain: [0, 1], label: "voxel r", … }
+ * ```
+ */
+export function labelledAxis(domain: [number, number], label: string): Plot.ScaleOptions {
+  return { domain, label, labelAnchor: "center", labelArrow: "none" };
+}
+
 /** Options of {@linkcode colorLegend}. */
 export interface ColorLegendOptions {
   /** The colour map. */

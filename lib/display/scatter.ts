@@ -4,7 +4,7 @@
  * @module
  */
 import type { Figure } from "./figure.ts";
-import { Plot, plotSvg, titledFigure } from "./plot_dom.ts";
+import { CHART_MARGINS, labelledAxis, Plot, plotSvg, titledFigure } from "./plot_dom.ts";
 import type { Picture } from "./picture.ts";
 
 /** Options of {@linkcode plotScatter}. */
@@ -82,22 +82,9 @@ export function plotScatter(
   const chart = plotSvg({
     width,
     height: height - 30,
-    marginLeft: 60,
-    marginBottom: 45,
-    marginTop: 10,
-    marginRight: 20,
-    x: {
-      domain: [lo, hi],
-      label: options.xLabel ?? "measured",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: {
-      domain: [lo, hi],
-      label: options.yLabel ?? "predicted",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
+    ...CHART_MARGINS,
+    x: labelledAxis([lo, hi], options.xLabel ?? "measured"),
+    y: labelledAxis([lo, hi], options.yLabel ?? "predicted"),
     marks: [
       ...((options.identity ?? true)
         ? [Plot.line([[lo, lo], [hi, hi]], {
