@@ -387,7 +387,6 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
     }
     vmax = vmin + 1;
   }
-  vmin = Number(vmin), vmax = Number(vmax);
   const threshold = Math.abs(options.threshold ?? 0);
   const cmap = options.colormap ?? (signed ? "cold_hot" : "hot");
   colormapTable(cmap); // validates the name
@@ -466,7 +465,7 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
   }
   const width = Math.max(x - gap + 10, 300);
   // a colour bar only when there are values to colour
-  const hasValues = maxAbs > 0 || lo <= hi;
+  const hasValues = lo <= hi;
   const ticks = threshold > 0 ? [threshold, ...(vmin < 0 ? [-threshold] : [])] : [];
   const bar: SvgPart | undefined = hasValues
     ? colorLegend({
