@@ -195,7 +195,7 @@ export {
 
 // Pictures.
 export { Picture } from "./lib/display/picture.ts";
-export { sliceImage, type SliceOptions, type Volume3d } from "./lib/display/slices.ts";
+export { sliceImage, type SliceOptions, type Volume3d } from "./lib/display/slices.ts"; // deprecated: plotStatMap
 
 // Betas straight from the bucket (GLMsingle model files read by range).
 export {
@@ -313,6 +313,7 @@ export {
 export { TRIAL_STIMULUS_COLUMNS } from "./lib/subject/trial_metadata.ts";
 export {
   ImageGrid,
+  plotTrials,
   TrialCard,
   trialCard,
   type TrialCardData,
@@ -362,12 +363,38 @@ export {
 export { NativeLibraryMissingError, openblasAvailable } from "./lib/analysis/openblas.ts";
 export type { SymmetricEigen } from "./lib/analysis/eigen_ts.ts";
 
-// Plots (SVG rendered headless through sharp).
+// Plots: plot* return a Figure (SVG, shown without permissions; PNG through sharp).
+// scatterPlot, histogramPlot, heatmapPlot, brainMap, imageGrid, sliceImage, ImageGrid and
+// trialGrid are the deprecated former names (README: "Pictures").
+export { Figure, type FigureSaveOptions } from "./lib/display/figure.ts";
 export { svgToPicture, type SvgToPictureOptions } from "./lib/display/svg.ts";
-export { type ScatterOptions, scatterPlot } from "./lib/display/scatter.ts";
-export { type HistogramOptions, histogramPlot } from "./lib/display/histogram.ts";
-export { type HeatmapOptions, type HeatmapPanel, heatmapPlot } from "./lib/display/heatmap.ts";
+export { plotScatter, type ScatterOptions, scatterPlot } from "./lib/display/scatter.ts";
+export { type HistogramOptions, histogramPlot, plotHistogram } from "./lib/display/histogram.ts";
+export {
+  type HeatmapOptions,
+  type HeatmapPanel,
+  heatmapPlot,
+  plotHeatmap,
+} from "./lib/display/heatmap.ts";
+export {
+  type Affine,
+  plotStatMap,
+  type StatMapInput,
+  type StatMapOptions,
+} from "./lib/display/stat_map.ts";
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
-export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
+export {
+  type GridImage,
+  imageGrid,
+  type ImageGridOptions,
+  plotImages,
+} from "./lib/display/image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";
-export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";
+export {
+  colormap,
+  colormapCss,
+  type ColormapName,
+  COLORMAPS,
+  colormapTable,
+  type Rgb,
+} from "./lib/display/colormaps.ts";

@@ -29,8 +29,8 @@ import { averageRepeats } from "../lib/analysis/repeats.ts";
 import { fitEncodingModel } from "../lib/analysis/encoding.ts";
 import { matrix } from "../lib/analysis/matrix.ts";
 import { TUTORIAL_ALPHAS } from "../lib/analysis/ridge.ts";
-import { histogramPlot } from "../lib/display/histogram.ts";
-import { scatterPlot } from "../lib/display/scatter.ts";
+import { plotHistogram } from "../lib/display/histogram.ts";
+import { plotScatter } from "../lib/display/scatter.ts";
 import { plotVoxelValues } from "../lib/display/voxel_map.ts";
 import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
@@ -202,26 +202,26 @@ print((time.perf_counter() - t0) * 1000)
   const best = fit.voxelR.indexOf(Math.max(...fit.voxelR));
   const col = (m: typeof fit.measured) =>
     Array.from({ length: m.rows }, (_, r) => m.data[r * m.cols + best]);
+  // rendered to PNG here, so that the step's time includes sharp's rendering
   const pictures = [
-    await plotVoxelValues(sub, rValues, {
+    await (await plotVoxelValues(sub, rValues, {
       roi: ROI,
       title: `${SUB} ${ROI}: voxel r (test images)`,
       label: "r",
       vmin: 0,
-      vmax: 1,
-    }),
-    await scatterPlot(col(fit.measured), col(fit.ridge.prediction), {
+    })).toPicture(),
+    await plotScatter(col(fit.measured), col(fit.ridge.prediction), {
       title: "Best voxel (test images)",
       xLabel: "measured (beta)",
       yLabel: "predicted (beta)",
       identity: true,
-    }),
-    await histogramPlot(fit.voxelR, {
+    }).toPicture(),
+    await plotHistogram(fit.voxelR, {
       title: "Prediction accuracy per voxel",
       xLabel: "held-out Pearson r",
       range: [-1, 1],
       bins: 30,
-    }),
+    }).toPicture(),
   ];
   steps.push(["pictures (3)", performance.now() - t4, ""]);
   await Deno.mkdir(values.pictures!, { recursive: true });

@@ -25,7 +25,7 @@ import {
   getSubjects,
   inspectBucket,
   loadSubject,
-  sliceImage,
+  plotStatMap,
 } from "../mod.ts";
 
 const { values } = parseArgs({
@@ -77,22 +77,15 @@ const faceMap = await sub.readLocalizerVolume({
   res: "1pt8",
 });
 const ffa1 = await sub.getRoiVolume("FFA1", { res: "1pt8" });
-// The slice through FFA1's centre.
-let kSum = 0, kN = 0;
-const nz = ffa1.shape[2];
-ffa1.mask.forEach((v, f) => {
-  if (v) kSum += f % nz, kN++;
-});
-const index = kN ? Math.round(kSum / kN) : undefined;
+// Three cuts through FFA1's centre, in mm from the T1w's affine, zoomed to FFA1.
+const anat = { anatomy: t1w.data, dims: t1w.shape, affine: t1w.header.affine, roi: ffa1.mask };
 const shots = {
-  "t1w.png": sliceImage(t1w, { view: "axial", index, title: `${SUBJECT} T1w (res-1pt8)` }),
-  "floc_faceVsOthers.png": sliceImage(t1w, {
-    view: "axial",
-    index,
-    overlay: faceMap,
+  "t1w.png": plotStatMap(anat, { title: `${SUBJECT} T1w (res-1pt8), FFA1 outlined` }),
+  // the localizer map alone: its cuts pass through its peak
+  "floc_faceVsOthers.png": plotStatMap({ ...anat, roi: undefined, overlay: faceMap.data }, {
     threshold: 2,
-    outline: { data: ffa1.mask, shape: ffa1.shape },
-    title: "floc faceVsOthers z, FFA1 outlined",
+    label: "z (faceVsOthers)",
+    title: "floc faceVsOthers z, cuts through the peak",
   }),
 };
 const roi15 = await sub.getRoiVolume("FFA1", { res: "1pt5" });

@@ -38,7 +38,6 @@ import { parseArgs } from "node:util";
 import {
   applyStats,
   averageRepeats,
-  brainMap,
   correlationRdm,
   datasetInitialize,
   download,
@@ -49,15 +48,16 @@ import {
   getRois,
   getSubjects,
   getSubjectSessions,
-  heatmapPlot,
-  histogramPlot,
-  imageGrid,
   inspectBucket,
   loadCaptions,
   loadEmbeddings,
   loadStimuli,
   loadSubject,
   matrix,
+  plotHeatmap,
+  plotHistogram,
+  plotImages,
+  plotStatMap,
   plotVoxelValues,
   TUTORIAL_ALPHAS,
 } from "../mod.ts";
@@ -178,23 +178,27 @@ say(
   `R² within the brain mask: ${thousands(inBrain.length)} finite voxels, ` +
     `${thousands(inBrain.filter((v) => v > 10).length)} above 10, median ${fmt3(r2Median)}`,
 );
-await (await brainMap({ anatomy: t1w.data, dims: t1w.shape, overlay: r2Display }, {
-  layout: "axial",
-  slices: 3,
+await plotStatMap({
+  anatomy: t1w.data,
+  dims: t1w.shape,
+  affine: t1w.header.affine,
+  overlay: r2Display,
+}, {
+  displayMode: "z",
+  cuts: 3,
   colormap: "viridis",
   vmin: 0,
   vmax: 100,
   threshold: 10,
   title: `${SUBJECT} / ${SESSION}: GLMsingle R² (%)`,
   label: "R² (%)",
-  scale: Math.max(3, Math.round(180 / Math.max(t1w.shape[0], t1w.shape[1]))),
-})).save(join(pictures, "r2_map.png"));
-await (await histogramPlot(inBrain, {
+}).save(join(pictures, "r2_map.png"));
+await plotHistogram(inBrain, {
   bins: 60,
   title: `${SUBJECT} / ${SESSION}: finite R² values within the brain mask`,
   xLabel: "GLMsingle R² (%)",
   yLabel: "Voxels",
-})).save(join(pictures, "r2_histogram.png"));
+}).save(join(pictures, "r2_histogram.png"));
 
 // ## 5. A model of the fusiform face area
 // The ROI's rows of every session's `…_desc-GLMsingle_model.h5`, read by HTTP
@@ -273,7 +277,7 @@ const voxelsByImages = (m: typeof measuredZ) => ({
     (_, i) => m.data[shown[i % shown.length] * m.cols + Math.floor(i / shown.length)],
   ),
 });
-await (await heatmapPlot([
+await plotHeatmap([
   { ...voxelsByImages(measuredZ), title: `Measured ${ROI_LABEL} responses` },
   { ...voxelsByImages(predictedZ), title: `Predicted ${ROI_LABEL} responses` },
 ], {
@@ -283,9 +287,9 @@ await (await heatmapPlot([
   xLabel: "Held-out images",
   yLabel: `${ROI_LABEL} voxels`,
   label: "Response (training SDs)",
-})).save(join(pictures, "responses_heatmap.png"));
+}).save(join(pictures, "responses_heatmap.png"));
 // The picture appends the median and the count to the title.
-const rHistogram = await histogramPlot(fit.voxelR, {
+const rHistogram = plotHistogram(fit.voxelR, {
   title: "Prediction accuracy per voxel",
   xLabel: "Held-out Pearson r",
   yLabel: "Voxels",
@@ -313,7 +317,7 @@ const square = (rdm: Float64Array, order: number[]) => {
 };
 // (reduce, not Math.max(...): an RDM of 500 images has 124,750 entries)
 const colorMax = [...measuredRdm, ...predictedRdm].reduce((a, b) => Math.max(a, b), 0);
-await (await heatmapPlot([
+await plotHeatmap([
   {
     rows: n,
     cols: n,
@@ -334,7 +338,7 @@ await (await heatmapPlot([
   title: "Held-out images ordered by their predicted mean response",
   xLabel: "Held-out images",
   label: "Dissimilarity (1 − Pearson r)",
-})).save(join(pictures, "rdms.png"));
+}).save(join(pictures, "rdms.png"));
 // Measured against predicted dissimilarity, as a 2-D histogram (log counts).
 // About 2 image pairs per bin along each axis, 8 to 45 bins (upstream: hexbin, gridsize 45).
 const bins = Math.max(8, Math.min(45, Math.round(Math.sqrt(measuredRdm.length) / 2)));
@@ -346,7 +350,7 @@ measuredRdm.forEach((m, k) => {
   const i = (bins - 1 - cell(predictedRdm[k])) * bins + cell(m);
   density[i] = (Number.isNaN(density[i]) ? 0 : density[i]) + 1;
 });
-await (await heatmapPlot([{
+await plotHeatmap([{
   rows: bins,
   cols: bins,
   data: density.map((c) => Math.log10(c)),
@@ -356,7 +360,7 @@ await (await heatmapPlot([{
   xLabel: `Measured dissimilarity (${lo.toFixed(2)}–${colorMax.toFixed(2)})`,
   yLabel: "Predicted dissimilarity",
   label: "log10 image pairs",
-})).save(join(pictures, "rdm_agreement.png"));
+}).save(join(pictures, "rdm_agreement.png"));
 
 // Where the model predicts: voxel r on the T1w, the ROI outlined.
 const rValues = new Float64Array(nVoxels).fill(NaN); // NaN: not a reliable voxel
@@ -367,7 +371,6 @@ await (await plotVoxelValues(sub, rValues, {
   label: "r",
   colormap: "hot",
   vmin: 0,
-  vmax: 1,
 })).save(join(pictures, "voxel_r_map.png"));
 
 if (synthetic) {
@@ -436,7 +439,7 @@ if (!values["no-images"]) {
     cells.push({ rgb: img.data, width: img.width, height: img.height, label: caption });
   }
   stim.close();
-  await (await imageGrid(cells, { columns: 3, title: "Held-out images and a human caption" }))
+  await plotImages(cells, { columns: 3, title: "Held-out images and a human caption" })
     .save(join(pictures, "test_images.png"));
 }
 console.log(`Pictures in ${pictures}`);

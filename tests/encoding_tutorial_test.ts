@@ -251,7 +251,12 @@ Deno.test("plotVoxelValues: one value per ROI (or brain) voxel, drawn on the T1w
     const sub = await loadSubject("sub-01", { dataDir });
     const n = (await sub.getRoiMask("face")).reduce((a, b) => a + b, 0);
     const values = Float64Array.from({ length: n }, (_, i) => i / n);
-    const info = await pillow((await plotVoxelValues(sub, values, { roi: "face" })).png);
+    const fig = await plotVoxelValues(sub, values, { roi: "face" });
+    assert.match(
+      fig.caption,
+      /x = -?[\d.]+ mm, y = -?[\d.]+ mm, z = -?[\d.]+ mm; hot .*zoomed to the ROI$/,
+    );
+    const info = await pillow((await fig.toPicture()).png);
     assert.ok(info.size[0] >= 300 && info.colours > 20, JSON.stringify(info));
     await assert.rejects(
       plotVoxelValues(sub, values.subarray(1), { roi: "face" }),

@@ -1,4 +1,5 @@
-// Pictures drawn through SVG (sharp/librsvg): expected pixel sizes, not
+// The deprecated Picture-returning names (scatterPlot, histogramPlot, brainMap,
+// imageGrid), drawn through SVG (sharp/librsvg): expected pixel sizes, not
 // blank, the expected colours present (colour-bar ends, ROI outline, image
 // colours), and identical bytes for identical input.
 import assert from "node:assert/strict";
@@ -6,8 +7,9 @@ import sharp from "sharp";
 import { scatterPlot } from "../lib/display/scatter.ts";
 import { histogramCounts, histogramPlot } from "../lib/display/histogram.ts";
 import { brainMap, type BrainMapInput } from "../lib/display/brain_map.ts";
+import { plotStatMap } from "../lib/display/stat_map.ts";
 import { imageGrid } from "../lib/display/image_grid.ts";
-import { colormap } from "../lib/display/colormap.ts";
+import { colormap } from "../lib/display/colormaps.ts";
 import { escapeXml, niceTicks, svgToPicture } from "../lib/display/svg.ts";
 import type { Picture } from "../lib/display/picture.ts";
 import { repoPath } from "./_helpers.ts";
@@ -102,30 +104,24 @@ function phantom(): BrainMapInput & { roiVoxels: number[] } {
   return { anatomy, dims, roi, values, voxels: roiVoxels, roiVoxels };
 }
 
-Deno.test("brainMap: orthogonal and axial layouts with colour bar ends, outline, values", async () => {
+Deno.test("brainMap (deprecated): plotStatMap's figure as a PNG, old layout options mapped", async () => {
   const input = phantom();
   const pic = await brainMap(input, { title: "FFA1 voxel r", label: "r", vmin: 0, vmax: 1 });
-  if (Deno.env.get("PLOTS_TEST_SAVE")) {
-    await pic.save(`${Deno.env.get("PLOTS_TEST_SAVE")}/brain.png`);
-  }
-  // 3 panels at scale 3: 36x28, 30x28, 30x36 voxels -> widths 108, 90, 90; bar height 108.
-  const width = 10 + (108 + 10) + (90 + 10) + (90 + 10) + 6 + 16 + 64;
-  const data = await checkPicture(pic, width, 36 + 108 + 22 + 4);
-  assert.match(pic.caption, /sagittal x=20, coronal y=12, axial z=10; hot 0\.\.1/);
-  assert.ok(hasColour(data, colormap("hot", 1)) >= 16, "top of the colour bar (white)");
-  assert.ok(hasColour(data, colormap("hot", 0)) >= 16, "bottom of the colour bar (black)");
-  assert.ok(hasColour(data, [0, 255, 0]) > 100, "ROI outline");
-  assert.ok(hasColour(data, colormap("hot", 0.45)) >= 9, "a value inside the ROI");
-  assert.deepEqual(
-    (await brainMap(input, { title: "FFA1 voxel r", label: "r", vmin: 0, vmax: 1 })).png,
-    pic.png,
+  const fig = plotStatMap(input, { title: "FFA1 voxel r", label: "r", vmin: 0, vmax: 1 });
+  const data = await checkPicture(pic, fig.width, fig.height);
+  assert.deepEqual(pic.png, (await fig.toPicture()).png);
+  // no affine: millimetres are voxel indices; the cuts pass through the ROI's centre (20, 12, 10)
+  assert.match(
+    pic.caption,
+    /^FFA1 voxel r: x = 20 mm, y = 12 mm, z = 10 mm; hot 0\.\.1; zoomed to the ROI$/,
   );
+  assert.ok(hasColour(data, [0, 255, 0]) > 50, "ROI outline");
+  assert.ok(hasColour(data, colormap("hot", 0.45)) >= 9, "a value inside the ROI");
 
   const row = await brainMap(input, { layout: "axial", slices: 4, colormap: "viridis", scale: 2 });
-  const rd = await checkPicture(row, 10 + 4 * (60 + 10) + 6 + 16 + 64, 10 + 72 + 22 + 4);
-  assert.match(row.caption, /axial z=7, axial z=9, axial z=11, axial z=13; viridis 0\.\.0\.95/);
-  assert.ok(hasColour(rd, colormap("viridis", 1)) >= 16);
-  assert.ok(hasColour(rd, colormap("viridis", 0)) >= 16);
+  assert.match(row.caption, /^z = 7 mm, z = 9 mm, z = 11 mm, z = 13 mm; viridis 0\.\.0\.95/);
+  const centred = await brainMap(input, { center: [10, 10, 10], zoom: false });
+  assert.match(centred.caption, /^x = 10 mm, y = 10 mm, z = 10 mm;/);
   await assert.rejects(
     brainMap({ ...input, anatomy: new Float32Array(10) }),
     /anatomy has 10 values for dims 30x36x28/,

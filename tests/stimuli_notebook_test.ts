@@ -80,8 +80,9 @@ Deno.test("the stimulus notebook runs in the Deno kernel and shows images, a car
       card && card.includes("data:image/png;base64,") && card.includes("<li>"),
       "trial card",
     );
-    const grid = html.find((h) => h.includes("display:grid"));
-    assert.equal(grid?.split("<figure").length, 6, "a grid of five trials");
+    const svgs = outputs.map((o) => joinText(o.data?.["image/svg+xml"]));
+    const grid = svgs.find((s) => s.includes("trial 0: "));
+    assert.equal(grid?.split("<image ").length, 6, "plotTrials: a grid of five trials (SVG)");
   } finally {
     for (const [k, v] of saved) v === undefined ? Deno.env.delete(k!) : Deno.env.set(k!, v);
     await Deno.remove(xdg, { recursive: true });

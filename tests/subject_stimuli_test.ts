@@ -15,7 +15,7 @@ import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
 import { loadSegmentations } from "../lib/stimuli/segmentations.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { escapeHtml, JUPYTER_DISPLAY } from "../lib/core/display.ts";
-import { trialCard, trialGrid } from "../lib/display/stimulus_views.ts";
+import { plotTrials, trialCard, trialGrid } from "../lib/display/stimulus_views.ts";
 import { synthCurrentDir } from "./_helpers.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
 import { readStimuliReference, writeStimuliFixture } from "./_stimuli_fixture.ts";
@@ -188,6 +188,12 @@ Deno.test("subject stimuli: per-trial views line up with getBetas", async (t) =>
         (await grid[JUPYTER_DISPLAY]())["image/png"],
         (await grid.toPicture()).toBase64(),
       );
+      // plotTrials: the same grid as one Figure, and the deprecated trialGrid draws through it
+      const fig = await plotTrials(sub, [0, 1, 2]);
+      assert.equal(fig.svg, grid.toFigure().svg);
+      assert.equal(fig.svg.split("<image ").length - 1, 3, "three images in the SVG");
+      assert.match(fig.caption, new RegExp(`^trial 0: ${labels[0]} \\| trial 1: `));
+      await assert.rejects(plotTrials(sub, []), /plotTrials needs at least one trial index/);
     });
 
     await t.step("getNStimuli counts the metadata CSV's rows, all, shared or unique", async () => {

@@ -5,11 +5,13 @@
  * @module
  */
 import { encodePng } from "../formats/png_write.ts";
-import { colormap, type ColormapName } from "./colormap.ts";
+import { colormap, type ColormapName } from "./colormaps.ts";
 import type { Picture } from "./picture.ts";
-import { niceTicks, pngDataUrl, shortNumber, svgDocument, svgText, svgToPicture } from "./svg.ts";
+import { Figure } from "./figure.ts";
+import { colorLegend, composeSvg, Plot, plotSvg } from "./plot_dom.ts";
+import { niceTicks, pngDataUrl, shortNumber } from "./svg.ts";
 
-/** One panel of {@linkcode heatmapPlot}: a row-major matrix and its title. */
+/** One panel of {@linkcode plotHeatmap}: a row-major matrix and its title. */
 export interface HeatmapPanel {
   /** Number of rows (drawn top to bottom). */
   rows: number;
@@ -21,7 +23,7 @@ export interface HeatmapPanel {
   title?: string;
 }
 
-/** Options of {@linkcode heatmapPlot}. */
+/** Options of {@linkcode plotHeatmap}. */
 export interface HeatmapOptions {
   /** Colour map. @default "viridis" */
   colormap?: ColormapName;
@@ -45,27 +47,31 @@ export interface HeatmapOptions {
   label?: string;
   /** Title above the panels. @default "" */
   title?: string;
-  /** Stops before rendering. */
+  /** Stops before rendering (the deprecated {@linkcode heatmapPlot} only). */
   signal?: AbortSignal;
 }
 
+/** About 5 round integer ticks in 0..n-1. */
+function indexTicks(n: number): number[] {
+  return niceTicks(0, Math.max(1, n - 1), 5).filter((t) => Number.isInteger(t) && t <= n - 1);
+}
+
 /**
- * Draws one or more matrices with one shared colour scale and colour bar.
+ * Draws one or more matrices with one shared colour scale, each in an
+ * Observable Plot frame with row and column ticks, and one colour legend
+ * with its numbers underneath.
  *
  * @throws {RangeError} when a panel's data does not fill rows × cols, or there is no panel
  * @example
  * ```ts
- * import { heatmapPlot } from "@laion/fmri";
+ * import { plotHeatmap } from "@laion/fmri";
  * const m = { rows: 2, cols: 3, data: [0, 1, 2, 3, 4, 5], title: "ramp" };
- * const picture = await heatmapPlot([m], { colormap: "viridis", label: "value" });
- * console.log(picture.caption);
+ * const fig = plotHeatmap([m], { colormap: "viridis", label: "value" });
+ * console.log(fig.caption); // "ramp 2x3; viridis 0..5"
  * ```
  */
-export async function heatmapPlot(
-  panels: readonly HeatmapPanel[],
-  options: HeatmapOptions = {},
-): Promise<Picture> {
-  if (panels.length === 0) throw new RangeError("heatmapPlot needs at least one panel");
+export function plotHeatmap(panels: readonly HeatmapPanel[], options: HeatmapOptions = {}): Figure {
+  if (panels.length === 0) throw new RangeError("plotHeatmap needs at least one panel");
   for (const [k, p] of panels.entries()) {
     if (!(p.rows > 0 && p.cols > 0) || p.data.length !== p.rows * p.cols) {
       throw new RangeError(
@@ -86,13 +92,15 @@ export async function heatmapPlot(
     vmin ??= lo;
     vmax ??= hi > vmin ? hi : vmin + 1;
   }
+  const lo = vmin, hi = vmax;
   const gamma = options.gamma ?? 1;
   if (!(gamma > 0)) throw new RangeError(`gamma must be > 0, got ${gamma}`);
   const cmap = options.colormap ?? "viridis";
-  const scaled = (v: number) => Math.max(0, Math.min(1, (v - vmin!) / (vmax! - vmin!))) ** gamma;
+  const scaled = (v: number) => Math.max(0, Math.min(1, (v - lo) / (hi - lo))) ** gamma;
   const [pw, ph] = options.panelSize ?? [260, 220];
 
-  const images = panels.map((p) => {
+  const charts = panels.map((p) => {
+    // our raster, nearest-neighbour to the panel's pixels, placed by Plot on the index scales
     const px = new Uint8Array(pw * ph * 3);
     for (let y = 0; y < ph; y++) {
       const r = Math.min(p.rows - 1, Math.floor((y * p.rows) / ph));
@@ -103,60 +111,91 @@ export async function heatmapPlot(
         px.set(colour, (y * pw + x) * 3);
       }
     }
-    return encodePng({ width: pw, height: ph, channels: 3, data: px });
+    const src = pngDataUrl(encodePng({ width: pw, height: ph, channels: 3, data: px }));
+    const margin = { marginLeft: 50, marginRight: 10, marginTop: 24, marginBottom: 40 };
+    return plotSvg({
+      ...margin,
+      width: pw + margin.marginLeft + margin.marginRight,
+      height: ph + margin.marginTop + margin.marginBottom,
+      x: {
+        // matplotlib's imshow: integer ticks at the cells' centres
+        domain: [-0.5, p.cols - 0.5],
+        ticks: indexTicks(p.cols),
+        tickFormat: String,
+        label: options.xLabel ?? null,
+        labelAnchor: "center",
+        labelArrow: "none",
+      },
+      y: {
+        domain: [p.rows - 0.5, -0.5],
+        ticks: indexTicks(p.rows),
+        tickFormat: String,
+        label: options.yLabel ?? null,
+        labelAnchor: "center",
+        labelArrow: "none",
+      },
+      marks: [
+        Plot.image([0], {
+          x: (p.cols - 1) / 2,
+          y: (p.rows - 1) / 2,
+          width: pw,
+          height: ph,
+          src,
+          preserveAspectRatio: "none",
+          imageRendering: "pixelated",
+        }),
+        Plot.frame({ stroke: "#444" }),
+        ...(p.title
+          ? [
+            Plot.text([p.title], {
+              frameAnchor: "top",
+              dy: -16,
+              fontSize: 13,
+              text: (d: string) => d,
+            }),
+          ]
+          : []),
+      ],
+    });
   });
-  options.signal?.throwIfAborted();
-
-  const left = options.yLabel ? 34 : 12, gap = 24, top = options.title ? 56 : 32;
-  const barW = 14;
-  const bar = new Uint8Array(barW * ph * 3);
-  for (let y = 0; y < ph; y++) {
-    const c = colormap(cmap, 1 - y / Math.max(1, ph - 1));
-    for (let x = 0; x < barW; x++) bar.set(c, (y * barW + x) * 3);
-  }
-  const image = (x: number, w: number, png: Uint8Array) =>
-    `<image x="${x}" y="${top}" width="${w}" height="${ph}" href="${pngDataUrl(png)}"/>`;
-  const parts: string[] = [];
-  if (options.title) parts.push(svgText(left, 22, options.title, { size: 15, bold: true }));
-  let x = left;
-  panels.forEach((p, k) => {
-    parts.push(
-      image(x, pw, images[k]),
-      `<rect x="${x}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`,
-    );
-    const mid = x + pw / 2, cy = top + ph / 2;
-    if (p.title) parts.push(svgText(mid, top - 8, p.title, { size: 13, anchor: "middle" }));
-    if (options.xLabel) {
-      parts.push(svgText(mid, top + ph + 18, options.xLabel, { anchor: "middle" }));
-    }
-    if (options.yLabel) {
-      parts.push(svgText(x - 8, cy, options.yLabel, { anchor: "middle", rotate: -90 }));
-    }
-    x += pw + gap;
+  const legend = colorLegend({
+    colormap: cmap,
+    vmin: lo,
+    vmax: hi,
+    label: options.label,
+    gamma,
+    width: Math.min(360, charts.reduce((a, c) => a + c.width, 0)),
   });
-  const barX = x;
-  parts.push(image(barX, barW, encodePng({ width: barW, height: ph, channels: 3, data: bar })));
-  // Ticks in the values' own units, placed on the (possibly power-law) scale.
-  const ticks = niceTicks(vmin, vmax, 5).filter((t) => t >= vmin! && t <= vmax!);
-  for (const t of ticks) {
-    const y = top + ph - scaled(t) * ph;
-    parts.push(
-      `<line x1="${barX + barW}" y1="${y}" x2="${barX + barW + 4}" y2="${y}" stroke="#222"/>`,
-      svgText(barX + barW + 6, y + 4, shortNumber(t), { size: 11 }),
-    );
-  }
-  if (options.label) {
-    parts.push(
-      svgText(barX + barW + 52, top + ph / 2, options.label, { anchor: "middle", rotate: -90 }),
-    );
-  }
-  const width = barX + barW + (options.label ? 64 : 48);
-  const height = top + ph + (options.xLabel ? 28 : 10);
+  const top = options.title ? 34 : 4;
+  const placed = charts.map((part, k) => ({
+    part,
+    x: charts.slice(0, k).reduce((a, c) => a + c.width, 0),
+    y: top,
+  }));
+  const width = placed.at(-1)!.x + charts.at(-1)!.width;
+  const chartH = Math.max(...charts.map((c) => c.height));
+  placed.push({ part: legend, x: (width - legend.width) / 2, y: top + chartH });
+  const height = top + chartH + legend.height;
   const caption = `${options.title ? `${options.title}: ` : ""}${
     panels.map((p) => `${p.title ?? "panel"} ${p.rows}x${p.cols}`).join(", ")
-  }; ${cmap}${gamma !== 1 ? ` (gamma ${gamma})` : ""} ${shortNumber(vmin)}..${shortNumber(vmax)}`;
-  return await svgToPicture(svgDocument(width, height, parts.join("\n")), {
-    caption,
-    signal: options.signal,
-  });
+  }; ${cmap}${gamma !== 1 ? ` (gamma ${gamma})` : ""} ${shortNumber(lo)}..${shortNumber(hi)}`;
+  const svg = composeSvg(width, height, placed, { title: options.title, caption });
+  return new Figure(svg, width, height, caption);
+}
+
+/**
+ * {@linkcode plotHeatmap} rendered to PNG.
+ * @deprecated Use {@linkcode plotHeatmap}, which returns a {@linkcode Figure}
+ *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
+ * @example
+ * ```ts
+ * import { heatmapPlot } from "@laion/fmri";
+ * const pic = await heatmapPlot([{ rows: 2, cols: 2, data: [0, 1, 2, 3] }]);
+ * ```
+ */
+export async function heatmapPlot(
+  panels: readonly HeatmapPanel[],
+  options: HeatmapOptions = {},
+): Promise<Picture> {
+  return await plotHeatmap(panels, options).toPicture({ signal: options.signal });
 }

@@ -1,11 +1,14 @@
 /**
- * A histogram (e.g. of voxel-wise prediction r) with its median marked.
+ * A histogram (e.g. of voxel-wise prediction r) with its median marked,
+ * drawn by Observable Plot.
  * @module
  */
-import { axesSvg, escapeXml, svgDocument, svgToPicture } from "./svg.ts";
+import type { Figure } from "./figure.ts";
+import { CHART_MARGINS, labelledAxis, Plot, plotSvg, titledFigure } from "./plot_dom.ts";
+import { niceTicks } from "./svg.ts";
 import type { Picture } from "./picture.ts";
 
-/** Options of {@linkcode histogramPlot}. */
+/** Options of {@linkcode plotHistogram}. */
 export interface HistogramOptions {
   /** Number of equal-width bins. @default 20 */
   bins?: number;
@@ -23,7 +26,7 @@ export interface HistogramOptions {
   title?: string;
   /** Bar colour (CSS). @default "#1f77b4" */
   color?: string;
-  /** Stops before rendering. */
+  /** Stops before rendering (the deprecated {@linkcode histogramPlot} only). */
   signal?: AbortSignal;
 }
 
@@ -54,19 +57,18 @@ export function histogramCounts(
 }
 
 /**
- * A histogram of the finite `values` with a dashed red line at their median.
+ * A histogram of the finite `values` with a dashed red line at their
+ * median, drawn by Observable Plot; the title gets `median = … (n = …)`.
  *
+ * @throws {RangeError} when there is no finite value or `bins` is not a positive integer
  * @example
  * ```ts
- * import { histogramPlot } from "@laion/fmri";
- * const pic = await histogramPlot([0.1, 0.4, 0.45, 0.5, 0.7], { xLabel: "voxel r", bins: 10 });
- * console.log(pic.caption); // "median = 0.450 (n = 5)"
+ * import { plotHistogram } from "@laion/fmri";
+ * const fig = plotHistogram([0.1, 0.4, 0.45, 0.5, 0.7], { xLabel: "voxel r", bins: 10 });
+ * console.log(fig.caption); // "median = 0.450 (n = 5)"
  * ```
  */
-export async function histogramPlot(
-  values: ArrayLike<number>,
-  options: HistogramOptions = {},
-): Promise<Picture> {
+export function plotHistogram(values: ArrayLike<number>, options: HistogramOptions = {}): Figure {
   const xs = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
   if (xs.length === 0) throw new RangeError("histogram needs at least one finite value");
   const bins = options.bins ?? 20;
@@ -82,35 +84,49 @@ export async function histogramPlot(
   const title = `${options.title ? `${options.title}: ` : ""}median = ${
     med.toFixed(3)
   } (n = ${xs.length})`;
-  const top = Math.max(...counts);
-  const ax = axesSvg({
-    left: 70,
-    top: 40,
-    width: width - 100,
-    height: height - 100,
-    x: [lo, hi],
-    y: [0, top * 1.1],
-    xLabel: options.xLabel ?? "value",
-    yLabel: options.yLabel ?? "count",
-    title,
-  });
   const bw = (hi - lo) / bins;
-  const bars = counts.map((c, i) => {
-    const x0 = ax.px(lo + i * bw), x1 = ax.px(lo + (i + 1) * bw), y = ax.py(c);
-    return `<rect x="${x0.toFixed(2)}" y="${y.toFixed(2)}" width="${
-      (x1 - x0).toFixed(2)
-    }" height="${(ax.py(0) - y).toFixed(2)}"/>`;
-  }).join("");
-  const mx = ax.px(med).toFixed(2);
-  const median = `<line x1="${mx}" y1="${ax.py(0)}" x2="${mx}" y2="${
-    ax.py(top * 1.1)
-  }" stroke="#d62728" stroke-width="2" stroke-dasharray="6 4"/>`;
-  const svg = svgDocument(
+  const bars = counts.map((count, i) => ({ x1: lo + i * bw, x2: lo + (i + 1) * bw, count }));
+  const chart = plotSvg({
     width,
-    height,
-    `<g fill="${
-      escapeXml(options.color ?? "#1f77b4")
-    }" stroke="#ffffff" stroke-width="0.5">${bars}</g>\n${median}\n${ax.svg}`,
-  );
-  return await svgToPicture(svg, { caption: title, signal: options.signal });
+    height: height - 30,
+    ...CHART_MARGINS,
+    x: labelledAxis([lo, hi], options.xLabel ?? "value"),
+    y: {
+      ...labelledAxis([0, Math.max(...counts) * 1.1], options.yLabel ?? "count"),
+      // counts are whole numbers
+      ticks: niceTicks(0, Math.max(...counts) * 1.1, 5).filter(Number.isInteger),
+      tickFormat: String,
+    },
+    marks: [
+      Plot.rectY(bars, {
+        x1: "x1",
+        x2: "x2",
+        y: "count",
+        fill: options.color ?? "#1f77b4",
+        stroke: "#ffffff",
+        strokeWidth: 0.5,
+        inset: 0,
+      }),
+      Plot.ruleX([med], { stroke: "#d62728", strokeWidth: 2, strokeDasharray: "6 4" }),
+      Plot.frame({ stroke: "#333" }),
+    ],
+  });
+  return titledFigure(chart, title, title);
+}
+
+/**
+ * {@linkcode plotHistogram} rendered to PNG.
+ * @deprecated Use {@linkcode plotHistogram}, which returns a {@linkcode Figure}
+ *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
+ * @example
+ * ```ts
+ * import { histogramPlot } from "@laion/fmri";
+ * const pic = await histogramPlot([0.1, 0.4, 0.45, 0.5, 0.7]);
+ * ```
+ */
+export async function histogramPlot(
+  values: ArrayLike<number>,
+  options: HistogramOptions = {},
+): Promise<Picture> {
+  return await plotHistogram(values, options).toPicture({ signal: options.signal });
 }

@@ -5,7 +5,8 @@
  */
 import { encodePng } from "../formats/png_write.ts";
 import type { Picture } from "./picture.ts";
-import { escapeXml, FONT_FAMILY, svgDocument, svgToPicture } from "./svg.ts";
+import { Figure } from "./figure.ts";
+import { escapeXml, FONT_FAMILY, pngDataUrl, svgDocument } from "./svg.ts";
 
 /** One image of the grid: interleaved RGB bytes. */
 export interface GridImage {
@@ -20,7 +21,7 @@ export interface GridImage {
   label: string;
 }
 
-/** Options of {@linkcode imageGrid}. */
+/** Options of {@linkcode plotImages}. */
 export interface ImageGridOptions {
   /** Images per row. @default min(4, number of images) */
   columns?: number;
@@ -32,26 +33,27 @@ export interface ImageGridOptions {
   background?: string;
   /** Colour (CSS) of the captions and the title. @default "#222" */
   textColor?: string;
-  /** Stops before rendering. */
+  /** Stops before rendering (the deprecated {@linkcode imageGrid} only). */
   signal?: AbortSignal;
 }
 
 /**
  * The images in a grid, each scaled to fit its cell (aspect kept), with its
- * label underneath.
+ * label underneath, as a {@linkcode Figure} (SVG; no permission needed to
+ * show it). A grid is layout, not a chart (no scales, no axes), so it is
+ * plain SVG rather than Observable Plot.
  *
+ * @throws {RangeError} when there is no image or an image's bytes do not fill width × height × 3
  * @example
  * ```ts
- * import { imageGrid } from "@laion/fmri";
+ * import { plotImages } from "@laion/fmri";
  * const red = { rgb: new Uint8Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? 255 : 0)), width: 4, height: 4, label: "red" };
- * const pic = await imageGrid([red, { ...red, label: "again" }], { cell: 64 });
+ * const fig = plotImages([red, { ...red, label: "again" }], { cell: 64 });
+ * console.log(fig.caption); // "red | again"
  * ```
  */
-export async function imageGrid(
-  images: readonly GridImage[],
-  options: ImageGridOptions = {},
-): Promise<Picture> {
-  if (images.length === 0) throw new RangeError("imageGrid needs at least one image");
+export function plotImages(images: readonly GridImage[], options: ImageGridOptions = {}): Figure {
+  if (images.length === 0) throw new RangeError("plotImages needs at least one image");
   images.forEach((im, i) => {
     if (im.rgb.length !== im.width * im.height * 3 || im.width < 1 || im.height < 1) {
       throw new RangeError(
@@ -72,15 +74,11 @@ export async function imageGrid(
     const f = Math.min(cell / im.width, cell / im.height);
     const w = Math.round(im.width * f), h = Math.round(im.height * f);
     const png = encodePng({ width: im.width, height: im.height, channels: 3, data: im.rgb });
-    let s = "";
-    for (let i = 0; i < png.length; i += 0x8000) {
-      s += String.fromCharCode(...png.subarray(i, i + 0x8000));
-    }
     const label = fitLabel(im.label, cell - 4, 12);
     return `<image x="${x + (cell - w) / 2}" y="${
       y + (cell - h) / 2
     }" width="${w}" height="${h}" ` +
-      `preserveAspectRatio="none" href="data:image/png;base64,${btoa(s)}"/>\n` +
+      `preserveAspectRatio="none" href="${pngDataUrl(png)}"/>\n` +
       `<text x="${x + cell / 2}" y="${y + cell + 15}" font-size="12" text-anchor="middle" ${text}>${
         escapeXml(label)
       }</text>`;
@@ -92,12 +90,34 @@ export async function imageGrid(
       }</text>`,
     );
   }
-  return await svgToPicture(svgDocument(width, height, parts.join("\n"), options.background), {
-    caption: `${options.title ? `${options.title}: ` : ""}${
-      images.map((i) => i.label).join(" | ")
-    }`,
-    signal: options.signal,
-  });
+  const caption = `${options.title ? `${options.title}: ` : ""}${
+    images.map((i) => i.label).join(" | ")
+  }`;
+  const svg = svgDocument(
+    width,
+    height,
+    `<title>${escapeXml(caption)}</title>\n${parts.join("\n")}`,
+    options.background,
+  );
+  return new Figure(svg, width, height, caption);
+}
+
+/**
+ * {@linkcode plotImages} rendered to PNG.
+ * @deprecated Use {@linkcode plotImages}, which returns a {@linkcode Figure}
+ *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
+ * @example
+ * ```ts
+ * import { imageGrid } from "@laion/fmri";
+ * const red = { rgb: new Uint8Array(4 * 4 * 3).fill(200), width: 4, height: 4, label: "grey" };
+ * const pic = await imageGrid([red], { cell: 64 });
+ * ```
+ */
+export async function imageGrid(
+  images: readonly GridImage[],
+  options: ImageGridOptions = {},
+): Promise<Picture> {
+  return await plotImages(images, options).toPicture({ signal: options.signal });
 }
 
 /** Advance widths (in em) of DejaVu Sans, in rough classes: enough to fit a label to a cell. */
@@ -110,6 +130,21 @@ function charWidth(c: string): number {
   if (c >= "0" && c <= "9") return 0.64;
   if (c >= "A" && c <= "Z") return 0.74;
   return 0.62;
+}
+
+/**
+ * The width in pixels of `text` in DejaVu Sans at `fontSize` pixels (estimated by character class).
+ *
+ * @example
+ * ```ts
+ * import { textWidth } from "./image_grid.ts";
+ * textWidth("r = 0.5", 12); // about 48
+ * ```
+ */
+export function textWidth(text: string, fontSize = 12): number {
+  let w = 0;
+  for (const c of text) w += charWidth(c) * fontSize;
+  return w;
 }
 
 /**
@@ -126,7 +161,7 @@ function charWidth(c: string): number {
 export function fitLabel(text: string, width: number, fontSize = 12): string {
   const chars = [...text];
   const w = (c: string) => charWidth(c) * fontSize;
-  if (chars.reduce((a, c) => a + w(c), 0) <= width) return text;
+  if (textWidth(text, fontSize) <= width) return text;
   let budget = width - w("…"), head = 0, tail = 0;
   // take characters alternately from the start and the end while they fit
   for (let turn = 0; head + tail < chars.length; turn++) {

@@ -1,12 +1,13 @@
 /**
  * Predicted vs measured responses as a scatter plot, with the identity
- * line and Pearson's r in the title.
+ * line and Pearson's r in the title, drawn by Observable Plot.
  * @module
  */
-import { axesSvg, escapeXml, svgDocument, svgToPicture } from "./svg.ts";
+import type { Figure } from "./figure.ts";
+import { CHART_MARGINS, labelledAxis, Plot, plotSvg, titledFigure } from "./plot_dom.ts";
 import type { Picture } from "./picture.ts";
 
-/** Options of {@linkcode scatterPlot}. */
+/** Options of {@linkcode plotScatter}. */
 export interface ScatterOptions {
   /** Picture size in pixels. @default 480 */
   width?: number;
@@ -24,7 +25,7 @@ export interface ScatterOptions {
   color?: string;
   /** Draw the identity line y = x. @default true */
   identity?: boolean;
-  /** Stops before rendering. */
+  /** Stops before rendering (the deprecated {@linkcode scatterPlot} only). */
   signal?: AbortSignal;
 }
 
@@ -43,14 +44,77 @@ function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
 
 /**
  * A scatter plot of `y` against `x` (e.g. predicted against measured test
- * responses of one voxel, or of all voxels flattened). Both axes share one
- * range so that the identity line is the diagonal. Non-finite pairs are skipped.
+ * responses of one voxel, or of all voxels flattened), drawn by Observable
+ * Plot. Both axes share one range so that the identity line is the
+ * diagonal. Non-finite pairs are skipped; the title gets `r = … (n = …)`.
  *
+ * @throws {RangeError} when `x` and `y` differ in length or hold no finite pair
+ * @example
+ * ```ts
+ * import { plotScatter } from "@laion/fmri";
+ * const fig = plotScatter([1, 2, 3], [1.1, 1.9, 3.2], { title: "FFA1 voxel 7" });
+ * console.log(fig.caption); // "FFA1 voxel 7: r = 0.993 (n = 3)"
+ * ```
+ */
+export function plotScatter(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  options: ScatterOptions = {},
+): Figure {
+  if (x.length !== y.length) {
+    throw new RangeError(`scatter needs equal lengths, got x ${x.length} and y ${y.length}`);
+  }
+  const pts: [number, number][] = [];
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) pts.push([x[i], y[i]]);
+  }
+  if (pts.length === 0) throw new RangeError("scatter needs at least one finite (x, y) pair");
+  const width = options.width ?? 480, height = options.height ?? 480;
+  let lo = Infinity, hi = -Infinity;
+  for (const [a, b] of pts) lo = Math.min(lo, a, b), hi = Math.max(hi, a, b);
+  if (hi === lo) lo -= 1, hi += 1;
+  const pad = (hi - lo) * 0.05;
+  lo -= pad, hi += pad;
+  const r = pearsonR(pts.map((p) => p[0]), pts.map((p) => p[1]));
+  const title = `${options.title ? `${options.title}: ` : ""}r = ${
+    r.toFixed(3)
+  } (n = ${pts.length})`;
+  const chart = plotSvg({
+    width,
+    height: height - 30,
+    ...CHART_MARGINS,
+    x: labelledAxis([lo, hi], options.xLabel ?? "measured"),
+    y: labelledAxis([lo, hi], options.yLabel ?? "predicted"),
+    marks: [
+      ...((options.identity ?? true)
+        ? [Plot.line([[lo, lo], [hi, hi]], {
+          stroke: "#d62728",
+          strokeWidth: 1.5,
+          strokeDasharray: "6 4",
+        })]
+        : []),
+      Plot.dot(pts, {
+        x: (p: [number, number]) => p[0],
+        y: (p: [number, number]) => p[1],
+        r: options.radius ?? 2.5,
+        fill: options.color ?? "#1f77b4",
+        fillOpacity: 0.7,
+        stroke: null,
+      }),
+      Plot.frame({ stroke: "#333" }),
+    ],
+  });
+  return titledFigure(chart, title, title);
+}
+
+/**
+ * {@linkcode plotScatter} rendered to PNG.
+ * @deprecated Use {@linkcode plotScatter}, which returns a {@linkcode Figure}
+ *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
  * @example
  * ```ts
  * import { scatterPlot } from "@laion/fmri";
- * const pic = await scatterPlot([1, 2, 3], [1.1, 1.9, 3.2], { title: "FFA1 voxel 7" });
- * await pic.save("scatter.png");
+ * const pic = await scatterPlot([1, 2, 3], [1.1, 1.9, 3.2]);
  * ```
  */
 export async function scatterPlot(
@@ -58,48 +122,5 @@ export async function scatterPlot(
   y: ArrayLike<number>,
   options: ScatterOptions = {},
 ): Promise<Picture> {
-  if (x.length !== y.length) {
-    throw new RangeError(`scatter needs equal lengths, got x ${x.length} and y ${y.length}`);
-  }
-  const xs: number[] = [], ys: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) xs.push(x[i]), ys.push(y[i]);
-  }
-  if (xs.length === 0) throw new RangeError("scatter needs at least one finite (x, y) pair");
-  const width = options.width ?? 480, height = options.height ?? 480;
-  let lo = Math.min(...xs, ...ys), hi = Math.max(...xs, ...ys);
-  if (hi === lo) lo -= 1, hi += 1;
-  const pad = (hi - lo) * 0.05;
-  lo -= pad, hi += pad;
-  const r = pearsonR(xs, ys);
-  const title = `${options.title ? `${options.title}: ` : ""}r = ${
-    r.toFixed(3)
-  } (n = ${xs.length})`;
-  const ax = axesSvg({
-    left: 70,
-    top: 40,
-    width: width - 100,
-    height: height - 100,
-    x: [lo, hi],
-    y: [lo, hi],
-    xLabel: options.xLabel ?? "measured",
-    yLabel: options.yLabel ?? "predicted",
-    title,
-  });
-  const radius = options.radius ?? 2.5;
-  const color = escapeXml(options.color ?? "#1f77b4");
-  const dots = xs.map((v, i) =>
-    `<circle cx="${ax.px(v).toFixed(2)}" cy="${ax.py(ys[i]).toFixed(2)}" r="${radius}"/>`
-  ).join("");
-  const identity = (options.identity ?? true)
-    ? `<line x1="${ax.px(lo)}" y1="${ax.py(lo)}" x2="${ax.px(hi)}" y2="${
-      ax.py(hi)
-    }" stroke="#d62728" stroke-width="1.5" stroke-dasharray="6 4"/>`
-    : "";
-  const svg = svgDocument(
-    width,
-    height,
-    `${identity}\n<g fill="${color}" fill-opacity="0.7">${dots}</g>\n${ax.svg}`,
-  );
-  return await svgToPicture(svg, { caption: title, signal: options.signal });
+  return await plotScatter(x, y, options).toPicture({ signal: options.signal });
 }

@@ -6,6 +6,8 @@
  * @module
  */
 import { Picture } from "./picture.ts";
+// deno-lint-ignore no-unused-vars
+import type { plotStatMap } from "./stat_map.ts";
 
 /** A 3-D volume in C-order of `(x, y, z)`. */
 export interface Volume3d {
@@ -53,6 +55,10 @@ function percentile(values: number[], p: number): number {
  * One slice of a volume as a {@linkcode Picture} (radiological conventions
  * aside: rows go from anterior/superior at the top, columns from the first
  * voxel index at the left).
+ *
+ * @deprecated Use {@linkcode plotStatMap} (`displayMode: "z"` and `cutCoords`
+ *   for one axial cut): millimetres from the affine, orientation markers and a
+ *   colour bar with numbers. This synchronous raster (no text) stays for old callers.
  *
  * @example
  * ```ts

@@ -16,10 +16,11 @@ import { encodePng } from "../formats/png_write.ts";
 import { base64, downscale, type Pixels, type StimulusImage } from "../stimuli/image.ts";
 import { PRESENTATION_BACKGROUND_RGB8 } from "../stimuli/paths.ts";
 import type { Subject } from "../subject/subject.ts";
-import { imageGrid } from "./image_grid.ts";
+import type { Figure } from "./figure.ts";
+import { type GridImage, plotImages } from "./image_grid.ts";
 import type { Picture } from "./picture.ts";
 
-/** Options of {@linkcode ImageGrid}. */
+/** Options of {@linkcode plotTrials} (and of the deprecated {@linkcode ImageGrid} and {@linkcode trialGrid}). */
 export interface TrialGridOptions {
   /** Longest side of each cell in pixels. @default 160 */
   cell?: number;
@@ -36,6 +37,10 @@ const LABEL_COLOR = "#111";
 /**
  * Images side by side on the grey they were shown on, with a label under
  * each (cut in the middle with "…" when longer than the cell is wide).
+ *
+ * @deprecated Use {@linkcode plotTrials} (a subject's trials) or
+ *   {@linkcode plotImages} (any images), which return a {@linkcode Figure};
+ *   `grid.toPicture()` is `(await plotTrials(sub, trials)).toPicture()`.
  *
  * @example
  * ```ts
@@ -78,25 +83,17 @@ export class ImageGrid {
    * flattened onto that grey.
    */
   async toPicture(options: { signal?: AbortSignal } = {}): Promise<Picture> {
-    const [r, g, b] = PRESENTATION_BACKGROUND_RGB8;
-    const images = this.cells.map((c, i) => {
-      const rgb = new Uint8Array(c.width * c.height * 3);
-      for (let p = 0; p < c.width * c.height; p++) {
-        const a = c.channels === 4 ? c.data[p * 4 + 3] / 255 : 1;
-        const s = p * c.channels;
-        rgb[p * 3] = Math.round(c.data[s] * a + r * (1 - a));
-        rgb[p * 3 + 1] = Math.round(c.data[s + 1] * a + g * (1 - a));
-        rgb[p * 3 + 2] = Math.round(c.data[s + 2] * a + b * (1 - a));
-      }
-      return { rgb, width: c.width, height: c.height, label: this.labels[i] };
-    });
-    if (images.length === 0) throw new RangeError("an ImageGrid of no images has no picture");
-    return await imageGrid(images, {
-      columns: Math.min(this.columns, images.length),
+    return await this.toFigure().toPicture(options);
+  }
+
+  /** The same canvas as a {@linkcode Figure} (SVG; shown without any permission). */
+  toFigure(): Figure {
+    if (this.cells.length === 0) throw new RangeError("an ImageGrid of no images has no picture");
+    return plotImages(onGrey(this.cells, this.labels), {
+      columns: Math.min(this.columns, this.cells.length),
       cell: this.#cell,
       background: GREY,
       textColor: LABEL_COLOR,
-      signal: options.signal,
     });
   }
 
@@ -112,7 +109,8 @@ export class ImageGrid {
 
   /**
    * Shown as an HTML grid of the images with their labels, plus the composed
-   * PNG ({@linkcode ImageGrid.toPicture}) for viewers that show no HTML.
+   * figure ({@linkcode ImageGrid.toFigure}: SVG, and PNG when sharp's
+   * permissions are granted) for viewers that show no HTML.
    */
   async [JUPYTER_DISPLAY](): Promise<DisplayBundle> {
     const figures = this.cells.map((c, i) =>
@@ -126,7 +124,7 @@ export class ImageGrid {
       "text/html": `<div style="display:grid;grid-template-columns:repeat(${this.columns},` +
         `${this.#cell}px);gap:${GAP}px;padding:${GAP}px;background:${GREY};color:${LABEL_COLOR};` +
         `width:max-content">${figures}</div>`,
-      "image/png": (await this.toPicture()).toBase64(),
+      ...(this.cells.length ? await this.toFigure()[JUPYTER_DISPLAY]() : {}),
       "text/plain": this.toString(),
     };
   }
@@ -245,16 +243,55 @@ export async function trialCard(sub: Subject, trial: number): Promise<TrialCard>
   });
 }
 
-/** Options of {@linkcode trialGrid}. */
+/** Options of {@linkcode plotTrials} (and of the deprecated {@linkcode trialGrid}). */
 export interface TrialGridViewOptions extends TrialGridOptions {
   /** One caption per trial instead of `trial i: image name`. @default the trial and image name */
   labels?: readonly string[];
+}
+
+/** Images flattened onto the presentation grey as RGB grid cells, with their labels. */
+function onGrey(cells: readonly Pixels[], labels: readonly string[]): GridImage[] {
+  const [r, g, b] = PRESENTATION_BACKGROUND_RGB8;
+  return cells.map((c, i) => {
+    const rgb = new Uint8Array(c.width * c.height * 3);
+    for (let p = 0; p < c.width * c.height; p++) {
+      const a = c.channels === 4 ? c.data[p * 4 + 3] / 255 : 1;
+      const s = p * c.channels;
+      rgb[p * 3] = Math.round(c.data[s] * a + r * (1 - a));
+      rgb[p * 3 + 1] = Math.round(c.data[s + 1] * a + g * (1 - a));
+      rgb[p * 3 + 2] = Math.round(c.data[s + 2] * a + b * (1 - a));
+    }
+    return { rgb, width: c.width, height: c.height, label: labels[i] };
+  });
+}
+
+/**
+ * A subject's trials' images on the grey they were shown on, labelled
+ * `trial i: name` (or the captions given in `options.labels`), as a
+ * {@linkcode Figure}.
+ *
+ * @throws {RangeError} when `options.labels` and `trials` differ in number, or `trials` is empty
+ * @example
+ * ```ts
+ * import { loadSubject, plotTrials } from "@laion/fmri";
+ * const fig = await plotTrials(await loadSubject("sub-01"), [0, 1, 2, 3]);
+ * await fig.save("trials.png");
+ * ```
+ */
+export async function plotTrials(
+  sub: Subject,
+  trials: readonly number[],
+  options: TrialGridViewOptions = {},
+): Promise<Figure> {
+  if (trials.length === 0) throw new RangeError("plotTrials needs at least one trial index");
+  return (await trialGrid(sub, trials, options)).toFigure();
 }
 
 /**
  * A grid of a subject's trials' images labelled `trial i: name` (or the
  * captions given in `options.labels`).
  *
+ * @deprecated Use {@linkcode plotTrials}, which returns a {@linkcode Figure}.
  * @throws {RangeError} when `options.labels` and `trials` differ in number
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * Any per-voxel array of a subject on its T1w, as nilearn's `plot_stat_map`
- * would show it: slices through the ROI, the values through a colour map
+ * would show it: slices through the ROI in millimetres, the values through a colour map
  * with a colour bar, the ROI outlined. The values follow the subject's
  * voxel axis (all brain voxels, or the voxels of `roi` in the same order as
  * `getBetas({ roi })`'s columns).
@@ -8,8 +8,9 @@
  */
 import type { RoiQuery } from "../subject/roi_grammar.ts";
 import type { Subject } from "../subject/subject.ts";
-import { brainMap, type BrainMapOptions } from "./brain_map.ts";
-import type { Picture } from "./picture.ts";
+import { type BrainMapOptions, statMapOptions } from "./brain_map.ts";
+import type { Figure } from "./figure.ts";
+import { plotStatMap } from "./stat_map.ts";
 
 /** Options of {@linkcode plotVoxelValues}. */
 export interface PlotVoxelValuesOptions extends BrainMapOptions {
@@ -18,15 +19,12 @@ export interface PlotVoxelValuesOptions extends BrainMapOptions {
    * without it, one value per brain voxel and no outline.
    */
   roi?: RoiQuery;
-  /**
-   * Pixels per voxel.
-   * @default about 180 px per panel
-   */
-  scale?: number;
 }
 
 /**
- * Draws `values` (NaN = not drawn) on the subject's `res-1pt8` T1w.
+ * Draws `values` (NaN = not drawn) on the subject's `res-1pt8` T1w with
+ * {@linkcode plotStatMap}: cuts in millimetres (the T1w's affine), zoomed
+ * to the ROI when one is given.
  *
  * @throws {RangeError} when `values` does not have one value per voxel of
  *   `roi` (or of the brain)
@@ -43,7 +41,7 @@ export async function plotVoxelValues(
   sub: Subject,
   values: ArrayLike<number>,
   options: PlotVoxelValuesOptions = {},
-): Promise<Picture> {
+): Promise<Figure> {
   const { roi, signal, ...rest } = options;
   const t1 = await (await sub.getT1w({ res: "1pt8", signal })).load({ signal });
   const brain = await sub.getBrainMask({ signal });
@@ -66,9 +64,13 @@ export async function plotVoxelValues(
     else if (selected[c]) (overlay[g] = values[v++], outline![g] = 1);
     c++;
   }
-  return await brainMap({ anatomy: t1.data, dims: t1.shape, overlay, roi: outline }, {
-    ...rest,
-    scale: options.scale ?? Math.max(1, Math.round(180 / Math.max(...t1.shape))),
-    signal,
-  });
+  signal?.throwIfAborted();
+  const input = {
+    anatomy: t1.data,
+    dims: t1.shape,
+    affine: t1.header.affine,
+    overlay,
+    roi: outline,
+  };
+  return plotStatMap(input, statMapOptions(rest, input));
 }
