@@ -370,3 +370,36 @@ export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/displa
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";
 export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";
+export {
+  type Camera,
+  type Hemisphere,
+  HEMISPHERES,
+  type ProjectedExtent,
+  projectedExtent,
+  type RasterImage,
+  type RasterizeOptions,
+  rasterizeSurface,
+  type Rgb,
+  roiContour,
+  SURFACE_VIEWS,
+  type SurfaceOutline,
+  type SurfaceView,
+  type ValueMap,
+  type Vec3,
+  viewCamera,
+} from "./lib/display/surface_render.ts";
+export {
+  plotSurfStatMap,
+  plotSurfViews,
+  SURFACE_COLORMAPS,
+  surfaceColorbarTicks,
+  type SurfaceColormap,
+  surfaceColormapTable,
+  type SurfaceLayer,
+  type SurfacePlotOptions,
+  type SurfaceRoi,
+  type SurfaceStatMapOptions,
+  surfaceStatMapSvg,
+  type SurfaceViewsOptions,
+  surfaceViewsSvg,
+} from "./lib/display/surface_plot.ts";

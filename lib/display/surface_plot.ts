@@ -346,12 +346,16 @@ function outlines(layer: SurfaceLayer, startColour: number): SurfaceOutline[] {
   });
 }
 
-/** nilearn's `%.2g` tick label. */
+/** C's `%.2g`, nilearn's tick format: 2 significant digits, exponent form below 1e-4 and from 100. */
 function tickText(v: number): string {
   if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a >= 1e-4 && a < 1e2) return String(Number(v.toPrecision(2)));
-  return v.toExponential(1).replace(/\.0e/, "e").replace(/e\+?(-?)(\d)$/, "e$10$2");
+  const [mant, exp] = v.toExponential(1).split("e");
+  const e = Number(exp);
+  if (e < -4 || e >= 2) {
+    const m = mant.replace(/\.0$/, "");
+    return `${m}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  return String(Number(`${mant}e${e}`));
 }
 
 /**
