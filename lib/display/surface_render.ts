@@ -357,8 +357,10 @@ export function rasterizeSurface(mesh: SurfaceMesh, options: RasterizeOptions): 
   }
 
   for (let f = 0; f < nF; f++) {
-    let a = F[3 * f], b = F[3 * f + 1], c = F[3 * f + 2];
-    let x0 = sx[a], y0 = sy[a], x1 = sx[b], y1 = sy[b], x2 = sx[c], y2 = sy[c];
+    const a = F[3 * f];
+    let b = F[3 * f + 1], c = F[3 * f + 2];
+    const x0 = sx[a], y0 = sy[a];
+    let x1 = sx[b], y1 = sy[b], x2 = sx[c], y2 = sy[c];
     let area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
     if (area === 0 || !Number.isFinite(area)) continue;
     if (area < 0) {
