@@ -446,7 +446,9 @@ function figureSvg(panels: Panel[], o: SurfacePlotOptions, common: boolean) {
   }
   let ticks: { value: number; label: string }[] = [];
   if (showBar && range) {
-    const barTop = labelH + Math.round(bottom * 0.1), barH = Math.round(bottom * 0.8) - labelH;
+    // 80% of the panels' height, at most 480 px, centred on them.
+    const barH = Math.min(480, Math.round((bottom - labelH) * 0.8));
+    const barTop = labelH + Math.round((bottom - labelH - barH) / 2);
     const { vmin, vmax, threshold } = range;
     for (let r = 0; r < barH; r++) {
       // nilearn's bar: 256 colours, grey between -threshold and +threshold.
