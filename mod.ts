@@ -369,7 +369,14 @@ export { type HeatmapOptions, type HeatmapPanel, heatmapPlot } from "./lib/displ
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";
-export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";
+export {
+  colormap,
+  colormapCss,
+  type ColormapName,
+  COLORMAPS,
+  colormapTable,
+  type Rgb,
+} from "./lib/display/colormaps.ts";
 export {
   type Camera,
   type Hemisphere,
@@ -379,7 +386,6 @@ export {
   type RasterImage,
   type RasterizeOptions,
   rasterizeSurface,
-  type Rgb,
   roiContour,
   SURFACE_VIEWS,
   type SurfaceOutline,
@@ -391,7 +397,6 @@ export {
 export {
   plotSurfStatMap,
   plotSurfViews,
-  SURFACE_COLORMAPS,
   surfaceColorbarTicks,
   type SurfaceColormap,
   surfaceColormapTable,

@@ -29,7 +29,7 @@
  * @module
  */
 import type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
-import { colormap as namedColormap, COLORMAPS } from "./colormap.ts";
+import { type ColormapName, COLORMAPS, colormapTable, type Rgb } from "./colormaps.ts";
 import type { Picture } from "./picture.ts";
 import { encodePng } from "../formats/png_write.ts";
 import { pngDataUrl, svgDocument, svgText, svgToPicture } from "./svg.ts";
@@ -38,7 +38,6 @@ import {
   HEMISPHERES,
   projectedExtent,
   rasterizeSurface,
-  type Rgb,
   roiContour,
   SURFACE_VIEWS,
   type SurfaceOutline,
@@ -76,13 +75,8 @@ export interface SurfaceLayer {
   rois?: readonly SurfaceRoi[];
 }
 
-/** Named colour maps of the surface plots: `cold_hot` (nilearn's default) and those of {@linkcode COLORMAPS}. */
-export const SURFACE_COLORMAPS = ["cold_hot", ...COLORMAPS] as const;
-
-/** A colour map: a name of {@linkcode SURFACE_COLORMAPS} or a function from [0, 1] to RGB. */
-export type SurfaceColormap =
-  | typeof SURFACE_COLORMAPS[number]
-  | ((t: number) => readonly [number, number, number]);
+/** A colour map: a name of {@linkcode COLORMAPS} (matplotlib's tables) or a function from [0, 1] to RGB. */
+export type SurfaceColormap = ColormapName | ((t: number) => readonly [number, number, number]);
 
 /** Options shared by {@linkcode plotSurfStatMap} and {@linkcode plotSurfViews}. */
 export interface SurfacePlotOptions {
@@ -152,36 +146,6 @@ const TAB10: Rgb[] = [
   [23, 190, 207],
 ];
 
-/** matplotlib's `hot` segment data (x, value) per channel. */
-const HOT: Record<"r" | "g" | "b", [number, number][]> = {
-  r: [[0, 0.0416], [0.365079, 1], [1, 1]],
-  g: [[0, 0], [0.365079, 0], [0.746032, 1], [1, 1]],
-  b: [[0, 0], [0.746032, 0], [1, 1]],
-};
-
-function segment(points: [number, number][], x: number): number {
-  for (let i = 1; i < points.length; i++) {
-    const [x0, y0] = points[i - 1], [x1, y1] = points[i];
-    if (x <= x1) return x1 > x0 ? y0 + ((x - x0) / (x1 - x0)) * (y1 - y0) : y1;
-  }
-  return points[points.length - 1][1];
-}
-
-/**
- * nilearn's `cold_hot` at `t` in [0, 1]: `hot` mirrored into blues below
- * 0.5 (white, cyan, blue, black at 0.5, then red, yellow, white).
- */
-function coldHot(t: number): [number, number, number] {
-  const c = (v: number) => Math.round(255 * v);
-  if (t >= 0.5) {
-    const x = 2 * t - 1;
-    return [c(segment(HOT.r, x)), c(segment(HOT.g, x)), c(segment(HOT.b, x))];
-  }
-  // nilearn's _pigtailed_cmap swaps channels: red <- hot blue, green <- hot green, blue <- hot red.
-  const x = 1 - 2 * t;
-  return [c(segment(HOT.b, x)), c(segment(HOT.g, x)), c(segment(HOT.r, x))];
-}
-
 /**
  * A 256-entry RGB table of a colour map (`3 * 256` bytes), sampled at
  * `i / 255` as matplotlib's `ListedColormap` does.
@@ -195,15 +159,8 @@ function coldHot(t: number): [number, number, number] {
  * ```
  */
 export function surfaceColormapTable(cmap: SurfaceColormap): Uint8Array {
-  let f: (t: number) => readonly [number, number, number];
-  if (typeof cmap === "function") f = cmap;
-  else if (cmap === "cold_hot") f = coldHot;
-  else if ((COLORMAPS as readonly string[]).includes(cmap)) f = (t) => namedColormap(cmap, t);
-  else {
-    throw new RangeError(
-      `unknown colormap ${JSON.stringify(cmap)}; valid: ${SURFACE_COLORMAPS.join(", ")}`,
-    );
-  }
+  if (typeof cmap !== "function") return colormapTable(cmap);
+  const f = cmap;
   const lut = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) lut.set(f(i / 255).map((v) => Math.round(v)), 3 * i);
   return lut;

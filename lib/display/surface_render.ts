@@ -21,9 +21,7 @@
  * @module
  */
 import type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
-
-/** An RGB colour, 0–255 per channel. */
-export type Rgb = readonly [number, number, number];
+import type { Rgb } from "./colormaps.ts";
 
 /** A 3-vector. */
 export type Vec3 = readonly [number, number, number];
