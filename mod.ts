@@ -404,7 +404,5 @@ export {
   type SurfacePlotOptions,
   type SurfaceRoi,
   type SurfaceStatMapOptions,
-  surfaceStatMapSvg,
   type SurfaceViewsOptions,
-  surfaceViewsSvg,
 } from "./lib/display/surface_plot.ts";

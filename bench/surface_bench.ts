@@ -11,9 +11,9 @@
  *  - raster, per-pixel values (Gouraud background + thresholded values looked up per pixel,
  *    headlight, a ROI contour), supersample 1 and 2 (the plots' default);
  *  - raster, one colour per face (nilearn's matplotlib style), supersample 1;
- *  - the whole `plotSurfStatMap` (colours, contour, raster, PNG, colour bar and text through
- *    SVG/sharp);
- *  - `plotSurfViews` with both hemispheres x lateral/medial (4 panels of 400 x 300).
+ *  - `plotSurfStatMap` (colours, contour, raster, embedded PNG, colour bar and text as SVG),
+ *    and the same rendered to PNG through sharp (`toPicture`);
+ *  - `plotSurfViews` with both hemispheres x lateral/medial (4 panels of 400 x 300), to PNG.
  * Memory: the raster buffers are `w * h * k^2 * 7` bytes (RGB + float depth), 13 MB at
  * 800 x 600 with k = 2, plus 4 float arrays per vertex.
  * @module
@@ -99,17 +99,19 @@ await time("raster 800x600, per-face colours, supersample 1", () =>
     supersample: 1,
   }));
 await time("roiContour (one ROI)", () => roiContour(mesh, roi));
-await time("plotSurfStatMap 800x600 (all of it, PNG via sharp)", () =>
+const statMap = () =>
   plotSurfStatMap(
     { mesh, values, bgMap: sulc, rois: [{ vertices: roi, name: "ROI" }] },
     { hemi: "left", view: "lateral", threshold: 1, label: "t" },
-  ));
+  );
+await time("plotSurfStatMap 800x600 (the SVG Figure the kernel shows)", statMap);
+await time("plotSurfStatMap 800x600 + toPicture (PNG via sharp)", () => statMap().toPicture());
 const rvalues = field(rh.mesh);
-await time("plotSurfViews, 2 hemis x lateral/medial, 400x300 each", () =>
+await time("plotSurfViews, 2 hemis x lateral/medial, 400x300 each, PNG", () =>
   plotSurfViews(
     {
       left: { mesh, values, bgMap: sulc },
       right: { mesh: rh.mesh, values: rvalues, bgMap: rh.sulc },
     },
     { threshold: 1, label: "t" },
-  ));
+  ).toPicture());

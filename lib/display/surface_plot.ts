@@ -24,15 +24,17 @@
  * (`lighting: 0` is nilearn's flat look), the background without `bgMap`
  * is a uniform light grey, and the image is anti-aliased.
  *
- * Text goes through SVG and sharp (`--allow-ffi --allow-env --allow-read`,
- * see `svgToPicture`); {@linkcode rasterizeSurface} alone needs no permission.
+ * The result is a {@linkcode Figure}: SVG with the surface pixels embedded
+ * as PNG and the text as text, shown inline by the kernel without any
+ * permission; `fig.toPicture()` or `fig.save("x.png")` renders it to PNG
+ * through sharp (`--allow-ffi`).
  * @module
  */
 import type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
 import { type ColormapName, COLORMAPS, colormapTable, type Rgb } from "./colormaps.ts";
-import type { Picture } from "./picture.ts";
 import { encodePng } from "../formats/png_write.ts";
-import { pngDataUrl, svgDocument, svgText, svgToPicture } from "./svg.ts";
+import { Figure } from "./figure.ts";
+import { pngDataUrl, svgDocument, svgText } from "./svg.ts";
 import {
   type Hemisphere,
   HEMISPHERES,
@@ -106,8 +108,6 @@ export interface SurfacePlotOptions {
   title?: string;
   /** Anti-aliasing factor (see {@linkcode rasterizeSurface}). @default 2 */
   supersample?: number;
-  /** Stops before rendering the text. */
-  signal?: AbortSignal;
 }
 
 /** Options of {@linkcode plotSurfStatMap}. */
@@ -346,8 +346,8 @@ interface Panel {
   name?: string;
 }
 
-/** The figure as SVG (panels as one embedded PNG) and its size. */
-function figureSvg(panels: Panel[], o: SurfacePlotOptions, common: boolean) {
+/** The figure: panels as one embedded PNG, text as SVG text. */
+function surfaceFigure(panels: Panel[], o: SurfacePlotOptions, common: boolean): Figure {
   const layers = [...new Set(panels.map((p) => p.layer))];
   const range = colourRange(layers, o);
   const lut = surfaceColormapTable(o.colormap ?? "cold_hot");
@@ -446,7 +446,7 @@ function figureSvg(panels: Panel[], o: SurfacePlotOptions, common: boolean) {
       }..${ticks[4]?.label ?? range.vmax}${range.threshold ? `, |v| >= ${range.threshold}` : ""}`
       : "") +
     (rois.length ? `; outlines: ${rois.join(", ")}` : "");
-  return { svg: svgDocument(width, height, body), width, height, caption, range, ticks };
+  return new Figure(svgDocument(width, height, body), width, height, caption);
 }
 
 function checkChoice<T extends string>(what: string, v: T, valid: readonly T[]): T {
@@ -457,28 +457,11 @@ function checkChoice<T extends string>(what: string, v: T, valid: readonly T[]):
 }
 
 /**
- * The SVG of {@linkcode plotSurfStatMap} (surface pixels embedded as PNG,
- * ticks and labels as text), for tests and for editing before rendering.
- *
- * @example
- * ```ts
- * import { surfaceStatMapSvg } from "@laion/fmri";
- * declare const mesh: import("@laion/fmri/formats").SurfaceMesh, t: Float32Array;
- * const { svg, ticks } = surfaceStatMapSvg({ mesh, values: t }, { threshold: 3, label: "t" });
- * console.log(ticks.map((k) => k.label));
- * ```
- */
-export function surfaceStatMapSvg(layer: SurfaceLayer, options: SurfaceStatMapOptions = {}) {
-  const hemi = checkChoice("hemi", options.hemi ?? "left", HEMISPHERES);
-  const view = checkChoice("view", options.view ?? "lateral", SURFACE_VIEWS);
-  const w = options.width ?? 800, h = options.height ?? 600;
-  return figureSvg([{ layer, hemi, view, x: 0, y: 0, w, h }], options, false);
-}
-
-/**
  * One view of one hemisphere with values, background, threshold, ROI
  * outlines and a colour bar, as nilearn's `plot_surf_stat_map`.
  *
+ * @throws {RangeError} arrays whose length is not the mesh's vertex count,
+ *   an unknown hemi, view, colour map or mode (listing the valid ones)
  * @example
  * ```ts
  * import { plotSurfStatMap } from "@laion/fmri";
@@ -487,35 +470,43 @@ export function surfaceStatMapSvg(layer: SurfaceLayer, options: SurfaceStatMapOp
  * const sulc = await readFreesurferMorph("surf/lh.sulc");
  * const ffa = await readFreesurferLabel("label/lh.FFA.label");
  * const t = new Float32Array(mesh.nVertices).map((_, i) => Math.sin(i / 500) * 5);
- * const pic = await plotSurfStatMap(
+ * const fig = plotSurfStatMap(
  *   { mesh, values: t, bgMap: sulc, rois: [{ vertices: ffa, name: "FFA", color: [0, 200, 0] }] },
  *   { hemi: "left", view: "lateral", threshold: 2, label: "t", title: "faces > objects" },
  * );
- * await pic.save("lh_lateral.png");
+ * await fig.save("lh_lateral.png"); // or .svg
  * ```
  */
-export async function plotSurfStatMap(
-  layer: SurfaceLayer,
-  options: SurfaceStatMapOptions = {},
-): Promise<Picture> {
-  const fig = surfaceStatMapSvg(layer, options);
-  return await svgToPicture(fig.svg, { caption: fig.caption, signal: options.signal });
+export function plotSurfStatMap(layer: SurfaceLayer, options: SurfaceStatMapOptions = {}): Figure {
+  const hemi = checkChoice("hemi", options.hemi ?? "left", HEMISPHERES);
+  const view = checkChoice("view", options.view ?? "lateral", SURFACE_VIEWS);
+  const w = options.width ?? 800, h = options.height ?? 600;
+  return surfaceFigure([{ layer, hemi, view, x: 0, y: 0, w, h }], options, false);
 }
 
 /**
- * The SVG of {@linkcode plotSurfViews}, for tests and editing.
+ * Several views of one or both hemispheres in one figure with one colour
+ * bar and one scale (millimetres per pixel), as nilearn's
+ * `plot_img_on_surf`: one column per hemisphere, one row per view.
  *
+ * @throws {RangeError} no hemisphere, an unknown view, and as {@linkcode plotSurfStatMap}
  * @example
  * ```ts
- * import { surfaceViewsSvg } from "@laion/fmri";
- * declare const left: import("@laion/fmri").SurfaceLayer;
- * console.log(surfaceViewsSvg({ left }).width);
+ * import { plotSurfViews } from "@laion/fmri";
+ * import { readFreesurferMorph, readFreesurferSurface } from "@laion/fmri/formats";
+ * const [lh, rh] = await Promise.all(["lh", "rh"].map((h) => readFreesurferSurface(`surf/${h}.pial`)));
+ * const [ls, rs] = await Promise.all(["lh", "rh"].map((h) => readFreesurferMorph(`surf/${h}.sulc`)));
+ * const fig = plotSurfViews(
+ *   { left: { mesh: lh, bgMap: ls, values: ls }, right: { mesh: rh, bgMap: rs, values: rs } },
+ *   { views: ["lateral", "medial"], label: "sulc", title: "sulcal depth" },
+ * );
+ * await fig.save("both.png");
  * ```
  */
-export function surfaceViewsSvg(
+export function plotSurfViews(
   hemispheres: { left?: SurfaceLayer; right?: SurfaceLayer },
   options: SurfaceViewsOptions = {},
-) {
+): Figure {
   const hemis = HEMISPHERES.filter((h) => hemispheres[h]);
   if (hemis.length === 0) {
     throw new RangeError("plotSurfViews needs { left } or { right } or both");
@@ -541,31 +532,5 @@ export function surfaceViewsSvg(
       })
     )
   );
-  return figureSvg(panels, options, true);
-}
-
-/**
- * Several views of one or both hemispheres in one figure with one colour
- * bar and one scale (millimetres per pixel), as nilearn's
- * `plot_img_on_surf`: one column per hemisphere, one row per view.
- *
- * @example
- * ```ts
- * import { plotSurfViews } from "@laion/fmri";
- * import { readFreesurferMorph, readFreesurferSurface } from "@laion/fmri/formats";
- * const [lh, rh] = await Promise.all(["lh", "rh"].map((h) => readFreesurferSurface(`surf/${h}.pial`)));
- * const [ls, rs] = await Promise.all(["lh", "rh"].map((h) => readFreesurferMorph(`surf/${h}.sulc`)));
- * const pic = await plotSurfViews(
- *   { left: { mesh: lh, bgMap: ls, values: ls }, right: { mesh: rh, bgMap: rs, values: rs } },
- *   { views: ["lateral", "medial"], label: "sulc", title: "sulcal depth" },
- * );
- * await pic.save("both.png");
- * ```
- */
-export async function plotSurfViews(
-  hemispheres: { left?: SurfaceLayer; right?: SurfaceLayer },
-  options: SurfaceViewsOptions = {},
-): Promise<Picture> {
-  const fig = surfaceViewsSvg(hemispheres, options);
-  return await svgToPicture(fig.svg, { caption: fig.caption, signal: options.signal });
+  return surfaceFigure(panels, options, true);
 }
