@@ -17,6 +17,8 @@ import {
   viewCamera,
 } from "../lib/display/surface_render.ts";
 import { icosphere } from "./_icosphere.ts";
+import { pillowPixels } from "./_pillow.ts";
+import { JUPYTER_DISPLAY } from "../lib/core/display.ts";
 
 const R = 50;
 const sphere = icosphere(5, R); // 10,242 vertices
@@ -27,31 +29,6 @@ const field = (f: (i: number) => number) =>
   Float32Array.from({ length: sphere.nVertices }, (_, i) => f(i));
 /** 1 on the +x half, 0 on the -x half. */
 const plusX = field((i) => (xs(i) > 0 ? 1 : 0));
-
-/** Pixels of PNG bytes at (x, y) points, and the size, as Debian's Pillow decodes them. */
-async function pillowPixels(png: Uint8Array, points: [number, number][]) {
-  const code = `
-import sys, io, json
-from PIL import Image
-im = Image.open(io.BytesIO(sys.stdin.buffer.read())).convert("RGB")
-pts = json.loads(sys.argv[1])
-print(json.dumps({"size": list(im.size), "pixels": [list(im.getpixel((x, y))) for x, y in pts]}))
-`;
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", code, JSON.stringify(points)],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(png);
-  await w.close();
-  const out = await child.output();
-  assert.equal(out.code, 0, "Pillow decodes the PNG");
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    size: [number, number];
-    pixels: number[][];
-  };
-}
 
 function pixel(img: { width: number; data: Uint8Array }, x: number, y: number): number[] {
   const o = 3 * (y * img.width + x);
@@ -264,6 +241,10 @@ Deno.test("plotSurfStatMap: a Figure whose PNG Pillow decodes to the expected si
     height: 300,
   }).toPicture();
   assert.deepEqual((await pillowPixels(medial.png, [[200, 158]])).pixels[0], GREY);
+  // Shown inline by the kernel: the SVG with the surface as an embedded PNG, and the PNG itself.
+  const bundle = await fig[JUPYTER_DISPLAY]();
+  assert.match(String(bundle["image/svg+xml"]), /<image [^>]*href="data:image\/png;base64,/);
+  assert.equal(bundle["image/png"], pic.toBase64());
   const again = plotSurfStatMap(layer, { ...options, width: 400, height: 300 });
   assert.equal(again.svg, fig.svg);
   assert.deepEqual((await again.toPicture()).png, pic.png);
