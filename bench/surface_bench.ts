@@ -7,7 +7,9 @@
  *   deno task bench:surface            (or: deno run --allow-read --allow-env --allow-ffi
  *                                       --allow-sys bench/surface_bench.ts [--reps 7])
  *
- * Rows (median of `reps` warm runs after one cold run, milliseconds):
+ * Rows (median of `reps` warm runs after one cold run, milliseconds; the CPU time of the
+ * process beside it, which is what a loaded machine does not inflate for the single-threaded
+ * rasteriser — sharp's PNG rendering adds its own threads):
  *  - raster, per-pixel values (Gouraud background + thresholded values looked up per pixel,
  *    headlight, a ROI contour), supersample 1 and 2 (the plots' default);
  *  - raster, one colour per face (nilearn's matplotlib style), supersample 1;
@@ -18,6 +20,7 @@
  * 800 x 600 with k = 2, plus 4 float arrays per vertex.
  * @module
  */
+import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { foldedHemisphere } from "../tests/_icosphere.ts";
 import {
@@ -60,21 +63,29 @@ const lut = surfaceColormapTable("cold_hot");
 const segments = roiContour(mesh, roi);
 const faceColors = new Uint8Array(3 * mesh.nFaces).fill(180);
 
+/** CPU milliseconds (user + system) of this process since `since`. */
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
 async function time(name: string, run: () => unknown | Promise<unknown>) {
   let t = performance.now();
   await run();
   const cold = performance.now() - t;
-  const warm: number[] = [];
+  const warm: number[] = [], cpu: number[] = [];
   for (let r = 0; r < reps; r++) {
     t = performance.now();
+    const c = cpuUsage();
     await run();
     warm.push(performance.now() - t);
+    cpu.push(cpuMs(c));
   }
-  warm.sort((a, b) => a - b);
+  const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1].toFixed(0).padStart(5);
   console.log(
-    `${name.padEnd(58)} cold ${cold.toFixed(0).padStart(5)} ms   warm median ${
-      warm[warm.length >> 1].toFixed(0).padStart(5)
-    } ms`,
+    `${name.padEnd(60)} cold ${cold.toFixed(0).padStart(5)} ms   warm median ${
+      median(warm)
+    } ms (CPU ${median(cpu)} ms)`,
   );
 }
 
