@@ -395,6 +395,7 @@ export {
   viewCamera,
 } from "./lib/display/surface_render.ts";
 export {
+  plotSurfRoi,
   plotSurfStatMap,
   plotSurfViews,
   surfaceColorbarTicks,
@@ -403,6 +404,8 @@ export {
   type SurfaceLayer,
   type SurfacePlotOptions,
   type SurfaceRoi,
+  type SurfaceRoiLayer,
+  type SurfaceRoiOptions,
   type SurfaceStatMapOptions,
   type SurfaceViewsOptions,
 } from "./lib/display/surface_plot.ts";

@@ -5,6 +5,7 @@
 // on a second run.
 import assert from "node:assert/strict";
 import {
+  plotSurfRoi,
   plotSurfStatMap,
   plotSurfViews,
   surfaceColorbarTicks,
@@ -293,6 +294,61 @@ Deno.test("plotSurfViews: both hemispheres, lateral and medial, one scale and on
   assert.match(fig.caption, /left lateral, right lateral, left medial, right medial/);
 });
 
+Deno.test("plotSurfRoi: each label in its colour over the background, a legend with the names", async () => {
+  // Label 1 on the +x half, 2 on the -x half's top, 0 elsewhere.
+  const labels = Int32Array.from(
+    { length: sphere.nVertices },
+    (_, i) => (xs(i) > 0 ? 1 : zs(i) > R / 2 ? 2 : 0),
+  );
+  const fig = plotSurfRoi(
+    { mesh: sphere, labels },
+    {
+      hemi: "right",
+      views: ["lateral", "medial"],
+      names: { 1: "V1", 2: "hMT+" },
+      colors: { 2: [200, 0, 200] },
+      lighting: 0,
+    },
+  );
+  for (const t of ["V1", "hMT+", "right lateral", "right medial"]) {
+    assert.ok(fig.svg.includes(`>${t}</text>`), `the SVG shows ${t}`);
+  }
+  const pic = await fig.toPicture();
+  const top = 8, name = 18;
+  const { pixels } = await pillowPixels(pic.png, [
+    [200, top + name + 150], // lateral centre: label 1
+    [200, top + 2 * name + 300 + 150], // medial centre: no label
+    [200, top + 2 * name + 300 + 150 - Math.round(0.8 * R * (284 / (2 * R)))], // medial, high: label 2
+  ]);
+  assert.deepEqual(pixels[0], [31, 119, 180], "tab20's first colour for the lowest label");
+  assert.deepEqual(pixels[1], GREY);
+  assert.deepEqual(pixels[2], [200, 0, 200]);
+  assert.match(fig.caption, /labels: V1, hMT\+/);
+});
+
+Deno.test("ROI outlines from a per-vertex label array: one contour per label", async () => {
+  const labels = Int32Array.from(
+    { length: sphere.nVertices },
+    (_, i) => (zs(i) > R / 2 ? 1 : zs(i) < -R / 2 ? 2 : 0),
+  );
+  const fig = plotSurfStatMap(
+    { mesh: sphere, rois: [{ vertices: labels, kind: "labels", name: "caps" }] },
+    { hemi: "right", width: 200, height: 200 },
+  );
+  assert.match(fig.caption, /outlines: caps/);
+  // Two contours in tab10's first two colours: the rings at z = +R/2 (label 1) and -R/2 (label 2).
+  const pic = await fig.toPicture();
+  const s = (200 - 16) / (2 * R), cy = 8 + 100;
+  const column = (y0: number) =>
+    Array.from({ length: 9 }, (_, k) => [100, Math.round(y0) - 4 + k] as [number, number]);
+  const ring1 = column(cy - (R / 2) * s), ring2 = column(cy + (R / 2) * s);
+  const { pixels } = await pillowPixels(pic.png, [...ring1, ...ring2]);
+  const near = (p: number[], c: number[]) => p.every((v, i) => Math.abs(v - c[i]) <= 12);
+  assert.ok(pixels.slice(0, 9).some((p) => near(p, [31, 119, 180])), JSON.stringify(pixels));
+  assert.ok(pixels.slice(9).some((p) => near(p, [255, 127, 14])), JSON.stringify(pixels));
+  assert.ok(!pixels.slice(0, 9).some((p) => near(p, [255, 127, 14])));
+});
+
 Deno.test("bad arguments name the valid values", () => {
   assert.throws(
     () => viewCamera("left", "top" as never),
@@ -308,6 +364,11 @@ Deno.test("bad arguments name the valid values", () => {
     /unknown colour map "jet"; valid: .*cold_hot/,
   );
   assert.throws(() => roiContour(sphere, [sphere.nVertices]), /outside 0\.\.10241/);
+  assert.throws(
+    () => plotSurfStatMap({ mesh: sphere, rois: [{ vertices: [1], kind: "ring" as never }] }),
+    /unknown ROI kind "ring"; valid: indices, mask, labels/,
+  );
+  assert.throws(() => plotSurfRoi({ mesh: sphere, labels: [1, 2] }), /labels has 2 values/);
   assert.deepEqual(projectedExtent(sphere, viewCamera("right", "dorsal")).u.map(Math.round), [
     -R,
     R,

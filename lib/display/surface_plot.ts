@@ -51,13 +51,15 @@ import {
 /** A ROI outlined on the surface. */
 export interface SurfaceRoi {
   /**
-   * Its vertices: indices (as `readFreesurferLabel` returns them) or a
-   * per-vertex mask/label array with `nVertices` entries (non-zero inside).
+   * Its vertices: indices (as `readFreesurferLabel` returns them), a
+   * per-vertex mask (non-zero inside), or a per-vertex integer label array
+   * (a parcellation: each positive label is outlined on its own, 0 and
+   * negative labels are outside).
    */
   vertices: ArrayLike<number | boolean>;
-  /** Whether `vertices` lists indices (`"indices"`) or is a per-vertex mask. @default "indices" */
-  kind?: "indices" | "mask";
-  /** Outline colour. @default a colour of the qualitative palette (`tab10`), by position */
+  /** How `vertices` is given. @default "indices" */
+  kind?: "indices" | "mask" | "labels";
+  /** Outline colour (of every label, for `"labels"`). @default a colour of the qualitative palette (`tab10`), by position */
   color?: Rgb;
   /** Line width in pixels. @default 2 */
   width?: number;
@@ -287,20 +289,49 @@ function layerColours(
   return { faceColors: c };
 }
 
+/** The distinct positive labels of a per-vertex label array, ascending. */
+function positiveLabels(labels: ArrayLike<number | boolean>): number[] {
+  const seen = new Set<number>();
+  for (let i = 0; i < labels.length; i++) {
+    const v = Number(labels[i]);
+    if (v > 0) seen.add(v);
+  }
+  return [...seen].sort((a, b) => a - b);
+}
+
 function outlines(layer: SurfaceLayer, startColour: number): SurfaceOutline[] {
   const n = layer.mesh.nVertices;
-  return (layer.rois ?? []).map((roi, i) => {
+  const out: SurfaceOutline[] = [];
+  (layer.rois ?? []).forEach((roi, i) => {
     const kind = roi.kind ?? "indices";
-    if (kind !== "indices" && kind !== "mask") {
-      throw new RangeError(`unknown ROI kind ${JSON.stringify(kind)}; valid: indices, mask`);
+    if (kind !== "indices" && kind !== "mask" && kind !== "labels") {
+      throw new RangeError(
+        `unknown ROI kind ${JSON.stringify(kind)}; valid: indices, mask, labels`,
+      );
+    }
+    const width = roi.width ?? 2;
+    const next = () => TAB10[(startColour + out.length) % TAB10.length];
+    if (kind === "labels") {
+      checkLength(`ROI ${roi.name ?? i} labels`, roi.vertices, n);
+      for (const label of positiveLabels(roi.vertices)) {
+        const mask = new Uint8Array(n);
+        for (let v = 0; v < n; v++) mask[v] = Number(roi.vertices[v]) === label ? 1 : 0;
+        out.push({
+          segments: roiContour(layer.mesh, mask, "mask"),
+          color: roi.color ?? next(),
+          width,
+        });
+      }
+      return;
     }
     if (kind === "mask") checkLength(`ROI ${roi.name ?? i} mask`, roi.vertices, n);
-    return {
+    out.push({
       segments: roiContour(layer.mesh, roi.vertices, kind),
-      color: roi.color ?? TAB10[(startColour + i) % TAB10.length],
-      width: roi.width ?? 2,
-    };
+      color: roi.color ?? next(),
+      width,
+    });
   });
+  return out;
 }
 
 /** C's `%.2g`, nilearn's tick format: 2 significant digits, exponent form below 1e-4 and from 100. */
@@ -347,11 +378,25 @@ interface Panel {
 }
 
 /** The figure: panels as one embedded PNG, text as SVG text. */
-function surfaceFigure(panels: Panel[], o: SurfacePlotOptions, common: boolean): Figure {
+/** A legend entry of {@linkcode plotSurfRoi}. */
+interface LegendEntry {
+  color: Rgb;
+  name: string;
+}
+
+function surfaceFigure(
+  panels: Panel[],
+  o: SurfacePlotOptions,
+  common: boolean,
+  fill?: (layer: SurfaceLayer) => { vertexColors: Uint8Array },
+  legend: LegendEntry[] = [],
+): Figure {
   const layers = [...new Set(panels.map((p) => p.layer))];
-  const range = colourRange(layers, o);
+  const range = fill ? undefined : colourRange(layers, o);
   const lut = surfaceColormapTable(o.colormap ?? "cold_hot");
-  const colours = new Map(layers.map((l) => [l, layerColours(l, range, lut, o)]));
+  const colours = new Map(
+    layers.map((l) => [l, fill ? fill(l) : layerColours(l, range, lut, o)]),
+  );
   let roiCount = 0;
   const lines = new Map(layers.map((l) => {
     const out = outlines(l, roiCount);
@@ -375,9 +420,14 @@ function surfaceFigure(panels: Panel[], o: SurfacePlotOptions, common: boolean):
   const labelH = panels.some((p) => p.name) ? 18 : 0;
   const showBar = range !== undefined && (o.colorbar ?? true);
   const right = Math.max(...panels.map((p) => p.x + p.w));
-  const bottom = Math.max(...panels.map((p) => p.y + p.h)) + labelH;
+  const legendH = labelH + 8 + 20 * legend.length;
+  const bottom = Math.max(Math.max(...panels.map((p) => p.y + p.h)) + labelH, legendH);
   const barW = 18, barX = right + 16;
-  const width = showBar ? barX + barW + 50 + (o.label ? 18 : 0) : right + 8;
+  const legendW = legend.length ? 40 + 7.5 * Math.max(...legend.map((e) => e.name.length)) : 0;
+  const width = Math.ceil(Math.max(
+    showBar ? barX + barW + 50 + (o.label ? 18 : 0) : right + 8 + legendW,
+    o.title ? 9.5 * o.title.length + 20 : 0,
+  ));
   const height = titleH + bottom + 8;
   const px = new Uint8Array(width * (bottom + 8) * 3).fill(255);
   const parts: string[] = [];
@@ -431,6 +481,13 @@ function surfaceFigure(panels: Panel[], o: SurfacePlotOptions, common: boolean):
       parts.push(svgText(lx, ly, o.label, { size: 13, anchor: "middle", rotate: -90 }));
     }
   }
+  legend.forEach((e, k) => {
+    const y = labelH + 8 + 20 * k;
+    for (let r = 0; r < 14; r++) {
+      for (let x = 0; x < 14; x++) px.set(e.color, 3 * ((y + r) * width + right + 16 + x));
+    }
+    parts.push(svgText(right + 36, titleH + y + 12, e.name, { size: 12 }));
+  });
   if (o.title) parts.push(svgText(width / 2, 23, o.title, { size: 16, anchor: "middle" }));
   const png = encodePng({ width, height: bottom + 8, channels: 3, data: px });
   const body =
@@ -445,7 +502,8 @@ function surfaceFigure(panels: Panel[], o: SurfacePlotOptions, common: boolean):
         ticks[0]?.label ?? range.vmin
       }..${ticks[4]?.label ?? range.vmax}${range.threshold ? `, |v| >= ${range.threshold}` : ""}`
       : "") +
-    (rois.length ? `; outlines: ${rois.join(", ")}` : "");
+    (rois.length ? `; outlines: ${rois.join(", ")}` : "") +
+    (legend.length ? `; labels: ${legend.map((e) => e.name).join(", ")}` : "");
   return new Figure(svgDocument(width, height, body), width, height, caption);
 }
 
@@ -533,4 +591,131 @@ export function plotSurfViews(
     )
   );
   return surfaceFigure(panels, options, true);
+}
+
+/** matplotlib's `tab20`, the label colours of {@linkcode plotSurfRoi}. */
+const TAB20: Rgb[] = [
+  [31, 119, 180],
+  [174, 199, 232],
+  [255, 127, 14],
+  [255, 187, 120],
+  [44, 160, 44],
+  [152, 223, 138],
+  [214, 39, 40],
+  [255, 152, 150],
+  [148, 103, 189],
+  [197, 176, 213],
+  [140, 86, 75],
+  [196, 156, 148],
+  [227, 119, 194],
+  [247, 182, 210],
+  [127, 127, 127],
+  [199, 199, 199],
+  [188, 189, 34],
+  [219, 219, 141],
+  [23, 190, 207],
+  [158, 218, 229],
+];
+
+/** A hemisphere with a parcellation for {@linkcode plotSurfRoi}. */
+export interface SurfaceRoiLayer {
+  /** The mesh. */
+  mesh: SurfaceMesh;
+  /** An integer label per vertex; 0 (and negative labels) show the background. */
+  labels: ArrayLike<number>;
+  /** Background per vertex, e.g. `sulc`. */
+  bgMap?: ArrayLike<number>;
+  /** ROIs to outline over the labels. @default [] */
+  rois?: readonly SurfaceRoi[];
+}
+
+/** Options of {@linkcode plotSurfRoi}. */
+export interface SurfaceRoiOptions {
+  /** The hemisphere. @default "left" */
+  hemi?: Hemisphere;
+  /** The views, one row each. @default ["lateral"] */
+  views?: readonly SurfaceView[];
+  /** Names of the labels for the legend, by label value. @default the label values */
+  names?: Readonly<Record<number, string>>;
+  /** Colours by label value. @default matplotlib's `tab20`, in ascending label order */
+  colors?: Readonly<Record<number, Rgb>>;
+  /** Show a legend of the labels. @default true */
+  legend?: boolean;
+  /** See {@linkcode SurfacePlotOptions}. @default 0.7 */
+  darkness?: number;
+  /** See {@linkcode SurfacePlotOptions}. @default "graded" */
+  bgMode?: "graded" | "binary";
+  /** See {@linkcode SurfacePlotOptions}. @default 0.4 */
+  lighting?: number;
+  /** Title above the figure. @default "" */
+  title?: string;
+  /** Width of each panel. @default 800 for one view, else 400 */
+  panelWidth?: number;
+  /** Height of each panel. @default 600 for one view, else 300 */
+  panelHeight?: number;
+  /** Anti-aliasing factor. @default 2 */
+  supersample?: number;
+}
+
+/**
+ * A parcellation on the surface, as nilearn's `plot_surf_roi`: each positive
+ * integer label in its own colour over the grey background, with a legend.
+ *
+ * @throws {RangeError} `labels` of the wrong length, an unknown hemi or view
+ * @example
+ * ```ts
+ * import { plotSurfRoi } from "@laion/fmri";
+ * import { readFreesurferLabel, readFreesurferMorph, readFreesurferSurface } from "@laion/fmri/formats";
+ * const mesh = await readFreesurferSurface("surf/lh.inflated");
+ * const labels = new Int32Array(mesh.nVertices);
+ * (await readFreesurferLabel("label/lh.FFA.label")).forEach((v) => (labels[v] = 1));
+ * (await readFreesurferLabel("label/lh.PPA.label")).forEach((v) => (labels[v] = 2));
+ * const fig = plotSurfRoi(
+ *   { mesh, labels, bgMap: await readFreesurferMorph("surf/lh.sulc") },
+ *   { hemi: "left", views: ["lateral", "ventral"], names: { 1: "FFA", 2: "PPA" } },
+ * );
+ * ```
+ */
+export function plotSurfRoi(layer: SurfaceRoiLayer, options: SurfaceRoiOptions = {}): Figure {
+  const n = layer.mesh.nVertices;
+  checkLength("labels", layer.labels, n);
+  checkLength("bgMap", layer.bgMap, n);
+  const hemi = checkChoice("hemi", options.hemi ?? "left", HEMISPHERES);
+  const views = options.views ?? ["lateral"];
+  if (views.length === 0) {
+    throw new RangeError(`views is empty; valid: ${SURFACE_VIEWS.join(", ")}`);
+  }
+  views.forEach((v) => checkChoice("view", v, SURFACE_VIEWS));
+  const labels = positiveLabels(layer.labels);
+  const colourOf = new Map(
+    labels.map((l, k) => [l, options.colors?.[l] ?? TAB20[k % TAB20.length]]),
+  );
+  const fill = (l: SurfaceLayer) => {
+    const grey = backgroundGrey(l, options);
+    const c = new Uint8Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      const colour = colourOf.get(Number(layer.labels[i]));
+      if (colour) c.set(colour, 3 * i);
+      else c.fill(Math.round(grey[i]), 3 * i, 3 * i + 3);
+    }
+    return { vertexColors: c };
+  };
+  const one = views.length === 1;
+  const w = options.panelWidth ?? (one ? 800 : 400), h = options.panelHeight ?? (one ? 600 : 300);
+  const nameH = one ? 0 : 18;
+  const surface: SurfaceLayer = { mesh: layer.mesh, bgMap: layer.bgMap, rois: layer.rois };
+  const panels: Panel[] = views.map((view, r) => ({
+    layer: surface,
+    hemi,
+    view,
+    x: 0,
+    y: r * (h + nameH),
+    w,
+    h,
+    name: one ? undefined : `${hemi} ${view}`,
+  }));
+  const legend = (options.legend ?? true)
+    ? labels.map((l) => ({ color: colourOf.get(l)!, name: options.names?.[l] ?? String(l) }))
+    : [];
+  return surfaceFigure(panels, options, true, fill, legend);
 }
