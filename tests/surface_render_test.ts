@@ -160,13 +160,15 @@ Deno.test("ROI contour: a cap z > R/2 is outlined along its circle and nowhere e
   const mask = field((i) => (zs(i) > R / 2 ? 1 : 0));
   assert.deepEqual(roiContour(sphere, mask, "mask"), segments);
 
-  const img = rasterizeSurface(sphere, {
-    camera: viewCamera("right", "lateral"),
-    width: 200,
-    height: 200,
-    vertexColors: new Uint8Array(3 * sphere.nVertices).fill(210),
-    outlines: [{ segments, color: [0, 255, 0], width: 2 }],
-  });
+  const outlined = (view: "lateral" | "ventral") =>
+    rasterizeSurface(sphere, {
+      camera: viewCamera("right", view),
+      width: 200,
+      height: 200,
+      vertexColors: new Uint8Array(3 * sphere.nVertices).fill(210),
+      outlines: [{ segments, color: [0, 255, 0], width: 2 }],
+    });
+  const img = outlined("lateral");
   const s = img.scale, cy = 100;
   const green = (x: number, y: number) => {
     const [r, g, b] = pixel(img, x, y);
@@ -185,13 +187,7 @@ Deno.test("ROI contour: a cap z > R/2 is outlined along its circle and nowhere e
   assert.ok(found > 100, `outline pixels along the circle: ${found}`);
   assert.equal(stray, 0, "no outline pixels away from the circle");
   // Seen from below (ventral) the cap is behind the sphere: no outline shows through.
-  const below = rasterizeSurface(sphere, {
-    camera: viewCamera("right", "ventral"),
-    width: 200,
-    height: 200,
-    vertexColors: new Uint8Array(3 * sphere.nVertices).fill(210),
-    outlines: [{ segments, color: [0, 255, 0], width: 2 }],
-  });
+  const below = outlined("ventral");
   for (let i = 0; i < below.data.length; i += 3) {
     assert.ok(!(below.data[i + 1] > 200 && below.data[i] < 120), "hidden outline drawn");
   }

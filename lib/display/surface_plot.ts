@@ -31,7 +31,7 @@
  * @module
  */
 import type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
-import { type ColormapName, COLORMAPS, colormapTable, type Rgb } from "./colormaps.ts";
+import { type ColormapName, colormapTable, type Rgb } from "./colormaps.ts";
 import { encodePng } from "../formats/png_write.ts";
 import { Figure } from "./figure.ts";
 import { pngDataUrl, svgDocument, svgText } from "./svg.ts";
@@ -79,7 +79,7 @@ export interface SurfaceLayer {
   rois?: readonly SurfaceRoi[];
 }
 
-/** A colour map: a name of {@linkcode COLORMAPS} (matplotlib's tables) or a function from [0, 1] to RGB. */
+/** A colour map: a name of `COLORMAPS` (matplotlib's tables) or a function from [0, 1] to RGB. */
 export type SurfaceColormap = ColormapName | ((t: number) => readonly [number, number, number]);
 
 /** Options shared by {@linkcode plotSurfStatMap} and {@linkcode plotSurfViews}. */
