@@ -124,7 +124,10 @@ export async function anatomicalFile(
     files.current.anatomical(suffix, res),
     options.signal,
   );
-  return subjectFile(path, (p, o) => readNiftiVolume(p, { signal: o.signal, refetch: files.refetch() }));
+  return subjectFile(
+    path,
+    (p, o) => readNiftiVolume(p, { signal: o.signal, refetch: files.refetch() }),
+  );
 }
 
 /**

@@ -189,8 +189,12 @@ export class BetasReader {
         (s) => this.noiseCeiling({ ...rest, session: s }) as Promise<Float32Array>,
       );
     }
-    if (descs) return mapByItem(descs, (d) =>
-      this.noiseCeiling({ ...rest, desc: d }) as Promise<Float32Array>);
+    if (descs) {
+      return mapByItem(
+        descs,
+        (d) => this.noiseCeiling({ ...rest, desc: d }) as Promise<Float32Array>,
+      );
+    }
     const session = o.session === undefined
       ? undefined
       : await this.#ctx.session(o.session, "noise ceilings");

@@ -22,8 +22,8 @@ import { getDataDir } from "../local/config.ts";
 import type { SubjectPaths } from "../local/paths.ts";
 import { countStimuli, readStimulusMetadata, type StimulusSet } from "../stimuli/stimuli.ts";
 import {
-  type AnatomicalFileOptions,
   anatomicalFile,
+  type AnatomicalFileOptions,
   type BrainMaskOptions,
   countMask,
   isDir,
@@ -39,7 +39,7 @@ import { localizerMapFile, type LocalizerMapQuery } from "./localizers.ts";
 import { checkMaskSource, defaultMaskSource, type MaskSource } from "./mask_source.ts";
 import type { BetasFileSource, ModelBetasOptions } from "./model_betas.ts";
 import type { MultiNoiseCeilingOptions, NoiseCeilingOptions } from "./noise_ceiling.ts";
-import { hasRaw, rawRunFile, type RawLoadOptions, type RawRunQuery, readEvents } from "./raw.ts";
+import { hasRaw, type RawLoadOptions, rawRunFile, type RawRunQuery, readEvents } from "./raw.ts";
 import type { RemoteModelOptions } from "./remote_model.ts";
 import { BetasSourcePolicy } from "./remote_mode.ts";
 import { readRoiBetas, type RoiBetasOptions } from "./roi_betas.ts";
@@ -184,7 +184,11 @@ export class Subject {
       sessions: (signal) => this.getSessions({ signal }),
       trialInfo: (session, signal) => this.getTrialInfo({ session, signal }),
     });
-    this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials.names(signal), subjectId);
+    this.#stim = new TrialStimuliContext(
+      dataDir,
+      (signal) => this.#trials.names(signal),
+      subjectId,
+    );
     this.images = new TrialImages(this.#stim);
     this.embeddings = new TrialEmbeddings(this.#stim);
     this.captions = new TrialCaptions(this.#stim);
