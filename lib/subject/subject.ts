@@ -113,6 +113,7 @@ export interface VoxelAxisOptions extends SignalOptions {
   maskSource?: MaskSource;
 }
 
+let readerOf: (sub: Subject) => BetasReader;
 let construct: (
   subjectId: string,
   dataDir: string,
@@ -163,6 +164,7 @@ export class Subject {
   readonly #betas: BetasReader;
 
   static {
+    readerOf = (sub) => sub.#betas;
     construct = (id, dataDir, nanInMask, maskSource, policy) =>
       new Subject(id, dataDir, nanInMask, maskSource, policy);
   }
@@ -756,6 +758,23 @@ export class Subject {
   [JUPYTER_DISPLAY](): DisplayBundle {
     return summaryBundle(this.toString());
   }
+}
+
+/**
+ * The betas reader behind a Subject (for the training dataset; not re-exported).
+ *
+ * @throws {TypeError} for anything but a Subject from `loadSubject`
+ * @example
+ * ```ts
+ * import { loadSubject, subjectBetasReader } from "./subject.ts";
+ * const reader = subjectBetasReader(await loadSubject("sub-01"));
+ * ```
+ */
+export function subjectBetasReader(sub: Subject): BetasReader {
+  if (!(sub instanceof Subject)) {
+    throw new TypeError("openTrainingDataset takes a Subject: await loadSubject(id).");
+  }
+  return readerOf(sub);
 }
 
 /**
