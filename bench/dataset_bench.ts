@@ -28,10 +28,10 @@
  */
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { generateSynth, PY_AS_DISPLAYED, runTimed } from "./_gnu_time.ts";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
 
 const PY = "/usr/bin/python3";
-const TIME = "/usr/bin/time";
 const MB = 1e6;
 
 interface Sample {
@@ -78,11 +78,7 @@ from PIL import Image
 d, order_path, n_items = sys.argv[1], sys.argv[2], int(sys.argv[3])
 order = json.load(open(order_path))[:n_items]
 sub = d + "/derivatives/glmsingle-tedana/sub-01/ses-01/func/sub-01_ses-01_task-images_"
-def as_displayed_rgb(im):
-    if "A" not in im.getbands():
-        return im.convert("RGB")
-    bg = Image.new("RGBA", im.size, (128, 128, 128, 255))
-    return Image.alpha_composite(bg, im.convert("RGBA")).convert("RGB")
+${PY_AS_DISPLAYED}
 t0 = time.perf_counter()
 brain = np.asarray(nib.load(glob.glob(d + "/derivatives/anatomical/sub-01/*/anat/*_res-1pt8_desc-brain_mask.nii.gz")[0]).dataobj) != 0
 roi = np.zeros(brain.shape, bool)
@@ -111,21 +107,7 @@ iter_ms = (time.perf_counter() - t1) * 1000
 print(json.dumps({"openMs": open_ms, "iterMs": iter_ms, "items": len(order), "nVoxels": int(sel.sum()), "rss": 0, "check": check}))
 `;
 
-/** Runs a child under GNU time (Deno cannot read its own VmHWM without --allow-all). */
-async function run(cmd: string, args: string[]): Promise<Sample> {
-  const out = await new Deno.Command(TIME, {
-    args: ["-f", "MAXRSS_KB=%M", cmd, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-  const err = new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.slice(0, 3).join(" ")} failed:\n${err}`);
-  const sample: Sample = JSON.parse(text);
-  const m = err.match(/MAXRSS_KB=(\d+)/);
-  if (m) sample.rss = Number(m[1]) * 1024;
-  return sample;
-}
+const run = (cmd: string, args: string[]) => runTimed<Sample>(cmd, args);
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
@@ -141,28 +123,7 @@ async function prepare(root: string): Promise<string> {
     await Deno.stat(join(root, "ground-truth", "ground-truth.json"));
   } catch {
     console.log(`generating the realistic current layout into ${root} ...`);
-    const gen = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        `--allow-write=${root}`,
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
-        "scripts/generate.ts",
-        "--size",
-        "realistic",
-        "--layout",
-        "current",
-        "--out",
-        root,
-      ],
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (!gen.success) {
-      throw new Error("scripts/generate.ts --size realistic --layout current failed");
-    }
+    await generateSynth(root, ["--size", "realistic", "--layout", "current"]);
   }
   const bucket = join(root, "bucket");
   const data = join(root, "data");

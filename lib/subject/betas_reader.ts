@@ -12,6 +12,7 @@ import { readNifti4dMasked } from "../formats/nifti.ts";
 import type { BetaMatrix } from "./beta_matrix.ts";
 import {
   type BetasOptions,
+  type BetasPlan,
   checkBetasOptions,
   type MultiSessionBetasOptions,
   planBetas,
@@ -22,6 +23,7 @@ import { mapByItem } from "./by_item.ts";
 import {
   type BetasFileSource,
   type ModelBetasOptions,
+  type ModelBetasPlan,
   planModelBetas,
   readModelBetaMatrix,
   readModelBetasFrame,
@@ -121,27 +123,28 @@ export class BetasReader {
 
   /** `getBetaMatrix`: one session, or a Map with `sessions`. */
   matrix(options: AnyBetasOptions): Promise<BetaMatrix | Map<string, BetaMatrix>> {
-    return this.#dispatch(options, async (o) => {
-      const { source, remote } = this.#ctx.policy.resolve(o);
-      const subject = this.#ctx.subjectId;
-      if (source !== "nifti") {
-        return readModelBetaMatrix(await this.modelPlan(o, remote), { subject, signal: o.signal });
-      }
-      const plan = await this.plan(o);
-      return readBetaMatrix(plan, o, this.#ctx.filesOf({}).refetch(plan.session));
-    });
+    return this.#read(options, readModelBetaMatrix, readBetaMatrix);
   }
 
   /** `getBetas`: one session, or a Map with `sessions`. */
   frame(options: AnyBetasOptions): Promise<DataFrame | Map<string, DataFrame>> {
+    return this.#read(options, readModelBetasFrame, readBetasFrame);
+  }
+
+  /** A read through the model-file or the NIfTI reader, whichever source the call has. */
+  #read<T>(
+    options: AnyBetasOptions,
+    fromModel: (plan: ModelBetasPlan, o: { subject: string; signal?: AbortSignal }) => Promise<T>,
+    fromNifti: (plan: BetasPlan, o: SessionBetasOptions, refetch: string) => Promise<T>,
+  ): Promise<T | Map<string, T>> {
     return this.#dispatch(options, async (o) => {
       const { source, remote } = this.#ctx.policy.resolve(o);
-      const subject = this.#ctx.subjectId;
       if (source !== "nifti") {
-        return readModelBetasFrame(await this.modelPlan(o, remote), { subject, signal: o.signal });
+        const plan = await this.modelPlan(o, remote);
+        return fromModel(plan, { subject: this.#ctx.subjectId, signal: o.signal });
       }
       const plan = await this.plan(o);
-      return readBetasFrame(plan, o, this.#ctx.filesOf({}).refetch(plan.session));
+      return fromNifti(plan, o, this.#ctx.filesOf({}).refetch(plan.session));
     });
   }
 
