@@ -766,7 +766,8 @@ export class Subject {
  * @throws {TypeError} for anything but a Subject from `loadSubject`
  * @example
  * ```ts
- * import { loadSubject, subjectBetasReader } from "./subject.ts";
+ * import { loadSubject } from "@laion/fmri";
+ * import { subjectBetasReader } from "./subject.ts";
  * const reader = subjectBetasReader(await loadSubject("sub-01"));
  * ```
  */
