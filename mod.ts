@@ -183,6 +183,21 @@ export {
   type SubjectShared,
 } from "./lib/subject/group.ts";
 export type { Grid } from "./lib/subject/brain_space.ts";
+// Subject files, shared images, the training dataset (issue 23, h-subject).
+export type { FileLoadOptions, SubjectFile } from "./lib/subject/subject_file.ts";
+export type { SharedImagesOptions } from "./lib/subject/group.ts";
+export {
+  type BatchOptions,
+  type ImageTensor,
+  type ImageTransform,
+  type IterateOptions,
+  openTrainingDataset,
+  type TrainingBatch,
+  TrainingDataset,
+  type TrainingDatasetOptions,
+  type TrainingItem,
+  type TrainingItemInfo,
+} from "./lib/subject/dataset.ts";
 
 // Tables and export.
 export { readTsv, type TsvReadOptions } from "./lib/frames/tsv.ts";
@@ -216,7 +231,7 @@ export type {
   BrainMaskOptions,
 } from "./lib/subject/anatomy.ts";
 export type { LocalizerMapQuery, LocalizerTask } from "./lib/subject/localizers.ts";
-export type { RawRunQuery } from "./lib/subject/raw.ts";
+export type { RawLoadOptions, RawRunQuery } from "./lib/subject/raw.ts";
 export type { RoiResOptions, RoiVolume } from "./lib/subject/roi_res.ts";
 export type { BetasFileSource, ModelBetasOptions } from "./lib/subject/model_betas.ts";
 export type { RoiBetasOptions } from "./lib/subject/roi_betas.ts";

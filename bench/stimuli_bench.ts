@@ -28,9 +28,9 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { generateSynth, PY_AS_DISPLAYED, runTimed } from "./_gnu_time.ts";
 
 const PY = "/usr/bin/python3";
-const TIME = "/usr/bin/time";
 const MB = 1e6;
 const N_TRIALS = 1044;
 const N_NAMES = 10_000;
@@ -119,11 +119,7 @@ def gather(path, wanted):
         rows = np.array([index[n] for n in wanted])
         uniq, inv = np.unique(rows, return_inverse=True)
         return f["embedding"][uniq][inv].astype(np.float32)
-def as_displayed_rgb(im):
-    if "A" not in im.getbands():
-        return im.convert("RGB")
-    bg = Image.new("RGBA", im.size, (128, 128, 128, 255))
-    return Image.alpha_composite(bg, im.convert("RGBA")).convert("RGB")
+${PY_AS_DISPLAYED}
 t0 = time.perf_counter()
 emb = d + "/stimuli/task-images_desc-CLIP_embeddings.h5"
 if kind == "sub":
@@ -146,21 +142,7 @@ if kind == "decode":
 print(json.dumps({"ms": ms, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "check": check}))
 `;
 
-/** Runs a child under GNU time (Deno cannot read its own VmHWM without --allow-all). */
-async function run(cmd: string, args: string[]): Promise<Sample> {
-  const out = await new Deno.Command(TIME, {
-    args: ["-f", "MAXRSS_KB=%M", cmd, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-  const err = new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed:\n${err}`);
-  const sample: Sample = JSON.parse(text);
-  const m = err.match(/MAXRSS_KB=(\d+)/);
-  if (m) sample.rss = Number(m[1]) * 1024;
-  return sample;
-}
+const run = (cmd: string, args: string[]) => runTimed<Sample>(cmd, args);
 
 /** The realistic stimulus files (generated once) plus a 1,044-trial session of sub-01. */
 async function prepare(data: string | undefined): Promise<string> {
@@ -172,28 +154,7 @@ async function prepare(data: string | undefined): Promise<string> {
       await Deno.stat(join(out, "ground-truth", "stimuli.json"));
     } catch {
       console.log(`generating the realistic stimulus files into ${out} ...`);
-      const gen = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-read",
-          "--allow-write=/tmp",
-          "--allow-env",
-          "--allow-ffi",
-          "--allow-sys",
-          "scripts/generate.ts",
-          "--size",
-          "realistic",
-          "--layout",
-          "current",
-          "--only",
-          "stimuli",
-          "--out",
-          out,
-        ],
-        stdout: "inherit",
-        stderr: "inherit",
-      }).output();
-      if (!gen.success) throw new Error("scripts/generate.ts --only stimuli failed");
+      await generateSynth(out, ["--size", "realistic", "--layout", "current", "--only", "stimuli"]);
     }
   }
   const csv = await Deno.readTextFile(join(dataDir, "stimuli", "task-images_metadata.csv"));

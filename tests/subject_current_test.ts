@@ -16,6 +16,29 @@ function truth(): any {
   return JSON.parse(Deno.readTextFileSync(dir));
 }
 
+/** Volumes read by nibabel (Debian's Python): `[path, volume]` -> C-order values. */
+async function nibabelVolumes(files: [string, number][]): Promise<number[][]> {
+  const code = `
+import json, sys
+import nibabel as nib, numpy as np
+out = []
+for path, t in json.loads(sys.argv[1]):
+    img = nib.load(path)
+    d = np.asarray(img.get_fdata(dtype=np.float64))
+    if d.ndim == 4:
+        d = d[..., t]
+    out.append(np.ravel(d, order="C").tolist())
+print(json.dumps(out))
+`;
+  const run = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", code, JSON.stringify(files)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!run.success) throw new Error(new TextDecoder().decode(run.stderr));
+  return JSON.parse(new TextDecoder().decode(run.stdout));
+}
+
 const sum = (m: Uint8Array) => m.reduce((a, b) => a + b, 0);
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
@@ -219,6 +242,57 @@ Deno.test("subject current layout", async (t) => {
       const v8 = await sub.getRoiVolume(ffa);
       assert.deepEqual(v8.shape, gt.current.grids["1pt8"].dims);
       await assert.rejects(sub.getRoiVolume(ffa, { res: "2" as "1pt5" }), RangeError);
+    });
+
+    await t.step("every single-file accessor returns one handle: path + load()", async () => {
+      const rois = await sub.getAvailableRois({ category: "face" });
+      const ffa = rois.find((r) => r.startsWith("FFA") && r.endsWith("1"))!;
+      const t1 = await sub.getT1w({ res: "1pt8" });
+      const mapT1w = await sub.getLocalizerMap({
+        task: "floc",
+        contrast: "faceVsOthers",
+        space: "T1w",
+      });
+      const mapL = await sub.getLocalizerMap({ task: "floc", contrast: "faceVsOthers", hemi: "L" });
+      const bold = await sub.getRawBold({ session: "ses-01", run: 1, echo: 2 });
+      const sbref = await sub.getSbref({ session: "ses-01", run: 2 });
+      const roi = await sub.getRoiMaskFile(ffa, { res: "1pt5" });
+      for (const f of [t1, mapT1w, mapL, bold, sbref, roi]) {
+        assert.deepEqual(Object.keys(f).sort(), ["load", "path"]);
+        assert.ok((await Deno.stat(f.path)).isFile, f.path);
+      }
+      // The deprecated path / loader methods are thin delegates of the handles.
+      assert.equal(await sub.getRawBoldPath({ session: "ses-01", run: 1, echo: 2 }), bold.path);
+      assert.equal(await sub.getSbrefPath({ session: "ses-01", run: 2 }), sbref.path);
+      assert.equal(await sub.getRoiMaskPath(ffa, { res: "1pt5" }), roi.path);
+      const q = { task: "floc", contrast: "faceVsOthers" } as const;
+      assert.equal(await sub.getLocalizerMapPath({ ...q, space: "T1w" }), mapT1w.path);
+      assert.deepEqual(
+        bits((await mapT1w.load()).data),
+        bits((await sub.readLocalizerVolume(q)).data),
+      );
+      const z = await mapL.load();
+      assert.deepEqual(bits(z), bits(await sub.readLocalizerSurface({ ...q, hemi: "L" })));
+      const { mask, shape } = await roi.load();
+      assert.deepEqual(shape, gt.current.grids["1pt5"].dims);
+      assert.equal(sum(mask), cur.rois1pt5["FFA-1"]);
+      // Values against nibabel (an independent reader): C-order, one volume of the 4-D run.
+      const ref = await nibabelVolumes([[t1.path, 0], [bold.path, 1], [sbref.path, 0]]);
+      const got = [
+        (await t1.load()).data,
+        (await bold.load({ volume: 1 })).data,
+        (await sbref.load()).data,
+      ];
+      got.forEach((g, i) => {
+        assert.equal(g.length, ref[i].length);
+        let worst = 0;
+        g.forEach((v, k) => worst = Math.max(worst, Math.abs(v - ref[i][k])));
+        assert.ok(worst <= 1e-4 * (1 + Math.max(...ref[i].map(Math.abs))), `file ${i}: ${worst}`);
+      });
+      assert.notDeepEqual(
+        bits((await bold.load({ volume: 1 })).data),
+        bits((await bold.load()).data),
+      );
     });
 
     await t.step("model file betas are bit-identical to the NIfTI path", async () => {

@@ -10,6 +10,7 @@ import { pathExists } from "../core/fs.ts";
 import { type NiftiVolume, readNiftiMask, readNiftiVolume } from "../formats/nifti.ts";
 import { anatomicalDownload, type MaskSource } from "./mask_source.ts";
 import type { SubjectFiles } from "./subject_files.ts";
+import { type SubjectFile, subjectFile } from "./subject_file.ts";
 import type { GridMask } from "./voxel_selection.ts";
 
 /** Options of `Subject.getBrainMask`. */
@@ -34,13 +35,8 @@ export interface AnatomicalFileOptions {
   signal?: AbortSignal;
 }
 
-/** An anatomical file on disk: its path and a loader of its volume. */
-export interface AnatomicalFile {
-  /** The file. */
-  path: string;
-  /** Reads the volume (scaled float32, C-order). */
-  load(options?: { signal?: AbortSignal }): Promise<NiftiVolume>;
-}
+/** An anatomical file on disk: its path and a loader of its volume (scaled float32, C-order). */
+export type AnatomicalFile = SubjectFile<NiftiVolume>;
 
 /**
  * Number of voxels set in a mask.
@@ -128,10 +124,10 @@ export async function anatomicalFile(
     files.current.anatomical(suffix, res),
     options.signal,
   );
-  return {
+  return subjectFile(
     path,
-    load: (o = {}) => readNiftiVolume(path, { signal: o.signal, refetch: files.refetch() }),
-  };
+    (p, o) => readNiftiVolume(p, { signal: o.signal, refetch: files.refetch() }),
+  );
 }
 
 /**

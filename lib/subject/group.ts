@@ -4,7 +4,10 @@
  */
 import type { DataFrame } from "../frames/polars.ts";
 import { resolveSessionId, type SessionId } from "../core/ids.ts";
-import { LaionFmriError } from "../core/errors.ts";
+import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
+import { loadPolars } from "../frames/polars.ts";
+import { type ImageBatch, loadStimuli, readStimulusMetadata } from "../stimuli/stimuli.ts";
+import type { StimulusImage } from "../stimuli/image.ts";
 import { getSubjects } from "../bucket/discovery.ts";
 import type { BucketOptions } from "../bucket/cached_source.ts";
 import { loadFrames, variableWidthColumnWith } from "../frames/betas_frame.ts";
@@ -34,6 +37,27 @@ export interface SharedBetasOptions {
    */
   maskSource?: MaskSource;
   /** Cancels file reads. */
+  signal?: AbortSignal;
+}
+
+/** The forms of {@linkcode Group.getSharedImages}: decoded images, or one `[n, H, W, 3]` array. */
+export const SHARED_IMAGE_FORMATS = ["images", "array"] as const;
+
+/** Options of {@linkcode Group.getSharedImages}. */
+export interface SharedImagesOptions {
+  /**
+   * `"images"` (one `StimulusImage` per shared stimulus; upstream's `"pil"`)
+   * or `"array"` (one `[n, H, W, 3]` uint8 batch; upstream's `"numpy"`).
+   * @default "images"
+   */
+  format?: (typeof SHARED_IMAGE_FORMATS)[number];
+  /**
+   * RGB composited on the presentation grey (128, 128, 128) (`true`), or
+   * the file's own bands (`false`, `"images"` only; PNGs with alpha stay RGBA).
+   * @default true
+   */
+  asDisplayed?: boolean;
+  /** Cancels the reads and decoding. */
   signal?: AbortSignal;
 }
 
@@ -263,6 +287,87 @@ export class Group {
       subjects.set(id, { values, nVoxels: n, repetitions: reps });
     }
     return constructShared(labels, subjects);
+  }
+
+  /** The data directory of the first subject in sorted order (upstream's rule). */
+  #dataDir(): string {
+    const first = this.#subjects.values().next().value;
+    if (!first) throw new LaionFmriError("The group has no subjects: loadSubjects([...ids]).");
+    return first.dataDir;
+  }
+
+  /**
+   * The rows of the stimulus metadata whose `unique_or_shared` is
+   * `"shared"`, in metadata order (upstream's
+   * `get_shared_stimulus_metadata`), read from the first subject's data
+   * directory.
+   *
+   * @throws {StimuliNotDownloadedError} without the metadata (names `laion-fmri download-stimuli`)
+   * @example
+   * ```ts
+   * import { loadSubjects } from "@laion/fmri";
+   * const group = await loadSubjects(["sub-01", "sub-03"]);
+   * const shared = await group.getSharedStimulusMetadata();
+   * console.log(shared.height, shared.getColumn("image_name").head(3).toArray());
+   * ```
+   */
+  async getSharedStimulusMetadata(options: { signal?: AbortSignal } = {}): Promise<DataFrame> {
+    const meta = await readStimulusMetadata(this.#dataDir(), options);
+    const pl = await loadPolars();
+    return meta.filter(pl.col("unique_or_shared").eq(pl.lit("shared")));
+  }
+
+  /**
+   * The images of the shared stimuli, in the order of
+   * {@linkcode Group.getSharedStimulusMetadata}: decoded images
+   * (`format: "images"`, composited on grey unless `asDisplayed: false`) or
+   * one `[n, H, W, 3]` uint8 array composited on grey (`format: "array"`;
+   * about 3 MB per 1000×1000 image). The format is checked before anything
+   * is read.
+   *
+   * @throws {InvalidChoiceError} for an unknown `format`, before any image is decoded
+   * @throws {StimuliNotDownloadedError} without the gated images file (names the command)
+   * @example
+   * ```ts
+   * import { loadSubjects } from "@laion/fmri";
+   * const group = await loadSubjects(["sub-01", "sub-03"]);
+   * const images = await group.getSharedImages(); // StimulusImage[], RGB on grey
+   * const batch = await group.getSharedImages({ format: "array" });
+   * console.log(images.length, batch.shape);
+   * ```
+   */
+  getSharedImages(
+    options?: SharedImagesOptions & { format?: "images" },
+  ): Promise<StimulusImage[]>;
+  /** `format: "array"`: one `[n, H, W, 3]` uint8 batch, composited on grey. */
+  getSharedImages(options: SharedImagesOptions & { format: "array" }): Promise<ImageBatch>;
+  async getSharedImages(
+    options: SharedImagesOptions = {},
+  ): Promise<StimulusImage[] | ImageBatch> {
+    const format = options.format ?? "images";
+    if (!(SHARED_IMAGE_FORMATS as readonly string[]).includes(format)) {
+      throw new InvalidChoiceError(
+        "format",
+        format,
+        SHARED_IMAGE_FORMATS,
+        'Upstream\'s "pil" is "images" and "numpy" is "array": group.getSharedImages({ format: "array" }).',
+      );
+    }
+    if (format === "array" && options.asDisplayed === false) {
+      throw new RangeError(
+        'format "array" is always composited on grey; use format "images" with asDisplayed: false.',
+      );
+    }
+    const { signal } = options;
+    const names = (await this.getSharedStimulusMetadata({ signal })).getColumn("image_name")
+      .toArray() as string[];
+    using stim = await loadStimuli({ dataDir: this.#dataDir(), signal });
+    if (format === "array") return await stim.images.array(names, { signal });
+    const out: StimulusImage[] = [];
+    for (const name of names) {
+      out.push(await stim.images.get(name, { asDisplayed: options.asDisplayed, signal }));
+    }
+    return out;
   }
 
   /** A one-line summary: `Group(sub-01, sub-03)`. */

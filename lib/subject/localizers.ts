@@ -10,6 +10,7 @@ import { pathExists } from "../core/fs.ts";
 import { resolveSessionId, type SessionId } from "../core/ids.ts";
 import { readGiftiDataArrays } from "../formats/gifti.ts";
 import { type NiftiVolume, readNiftiVolume } from "../formats/nifti.ts";
+import { type SubjectFile, subjectFile } from "./subject_file.ts";
 import {
   checkRes,
   type CurrentPaths,
@@ -129,6 +130,42 @@ export async function localizerMapPath(paths: CurrentPaths, q: LocalizerMapQuery
 }
 
 /**
+ * A localizer map as a file handle: a T1w map loads as a volume (scaled
+ * float32, C-order; NaN where not estimated), an fsnative map as one value
+ * per vertex of the hemisphere.
+ *
+ * @throws {DataNotDownloadedError} naming `download({ subject, includeLocalizers: true })`
+ * @example
+ * ```ts
+ * import { localizerMapFile } from "./localizers.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * const paths = new CurrentPaths("/data", "sub-01");
+ * const map = await localizerMapFile(paths, { task: "floc", contrast: "faceVsOthers", space: "T1w" });
+ * const { shape } = await map.load();
+ * ```
+ */
+export function localizerMapFile(
+  paths: CurrentPaths,
+  q: LocalizerMapQuery & { space: "T1w" },
+): Promise<SubjectFile<NiftiVolume>>;
+/** An fsnative map (the default space): one value per vertex. */
+export function localizerMapFile(
+  paths: CurrentPaths,
+  q: LocalizerMapQuery,
+): Promise<SubjectFile<Float32Array>>;
+export async function localizerMapFile(
+  paths: CurrentPaths,
+  q: LocalizerMapQuery,
+): Promise<SubjectFile<NiftiVolume> | SubjectFile<Float32Array>> {
+  const path = await localizerMapPath(paths, q);
+  if (q.space === "T1w") return subjectFile(path, (p, o) => readNiftiVolume(p, o));
+  return subjectFile(path, async (p, o) => {
+    const [first] = await readGiftiDataArrays(p, { signal: o.signal });
+    return Float32Array.from(first.data);
+  });
+}
+
+/**
  * A T1w localizer map as a volume (scaled float32, C-order; NaN where not estimated).
  *
  * @example
@@ -142,8 +179,7 @@ export async function readLocalizerVolume(
   paths: CurrentPaths,
   q: Omit<LocalizerMapQuery, "space" | "hemi">,
 ): Promise<NiftiVolume> {
-  const path = await localizerMapPath(paths, { ...q, space: "T1w" });
-  return readNiftiVolume(path, { signal: q.signal });
+  return (await localizerMapFile(paths, { ...q, space: "T1w" })).load({ signal: q.signal });
 }
 
 /**
@@ -160,7 +196,5 @@ export async function readLocalizerSurface(
   paths: CurrentPaths,
   q: Omit<LocalizerMapQuery, "space" | "res"> & { hemi: "L" | "R" },
 ): Promise<Float32Array> {
-  const path = await localizerMapPath(paths, { ...q, space: "fsnative" });
-  const [first] = await readGiftiDataArrays(path, { signal: q.signal });
-  return Float32Array.from(first.data);
+  return (await localizerMapFile(paths, { ...q, space: "fsnative" })).load({ signal: q.signal });
 }

@@ -11,7 +11,9 @@ import { resolveSessionId, type SessionId } from "../core/ids.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { readTsv } from "../frames/tsv.ts";
 import type { CurrentPaths } from "../local/current_paths.ts";
+import { type NiftiVolume, readNiftiVolume } from "../formats/nifti.ts";
 import { isDir } from "./anatomy.ts";
+import { type FileLoadOptions, type SubjectFile, subjectFile } from "./subject_file.ts";
 
 /** Which raw run file: a session, run, echo and part. */
 export interface RawRunQuery {
@@ -99,6 +101,35 @@ export function rawBoldPath(paths: CurrentPaths, q: RawRunQuery): Promise<string
 export function rawSbrefPath(paths: CurrentPaths, q: RawRunQuery): Promise<string> {
   const path = paths.rawSbref(resolveSessionId(q.session), q.run, q.echo ?? 1, q.part ?? "mag");
   return requireRaw(paths, path, "Raw sbref", q);
+}
+
+/**
+ * The raw BOLD file (`bold`) or single-band reference (`sbref`) of a run as
+ * a file handle: `load({ volume })` reads one volume (scaled float32,
+ * C-order; volume 0 by default — a BOLD run has one per time point).
+ *
+ * @throws {DataNotDownloadedError} naming `downloadRaw(...)` / `laion-fmri download-raw`
+ * @example
+ * ```ts
+ * import { rawRunFile } from "./raw.ts";
+ * import { CurrentPaths } from "../local/current_paths.ts";
+ * const bold = await rawRunFile(new CurrentPaths("/data", "sub-01"), "bold", { session: 1, run: 1 });
+ * const first = await bold.load({ volume: 0 });
+ * ```
+ */
+export async function rawRunFile(
+  paths: CurrentPaths,
+  kind: "bold" | "sbref",
+  q: RawRunQuery,
+): Promise<SubjectFile<NiftiVolume, RawLoadOptions>> {
+  const path = await (kind === "bold" ? rawBoldPath(paths, q) : rawSbrefPath(paths, q));
+  return subjectFile(path, (p, o: RawLoadOptions) => readNiftiVolume(p, { volume: 0, ...o }));
+}
+
+/** Options of loading a raw run's file. */
+export interface RawLoadOptions extends FileLoadOptions {
+  /** The volume (time point) of a 4-D run. @default 0 */
+  volume?: number;
 }
 
 /** Run numbers of the events tables of a session on disk, sorted. */

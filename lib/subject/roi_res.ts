@@ -12,6 +12,7 @@ import { checkRes, type VolumeRes } from "../local/current_paths.ts";
 import { type Grid, readGrid } from "./brain_space.ts";
 import type { SubjectFiles } from "./subject_files.ts";
 import type { GridMask } from "./voxel_selection.ts";
+import { type SubjectFile, subjectFile } from "./subject_file.ts";
 
 /** Options of the ROI readers at a resolution. */
 export interface RoiResOptions {
@@ -58,6 +59,32 @@ export async function roiMaskPath(
   throw new DataNotDownloadedError(`ROI "${name}" not found at res-${res}: ${path}.`, {
     subject: s,
     path,
+  });
+}
+
+/**
+ * The mask file of one ROI at `res` as a file handle: `load()` reads the
+ * mask over that resolution's full grid, with the grid's shape and affine.
+ *
+ * @throws {UnknownRoiError} for an ROI not in the inventory
+ * @throws {DataNotDownloadedError} when the file is not on disk
+ * @example
+ * ```ts
+ * import { roiMaskFile } from "./roi_res.ts";
+ * declare const files: import("./subject_files.ts").SubjectFiles;
+ * const ffa = await roiMaskFile(files, "FFA1", { res: "1pt5" });
+ * const { mask, shape } = await ffa.load();
+ * ```
+ */
+export async function roiMaskFile(
+  files: SubjectFiles,
+  roi: string,
+  options: RoiResOptions = {},
+): Promise<SubjectFile<RoiVolume>> {
+  const path = await roiMaskPath(files, roi, options);
+  return subjectFile(path, async (p, o) => {
+    const read = { signal: o.signal, refetch: files.refetch() };
+    return { ...(await readGrid(p, read)), mask: await readNiftiMask(p, read) };
   });
 }
 

@@ -4,74 +4,24 @@
  * ceilings, on the brain-voxel axis in NumPy C-order.
  * @module
  */
-import { dirname, join } from "node:path";
-import { type DataFrame, loadPolars } from "../frames/polars.ts";
-import {
-  DataNotDownloadedError,
-  formatSessions,
-  InvalidChoiceError,
-  LaionFmriError,
-  SubjectNotFoundError,
-} from "../core/errors.ts";
+import type { DataFrame } from "../frames/polars.ts";
+import { InvalidChoiceError, SubjectNotFoundError } from "../core/errors.ts";
 import {
   CUSTOM_INSPECT,
   type DisplayBundle,
   JUPYTER_DISPLAY,
   summaryBundle,
 } from "../core/display.ts";
-import { pathExists } from "../core/fs.ts";
 import { warn } from "../core/warnings.ts";
 import { GLMSINGLE_PREFIX } from "../core/constants.ts";
-import {
-  checkSession,
-  isPublicSessionNumber,
-  publicSessionsHint,
-  resolveSessionId,
-  resolveSubjectId,
-  type SessionId,
-} from "../core/ids.ts";
+import { resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";
+import type { NiftiVolume } from "../formats/nifti.ts";
 import { niftiCompression } from "../formats/nifti_write.ts";
 import { readTsv } from "../frames/tsv.ts";
 import { getDataDir } from "../local/config.ts";
-import { nearSubject, unknownSubjectError } from "../bucket/discovery.ts";
 import type { SubjectPaths } from "../local/paths.ts";
-import type { BetaMatrix } from "./beta_matrix.ts";
+import { countStimuli, readStimulusMetadata, type StimulusSet } from "../stimuli/stimuli.ts";
 import {
-  type BetasOptions,
-  checkBetasOptions,
-  type MultiSessionBetasOptions,
-  planBetas,
-  readBetaMatrix,
-  readBetasFrame,
-} from "./betas.ts";
-import { scatterToNifti, voxelCoordinates } from "./brain_space.ts";
-import { mapByItem } from "./by_item.ts";
-import {
-  type AnyNoiseCeilingOptions,
-  checkNoiseCeilingOptions,
-  type MultiNoiseCeilingOptions,
-  type NoiseCeilingOptions,
-  readNoiseCeiling,
-} from "./noise_ceiling.ts";
-import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./roi_data.ts";
-import type { RoiQuery } from "./roi_grammar.ts";
-import { SubjectFiles } from "./subject_files.ts";
-import {
-  countStimuli,
-  findStimulusMetadata,
-  readStimulusMetadata,
-  type StimulusSet,
-} from "../stimuli/stimuli.ts";
-import { buildTrialMetadata, readTrialNames, type TrialNames } from "./trial_metadata.ts";
-import {
-  TrialCaptions,
-  TrialEmbeddings,
-  TrialImages,
-  TrialSegmentations,
-  TrialStimuliContext,
-} from "./trial_stimuli.ts";
-import {
-  type AnatomicalFile,
   anatomicalFile,
   type AnatomicalFileOptions,
   type BrainMaskOptions,
@@ -80,33 +30,38 @@ import {
   readBrainMask,
   requireDerivativeDir,
 } from "./anatomy.ts";
-import type { NiftiVolume } from "../formats/nifti.ts";
-import {
-  localizerMapPath,
-  type LocalizerMapQuery,
-  readLocalizerSurface,
-  readLocalizerVolume,
-} from "./localizers.ts";
-import { hasRaw, rawBoldPath, type RawRunQuery, rawSbrefPath, readEvents } from "./raw.ts";
-import { readRoiVolume, roiMaskPath, type RoiResOptions, type RoiVolume } from "./roi_res.ts";
+import type { BetaMatrix } from "./beta_matrix.ts";
+import type { BetasOptions, MultiSessionBetasOptions } from "./betas.ts";
+import { type AnyBetasOptions, BetasReader } from "./betas_reader.ts";
+import { scatterToNifti, voxelCoordinates } from "./brain_space.ts";
+import { mapByItem } from "./by_item.ts";
+import { localizerMapFile, type LocalizerMapQuery } from "./localizers.ts";
 import { checkMaskSource, defaultMaskSource, type MaskSource } from "./mask_source.ts";
-import {
-  type BetasFileSource,
-  type ModelBetasOptions,
-  planModelBetas,
-  readModelBetaMatrix,
-  readModelBetasFrame,
-} from "./model_betas.ts";
+import type { BetasFileSource, ModelBetasOptions } from "./model_betas.ts";
+import type { MultiNoiseCeilingOptions, NoiseCeilingOptions } from "./noise_ceiling.ts";
+import { hasRaw, type RawLoadOptions, rawRunFile, type RawRunQuery, readEvents } from "./raw.ts";
 import type { RemoteModelOptions } from "./remote_model.ts";
 import { BetasSourcePolicy } from "./remote_mode.ts";
 import { readRoiBetas, type RoiBetasOptions } from "./roi_betas.ts";
+import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./roi_data.ts";
+import type { RoiQuery } from "./roi_grammar.ts";
+import { readRoiVolume, roiMaskFile, type RoiResOptions, type RoiVolume } from "./roi_res.ts";
+import { checkSubjectSession, requireSubjectDir, stimuliOnDisk } from "./subject_checks.ts";
+import type { SubjectFile } from "./subject_file.ts";
+import { SubjectFiles } from "./subject_files.ts";
+import { TrialMetadataCache } from "./trial_metadata.ts";
+import {
+  TrialCaptions,
+  TrialEmbeddings,
+  TrialImages,
+  TrialSegmentations,
+  TrialStimuliContext,
+} from "./trial_stimuli.ts";
 import {
   type BrainVoxelMask,
   checkBrainVoxelMask,
   checkExclusive,
   type GridMask,
-  ncThresholdMask,
-  selectVoxels,
   unionMasks,
   type VoxelSelection,
 } from "./voxel_selection.ts";
@@ -158,6 +113,7 @@ export interface VoxelAxisOptions extends SignalOptions {
   maskSource?: MaskSource;
 }
 
+let readerOf: (sub: Subject) => BetasReader;
 let construct: (
   subjectId: string,
   dataDir: string,
@@ -194,8 +150,7 @@ export class Subject {
   readonly #files: SubjectFiles;
   readonly #bySource = new Map<MaskSource, SubjectFiles>();
   readonly #nanInMask: boolean;
-  #trialNames?: Promise<TrialNames>;
-  #metadata?: Promise<DataFrame>;
+  readonly #trials: TrialMetadataCache;
   readonly #stim: TrialStimuliContext;
   /** Each trial's image (gated images file), by global trial index. */
   readonly images: TrialImages;
@@ -206,8 +161,10 @@ export class Subject {
   /** Each trial's image segmentation masks (public files; shared images only). */
   readonly segmentations: TrialSegmentations;
   readonly #policy: BetasSourcePolicy;
+  readonly #betas: BetasReader;
 
   static {
+    readerOf = (sub) => sub.#betas;
     construct = (id, dataDir, nanInMask, maskSource, policy) =>
       new Subject(id, dataDir, nanInMask, maskSource, policy);
   }
@@ -225,23 +182,28 @@ export class Subject {
     this.#nanInMask = nanInMask;
     this.#policy = policy;
     this.#files = this.#filesOf({ maskSource });
-    this.#stim = new TrialStimuliContext(dataDir, (signal) => this.#trials(signal), subjectId);
+    this.#trials = new TrialMetadataCache(subjectId, dataDir, {
+      sessions: (signal) => this.getSessions({ signal }),
+      trialInfo: (session, signal) => this.getTrialInfo({ session, signal }),
+    });
+    this.#stim = new TrialStimuliContext(
+      dataDir,
+      (signal) => this.#trials.names(signal),
+      subjectId,
+    );
     this.images = new TrialImages(this.#stim);
     this.embeddings = new TrialEmbeddings(this.#stim);
     this.captions = new TrialCaptions(this.#stim);
     this.segmentations = new TrialSegmentations(this.#stim);
-  }
-
-  /** Every session's trial table and image names (read once; a failure is not kept). */
-  #trials(signal?: AbortSignal): Promise<TrialNames> {
-    this.#trialNames ??= readTrialNames({
-      sessions: (s) => this.getSessions({ signal: s }),
-      trialInfo: (session, s) => this.getTrialInfo({ session, signal: s }),
-    }, signal).catch((e) => {
-      this.#trialNames = undefined;
-      throw e;
+    this.#betas = new BetasReader({
+      subjectId,
+      dataDir,
+      policy,
+      filesOf: (o) => this.#filesOf(o),
+      session: (session, what) => this.#session(session, what),
+      voxelFilter: (sel) => this.#voxelFilter(sel),
+      getTrialInfo: (o) => this.getTrialInfo(o),
     });
-    return this.#trialNames;
   }
 
   /**
@@ -264,23 +226,7 @@ export class Subject {
    * ```
    */
   getMetadata(options: SignalOptions & { session?: SessionId } = {}): Promise<DataFrame> {
-    if (options.session !== undefined) return this.#sessionMetadata(options.session, options);
-    this.#metadata ??= this.#trials(options.signal)
-      .then((t) => buildTrialMetadata(this.dataDir, t, options.signal))
-      .catch((e) => {
-        this.#metadata = undefined;
-        throw e;
-      });
-    return this.#metadata;
-  }
-
-  /** The rows of {@linkcode Subject.getMetadata} of one session (checked against the trials'). */
-  async #sessionMetadata(session: SessionId, options: SignalOptions): Promise<DataFrame> {
-    const valid = (await this.#trials(options.signal)).tables.map((t) => t.session);
-    const id = checkSession(session, valid, `of ${this.subjectId}'s trials`);
-    const meta = await this.getMetadata({ signal: options.signal });
-    const pl = await loadPolars();
-    return meta.filter(pl.col("session").eq(pl.lit(id)));
+    return this.#trials.metadata(options);
   }
 
   /** The files (and caches) of a call's mask source. */
@@ -452,70 +398,19 @@ export class Subject {
       );
     }
     const session = await this.#session(options.session, "events");
-    const path = await this.#files.require(
-      this.paths.trials(session),
-      `Trial table of ${session}`,
-      {
-        session,
-        signal,
-      },
-    );
+    const what = `Trial table of ${session}`;
+    const path = await this.#files.require(this.paths.trials(session), what, { session, signal });
     return readTsv(path, { signal, refetch: this.#files.refetch(session) });
   }
 
-  /**
-   * A session id checked against the data: normalized (`1` -> `ses-01`),
-   * not held out, and on disk (for a remote subject: in the bucket).
-   * @throws {HeldOutSessionError} for a held-out session (not public)
-   * @throws {UnknownSessionError} for a session no subject has (or, remote, not in the bucket)
-   * @throws {DataNotDownloadedError} for one not on disk (lists those that are)
-   */
+  /** A session id checked against the data (see `checkSubjectSession`). */
   async #session(session: SessionId | undefined, what: string): Promise<string> {
-    if (session === undefined || session === "") {
-      throw new LaionFmriError(`session is required: ${what} are stored per session.`);
-    }
-    const id = resolveSessionId(session);
-    const listed = await this.getSessions();
-    if (this.#policy.isRemote) {
-      return checkSession(id, listed, `of ${this.subjectId} in the bucket`);
-    }
-    if (listed.includes(id)) return id;
-    // Held out, or beyond any public session: downloading it cannot help, so no download advice.
-    if (!isPublicSessionNumber(id)) {
-      return checkSession(id, listed, `of ${this.subjectId} on disk`, publicSessionsHint());
-    }
-    const dir = join(this.paths.glmsingleDir, id);
-    throw new DataNotDownloadedError(
-      `${id} of ${this.subjectId} is not on disk (at ${dir}). Sessions on disk: ` +
-        `${formatSessions(listed)}; getSubjectSessions("${this.subjectId}") lists the bucket's.`,
-      { subject: this.subjectId, ses: id, path: dir },
-    );
-  }
-
-  /** The session-resolved options and voxel filter (ROI/mask AND ncThreshold) of a betas read. */
-  async #betasFilter(options: BetasOptions) {
-    checkBetasOptions(options);
-    const o = { ...options, session: await this.#session(options.session, "betas") };
-    let filter = await this.#voxelFilter(o);
-    if (o.ncThreshold !== undefined) {
-      const { session, signal, maskSource } = o;
-      const nc = await this.getNoiseCeiling({ session, signal, maskSource });
-      filter = ncThresholdMask(nc, o.ncThreshold, filter);
-    }
-    return { o, filter };
-  }
-
-  /** The plan of a betas read: the voxel filter, trials, file. */
-  async #betasPlan(options: BetasOptions) {
-    const { o, filter } = await this.#betasFilter(options);
-    return planBetas(this.#filesOf(o), this, o, filter);
-  }
-
-  /** The plan of a model-file betas read (same voxel filter as the NIfTI path). */
-  async #modelPlan(options: BetasOptions, remote?: RemoteModelOptions) {
-    const { o, filter } = await this.#betasFilter(options);
-    const anatomical = this.#filesOf({ maskSource: "anatomical" });
-    return planModelBetas(this.#filesOf(o), anatomical, this, o, filter, remote);
+    const scope = {
+      subjectId: this.subjectId,
+      remote: this.#policy.isRemote,
+      glmsingleDir: this.paths.glmsingleDir,
+    };
+    return checkSubjectSession(scope, await this.getSessions(), session, what);
   }
 
   /**
@@ -527,24 +422,8 @@ export class Subject {
   getBetaMatrix(
     options: MultiSessionBetasOptions & ModelBetasOptions,
   ): Promise<Map<string, BetaMatrix>>;
-  async getBetaMatrix(
-    options: (BetasOptions | MultiSessionBetasOptions) & ModelBetasOptions,
-  ): Promise<BetaMatrix | Map<string, BetaMatrix>> {
-    if ("sessions" in options && options.sessions) {
-      const { sessions, ...rest } = options;
-      return mapByItem(
-        sessions.map(resolveSessionId),
-        (s) => this.getBetaMatrix({ ...rest, session: s }),
-      );
-    }
-    const o = options as BetasOptions & ModelBetasOptions;
-    const { source, remote } = this.#policy.resolve(o);
-    if (source !== "nifti") {
-      const plan = await this.#modelPlan(o, remote);
-      return readModelBetaMatrix(plan, { subject: this.subjectId, signal: o.signal });
-    }
-    const plan = await this.#betasPlan(o);
-    return readBetaMatrix(plan, o, this.#files.refetch(plan.session));
+  getBetaMatrix(options: AnyBetasOptions): Promise<BetaMatrix | Map<string, BetaMatrix>> {
+    return this.#betas.matrix(options);
   }
 
   /**
@@ -558,24 +437,8 @@ export class Subject {
   getBetas(
     options: MultiSessionBetasOptions & ModelBetasOptions,
   ): Promise<Map<string, DataFrame>>;
-  async getBetas(
-    options: (BetasOptions | MultiSessionBetasOptions) & ModelBetasOptions,
-  ): Promise<DataFrame | Map<string, DataFrame>> {
-    if ("sessions" in options && options.sessions) {
-      const { sessions, ...rest } = options;
-      return mapByItem(
-        sessions.map(resolveSessionId),
-        (s) => this.getBetas({ ...rest, session: s }),
-      );
-    }
-    const o = options as BetasOptions & ModelBetasOptions;
-    const { source, remote } = this.#policy.resolve(o);
-    if (source !== "nifti") {
-      const plan = await this.#modelPlan(o, remote);
-      return readModelBetasFrame(plan, { subject: this.subjectId, signal: o.signal });
-    }
-    const plan = await this.#betasPlan(o);
-    return readBetasFrame(plan, o, this.#files.refetch(plan.session));
+  getBetas(options: AnyBetasOptions): Promise<DataFrame | Map<string, DataFrame>> {
+    return this.#betas.frame(options);
   }
 
   /**
@@ -600,8 +463,8 @@ export class Subject {
       subjectId: this.subjectId,
       roiMask: (q, o) => this.getRoiMask(q, o),
       resolve: (o) => this.#policy.resolve(o),
-      niftiPlan: (o) => this.#betasPlan(o),
-      modelPlan: (o, remote) => this.#modelPlan(o, remote),
+      niftiPlan: (o) => this.#betas.plan(o),
+      modelPlan: (o, remote) => this.#betas.modelPlan(o, remote),
     }, options);
   }
 
@@ -631,32 +494,10 @@ export class Subject {
   getNoiseCeiling(options: NoiseCeilingOptions): Promise<Float32Array>;
   /** With a list (`sessions` / `descs`): one result per item, as a Map. */
   getNoiseCeiling(options: MultiNoiseCeilingOptions): Promise<Map<string, Float32Array>>;
-  async getNoiseCeiling(
+  getNoiseCeiling(
     options: NoiseCeilingOptions | MultiNoiseCeilingOptions,
   ): Promise<Float32Array | Map<string, Float32Array>> {
-    const o = options as AnyNoiseCeilingOptions;
-    checkNoiseCeilingOptions(o);
-    const { sessions, descs, ...rest } = o;
-    if (sessions) {
-      return mapByItem(
-        sessions.map(resolveSessionId),
-        (s) => this.getNoiseCeiling({ ...rest, session: s }),
-      );
-    }
-    if (descs) return mapByItem(descs, (d) => this.getNoiseCeiling({ ...rest, desc: d }));
-    const session = o.session === undefined
-      ? undefined
-      : await this.#session(o.session, "noise ceilings");
-    return readNoiseCeiling(this.#filesOf(o), { ...o, session }, await this.#voxelFilter(o));
-  }
-
-  /** Full-grid C-order indices of the voxels a selection keeps (all brain voxels by default). */
-  async #selectedFlat(sel: VoxelSelection): Promise<Int32Array> {
-    const filter = await this.#voxelFilter(sel);
-    const files = this.#filesOf(sel);
-    if (!filter) return await files.brainIndices(sel.signal);
-    const brainMask = await files.brainMask(sel.signal);
-    return selectVoxels(brainMask, await files.brainIndices(sel.signal), filter).flatIndex;
+    return this.#betas.noiseCeiling(options);
   }
 
   /**
@@ -674,7 +515,7 @@ export class Subject {
     options: VoxelSelection = {},
   ): Promise<void> {
     niftiCompression(path);
-    const flat = await this.#selectedFlat(options);
+    const flat = await this.#betas.selectedFlat(options);
     const grid = await this.#filesOf(options).grid(options.signal);
     await scatterToNifti(values, flat, grid, path, options);
   }
@@ -695,7 +536,7 @@ export class Subject {
    * ```
    */
   async getVoxelCoordinates(options: VoxelSelection = {}): Promise<Float64Array> {
-    const flat = await this.#selectedFlat(options);
+    const flat = await this.#betas.selectedFlat(options);
     return voxelCoordinates(flat, await this.#filesOf(options).grid(options.signal));
   }
 
@@ -712,15 +553,8 @@ export class Subject {
    * if (await sub.hasStimuli()) console.log((await readStimulusMetadata(sub.dataDir)).height);
    * ```
    */
-  async hasStimuli(options: SignalOptions = {}): Promise<boolean> {
-    const found = await findStimulusMetadata(this.dataDir, options);
-    if (!found) return false;
-    try {
-      const info = await Deno.stat(found.images);
-      return found.layout === "current" ? info.isFile : info.isDirectory;
-    } catch {
-      return false;
-    }
+  hasStimuli(options: SignalOptions = {}): Promise<boolean> {
+    return stimuliOnDisk(this.dataDir, options.signal);
   }
 
   /**
@@ -788,42 +622,61 @@ export class Subject {
 
   /**
    * The T1w volume (full resolution by default, as upstream; `res: "1pt8"`
-   * for the beta grid): its path and a loader.
+   * for the beta grid) as a file handle: `path` and `load()`, like every
+   * file accessor here ({@linkcode SubjectFile}).
    * @throws {DataNotDownloadedError} naming `download({ subject, includeAnatomical: true })`
    */
-  getT1w(options: AnatomicalFileOptions = {}): Promise<AnatomicalFile> {
+  getT1w(options: AnatomicalFileOptions = {}): Promise<SubjectFile<NiftiVolume>> {
     return anatomicalFile(this.#files, "T1w", options);
   }
 
   /** The T2w volume, as {@linkcode Subject.getT1w}. */
-  getT2w(options: AnatomicalFileOptions = {}): Promise<AnatomicalFile> {
+  getT2w(options: AnatomicalFileOptions = {}): Promise<SubjectFile<NiftiVolume>> {
     return anatomicalFile(this.#files, "T2w", options);
   }
 
   /** The anatomical brain mask file (full resolution by default), as {@linkcode Subject.getT1w}. */
-  getAnatomicalBrainMask(options: AnatomicalFileOptions = {}): Promise<AnatomicalFile> {
+  getAnatomicalBrainMask(options: AnatomicalFileOptions = {}): Promise<SubjectFile<NiftiVolume>> {
     return anatomicalFile(this.#files, "mask", options);
   }
 
   /**
-   * The path of a localizer map (z map of a contrast, or with `run` a
-   * per-run effect map), fsnative GIfTI or T1w NIfTI.
+   * A localizer map (z map of a contrast, or with `run` a per-run effect
+   * map) as a file handle: `space: "T1w"` loads a volume (`res` `1pt5` by
+   * default), fsnative (with `hemi`) one value per vertex.
    * @throws {DataNotDownloadedError} naming `download({ subject, includeLocalizers: true })`
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const map = await sub.getLocalizerMap({ task: "floc", contrast: "faceVsOthers", space: "T1w" });
+   * const { data, shape } = await map.load();
+   * ```
    */
-  getLocalizerMapPath(query: LocalizerMapQuery): Promise<string> {
-    return localizerMapPath(this.#files.current, query);
+  getLocalizerMap(q: LocalizerMapQuery & { space: "T1w" }): Promise<SubjectFile<NiftiVolume>>;
+  /** An fsnative map (the default space, with `hemi`): one value per vertex. */
+  getLocalizerMap(q: LocalizerMapQuery): Promise<SubjectFile<Float32Array>>;
+  getLocalizerMap(
+    q: LocalizerMapQuery,
+  ): Promise<SubjectFile<NiftiVolume> | SubjectFile<Float32Array>> {
+    return localizerMapFile(this.#files.current, q);
   }
 
-  /** A T1w localizer map as a volume (`res` `1pt5` by default). */
-  readLocalizerVolume(query: Omit<LocalizerMapQuery, "space" | "hemi">): Promise<NiftiVolume> {
-    return readLocalizerVolume(this.#files.current, query);
+  /** @deprecated Use `(await sub.getLocalizerMap(query)).path`. */
+  async getLocalizerMapPath(query: LocalizerMapQuery): Promise<string> {
+    return (await this.getLocalizerMap(query)).path;
   }
 
-  /** An fsnative localizer map of one hemisphere (one value per vertex). */
-  readLocalizerSurface(
-    query: Omit<LocalizerMapQuery, "space" | "res"> & { hemi: "L" | "R" },
+  /** @deprecated Use `(await sub.getLocalizerMap({ ...query, space: "T1w" })).load()`. */
+  async readLocalizerVolume(q: Omit<LocalizerMapQuery, "space" | "hemi">): Promise<NiftiVolume> {
+    return (await this.getLocalizerMap({ ...q, space: "T1w" })).load(q);
+  }
+
+  /** @deprecated Use `(await sub.getLocalizerMap({ ...query, space: "fsnative" })).load()`. */
+  async readLocalizerSurface(
+    q: Omit<LocalizerMapQuery, "space" | "res"> & { hemi: "L" | "R" },
   ): Promise<Float32Array> {
-    return readLocalizerSurface(this.#files.current, query);
+    return (await this.getLocalizerMap({ ...q, space: "fsnative" })).load(q);
   }
 
   /** Whether raw BIDS data (of one session, or of any) is on disk. */
@@ -842,28 +695,50 @@ export class Subject {
     return readEvents(this.#files.current, options);
   }
 
-  /** The raw BOLD file of a run (echo 1, part `mag` by default). */
-  getRawBoldPath(options: RawRunQuery): Promise<string> {
-    return rawBoldPath(this.#files.current, options);
+  /**
+   * The raw BOLD file of a run (echo 1, part `mag` by default) as a file
+   * handle; `load({ volume })` reads one time point.
+   * @throws {DataNotDownloadedError} naming `downloadRaw(...)` / `laion-fmri download-raw`
+   */
+  getRawBold(q: RawRunQuery): Promise<SubjectFile<NiftiVolume, RawLoadOptions>> {
+    return rawRunFile(this.#files.current, "bold", q);
   }
 
-  /** The single-band reference of a run (echo 1, part `mag` by default). */
-  getSbrefPath(options: RawRunQuery): Promise<string> {
-    return rawSbrefPath(this.#files.current, options);
+  /** The single-band reference of a run, as {@linkcode Subject.getRawBold}. */
+  getSbref(q: RawRunQuery): Promise<SubjectFile<NiftiVolume, RawLoadOptions>> {
+    return rawRunFile(this.#files.current, "sbref", q);
+  }
+
+  /** @deprecated Use `(await sub.getRawBold(query)).path`. */
+  async getRawBoldPath(q: RawRunQuery): Promise<string> {
+    return (await this.getRawBold(q)).path;
+  }
+
+  /** @deprecated Use `(await sub.getSbref(query)).path`. */
+  async getSbrefPath(q: RawRunQuery): Promise<string> {
+    return (await this.getSbref(q)).path;
   }
 
   /**
    * The volumetric mask file of one ROI at `res` (`"1pt8"`, the beta grid,
-   * or `"1pt5"`, the localizer grid).
+   * or `"1pt5"`, the localizer grid) as a file handle; `load()` reads the
+   * mask over that grid with its shape and affine.
    * @throws {UnknownRoiError} for an unknown ROI; {@linkcode DataNotDownloadedError} when missing
    */
-  getRoiMaskPath(roi: string, options: RoiResOptions = {}): Promise<string> {
-    return roiMaskPath(this.#files, roi, options);
+  getRoiMaskFile(roi: string, options: RoiResOptions = {}): Promise<SubjectFile<RoiVolume>> {
+    return roiMaskFile(this.#files, roi, options);
+  }
+
+  /** @deprecated Use `(await sub.getRoiMaskFile(roi, { res })).path`. */
+  async getRoiMaskPath(roi: string, options: RoiResOptions = {}): Promise<string> {
+    return (await this.getRoiMaskFile(roi, options)).path;
   }
 
   /**
    * The union of the ROIs a query resolves to at `res`, over that grid
-   * (not the brain axis: `res-1pt5` is another grid), with its shape and affine.
+   * (not the brain axis: `res-1pt5` is another grid), with its shape and
+   * affine. A read over several files, like {@linkcode Subject.getRoiMask};
+   * one ROI's file is {@linkcode Subject.getRoiMaskFile}.
    */
   async getRoiVolume(query: RoiQuery, options: RoiResOptions = {}): Promise<RoiVolume> {
     return readRoiVolume(this.#files, await this.resolveRois(query, options), options);
@@ -883,6 +758,24 @@ export class Subject {
   [JUPYTER_DISPLAY](): DisplayBundle {
     return summaryBundle(this.toString());
   }
+}
+
+/**
+ * The betas reader behind a Subject (for the training dataset; not re-exported).
+ *
+ * @throws {TypeError} for anything but a Subject from `loadSubject`
+ * @example
+ * ```ts
+ * import { loadSubject } from "@laion/fmri";
+ * import { subjectBetasReader } from "./subject.ts";
+ * const reader = subjectBetasReader(await loadSubject("sub-01"));
+ * ```
+ */
+export function subjectBetasReader(sub: Subject): BetasReader {
+  if (!(sub instanceof Subject)) {
+    throw new TypeError("openTrainingDataset takes a Subject: await loadSubject(id).");
+  }
+  return readerOf(sub);
 }
 
 /**
@@ -921,28 +814,6 @@ export async function loadSubject(
     }
     return sub;
   }
-  const dir = sub.paths.glmsingleDir;
-  if (!(await pathExists(dir))) {
-    // A near spelling of a subject on disk ("1" for sub-01): say which, not how to download "sub-1".
-    const onDisk = await subjectsOnDisk(dirname(dir));
-    if (nearSubject(id, onDisk)) throw unknownSubjectError(id, onDisk, "On disk");
-    throw new DataNotDownloadedError(`Data for ${id} not found at ${dir}.`, {
-      subject: id,
-      path: dir,
-    });
-  }
+  await requireSubjectDir(id, sub.paths.glmsingleDir);
   return sub;
-}
-
-/** Sorted `sub-*` folders of a derivatives folder (none when it is absent). */
-async function subjectsOnDisk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory && e.name.startsWith("sub-")) out.push(e.name);
-    }
-  } catch {
-    return [];
-  }
-  return out.sort();
 }

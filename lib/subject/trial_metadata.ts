@@ -7,6 +7,7 @@
  * @module
  */
 import { LaionFmriError } from "../core/errors.ts";
+import { checkSession, type SessionId } from "../core/ids.ts";
 import type { DataFrame } from "../frames/polars.ts";
 import { loadPolars } from "../frames/polars.ts";
 import { readStimulusMetadata } from "../stimuli/stimuli.ts";
@@ -144,4 +145,57 @@ export async function buildTrialMetadata(
     });
   }
   return parts.length === 1 ? parts[0] : pl.concat(parts, { how: "diagonal" }) as DataFrame;
+}
+
+/**
+ * A Subject's trial names and metadata, each read once and shared by every
+ * caller (a failure is not kept, so a retry reads again).
+ *
+ * @example
+ * ```ts
+ * import { TrialMetadataCache, type TrialTableSource } from "./trial_metadata.ts";
+ * declare const source: TrialTableSource;
+ * const cache = new TrialMetadataCache("sub-01", "/data", source);
+ * const meta = await cache.metadata({ session: "ses-01" });
+ * ```
+ */
+export class TrialMetadataCache {
+  readonly #subjectId: string;
+  readonly #dataDir: string;
+  readonly #source: TrialTableSource;
+  #names?: Promise<TrialNames>;
+  #metadata?: Promise<DataFrame>;
+
+  /** Created by Subject. */
+  constructor(subjectId: string, dataDir: string, source: TrialTableSource) {
+    this.#subjectId = subjectId;
+    this.#dataDir = dataDir;
+    this.#source = source;
+  }
+
+  /** Every session's trial table and image names. */
+  names(signal?: AbortSignal): Promise<TrialNames> {
+    this.#names ??= readTrialNames(this.#source, signal).catch((e) => {
+      this.#names = undefined;
+      throw e;
+    });
+    return this.#names;
+  }
+
+  /** `Subject.getMetadata`: every trial, or one session's (checked against the trials'). */
+  async metadata(options: { session?: SessionId; signal?: AbortSignal } = {}): Promise<DataFrame> {
+    const { signal } = options;
+    this.#metadata ??= this.names(signal)
+      .then((t) => buildTrialMetadata(this.#dataDir, t, signal))
+      .catch((e) => {
+        this.#metadata = undefined;
+        throw e;
+      });
+    if (options.session === undefined) return this.#metadata;
+    const valid = (await this.names(signal)).tables.map((t) => t.session);
+    const id = checkSession(options.session, valid, `of ${this.#subjectId}'s trials`);
+    const meta = await this.#metadata;
+    const pl = await loadPolars();
+    return meta.filter(pl.col("session").eq(pl.lit(id)));
+  }
 }
