@@ -37,6 +37,7 @@ export {
   S3RequestError,
   StimuliNotDownloadedError,
   SubjectNotFoundError,
+  TemplateUnavailableError,
   TermsOutdatedError,
   UnknownSessionError,
 } from "./lib/core/errors.ts";

@@ -12,6 +12,8 @@
  * segmentations and the gated image file, whose JPEGs sharp encodes: that
  * needs `--allow-ffi`) with its truth in `ground-truth/stimuli.json`.
  * `--only stimuli` writes just those files (same bytes) into `DIR/bucket/stimuli/`.
+ * `--only templateflow` writes the synthetic `templateflow` bucket (fsaverage
+ * icospheres, an MNI305 T1w; scripts/synth/templateflow.ts) into `DIR/bucket/`.
  * Every layout plants a known encoding signal in each subject's FFA-1 betas
  * (scripts/synth/encoding.ts), described in `ground-truth/encoding.json`.
  * The current layout also writes the per-session R² maps (percent, highest at
@@ -33,6 +35,19 @@ import { parseArgs } from "node:util";
 import { generateDataset, SYNTH_LAYOUTS, type SynthLayout } from "./synth/dataset.ts";
 import { SYNTH_SIZES, type SynthSize } from "./synth/geometry.ts";
 import { generateStimuli } from "./synth/stimuli_only.ts";
+import { writeTemplateflow } from "./synth/templateflow.ts";
+export {
+  fibonacciDirection,
+  PLANTED_VALUE,
+  type PlantedTruth,
+  RECON_SURFACES,
+  reconGeometry,
+  type ReconTruth,
+  reconTruth,
+  reconVertices,
+  sphereTriangles,
+  talairachMatrix,
+} from "./synth/recon.ts";
 
 export {
   generateDataset,
@@ -124,11 +139,24 @@ export {
   syntheticPools,
   trialsTsv,
 } from "./synth/trials.ts";
+export {
+  FSAVERAGE_LEVELS,
+  FSAVERAGE_SURFACES,
+  fsaverageCoordinates,
+  type FsaverageDen,
+  icosphere,
+  MNI305_AFFINE,
+  MNI305_DIMS,
+  MNI305_HEAD,
+  templateflowKeys,
+  type TemplateflowTruth,
+  writeTemplateflow,
+} from "./synth/templateflow.ts";
 
 const USAGE =
   `Usage: deno run --allow-read --allow-write --allow-env [--allow-ffi] scripts/generate.ts \\
   --size small|realistic --out DIR [--layout seed|current] [--seed 1] \\
-  [--splits-dir PATH] [--subjects sub-01,...] [--sessions ses-01,...] [--only stimuli] [--quiet]`;
+  [--splits-dir PATH] [--subjects sub-01,...] [--sessions ses-01,...] [--only stimuli|templateflow] [--quiet]`;
 
 /**
  * CLI entry point; returns the process exit code.
@@ -187,8 +215,18 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.only !== undefined) {
+    if (values.only === "templateflow") {
+      const t0 = performance.now();
+      const t = await writeTemplateflow(values.out);
+      console.log(
+        `${Object.keys(t.surfaces).length + 3} templateflow objects, ` +
+          `${(t.bytes / 1e6).toFixed(1)} MB in ${values.out}/bucket; ` +
+          `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      return 0;
+    }
     if (values.only !== "stimuli") {
-      console.error(`Unknown --only ${JSON.stringify(values.only)}. Valid: stimuli`);
+      console.error(`Unknown --only ${JSON.stringify(values.only)}. Valid: stimuli, templateflow`);
       return 2;
     }
     const r = await generateStimuli({

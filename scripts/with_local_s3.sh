@@ -6,11 +6,13 @@
 #      cached by generator version) and seeds bucket `laion-fmri` (the seed's
 #      layout and policy), bucket `laion-fmri-current` (the current layout,
 #      held-out deny with the oloc carve-out) and the 2,500-key pagination
-#      bucket,
+#      bucket, and bucket `templateflow` (synthetic TemplateFlow templates,
+#      anonymous read),
 #   4. starts the local stimulus access service (scripts/access_service.ts) for
 #      the command's lifetime,
 #   5. exports LAION_FMRI_S3_ENDPOINT, LAION_FMRI_ACCESS_URL, LAION_FMRI_SYNTH_DIR,
-#      LAION_FMRI_SYNTH_CURRENT_DIR and (when the folder exists)
+#      LAION_FMRI_SYNTH_CURRENT_DIR, LAION_FMRI_SYNTH_TEMPLATEFLOW_DIR,
+#      LAION_FMRI_TEMPLATEFLOW_ENDPOINT and (when the folder exists)
 #      LAION_FMRI_SPLITS_DIR (with LAION_FMRI_REGISTER_REQUEST=1 also
 #      LAION_FMRI_REQUEST_ID, a request registered on the local access
 #      service), then runs "$@".
@@ -72,9 +74,21 @@ current="${LAION_FMRI_SYNTH_CURRENT_DIR:-$ROOT/.scratch/synth-current-small}"
 export LAION_FMRI_SYNTH_DIR="$synth" LAION_FMRI_SYNTH_CURRENT_DIR="$current"
 generate seed "$synth"
 generate current "$current"
+# The synthetic TemplateFlow bucket (fsaverage icospheres, MNI305 T1w; scripts/synth/templateflow.ts).
+templateflow="${LAION_FMRI_SYNTH_TEMPLATEFLOW_DIR:-$ROOT/.scratch/synth-templateflow}"
+if [[ ! -f $templateflow/.stamp || "$(cat "$templateflow/.stamp")" != "$stamp" ]]; then
+  rm -rf "$templateflow"
+  deno run --allow-read --allow-write="$(dirname "$templateflow")" --allow-env \
+    scripts/generate.ts --only templateflow --out "$templateflow" >&2
+  printf '%s' "$stamp" >"$templateflow/.stamp"
+fi
+export LAION_FMRI_SYNTH_TEMPLATEFLOW_DIR="$templateflow"
 seed() { deno run --allow-read --allow-write=/tmp --allow-net=127.0.0.1 --allow-env scripts/seed.ts --endpoint "$endpoint" "$@" >&2; }
 seed --from "$synth/bucket" --pagination
 seed --from "$current/bucket" --bucket laion-fmri-current --policy current
+seed --from "$templateflow/bucket" --bucket templateflow --policy public
+# Templates (lib/templates) come from the local `templateflow` bucket, never from AWS.
+export LAION_FMRI_TEMPLATEFLOW_ENDPOINT="$endpoint"
 
 # The local stimulus access service (scripts/access_service.ts: manifest, access form, presigned
 # URLs to the gated images of laion-fmri-current) for the wrapped command; stopped when it ends.

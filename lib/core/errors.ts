@@ -616,3 +616,44 @@ export class AccessNotFoundError extends AccessServiceError {
     super(message, { ...options, status: 404 });
   }
 }
+
+/**
+ * A TemplateFlow file (lib/templates) could not be fetched into its cache
+ * folder: the endpoint is unreachable, the bucket has no such file, access
+ * is denied, or the fetched file is not what the template should be.
+ *
+ * @example
+ * ```ts
+ * import { TemplateUnavailableError } from "@laion/fmri";
+ * const e = new TemplateUnavailableError("tpl-MNI305/tpl-MNI305_T1w.nii.gz", "https://s3.us-east-1.amazonaws.com/templateflow/tpl-MNI305/tpl-MNI305_T1w.nii.gz", "/cache/tpl-MNI305/tpl-MNI305_T1w.nii.gz", "the endpoint cannot be reached");
+ * ```
+ */
+export class TemplateUnavailableError extends LaionFmriError {
+  /** The template's bucket key. */
+  readonly key: string;
+  /** The URL that was tried. */
+  readonly url: string;
+  /** The cache path the file belongs at. */
+  readonly path: string;
+  /**
+   * Creates an instance.
+   * @param key the bucket key, e.g. `tpl-MNI305/tpl-MNI305_T1w.nii.gz`
+   * @param url the object's URL
+   * @param path the local cache path
+   * @param reason why it failed
+   */
+  constructor(key: string, url: string, path: string, reason: string, options?: ErrorOptions) {
+    const template = key.split("/")[0].replace(/^tpl-/, "");
+    super(
+      `Cannot fetch the TemplateFlow template ${template} file ${key.split("/").pop()}` +
+        `${url ? ` from ${url}` : ""}: ${reason}. Fix: connect to the network and retry; or ` +
+        `point LAION_FMRI_TEMPLATEFLOW_ENDPOINT (or the \`endpoint\` option) at a reachable ` +
+        `S3 server holding the \`templateflow\` bucket; or put the file at ${path} ` +
+        `(TEMPLATEFLOW_HOME or the \`cacheDir\` option choose the cache folder).`,
+      options,
+    );
+    this.key = key;
+    this.url = url;
+    this.path = path;
+  }
+}

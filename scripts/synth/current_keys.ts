@@ -80,7 +80,7 @@ export const currentKeys = {
 };
 
 /** The FreeSurfer surfaces written per hemisphere. */
-export const FREESURFER_SURFACES = ["white", "pial", "inflated", "sphere"] as const;
+export const FREESURFER_SURFACES = ["white", "pial", "inflated", "sphere", "sphere.reg"] as const;
 /** The FreeSurfer volumes written under `mri/`. */
 export const FREESURFER_VOLUMES = ["T1.mgz", "brain.mgz", "aparc+aseg.mgz"] as const;
 

@@ -22,7 +22,21 @@ import {
   type LocalizerMap,
   localizerMaps,
 } from "./current_keys.ts";
-import { freesurferSurface, mgzBytes, talairachLta, talairachXfm } from "./freesurfer_files.ts";
+import {
+  freesurferCurv,
+  freesurferSurfaceBytes,
+  mgzBytes,
+  talairachLta,
+  talairachXfm,
+} from "./freesurfer_files.ts";
+import {
+  reconGeometry,
+  reconMorph,
+  type ReconTruth,
+  reconTruth,
+  reconVertices,
+  sphereTriangles,
+} from "./recon.ts";
 import {
   anatomicalAxis,
   brainGeometry,
@@ -63,6 +77,13 @@ export interface CurrentSubjectTruth {
   rois1pt5: Record<string, number>;
   /** Sessions and runs of the raw BIDS and tedana files. */
   raw: RawTruth;
+  /**
+   * The FreeSurfer recon's geometry (scripts/synth/recon.ts): `cras`, the
+   * talairach.lta matrix, vertex and face counts, hemisphere ellipsoids,
+   * `sphere.reg` rotations, and the planted blob with its MNI305 voxels and
+   * white/pial vertices.
+   */
+  recon: ReconTruth;
 }
 
 /**
@@ -239,16 +260,31 @@ export function addCurrentLayout(
       }
     });
 
-    // FreeSurfer recon
+    // FreeSurfer recon: consistent geometry (scripts/synth/recon.ts)
+    const recon = reconGeometry(size, seed, s, surf);
+    const full = G.full;
     for (const hemi of ["L", "R"] as const) {
+      const h = hemi === "L" ? "lh" : "rh";
+      const faces = sphereTriangles(surf[hemi]);
       for (const surface of FREESURFER_SURFACES) {
         file(
-          currentKeys.freesurfer(s, `surf/${hemi === "L" ? "lh" : "rh"}.${surface}`),
-          () => freesurferSurface(surf[hemi], hemi, surface, s),
+          currentKeys.freesurfer(s, `surf/${h}.${surface}`),
+          () =>
+            freesurferSurfaceBytes(reconVertices(recon, hemi, surface), faces, s, {
+              filename: `../mri/filled-pretess${hemi === "L" ? 255 : 127}.mgz`,
+              volume: full.dims,
+              voxelSize: [full.voxelSize, full.voxelSize, full.voxelSize],
+              cras: recon.cras,
+            }),
+        );
+      }
+      for (const what of ["curv", "sulc"] as const) {
+        file(
+          currentKeys.freesurfer(s, `surf/${h}.${what}`),
+          () => freesurferCurv(reconMorph(surf[hemi], what), faces.length / 3),
         );
       }
     }
-    const full = G.full;
     const t1 = () =>
       Uint8Array.from(anatomicalVolume(g, full, "T1w"), (x) => Math.min(255, x >> 2));
     file(
@@ -272,7 +308,7 @@ export function addCurrentLayout(
     });
     file(
       currentKeys.freesurfer(s, "mri/transforms/talairach.lta"),
-      () => talairachLta(s, full.dims, full.voxelSize),
+      () => talairachLta(s, full.dims, full.voxelSize, recon.cras),
     );
     file(currentKeys.freesurfer(s, "mri/transforms/talairach.xfm"), () => talairachXfm(s));
 
@@ -286,6 +322,7 @@ export function addCurrentLayout(
       glmModel,
       rois1pt5,
       raw,
+      recon: reconTruth(size, seed, s, surf),
     };
   }
   const gridTruth = (x: Grid) => ({

@@ -7,6 +7,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { surfaceVertex } from "./geometry.ts";
+import { talairachMatrix } from "./recon.ts";
 
 /** How each surface is drawn from the synthetic hemisphere sphere. */
 const SURFACE_SCALE: Record<string, { scale: number; radius?: number }> = {
@@ -71,6 +72,95 @@ export function freesurferSurface(
   return out;
 }
 
+/** The volume geometry a surface's footer carries (nibabel's `volume_info`). */
+export interface SurfaceFooter {
+  filename: string;
+  volume: readonly number[];
+  voxelSize: readonly number[];
+  cras: readonly number[];
+}
+
+/**
+ * A FreeSurfer binary triangle surface of given vertices (x y z
+ * interleaved) and triangles, with the volume-geometry footer (tags
+ * `2 0 20` and the eight `key = value` lines, as FreeSurfer and nibabel
+ * write them) when `footer` is given.
+ *
+ * @example
+ * ```ts
+ * import { freesurferSurfaceBytes } from "./freesurfer_files.ts";
+ * const bytes = freesurferSurfaceBytes(
+ *   new Float64Array([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]),
+ *   Int32Array.from([0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3]),
+ *   "sub-01",
+ * );
+ * ```
+ */
+export function freesurferSurfaceBytes(
+  coords: Float64Array | Float32Array,
+  faces: Int32Array,
+  subject: string,
+  footer?: SurfaceFooter,
+): Uint8Array {
+  const enc = new TextEncoder();
+  const comment = enc.encode(`created by laion-fmri synthetic generator for ${subject}\n\n`);
+  const n = coords.length / 3, nFaces = faces.length / 3;
+  const f3 = (v: readonly number[]) => v.map((x) => x.toFixed(15)).join(" ");
+  const tail = footer
+    ? enc.encode(
+      [
+        "valid = 1  # volume info valid",
+        `filename = ${footer.filename}`,
+        `volume = ${footer.volume.join(" ")}`,
+        `voxelsize = ${f3(footer.voxelSize)}`,
+        `xras   = ${f3([1, 0, 0])}`,
+        `yras   = ${f3([0, 1, 0])}`,
+        `zras   = ${f3([0, 0, 1])}`,
+        `cras   = ${f3(footer.cras)}`,
+        "",
+      ].join("\n"),
+    )
+    : new Uint8Array(0);
+  const head = 3 + comment.length + 8;
+  const out = new Uint8Array(head + 12 * n + 12 * nFaces + (footer ? 12 : 0) + tail.length);
+  const v = new DataView(out.buffer);
+  out.set([0xff, 0xff, 0xfe]);
+  out.set(comment, 3);
+  v.setInt32(head - 8, n);
+  v.setInt32(head - 4, nFaces);
+  let o = head;
+  for (let i = 0; i < coords.length; i++, o += 4) v.setFloat32(o, coords[i]);
+  for (let i = 0; i < faces.length; i++, o += 4) v.setInt32(o, faces[i]);
+  if (footer) {
+    v.setInt32(o, 2);
+    v.setInt32(o + 4, 0);
+    v.setInt32(o + 8, 20);
+    out.set(tail, o + 12);
+  }
+  return out;
+}
+
+/**
+ * A FreeSurfer "new" curvature file (`lh.curv`, `lh.sulc`): magic
+ * `0xFFFFFF`, vertex and face counts, one value per vertex, big-endian.
+ *
+ * @example
+ * ```ts
+ * import { freesurferCurv } from "./freesurfer_files.ts";
+ * const bytes = freesurferCurv(new Float32Array([0.1, -0.2, 0, 0]), 4);
+ * ```
+ */
+export function freesurferCurv(values: Float32Array, nFaces: number): Uint8Array {
+  const out = new Uint8Array(15 + 4 * values.length);
+  const v = new DataView(out.buffer);
+  out.set([0xff, 0xff, 0xff]);
+  v.setInt32(3, values.length);
+  v.setInt32(7, nFaces);
+  v.setInt32(11, 1);
+  values.forEach((x, i) => v.setFloat32(15 + 4 * i, x));
+  return out;
+}
+
 /** MGH voxel types. */
 const MGH_TYPES = { uint8: 0, int32: 1, float32: 3, int16: 4 } as const;
 
@@ -132,9 +222,14 @@ export function mgzBytes(
  * const text = talairachLta("sub-01", [24, 28, 20], 0.9);
  * ```
  */
-export function talairachLta(subject: string, dims: readonly number[], voxelSize: number): string {
+export function talairachLta(
+  subject: string,
+  dims: readonly number[],
+  voxelSize: number,
+  cras: readonly number[] = [0, 0, 0],
+): string {
   const m = talairachMatrix(subject);
-  const vol = (name: string, d: readonly number[], vs: number) =>
+  const vol = (name: string, d: readonly number[], vs: number, c: readonly number[]) =>
     [
       "valid = 1  # volume info valid",
       `filename = ${name}`,
@@ -143,7 +238,7 @@ export function talairachLta(subject: string, dims: readonly number[], voxelSize
       "xras   = 1 0 0",
       "yras   = 0 1 0",
       "zras   = 0 0 1",
-      "cras   = 0 0 0",
+      `cras   = ${c.join(" ")}`,
     ].join("\n");
   return [
     `# transform file ${subject}/mri/transforms/talairach.lta (laion-fmri synthetic)`,
@@ -154,9 +249,9 @@ export function talairachLta(subject: string, dims: readonly number[], voxelSize
     "1 4 4",
     ...m.map((row) => row.map((x) => x.toFixed(15)).join(" ")),
     "src volume info",
-    vol(`${subject}/mri/orig.mgz`, dims, voxelSize),
+    vol(`${subject}/mri/orig.mgz`, dims, voxelSize, cras),
     "dst volume info",
-    vol("mni305.cor.mgz", [256, 256, 256], 1),
+    vol("mni305.cor.mgz", [256, 256, 256], 1, [0, 0, 0]),
     "",
   ].join("\n");
 }
@@ -181,9 +276,4 @@ export function talairachXfm(subject: string): string {
     m.slice(0, 3).map((r) => " " + r.map((x) => x.toFixed(6)).join(" ")).join("\n") + ";",
     "",
   ].join("\n");
-}
-
-function talairachMatrix(subject: string): number[][] {
-  const s = 1 + (Number(subject.slice(-2)) % 5) * 0.01;
-  return [[s, 0, 0, 1.5], [0, s, 0.02, -3.25], [0, -0.02, s, 4], [0, 0, 0, 1]];
 }
