@@ -222,6 +222,7 @@ export {
   TEMPLATE_TARGETS,
   templateFileName,
   type TemplateFiles,
+  templateflowFiles,
   templateflowHome,
   type TemplateInput,
   type TemplateInterpolation,

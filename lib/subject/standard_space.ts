@@ -52,6 +52,11 @@ import { writeGiftiFunc } from "../formats/gifti_write.ts";
 import { readNifti4dMasked, readNiftiHeader, readNiftiVolume } from "../formats/nifti.ts";
 import { writeNifti1 } from "../formats/nifti_write.ts";
 import { cOrderToDisk } from "../formats/voxel_order.ts";
+import {
+  fetchTemplate,
+  MNI305_T1W_KEY,
+  type TemplateOptions as TemplateflowOptions,
+} from "../templates/templateflow.ts";
 import { buildVolumeResampling, type VolumeResampling } from "../space/resample_volume.ts";
 import { buildSurfaceSampling, type SurfaceSampling } from "../space/vol_to_surf.ts";
 import { buildSphereResampling, type SphereResampling } from "../space/sphere_resample.ts";
@@ -87,6 +92,35 @@ export interface TemplateFiles {
   mni305T1w(signal?: AbortSignal): Promise<string>;
   /** `tpl-fsaverage/tpl-fsaverage_hemi-{hemi}_den-{den}_sphere.surf.gii`. */
   fsaverageSphere(hemi: Hemi, den: "10k" | "41k" | "164k", signal?: AbortSignal): Promise<string>;
+}
+
+/**
+ * Template files from TemplateFlow's public S3 bucket, fetched into its
+ * cache folder and verified on first use (`fetchTemplate` of
+ * `@laion/fmri/templates`): the default of every entry point.
+ *
+ * @param options endpoint, bucket, cache folder (defaults: env, then TemplateFlow's public bucket)
+ * @example
+ * ```ts
+ * import { loadSubject, templateflowFiles } from "@laion/fmri";
+ * const sub = await loadSubject("sub-01");
+ * const nc = await sub.getNoiseCeiling({ session: "ses-01" });
+ * const mni = await sub.volumeToTemplate(nc, "MNI305", {
+ *   templates: templateflowFiles({ cacheDir: "/scratch/templateflow" }),
+ * });
+ * console.log(mni.shape); // [172, 220, 156]
+ * ```
+ */
+export function templateflowFiles(options: TemplateflowOptions = {}): TemplateFiles {
+  return {
+    mni305T1w: (signal) =>
+      fetchTemplate(MNI305_T1W_KEY, { ...options, signal: signal ?? options.signal }),
+    fsaverageSphere: (hemi, den, signal) =>
+      fetchTemplate(
+        { template: "fsaverage", hemi, density: den, suffix: "sphere", extension: ".surf.gii" },
+        { ...options, signal: signal ?? options.signal },
+      ),
+  };
 }
 
 /**
@@ -179,7 +213,7 @@ export interface TemplateOptions {
   session?: string;
   /** The brain mask the input's voxel axis is over. @default the subject's */
   maskSource?: MaskSource;
-  /** Where the template files come from. @default `templateflowHome` of `$TEMPLATEFLOW_HOME` or `{dataDir}/templateflow` */
+  /** Where the template files come from. @default `templateflowFiles()` (TemplateFlow's bucket, cached) */
   templates?: TemplateFiles;
   /** Called after each volume (map) with the number done and the total. */
   onProgress?: (done: number, total: number) => void;
@@ -550,10 +584,8 @@ async function sphereMap(
   });
 }
 
-function defaultTemplates(space: SubjectSpace, options: TemplateOptions): TemplateFiles {
-  if (options.templates) return options.templates;
-  const home = Deno.env.get("TEMPLATEFLOW_HOME") ?? join(space.dataDir, "templateflow");
-  return templateflowHome(home);
+function defaultTemplates(_space: SubjectSpace, options: TemplateOptions): TemplateFiles {
+  return options.templates ?? templateflowFiles();
 }
 
 // ---------------------------------------------------------------- names
