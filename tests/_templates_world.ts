@@ -55,6 +55,27 @@ export function giftiSurfaceText(coords: ArrayLike<number>, faces: ArrayLike<num
     `</GIFTI>\n`;
 }
 
+/** A `LINEAR_RAS_TO_RAS` LTA file's text holding `matrix` (subject RAS -> MNI305 RAS). */
+export function ltaText(matrix: number[][]): string {
+  const vol = (name: string) =>
+    `valid = 1  # volume info valid\nfilename = ${name}\nvolume = 256 256 256\n` +
+    `voxelsize = 1 1 1\nxras   = -1 0 0\nyras   = 0 0 -1\nzras   = 0 1 0\ncras   = 0 0 0`;
+  return [
+    "# transform file (laion-fmri test)",
+    "type      = 1 # LINEAR_RAS_TO_RAS",
+    "nxforms   = 1",
+    "mean      = 0.0 0.0 0.0",
+    "sigma     = 1.0",
+    "1 4 4",
+    ...matrix.map((r) => r.join(" ")),
+    "src volume info",
+    vol("orig.mgz"),
+    "dst volume info",
+    vol("mni305.cor.mgz"),
+    "",
+  ].join("\n");
+}
+
 /** The recon's geometry, the truth the tests check against. */
 export interface ReconTruth {
   /** White-surface sphere centre (subject world mm) and radius, per hemisphere. */
@@ -115,26 +136,7 @@ export async function writeTemplatesWorld(
     [0, -0.02, 1.1, 4],
     [0, 0, 0, 1],
   ];
-  const vol = (name: string) =>
-    `valid = 1  # volume info valid\nfilename = ${name}\nvolume = 256 256 256\n` +
-    `voxelsize = 1 1 1\nxras   = -1 0 0\nyras   = 0 0 -1\nzras   = 0 1 0\ncras   = 0 0 0`;
-  await Deno.writeTextFile(
-    join(fs, "mri", "transforms", "talairach.lta"),
-    [
-      "# transform file (laion-fmri test)",
-      "type      = 1 # LINEAR_RAS_TO_RAS",
-      "nxforms   = 1",
-      "mean      = 0.0 0.0 0.0",
-      "sigma     = 1.0",
-      "1 4 4",
-      ...talairach.map((r) => r.join(" ")),
-      "src volume info",
-      vol("orig.mgz"),
-      "dst volume info",
-      vol("mni305.cor.mgz"),
-      "",
-    ].join("\n"),
-  );
+  await Deno.writeTextFile(join(fs, "mri", "transforms", "talairach.lta"), ltaText(talairach));
   const tf = join(dataDir, "templateflow");
   await Deno.mkdir(join(tf, "tpl-MNI305"), { recursive: true });
   await Deno.mkdir(join(tf, "tpl-fsaverage"), { recursive: true });
