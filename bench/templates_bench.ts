@@ -30,9 +30,9 @@ import { makeCurrentDataDir } from "../tests/_data_dir.ts";
 import { rng, rotation } from "../tests/_space_ref.ts";
 import {
   freesurferSurfaceBytes,
-  giftiSurfaceText,
+  giftiSurfaceXml,
   ltaText,
-  MNI305_AFFINE,
+  MNI305_AFFINE_ROWS,
 } from "../tests/_templates_world.ts";
 
 if (!Deno.env.get("LAION_FMRI_SYNTH_CURRENT_DIR")) {
@@ -98,10 +98,13 @@ try {
       c[v + 2] = 52 * z * bump + CENTRE[2];
       for (let a = 0; a < 3; a++) reg[v + a] = 100 * (m[a][0] * x + m[a][1] * y + m[a][2] * z);
     }
-    await Deno.writeFile(join(fsDir, "surf", `${h}.white`), freesurferSurfaceBytes(c, s.faces));
+    await Deno.writeFile(
+      join(fsDir, "surf", `${h}.white`),
+      freesurferSurfaceBytes(c, s.faces, "sub-01"),
+    );
     await Deno.writeFile(
       join(fsDir, "surf", `${h}.sphere.reg`),
-      freesurferSurfaceBytes(reg, s.faces),
+      freesurferSurfaceBytes(reg, s.faces, "sub-01"),
     );
   }
   const lta = join(fsDir, "mri", "transforms", "talairach.lta");
@@ -122,7 +125,7 @@ try {
     dims: mniShape,
     datatype: "uint8",
     data: new Uint8Array(172 * 220 * 156),
-    affine: MNI305_AFFINE,
+    affine: MNI305_AFFINE_ROWS,
     level: 1,
   });
   for (const [den, f] of [["10k", 32], ["164k", 128]] as const) {
@@ -130,7 +133,7 @@ try {
     for (const h of ["L", "R"]) {
       await Deno.writeTextFile(
         join(tf, "tpl-fsaverage", `tpl-fsaverage_hemi-${h}_den-${den}_sphere.surf.gii`),
-        giftiSurfaceText(s.coordinates, s.faces),
+        giftiSurfaceXml(Float32Array.from(s.coordinates), s.faces),
       );
     }
   }

@@ -10,50 +10,17 @@
 import { join } from "node:path";
 import { writeNifti1 } from "../lib/formats/nifti_write.ts";
 import { geodesicSphere } from "../lib/space/icosphere.ts";
+import { freesurferSurfaceBytes } from "../scripts/synth/freesurfer_files.ts";
+import { giftiSurfaceXml, MNI305_AFFINE, MNI305_DIMS } from "../scripts/synth/templateflow.ts";
+
+export { freesurferSurfaceBytes, giftiSurfaceXml };
 
 /** TemplateFlow's MNI305 grid (tpl-MNI305_T1w.nii.gz). */
-export const MNI305_SHAPE: [number, number, number] = [172, 220, 156];
+export const MNI305_SHAPE = [...MNI305_DIMS] as [number, number, number];
 /** Its affine (1 mm, origin at -86, -126, -72). */
-export const MNI305_AFFINE = [[1, 0, 0, -86], [0, 1, 0, -126], [0, 0, 1, -72], [0, 0, 0, 1]];
+export const MNI305_AFFINE_ROWS: number[][] = MNI305_AFFINE.map((r) => [...r]);
 /** fsaverage icosphere frequencies: 10·f² + 2 vertices. */
 export const DENSITY_FREQ = { "10k": 32, "41k": 64, "164k": 128 } as const;
-
-/** A FreeSurfer binary triangle surface (no footer). */
-export function freesurferSurfaceBytes(coords: ArrayLike<number>, faces: ArrayLike<number>) {
-  const head = new TextEncoder().encode("created by laion-fmri test\n\n");
-  const nv = coords.length / 3, nf = faces.length / 3;
-  const out = new Uint8Array(3 + head.length + 8 + 12 * nv + 12 * nf);
-  const v = new DataView(out.buffer);
-  out.set([0xff, 0xff, 0xfe]);
-  out.set(head, 3);
-  let o = 3 + head.length;
-  v.setInt32(o, nv);
-  v.setInt32(o + 4, nf);
-  o += 8;
-  for (let i = 0; i < coords.length; i++, o += 4) v.setFloat32(o, coords[i]);
-  for (let i = 0; i < faces.length; i++, o += 4) v.setInt32(o, faces[i]);
-  return out;
-}
-
-/** A `.surf.gii` (ASCII) with a pointset and a triangle array. */
-export function giftiSurfaceText(coords: ArrayLike<number>, faces: ArrayLike<number>): string {
-  const nv = coords.length / 3, nf = faces.length / 3;
-  const da = (intent: string, type: string, n: number, data: string) =>
-    `<DataArray Intent="${intent}" DataType="${type}" ArrayIndexingOrder="RowMajorOrder" ` +
-    `Dimensionality="2" Dim0="${n}" Dim1="3" Encoding="ASCII" Endian="LittleEndian" ` +
-    `ExternalFileName="" ExternalFileOffset="">\n<MetaData/>\n` +
-    (intent === "NIFTI_INTENT_POINTSET"
-      ? `<CoordinateSystemTransformMatrix><DataSpace>NIFTI_XFORM_TALAIRACH</DataSpace>` +
-        `<TransformedSpace>NIFTI_XFORM_TALAIRACH</TransformedSpace><MatrixData>` +
-        `1 0 0 0 0 1 0 0 0 0 1 0 0 0 0 1</MatrixData></CoordinateSystemTransformMatrix>\n`
-      : "") +
-    `<Data>${data}</Data>\n</DataArray>\n`;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE GIFTI SYSTEM "http://www.nitrc.org/gifti/gifti.dtd">\n` +
-    `<GIFTI Version="1.0" NumberOfDataArrays="2">\n<MetaData/>\n<LabelTable/>\n` +
-    da("NIFTI_INTENT_POINTSET", "NIFTI_TYPE_FLOAT32", nv, Array.from(coords).join(" ")) +
-    da("NIFTI_INTENT_TRIANGLE", "NIFTI_TYPE_INT32", nf, Array.from(faces).join(" ")) +
-    `</GIFTI>\n`;
-}
 
 /** A `LINEAR_RAS_TO_RAS` LTA file's text holding `matrix` (subject RAS -> MNI305 RAS). */
 export function ltaText(matrix: number[][]): string {
@@ -123,11 +90,11 @@ export async function writeTemplatesWorld(
     const sphere = Float32Array.from(unit.coordinates, (x) => 100 * x);
     await Deno.writeFile(
       join(fs, "surf", `${fsh}.white`),
-      freesurferSurfaceBytes(white, unit.faces),
+      freesurferSurfaceBytes(white, unit.faces, subject),
     );
     await Deno.writeFile(
       join(fs, "surf", `${fsh}.sphere.reg`),
-      freesurferSurfaceBytes(sphere, unit.faces),
+      freesurferSurfaceBytes(sphere, unit.faces, subject),
     );
   }
   const talairach = [
@@ -144,7 +111,7 @@ export async function writeTemplatesWorld(
     dims: MNI305_SHAPE,
     datatype: "uint8",
     data: new Uint8Array(MNI305_SHAPE[0] * MNI305_SHAPE[1] * MNI305_SHAPE[2]),
-    affine: MNI305_AFFINE,
+    affine: MNI305_AFFINE_ROWS,
     level: 1,
   });
   for (const den of densities) {
@@ -152,7 +119,7 @@ export async function writeTemplatesWorld(
     for (const h of ["L", "R"]) {
       await Deno.writeTextFile(
         join(tf, "tpl-fsaverage", `tpl-fsaverage_hemi-${h}_den-${den}_sphere.surf.gii`),
-        giftiSurfaceText(s.coordinates, s.faces),
+        giftiSurfaceXml(Float32Array.from(s.coordinates), s.faces),
       );
     }
   }

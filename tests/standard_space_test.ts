@@ -18,7 +18,7 @@ import { templateflowHome } from "../lib/subject/standard_space.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
 import {
   DENSITY_FREQ,
-  MNI305_AFFINE,
+  MNI305_AFFINE_ROWS,
   MNI305_SHAPE,
   writeTemplatesWorld,
 } from "./_templates_world.ts";
@@ -44,7 +44,7 @@ Deno.test("standard space: the four entry points", async (t) => {
     await t.step("shapes: MNI305 172x220x156, fsaverage5 / 6 per hemisphere", async () => {
       const mni = await sub.toTemplate(random, "MNI305", { templates });
       assert.deepEqual(mni.shape, MNI305_SHAPE);
-      assert.deepEqual(mni.affine, MNI305_AFFINE);
+      assert.deepEqual(mni.affine, MNI305_AFFINE_ROWS);
       assert.equal(mni.nVolumes, 1);
       assert.equal(mni.data.length, mniSize);
       assert.ok(mni.data.some((v) => v !== 0) && mni.data.every(Number.isFinite));
@@ -72,7 +72,7 @@ Deno.test("standard space: the four entry points", async (t) => {
       }
       const p = apply(grid.affine, ijk);
       const q = apply(world.talairach, p); // truth: where the blob centre goes
-      const m = apply(invertMatrix4(MNI305_AFFINE), q).map(Math.round);
+      const m = apply(invertMatrix4(MNI305_AFFINE_ROWS), q).map(Math.round);
       for (const interpolation of ["nearest", "linear"] as const) {
         const mni = await sub.volumeToTemplate({ data, shape: grid.shape }, "MNI305", {
           templates,
@@ -90,7 +90,7 @@ Deno.test("standard space: the four entry points", async (t) => {
               const v = at(i, j, k);
               if (v === 0) continue;
               sw += v;
-              apply(MNI305_AFFINE, [i, j, k]).forEach((x, r) => (c[r] += v * x));
+              apply(MNI305_AFFINE_ROWS, [i, j, k]).forEach((x, r) => (c[r] += v * x));
             }
           }
         }

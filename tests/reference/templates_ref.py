@@ -32,10 +32,9 @@ import nibabel as nib
 import numpy as np
 from scipy import ndimage, sparse
 from scipy.interpolate import RegularGridInterpolator
-from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).parent))
-from space_ref import central_weights, closest_dist2, outer_normals  # noqa: E402
+from space_ref import barycentric, outer_normals  # noqa: E402
 
 
 def read_lta(path):
@@ -67,27 +66,7 @@ def mni305(t):
 
 
 def sphere_matrix(mv, faces, rf):
-    mv = mv * (100 / np.linalg.norm(mv, axis=1))[:, None]
-    rf = rf * (100 / np.linalg.norm(rf, axis=1))[:, None]
-    tri = mv[faces]
-    _, nn = cKDTree(mv).query(rf, k=10)
-    flat = faces.ravel()
-    counts = np.bincount(flat, minlength=len(mv))
-    lut = -np.ones((len(mv), counts.max()), dtype=np.int64)
-    order = np.argsort(flat, kind="stable")
-    starts = np.cumsum(counts) - counts
-    lut[flat[order], np.arange(len(flat)) - np.repeat(starts, counts)] = order // 3
-    best = np.empty(len(rf), dtype=np.int64)
-    for s in range(0, len(rf), 20000):
-        cand = np.sort(lut[nn[s:s + 20000]].reshape(len(nn[s:s + 20000]), -1), axis=1)
-        valid = cand >= 0
-        c = np.where(valid, cand, 0)
-        d2 = closest_dist2(rf[s:s + 20000], tri[c, 0], tri[c, 1], tri[c, 2])
-        d2 = np.where(valid, d2, np.inf)
-        best[s:s + 20000] = c[np.arange(len(c)), np.argmin(d2, axis=1)]
-    bt = tri[best]
-    w = central_weights(rf, bt[:, 0], bt[:, 1], bt[:, 2])
-    w = w / w.sum(axis=1, keepdims=True)
+    best, w = barycentric(mv, faces, rf)
     rows = np.repeat(np.arange(len(rf)), 3)
     return sparse.csr_matrix((w.ravel(), (rows, faces[best].ravel())), shape=(len(rf), len(mv)))
 
