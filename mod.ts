@@ -393,4 +393,43 @@ export { type HeatmapOptions, type HeatmapPanel, heatmapPlot } from "./lib/displ
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./lib/display/brain_map.ts";
 export { type GridImage, imageGrid, type ImageGridOptions } from "./lib/display/image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./lib/display/voxel_map.ts";
-export { colormap, type ColormapName, COLORMAPS } from "./lib/display/colormap.ts";
+export {
+  colormap,
+  colormapCss,
+  type ColormapName,
+  COLORMAPS,
+  colormapTable,
+  type Rgb,
+} from "./lib/display/colormaps.ts";
+export {
+  type Camera,
+  type Hemisphere,
+  HEMISPHERES,
+  type ProjectedExtent,
+  projectedExtent,
+  type RasterImage,
+  type RasterizeOptions,
+  rasterizeSurface,
+  roiContour,
+  SURFACE_VIEWS,
+  type SurfaceOutline,
+  type SurfaceView,
+  type ValueMap,
+  type Vec3,
+  viewCamera,
+} from "./lib/display/surface_render.ts";
+export {
+  plotSurfRoi,
+  plotSurfStatMap,
+  plotSurfViews,
+  surfaceColorbarTicks,
+  type SurfaceColormap,
+  surfaceColormapTable,
+  type SurfaceLayer,
+  type SurfacePlotOptions,
+  type SurfaceRoi,
+  type SurfaceRoiLayer,
+  type SurfaceRoiOptions,
+  type SurfaceStatMapOptions,
+  type SurfaceViewsOptions,
+} from "./lib/display/surface_plot.ts";

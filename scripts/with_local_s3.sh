@@ -33,6 +33,7 @@ command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || need_pkgs+=(python3-pil)
 # The encoding tutorial's independent reference (tests/reference/tutorial_ref.py): RidgeCV, pearsonr, pdist.
 /usr/bin/python3 -c 'import sklearn, scipy' 2>/dev/null || need_pkgs+=(python3-sklearn python3-scipy)
+/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || need_pkgs+=(python3-matplotlib)
 # ISA-L: the fast gzip inflate (libisal2, through FFI) and its igzip CLI (the benchmark floor).
 [[ -e /usr/lib/x86_64-linux-gnu/libisal.so.2 && -x /usr/bin/igzip ]] || need_pkgs+=(libisal2 isal)
 # OpenBLAS (dgemm_/dsyevd_ through FFI, lib/analysis) and the plots' font (DejaVu Sans, sharp/librsvg).

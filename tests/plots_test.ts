@@ -7,7 +7,7 @@ import { scatterPlot } from "../lib/display/scatter.ts";
 import { histogramCounts, histogramPlot } from "../lib/display/histogram.ts";
 import { brainMap, type BrainMapInput } from "../lib/display/brain_map.ts";
 import { imageGrid } from "../lib/display/image_grid.ts";
-import { colormap } from "../lib/display/colormap.ts";
+import { colormap } from "../lib/display/colormaps.ts";
 import { escapeXml, niceTicks, svgToPicture } from "../lib/display/svg.ts";
 import type { Picture } from "../lib/display/picture.ts";
 import { repoPath } from "./_helpers.ts";

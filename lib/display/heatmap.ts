@@ -5,7 +5,7 @@
  * @module
  */
 import { encodePng } from "../formats/png_write.ts";
-import { colormap, type ColormapName } from "./colormap.ts";
+import { colormap, type ColormapName } from "./colormaps.ts";
 import type { Picture } from "./picture.ts";
 import { niceTicks, pngDataUrl, shortNumber, svgDocument, svgText, svgToPicture } from "./svg.ts";
 
