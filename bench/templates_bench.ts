@@ -28,12 +28,13 @@ import { geodesicSphere } from "../lib/space/icosphere.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { templateflowHome } from "../lib/subject/standard_space.ts";
 import { makeCurrentDataDir } from "../tests/_data_dir.ts";
-import { rng, rotation } from "../tests/_space_ref.ts";
+import { ellipsoidBrain, rng, rotation } from "../tests/_space_ref.ts";
 import {
   freesurferSurfaceBytes,
   giftiSurfaceXml,
   ltaText,
   MNI305_AFFINE_ROWS,
+  runTemplatesReference,
 } from "../tests/_templates_world.ts";
 
 if (!Deno.env.get("LAION_FMRI_SYNTH_CURRENT_DIR")) {
@@ -61,21 +62,7 @@ const rows: string[][] = [];
 try {
   // ---- the subject: brain mask 143³ with 272,080 voxels (ellipsoid), recon, templates
   const CENTRE = [0, -18, 10], RADII = [70, 90, 65];
-  const ell = new Float64Array(nVox);
-  for (let i = 0; i < 143; i++) {
-    for (let j = 0; j < 143; j++) {
-      for (let k = 0; k < 143; k++) {
-        const w = world(i, j, k);
-        ell[(i * 143 + j) * 143 + k] = w.reduce(
-          (s, x, a) => s + ((x - CENTRE[a]) / RADII[a]) ** 2,
-          0,
-        );
-      }
-    }
-  }
-  const brain = Int32Array.from(
-    Array.from({ length: nVox }, (_, i) => i).sort((a, b) => ell[a] - ell[b]).slice(0, N_BRAIN),
-  ).sort();
+  const brain = ellipsoidBrain(shape, affine, N_BRAIN, CENTRE, RADII);
   const mask = new Uint8Array(nVox);
   for (const v of brain) mask[v] = 1;
   const sub0 = await loadSubject("sub-01", { dataDir });
@@ -152,23 +139,6 @@ try {
   const mapPath = join(work, "map.nii.gz");
   await sub.toNifti(values, mapPath);
 
-  // ---- reference runner
-  // deno-lint-ignore no-explicit-any
-  async function reference(tasks: any[]) {
-    await Deno.writeTextFile(join(work, "job.json"), JSON.stringify({ tasks }));
-    const script = new URL("../tests/reference/templates_ref.py", import.meta.url).pathname;
-    const res = await new Deno.Command("/usr/bin/python3", {
-      args: [script, join(work, "job.json"), work],
-      stderr: "piped",
-    }).output();
-    if (res.code !== 0) throw new Error(new TextDecoder().decode(res.stderr));
-    const out = JSON.parse(await Deno.readTextFile(join(work, "result.json")));
-    const arr = async (id: string) => {
-      const b = await Deno.readFile(join(work, `${id}.f4`));
-      return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-    };
-    return { timings: out, arr };
-  }
   const maxDiff = (a: Float32Array, b: Float32Array) => {
     let m = 0;
     for (let i = 0; i < a.length; i++) {
@@ -205,7 +175,7 @@ try {
       sphere: join(fsDir, "surf", `${h === "L" ? "lh" : "rh"}.sphere.reg`),
       template: join(tf, "tpl-fsaverage", `tpl-fsaverage_hemi-${h}_den-${den}_sphere.surf.gii`),
     }));
-    const ref = await reference(tasks);
+    const ref = await runTemplatesReference(tasks, work);
     const refBuild = ref.timings.fsL.build + ref.timings.fsR.build;
     const refApply = ref.timings.fsL.apply + ref.timings.fsR.apply;
     const diff = Math.max(
@@ -262,14 +232,14 @@ try {
       return cOrderToDisk(vol, shape, t % 2 ? disk : new Float32Array(nVox));
     },
   });
-  const ref = await reference([{
+  const ref = await runTemplatesReference([{
     id: "mni",
     chain: "mni305",
     volume: ref4d,
     lta,
     template: join(tf, "tpl-MNI305", "tpl-MNI305_T1w.nii.gz"),
     order: 0,
-  }]);
+  }], work);
   const perRef = ref.timings.mni.apply / REF_VOLUMES;
   const one = await sub.volumeToTemplate(values, "MNI305", { templates });
   const r = await ref.arr("mni"); // F order, volume 0 = values · 1

@@ -125,3 +125,37 @@ export async function writeTemplatesWorld(
   }
   return { centre, radius, talairach, nFsnative: unit.coordinates.length / 3 };
 }
+
+/** Timings (seconds) and outputs of tests/reference/templates_ref.py. */
+export interface TemplatesReference {
+  /** Per task id `{ build, apply }`, and `maxRssMiB` of the Python process. */
+  // deno-lint-ignore no-explicit-any
+  timings: Record<string, any>;
+  /** A task's output: float32, MNI305 volumes in NIfTI disk order, fsaverage maps in a row. */
+  arr(id: string): Promise<Float32Array>;
+}
+
+/**
+ * Runs tests/reference/templates_ref.py (Debian's NumPy/SciPy/nibabel) on
+ * `tasks` (see that script), with `dir` for its job file and outputs.
+ */
+export async function runTemplatesReference(
+  tasks: readonly Record<string, unknown>[],
+  dir: string,
+): Promise<TemplatesReference> {
+  await Deno.writeTextFile(join(dir, "job.json"), JSON.stringify({ tasks }));
+  const script = new URL("./reference/templates_ref.py", import.meta.url).pathname;
+  const res = await new Deno.Command("/usr/bin/python3", {
+    args: [script, join(dir, "job.json"), dir],
+    stderr: "piped",
+  }).output();
+  if (res.code !== 0) {
+    throw new Error(`templates_ref.py failed:\n${new TextDecoder().decode(res.stderr)}`);
+  }
+  const timings = JSON.parse(await Deno.readTextFile(join(dir, "result.json")));
+  const arr = async (id: string) => {
+    const b = await Deno.readFile(join(dir, `${id}.f4`));
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  };
+  return { timings, arr };
+}

@@ -20,6 +20,7 @@ import {
   DENSITY_FREQ,
   MNI305_AFFINE_ROWS,
   MNI305_SHAPE,
+  runTemplatesReference,
   writeTemplatesWorld,
 } from "./_templates_world.ts";
 
@@ -340,17 +341,7 @@ Deno.test("standard space: the four entry points", async (t) => {
           template: await templates.fsaverageSphere("L", "41k"),
         },
       ];
-      await Deno.writeTextFile(join(dir, "job.json"), JSON.stringify({ tasks }));
-      const script = new URL("./reference/templates_ref.py", import.meta.url).pathname;
-      const res = await new Deno.Command("/usr/bin/python3", {
-        args: [script, join(dir, "job.json"), dir],
-        stderr: "piped",
-      }).output();
-      assert.equal(res.code, 0, new TextDecoder().decode(res.stderr));
-      const ref = async (id: string) => {
-        const b = await Deno.readFile(join(dir, `${id}.f4`));
-        return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
-      };
+      const { arr: ref } = await runTemplatesReference(tasks, dir);
       for (const [id, interpolation] of [["mni", "nearest"], ["mniLinear", "linear"]] as const) {
         const file = join(dir, `${id}_out`);
         const ours = await sub.toTemplate(vol, "MNI305", {
