@@ -476,7 +476,10 @@ async function pathVolumes(
       grid: fileGrid,
       nVolumes: 1,
       multi: false,
-      volume: (_t, out) => out.set(vol.data) ?? out,
+      volume: (_t, out) => {
+        out.set(vol.data);
+        return out;
+      },
     };
   }
   const mask = await space.brainMask(maskSource, signal);
