@@ -224,6 +224,29 @@ export type { Hdf5Dtype } from "./lib/formats/hdf5_encode.ts";
 
 // Subject on the current layout: mask source, anatomy, localizers, raw data, model-file betas.
 export { MASK_SOURCES, type MaskSource } from "./lib/subject/mask_source.ts";
+export {
+  type FsaverageDensity,
+  type FsnativeInput,
+  type Hemi,
+  type MultiInput,
+  type SingleInput,
+  type SubjectVolume,
+  type SurfaceOutput,
+  type SurfaceResult,
+  type SurfaceTemplateOptions,
+  TEMPLATE_TARGETS,
+  templateFileName,
+  type TemplateFiles,
+  templateflowFiles,
+  templateflowHome,
+  type TemplateInput,
+  type TemplateInterpolation,
+  type TemplateOptions,
+  type TemplateRoute,
+  type TemplateTarget,
+  type TemplateVolume,
+  type TrialsByVoxels,
+} from "./lib/subject/standard_space.ts";
 export type { VoxelAxisOptions } from "./lib/subject/subject.ts";
 export type {
   AnatomicalFile,

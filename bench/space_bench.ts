@@ -21,7 +21,7 @@ import {
   type Mesh,
   type VolumeGrid,
 } from "../lib/space/mod.ts";
-import { rng, rotation, runReference } from "../tests/_space_ref.ts";
+import { ellipsoidBrain, rng, rotation, runReference } from "../tests/_space_ref.ts";
 
 const N_BRAIN = 272_080;
 // SPACE_BENCH_SMOKE=1: a quick run of every code path at small sizes (not a measurement)
@@ -52,21 +52,7 @@ function world(i: number, j: number, k: number): [number, number, number] {
 // brain mask: the 272,080 voxels nearest the centre in an ellipsoidal metric
 const BRAIN_RADII = [70, 90, 65];
 const BRAIN_CENTRE = [0, -18, 10];
-const ell = new Float64Array(nVox);
-for (let i = 0; i < 143; i++) {
-  for (let j = 0; j < 143; j++) {
-    for (let k = 0; k < 143; k++) {
-      const w = world(i, j, k);
-      ell[(i * 143 + j) * 143 + k] = w.reduce(
-        (s, x, a) => s + ((x - BRAIN_CENTRE[a]) / BRAIN_RADII[a]) ** 2,
-        0,
-      );
-    }
-  }
-}
-const brain = Int32Array.from(
-  Array.from({ length: nVox }, (_, i) => i).sort((a, b) => ell[a] - ell[b]).slice(0, N_BRAIN),
-).sort();
+const brain = ellipsoidBrain(grid.shape, grid.affine, N_BRAIN, BRAIN_CENTRE, BRAIN_RADII);
 // a smooth map plus noise, scattered into the grid (zeros outside the brain)
 const values = new Float32Array(N_BRAIN);
 for (let q = 0; q < N_BRAIN; q++) {

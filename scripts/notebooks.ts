@@ -32,6 +32,12 @@ export interface NotebookSpec {
   access: boolean;
   /** The data folder it creates next to itself (repository-relative). */
   dataDir: string;
+  /**
+   * It fetches TemplateFlow files: the local `templateflow` bucket
+   * (`LAION_FMRI_TEMPLATEFLOW_ENDPOINT`), cached under its data folder.
+   * @default false
+   */
+  templateflow?: boolean;
 }
 
 /**
@@ -63,6 +69,12 @@ export const NOTEBOOKS: Readonly<Record<string, NotebookSpec>> = {
     bucket: CURRENT_BUCKET,
     access: true,
     dataDir: "notebooks/laion_fmri_encoding",
+  },
+  "notebooks/templates.ipynb": {
+    bucket: CURRENT_BUCKET,
+    access: false,
+    dataDir: "notebooks/laion_fmri_templates",
+    templateflow: true,
   },
 };
 
@@ -177,6 +189,10 @@ export async function notebookEnv(notebook: string, xdg: string): Promise<Record
     XDG_CONFIG_HOME: xdg,
     NO_COLOR: "1",
   };
+  if (spec.templateflow) {
+    env.LAION_FMRI_TEMPLATEFLOW_ENDPOINT = offlineEnv("LAION_FMRI_TEMPLATEFLOW_ENDPOINT");
+    env.TEMPLATEFLOW_HOME = repoFile(`${spec.dataDir}/templateflow`);
+  }
   if (spec.access) {
     env.LAION_FMRI_ACCESS_URL = offlineEnv("LAION_FMRI_ACCESS_URL");
     env.LAION_FMRI_REQUEST_ID = await offlineRequestId();

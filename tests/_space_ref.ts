@@ -114,3 +114,34 @@ export async function runReference(tasks: RefTask[]): Promise<{
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/**
+ * The `nBrain` voxels of a C-order grid nearest `centre` in the ellipsoidal
+ * metric of `radii` (world mm), ascending: a synthetic whole-brain mask.
+ */
+export function ellipsoidBrain(
+  shape: readonly [number, number, number],
+  affine: readonly (readonly number[])[],
+  nBrain: number,
+  centre: readonly number[],
+  radii: readonly number[],
+): Int32Array {
+  const [nx, ny, nz] = shape;
+  const n = nx * ny * nz;
+  const ell = new Float64Array(n);
+  for (let i = 0; i < nx; i++) {
+    for (let j = 0; j < ny; j++) {
+      for (let k = 0; k < nz; k++) {
+        let s = 0;
+        for (let a = 0; a < 3; a++) {
+          const x = affine[a][0] * i + affine[a][1] * j + affine[a][2] * k + affine[a][3];
+          s += ((x - centre[a]) / radii[a]) ** 2;
+        }
+        ell[(i * ny + j) * nz + k] = s;
+      }
+    }
+  }
+  return Int32Array.from(
+    Array.from({ length: n }, (_, i) => i).sort((a, b) => ell[a] - ell[b]).slice(0, nBrain),
+  ).sort();
+}

@@ -58,6 +58,21 @@ import {
   TrialStimuliContext,
 } from "./trial_stimuli.ts";
 import {
+  type FsnativeInput,
+  type SubjectSpace,
+  subjectSpace,
+  type SurfaceOutput,
+  type SurfaceTemplateOptions,
+  surfaceToTemplate,
+  type TemplateInput,
+  type TemplateOptions,
+  type TemplateTarget,
+  type TemplateVolume,
+  toTemplate,
+  volumeToSurface,
+  volumeToTemplate,
+} from "./standard_space.ts";
+import {
   type BrainVoxelMask,
   checkBrainVoxelMask,
   checkExclusive,
@@ -618,6 +633,124 @@ export class Subject {
    */
   getFreesurferDir(options: SignalOptions = {}): Promise<string> {
     return requireDerivativeDir(this.#files, "freesurfer", options.signal);
+  }
+
+  // Standard space (upstream's templates.py): logic in ./standard_space.ts.
+
+  /**
+   * Values in the subject's T1w space to a template (upstream's
+   * `to_template`): `"MNI305"` (the recon's `talairach.lta`, nearest
+   * neighbour by default, onto TemplateFlow's 172×220×156 grid) or
+   * `"fsaverage"` (vol_to_surf on `surf/{lh,rh}.white`, then the
+   * `sphere.reg` → fsaverage barycentric resampling; both hemispheres as
+   * `{ L, R }` unless `hemi` is given). Input: one value per brain voxel
+   * (of `maskSource`), trials × voxels (e.g. a `BetaMatrix`), a volume
+   * `{ data, shape }` on the subject grid, or a NIfTI path. NaN counts as 0
+   * inside the transform. With `outputDir` the result is also written under
+   * upstream's BIDS name (see {@linkcode templateFileName}).
+   *
+   * @throws {InvalidChoiceError} an unknown target, route, density, hemi or interpolation
+   * @throws {RangeError} values that do not match the brain mask or grid
+   * @throws {DataNotDownloadedError} no FreeSurfer recon (`download({ subject, includeFreesurfer: true })`)
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const nc = await sub.getNoiseCeiling({ session: "ses-01" });
+   * const mni = await sub.toTemplate(nc, "MNI305");
+   * console.log(mni.shape); // [172, 220, 156]
+   * const { L, R } = await sub.toTemplate(nc, "fsaverage", { fsaverageDensity: "fsaverage5" });
+   * console.log(L.length, R.length); // 10242 10242
+   * ```
+   */
+  toTemplate<I extends TemplateInput, const O extends TemplateOptions = Record<never, never>>(
+    values: I,
+    target: "fsaverage",
+    options?: O,
+  ): Promise<SurfaceOutput<I, O>>;
+  toTemplate(
+    values: TemplateInput,
+    target: "MNI305",
+    options?: TemplateOptions,
+  ): Promise<TemplateVolume>;
+  toTemplate(
+    values: TemplateInput,
+    target: TemplateTarget,
+    options: TemplateOptions = {},
+  ): Promise<unknown> {
+    return toTemplate(this.#space(), values, target, options);
+  }
+
+  /**
+   * {@linkcode Subject.toTemplate} for surface targets only (upstream's
+   * `volume_to_surface`); a volume target is an {@linkcode InvalidChoiceError}.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const nc = await sub.getNoiseCeiling({ session: "ses-01" });
+   * const left = await sub.volumeToSurface(nc, "fsaverage", { hemi: "L", fsaverageDensity: "fsaverage6" });
+   * console.log(left.length); // 40962
+   * ```
+   */
+  volumeToSurface<I extends TemplateInput, const O extends TemplateOptions = Record<never, never>>(
+    values: I,
+    target: "fsaverage" = "fsaverage",
+    options?: O,
+  ): Promise<SurfaceOutput<I, O>> {
+    return volumeToSurface(this.#space(), values, target, options) as Promise<
+      SurfaceOutput<I, O>
+    >;
+  }
+
+  /**
+   * {@linkcode Subject.toTemplate} for volume targets only (upstream's
+   * `volume_to_template`); a surface target is an {@linkcode InvalidChoiceError}.
+   *
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const betas = await sub.getBetaMatrix({ session: "ses-01" });
+   * const mni = await sub.volumeToTemplate(betas, "MNI305", { outputDir: "out", session: "ses-01" });
+   * console.log(mni.path); // out/sub-01_ses-01_space-MNI305_statmap.nii.gz (streamed)
+   * ```
+   */
+  volumeToTemplate(
+    values: TemplateInput,
+    target: "MNI305" = "MNI305",
+    options: TemplateOptions = {},
+  ): Promise<TemplateVolume> {
+    return volumeToTemplate(this.#space(), values, target, options);
+  }
+
+  /**
+   * fsnative maps (one value per vertex of the recon's `sphere.reg`) to
+   * fsaverage (upstream's `surface_to_template`): `{ L, R }` in, `{ L, R }`
+   * out; a single array needs `hemi`.
+   *
+   * @throws {TypeError} a single array without `hemi`
+   * @throws {RangeError} a map whose length is not the hemisphere's vertex count
+   * @example
+   * ```ts
+   * import { loadSubject } from "@laion/fmri";
+   * const sub = await loadSubject("sub-01");
+   * const fs5 = await sub.surfaceToTemplate(new Float32Array(140000), "fsaverage", { hemi: "L" });
+   * console.log(fs5.length); // 10242
+   * ```
+   */
+  surfaceToTemplate<
+    I extends FsnativeInput,
+    const O extends SurfaceTemplateOptions = Record<never, never>,
+  >(values: I, target: "fsaverage" = "fsaverage", options?: O): Promise<SurfaceOutput<I, O>> {
+    return surfaceToTemplate(this.#space(), values, target, options) as Promise<
+      SurfaceOutput<I, O>
+    >;
+  }
+
+  #space(): SubjectSpace {
+    return subjectSpace(this, (maskSource) => this.#filesOf({ maskSource }));
   }
 
   /**

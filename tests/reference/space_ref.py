@@ -174,12 +174,10 @@ def central_weights(p, a, b, c):
     return np.stack([1 - u - v, u, v], axis=-1)
 
 
-def sphere_task(d, t):
-    mv = load(d, t["moving"]).reshape(-1, 3)
-    faces = load(d, t["faces"]).astype(np.int64).reshape(-1, 3)
-    rf = load(d, t["reference"]).reshape(-1, 3)
-    maps = load(d, t["maps"]).reshape(-1, mv.shape[0])
-    t0 = time.perf_counter()
+def barycentric(mv, faces, rf, search="kdtree"):
+    """nitransforms' barycentric SurfaceResampler weights: per reference vertex the
+    closest moving triangle (among the 10 nearest vertices' ones, or all with
+    search="brute") and its normalized central-projection weights."""
     for name, x in (("moving", mv), ("reference", rf)):
         r = np.linalg.norm(x, axis=1)
         assert r.min() * 1.001 > r.max(), f"{name} is not a sphere"
@@ -187,7 +185,7 @@ def sphere_task(d, t):
     rf = rf * (100 / np.linalg.norm(rf, axis=1))[:, None]
     tri = mv[faces]
     best = np.empty(len(rf), dtype=np.int64)
-    if t["search"] == "brute":
+    if search == "brute":
         for s in range(0, len(rf), 256):
             p = rf[s:s + 256]
             d2 = closest_dist2(p, tri[None, :, 0], tri[None, :, 1], tri[None, :, 2])
@@ -211,6 +209,16 @@ def sphere_task(d, t):
     bt = tri[best]
     w = central_weights(rf, bt[:, 0], bt[:, 1], bt[:, 2])
     w = w / w.sum(axis=1, keepdims=True)
+    return best, w
+
+
+def sphere_task(d, t):
+    mv = load(d, t["moving"]).reshape(-1, 3)
+    faces = load(d, t["faces"]).astype(np.int64).reshape(-1, 3)
+    rf = load(d, t["reference"]).reshape(-1, 3)
+    maps = load(d, t["maps"]).reshape(-1, mv.shape[0])
+    t0 = time.perf_counter()
+    best, w = barycentric(mv, faces, rf, t["search"])
     rows = np.repeat(np.arange(len(rf)), 3)
     mat = sparse.csr_matrix((w.ravel(), (rows, faces[best].ravel())), shape=(len(rf), len(mv)))
     t_build = time.perf_counter() - t0
