@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { InvalidChoiceError } from "../lib/core/errors.ts";
 import { readGiftiDataArrays } from "../lib/formats/gifti.ts";
 import { readNiftiHeader, readNiftiVolume } from "../lib/formats/nifti.ts";
-import { invertMatrix4 } from "../lib/space/affine.ts";
+import { invertMatrix4 } from "../lib/core/matrix4.ts";
 import { geodesicSphere } from "../lib/space/icosphere.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { templateflowHome } from "../lib/subject/standard_space.ts";
