@@ -466,7 +466,10 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
   const width = Math.max(x - gap + 10, 300);
   // a colour bar only when there are values to colour
   const hasValues = lo <= hi;
-  const ticks = threshold > 0 ? [threshold, ...(vmin < 0 ? [-threshold] : [])] : [];
+  // ±threshold ticks, except where one would print over the min/max numbers (under 8% of the bar away)
+  const clear = (t: number) =>
+    Math.min(Math.abs(t - vmin), Math.abs(vmax - t)) > 0.08 * (vmax - vmin);
+  const ticks = threshold > 0 ? [threshold, ...(vmin < 0 ? [-threshold] : [])].filter(clear) : [];
   const bar: SvgPart | undefined = hasValues
     ? colorLegend({
       colormap: cmap,
