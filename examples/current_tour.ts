@@ -25,8 +25,8 @@ import {
   getSubjects,
   inspectBucket,
   loadSubject,
-  sliceImage,
-} from "../mod.ts";
+} from "@laion/fmri";
+import { sliceImage } from "@laion/fmri/plot";
 
 const { values } = parseArgs({
   args: Deno.args,

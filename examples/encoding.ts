@@ -36,33 +36,31 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  applyStats,
-  averageRepeats,
-  brainMap,
-  correlationRdm,
   datasetInitialize,
   download,
   downloadCaptions,
   downloadEmbeddings,
   downloadStimuli,
-  fitEncodingModel,
   getRois,
   getSubjects,
   getSubjectSessions,
-  heatmapPlot,
-  histogramPlot,
-  imageGrid,
   inspectBucket,
   loadCaptions,
   loadEmbeddings,
   loadStimuli,
   loadSubject,
+} from "@laion/fmri";
+import {
+  applyStats,
+  averageRepeats,
+  correlationRdm,
+  fitEncodingModel,
   matrix,
-  plotVoxelValues,
   TUTORIAL_ALPHAS,
-} from "../mod.ts";
-import { getSource } from "../lib/bucket/mod.ts";
-import { readNiftiVolume } from "../lib/formats/mod.ts";
+} from "@laion/fmri/analysis";
+import { brainMap, heatmapPlot, histogramPlot, imageGrid, plotVoxelValues } from "@laion/fmri/plot";
+import { getSource } from "@laion/fmri/bucket";
+import { readNiftiVolume } from "@laion/fmri/formats";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -29,7 +29,7 @@ export type {
  *
  * @example
  * ```ts
- * import { DEFAULT_ACCESS_URL } from "@laion/fmri";
+ * import { DEFAULT_ACCESS_URL } from "@laion/fmri/access";
  * console.log(`${DEFAULT_ACCESS_URL}/terms`);
  * ```
  */
@@ -46,7 +46,7 @@ const JSON_TIMEOUT_MS = 30_000;
  *
  * @example
  * ```ts
- * import { type AccessClientOptions, fetchManifest } from "@laion/fmri";
+ * import { type AccessClientOptions, fetchManifest } from "@laion/fmri/access";
  * const o: AccessClientOptions = { serverUrl: "https://laion-fmri.hebartlab.com" };
  * await fetchManifest(o);
  * ```
@@ -68,7 +68,7 @@ export interface AccessClientOptions {
  *
  * @example
  * ```ts
- * import { accessServiceUrl } from "@laion/fmri";
+ * import { accessServiceUrl } from "@laion/fmri/access";
  * accessServiceUrl("https://laion-fmri.hebartlab.com/"); // "https://laion-fmri.hebartlab.com"
  * ```
  */
@@ -189,7 +189,7 @@ export async function requestJson<T>(
  * @throws {AccessServiceError} when the service cannot be reached or refuses
  * @example
  * ```ts
- * import { fetchManifest } from "@laion/fmri";
+ * import { fetchManifest } from "@laion/fmri/access";
  * const manifest = await fetchManifest(); // the real service, or $LAION_FMRI_ACCESS_URL
  * console.log(manifest.files);
  * ```
@@ -204,7 +204,7 @@ export function fetchManifest(options: AccessClientOptions = {}): Promise<Stimul
  * @throws {AccessServiceError} when the service cannot be reached or refuses
  * @example
  * ```ts
- * import { currentTermsVersion } from "@laion/fmri";
+ * import { currentTermsVersion } from "@laion/fmri/access";
  * console.log(await currentTermsVersion());
  * ```
  */
@@ -220,7 +220,7 @@ export async function currentTermsVersion(options: AccessClientOptions = {}): Pr
  * @throws {AccessServiceError} for any other refusal, or no answer
  * @example
  * ```ts
- * import { submitAccessRequest, type AccessForm } from "@laion/fmri";
+ * import { type AccessForm, submitAccessRequest } from "@laion/fmri/access";
  * declare const form: AccessForm;
  * const grant = await submitAccessRequest(form);
  * console.log(grant.request_id);
@@ -241,7 +241,7 @@ export function submitAccessRequest(
  * @throws {AccessServiceError} for any other refusal, or no answer
  * @example
  * ```ts
- * import { refreshUrls } from "@laion/fmri";
+ * import { refreshUrls } from "@laion/fmri/access";
  * const grant = await refreshUrls("my-request-id", { datasetVersion: "v1" });
  * ```
  */

@@ -32,7 +32,7 @@ import { REQUEST_ID_ENV, type RequestIdOptions, saveRequestId } from "./request_
  *
  * @example
  * ```ts
- * import type { AccessRequestFields } from "@laion/fmri";
+ * import type { AccessRequestFields } from "@laion/fmri/access";
  * // The person's own answers, e.g. from the notebook cell they fill in themselves.
  * const accessForm: AccessRequestFields = { name: "", email: "", purpose: "", acceptTerms: false };
  * ```
@@ -61,7 +61,7 @@ export interface AccessRequestFields {
  *
  * @example
  * ```ts
- * import type { RequestAccessOptions } from "@laion/fmri";
+ * import type { RequestAccessOptions } from "@laion/fmri/access";
  * const o: RequestAccessOptions = { quiet: true };
  * ```
  */

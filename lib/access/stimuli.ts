@@ -22,7 +22,7 @@ import { loadRequestId, REQUEST_ID_ENV } from "./request_id.ts";
  *
  * @example
  * ```ts
- * import { STIMULUS_FILES } from "@laion/fmri";
+ * import { STIMULUS_FILES } from "@laion/fmri/access";
  * console.log(Object.keys(STIMULUS_FILES)); // ["task-images_stimuli.h5", "task-images_metadata.csv"]
  * ```
  */

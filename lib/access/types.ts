@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import type { ManifestFile } from "@laion/fmri";
+ * import type { ManifestFile } from "@laion/fmri/access";
  * const f: ManifestFile = { name: "task-images_metadata.csv", size: 10, sha256: "ab".repeat(32) };
  * ```
  */
@@ -27,7 +27,7 @@ export interface ManifestFile {
  *
  * @example
  * ```ts
- * import { fetchManifest, type StimulusManifest } from "@laion/fmri";
+ * import { fetchManifest, type StimulusManifest } from "@laion/fmri/access";
  * const m: StimulusManifest = await fetchManifest();
  * console.log(m.current_terms_version, m.files.map((f) => f.name));
  * ```
@@ -48,7 +48,7 @@ export interface StimulusManifest {
  *
  * @example
  * ```ts
- * import { type GrantedFile, downloadFile } from "@laion/fmri";
+ * import { downloadFile, type GrantedFile } from "@laion/fmri/access";
  * declare const f: GrantedFile;
  * await downloadFile(f.url, `/data/stimuli/${f.name}`, { expectedSize: f.size, expectedSha256: f.sha256 });
  * ```
@@ -64,7 +64,7 @@ export interface GrantedFile extends ManifestFile {
  *
  * @example
  * ```ts
- * import { type AccessGrant, refreshUrls } from "@laion/fmri";
+ * import { type AccessGrant, refreshUrls } from "@laion/fmri/access";
  * const g: AccessGrant = await refreshUrls("my-request-id");
  * console.log(g.expires_at, g.files[0].url);
  * ```
@@ -83,7 +83,7 @@ export interface AccessGrant {
  *
  * @example
  * ```ts
- * import type { AccessForm } from "@laion/fmri";
+ * import type { AccessForm } from "@laion/fmri/access";
  * // Built by requestStimulusAccess from the person's own answers.
  * declare const form: AccessForm;
  * console.log(form.terms_version, form.research_purpose.length);

@@ -113,7 +113,8 @@ export class DataNotDownloadedError extends DataNotFoundError {
  *
  * @example
  * ```ts
- * import { resolveSubjectId, SubjectNotFoundError } from "@laion/fmri";
+ * import { SubjectNotFoundError } from "@laion/fmri";
+ * import { resolveSubjectId } from "@laion/fmri/bucket";
  * try { resolveSubjectId("sub-"); } catch (e) { console.log(e instanceof SubjectNotFoundError); }
  * ```
  */
@@ -494,7 +495,8 @@ export class DataDirNotFoundError extends LaionFmriError {}
  *
  * @example
  * ```ts
- * import { AccessServiceError, fetchManifest } from "@laion/fmri";
+ * import { AccessServiceError } from "@laion/fmri";
+ * import { fetchManifest } from "@laion/fmri/access";
  * try { await fetchManifest(); } catch (e) { if (e instanceof AccessServiceError) console.log(e.message); }
  * ```
  */

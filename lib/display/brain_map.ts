@@ -138,7 +138,7 @@ function extent(dims: readonly number[], inside: (i: number) => boolean) {
  *
  * @example
  * ```ts
- * import { brainMap } from "@laion/fmri";
+ * import { brainMap } from "@laion/fmri/plot";
  * declare const t1w: Float32Array, roiMask: Uint8Array, r: Float64Array, roiVoxels: number[];
  * const pic = await brainMap(
  *   { anatomy: t1w, dims: [145, 174, 145], values: r, voxels: roiVoxels, roi: roiMask },

@@ -21,7 +21,7 @@ const ANCHORS: Record<Exclude<ColormapName, "hot">, [number, number, number][]> 
  *
  * @example
  * ```ts
- * import { colormap } from "@laion/fmri";
+ * import { colormap } from "@laion/fmri/plot";
  * console.log(colormap("hot", 1), colormap("viridis", 0)); // [255, 255, 255] [68, 1, 84]
  * ```
  */

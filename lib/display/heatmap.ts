@@ -55,7 +55,7 @@ export interface HeatmapOptions {
  * @throws {RangeError} when a panel's data does not fill rows × cols, or there is no panel
  * @example
  * ```ts
- * import { heatmapPlot } from "@laion/fmri";
+ * import { heatmapPlot } from "@laion/fmri/plot";
  * const m = { rows: 2, cols: 3, data: [0, 1, 2, 3, 4, 5], title: "ramp" };
  * const picture = await heatmapPlot([m], { colormap: "viridis", label: "value" });
  * console.log(picture.caption);

@@ -58,7 +58,7 @@ export function histogramCounts(
  *
  * @example
  * ```ts
- * import { histogramPlot } from "@laion/fmri";
+ * import { histogramPlot } from "@laion/fmri/plot";
  * const pic = await histogramPlot([0.1, 0.4, 0.45, 0.5, 0.7], { xLabel: "voxel r", bins: 10 });
  * console.log(pic.caption); // "median = 0.450 (n = 5)"
  * ```

@@ -42,7 +42,7 @@ export interface ImageGridOptions {
  *
  * @example
  * ```ts
- * import { imageGrid } from "@laion/fmri";
+ * import { imageGrid } from "@laion/fmri/plot";
  * const red = { rgb: new Uint8Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? 255 : 0)), width: 4, height: 4, label: "red" };
  * const pic = await imageGrid([red, { ...red, label: "again" }], { cell: 64 });
  * ```

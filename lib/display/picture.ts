@@ -18,7 +18,7 @@ import { encodePng, type PngImage } from "../formats/png_write.ts";
  *
  * @example
  * ```ts
- * import { Picture } from "@laion/fmri";
+ * import { Picture } from "@laion/fmri/plot";
  * const p = Picture.fromPixels({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) }, "ramp");
  * await p.save("ramp.png");
  * ```

@@ -48,7 +48,7 @@ function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
  *
  * @example
  * ```ts
- * import { scatterPlot } from "@laion/fmri";
+ * import { scatterPlot } from "@laion/fmri/plot";
  * const pic = await scatterPlot([1, 2, 3], [1.1, 1.9, 3.2], { title: "FFA1 voxel 7" });
  * await pic.save("scatter.png");
  * ```

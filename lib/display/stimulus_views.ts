@@ -39,7 +39,8 @@ const LABEL_COLOR = "#111";
  *
  * @example
  * ```ts
- * import { ImageGrid, type Pixels } from "@laion/fmri";
+ * import { type Pixels } from "@laion/fmri/stimuli";
+ * import { ImageGrid } from "@laion/fmri/plot";
  * const grey: Pixels = { width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(90) };
  * const grid = new ImageGrid([grey, grey], ["trial 0", "trial 1"]);
  * await (await grid.toPicture()).save("grid.png");
@@ -153,7 +154,8 @@ export interface TrialCardData {
  *
  * @example
  * ```ts
- * import { loadSubject, trialCard } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { trialCard } from "@laion/fmri/plot";
  * const sub = await loadSubject("sub-01");
  * await trialCard(sub, 0); // shown inline in a notebook
  * ```
@@ -223,7 +225,8 @@ async function optional<T>(f: () => Promise<T>, fallback: T): Promise<T> {
  *
  * @example
  * ```ts
- * import { loadSubject, trialCard } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { trialCard } from "@laion/fmri/plot";
  * const card = await trialCard(await loadSubject("sub-01"), -1);
  * console.log(card.toString());
  * ```
@@ -258,7 +261,8 @@ export interface TrialGridViewOptions extends TrialGridOptions {
  * @throws {RangeError} when `options.labels` and `trials` differ in number
  * @example
  * ```ts
- * import { loadSubject, trialGrid } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { trialGrid } from "@laion/fmri/plot";
  * await trialGrid(await loadSubject("sub-01"), [0, 1, 2, 3]);
  * ```
  */

@@ -25,7 +25,7 @@ export interface SvgToPictureOptions {
  *
  * @example
  * ```ts
- * import { svgToPicture } from "@laion/fmri";
+ * import { svgToPicture } from "@laion/fmri/plot";
  * const pic = await svgToPicture(
  *   `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">hi</text></svg>`,
  *   { caption: "greeting" },

@@ -31,7 +31,7 @@ export { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
  *
  * @example
  * ```ts
- * import { embeddingKey } from "@laion/fmri";
+ * import { embeddingKey } from "@laion/fmri/download";
  * embeddingKey("CLIP"); // "stimuli/task-images_desc-CLIP_embeddings.h5"
  * ```
  */
