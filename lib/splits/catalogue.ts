@@ -183,7 +183,7 @@ export function oodTypeOf(id: string): string | undefined {
  *
  * @example
  * ```ts
- * import { splitFamilyOf } from "./catalogue.ts";
+ * import { splitFamilyOf } from "@laion/fmri/splits";
  * splitFamilyOf("cluster_k5_3"); // "cluster_k5"
  * ```
  */
