@@ -61,3 +61,23 @@ Deno.test("public API: the surface diff names added, removed and changed lines",
     "+ entry point ./plot (1 names)",
   ]);
 });
+
+Deno.test("README's 'Where did X go' table: each moved name is exported by the subpath it names, not by the root", async () => {
+  const readme = await Deno.readTextFile(repoPath("README.md"));
+  const section = readme.split("#### Where did X go")[1]?.split(/\n#{2,4} /)[0];
+  assert.ok(section, "README has a 'Where did X go' section");
+  const now = await apiSurface();
+  const wrong: string[] = [];
+  let rows = 0;
+  for (const m of section.matchAll(/^\| `@laion\/fmri\/(\w+)`\s*\|([^|]*)\|/gm)) {
+    rows++;
+    const names = now[`./${m[1]}`];
+    assert.ok(names, `README names @laion/fmri/${m[1]}, which deno.json does not export`);
+    for (const n of m[2].matchAll(/`(\w+)`/g)) {
+      if (!(n[1] in names)) wrong.push(`${n[1]} is not exported by @laion/fmri/${m[1]}`);
+      if (n[1] in now["."]) wrong.push(`${n[1]} is in the root again: drop it from the table`);
+    }
+  }
+  assert.ok(rows > 0, "the table has rows");
+  assert.deepEqual(wrong, []);
+});
