@@ -3,6 +3,7 @@
  * the best- and worst-predicted test images).
  * @module
  */
+import { base64 } from "../core/base64.ts";
 import { encodePng } from "../formats/png_write.ts";
 import type { Picture } from "./picture.ts";
 import { escapeXml, FONT_FAMILY, svgDocument, svgToPicture } from "./svg.ts";
@@ -72,15 +73,11 @@ export async function imageGrid(
     const f = Math.min(cell / im.width, cell / im.height);
     const w = Math.round(im.width * f), h = Math.round(im.height * f);
     const png = encodePng({ width: im.width, height: im.height, channels: 3, data: im.rgb });
-    let s = "";
-    for (let i = 0; i < png.length; i += 0x8000) {
-      s += String.fromCharCode(...png.subarray(i, i + 0x8000));
-    }
     const label = fitLabel(im.label, cell - 4, 12);
     return `<image x="${x + (cell - w) / 2}" y="${
       y + (cell - h) / 2
     }" width="${w}" height="${h}" ` +
-      `preserveAspectRatio="none" href="data:image/png;base64,${btoa(s)}"/>\n` +
+      `preserveAspectRatio="none" href="data:image/png;base64,${base64(png)}"/>\n` +
       `<text x="${x + cell / 2}" y="${y + cell + 15}" font-size="12" text-anchor="middle" ${text}>${
         escapeXml(label)
       }</text>`;

@@ -13,7 +13,8 @@ import {
 } from "../core/display.ts";
 import { StimuliNotDownloadedError } from "../core/errors.ts";
 import { encodePng } from "../formats/png_write.ts";
-import { base64, downscale, type Pixels, type StimulusImage } from "../stimuli/image.ts";
+import { base64 } from "../core/base64.ts";
+import { downscale, type Pixels, type StimulusImage } from "../stimuli/image.ts";
 import { PRESENTATION_BACKGROUND_RGB8 } from "../stimuli/paths.ts";
 import type { Subject } from "../subject/subject.ts";
 import { imageGrid } from "./image_grid.ts";

@@ -5,6 +5,7 @@
  * sharp needs `--allow-ffi --allow-env --allow-read`.
  * @module
  */
+import { base64 } from "../core/base64.ts";
 import { loadSharp, sharpError } from "../formats/sharp.ts";
 import { Picture } from "./picture.ts";
 
@@ -239,11 +240,7 @@ export function shortNumber(v: number): string {
  * ```
  */
 export function pngDataUrl(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return `data:image/png;base64,${btoa(s)}`;
+  return `data:image/png;base64,${base64(bytes)}`;
 }
 
 /** Options of {@linkcode svgText}. */
