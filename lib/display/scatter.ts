@@ -3,6 +3,7 @@
  * line and Pearson's r in the title.
  * @module
  */
+import { pearson } from "../analysis/stats.ts";
 import { axesSvg, escapeXml, svgDocument, svgToPicture } from "./svg.ts";
 import type { Picture } from "./picture.ts";
 
@@ -26,19 +27,6 @@ export interface ScatterOptions {
   identity?: boolean;
   /** Stops before rendering. */
   signal?: AbortSignal;
-}
-
-function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) mx += x[i] / n, my += y[i] / n;
-  let a = 0, b = 0, c = 0;
-  for (let i = 0; i < n; i++) {
-    a += (x[i] - mx) * (y[i] - my);
-    b += (x[i] - mx) ** 2;
-    c += (y[i] - my) ** 2;
-  }
-  return a / Math.sqrt(b * c);
 }
 
 /**
@@ -71,7 +59,7 @@ export async function scatterPlot(
   if (hi === lo) lo -= 1, hi += 1;
   const pad = (hi - lo) * 0.05;
   lo -= pad, hi += pad;
-  const r = pearsonR(xs, ys);
+  const r = pearson(xs, ys);
   const title = `${options.title ? `${options.title}: ` : ""}r = ${
     r.toFixed(3)
   } (n = ${xs.length})`;
