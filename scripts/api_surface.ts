@@ -151,9 +151,7 @@ function type(t: Json): string {
 }
 
 function fnSignature(name: string, f: Json): string {
-  return `${f.isAsync ? "async " : ""}function ${name}${typeParams(f.typeParams)}(${
-    params(f.params)
-  }): ${type(f.returnType)}`;
+  return `function ${name}${typeParams(f.typeParams)}(${params(f.params)}): ${type(f.returnType)}`;
 }
 
 /** The lines of one declaration: a header, then one line per public member. */

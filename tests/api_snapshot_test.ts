@@ -81,3 +81,22 @@ Deno.test("README's 'Where did X go' table: each moved name is exported by the s
   assert.ok(rows > 0, "the table has rows");
   assert.deepEqual(wrong, []);
 });
+
+Deno.test("public API: no property of a public type is snake_case (wire formats stay internal)", async () => {
+  const now = await apiSurface();
+  const snake: string[] = [];
+  for (const [entry, names] of Object.entries(now)) {
+    for (const [name, lines] of Object.entries(names)) {
+      for (const line of lines) {
+        for (
+          const m of line.matchAll(
+            /(?:^\s+|[{;]\s*)(?:readonly\s+)?([a-z][a-z0-9]*_[a-z0-9_]+)\??:/g,
+          )
+        ) {
+          snake.push(`${entry} ${name}.${m[1]}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(snake, []);
+});

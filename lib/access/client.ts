@@ -14,7 +14,16 @@ import {
 } from "../core/errors.ts";
 import { flagFor, isPermissionError, readSettingsEnv } from "../core/permissions.ts";
 import { fieldsOf422, formError } from "./form.ts";
-import type { AccessForm, AccessGrant, StimulusManifest } from "./types.ts";
+import {
+  type AccessForm,
+  type AccessGrant,
+  formToWire,
+  grantFromWire,
+  manifestFromWire,
+  type StimulusManifest,
+  type WireGrant,
+  type WireManifest,
+} from "./types.ts";
 
 export type {
   AccessForm,
@@ -194,8 +203,10 @@ export async function requestJson<T>(
  * console.log(manifest.files);
  * ```
  */
-export function fetchManifest(options: AccessClientOptions = {}): Promise<StimulusManifest> {
-  return requestJson<StimulusManifest>("/api/v1/manifest", undefined, options);
+export async function fetchManifest(
+  options: AccessClientOptions = {},
+): Promise<StimulusManifest> {
+  return manifestFromWire(await requestJson<WireManifest>("/api/v1/manifest", undefined, options));
 }
 
 /**
@@ -209,28 +220,30 @@ export function fetchManifest(options: AccessClientOptions = {}): Promise<Stimul
  * ```
  */
 export async function currentTermsVersion(options: AccessClientOptions = {}): Promise<string> {
-  return (await fetchManifest(options)).current_terms_version;
+  return (await fetchManifest(options)).currentTermsVersion;
 }
 
 /**
- * Submits the access form; the answer holds the `request_id` and presigned
+ * Submits the access form; the answer holds the request id and presigned
  * URLs (upstream's `submit_access_request`).
  *
- * @throws {TermsOutdatedError} when `form.terms_version` is not the current one
+ * @throws {TermsOutdatedError} when `form.termsVersion` is not the current one
  * @throws {AccessServiceError} for any other refusal, or no answer
  * @example
  * ```ts
  * import { type AccessForm, submitAccessRequest } from "@laion/fmri/access";
  * declare const form: AccessForm;
  * const grant = await submitAccessRequest(form);
- * console.log(grant.request_id);
+ * console.log(grant.requestId);
  * ```
  */
-export function submitAccessRequest(
+export async function submitAccessRequest(
   form: AccessForm,
   options: AccessClientOptions = {},
 ): Promise<AccessGrant> {
-  return requestJson<AccessGrant>("/api/v1/access/request", form, options);
+  return grantFromWire(
+    await requestJson<WireGrant>("/api/v1/access/request", formToWire(form), options),
+  );
 }
 
 /**
@@ -245,15 +258,17 @@ export function submitAccessRequest(
  * const grant = await refreshUrls("my-request-id", { datasetVersion: "v1" });
  * ```
  */
-export function refreshUrls(
+export async function refreshUrls(
   requestId: string,
   options: AccessClientOptions & {
     /** The dataset version. @default "v1" */ datasetVersion?: string;
   } = {},
 ): Promise<AccessGrant> {
-  return requestJson<AccessGrant>(
-    "/api/v1/refresh",
-    { request_id: requestId, dataset_version: options.datasetVersion ?? "v1" },
-    options,
+  return grantFromWire(
+    await requestJson<WireGrant>(
+      "/api/v1/refresh",
+      { request_id: requestId, dataset_version: options.datasetVersion ?? "v1" },
+      options,
+    ),
   );
 }

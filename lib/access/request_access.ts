@@ -223,11 +223,11 @@ function payload(a: FormAnswers, termsVersion: string): AccessForm {
     name: text(a.name),
     email: text(a.email),
     institution: text(a.institution),
-    pi_or_supervisor: text(a.piOrSupervisor) || null,
-    research_purpose: text(a.purpose),
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: termsVersion,
+    piOrSupervisor: text(a.piOrSupervisor) || null,
+    researchPurpose: text(a.purpose),
+    acceptedTerms: true,
+    acknowledgedPrivacy: true,
+    termsVersion,
     source: "cli",
   };
 }
@@ -292,7 +292,7 @@ export async function fileAccessRequest(
       answers = kept;
     }
   }
-  const id = grant.request_id;
+  const id = grant.requestId;
   if (typeof id !== "string" || !id) {
     throw new AccessServiceError(
       `The access service at ${base} granted access without a request_id; cannot cache it.`,
@@ -343,7 +343,7 @@ export async function fileAccessRequest(
  * import { requestStimulusAccess } from "@laion/fmri";
  * // In a terminal: asks each question.
  * const grant = await requestStimulusAccess();
- * console.log(grant.request_id);
+ * console.log(grant.requestId);
  * ```
  */
 export function requestStimulusAccess(

@@ -163,7 +163,7 @@ export async function downloadStimuliVia(
   );
   say(
     `\n[laion-fmri] Downloading ${needed.length} stimulus file(s) ` +
-      `(links valid until ${grant.expires_at}):`,
+      `(links valid until ${grant.expiresAt}):`,
   );
   for (const name of needed) {
     const info = grant.files?.find((f) => f.name === name);
