@@ -55,7 +55,7 @@ if [[ -z ${LAION_FMRI_SPLITS_DIR:-} && -d $splits ]]; then export LAION_FMRI_SPL
 
 # Regenerate only when the generator's code or the split data changed.
 # (sharp's pin decides the JPEG bytes of the stimulus images)
-stamp="$( (cat scripts/generate.ts scripts/synth/*.ts lib/formats/nifti_write.ts lib/formats/hdf5_*.ts \
+stamp="$( (cat scripts/generate.ts scripts/synth/*.ts scripts/synth/hdf5/*.ts lib/formats/nifti_write.ts lib/formats/hdf5_*.ts \
   lib/formats/png_write.ts lib/formats/voxel_order.ts lib/core/fs.ts lib/core/pool.ts \
   lib/core/constants.ts 2>/dev/null; grep '"sharp"' deno.json) |
   sha256sum | cut -c1-16)-${LAION_FMRI_SPLITS_DIR:-none}"
