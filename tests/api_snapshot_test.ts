@@ -100,3 +100,17 @@ Deno.test("public API: no property of a public type is snake_case (wire formats 
   }
   assert.deepEqual(snake, []);
 });
+
+Deno.test("public API: deno doc --lint of all entry points is clean (every referenced type is exported somewhere, every export documented)", async () => {
+  const config = JSON.parse(await Deno.readTextFile(repoPath("deno.json")));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--lint", ...Object.values(config.exports as Record<string, string>)],
+    cwd: repoPath(""),
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+  const problems = text.split("\n").filter((l) => /^error\[/.test(l));
+  assert.ok(out.success && problems.length === 0, problems.join("\n") || text);
+});
