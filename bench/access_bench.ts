@@ -45,11 +45,11 @@ try {
     name: "Bench",
     email: "bench@uni.example",
     institution: "Bench",
-    pi_or_supervisor: null,
-    research_purpose: "Benchmarking the download path.",
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: "2026-05-11",
+    piOrSupervisor: null,
+    researchPurpose: "Benchmarking the download path.",
+    acceptedTerms: true,
+    acknowledgedPrivacy: true,
+    termsVersion: "2026-05-11",
     source: "cli",
   };
   const grant = await submitAccessRequest(form, { serverUrl: svc.url });

@@ -25,7 +25,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { download, planDownload, setWarningHandler } from "../mod.ts";
+import { download, setWarningHandler } from "../mod.ts";
+import { planDownload } from "../lib/download/mod.ts";
 import { S3Source } from "../lib/bucket/mod.ts";
 
 const { values } = parseArgs({

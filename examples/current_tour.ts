@@ -25,8 +25,8 @@ import {
   getSubjects,
   inspectBucket,
   loadSubject,
-  plotStatMap,
-} from "../mod.ts";
+} from "@laion/fmri";
+import { plotStatMap } from "@laion/fmri/plot";
 
 const { values } = parseArgs({
   args: Deno.args,

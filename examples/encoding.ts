@@ -36,15 +36,11 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  applyStats,
-  averageRepeats,
-  correlationRdm,
   datasetInitialize,
   download,
   downloadCaptions,
   downloadEmbeddings,
   downloadStimuli,
-  fitEncodingModel,
   getRois,
   getSubjects,
   getSubjectSessions,
@@ -53,16 +49,18 @@ import {
   loadEmbeddings,
   loadStimuli,
   loadSubject,
+} from "@laion/fmri";
+import {
+  applyStats,
+  averageRepeats,
+  correlationRdm,
+  fitEncodingModel,
   matrix,
-  plotHeatmap,
-  plotHistogram,
-  plotImages,
-  plotStatMap,
-  plotVoxelValues,
   TUTORIAL_ALPHAS,
-} from "../mod.ts";
-import { getSource } from "../lib/bucket/mod.ts";
-import { readNiftiVolume } from "../lib/formats/mod.ts";
+} from "@laion/fmri/analysis";
+import { plotHeatmap, plotHistogram, plotImages, plotStatMap, plotVoxelValues } from "@laion/fmri/plot";
+import { getSource } from "@laion/fmri/bucket";
+import { readNiftiVolume } from "@laion/fmri/formats";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -18,17 +18,16 @@ import {
   datasetInitialize,
   describe,
   formatList,
-  getRequestStats,
   getRois,
   getSubjects,
   getTrainTestIds,
   inspectBucket,
-  listOodTypes,
-  listPools,
   listSplits,
   loadSplit,
   ROI_CATEGORIES,
-} from "../mod.ts";
+} from "@laion/fmri";
+import { listOodTypes, listPools } from "@laion/fmri/splits";
+import { getRequestStats } from "@laion/fmri/bucket";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -19,15 +19,24 @@
 #
 #   bash scripts/with_local_s3.sh deno test ...
 #
+# With --no-server first (`deno task test:unit`), only steps 1 and 3's generation run: no RGW, no
+# seeding, no access service, and LAION_FMRI_S3_ENDPOINT / LAION_FMRI_ACCESS_URL are unset, so a
+# test that needs them fails with the message naming `deno task test`.
+#
 # The server is left running for the next command (CI=true stops it at the
 # end); `bash scripts/local_s3.sh stop` stops it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 log() { printf 'with_local_s3: %s\n' "$*" >&2; }
+no_server=false
+if [[ ${1:-} == --no-server ]]; then
+  no_server=true
+  shift
+fi
 
 need_pkgs=()
-command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
+$no_server || command -v radosgw >/dev/null || need_pkgs+=(radosgw ceph-mon ceph-osd)
 /usr/bin/python3 -c 'import nibabel, numpy' 2>/dev/null || need_pkgs+=(python3-nibabel python3-numpy)
 /usr/bin/python3 -c 'import h5py' 2>/dev/null || need_pkgs+=(python3-h5py)
 /usr/bin/python3 -c 'import PIL' 2>/dev/null || need_pkgs+=(python3-pil)
@@ -50,15 +59,19 @@ if ((${#need_pkgs[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >&2
 fi
 
-endpoint="$(bash scripts/local_s3.sh start)"
-export LAION_FMRI_S3_ENDPOINT="$endpoint"
+if $no_server; then
+  unset LAION_FMRI_S3_ENDPOINT LAION_FMRI_ACCESS_URL LAION_FMRI_REQUEST_ID LAION_FMRI_TEMPLATEFLOW_ENDPOINT
+else
+  endpoint="$(bash scripts/local_s3.sh start)"
+  export LAION_FMRI_S3_ENDPOINT="$endpoint"
+fi
 
 splits="$(cd "$ROOT/.." && pwd)/shared/laion-fmri-splits"
 if [[ -z ${LAION_FMRI_SPLITS_DIR:-} && -d $splits ]]; then export LAION_FMRI_SPLITS_DIR="$splits"; fi
 
 # Regenerate only when the generator's code or the split data changed.
 # (sharp's pin decides the JPEG bytes of the stimulus images)
-stamp="$( (cat scripts/generate.ts scripts/synth/*.ts lib/formats/nifti_write.ts lib/formats/hdf5_*.ts \
+stamp="$( (cat scripts/generate.ts scripts/synth/*.ts scripts/synth/hdf5/*.ts lib/formats/nifti_write.ts lib/formats/hdf5_*.ts \
   lib/formats/png_write.ts lib/formats/voxel_order.ts lib/core/fs.ts lib/core/pool.ts \
   lib/core/constants.ts 2>/dev/null; grep '"sharp"' deno.json) |
   sha256sum | cut -c1-16)-${LAION_FMRI_SPLITS_DIR:-none}"
@@ -84,6 +97,9 @@ if [[ ! -f $templateflow/.stamp || "$(cat "$templateflow/.stamp")" != "$stamp" ]
   printf '%s' "$stamp" >"$templateflow/.stamp"
 fi
 export LAION_FMRI_SYNTH_TEMPLATEFLOW_DIR="$templateflow"
+if $no_server; then
+  exec "$@"
+fi
 seed() { deno run --allow-read --allow-write=/tmp --allow-net=127.0.0.1 --allow-env scripts/seed.ts --endpoint "$endpoint" "$@" >&2; }
 seed --from "$synth/bucket" --pagination
 seed --from "$current/bucket" --bucket laion-fmri-current --policy current

@@ -5,6 +5,7 @@
  * policy), `laion-fmri-access-empty` holds none of them. Uploaded once per
  * process with the seed credentials.
  */
+import type { AccessForm } from "../lib/access/mod.ts";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { bucketPolicy, seedClient } from "../scripts/seed.ts";
@@ -109,6 +110,21 @@ export const FORM = {
   researchPurpose: "Encoding models of the ventral visual stream.",
   acceptTerms: true,
 };
+
+/** {@linkcode FORM} as `submitAccessRequest` takes it (camelCase). */
+export function clientForm(termsVersion = "2026-05-11"): AccessForm {
+  return {
+    name: FORM.name,
+    email: FORM.email,
+    institution: FORM.institution,
+    piOrSupervisor: null,
+    researchPurpose: FORM.researchPurpose,
+    acceptedTerms: true,
+    acknowledgedPrivacy: true,
+    termsVersion,
+    source: "cli",
+  };
+}
 
 /** {@linkcode FORM} as the service takes it (snake_case payload). */
 export function servicePayload(termsVersion = "2026-05-11") {

@@ -26,6 +26,7 @@ import {
 import { pathExists } from "../lib/core/fs.ts";
 import {
   ACCESS_BUCKET,
+  clientForm,
   FORM,
   IMAGES_KEY,
   METADATA_KEY,
@@ -107,6 +108,13 @@ Deno.test("access: real service answers map to typed errors (404, 403 revoked, 4
   await withService({ rateLimit: 8 }, async (svc) => {
     const serverUrl = svc.url;
     const manifest = await fetchManifest({ serverUrl });
+    // Returned objects are camelCase; the snake_case wire format stays inside the client.
+    assert.deepEqual(Object.keys(manifest).sort(), [
+      "currentTermsVersion",
+      "dataset",
+      "files",
+      "versions",
+    ]);
     assert.equal(manifest.dataset, "laion-fmri");
     assert.deepEqual(manifest.files.map((f) => f.name).sort(), [
       "task-images_metadata.csv",
@@ -115,16 +123,18 @@ Deno.test("access: real service answers map to typed errors (404, 403 revoked, 4
     const img = manifest.files.find((f) => f.name === "task-images_stimuli.h5")!;
     assert.equal(img.size, IMAGES.length);
     assert.equal(img.sha256, sha256(IMAGES));
-    assert.equal(await currentTermsVersion({ serverUrl }), manifest.current_terms_version);
+    assert.equal(await currentTermsVersion({ serverUrl }), manifest.currentTermsVersion);
 
     await assert.rejects(refreshUrls("nope", { serverUrl }), AccessNotFoundError);
-    const stale = await submitAccessRequest(form("2020-01-01"), { serverUrl }).catch((e) => e);
+    const stale = await submitAccessRequest(clientForm("2020-01-01"), { serverUrl }).catch((e) =>
+      e
+    );
     assert.ok(stale instanceof TermsOutdatedError);
     assert.equal(stale.acceptUrl, `${svc.url}/terms/accept`);
-    assert.equal(stale.termsVersion, manifest.current_terms_version);
+    assert.equal(stale.termsVersion, manifest.currentTermsVersion);
     // A 422 is mapped to the fields it names (before: "HTTP 422: [{...}]", the answers lost).
     const bad = await submitAccessRequest(
-      { ...form(), email: "not-an-email", research_purpose: "too short" },
+      { ...clientForm(), email: "not-an-email", researchPurpose: "too short" },
       { serverUrl },
     ).catch((e) => e);
     assert.ok(bad instanceof AccessFormError, String(bad));
@@ -157,10 +167,12 @@ Deno.test("access: real service answers map to typed errors (404, 403 revoked, 4
         ctx: { expected: "True" },
       },
     ]);
-    const grant = await submitAccessRequest(form(), { serverUrl });
-    assert.match(grant.request_id!, /^[0-9a-f]{32}$/);
-    svc.revoke(grant.request_id!);
-    await assert.rejects(refreshUrls(grant.request_id!, { serverUrl }), AccessRevokedError);
+    const grant = await submitAccessRequest(clientForm(), { serverUrl });
+    assert.deepEqual(Object.keys(grant).sort(), ["expiresAt", "files", "requestId"]);
+    assert.ok(!Number.isNaN(Date.parse(grant.expiresAt)), grant.expiresAt);
+    assert.match(grant.requestId!, /^[0-9a-f]{32}$/);
+    svc.revoke(grant.requestId!);
+    await assert.rejects(refreshUrls(grant.requestId!, { serverUrl }), AccessRevokedError);
     // Eight API calls so far: the ninth exceeds the service's rate limit.
     const limited = await fetchManifest({ serverUrl }).catch((e) => e);
     assert.ok(limited instanceof AccessServiceError);
@@ -171,9 +183,9 @@ Deno.test("access: real service answers map to typed errors (404, 403 revoked, 4
 
 Deno.test("access: terms changed after the grant → refresh answers TermsOutdatedError", async () => {
   await withService({}, async (svc) => {
-    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    const grant = await submitAccessRequest(clientForm(), { serverUrl: svc.url });
     svc.setTermsVersion("2027-02-02");
-    const e = await refreshUrls(grant.request_id!, { serverUrl: svc.url }).catch((e) => e);
+    const e = await refreshUrls(grant.requestId!, { serverUrl: svc.url }).catch((e) => e);
     assert.ok(e instanceof TermsOutdatedError);
     assert.equal(e.termsVersion, "2027-02-02");
   });
@@ -264,9 +276,9 @@ Deno.test("access: requestStimulusAccess asks upstream's questions, submits, cac
       assert.ok(out.includes(`Read the full terms:  ${svc.url}/terms`));
       assert.ok(out.includes(`Privacy notice:       ${svc.url}/privacy`));
       assert.ok(out.includes(`Takedown contact:     ${svc.url}/takedown`));
-      assert.ok(out.includes(`✓ Access granted. request_id: ${grant.request_id}`), out);
+      assert.ok(out.includes(`✓ Access granted. request_id: ${grant.requestId}`), out);
       assert.match(out, /saved to .*auth\.json/);
-      assert.equal(await loadRequestId({ authFile }), grant.request_id);
+      assert.equal(await loadRequestId({ authFile }), grant.requestId);
       const cancelled = await requestStimulusAccess({
         serverUrl: svc.url,
         authFile,
@@ -286,7 +298,7 @@ Deno.test("access: requestStimulusAccess asks upstream's questions, submits, cac
 
 Deno.test("access: downloadFile — fresh, cached without re-hashing, hashed once without sidecar", async () => {
   await withService({}, async (svc) => {
-    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    const grant = await submitAccessRequest(clientForm(), { serverUrl: svc.url });
     const info = grant.files.find((f) => f.name === "task-images_stimuli.h5")!;
     // The gated key is refused to anonymous GET: only the presigned URL reads it.
     const anon = await fetch(`${localEndpoint()}/${ACCESS_BUCKET}/${IMAGES_KEY}`);
@@ -319,7 +331,7 @@ Deno.test("access: downloadFile resumes with Range after a reset; a 200 answer r
   const proxy = new FaultProxy(localEndpoint(), ACCESS_BUCKET);
   try {
     await withService({ urlOrigin: proxy.url }, async (svc) => {
-      const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+      const grant = await submitAccessRequest(clientForm(), { serverUrl: svc.url });
       const info = grant.files.find((f) => f.name === "task-images_stimuli.h5")!;
       assert.ok(info.url.startsWith(proxy.url));
       const opts = { expectedSize: info.size, expectedSha256: info.sha256, quiet: true };
@@ -373,7 +385,7 @@ Deno.test("access: downloadFile resumes with Range after a reset; a 200 answer r
 
 Deno.test("access: downloadFile with a wrong expected sha256 removes the part and says so", async () => {
   await withService({}, async (svc) => {
-    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    const grant = await submitAccessRequest(clientForm(), { serverUrl: svc.url });
     const info = grant.files.find((f) => f.name === "task-images_metadata.csv")!;
     await tempDir(async (dir) => {
       const dest = join(dir, "task-images_metadata.csv");
@@ -392,7 +404,7 @@ Deno.test("access: downloadFile with a wrong expected sha256 removes the part an
 
 Deno.test("access: an expired presigned URL fails with the clear error", async () => {
   await withService({ expiresIn: 1 }, async (svc) => {
-    const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+    const grant = await submitAccessRequest(clientForm(), { serverUrl: svc.url });
     const info = grant.files.find((f) => f.name === "task-images_metadata.csv")!;
     await new Promise((r) => setTimeout(r, 2500));
     await tempDir(async (dir) => {
@@ -459,7 +471,7 @@ Deno.test("access: an aborted downloadFile keeps its part; the next call resumes
   const proxy = new FaultProxy(localEndpoint(), ACCESS_BUCKET);
   try {
     await withService({ urlOrigin: proxy.url }, async (svc) => {
-      const grant = await submitAccessRequest(form(), { serverUrl: svc.url });
+      const grant = await submitAccessRequest(clientForm(), { serverUrl: svc.url });
       const info = grant.files.find((f) => f.name === "task-images_stimuli.h5")!;
       const opts = { expectedSize: info.size, expectedSha256: info.sha256, quiet: true };
       await tempDir(async (dir) => {
@@ -553,7 +565,7 @@ Deno.test("access: each answer is checked as it is given; a wrong one is asked a
       );
       assert.ok(out.includes("  ✗ Please answer yes (y) or no (n)."));
       assert.equal(svc.requests["POST /api/v1/access/request"], 1);
-      assert.equal(await loadRequestId({ authFile }), grant.request_id);
+      assert.equal(await loadRequestId({ authFile }), grant.requestId);
     });
   });
 });
@@ -633,7 +645,7 @@ Deno.test("access: a 422 that still comes back re-asks only the fields it names"
       assert.equal(asked.length, 7);
       assert.equal(asked[6], "> "); // only the purpose again; the terms stay accepted
       assert.equal(svc.requests["POST /api/v1/access/request"], 2);
-      assert.equal(await loadRequestId({ authFile }), grant.request_id);
+      assert.equal(await loadRequestId({ authFile }), grant.requestId);
       // No one to ask: the typed error names the field and keeps the other answers.
       const e = await requestStimulusAccess({
         serverUrl: svc.url,
@@ -854,7 +866,7 @@ Deno.test("access: in a real terminal (a pty) the default prompt asks, re-asks a
       await Deno.writeTextFile(
         script,
         `import { requestStimulusAccess } from "${lib}";\n` +
-          `try { const g = await requestStimulusAccess({ quiet: true }); console.log("GRANTED " + g.request_id); }\n` +
+          `try { const g = await requestStimulusAccess({ quiet: true }); console.log("GRANTED " + g.requestId); }\n` +
           `catch (e) { console.log(e.name + ": " + e.message); }\n`,
       );
       const cache = join(home, ".cache", "laion-fmri");

@@ -4,13 +4,8 @@
 // generator's tree on disk, not from our own output.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  describe,
-  getBucketLayout,
-  getSubjects,
-  getSubjectSessions,
-  inspectBucket,
-} from "../mod.ts";
+import { describe, getSubjects, getSubjectSessions, inspectBucket } from "../mod.ts";
+import { getBucketLayout } from "../lib/bucket/mod.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { CURRENT_SUBJECT_PREFIXES, SUBJECT_PREFIXES } from "../lib/core/constants.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";

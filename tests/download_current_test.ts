@@ -11,9 +11,8 @@ import {
   HeldOutSessionError,
   InvalidChoiceError,
   NoMatchingDataError,
-  planDownload,
-  planRawDownload,
 } from "../mod.ts";
+import { planDownload, planRawDownload } from "../lib/download/mod.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { configureBucket } from "../lib/bucket/cached_source.ts";
 import { main } from "../lib/cli/main.ts";

@@ -5,7 +5,8 @@
 // JSON, and the map's values are the generator's (expectedSessionR2).
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { download, planDownload } from "../mod.ts";
+import { download } from "../mod.ts";
+import { planDownload } from "../lib/download/mod.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { readNiftiVolume } from "../lib/formats/nifti.ts";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";

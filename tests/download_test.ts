@@ -6,16 +6,14 @@ import { join } from "node:path";
 import {
   download,
   type DownloadOptions,
-  type DownloadProgress,
-  ensureConsent,
   HeldOutSessionError,
   LicenseNotAcceptedError,
   loadSubject,
   MalformedFileError,
-  planDownload,
   setWarningHandler,
   SubjectNotFoundError,
 } from "../mod.ts";
+import { type DownloadProgress, ensureConsent, planDownload } from "../lib/download/mod.ts";
 import { bidsifyLocalKey, isHeldOutKey } from "../lib/core/ids.ts";
 import { S3Source } from "../lib/bucket/mod.ts";
 import { main } from "../cli.ts";

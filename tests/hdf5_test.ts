@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { Hdf5File, readHdf5Dataset } from "../lib/formats/hdf5.ts";
 import { hdf5ContiguousLayout } from "../lib/formats/hdf5_layout.ts";
-import { type Hdf5DatasetSpec, writeHdf5 } from "../lib/formats/hdf5_write.ts";
-import { lookup3 } from "../lib/formats/hdf5_encode.ts";
+import { type Hdf5DatasetSpec, writeHdf5 } from "../scripts/synth/hdf5/write.ts";
+import { lookup3 } from "../scripts/synth/hdf5/encode.ts";
 import { MalformedFileError } from "../lib/core/errors.ts";
 
 const PY = "/usr/bin/python3";

@@ -88,7 +88,8 @@ async function runOutside(code: string, denoJson?: string) {
 }
 
 const SCRIPT = `
-import { formatList, listPools, readTsv } from "${pathToFileURL(repoPath("mod.ts")).href}";
+import { formatList, readTsv } from "${pathToFileURL(repoPath("mod.ts")).href}";
+import { listPools } from "${pathToFileURL(repoPath("lib/splits/mod.ts")).href}";
 import { readNiftiHeader } from "${pathToFileURL(repoPath("lib/formats/mod.ts")).href}";
 const df = await readTsv("trials.tsv");
 const runs = df.getColumn("run").toArray();

@@ -46,6 +46,7 @@ function flagsOf(row: Row, rows: Row[]): string[] {
 }
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
+const PLOT = new URL("../lib/display/mod.ts", import.meta.url).href;
 
 /** Each row's snippet, by the start of its "use" cell: a user's program body. */
 const SNIPPETS: Record<string, string> = {
@@ -112,7 +113,9 @@ async function runSnippet(
   const program = join(dirs.home, "program.ts");
   await Deno.writeTextFile(
     program,
-    `import * as lib from ${JSON.stringify(MOD)};\n` +
+    `import * as root from ${JSON.stringify(MOD)};\n` +
+      `import * as plot from ${JSON.stringify(PLOT)};\n` +
+      `const lib = { ...root, ...plot };\n` +
       `const { ${
         [
           "getSubjects",

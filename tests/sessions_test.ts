@@ -14,9 +14,9 @@ import {
   downloadRaw,
   HeldOutSessionError,
   LicenseNotAcceptedError,
-  planDownload,
   UnknownSessionError,
 } from "../mod.ts";
+import { planDownload } from "../lib/download/mod.ts";
 import { CachedSource, S3Source } from "../lib/bucket/mod.ts";
 import { formatSessions } from "../lib/core/errors.ts";
 import { loadSubject } from "../lib/subject/subject.ts";

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readStimulusMetadata, StimuliNotDownloadedError } from "../mod.ts";
+import { StimuliNotDownloadedError } from "../mod.ts";
+import { readStimulusMetadata } from "../lib/stimuli/mod.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { makeCurrentDataDir, makeDataDir } from "./_data_dir.ts";
 

@@ -14,7 +14,16 @@ import {
 } from "../core/errors.ts";
 import { flagFor, isPermissionError, readSettingsEnv } from "../core/permissions.ts";
 import { fieldsOf422, formError } from "./form.ts";
-import type { AccessForm, AccessGrant, StimulusManifest } from "./types.ts";
+import {
+  type AccessForm,
+  type AccessGrant,
+  formToWire,
+  grantFromWire,
+  manifestFromWire,
+  type StimulusManifest,
+  type WireGrant,
+  type WireManifest,
+} from "./types.ts";
 
 export type {
   AccessForm,
@@ -29,7 +38,7 @@ export type {
  *
  * @example
  * ```ts
- * import { DEFAULT_ACCESS_URL } from "@laion/fmri";
+ * import { DEFAULT_ACCESS_URL } from "@laion/fmri/access";
  * console.log(`${DEFAULT_ACCESS_URL}/terms`);
  * ```
  */
@@ -46,7 +55,7 @@ const JSON_TIMEOUT_MS = 30_000;
  *
  * @example
  * ```ts
- * import { type AccessClientOptions, fetchManifest } from "@laion/fmri";
+ * import { type AccessClientOptions, fetchManifest } from "@laion/fmri/access";
  * const o: AccessClientOptions = { serverUrl: "https://laion-fmri.hebartlab.com" };
  * await fetchManifest(o);
  * ```
@@ -68,7 +77,7 @@ export interface AccessClientOptions {
  *
  * @example
  * ```ts
- * import { accessServiceUrl } from "@laion/fmri";
+ * import { accessServiceUrl } from "@laion/fmri/access";
  * accessServiceUrl("https://laion-fmri.hebartlab.com/"); // "https://laion-fmri.hebartlab.com"
  * ```
  */
@@ -189,13 +198,15 @@ export async function requestJson<T>(
  * @throws {AccessServiceError} when the service cannot be reached or refuses
  * @example
  * ```ts
- * import { fetchManifest } from "@laion/fmri";
+ * import { fetchManifest } from "@laion/fmri/access";
  * const manifest = await fetchManifest(); // the real service, or $LAION_FMRI_ACCESS_URL
  * console.log(manifest.files);
  * ```
  */
-export function fetchManifest(options: AccessClientOptions = {}): Promise<StimulusManifest> {
-  return requestJson<StimulusManifest>("/api/v1/manifest", undefined, options);
+export async function fetchManifest(
+  options: AccessClientOptions = {},
+): Promise<StimulusManifest> {
+  return manifestFromWire(await requestJson<WireManifest>("/api/v1/manifest", undefined, options));
 }
 
 /**
@@ -204,33 +215,35 @@ export function fetchManifest(options: AccessClientOptions = {}): Promise<Stimul
  * @throws {AccessServiceError} when the service cannot be reached or refuses
  * @example
  * ```ts
- * import { currentTermsVersion } from "@laion/fmri";
+ * import { currentTermsVersion } from "@laion/fmri/access";
  * console.log(await currentTermsVersion());
  * ```
  */
 export async function currentTermsVersion(options: AccessClientOptions = {}): Promise<string> {
-  return (await fetchManifest(options)).current_terms_version;
+  return (await fetchManifest(options)).currentTermsVersion;
 }
 
 /**
- * Submits the access form; the answer holds the `request_id` and presigned
+ * Submits the access form; the answer holds the request id and presigned
  * URLs (upstream's `submit_access_request`).
  *
- * @throws {TermsOutdatedError} when `form.terms_version` is not the current one
+ * @throws {TermsOutdatedError} when `form.termsVersion` is not the current one
  * @throws {AccessServiceError} for any other refusal, or no answer
  * @example
  * ```ts
- * import { submitAccessRequest, type AccessForm } from "@laion/fmri";
+ * import { type AccessForm, submitAccessRequest } from "@laion/fmri/access";
  * declare const form: AccessForm;
  * const grant = await submitAccessRequest(form);
- * console.log(grant.request_id);
+ * console.log(grant.requestId);
  * ```
  */
-export function submitAccessRequest(
+export async function submitAccessRequest(
   form: AccessForm,
   options: AccessClientOptions = {},
 ): Promise<AccessGrant> {
-  return requestJson<AccessGrant>("/api/v1/access/request", form, options);
+  return grantFromWire(
+    await requestJson<WireGrant>("/api/v1/access/request", formToWire(form), options),
+  );
 }
 
 /**
@@ -241,19 +254,21 @@ export function submitAccessRequest(
  * @throws {AccessServiceError} for any other refusal, or no answer
  * @example
  * ```ts
- * import { refreshUrls } from "@laion/fmri";
+ * import { refreshUrls } from "@laion/fmri/access";
  * const grant = await refreshUrls("my-request-id", { datasetVersion: "v1" });
  * ```
  */
-export function refreshUrls(
+export async function refreshUrls(
   requestId: string,
   options: AccessClientOptions & {
     /** The dataset version. @default "v1" */ datasetVersion?: string;
   } = {},
 ): Promise<AccessGrant> {
-  return requestJson<AccessGrant>(
-    "/api/v1/refresh",
-    { request_id: requestId, dataset_version: options.datasetVersion ?? "v1" },
-    options,
+  return grantFromWire(
+    await requestJson<WireGrant>(
+      "/api/v1/refresh",
+      { request_id: requestId, dataset_version: options.datasetVersion ?? "v1" },
+      options,
+    ),
   );
 }

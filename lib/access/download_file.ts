@@ -28,7 +28,7 @@ const PRINT_EVERY_MS = 250;
  *
  * @example
  * ```ts
- * import type { FileProgress } from "@laion/fmri";
+ * import type { FileProgress } from "@laion/fmri/access";
  * const show = (p: FileProgress) => console.log(p.name, p.doneBytes, p.totalBytes);
  * ```
  */
@@ -46,7 +46,7 @@ export interface FileProgress {
  *
  * @example
  * ```ts
- * import type { DownloadFileOptions } from "@laion/fmri";
+ * import type { DownloadFileOptions } from "@laion/fmri/access";
  * const o: DownloadFileOptions = { expectedSize: 1024, expectedSha256: "ab".repeat(32), quiet: true };
  * ```
  */
@@ -72,7 +72,7 @@ export interface DownloadFileOptions {
  *
  * @example
  * ```ts
- * import type { DownloadFileResult } from "@laion/fmri";
+ * import type { DownloadFileResult } from "@laion/fmri/access";
  * const done = (r: DownloadFileResult) => r.status !== "cached";
  * ```
  */
@@ -112,7 +112,7 @@ function rangeStart(res: Response): number | undefined {
  *   network error, a short body, or a SHA-256 mismatch
  * @example
  * ```ts
- * import { downloadFile } from "@laion/fmri";
+ * import { downloadFile } from "@laion/fmri/access";
  * const r = await downloadFile("https://laion-fmri.s3.us-west-2.amazonaws.com/stimuli/x.csv?X-Amz-Signature=...", "/data/x.csv", {
  *   expectedSize: 1234,
  *   expectedSha256: "0f".repeat(32),

@@ -13,7 +13,7 @@ import { AccessFormError } from "../core/errors.ts";
  *
  * @example
  * ```ts
- * import { ACCESS_FORM_CELL } from "@laion/fmri";
+ * import { ACCESS_FORM_CELL } from "@laion/fmri/access";
  * console.log(`// ${ACCESS_FORM_CELL}`);
  * ```
  */

@@ -1,12 +1,14 @@
 /**
  * The gated stimulus images: the access service's client, the request-id
  * cache, verified resumable downloads of presigned URLs, the access form and
- * `downloadStimuli`. Only what users call is exported here.
+ * `downloadStimuli` (also in the main module, with `requestStimulusAccess`).
+ * Only what users call is exported here.
  *
  * @example
  * ```ts
- * import { downloadStimuli } from "@laion/fmri";
- * const paths = await downloadStimuli({ dataDir: "/data" });
+ * import { fetchManifest, loadRequestId } from "@laion/fmri/access";
+ * const manifest = await fetchManifest(); // the files, their sizes and sha256
+ * console.log(manifest.files.length, await loadRequestId()); // your saved request, if any
  * ```
  * @module
  */

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { LinePrompt } from "@laion/fmri";
+ * import type { LinePrompt } from "@laion/fmri/access";
  * // Answers read from somewhere else than stdin, e.g. a GUI dialog of your own.
  * declare function dialog(question: string): Promise<string | null>;
  * const prompt: LinePrompt = (question) => dialog(question);

@@ -32,7 +32,7 @@ import { REQUEST_ID_ENV, type RequestIdOptions, saveRequestId } from "./request_
  *
  * @example
  * ```ts
- * import type { AccessRequestFields } from "@laion/fmri";
+ * import type { AccessRequestFields } from "@laion/fmri/access";
  * // The person's own answers, e.g. from the notebook cell they fill in themselves.
  * const accessForm: AccessRequestFields = { name: "", email: "", purpose: "", acceptTerms: false };
  * ```
@@ -61,7 +61,7 @@ export interface AccessRequestFields {
  *
  * @example
  * ```ts
- * import type { RequestAccessOptions } from "@laion/fmri";
+ * import type { RequestAccessOptions } from "@laion/fmri/access";
  * const o: RequestAccessOptions = { quiet: true };
  * ```
  */
@@ -223,11 +223,11 @@ function payload(a: FormAnswers, termsVersion: string): AccessForm {
     name: text(a.name),
     email: text(a.email),
     institution: text(a.institution),
-    pi_or_supervisor: text(a.piOrSupervisor) || null,
-    research_purpose: text(a.purpose),
-    accepted_terms: true,
-    acknowledged_privacy: true,
-    terms_version: termsVersion,
+    piOrSupervisor: text(a.piOrSupervisor) || null,
+    researchPurpose: text(a.purpose),
+    acceptedTerms: true,
+    acknowledgedPrivacy: true,
+    termsVersion,
     source: "cli",
   };
 }
@@ -292,7 +292,7 @@ export async function fileAccessRequest(
       answers = kept;
     }
   }
-  const id = grant.request_id;
+  const id = grant.requestId;
   if (typeof id !== "string" || !id) {
     throw new AccessServiceError(
       `The access service at ${base} granted access without a request_id; cannot cache it.`,
@@ -343,7 +343,7 @@ export async function fileAccessRequest(
  * import { requestStimulusAccess } from "@laion/fmri";
  * // In a terminal: asks each question.
  * const grant = await requestStimulusAccess();
- * console.log(grant.request_id);
+ * console.log(grant.requestId);
  * ```
  */
 export function requestStimulusAccess(

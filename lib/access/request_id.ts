@@ -21,7 +21,7 @@ export const REQUEST_ID_ENV = "LAION_FMRI_REQUEST_ID";
  * @throws {PermissionMissingError} when `--allow-env` does not cover `HOME`
  * @example
  * ```ts
- * import { authFilePath } from "@laion/fmri";
+ * import { authFilePath } from "@laion/fmri/access";
  * console.log(authFilePath());
  * ```
  */
@@ -39,7 +39,7 @@ export function authFilePath(): string {
  *
  * @example
  * ```ts
- * import { loadRequestId, type RequestIdOptions } from "@laion/fmri";
+ * import { loadRequestId, type RequestIdOptions } from "@laion/fmri/access";
  * const o: RequestIdOptions = { authFile: "/tmp/auth.json" };
  * await loadRequestId(o);
  * ```
@@ -58,7 +58,7 @@ export interface RequestIdOptions {
  *
  * @example
  * ```ts
- * import { loadRequestId } from "@laion/fmri";
+ * import { loadRequestId } from "@laion/fmri/access";
  * const id = await loadRequestId();
  * console.log(id ?? "no request id yet: run laion-fmri request-access");
  * ```
@@ -89,7 +89,7 @@ export async function loadRequestId(options: RequestIdOptions = {}): Promise<str
  *
  * @example
  * ```ts
- * import { saveRequestId } from "@laion/fmri";
+ * import { saveRequestId } from "@laion/fmri/access";
  * // An id granted on another machine (e.g. copied from its auth.json).
  * declare const requestId: string;
  * const path = await saveRequestId(requestId);
@@ -127,7 +127,7 @@ export async function saveRequestId(
  *
  * @example
  * ```ts
- * import { clearRequestId } from "@laion/fmri";
+ * import { clearRequestId } from "@laion/fmri/access";
  * console.log(await clearRequestId());
  * ```
  */

@@ -22,7 +22,7 @@ import { loadRequestId, REQUEST_ID_ENV } from "./request_id.ts";
  *
  * @example
  * ```ts
- * import { STIMULUS_FILES } from "@laion/fmri";
+ * import { STIMULUS_FILES } from "@laion/fmri/access";
  * console.log(Object.keys(STIMULUS_FILES)); // ["task-images_stimuli.h5", "task-images_metadata.csv"]
  * ```
  */
@@ -163,7 +163,7 @@ export async function downloadStimuliVia(
   );
   say(
     `\n[laion-fmri] Downloading ${needed.length} stimulus file(s) ` +
-      `(links valid until ${grant.expires_at}):`,
+      `(links valid until ${grant.expiresAt}):`,
   );
   for (const name of needed) {
     const info = grant.files?.find((f) => f.name === name);

@@ -23,7 +23,7 @@ export interface SymmetricEigen {
  * @example
  * ```ts
  * import { symmetricEigenTs } from "./eigen_ts.ts";
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * const { values } = symmetricEigenTs(matrix(2, 2, [2, 1, 1, 2]));
  * console.log(values); // [1, 3]
  * ```

@@ -101,7 +101,7 @@ function rowMeans(m: Matrix): Float64Array {
  *   once, fewer than 3 train or test images or fewer than 2 voxels remain
  * @example
  * ```ts
- * import { averageRepeats, fitEncodingModel, matrix } from "@laion/fmri";
+ * import { averageRepeats, fitEncodingModel, matrix } from "@laion/fmri/analysis";
  * declare const trials: ReturnType<typeof matrix>, names: string[], clip: ReturnType<typeof matrix>;
  * const fit = await fitEncodingModel(averageRepeats(trials, names, { minRepeats: 1 }), clip);
  * console.log(fit.voxels.length, fit.medianR, fit.meanResponseR, fit.wrsa);

@@ -40,7 +40,7 @@ const BLAS: LinearAlgebra = {
  *
  * @example
  * ```ts
- * import { linearAlgebra } from "@laion/fmri";
+ * import { linearAlgebra } from "@laion/fmri/analysis";
  * console.log(linearAlgebra().name); // "openblas" with --allow-ffi and libopenblas0
  * ```
  */

@@ -20,7 +20,7 @@ export interface Matrix {
  *
  * @example
  * ```ts
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * import { shapeOf } from "./matrix.ts";
  * console.log(shapeOf(matrix(2, 3))); // "2x3"
  * ```
@@ -35,7 +35,7 @@ export function shapeOf(m: { rows: number; cols: number }): string {
  *
  * @example
  * ```ts
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * const m = matrix(2, 3, [1, 2, 3, 4, 5, 6]);
  * console.log(m.data[1 * 3 + 2]); // 6
  * ```
@@ -58,7 +58,7 @@ export function matrix(rows: number, cols: number, values?: ArrayLike<number>): 
  * @example
  * ```ts
  * import { checkMatrix } from "./matrix.ts";
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * checkMatrix(matrix(2, 2), "X");
  * ```
  */
@@ -73,7 +73,7 @@ export function checkMatrix(m: Matrix, name: string): void {
  *
  * @example
  * ```ts
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * import { sameShape } from "./matrix.ts";
  * sameShape(matrix(2, 2), "measured", matrix(2, 2), "predicted");
  * ```
@@ -93,7 +93,7 @@ export function sameShape(a: Matrix, aName: string, b: Matrix, bName: string): v
  *
  * @example
  * ```ts
- * import { matrix, takeRows } from "@laion/fmri";
+ * import { matrix, takeRows } from "@laion/fmri/analysis";
  * console.log(takeRows(matrix(3, 1, [1, 2, 3]), [2, 0]).data); // [3, 1]
  * ```
  */
@@ -114,7 +114,7 @@ export function takeRows(m: Matrix, indices: ArrayLike<number>): Matrix {
  *
  * @example
  * ```ts
- * import { matrix, takeColumns } from "@laion/fmri";
+ * import { matrix, takeColumns } from "@laion/fmri/analysis";
  * console.log(takeColumns(matrix(1, 3, [1, 2, 3]), [2]).data); // [3]
  * ```
  */
@@ -138,7 +138,7 @@ export function takeColumns(m: Matrix, indices: ArrayLike<number>): Matrix {
  *
  * @example
  * ```ts
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * import { multiplyTransposedTs } from "./matrix.ts";
  * const x = matrix(2, 2, [1, 2, 3, 4]);
  * console.log(multiplyTransposedTs(x, x).data); // [5, 11, 11, 25]

@@ -85,7 +85,7 @@ const CANDIDATES = [
  *
  * @example
  * ```ts
- * import { matrix, NativeLibraryMissingError } from "@laion/fmri";
+ * import { matrix, NativeLibraryMissingError } from "@laion/fmri/analysis";
  * import { symmetricEigenBlas } from "./openblas.ts";
  * try {
  *   symmetricEigenBlas(matrix(1, 1, [1]));
@@ -128,7 +128,7 @@ function load(): OpenBlasLib {
  *
  * @example
  * ```ts
- * import { openblasAvailable } from "@laion/fmri";
+ * import { openblasAvailable } from "@laion/fmri/analysis";
  * console.log(openblasAvailable());
  * ```
  */
@@ -151,7 +151,7 @@ const f64 = (v: number) => new Float64Array([v]);
  * @example
  * ```ts
  * import { multiplyTransposedBlas } from "./openblas.ts";
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * const x = matrix(2, 2, [1, 2, 3, 4]);
  * console.log(multiplyTransposedBlas(x, x).data); // [5, 11, 11, 25]
  * ```
@@ -212,7 +212,7 @@ export function multiplyTransposedBlas(a: Matrix, b: Matrix): Matrix {
  * @example
  * ```ts
  * import { symmetricEigenBlas } from "./openblas.ts";
- * import { matrix } from "@laion/fmri";
+ * import { matrix } from "@laion/fmri/analysis";
  * console.log(symmetricEigenBlas(matrix(2, 2, [2, 1, 1, 2])).values); // [1, 3]
  * ```
  */

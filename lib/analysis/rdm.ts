@@ -13,7 +13,7 @@ import { pearson, spearman } from "./stats.ts";
  *
  * @example
  * ```ts
- * import { correlationRdm, matrix } from "@laion/fmri";
+ * import { correlationRdm, matrix } from "@laion/fmri/analysis";
  * console.log(correlationRdm(matrix(3, 2, [1, 2, 2, 1, 1, 3]))); // [2, 0, 2]
  * ```
  */
@@ -68,7 +68,7 @@ export interface WrsaOptions {
  *
  * @example
  * ```ts
- * import { matrix, wrsa } from "@laion/fmri";
+ * import { matrix, wrsa } from "@laion/fmri/analysis";
  * const y = matrix(3, 3, [1, 2, 3, 3, 1, 2, 2, 3, 9]);
  * console.log(wrsa(y, y)); // 1
  * ```

@@ -25,7 +25,7 @@ export interface ReliabilityOptions {
  *
  * @example
  * ```ts
- * import { matrix, splitHalfReliability } from "@laion/fmri";
+ * import { matrix, splitHalfReliability } from "@laion/fmri/analysis";
  * const odd = matrix(3, 1, [1, 2, 3]), even = matrix(3, 1, [1.1, 2.2, 2.9]);
  * console.log(splitHalfReliability(odd, even)[0] > 0.9); // true
  * ```
@@ -46,7 +46,7 @@ export function splitHalfReliability(
  *
  * @example
  * ```ts
- * import { indicesAbove } from "@laion/fmri";
+ * import { indicesAbove } from "@laion/fmri/analysis";
  * console.log(indicesAbove([0.1, 0.5, NaN, 0.3], 0.2)); // [1, 3]
  * ```
  */

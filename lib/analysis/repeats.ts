@@ -34,7 +34,7 @@ export interface RepeatAverages {
  *
  * @example
  * ```ts
- * import { averageRepeats, matrix } from "@laion/fmri";
+ * import { averageRepeats, matrix } from "@laion/fmri/analysis";
  * const trials = matrix(4, 1, [1, 10, 3, 20]);
  * const a = averageRepeats(trials, ["a.jpg", "b.jpg", "a.jpg", "b.jpg"]);
  * console.log(a.images, a.mean.data, a.oddMean.data); // ["a.jpg","b.jpg"] [2, 15] [1, 10]

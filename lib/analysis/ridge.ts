@@ -161,7 +161,7 @@ function correlationScore(
  *
  * @example
  * ```ts
- * import { fitRidgePath, matrix } from "@laion/fmri";
+ * import { fitRidgePath, matrix } from "@laion/fmri/analysis";
  * const x = matrix(4, 1, [0, 1, 2, 3]), y = matrix(4, 1, [0, 2, 4, 7]);
  * const fit = await fitRidgePath(x, y, matrix(1, 1, [4]), { alphas: [0.001, 100] });
  * console.log(fit.bestAlpha, fit.prediction.data); // [0.001] [~9]

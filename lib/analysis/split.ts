@@ -19,7 +19,7 @@ export interface AlternateSplit {
  *
  * @example
  * ```ts
- * import { alternateSplit } from "@laion/fmri";
+ * import { alternateSplit } from "@laion/fmri/analysis";
  * console.log(alternateSplit(["c", "a", "b", "d"])); // { train: [1, 3], test: [2, 0] }
  * console.log(alternateSplit(5)); // { train: [0, 2, 4], test: [1, 3] }
  * ```

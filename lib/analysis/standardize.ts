@@ -21,7 +21,7 @@ export interface ColumnStats {
  *
  * @example
  * ```ts
- * import { columnStats, matrix } from "@laion/fmri";
+ * import { columnStats, matrix } from "@laion/fmri/analysis";
  * console.log(columnStats(matrix(2, 1, [1, 3]))); // { mean: [2], std: [1] }
  * ```
  */
@@ -52,7 +52,7 @@ export function columnStats(m: Matrix): ColumnStats {
  *
  * @example
  * ```ts
- * import { applyStats, columnStats, matrix } from "@laion/fmri";
+ * import { applyStats, columnStats, matrix } from "@laion/fmri/analysis";
  * const train = matrix(2, 1, [1, 3]), test = matrix(1, 1, [4]);
  * console.log(applyStats(test, columnStats(train)).data); // [2]
  * ```
@@ -80,7 +80,7 @@ export function applyStats(m: Matrix, stats: ColumnStats): Matrix {
  *
  * @example
  * ```ts
- * import { matrix, standardize } from "@laion/fmri";
+ * import { matrix, standardize } from "@laion/fmri/analysis";
  * const { train, test } = standardize(matrix(2, 1, [1, 3]), matrix(1, 1, [5]));
  * console.log(train.data, test.data); // [-1, 1] [3]
  * ```

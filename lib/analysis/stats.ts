@@ -10,7 +10,7 @@ import { type Matrix, sameShape } from "./matrix.ts";
  *
  * @example
  * ```ts
- * import { pearson } from "@laion/fmri";
+ * import { pearson } from "@laion/fmri/analysis";
  * console.log(pearson([1, 2, 3], [2, 4, 7])); // 0.993...
  * ```
  */
@@ -43,7 +43,7 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
  *
  * @example
  * ```ts
- * import { matrix, pearsonColumns } from "@laion/fmri";
+ * import { matrix, pearsonColumns } from "@laion/fmri/analysis";
  * const a = matrix(3, 2, [1, 1, 2, 0, 3, 1]), b = matrix(3, 2, [1, 0, 2, 1, 3, 0]);
  * console.log(pearsonColumns(a, b)); // [1, -1]
  * ```
@@ -81,7 +81,7 @@ export function pearsonColumns(a: Matrix, b: Matrix): Float64Array {
  *
  * @example
  * ```ts
- * import { ranks } from "@laion/fmri";
+ * import { ranks } from "@laion/fmri/analysis";
  * console.log(ranks([10, 30, 20, 20])); // [1, 4, 2.5, 2.5]
  * ```
  */
@@ -104,7 +104,7 @@ export function ranks(x: ArrayLike<number>): Float64Array {
  *
  * @example
  * ```ts
- * import { spearman } from "@laion/fmri";
+ * import { spearman } from "@laion/fmri/analysis";
  * console.log(spearman([1, 2, 3, 4], [1, 4, 9, 16])); // 1
  * ```
  */
@@ -121,7 +121,7 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
  *
  * @example
  * ```ts
- * import { median } from "@laion/fmri";
+ * import { median } from "@laion/fmri/analysis";
  * console.log(median([3, 1, NaN, 2, 10])); // 2.5
  * ```
  */

@@ -189,7 +189,7 @@ export function getSource(options: BucketOptions = {}): BucketSource {
  *
  * @example
  * ```ts
- * import { refreshListings } from "@laion/fmri";
+ * import { refreshListings } from "@laion/fmri/bucket";
  * refreshListings();
  * ```
  */
@@ -203,7 +203,7 @@ export function refreshListings(): void {
  *
  * @example
  * ```ts
- * import { getRequestStats } from "@laion/fmri";
+ * import { getRequestStats } from "@laion/fmri/bucket";
  * console.log(getRequestStats().list);
  * ```
  */

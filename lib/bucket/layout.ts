@@ -99,7 +99,7 @@ export function rememberLayout(
  *
  * @example
  * ```ts
- * import { getBucketLayout } from "@laion/fmri";
+ * import { getBucketLayout } from "@laion/fmri/bucket";
  * console.log(await getBucketLayout()); // "current"
  * ```
  */

@@ -18,3 +18,21 @@ export { BUCKET_LAYOUTS, type BucketLayout } from "../core/constants.ts";
 export { getBucketLayout } from "./layout.ts";
 export { ObjectByteSource, type ObjectByteSourceOptions } from "./object_byte_source.ts";
 export type { ByteRange, ByteReadOptions, ByteSource } from "../core/byte_source.ts";
+export {
+  configureBucket,
+  type ConfigureBucketOptions,
+  getRequestStats,
+  refreshListings,
+} from "./cached_source.ts";
+export {
+  describe,
+  getRoiInventory,
+  getRois,
+  type GetRoisOptions,
+  getSubjects,
+  inspectBucket,
+  type PrintOptions,
+} from "./discovery.ts";
+export { getSubjectSessions, type SubjectSessions } from "./sessions.ts";
+export { BUCKET, REGION } from "../core/constants.ts";
+export { isPublicKey, resolveSessionId, resolveSubjectId, type SessionId } from "../core/ids.ts";

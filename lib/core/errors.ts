@@ -26,8 +26,10 @@ export class DataDirNotSetError extends LaionFmriError {}
 
 /**
  * Data that was asked for does not exist: not on disk, or not in the bucket.
- * Base class of {@linkcode DataNotDownloadedError} and
- * {@linkcode NoMatchingDataError} (upstream's `DataNotFoundError`).
+ * Base class of {@linkcode DataNotDownloadedError},
+ * {@linkcode NoMatchingDataError} (upstream's `DataNotFoundError`) and
+ * {@linkcode StimuliNotDownloadedError}: it plays the part of Python's
+ * `FileNotFoundError`, which upstream's three derive from.
  *
  * @example
  * ```ts
@@ -113,7 +115,8 @@ export class DataNotDownloadedError extends DataNotFoundError {
  *
  * @example
  * ```ts
- * import { resolveSubjectId, SubjectNotFoundError } from "@laion/fmri";
+ * import { SubjectNotFoundError } from "@laion/fmri";
+ * import { resolveSubjectId } from "@laion/fmri/bucket";
  * try { resolveSubjectId("sub-"); } catch (e) { console.log(e instanceof SubjectNotFoundError); }
  * ```
  */
@@ -132,7 +135,7 @@ export class SubjectNotFoundError extends LaionFmriError {}
  * }
  * ```
  */
-export class StimuliNotDownloadedError extends LaionFmriError {
+export class StimuliNotDownloadedError extends DataNotFoundError {
   /** The CLI command that fetches the missing files, when known. */
   readonly cliCommand?: string;
   /** The local path that was looked for, when there is one. */
@@ -494,7 +497,8 @@ export class DataDirNotFoundError extends LaionFmriError {}
  *
  * @example
  * ```ts
- * import { AccessServiceError, fetchManifest } from "@laion/fmri";
+ * import { AccessServiceError } from "@laion/fmri";
+ * import { fetchManifest } from "@laion/fmri/access";
  * try { await fetchManifest(); } catch (e) { if (e instanceof AccessServiceError) console.log(e.message); }
  * ```
  */

@@ -13,7 +13,7 @@ import { HeldOutSessionError, SubjectNotFoundError, UnknownSessionError } from "
  * @throws {SubjectNotFoundError} for `""` and `"sub-"`
  * @example
  * ```ts
- * import { resolveSubjectId } from "@laion/fmri";
+ * import { resolveSubjectId } from "@laion/fmri/bucket";
  * resolveSubjectId("01"); // "sub-01"
  * ```
  */
@@ -48,7 +48,7 @@ export type SessionId = string | number;
  * @throws {RangeError} when it is not a session number (names the value)
  * @example
  * ```ts
- * import { resolveSessionId } from "@laion/fmri";
+ * import { resolveSessionId } from "@laion/fmri/bucket";
  * resolveSessionId(1); // "ses-01"
  * resolveSessionId("ses-1"); // "ses-01"
  * ```
@@ -231,7 +231,7 @@ export function isExemptLocalizerKey(key: string): boolean {
  *
  * @example
  * ```ts
- * import { isPublicKey } from "@laion/fmri";
+ * import { isPublicKey } from "@laion/fmri/bucket";
  * isPublicKey("derivatives/glmsingle-tedana/sub-01/ses-01/func/x.tsv"); // true
  * isPublicKey("derivatives/glmsingle-tedana/sub-01/ses-31/func/x.tsv"); // false
  * isPublicKey("derivatives/localizers/sub-03/ses-31/func/sub-03_ses-31_task-oloc_stat-z.nii.gz"); // true

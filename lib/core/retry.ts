@@ -3,6 +3,8 @@
  * @module
  */
 
+import { LaionFmriError } from "./errors.ts";
+
 /** Options of {@linkcode retry}. */
 export interface RetryOptions {
   /** Total attempts, the first included. @default 5 */
@@ -29,7 +31,7 @@ export interface RetryOptions {
  * console.log(e.attempts); // 3
  * ```
  */
-export class RetryError extends Error {
+export class RetryError extends LaionFmriError {
   /** How many attempts were made. */
   readonly attempts: number;
   /**

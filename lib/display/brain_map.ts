@@ -70,7 +70,7 @@ export function statMapOptions(options: BrainMapOptions, input?: StatMapInput): 
  *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
  * @example
  * ```ts
- * import { brainMap } from "@laion/fmri";
+ * import { brainMap } from "@laion/fmri/plot";
  * const anatomy = new Float32Array(8 * 8 * 8).fill(1);
  * const pic = await brainMap({ anatomy, dims: [8, 8, 8] }, { layout: "axial", slices: 2 });
  * ```

@@ -37,7 +37,7 @@ const decoded = new Map<ColormapName, Uint8Array>();
  * @throws {RangeError} naming the valid maps when `name` is not one of {@linkcode COLORMAPS}
  * @example
  * ```ts
- * import { colormapTable } from "@laion/fmri";
+ * import { colormapTable } from "@laion/fmri/plot";
  * const viridis = colormapTable("viridis");
  * console.log(viridis.length, [...viridis.subarray(0, 3)]); // 768 [68, 1, 84]
  * ```
@@ -65,7 +65,7 @@ export function colormapTable(name: ColormapName): Uint8Array {
  * @throws {RangeError} naming the valid maps when `name` is not one of {@linkcode COLORMAPS}
  * @example
  * ```ts
- * import { colormap } from "@laion/fmri";
+ * import { colormap } from "@laion/fmri/plot";
  * console.log(colormap("hot", 1), colormap("viridis", 0)); // [255, 255, 255] [68, 1, 84]
  * ```
  */
@@ -82,7 +82,7 @@ export function colormap(name: ColormapName, t: number): Rgb {
  *
  * @example
  * ```ts
- * import { colormapCss } from "@laion/fmri";
+ * import { colormapCss } from "@laion/fmri/plot";
  * console.log(colormapCss("gray", 2)); // ["rgb(0,0,0)", "rgb(255,255,255)"]
  * ```
  */

@@ -24,7 +24,7 @@ export interface FigureSaveOptions {
  *
  * @example
  * ```ts
- * import { plotHistogram } from "@laion/fmri";
+ * import { plotHistogram } from "@laion/fmri/plot";
  * const fig = plotHistogram([0.1, 0.2, 0.2, 0.4], { xLabel: "voxel r" });
  * console.log(fig.width, fig.height, fig.svg.startsWith("<svg")); // 480 320 true
  * await fig.save("r.svg"); // no --allow-ffi needed

@@ -64,7 +64,7 @@ function indexTicks(n: number): number[] {
  * @throws {RangeError} when a panel's data does not fill rows × cols, or there is no panel
  * @example
  * ```ts
- * import { plotHeatmap } from "@laion/fmri";
+ * import { plotHeatmap } from "@laion/fmri/plot";
  * const m = { rows: 2, cols: 3, data: [0, 1, 2, 3, 4, 5], title: "ramp" };
  * const fig = plotHeatmap([m], { colormap: "viridis", label: "value" });
  * console.log(fig.caption); // "ramp 2x3; viridis 0..5"
@@ -189,7 +189,7 @@ export function plotHeatmap(panels: readonly HeatmapPanel[], options: HeatmapOpt
  *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
  * @example
  * ```ts
- * import { heatmapPlot } from "@laion/fmri";
+ * import { heatmapPlot } from "@laion/fmri/plot";
  * const pic = await heatmapPlot([{ rows: 2, cols: 2, data: [0, 1, 2, 3] }]);
  * ```
  */

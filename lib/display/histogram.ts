@@ -63,7 +63,7 @@ export function histogramCounts(
  * @throws {RangeError} when there is no finite value or `bins` is not a positive integer
  * @example
  * ```ts
- * import { plotHistogram } from "@laion/fmri";
+ * import { plotHistogram } from "@laion/fmri/plot";
  * const fig = plotHistogram([0.1, 0.4, 0.45, 0.5, 0.7], { xLabel: "voxel r", bins: 10 });
  * console.log(fig.caption); // "median = 0.450 (n = 5)"
  * ```
@@ -120,7 +120,7 @@ export function plotHistogram(values: ArrayLike<number>, options: HistogramOptio
  *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
  * @example
  * ```ts
- * import { histogramPlot } from "@laion/fmri";
+ * import { histogramPlot } from "@laion/fmri/plot";
  * const pic = await histogramPlot([0.1, 0.4, 0.45, 0.5, 0.7]);
  * ```
  */

@@ -46,7 +46,7 @@ export interface ImageGridOptions {
  * @throws {RangeError} when there is no image or an image's bytes do not fill width × height × 3
  * @example
  * ```ts
- * import { plotImages } from "@laion/fmri";
+ * import { plotImages } from "@laion/fmri/plot";
  * const red = { rgb: new Uint8Array(4 * 4 * 3).map((_, i) => (i % 3 === 0 ? 255 : 0)), width: 4, height: 4, label: "red" };
  * const fig = plotImages([red, { ...red, label: "again" }], { cell: 64 });
  * console.log(fig.caption); // "red | again"
@@ -108,7 +108,7 @@ export function plotImages(images: readonly GridImage[], options: ImageGridOptio
  *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
  * @example
  * ```ts
- * import { imageGrid } from "@laion/fmri";
+ * import { imageGrid } from "@laion/fmri/plot";
  * const red = { rgb: new Uint8Array(4 * 4 * 3).fill(200), width: 4, height: 4, label: "grey" };
  * const pic = await imageGrid([red], { cell: 64 });
  * ```

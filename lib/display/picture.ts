@@ -4,6 +4,7 @@
  * terminal summarises in one line.
  * @module
  */
+import { base64 } from "../core/base64.ts";
 import {
   CUSTOM_INSPECT,
   type DisplayBundle,
@@ -18,7 +19,7 @@ import { encodePng, type PngImage } from "../formats/png_write.ts";
  *
  * @example
  * ```ts
- * import { Picture } from "@laion/fmri";
+ * import { Picture } from "@laion/fmri/plot";
  * const p = Picture.fromPixels({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) }, "ramp");
  * await p.save("ramp.png");
  * ```
@@ -58,11 +59,7 @@ export class Picture {
 
   /** The PNG as base64 (for data URLs and notebooks). */
   toBase64(): string {
-    let s = "";
-    for (let i = 0; i < this.png.length; i += 0x8000) {
-      s += String.fromCharCode(...this.png.subarray(i, i + 0x8000));
-    }
-    return btoa(s);
+    return base64(this.png);
   }
 
   /** One line: size and caption. */

@@ -3,6 +3,7 @@
  * line and Pearson's r in the title, drawn by Observable Plot.
  * @module
  */
+import { pearson } from "../analysis/stats.ts";
 import type { Figure } from "./figure.ts";
 import { CHART_MARGINS, labelledAxis, Plot, plotSvg, titledFigure } from "./plot_dom.ts";
 import type { Picture } from "./picture.ts";
@@ -29,19 +30,6 @@ export interface ScatterOptions {
   signal?: AbortSignal;
 }
 
-function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) mx += x[i] / n, my += y[i] / n;
-  let a = 0, b = 0, c = 0;
-  for (let i = 0; i < n; i++) {
-    a += (x[i] - mx) * (y[i] - my);
-    b += (x[i] - mx) ** 2;
-    c += (y[i] - my) ** 2;
-  }
-  return a / Math.sqrt(b * c);
-}
-
 /**
  * A scatter plot of `y` against `x` (e.g. predicted against measured test
  * responses of one voxel, or of all voxels flattened), drawn by Observable
@@ -51,7 +39,7 @@ function pearsonR(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * @throws {RangeError} when `x` and `y` differ in length or hold no finite pair
  * @example
  * ```ts
- * import { plotScatter } from "@laion/fmri";
+ * import { plotScatter } from "@laion/fmri/plot";
  * const fig = plotScatter([1, 2, 3], [1.1, 1.9, 3.2], { title: "FFA1 voxel 7" });
  * console.log(fig.caption); // "FFA1 voxel 7: r = 0.993 (n = 3)"
  * ```
@@ -75,7 +63,7 @@ export function plotScatter(
   if (hi === lo) lo -= 1, hi += 1;
   const pad = (hi - lo) * 0.05;
   lo -= pad, hi += pad;
-  const r = pearsonR(pts.map((p) => p[0]), pts.map((p) => p[1]));
+  const r = pearson(pts.map((p) => p[0]), pts.map((p) => p[1]));
   const title = `${options.title ? `${options.title}: ` : ""}r = ${
     r.toFixed(3)
   } (n = ${pts.length})`;
@@ -113,7 +101,7 @@ export function plotScatter(
  *   (`await fig.toPicture()` gives this Picture; `fig.save("x.png")` saves it).
  * @example
  * ```ts
- * import { scatterPlot } from "@laion/fmri";
+ * import { scatterPlot } from "@laion/fmri/plot";
  * const pic = await scatterPlot([1, 2, 3], [1.1, 1.9, 3.2]);
  * ```
  */

@@ -62,7 +62,7 @@ function percentile(values: number[], p: number): number {
  *
  * @example
  * ```ts
- * import { sliceImage } from "@laion/fmri";
+ * import { sliceImage } from "@laion/fmri/plot";
  * const data = Float32Array.from({ length: 8 * 8 * 8 }, (_, i) => i % 8);
  * const pic = sliceImage({ data, shape: [8, 8, 8] }, { view: "axial", title: "ramp" });
  * ```

@@ -262,7 +262,7 @@ function sliceLayout(
  * @throws {RangeError} when an array does not match `dims`, a cut is outside the volume, or an option is invalid
  * @example
  * ```ts
- * import { plotStatMap } from "@laion/fmri";
+ * import { plotStatMap } from "@laion/fmri/plot";
  * const dims = [20, 24, 16] as const;
  * const anatomy = new Float32Array(20 * 24 * 16).fill(100);
  * const overlay = new Float32Array(anatomy.length);

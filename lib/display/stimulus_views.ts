@@ -13,7 +13,8 @@ import {
 } from "../core/display.ts";
 import { StimuliNotDownloadedError } from "../core/errors.ts";
 import { encodePng } from "../formats/png_write.ts";
-import { base64, downscale, type Pixels, type StimulusImage } from "../stimuli/image.ts";
+import { base64 } from "../core/base64.ts";
+import { downscale, type Pixels, type StimulusImage } from "../stimuli/image.ts";
 import { PRESENTATION_BACKGROUND_RGB8 } from "../stimuli/paths.ts";
 import type { Subject } from "../subject/subject.ts";
 import type { Figure } from "./figure.ts";
@@ -44,7 +45,8 @@ const LABEL_COLOR = "#111";
  *
  * @example
  * ```ts
- * import { ImageGrid, type Pixels } from "@laion/fmri";
+ * import { type Pixels } from "@laion/fmri/stimuli";
+ * import { ImageGrid } from "@laion/fmri/plot";
  * const grey: Pixels = { width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(90) };
  * const grid = new ImageGrid([grey, grey], ["trial 0", "trial 1"]);
  * await (await grid.toPicture()).save("grid.png");
@@ -151,7 +153,8 @@ export interface TrialCardData {
  *
  * @example
  * ```ts
- * import { loadSubject, trialCard } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { trialCard } from "@laion/fmri/plot";
  * const sub = await loadSubject("sub-01");
  * await trialCard(sub, 0); // shown inline in a notebook
  * ```
@@ -221,7 +224,8 @@ async function optional<T>(f: () => Promise<T>, fallback: T): Promise<T> {
  *
  * @example
  * ```ts
- * import { loadSubject, trialCard } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { trialCard } from "@laion/fmri/plot";
  * const card = await trialCard(await loadSubject("sub-01"), -1);
  * console.log(card.toString());
  * ```
@@ -273,7 +277,8 @@ function onGrey(cells: readonly Pixels[], labels: readonly string[]): GridImage[
  * @throws {RangeError} when `options.labels` and `trials` differ in number, or `trials` is empty
  * @example
  * ```ts
- * import { loadSubject, plotTrials } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { plotTrials } from "@laion/fmri/plot";
  * const fig = await plotTrials(await loadSubject("sub-01"), [0, 1, 2, 3]);
  * await fig.save("trials.png");
  * ```
@@ -295,7 +300,8 @@ export async function plotTrials(
  * @throws {RangeError} when `options.labels` and `trials` differ in number
  * @example
  * ```ts
- * import { loadSubject, trialGrid } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { trialGrid } from "@laion/fmri/plot";
  * await trialGrid(await loadSubject("sub-01"), [0, 1, 2, 3]);
  * ```
  */

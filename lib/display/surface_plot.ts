@@ -155,7 +155,7 @@ const TAB10: Rgb[] = [
  * @throws {RangeError} an unknown name, listing the valid ones
  * @example
  * ```ts
- * import { surfaceColormapTable } from "@laion/fmri";
+ * import { surfaceColormapTable } from "@laion/fmri/plot";
  * const lut = surfaceColormapTable("cold_hot");
  * console.log(lut.slice(0, 3), lut.slice(765)); // white at the bottom, white at the top
  * ```
@@ -352,7 +352,7 @@ function tickText(v: number): string {
  *
  * @example
  * ```ts
- * import { surfaceColorbarTicks } from "@laion/fmri";
+ * import { surfaceColorbarTicks } from "@laion/fmri/plot";
  * console.log(surfaceColorbarTicks(-4, 4).map((t) => t.label)); // ["-4", "-2", "0", "2", "4"]
  * ```
  */
@@ -522,7 +522,7 @@ function checkChoice<T extends string>(what: string, v: T, valid: readonly T[]):
  *   an unknown hemi, view, colour map or mode (listing the valid ones)
  * @example
  * ```ts
- * import { plotSurfStatMap } from "@laion/fmri";
+ * import { plotSurfStatMap } from "@laion/fmri/plot";
  * import { readFreesurferLabel, readFreesurferMorph, readFreesurferSurface } from "@laion/fmri/formats";
  * const mesh = await readFreesurferSurface("surf/lh.inflated");
  * const sulc = await readFreesurferMorph("surf/lh.sulc");
@@ -550,7 +550,7 @@ export function plotSurfStatMap(layer: SurfaceLayer, options: SurfaceStatMapOpti
  * @throws {RangeError} no hemisphere, an unknown view, and as {@linkcode plotSurfStatMap}
  * @example
  * ```ts
- * import { plotSurfViews } from "@laion/fmri";
+ * import { plotSurfViews } from "@laion/fmri/plot";
  * import { readFreesurferMorph, readFreesurferSurface } from "@laion/fmri/formats";
  * const [lh, rh] = await Promise.all(["lh", "rh"].map((h) => readFreesurferSurface(`surf/${h}.pial`)));
  * const [ls, rs] = await Promise.all(["lh", "rh"].map((h) => readFreesurferMorph(`surf/${h}.sulc`)));
@@ -664,7 +664,7 @@ export interface SurfaceRoiOptions {
  * @throws {RangeError} `labels` of the wrong length, an unknown hemi or view
  * @example
  * ```ts
- * import { plotSurfRoi } from "@laion/fmri";
+ * import { plotSurfRoi } from "@laion/fmri/plot";
  * import { readFreesurferLabel, readFreesurferMorph, readFreesurferSurface } from "@laion/fmri/formats";
  * const mesh = await readFreesurferSurface("surf/lh.inflated");
  * const labels = new Int32Array(mesh.nVertices);

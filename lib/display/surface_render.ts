@@ -61,7 +61,7 @@ export type Hemisphere = typeof HEMISPHERES[number];
  * @throws {RangeError} an unknown view or hemisphere, listing the valid ones
  * @example
  * ```ts
- * import { viewCamera } from "@laion/fmri";
+ * import { viewCamera } from "@laion/fmri/plot";
  * console.log(viewCamera("left", "lateral")); // { direction: [1, 0, 0], up: [0, 0, 1] }
  * ```
  */
@@ -122,7 +122,7 @@ export interface ProjectedExtent {
  *
  * @example
  * ```ts
- * import { projectedExtent, viewCamera } from "@laion/fmri";
+ * import { projectedExtent, viewCamera } from "@laion/fmri/plot";
  * const mesh = { vertices: new Float32Array([0, 0, 0, 0, 10, 0, 0, 0, 5]), faces: new Uint32Array([0, 1, 2]), nVertices: 3, nFaces: 1 };
  * console.log(projectedExtent(mesh, viewCamera("right", "lateral"))); // { u: [0, 10], v: [0, 5] }
  * ```
@@ -234,7 +234,7 @@ function checkSize(name: string, v: number, lo: number, hi: number): number {
  * @throws {RangeError} colour arrays of the wrong length, a bad size
  * @example
  * ```ts
- * import { rasterizeSurface, viewCamera, Picture } from "@laion/fmri";
+ * import { rasterizeSurface, viewCamera, Picture } from "@laion/fmri/plot";
  * const mesh = { vertices: new Float32Array([0, -1, -1, 0, 1, -1, 0, 0, 1]), faces: new Uint32Array([0, 1, 2]), nVertices: 3, nFaces: 1 };
  * const img = rasterizeSurface(mesh, {
  *   camera: viewCamera("right", "lateral"), width: 64, height: 64,
@@ -497,7 +497,7 @@ export function rasterizeSurface(mesh: SurfaceMesh, options: RasterizeOptions): 
  * @throws {RangeError} an index out of range, a mask of the wrong length
  * @example
  * ```ts
- * import { roiContour } from "@laion/fmri";
+ * import { roiContour } from "@laion/fmri/plot";
  * // two triangles sharing the edge 1-2; the region is vertex 0 alone
  * const mesh = { vertices: new Float32Array([0, 0, 0, 2, 0, 0, 0, 2, 0, 2, 2, 0]),
  *   faces: new Uint32Array([0, 1, 2, 1, 3, 2]), nVertices: 4, nFaces: 2 };

@@ -5,6 +5,7 @@
  * sharp needs `--allow-ffi --allow-env --allow-read`.
  * @module
  */
+import { base64 } from "../core/base64.ts";
 import { loadSharp, sharpError } from "../formats/sharp.ts";
 import { Picture } from "./picture.ts";
 
@@ -25,7 +26,7 @@ export interface SvgToPictureOptions {
  *
  * @example
  * ```ts
- * import { svgToPicture } from "@laion/fmri";
+ * import { svgToPicture } from "@laion/fmri/plot";
  * const pic = await svgToPicture(
  *   `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24">hi</text></svg>`,
  *   { caption: "greeting" },
@@ -239,11 +240,7 @@ export function shortNumber(v: number): string {
  * ```
  */
 export function pngDataUrl(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return `data:image/png;base64,${btoa(s)}`;
+  return `data:image/png;base64,${base64(bytes)}`;
 }
 
 /** Options of {@linkcode svgText}. */

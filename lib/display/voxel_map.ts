@@ -30,7 +30,8 @@ export interface PlotVoxelValuesOptions extends BrainMapOptions {
  *   `roi` (or of the brain)
  * @example
  * ```ts
- * import { loadSubject, plotVoxelValues } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { plotVoxelValues } from "@laion/fmri/plot";
  * const sub = await loadSubject("sub-01");
  * const nc = await sub.getNoiseCeiling({ session: "ses-01", roi: "FFA1" });
  * const picture = await plotVoxelValues(sub, nc, { roi: "FFA1", label: "NC (%)" });

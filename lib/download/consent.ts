@@ -17,7 +17,7 @@ import { STATE_DIR } from "./plan.ts";
  * @example
  * ```ts
  * import { CONSENT_ANSWER } from "./consent.ts";
- * import { ensureConsent } from "@laion/fmri";
+ * import { ensureConsent } from "@laion/fmri/download";
  * await ensureConsent({ dataDir: "/data", prompt: () => CONSENT_ANSWER });
  * ```
  */
@@ -93,7 +93,8 @@ Type "${CONSENT_ANSWER}" to accept: `;
  *
  * @example
  * ```ts
- * import { download, type PromptFunction } from "@laion/fmri";
+ * import { download } from "@laion/fmri";
+ * import { type PromptFunction } from "@laion/fmri/download";
  * const prompt: PromptFunction = (text) => globalThis.prompt(text);
  * await download({ subject: "01", prompt });
  * ```
@@ -107,7 +108,7 @@ export type PromptFunction = (
  *
  * @example
  * ```ts
- * import { type ConsentOptions, ensureConsent } from "@laion/fmri";
+ * import { type ConsentOptions, ensureConsent } from "@laion/fmri/download";
  * const o: ConsentOptions = { dataDir: "/data", includeStimuli: true, acceptLicense: true };
  * await ensureConsent(o);
  * ```
@@ -216,7 +217,7 @@ async function ask(
  *   terminal and no `acceptLicense`
  * @example
  * ```ts
- * import { ensureConsent } from "@laion/fmri";
+ * import { ensureConsent } from "@laion/fmri/download";
  * await ensureConsent({ dataDir: "/data", prompt: () => "I AGREE" });
  * await ensureConsent({ dataDir: "/data", includeStimuli: true, acceptLicense: true });
  * ```

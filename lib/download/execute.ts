@@ -25,7 +25,7 @@ import { transferFiles } from "./transfer/transfer_files.ts";
  *
  * @example
  * ```ts
- * import type { DownloadBaseOptions } from "@laion/fmri";
+ * import type { DownloadBaseOptions } from "@laion/fmri/download";
  * const o: DownloadBaseOptions = { subject: "01", acceptLicense: true, quiet: true };
  * ```
  */

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { FilterValue } from "@laion/fmri";
+ * import type { FilterValue } from "@laion/fmri/download";
  * const session: FilterValue = ["01", "ses-02"];
  * ```
  */
@@ -59,7 +59,7 @@ export interface DownloadFilters {
  *
  * @example
  * ```ts
- * import type { RawDownloadFilters } from "@laion/fmri";
+ * import type { RawDownloadFilters } from "@laion/fmri/download";
  * const f: RawDownloadFilters = { session: "01", run: "01", echo: ["1", "2"], part: "mag" };
  * ```
  */

@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
- * import { download } from "@laion/fmri";
- * await download({ subject: "01", session: "01", acceptLicense: true });
+ * import { planDownload } from "@laion/fmri/download";
+ * const plan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
+ * console.log(plan.files.length);
  * ```
  * @module
  */

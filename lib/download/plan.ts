@@ -36,7 +36,7 @@ export {
  *
  * @example
  * ```ts
- * import type { PlanOptions } from "@laion/fmri";
+ * import type { PlanOptions } from "@laion/fmri/download";
  * const o: PlanOptions = { subject: "all", suffix: "trials", dataDir: "/data" };
  * ```
  */
@@ -118,7 +118,7 @@ export function brainMaskKey(subject: string): string {
  * @throws {TypeError} when both `session` and its alias `ses` are given
  * @example
  * ```ts
- * import { planDownload } from "@laion/fmri";
+ * import { planDownload } from "@laion/fmri/download";
  * const plan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
  * console.log(plan.files.length);
  * ```

@@ -21,7 +21,7 @@ export const STATE_DIR = ".laion_fmri";
  *
  * @example
  * ```ts
- * import { planDownload, type PlannedFile } from "@laion/fmri";
+ * import { planDownload, type PlannedFile } from "@laion/fmri/download";
  * const files: PlannedFile[] = (await planDownload({ subject: "01", dataDir: "/data" })).files;
  * ```
  */
@@ -42,7 +42,7 @@ export interface PlannedFile {
  *
  * @example
  * ```ts
- * import { planDownload, type PrefixPlan } from "@laion/fmri";
+ * import { planDownload, type PrefixPlan } from "@laion/fmri/download";
  * const p: PrefixPlan[] = (await planDownload({ subject: "01", dataDir: "/data" })).prefixes;
  * ```
  */
@@ -58,7 +58,7 @@ export interface PrefixPlan {
  *
  * @example
  * ```ts
- * import { type DownloadPlan, planDownload } from "@laion/fmri";
+ * import { type DownloadPlan, planDownload } from "@laion/fmri/download";
  * const plan: DownloadPlan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
  * ```
  */

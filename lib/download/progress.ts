@@ -11,7 +11,8 @@ import type { TransferProgress } from "./transfer/options.ts";
  *
  * @example
  * ```ts
- * import { download, type DownloadProgress } from "@laion/fmri";
+ * import { download } from "@laion/fmri";
+ * import { type DownloadProgress } from "@laion/fmri/download";
  * const show = (p: DownloadProgress) => console.log(`${p.doneFiles}/${p.totalFiles}`, p.etaSeconds);
  * await download({ subject: "01", acceptLicense: true, quiet: true, onProgress: show });
  * ```

@@ -21,7 +21,7 @@ const RAW_FILTERS = ["ses", "task", "run", "echo", "part", "suffix", "extension"
  *
  * @example
  * ```ts
- * import type { RawPlanOptions } from "@laion/fmri";
+ * import type { RawPlanOptions } from "@laion/fmri/download";
  * const o: RawPlanOptions = { subject: "01", session: "01", suffix: "events", dataDir: "/data" };
  * ```
  */
@@ -41,7 +41,7 @@ export interface RawPlanOptions extends RawDownloadFilters, BucketOptions {
  * @throws {TypeError} when both `session` and its alias `ses` are given
  * @example
  * ```ts
- * import { planRawDownload } from "@laion/fmri";
+ * import { planRawDownload } from "@laion/fmri/download";
  * const plan = await planRawDownload({ subject: "01", session: "01", run: "01", dataDir: "/data" });
  * console.log(plan.files.length);
  * ```

@@ -31,7 +31,7 @@ export { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
  *
  * @example
  * ```ts
- * import { embeddingKey } from "@laion/fmri";
+ * import { embeddingKey } from "@laion/fmri/download";
  * embeddingKey("CLIP"); // "stimuli/task-images_desc-CLIP_embeddings.h5"
  * ```
  */
@@ -152,7 +152,7 @@ async function fetchStimulusKeys(
  * @throws {InvalidChoiceError} naming the unknown model(s) and listing the valid ones
  * @example
  * ```ts
- * import { resolveEmbeddingModels } from "./stimulus_side.ts";
+ * import { resolveEmbeddingModels } from "@laion/fmri/download";
  * resolveEmbeddingModels("all"); // ["CLIP", "DINOv2", "PEcore", "SigLIP2"]
  * ```
  */

@@ -22,10 +22,10 @@ import process from "node:process";
 import type { Dataset, File as H5File } from "npm:h5wasm@0.10.3";
 import { LaionFmriError, MalformedFileError, PermissionMissingError } from "../core/errors.ts";
 import { isPermissionError } from "../core/permissions.ts";
-import type { Hdf5Dtype, Hdf5NumericArray } from "./hdf5_encode.ts";
+import type { Hdf5Dtype, Hdf5NumericArray } from "./hdf5_types.ts";
 import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 
-export type { Hdf5Dtype } from "./hdf5_encode.ts";
+export type { Hdf5Dtype } from "./hdf5_types.ts";
 
 type H5wasm = typeof import("npm:h5wasm@0.10.3").default;
 type H5Module = Awaited<H5wasm["ready"]>;

@@ -13,7 +13,7 @@
  */
 import * as jsfive from "npm:jsfive@0.4.2";
 import { MalformedFileError } from "../core/errors.ts";
-import { ELEMENT_SIZE, type Hdf5Dtype } from "./hdf5_encode.ts";
+import { ELEMENT_SIZE, type Hdf5Dtype } from "./hdf5_types.ts";
 import { HDF5_SIGNATURE, superblockEof } from "./hdf5_superblock.ts";
 
 /** The storage of a contiguous numeric dataset. */

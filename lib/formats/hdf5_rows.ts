@@ -9,7 +9,7 @@
  * @module
  */
 import { MalformedFileError } from "../core/errors.ts";
-import { ELEMENT_SIZE, type Hdf5Dtype, type Hdf5NumericArray } from "./hdf5_encode.ts";
+import { ELEMENT_SIZE, type Hdf5Dtype, type Hdf5NumericArray } from "./hdf5_types.ts";
 import { type Hdf5File, TYPED_ARRAY_OF } from "./hdf5.ts";
 import { type Hdf5ContiguousLayout, hdf5ContiguousLayout } from "./hdf5_layout.ts";
 

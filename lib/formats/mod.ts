@@ -99,7 +99,7 @@ export {
   type Hdf5Values,
   readHdf5Dataset,
 } from "./hdf5.ts";
-export type { Hdf5NumericArray } from "./hdf5_encode.ts";
+export type { Hdf5NumericArray } from "./hdf5_types.ts";
 export {
   type ByteRange,
   type ByteReadOptions,

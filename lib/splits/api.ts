@@ -140,7 +140,7 @@ export async function loadSplit(name: string, options: LoadSplitOptions): Promis
  * @throws {InvalidChoiceError} for an unknown pool
  * @example
  * ```ts
- * import { loadAllSplits } from "@laion/fmri";
+ * import { loadAllSplits } from "@laion/fmri/splits";
  * const all = await loadAllSplits("sub-01");
  * console.log(Object.keys(all).length, all.ood.nTest); // 12 371
  * const pooled = await loadAllSplits("pooled");
@@ -157,7 +157,7 @@ export function loadAllSplits(
  * @throws {InvalidChoiceError} for an unknown pool
  * @example
  * ```ts
- * import { loadAllSplits } from "@laion/fmri";
+ * import { loadAllSplits } from "@laion/fmri/splits";
  * (await loadAllSplits("shared")).ood.nTest; // 371
  * ```
  */
@@ -171,7 +171,7 @@ export function loadAllSplits(
  * @throws {InvalidChoiceError} for an unknown pool
  * @example
  * ```ts
- * import { loadAllSplits } from "@laion/fmri";
+ * import { loadAllSplits } from "@laion/fmri/splits";
  * const pool: string = "pooled";
  * Object.keys(await loadAllSplits(pool)).length; // 6
  * ```

@@ -83,7 +83,7 @@ export type SplitFamily = "random" | "cluster_k5" | "tau" | "ood" | "other";
  *
  * @example
  * ```ts
- * import { listPools } from "@laion/fmri";
+ * import { listPools } from "@laion/fmri/splits";
  * listPools(); // ["shared", "sub-01", "sub-03", "sub-05", "sub-06", "sub-07", "pooled"]
  * ```
  */
@@ -151,7 +151,7 @@ export function validatePool(pool: string): asserts pool is SplitPool {
  *
  * @example
  * ```ts
- * import { listOodTypes } from "@laion/fmri";
+ * import { listOodTypes } from "@laion/fmri/splits";
  * listOodTypes().includes("shape"); // true
  * ```
  */
@@ -168,7 +168,7 @@ const OOD_RE = /^shared_4rep_OOD_([a-zA-Z0-9-]+)_.+\.(png|jpg)$/;
  *
  * @example
  * ```ts
- * import { oodTypeOf } from "@laion/fmri";
+ * import { oodTypeOf } from "@laion/fmri/splits";
  * oodTypeOf("shared_4rep_OOD_cropped_apple.png"); // "cropped"
  * oodTypeOf("shared_12rep_LAION_cluster_1003_i0.jpg"); // undefined
  * ```
@@ -183,7 +183,7 @@ export function oodTypeOf(id: string): string | undefined {
  *
  * @example
  * ```ts
- * import { splitFamilyOf } from "./catalogue.ts";
+ * import { splitFamilyOf } from "@laion/fmri/splits";
  * splitFamilyOf("cluster_k5_3"); // "cluster_k5"
  * ```
  */

@@ -1,6 +1,16 @@
 /**
  * Predefined train/test splits of the LAION-fMRI stimulus set
- * (upstream `laion_fmri.splits`). Re-exports only.
+ * (upstream `laion_fmri.splits`): the catalogue (names, pools, OOD types),
+ * loading, train/test ids and per-trial masks. The everyday calls are also in
+ * the main module. Re-exports only.
+ *
+ * @example
+ * ```ts
+ * import { listOodTypes, listPools, loadSplit } from "@laion/fmri/splits";
+ * console.log(listPools(), listOodTypes());
+ * const split = await loadSplit("tau", { pool: "shared" });
+ * console.log(split.nTest);
+ * ```
  * @module
  */
 export {

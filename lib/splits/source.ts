@@ -180,7 +180,7 @@ const cache = new Map<string, Promise<SplitFileData>>();
  *
  * @example
  * ```ts
- * import { clearSplitCache } from "@laion/fmri";
+ * import { clearSplitCache } from "@laion/fmri/splits";
  * clearSplitCache();
  * ```
  */

@@ -18,7 +18,7 @@ import { type SplitFamily, splitFamilyOf } from "./catalogue.ts";
  *
  * @example
  * ```ts
- * import { SplitVariant } from "@laion/fmri";
+ * import { SplitVariant } from "@laion/fmri/splits";
  * const v = new SplitVariant(0, ["a.jpg"], ["b.jpg"]);
  * v.allIds(); // ["a.jpg", "b.jpg"]
  * ```

@@ -33,7 +33,7 @@ export interface DecodeOptions {
  * @throws {PermissionMissingError} when sharp cannot load ({@linkcode SHARP_FLAGS})
  * @example
  * ```ts
- * import { decodeImage } from "@laion/fmri";
+ * import { decodeImage } from "@laion/fmri/stimuli";
  * const px = await decodeImage(await Deno.readFile("a.png")); // RGB on grey
  * ```
  */

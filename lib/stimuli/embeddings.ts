@@ -17,13 +17,8 @@ import { Hdf5File } from "../formats/hdf5.ts";
 import type { Hdf5ContiguousLayout } from "../formats/hdf5_layout.ts";
 import { contiguousLayoutOf, readContiguousRows, readHdf5Rows } from "../formats/hdf5_rows.ts";
 import { unknownName } from "./csv.ts";
-import {
-  AVAILABLE_MODELS,
-  type EmbeddingModel,
-  requireFiles,
-  stimulusPaths,
-  stimulusRefetch,
-} from "./paths.ts";
+import { EMBEDDING_MODELS } from "../core/constants.ts";
+import { type EmbeddingModel, requireFiles, stimulusPaths, stimulusRefetch } from "./paths.ts";
 
 /** Element type of returned embeddings. */
 export type EmbeddingDtype = "float32" | "float16";
@@ -97,7 +92,7 @@ export class Embeddings {
         "embedding model",
         model,
         this.models,
-        (AVAILABLE_MODELS as readonly string[]).includes(model)
+        (EMBEDDING_MODELS as readonly string[]).includes(model)
           ? "It is not loaded by this handle"
           : "",
       );
@@ -220,12 +215,12 @@ export class Embeddings {
 
 /** The models of a `models` option, checked. */
 export function checkModels(models: LoadEmbeddingsOptions["models"] = "all"): EmbeddingModel[] {
-  const list = models === "all" ? [...AVAILABLE_MODELS] : typeof models === "string" ? [models] : [
+  const list = models === "all" ? [...EMBEDDING_MODELS] : typeof models === "string" ? [models] : [
     ...models,
   ];
   for (const m of list) {
-    if (!(AVAILABLE_MODELS as readonly string[]).includes(m)) {
-      throw new InvalidChoiceError("embedding model", m, AVAILABLE_MODELS);
+    if (!(EMBEDDING_MODELS as readonly string[]).includes(m)) {
+      throw new InvalidChoiceError("embedding model", m, EMBEDDING_MODELS);
     }
   }
   if (list.length === 0) throw new RangeError('models is empty; give "all" or model names.');
@@ -251,7 +246,7 @@ export async function loadEmbeddings(options: LoadEmbeddingsOptions = {}): Promi
   // The command names only the missing models (not all four).
   const missing: EmbeddingModel[] = [];
   for (const m of models) if (!(await pathExists(p.embeddings(m)))) missing.push(m);
-  const args = missing.length === AVAILABLE_MODELS.length ? [] : missing; // all four: the bare command
+  const args = missing.length === EMBEDDING_MODELS.length ? [] : missing; // all four: the bare command
   const what = `Embeddings of ${missing.join(", ")}`;
   await requireFiles(missing.map(p.embeddings), what, "embeddings", options.signal, args);
   const files = new Map<EmbeddingModel, Hdf5File>();
@@ -278,7 +273,7 @@ export async function loadEmbeddings(options: LoadEmbeddingsOptions = {}): Promi
 export async function modelsOnDisk(dataDir: string): Promise<EmbeddingModel[]> {
   const p = stimulusPaths(dataDir);
   const out: EmbeddingModel[] = [];
-  for (const m of AVAILABLE_MODELS) {
+  for (const m of EMBEDDING_MODELS) {
     try {
       if ((await Deno.stat(p.embeddings(m))).isFile) out.push(m);
     } catch { /* absent */ }

@@ -3,6 +3,7 @@
  * shows itself as a picture in Deno's Jupyter kernel.
  * @module
  */
+import { base64 } from "../core/base64.ts";
 import {
   CUSTOM_INSPECT,
   type DisplayBundle,
@@ -95,15 +96,6 @@ export class StimulusImage implements Pixels {
       "text/plain": this.toString(),
     };
   }
-}
-
-/** Base64 of bytes (for data URLs). */
-export function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }
 
 /**

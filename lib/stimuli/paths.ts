@@ -9,7 +9,17 @@ import { StimuliNotDownloadedError } from "../core/errors.ts";
 import { pathExists } from "../core/fs.ts";
 
 import { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
-/** Embedding models, as the `desc-` token of their file names (upstream's name). */
+/**
+ * Upstream's name of {@linkcode EMBEDDING_MODELS}: the same array.
+ *
+ * @deprecated Use `EMBEDDING_MODELS` (from `@laion/fmri`); this alias is kept for code written
+ * against upstream's `AVAILABLE_MODELS`.
+ * @example
+ * ```ts
+ * import { AVAILABLE_MODELS } from "@laion/fmri/stimuli";
+ * console.log(AVAILABLE_MODELS); // ["CLIP", "DINOv2", "PEcore", "SigLIP2"]
+ * ```
+ */
 export const AVAILABLE_MODELS: typeof EMBEDDING_MODELS = EMBEDDING_MODELS;
 export type { EmbeddingModel };
 

@@ -308,7 +308,7 @@ export async function findStimulusMetadata(
  * @throws {StimuliNotDownloadedError} when neither is on disk (names `laion-fmri download-stimuli`)
  * @example
  * ```ts
- * import { readStimulusMetadata } from "@laion/fmri";
+ * import { readStimulusMetadata } from "@laion/fmri/stimuli";
  * const meta = await readStimulusMetadata("/data/laion");
  * console.log(meta.columns, meta.height);
  * ```

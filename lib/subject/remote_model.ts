@@ -32,7 +32,7 @@ export interface RemoteModelOptions extends BucketOptions {
  *
  * @example
  * ```ts
- * import { modelKey } from "@laion/fmri";
+ * import { modelKey } from "@laion/fmri/subject";
  * modelKey("sub-01", "ses-01");
  * // "derivatives/glmsingle-tedana/sub-01/ses-01/func/sub-01_ses-01_task-images_space-T1w_desc-GLMsingle_model.h5"
  * ```
@@ -54,7 +54,7 @@ export function modelFileName(subject: string, session: string): string {
  *
  * @example
  * ```ts
- * import { readRemoteModelRows } from "@laion/fmri";
+ * import { readRemoteModelRows } from "@laion/fmri/subject";
  * const bySession = await readRemoteModelRows("sub-01", ["ses-01", "ses-02"], [10, 11, 12]);
  * console.log(bySession.get("ses-01")!.nTrials);
  * ```

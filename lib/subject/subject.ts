@@ -563,7 +563,8 @@ export class Subject {
    *
    * @example
    * ```ts
-   * import { loadSubject, readStimulusMetadata } from "@laion/fmri";
+   * import { loadSubject } from "@laion/fmri";
+   * import { readStimulusMetadata } from "@laion/fmri/stimuli";
    * const sub = await loadSubject("sub-01");
    * if (await sub.hasStimuli()) console.log((await readStimulusMetadata(sub.dataDir)).height);
    * ```
@@ -600,7 +601,8 @@ export class Subject {
    * @throws {StimuliNotDownloadedError} when neither file is on disk
    * @example
    * ```ts
-   * import { loadSubject, readStimulusMetadata } from "@laion/fmri";
+   * import { loadSubject } from "@laion/fmri";
+   * import { readStimulusMetadata } from "@laion/fmri/stimuli";
    * const sub = await loadSubject("sub-01");
    * const meta = await readStimulusMetadata(sub.dataDir); // instead of sub.getStimulusMetadata()
    * ```

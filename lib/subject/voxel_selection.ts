@@ -18,7 +18,7 @@ import type { RoiQuery } from "./roi_grammar.ts";
  *
  * @example
  * ```ts
- * import type { GridMask } from "@laion/fmri";
+ * import type { GridMask } from "@laion/fmri/subject";
  * const m: GridMask = new Uint8Array(2 * 2 * 2);
  * ```
  */
@@ -30,7 +30,7 @@ export type GridMask = Uint8Array;
  *
  * @example
  * ```ts
- * import type { BrainVoxelMask } from "@laion/fmri";
+ * import type { BrainVoxelMask } from "@laion/fmri/subject";
  * const m: BrainVoxelMask = new Uint8Array(272080);
  * ```
  */

@@ -6,7 +6,7 @@
  * in C order, values = the session's NIfTI betas).
  * @module
  */
-import { writeHdf5 } from "../../lib/formats/hdf5_write.ts";
+import { writeHdf5 } from "./hdf5/write.ts";
 import {
   anatomicalVolume,
   type Grid,

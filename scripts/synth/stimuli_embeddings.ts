@@ -5,7 +5,7 @@
  * Each image's vector is a pure function of (seed, model, image name).
  * @module
  */
-import type { Hdf5DatasetSpec } from "../../lib/formats/hdf5_write.ts";
+import type { Hdf5DatasetSpec } from "./hdf5/write.ts";
 import { hashKey, unit } from "./prng.ts";
 import type { StimulusSet } from "./stimuli_set.ts";
 

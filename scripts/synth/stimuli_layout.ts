@@ -3,7 +3,7 @@
  * §1.2) and returns their ground truth (`ground-truth/stimuli.json`).
  * @module
  */
-import { writeHdf5 } from "../../lib/formats/hdf5_write.ts";
+import { writeHdf5 } from "./hdf5/write.ts";
 import type { SynthSize } from "./geometry.ts";
 import type { LayoutSink } from "./sink.ts";
 import { fileQueue } from "./sink.ts";

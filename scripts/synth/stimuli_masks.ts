@@ -7,7 +7,7 @@
  * cover the whole image (no box), else 1.
  * @module
  */
-import type { Hdf5DatasetSpec } from "../../lib/formats/hdf5_write.ts";
+import type { Hdf5DatasetSpec } from "./hdf5/write.ts";
 import { hashKey, mulberry32 } from "./prng.ts";
 import { csvText, type StimulusSet } from "./stimuli_set.ts";
 

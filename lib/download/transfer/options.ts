@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * import { download, type TransferTuning } from "@laion/fmri";
+ * import { download } from "@laion/fmri";
+ * import { type TransferTuning } from "@laion/fmri/download";
  * const tuning: TransferTuning = { concurrency: 4, stallTimeoutMs: 10_000 };
  * await download({ subject: "01", acceptLicense: true, ...tuning });
  * ```
@@ -94,7 +95,8 @@ export type FileOutcome = "downloaded" | "skipped" | "accessDenied" | "failed";
  *
  * @example
  * ```ts
- * import { download, type PrefixResult } from "@laion/fmri";
+ * import { download } from "@laion/fmri";
+ * import { type PrefixResult } from "@laion/fmri/download";
  * const s = await download({ subject: "01", includeAnatomical: true, acceptLicense: true });
  * const anat: PrefixResult | undefined = s.prefixes.find((p) => p.prefix.includes("anatomical"));
  * ```
@@ -117,7 +119,8 @@ export interface PrefixResult {
  *
  * @example
  * ```ts
- * import { download, type DownloadSummary } from "@laion/fmri";
+ * import { download } from "@laion/fmri";
+ * import { type DownloadSummary } from "@laion/fmri/download";
  * const s: DownloadSummary = await download({ subject: "01", session: "01", acceptLicense: true });
  * if (s.failures.length) console.error(s.failures);
  * ```

@@ -38,7 +38,7 @@ const MANIFEST_SAVE_MS = 1000;
  * @example
  * ```ts
  * import { getSource } from "@laion/fmri/bucket";
- * import { planDownload } from "@laion/fmri";
+ * import { planDownload } from "@laion/fmri/download";
  * import { transferFiles } from "./transfer_files.ts";
  * const plan = await planDownload({ subject: "01", session: "01", dataDir: "/data" });
  * const summary = await transferFiles(getSource(), plan.dataDir, plan.files);

@@ -10,15 +10,8 @@
  * so a head-only read of a few KB finds every dataset's header.
  * @module
  */
-import { writeFileAtomic } from "../core/fs.ts";
-import {
-  chunkBtree,
-  ELEMENT_SIZE,
-  globalHeap,
-  objectHeader,
-  superblock,
-  UNDEF,
-} from "./hdf5_encode.ts";
+import { writeFileAtomic } from "../../../lib/core/fs.ts";
+import { chunkBtree, ELEMENT_SIZE, globalHeap, objectHeader, superblock, UNDEF } from "./encode.ts";
 import {
   bytesOf,
   datasetMessages,
@@ -27,11 +20,11 @@ import {
   type Hdf5NumericArray,
   rootMessages,
   vlenObjects,
-} from "./hdf5_messages.ts";
+} from "./messages.ts";
 
-export type { Hdf5DatasetSpec, Hdf5NumericArray, Hdf5RowProducer } from "./hdf5_messages.ts";
+export type { Hdf5DatasetSpec, Hdf5NumericArray, Hdf5RowProducer } from "./messages.ts";
 
-export type { Hdf5Dtype } from "./hdf5_encode.ts";
+export type { Hdf5Dtype } from "./encode.ts";
 
 /** Options of {@linkcode writeHdf5}. */
 export interface Hdf5WriteOptions {
@@ -97,7 +90,7 @@ function validate(spec: Hdf5DatasetSpec): void {
  * @throws {RangeError} on an invalid name, shape, dtype or chunking
  * @example
  * ```ts
- * import { writeHdf5 } from "./hdf5_write.ts";
+ * import { writeHdf5 } from "./write.ts";
  * const dir = await Deno.makeTempDir();
  * await writeHdf5(`${dir}/emb.h5`, [
  *   { name: "embedding", dtype: "float16", shape: [2, 3], data: new Float16Array([1, 2, 3, 4, 5, 6]) },

@@ -3,52 +3,15 @@
  * (HDF5 File Format Specification 3.0): superblock v2, object header v2,
  * datatype messages, global heap collections and version-1 chunk B-trees,
  * plus the Jenkins lookup3 checksum. Little-endian, 8-byte offsets and
- * lengths throughout.
+ * lengths throughout. Test tooling: the synthetic dataset's generator and the
+ * tests write HDF5 files with it; the library only reads them.
  * @module
  */
 
-/** Element types of {@linkcode writeHdf5} and of the reader. */
-export type Hdf5Dtype =
-  | "uint8"
-  | "int8"
-  | "uint16"
-  | "int16"
-  | "uint32"
-  | "int32"
-  | "float16"
-  | "float32"
-  | "float64"
-  | "bool"
-  | "vlen-str"
-  | "vlen-uint8";
+import { ELEMENT_SIZE, type Hdf5Dtype } from "../../../lib/formats/hdf5_types.ts";
 
-/** Typed arrays accepted as numeric data (float16 as `Float16Array` or its raw `Uint16Array` bits). */
-export type Hdf5NumericArray =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float16Array
-  | Float32Array
-  | Float64Array;
-
-/** Bytes per stored element (a variable-length element is a 16-byte heap reference). */
-export const ELEMENT_SIZE: Readonly<Record<Hdf5Dtype, number>> = {
-  uint8: 1,
-  int8: 1,
-  bool: 1,
-  uint16: 2,
-  int16: 2,
-  float16: 2,
-  uint32: 4,
-  int32: 4,
-  float32: 4,
-  float64: 8,
-  "vlen-str": 16,
-  "vlen-uint8": 16,
-};
+export { ELEMENT_SIZE };
+export type { Hdf5Dtype, Hdf5NumericArray } from "../../../lib/formats/hdf5_types.ts";
 
 /** The undefined address (all bits set), as a number sentinel. */
 export const UNDEF: number = -1;
@@ -62,7 +25,7 @@ export const BTREE_K = 32;
  *
  * @example
  * ```ts
- * import { lookup3 } from "./hdf5_encode.ts";
+ * import { lookup3 } from "./encode.ts";
  * lookup3(new Uint8Array(0)); // 0xdeadbeef
  * ```
  */
@@ -131,7 +94,7 @@ function withChecksum(body: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { superblock } from "./hdf5_encode.ts";
+ * import { superblock } from "./encode.ts";
  * superblock(48, 4096).length; // 48
  * ```
  */
@@ -152,7 +115,7 @@ export function superblock(rootHeader: number, eof: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { objectHeader } from "./hdf5_encode.ts";
+ * import { objectHeader } from "./encode.ts";
  * objectHeader([[0x0a, new Uint8Array(2)]]).length; // 4+1+1+4 + 4+2 + 4
  * ```
  */
@@ -212,7 +175,7 @@ function floatingPoint(size: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { datatypeMessage } from "./hdf5_encode.ts";
+ * import { datatypeMessage } from "./encode.ts";
  * datatypeMessage("float16").length; // 20
  * ```
  */
@@ -264,7 +227,7 @@ export function datatypeMessage(dtype: Hdf5Dtype): Uint8Array {
  *
  * @example
  * ```ts
- * import { globalHeap } from "./hdf5_encode.ts";
+ * import { globalHeap } from "./encode.ts";
  * globalHeap([new Uint8Array([1, 2, 3])]).length; // 4096
  * ```
  */
@@ -306,7 +269,7 @@ export interface EncodedChunk {
  *
  * @example
  * ```ts
- * import { chunkBtree } from "./hdf5_encode.ts";
+ * import { chunkBtree } from "./encode.ts";
  * const tree = chunkBtree([{ offset: [0], bytes: new Uint8Array(4), address: 4096 }], 1, [4], 2048);
  * ```
  */

@@ -10,9 +10,9 @@ import {
   type Hdf5Dtype,
   type Hdf5NumericArray,
   UNDEF_BIG,
-} from "./hdf5_encode.ts";
+} from "./encode.ts";
 
-export type { Hdf5NumericArray } from "./hdf5_encode.ts";
+export type { Hdf5NumericArray } from "./encode.ts";
 
 /**
  * Makes the rows `[start, start + count)` (first axis) of a contiguous
@@ -53,7 +53,7 @@ export function bytesOf(a: ArrayBufferView): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeChunks } from "./hdf5_messages.ts";
+ * import { encodeChunks } from "./messages.ts";
  * encodeChunks({ name: "m", dtype: "uint8", shape: [3], data: new Uint8Array(3), chunks: [2] }).length; // 2
  * ```
  */
@@ -128,7 +128,7 @@ export function vlenObjects(spec: Hdf5DatasetSpec): Uint8Array[] {
  *
  * @example
  * ```ts
- * import { rootMessages } from "./hdf5_messages.ts";
+ * import { rootMessages } from "./messages.ts";
  * rootMessages([["betasmd", 120]]).length; // 3
  * ```
  */
@@ -160,7 +160,7 @@ export function rootMessages(links: readonly [string, number][]): [number, Uint8
  *
  * @example
  * ```ts
- * import { datasetMessages } from "./hdf5_messages.ts";
+ * import { datasetMessages } from "./messages.ts";
  * const msgs = datasetMessages({ name: "x", dtype: "uint8", shape: [4], data: new Uint8Array(4) }, 4096, 4, -1);
  * ```
  */
