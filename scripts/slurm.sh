@@ -48,7 +48,7 @@ fail() {
 ours() {
   local f="$1" mark="$2" pid state
   [[ -f $f ]] || return 1
-  pid="$(tr -dc '0-9' <"$f")"
+  pid="$(tr -dc '0-9' <"$f" 2>/dev/null)" || return 1
   [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
   state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
   [[ -n $state && $state != Z ]] || return 1
