@@ -20,7 +20,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LaionFmriError } from "../core/errors.ts";
+import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
 import { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
 import { pathExists, writeFileAtomic } from "../core/fs.ts";
 import type { SessionId } from "../core/ids.ts";
@@ -148,8 +148,10 @@ export interface EncodingPlanOptions {
   /** CPUs per array task. @default 1 */
   cpusPerTask?: number;
   /**
-   * Run shard 0 now, in this process, to measure its peak memory and time
-   * for the sbatch requests (its result is kept: the array skips it).
+   * Run shard 0 now, as a task runs it (the plan's command in a child
+   * process, `cpusPerTask` BLAS threads; needs `--allow-run` for it), to
+   * measure its peak memory and time for the sbatch requests (its result is
+   * kept: the array skips it).
    * @default true
    */
   measure?: boolean;
@@ -262,7 +264,7 @@ function defaultCommand(dir: string, source: EncodingSource): string[] {
   const cli = new URL("../../cli.ts", import.meta.url);
   const args = [Deno.execPath(), "run"];
   if (cli.protocol === "file:") {
-    args.push("--config", fileURLToPath(new URL("../../deno.json", cli)));
+    args.push("--config", fileURLToPath(new URL("./deno.json", cli)));
   }
   args.push("--allow-read", `--allow-write=${dir},${source.dataDir}`);
   if (source.betasSource === "remote") {
@@ -331,7 +333,8 @@ export function sbatchScript(dir: string, plan: EncodingPlan): string {
     "# A shard already finished for this plan is skipped, so resubmitting everything is safe too.",
     "set -euo pipefail",
     'export OPENBLAS_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
-    `exec ${run} --index "$SLURM_ARRAY_TASK_ID"`,
+    "# The task's index comes from SLURM_ARRAY_TASK_ID (laion-fmri encode run reads it).",
+    `exec ${run}`,
     "",
   ].join("\n");
 }
@@ -472,28 +475,19 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
   };
   await writeFileAtomic(planPaths.plan(dir), JSON.stringify(plan, null, 1), { signal });
   if (options.measure ?? true) {
-    // Shard 0 measured here: peak RSS sampled while it runs, and its time.
-    const { runEncodingShard } = await import("./encode_shard.ts");
-    let peak = Deno.memoryUsage().rss;
-    const timer = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 20);
-    const t0 = performance.now();
-    try {
-      await runEncodingShard(dir, 0, { signal, onProgress: say, force: true });
-    } finally {
-      clearInterval(timer);
-    }
-    peak = Math.max(peak, Deno.memoryUsage().rss);
-    const seconds = (performance.now() - t0) / 1000;
+    // Shard 0 run as a task runs it: its own process, the task's command and BLAS threads.
+    const { record, seconds } = await measureShard(dir, plan, signal);
+    const peak = record.peakRssBytes ?? 0;
     const mib = 2 ** 20;
     plan.resources = {
       cpusPerTask,
       memoryMiB: Math.ceil(Math.max(peak * 1.25, peak + 256 * mib) / mib),
       timeMinutes: Math.max(10, Math.ceil((seconds * 10) / 60)),
       basis:
-        `shard 0 measured in the planning process: peak RSS ${(peak / mib).toFixed(0)} MiB, ${
-          seconds.toFixed(1)
-        } s; asks for max(1.25 x peak, peak + 256 MiB) and 10 x the time ` +
-        "(at least 10 min)",
+        `shard 0 run as a task (own process, ${cpusPerTask} BLAS thread(s)): peak RSS ${
+          (peak / mib).toFixed(0)
+        } MiB, ${seconds.toFixed(1)} s; asks for max(1.25 x peak, peak + 256 MiB) and 10 x ` +
+        "the time (at least 10 min)",
       measuredPeakBytes: peak,
       measuredSeconds: seconds,
     };
@@ -508,6 +502,40 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
       `${cpusPerTask} CPU per task)`,
   );
   return plan;
+}
+
+/** Runs shard 0 with the plan's command in a child process; its record holds its peak RSS. */
+async function measureShard(dir: string, plan: EncodingPlan, signal?: AbortSignal) {
+  const [cmd, ...args] = plan.command;
+  const t0 = performance.now();
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(cmd, {
+      args: [...args, "encode", "run", "--plan", dir, "--index", "0", "--force"],
+      env: { OPENBLAS_NUM_THREADS: String(plan.resources.cpusPerTask) },
+      stdout: "piped",
+      stderr: "piped",
+      signal,
+    }).output();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || (e instanceof Error && e.name === "NotCapable")) {
+      throw new PermissionMissingError(
+        `run shard 0 as a task (${cmd}) to measure its memory and time`,
+        `--allow-run=${cmd}`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (!out.success) {
+    const log = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-5).join("\n");
+    throw new LaionFmriError(
+      `measuring shard 0 failed (exit ${out.code}); fix the cause, or plan with --no-measure: ${log}`,
+    );
+  }
+  const record = JSON.parse(await Deno.readTextFile(planPaths.record(dir, 0)));
+  return { record: record as { peakRssBytes?: number }, seconds };
 }
 
 /** Requests from the sizes when no shard was measured (a formula, stated as such). */

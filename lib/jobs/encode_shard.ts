@@ -12,7 +12,8 @@
 import { hostname } from "node:os";
 import { LaionFmriError } from "../core/errors.ts";
 import { pathExists, writeFileAtomic } from "../core/fs.ts";
-import { averageRepeats } from "../analysis/repeats.ts";
+import type { Matrix } from "../analysis/matrix.ts";
+import { averageRepeats, type RepeatAverages } from "../analysis/repeats.ts";
 import { loadSubject } from "../subject/subject.ts";
 import {
   type EncodingPlan,
@@ -78,10 +79,24 @@ export interface EncodingShardOutcome {
 /** The four per-voxel arrays in a values file, in this order. */
 export const SHARD_ARRAYS = ["reliability", "alpha", "looScore", "r"] as const;
 
-async function peakRss(): Promise<number | undefined> {
+/**
+ * Peak RSS of this process in bytes: `getrusage(RUSAGE_SELF).ru_maxrss`
+ * through FFI (Deno refuses `/proc/self/status` without `--allow-all`), else
+ * `undefined` (no `--allow-ffi`, or not Linux).
+ */
+function peakRss(): number | undefined {
+  if (Deno.build.os !== "linux") return undefined;
   try {
-    const m = (await Deno.readTextFile("/proc/self/status")).match(/^VmHWM:\s+(\d+) kB/m);
-    return m ? Number(m[1]) * 1024 : undefined;
+    const libc = Deno.dlopen("libc.so.6", {
+      getrusage: { parameters: ["i32", "buffer"], result: "i32" },
+    });
+    try {
+      const buf = new BigInt64Array(18); // struct rusage: 2 timevals, then ru_maxrss (KiB)
+      if (libc.symbols.getrusage(0, buf) !== 0) return undefined;
+      return Number(buf[4]) * 1024;
+    } finally {
+      libc.close();
+    }
   } catch {
     return undefined;
   }
@@ -140,6 +155,10 @@ export async function readShardValues(
 export interface EncodedBlock {
   /** Per-voxel results. */
   fit: VoxelwiseFit;
+  /** The repeat averages of the shared natural images (images × the block's voxels). */
+  averages: RepeatAverages;
+  /** The plan's feature rows (images × features). */
+  features: Matrix;
   /** Body bytes read from the bucket. */
   bytesRead: number;
   /** Bytes of the rows (trials × voxels × 4). */
@@ -228,6 +247,8 @@ export async function encodeVoxelBlock(
   const t2 = performance.now();
   return {
     fit,
+    averages,
+    features,
     bytesRead,
     payloadBytes,
     seconds: { read: (t1 - t0) / 1000, fit: (t2 - t1) / 1000 },
@@ -294,7 +315,7 @@ export async function runEncodingShard(
     bytesRead: block.bytesRead,
     payloadBytes: block.payloadBytes,
     seconds: { ...block.seconds, total: (performance.now() - t0) / 1000 },
-    peakRssBytes: await peakRss(),
+    peakRssBytes: peakRss(),
     backend: fit.backend,
     host: hostname(),
     finishedAt: new Date().toISOString(),
