@@ -15,7 +15,19 @@ import { planPaths, readEncodingPlan } from "./encode_plan.ts";
 import { finishedShard, readShardValues, SHARD_ARRAYS } from "./encode_shard.ts";
 import { arraySpec } from "./shard_index.ts";
 
-/** Shards of the plan are not finished: `missing` lists them, `command` reruns them. */
+/**
+ * Shards of the plan are not finished: `missing` lists them, `command` reruns them.
+ *
+ * @example
+ * ```ts
+ * import { EncodingShardsMissingError, mergeEncodingJob } from "@laion/fmri/jobs";
+ * try {
+ *   await mergeEncodingJob("encode-clip");
+ * } catch (e) {
+ *   if (e instanceof EncodingShardsMissingError) console.log(e.command); // sbatch --array=3,7 …
+ * }
+ * ```
+ */
 export class EncodingShardsMissingError extends LaionFmriError {
   /** The unfinished shard indices. */
   readonly missing: number[];
@@ -87,7 +99,7 @@ function median(values: number[]): number {
  * @throws {EncodingShardsMissingError} when a shard is missing or does not match the plan
  * @example
  * ```ts
- * import { mergeEncodingJob } from "./encode_merge.ts";
+ * import { mergeEncodingJob } from "@laion/fmri/jobs";
  * const merged = await mergeEncodingJob("encode-clip");
  * console.log(merged.subjects[0].niftis.r, merged.parquet);
  * ```

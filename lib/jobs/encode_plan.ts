@@ -165,30 +165,60 @@ export interface EncodingPlanOptions {
   signal?: AbortSignal;
 }
 
-/** The plan folder holds a different plan. */
+/**
+ * The plan folder holds a different plan (other subjects, sessions, model,
+ * shard size or source): choose another folder, or pass `overwrite: true`.
+ *
+ * @example
+ * ```ts
+ * import { EncodingPlanConflictError, planEncodingJob } from "@laion/fmri/jobs";
+ * try {
+ *   await planEncodingJob({ subjects: ["sub-01"], model: "DINOv2", outDir: "encode-clip", dataDir: "data" });
+ * } catch (e) {
+ *   if (e instanceof EncodingPlanConflictError) console.log(e.message);
+ * }
+ * ```
+ */
 export class EncodingPlanConflictError extends LaionFmriError {}
 
 const PLAN_FILE = "plan.json";
 
-/** Paths inside a plan folder. */
+/**
+ * Paths inside a plan folder.
+ *
+ * @example
+ * ```ts
+ * import { planPaths } from "@laion/fmri/jobs";
+ * planPaths.sbatch("encode-clip"); // "encode-clip/encode.sbatch"
+ * planPaths.record("encode-clip", 3); // "encode-clip/shards/shard-00003.json"
+ * ```
+ */
 export const planPaths = {
   /** `plan.json`. */
-  plan: (dir: string) => join(dir, PLAN_FILE),
+  plan: (dir: string): string => join(dir, PLAN_FILE),
   /** The sbatch script. */
-  sbatch: (dir: string) => join(dir, "encode.sbatch"),
+  sbatch: (dir: string): string => join(dir, "encode.sbatch"),
   /** A shard's record. */
-  record: (dir: string, i: number) =>
+  record: (dir: string, i: number): string =>
     join(dir, "shards", `shard-${String(i).padStart(5, "0")}.json`),
   /** A shard's values. */
-  values: (dir: string, i: number) =>
+  values: (dir: string, i: number): string =>
     join(dir, "shards", `shard-${String(i).padStart(5, "0")}.f64`),
   /** The logs folder. */
-  logs: (dir: string) => join(dir, "logs"),
+  logs: (dir: string): string => join(dir, "logs"),
   /** The maps folder. */
-  maps: (dir: string) => join(dir, "maps"),
+  maps: (dir: string): string => join(dir, "maps"),
 };
 
-/** SHA-256 of bytes, hex. */
+/**
+ * SHA-256 of bytes, hex.
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./encode_plan.ts";
+ * await sha256Hex(new Uint8Array()); // "e3b0c442…"
+ * ```
+ */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -209,7 +239,7 @@ function planIdOf(plan: Omit<EncodingPlan, "planId" | "resources" | "command">):
  * @throws {LaionFmriError} when the folder holds no plan, naming `laion-fmri encode plan`
  * @example
  * ```ts
- * import { readEncodingPlan } from "./encode_plan.ts";
+ * import { readEncodingPlan } from "@laion/fmri/jobs";
  * const plan = await readEncodingPlan("encode-clip");
  * console.log(plan.shards.length);
  * ```
@@ -235,7 +265,18 @@ export async function readEncodingPlan(dir: string): Promise<EncodingPlan> {
   return plan;
 }
 
-/** The feature rows of a plan's subject (images × features, float64), checked against its hash. */
+/**
+ * The feature rows of a plan's subject (images × features, float64), checked against its hash.
+ *
+ * @throws {LaionFmriError} when the file was changed after the plan
+ * @example
+ * ```ts
+ * import { readEncodingPlan } from "@laion/fmri/jobs";
+ * import { readPlanFeatures } from "./encode_plan.ts";
+ * const plan = await readEncodingPlan("encode-clip");
+ * console.log((await readPlanFeatures("encode-clip", plan.subjects[0])).cols);
+ * ```
+ */
 export async function readPlanFeatures(
   dir: string,
   s: EncodingPlanSubject,
@@ -254,7 +295,16 @@ export async function readPlanFeatures(
   };
 }
 
-/** Is the label a shared natural image (the tutorial's `shared_` but not `shared_4rep_OOD_`)? */
+/**
+ * Is the label a shared natural image (the tutorial's `shared_` but not `shared_4rep_OOD_`)?
+ *
+ * @example
+ * ```ts
+ * import { isSharedNatural } from "./encode_plan.ts";
+ * isSharedNatural("shared_4rep_NSD_special1000_382.jpg"); // true
+ * isSharedNatural("shared_4rep_OOD_shape_12.jpg"); // false
+ * ```
+ */
 export function isSharedNatural(label: string): boolean {
   return label.startsWith("shared_") && !label.startsWith("shared_4rep_OOD_");
 }
@@ -310,7 +360,7 @@ function slurmTime(minutes: number): string {
  *
  * @example
  * ```ts
- * import { readEncodingPlan, sbatchScript } from "./encode_plan.ts";
+ * import { readEncodingPlan, sbatchScript } from "@laion/fmri/jobs";
  * console.log(sbatchScript("encode-clip", await readEncodingPlan("encode-clip")));
  * ```
  */
@@ -351,7 +401,7 @@ export function sbatchScript(dir: string, plan: EncodingPlan): string {
  * @throws {EncodingPlanConflictError} when `outDir` holds a different plan and `overwrite` is not set
  * @example
  * ```ts
- * import { planEncodingJob } from "./encode_plan.ts";
+ * import { planEncodingJob } from "@laion/fmri/jobs";
  * const plan = await planEncodingJob({
  *   subjects: ["sub-01"], model: "CLIP", shardSize: 5000, outDir: "encode-clip", dataDir: "data",
  * });

@@ -76,7 +76,15 @@ export interface EncodingShardOutcome {
   record: EncodingShardRecord;
 }
 
-/** The four per-voxel arrays in a values file, in this order. */
+/**
+ * The four per-voxel arrays in a values file, in this order.
+ *
+ * @example
+ * ```ts
+ * import { SHARD_ARRAYS } from "@laion/fmri/jobs";
+ * console.log(SHARD_ARRAYS); // ["reliability", "alpha", "looScore", "r"]
+ * ```
+ */
 export const SHARD_ARRAYS = ["reliability", "alpha", "looScore", "r"] as const;
 
 /**
@@ -108,8 +116,8 @@ function peakRss(): number | undefined {
  *
  * @example
  * ```ts
- * import { readEncodingPlan } from "./encode_plan.ts";
- * import { finishedShard } from "./encode_shard.ts";
+ * import { readEncodingPlan } from "@laion/fmri/jobs";
+ * import { finishedShard } from "@laion/fmri/jobs";
  * const plan = await readEncodingPlan("encode-clip");
  * console.log(await finishedShard("encode-clip", plan, 3));
  * ```
@@ -138,7 +146,16 @@ export async function finishedShard(
   return (await sha256Hex(bytes)) === record.sha256 ? record : undefined;
 }
 
-/** The per-voxel arrays of a finished shard. */
+/**
+ * The per-voxel arrays of a finished shard (views into one Float64Array).
+ *
+ * @example
+ * ```ts
+ * import { readShardValues } from "@laion/fmri/jobs";
+ * const { r, alpha } = await readShardValues("encode-clip", 3);
+ * console.log(r.length, alpha[0]);
+ * ```
+ */
 export async function readShardValues(
   dir: string,
   index: number,
@@ -175,8 +192,8 @@ export interface EncodedBlock {
  * @throws {LaionFmriError} when the trial tables no longer give the plan's images
  * @example
  * ```ts
- * import { readEncodingPlan } from "./encode_plan.ts";
- * import { encodeVoxelBlock } from "./encode_shard.ts";
+ * import { readEncodingPlan } from "@laion/fmri/jobs";
+ * import { encodeVoxelBlock } from "@laion/fmri/jobs";
  * const plan = await readEncodingPlan("encode-clip");
  * const { fit } = await encodeVoxelBlock("encode-clip", plan, plan.subjects[0], 0, 100);
  * console.log(fit.r);
@@ -261,7 +278,7 @@ export async function encodeVoxelBlock(
  * @throws {RangeError} when `index` is not a shard of the plan (names the valid range)
  * @example
  * ```ts
- * import { runEncodingShard } from "./encode_shard.ts";
+ * import { runEncodingShard } from "@laion/fmri/jobs";
  * const { skipped, record } = await runEncodingShard("encode-clip", 3);
  * console.log(skipped, record.fitted);
  * ```

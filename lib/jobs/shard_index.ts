@@ -4,7 +4,15 @@
  * @module
  */
 
-/** The variables a task's index is read from, in this order. */
+/**
+ * The variables a task's index is read from, in this order.
+ *
+ * @example
+ * ```ts
+ * import { SHARD_INDEX_VARIABLES } from "@laion/fmri/jobs";
+ * console.log(SHARD_INDEX_VARIABLES.join(", "));
+ * ```
+ */
 export const SHARD_INDEX_VARIABLES: readonly string[] = Object.freeze([
   "SLURM_ARRAY_TASK_ID", // Slurm: sbatch --array
   "AWS_BATCH_JOB_ARRAY_INDEX", // AWS Batch array jobs
@@ -18,7 +26,7 @@ export const SHARD_INDEX_VARIABLES: readonly string[] = Object.freeze([
  * @throws {RangeError} when none is given or the value is not a non-negative integer
  * @example
  * ```ts
- * import { shardIndex } from "./shard_index.ts";
+ * import { shardIndex } from "@laion/fmri/jobs";
  * shardIndex("3"); // { index: 3, from: "--index" }
  * ```
  */
@@ -59,7 +67,7 @@ export function shardIndex(explicit?: string | number): { index: number; from: s
  *
  * @example
  * ```ts
- * import { arraySpec } from "./shard_index.ts";
+ * import { arraySpec } from "@laion/fmri/jobs";
  * arraySpec([7, 3, 4, 5, 9]); // "3-5,7,9"
  * ```
  */

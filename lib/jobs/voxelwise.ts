@@ -64,7 +64,7 @@ export interface VoxelwiseFit {
  * @example
  * ```ts
  * import { averageRepeats, matrix } from "@laion/fmri";
- * import { fitVoxelwise } from "./voxelwise.ts";
+ * import { fitVoxelwise } from "@laion/fmri/jobs";
  * declare const trials: ReturnType<typeof matrix>, names: string[], clip: ReturnType<typeof matrix>;
  * const fit = await fitVoxelwise(averageRepeats(trials, names, { minRepeats: 1 }), clip);
  * console.log(fit.fitted, fit.r);
