@@ -25,7 +25,7 @@ const log = (line: string) => console.error(`[${new Date().toISOString()}] ${lin
 export const encodeCommand: Command = {
   summary: "Whole-brain voxelwise encoding as an array job: plan | run | merge",
   usage: "laion-fmri encode plan --subject S [--subject S2 ...] [--session SES ...] --model CLIP " +
-    "--out DIR --data-dir DATA [--shard-size 5000] [--source remote|model] [--cpus 1] " +
+    "--out DIR [--data-dir DATA] [--shard-size 5000] [--source remote|model] [--cpus 1] " +
     "[--no-measure] [--overwrite]\n" +
     "       laion-fmri encode run --plan DIR [--index N] [--force]\n" +
     "       laion-fmri encode merge --plan DIR\n" +
@@ -74,16 +74,13 @@ export const encodeCommand: Command = {
         throw new UsageError("encode plan needs --model (CLIP, DINOv2, PEcore or SigLIP2)");
       }
       if (typeof values.out !== "string") throw new UsageError("encode plan needs --out DIR");
-      if (typeof values["data-dir"] !== "string") {
-        throw new UsageError("encode plan needs --data-dir DATA");
-      }
       const sessions = splitList(values.session as string[] | undefined);
       await planEncodingJob({
         subjects,
         sessions: sessions.length ? sessions : undefined,
         model: values.model as EmbeddingModel,
         outDir: values.out,
-        dataDir: values["data-dir"],
+        dataDir: values["data-dir"] as string | undefined,
         shardSize: int("shard-size", 5000),
         betasSource: (values.source ?? "remote") as "remote",
         cpusPerTask: int("cpus", 1),

@@ -27,6 +27,7 @@ import type { SessionId } from "../core/ids.ts";
 import { alternateSplit } from "../analysis/split.ts";
 import { TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
 import { loadEmbeddings } from "../stimuli/embeddings.ts";
+import { getDataDir } from "../local/config.ts";
 import { loadSubject } from "../subject/subject.ts";
 import { InvalidChoiceError } from "../core/errors.ts";
 import { arraySpec, SHARD_INDEX_VARIABLES } from "./shard_index.ts";
@@ -135,8 +136,11 @@ export interface EncodingPlanOptions {
   shardSize?: number;
   /** The plan folder (local or shared between the nodes). */
   outDir: string;
-  /** The data directory (the embedding file must be there). @default the configured one */
-  dataDir: string;
+  /**
+   * The data directory (the embedding file must be there; remote subjects fetch their small
+   * files here). Shared by the nodes. @default the configured one
+   */
+  dataDir?: string;
   /** Where shards read betas. @default "remote" */
   betasSource?: "remote" | "model";
   /** Endpoint and bucket of remote reads. @default env LAION_FMRI_S3_ENDPOINT / LAION_FMRI_BUCKET */
@@ -429,7 +433,7 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
   const env = (k: string) => Deno.env.get(k) || undefined;
   const source: EncodingSource = {
     betasSource,
-    dataDir: resolve(options.dataDir),
+    dataDir: resolve(options.dataDir ?? getDataDir()),
     ...(betasSource === "remote"
       ? {
         endpoint: options.remote?.endpoint ?? env("LAION_FMRI_S3_ENDPOINT"),
