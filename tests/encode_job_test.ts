@@ -172,6 +172,26 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
         assert.deepEqual(e.missing, [victim]);
         assert.equal(e.command, `sbatch --array=${victim} ${planPaths.sbatch(dir)}`);
         assert.ok(e.message.includes(e.command));
+        // The command line says the same in its one error line, exit code 1, no maps written.
+        const cli = async (...args: string[]) => {
+          const out = await new Deno.Command(Deno.execPath(), {
+            args: [...plan.command.slice(1), "encode", ...args],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+        };
+        const merge = await cli("merge", "--plan", dir);
+        assert.equal(merge.code, 1);
+        assert.ok(merge.stderr.includes(e.command), merge.stderr);
+        assert.equal(await Deno.stat(planPaths.maps(dir)).catch(() => null), null);
+        // Outside an array task and without --index, run names every way to give the index.
+        const run = await cli("run", "--plan", dir);
+        assert.equal(run.code, 1);
+        assert.match(
+          run.stderr,
+          /pass --index N, or run as an array task that sets one of SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX, JOB_COMPLETION_INDEX/,
+        );
         proxy.latencyMs = 0;
         const [cmd, ...args] = e.command.split(" ");
         const rerun = await slurm(cmd, "--parsable", ...args);
