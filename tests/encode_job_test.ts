@@ -18,6 +18,7 @@ import { FaultProxy } from "./fault_proxy.ts";
 import { planEncodingJob, planPaths, readEncodingPlan } from "../lib/jobs/encode_plan.ts";
 import {
   encodeVoxelBlock,
+  EncodingShardFailedError,
   finishedShard,
   readShardValues,
   runEncodingShard,
@@ -363,6 +364,40 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
         assert.match(log, /shard 1 \(from AWS_BATCH_JOB_ARRAY_INDEX\)[\s\S]*already done/);
         assert.deepEqual(await stat(), before);
         assert.equal(proxy.gets().filter((r) => r.key.endsWith("_model.h5")).length > 0, true);
+      },
+    );
+
+    await t.step(
+      "a shard whose reads fail names itself and its rerun command, writes nothing",
+      async () => {
+        await Deno.remove(planPaths.record(dir, 3));
+        await Deno.remove(planPaths.values(dir, 3));
+        proxy.addFault({
+          kind: "forbidden",
+          times: 1000,
+          match: (r) => r.key.endsWith("_model.h5"),
+        });
+        try {
+          await assert.rejects(
+            runEncodingShard(dir, 3),
+            (e) =>
+              e instanceof EncodingShardFailedError && e.index === 3 &&
+              e.message.startsWith(`shard 3/${nShards} (sub-01 voxels 300-399) failed: `) &&
+              e.message.includes(`sbatch --array=3 ${planPaths.sbatch(dir)}`) &&
+              e.cause instanceof Error,
+          );
+        } finally {
+          proxy.clearFaults();
+        }
+        assert.equal(await finishedShard(dir, plan, 3), undefined);
+        assert.equal(
+          await Deno.stat(planPaths.values(dir, 3)).catch(() => null),
+          null,
+        );
+        assert.deepEqual(await tmpFiles(join(dir, "shards")), []);
+        assert.equal((await runEncodingShard(dir, 3)).skipped, false);
+        const merged3 = Object.fromEntries(ARRAYS.map((k) => [k, m.values[k].subarray(300, 400)]));
+        sameWithinBlas(merged3 as typeof m.values, await readShardValues(dir, 3), "shard 3 rerun");
       },
     );
 

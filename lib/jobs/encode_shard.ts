@@ -58,6 +58,44 @@ export interface EncodingShardRecord {
   finishedAt: string;
 }
 
+/**
+ * A shard could not be read or fitted. Nothing was written for it; the
+ * message names the shard and the commands that rerun it, and `cause` is
+ * the original error.
+ *
+ * @example
+ * ```ts
+ * import { EncodingShardFailedError, runEncodingShard } from "@laion/fmri/jobs";
+ * try {
+ *   await runEncodingShard("encode-clip", 3);
+ * } catch (e) {
+ *   if (e instanceof EncodingShardFailedError) console.log(e.index, e.cause);
+ * }
+ * ```
+ */
+export class EncodingShardFailedError extends LaionFmriError {
+  /** The shard. */
+  readonly index: number;
+
+  /**
+   * Creates an instance.
+   * @param dir the plan folder
+   * @param index the shard
+   * @param what the shard described (subject and voxels)
+   * @param cause the error
+   */
+  constructor(dir: string, index: number, what: string, cause: unknown) {
+    const message = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    super(
+      `${what} failed: ${message} — nothing was written for it; once the cause is fixed, rerun ` +
+        `it with \`sbatch --array=${index} ${planPaths.sbatch(dir)}\` or \`laion-fmri encode run ` +
+        `--plan ${dir} --index ${index}\``,
+      { cause },
+    );
+    this.index = index;
+  }
+}
+
 /** Options of {@linkcode runEncodingShard}. */
 export interface EncodingShardOptions {
   /** Run even when a matching result exists (it is replaced atomically). @default false */
@@ -308,7 +346,13 @@ export async function runEncodingShard(
   const s = plan.subjects.find((x) => x.subject === shard.subject)!;
   say(`${what}: reading ${s.sessions.length} sessions (${plan.source.betasSource})`);
   const t0 = performance.now();
-  const block = await encodeVoxelBlock(dir, plan, s, shard.start, shard.end, options);
+  let block: EncodedBlock;
+  try {
+    block = await encodeVoxelBlock(dir, plan, s, shard.start, shard.end, options);
+  } catch (e) {
+    if (options.signal?.aborted) throw e;
+    throw new EncodingShardFailedError(dir, index, what, e);
+  }
   const { fit } = block;
   say(
     `${what}: read ${(block.bytesRead / 2 ** 20).toFixed(1)} MiB in ${

@@ -33,6 +33,7 @@ export {
 export {
   type EncodedBlock,
   encodeVoxelBlock,
+  EncodingShardFailedError,
   type EncodingShardOptions,
   type EncodingShardOutcome,
   type EncodingShardRecord,
