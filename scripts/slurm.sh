@@ -48,7 +48,7 @@ fail() {
 ours() {
   local f="$1" mark="$2" pid state
   [[ -f $f ]] || return 1
-  pid="$(tr -dc '0-9' <"$f" 2>/dev/null)" || return 1
+  pid="$(tr -dc '0-9' 2>/dev/null <"$f")" || return 1
   [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
   state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
   [[ -n $state && $state != Z ]] || return 1
@@ -118,6 +118,7 @@ SwitchType=switch/none
 MpiDefault=none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
+DefMemPerCPU=1024
 SchedulerType=sched/backfill
 ReturnToService=2
 MinJobAge=600
@@ -149,14 +150,19 @@ stop_one() {
 
 stop_all() {
   if ctld_pid >/dev/null; then
-    # Cancel our cluster's jobs first, so no batch step outlives its slurmd.
-    SLURM_CONF="$CONF" scancel --full --cluster=laionfmri --state=PENDING >/dev/null 2>&1 || true
-    SLURM_CONF="$CONF" scancel --full --cluster=laionfmri >/dev/null 2>&1 || true
-    local k=0
-    while ((k < 50)) && [[ -n "$(SLURM_CONF="$CONF" squeue -h -o %i 2>/dev/null || true)" ]]; do
-      sleep 0.2
-      k=$((k + 1))
-    done
+    # Cancel our cluster's jobs first (by id: the only jobs it has are ours), so no batch
+    # step outlives its slurmd.
+    local ids k=0
+    ids="$(SLURM_CONF="$CONF" squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ' || true)"
+    if [[ -n ${ids// /} ]]; then
+      log "cancelling jobs $ids"
+      # shellcheck disable=SC2086
+      SLURM_CONF="$CONF" scancel $ids >/dev/null 2>&1 || true
+      while ((k < 100)) && [[ -n "$(SLURM_CONF="$CONF" squeue -h -o %A 2>/dev/null || true)" ]]; do
+        sleep 0.2
+        k=$((k + 1))
+      done
+    fi
   fi
   stop_one slurmd "$DIR/slurmd.pid" "$CONF"
   stop_one slurmctld "$DIR/slurmctld.pid" "$CONF"
