@@ -28,10 +28,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
-import { modelKey } from "../lib/subject/remote_model.ts";
-import { currentKeys } from "../scripts/synth/current_keys.ts";
 import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
 import { planEncodingJob, planPaths } from "../lib/jobs/encode_plan.ts";
 import { encodeVoxelBlock, type EncodingShardRecord } from "../lib/jobs/encode_shard.ts";
@@ -43,6 +40,7 @@ import {
   run,
   startBenchRgw,
   stopBenchRgw,
+  uploadSessionCopies,
 } from "./_bench_rgw.ts";
 
 const PYTHON = `
@@ -160,31 +158,13 @@ async function records(dir: string, n: number): Promise<EncodingShardRecord[]> {
 
 await ensureRealisticCurrent(DATA, "ground-truth/encoding.json");
 const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padStart(2, "0")}`);
-const trialsKey = (ses: string) =>
-  `derivatives/glmsingle-tedana/${SUB}/${ses}/func/${SUB}_${ses}_task-images_desc-SingletrialBetas_trials.tsv`;
 const { endpoint, s3 } = await startBenchRgw(RGW, BUCKET);
 const work = await Deno.makeTempDir({ prefix: "laion-bench-encode-" });
 const dataDir = join(work, "data");
 const proxy = new FaultProxy(endpoint, BUCKET);
 try {
-  const put = async (key: string, from = key) =>
-    await s3.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await Deno.readFile(local(from)) }),
-    );
   console.log(`Uploading ${N} session copies of ${SUB}'s model file and the small files ...`);
-  for (const ses of sessions) {
-    await put(modelKey(SUB, ses), modelKey(SUB, "ses-01"));
-    await put(trialsKey(ses), trialsKey("ses-01"));
-  }
-  for (const suffix of ["mask", "T1w"] as const) {
-    await put(
-      currentKeys.anatomical(SUB, {
-        res: "1pt8",
-        desc: suffix === "mask" ? "brain" : undefined,
-        suffix,
-      }),
-    );
-  }
+  await uploadSessionCopies(s3, BUCKET, `${DATA}/bucket`, SUB, sessions);
   s3.destroy();
   const clipKey = stimuliKeys.embeddings("CLIP");
   await Deno.mkdir(join(dataDir, "stimuli"), { recursive: true });
@@ -219,30 +199,23 @@ try {
   const arraySeconds = await array(dir, `1-${nShards - 1}`);
   const recs = await records(dir, nShards);
   const failed = recs.length !== nShards;
-  const dirSeq = join(work, "plan-sequential");
-  await planEncodingJob({
-    subjects: [SUB],
-    sessions,
-    model: "CLIP",
-    shardSize: SHARD,
-    outDir: dirSeq,
-    dataDir,
-    remote,
-    measure: false,
-  });
-  const seqSeconds = await array(dirSeq, `1-${k}%1`);
-  const dirPar = join(work, "plan-par");
-  await planEncodingJob({
-    subjects: [SUB],
-    sessions,
-    model: "CLIP",
-    shardSize: SHARD,
-    outDir: dirPar,
-    dataDir,
-    remote,
-    measure: false,
-  });
-  const par2Seconds = await array(dirPar, `1-${k}`);
+  // The same plan in fresh folders (no shard done), with the first plan's requests.
+  const copyOf = async (name: string, endpointOf = remote) => {
+    const out = join(work, name);
+    const p = await planEncodingJob({
+      subjects: [SUB],
+      sessions,
+      model: "CLIP",
+      shardSize: SHARD,
+      outDir: out,
+      dataDir,
+      remote: endpointOf,
+      measure: false,
+    });
+    return { out, p };
+  };
+  const seqSeconds = await array((await copyOf("plan-sequential")).out, `1-${k}%1`);
+  const par2Seconds = await array((await copyOf("plan-parallel")).out, `1-${k}`);
 
   // 3. Bytes and latency.
   const bytesRead = recs.reduce((a, r) => a + r.bytesRead, 0);
@@ -250,17 +223,10 @@ try {
   const readS = recs.reduce((a, r) => a + r.seconds.read, 0);
   const fitS = recs.reduce((a, r) => a + r.seconds.fit, 0);
   const peaks = recs.map((r) => r.peakRssBytes ?? 0);
-  const dirProxy = join(work, "plan-proxy");
   proxy.latencyMs = 50;
-  const viaProxy = await planEncodingJob({
-    subjects: [SUB],
-    sessions,
-    model: "CLIP",
-    shardSize: SHARD,
-    outDir: dirProxy,
-    dataDir,
-    remote: { endpoint: proxy.url, bucket: BUCKET },
-    measure: false,
+  const { out: dirProxy, p: viaProxy } = await copyOf("plan-proxy", {
+    endpoint: proxy.url,
+    bucket: BUCKET,
   });
   const direct = await encodeVoxelBlock(dir, plan, s, SHARD, 2 * SHARD);
   const far = await encodeVoxelBlock(dirProxy, viaProxy, viaProxy.subjects[0], SHARD, 2 * SHARD);
