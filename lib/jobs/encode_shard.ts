@@ -126,20 +126,29 @@ export interface EncodingShardOutcome {
 export const SHARD_ARRAYS = ["reliability", "alpha", "looScore", "r"] as const;
 
 /**
- * Peak RSS of this process in bytes: `getrusage(RUSAGE_SELF).ru_maxrss`
- * through FFI (Deno refuses `/proc/self/status` without `--allow-all`), else
- * `undefined` (no `--allow-ffi`, or not Linux).
+ * Peak RSS of this process in bytes: `VmHWM` of `/proc/self/status`, read
+ * through libc by FFI (Deno refuses that file without `--allow-all`).
+ * Not `getrusage`'s `ru_maxrss`: Linux carries a parent's peak over
+ * fork + exec into it, so a shard started by a big process would report
+ * the parent's. `undefined` without `--allow-ffi` or off Linux.
  */
 function peakRss(): number | undefined {
   if (Deno.build.os !== "linux") return undefined;
   try {
     const libc = Deno.dlopen("libc.so.6", {
-      getrusage: { parameters: ["i32", "buffer"], result: "i32" },
+      open: { parameters: ["buffer", "i32"], result: "i32" },
+      read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+      close: { parameters: ["i32"], result: "i32" },
     });
     try {
-      const buf = new BigInt64Array(18); // struct rusage: 2 timevals, then ru_maxrss (KiB)
-      if (libc.symbols.getrusage(0, buf) !== 0) return undefined;
-      return Number(buf[4]) * 1024;
+      const fd = libc.symbols.open(new TextEncoder().encode("/proc/self/status\0"), 0);
+      if (fd < 0) return undefined;
+      const buf = new Uint8Array(16384);
+      const n = Number(libc.symbols.read(fd, buf, BigInt(buf.length)));
+      libc.symbols.close(fd);
+      const m = new TextDecoder().decode(buf.subarray(0, Math.max(0, n)))
+        .match(/^VmHWM:\s+(\d+) kB/m);
+      return m ? Number(m[1]) * 1024 : undefined;
     } finally {
       libc.close();
     }
