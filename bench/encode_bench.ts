@@ -133,9 +133,10 @@ const local = (key: string) => `${DATA}/bucket/${key}`;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const sec = (s: number) => `${s.toFixed(1)} s`;
 
+let slurmConf: string | undefined;
 async function slurm(cmd: string, ...args: string[]): Promise<string> {
-  const conf = await run("bash", ["scripts/slurm.sh", "start"]);
-  return await run(cmd, args, { SLURM_CONF: conf.split("\n").at(-1)! });
+  slurmConf ??= (await run("bash", ["scripts/slurm.sh", "start"])).split("\n").at(-1)!;
+  return await run(cmd, args, { SLURM_CONF: slurmConf });
 }
 
 /** Submits the plan's script for `array`, waits, returns the wall-clock seconds. */

@@ -103,6 +103,9 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
   // it is cancelled (the planning below runs without it).
   const proxy = new FaultProxy(localEndpoint(), CURRENT_BUCKET);
   try {
+    // A planning process far bigger than a shard: the measured peak must be the shard's own
+    // (Linux carries a parent's peak over fork + exec into getrusage's ru_maxrss).
+    let ballast: Uint8Array | undefined = new Uint8Array(2 ** 30).fill(1);
     const plan = await planEncodingJob({
       subjects: ["sub-01"],
       model: "CLIP",
@@ -111,6 +114,8 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
       dataDir,
       remote: { endpoint: proxy.url, bucket: CURRENT_BUCKET },
     });
+    assert.equal(ballast.length, 2 ** 30);
+    ballast = undefined;
     const s = plan.subjects[0];
     const nShards = Math.ceil(s.nVoxels / 100);
     assert.equal(plan.shards.length, nShards);
@@ -148,6 +153,15 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
       await slurm("scancel", `${jobId}_${victim}`);
       await waitForJob(jobId);
       assert.equal(await taskState(jobId, victim), "CANCELLED");
+      // The requests come from shard 0's own peak: like the tasks', not the planning process's.
+      const peaks = await Promise.all(
+        [1, 3].map(async (i) => (await finishedShard(dir, plan, i))!.peakRssBytes!),
+      );
+      const measured = plan.resources.measuredPeakBytes!;
+      assert.ok(
+        measured < 2 * Math.max(...peaks) && measured > Math.min(...peaks) / 2,
+        `shard 0 measured ${measured} B, tasks peaked at ${peaks.join(", ")} B`,
+      );
       for (const i of plan.shards.map((x) => x.index).filter((i) => i !== victim)) {
         assert.equal(await taskState(jobId, i), "COMPLETED", `task ${i}`);
         assert.ok(await finishedShard(dir, plan, i), `shard ${i} finished`);
