@@ -10,7 +10,8 @@
 #
 # Environment (defaults):
 #   LAION_FMRI_SLURM_DIR=/tmp/laion-fmri-slurm   all state: slurm.conf, munge key/socket, spool, logs, pids
-#   LAION_FMRI_SLURM_PORT=6817                   slurmctld port on 127.0.0.1 (slurmd uses port + 1)
+#   LAION_FMRI_SLURM_PORT=7817                   slurmctld port on 127.0.0.1 (slurmd uses port + 1;
+#                                                outside Ceph's 6800-7300, where the local S3 binds)
 #   LAION_FMRI_SLURM_CPUS=<nproc>                CPUs of the one node
 #   LAION_FMRI_SLURM_MEMORY_MB=<MemTotal - 1 GiB> memory of the one node (RealMemory)
 #
@@ -21,7 +22,7 @@
 set -euo pipefail
 
 DIR="${LAION_FMRI_SLURM_DIR:-/tmp/laion-fmri-slurm}"
-PORT="${LAION_FMRI_SLURM_PORT:-6817}"
+PORT="${LAION_FMRI_SLURM_PORT:-7817}"
 CPUS="${LAION_FMRI_SLURM_CPUS:-$(nproc)}"
 CONF="$DIR/slurm.conf"
 KEY="$DIR/munge/munge.key"
