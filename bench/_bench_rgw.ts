@@ -4,9 +4,16 @@
  * ports and state folder, so the tests' RGW is left alone).
  * @module
  */
-import { CreateBucketCommand, PutBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { pathExists } from "../lib/core/fs.ts";
 import { seedClient } from "../scripts/seed.ts";
+import { currentKeys } from "../scripts/synth/current_keys.ts";
+import { modelKey } from "../lib/subject/remote_model.ts";
 
 /** The repository root. */
 export const repo: string = new URL("..", import.meta.url).pathname;
@@ -93,4 +100,46 @@ export async function startBenchRgw(
 /** Stops the RGW and removes its state (errors ignored: it may be stopped already). */
 export async function stopBenchRgw(rgw: BenchRgw): Promise<void> {
   await run("bash", ["scripts/local_s3.sh", "stop"], env(rgw)).catch(() => {});
+}
+
+/** The bucket key of a session's trial table. */
+export function trialsKey(subject: string, session: string): string {
+  return `derivatives/glmsingle-tedana/${subject}/${session}/func/` +
+    `${subject}_${session}_task-images_desc-SingletrialBetas_trials.tsv`;
+}
+
+/**
+ * Uploads `subject`'s ses-01 GLMsingle model file and trial table under the
+ * keys of each of `sessions` (the realistic profile has one session: the
+ * copies make N sessions to read), and its `res-1pt8` brain mask and T1w.
+ * `bucketDir` is the generated dataset's `bucket/` folder.
+ */
+export async function uploadSessionCopies(
+  s3: S3Client,
+  bucket: string,
+  bucketDir: string,
+  subject: string,
+  sessions: readonly string[],
+): Promise<void> {
+  const put = async (key: string, from = key) =>
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: await Deno.readFile(`${bucketDir}/${from}`),
+      }),
+    );
+  for (const ses of sessions) {
+    await put(modelKey(subject, ses), modelKey(subject, "ses-01"));
+    await put(trialsKey(subject, ses), trialsKey(subject, "ses-01"));
+  }
+  for (const suffix of ["mask", "T1w"] as const) {
+    await put(
+      currentKeys.anatomical(subject, {
+        res: "1pt8",
+        desc: suffix === "mask" ? "brain" : undefined,
+        suffix,
+      }),
+    );
+  }
 }

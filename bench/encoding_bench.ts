@@ -34,8 +34,6 @@ import { plotScatter } from "../lib/display/scatter.ts";
 import { plotVoxelValues } from "../lib/display/voxel_map.ts";
 import { loadEmbeddings } from "../lib/stimuli/embeddings.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
-import { modelKey } from "../lib/subject/remote_model.ts";
-import { currentKeys } from "../scripts/synth/current_keys.ts";
 import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
 import {
   type BenchRgw,
@@ -43,6 +41,7 @@ import {
   run,
   startBenchRgw,
   stopBenchRgw,
+  uploadSessionCopies,
 } from "./_bench_rgw.ts";
 
 const { values } = parseArgs({
@@ -73,8 +72,6 @@ async function python(code: string, ...args: string[]): Promise<string> {
 await ensureRealisticCurrent(DATA, "ground-truth/encoding.json");
 
 const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padStart(2, "0")}`);
-const trialsKey = (ses: string) =>
-  `derivatives/glmsingle-tedana/${SUB}/${ses}/func/${SUB}_${ses}_task-images_desc-SingletrialBetas_trials.tsv`;
 const { endpoint, s3 } = await startBenchRgw(RGW, BUCKET);
 const dataDir = await Deno.makeTempDir({ prefix: "laion-bench-encoding-" });
 try {
@@ -83,19 +80,7 @@ try {
       new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await Deno.readFile(local(from)) }),
     );
   console.log(`Uploading ${N} session copies of ${SUB}'s model file and the small files ...`);
-  for (const ses of sessions) {
-    await put(modelKey(SUB, ses), modelKey(SUB, "ses-01"));
-    await put(trialsKey(ses), trialsKey("ses-01"));
-  }
-  for (const suffix of ["mask", "T1w"] as const) {
-    await put(
-      currentKeys.anatomical(SUB, {
-        res: "1pt8",
-        desc: suffix === "mask" ? "brain" : undefined,
-        suffix,
-      }),
-    );
-  }
+  await uploadSessionCopies(s3, BUCKET, `${DATA}/bucket`, SUB, sessions);
   for await (const f of Deno.readDir(local(`derivatives/rois/${SUB}/face`))) {
     if (f.name.includes("res-1pt8")) await put(`derivatives/rois/${SUB}/face/${f.name}`);
   }

@@ -87,6 +87,8 @@ export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   /** Body bytes per second per response; `undefined` = unthrottled. */
   bytesPerSecond?: number;
+  /** Milliseconds added before every request is forwarded (a far-away region's round trip). */
+  latencyMs = 0;
   /**
    * Present every ETag as a multipart upload's (`{md5}-2`, so it is no MD5
    * of the body): in listings and response headers, mapped back in `If-Match`.
@@ -181,6 +183,7 @@ export class FaultProxy {
       bytesSent: 0,
     };
     this.requests.push(r);
+    if (this.latencyMs > 0) await this.#sleep(this.latencyMs);
     const fault = this.#takeFault(r);
     r.fault = fault?.kind;
     if (fault?.kind === "slowdown") {

@@ -10,6 +10,7 @@ import { infoCommand, inspectCommand, roisCommand, subjectsCommand } from "./dis
 import { downloadCommand } from "./download.ts";
 import { downloadRawCommand } from "./download_raw.ts";
 import { exportCommand } from "./export.ts";
+import { encodeCommand } from "./encode.ts";
 import {
   downloadCaptionsCommand,
   downloadEmbeddingsCommand,
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   "download-stimuli": downloadStimuliCommand,
   "request-access": requestAccessCommand,
   export: exportCommand,
+  encode: encodeCommand,
 };
 
 function mainHelp(): string {

@@ -1,0 +1,114 @@
+/**
+ * `laion-fmri encode plan | run | merge`: whole-brain voxelwise encoding as
+ * an array job (Slurm, AWS Batch, Kubernetes Indexed Jobs). See docs/cluster.md.
+ * @module
+ */
+import { splitList } from "./args.ts";
+import { type Command, UsageError } from "./command.ts";
+import type { EmbeddingModel } from "../core/constants.ts";
+import { planEncodingJob } from "../jobs/encode_plan.ts";
+import { runEncodingShard } from "../jobs/encode_shard.ts";
+import { mergeEncodingJob } from "../jobs/encode_merge.ts";
+import { shardIndex } from "../jobs/shard_index.ts";
+
+const log = (line: string) => console.error(`[${new Date().toISOString()}] ${line}`);
+
+/**
+ * The `encode` sub-command (registered in `main.ts`).
+ *
+ * @example
+ * ```ts
+ * import { main } from "@laion/fmri/cli";
+ * await main(["encode", "merge", "--plan", "encode-clip"]);
+ * ```
+ */
+export const encodeCommand: Command = {
+  summary: "Whole-brain voxelwise encoding as an array job: plan | run | merge",
+  usage: "laion-fmri encode plan --subject S [--subject S2 ...] [--session SES ...] --model CLIP " +
+    "--out DIR [--data-dir DATA] [--shard-size 5000] [--source remote|model] [--cpus 1] " +
+    "[--no-measure] [--overwrite]\n" +
+    "       laion-fmri encode run --plan DIR [--index N] [--force]\n" +
+    "       laion-fmri encode merge --plan DIR\n" +
+    "  plan writes DIR/plan.json and DIR/encode.sbatch (submit it: sbatch DIR/encode.sbatch).\n" +
+    "  run takes its index from --index, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or\n" +
+    "  JOB_COMPLETION_INDEX; a shard already finished for the plan is skipped.\n" +
+    "  merge writes DIR/maps/ (NIfTI r, alpha, reliability; a Parquet table) or names the\n" +
+    "  missing shards with the sbatch command that reruns them.",
+  positionals: true,
+  options: {
+    subject: { type: "string", multiple: true },
+    session: { type: "string", multiple: true },
+    model: { type: "string" },
+    out: { type: "string" },
+    plan: { type: "string" },
+    "data-dir": { type: "string" },
+    "shard-size": { type: "string" },
+    source: { type: "string" },
+    cpus: { type: "string" },
+    "no-measure": { type: "boolean" },
+    overwrite: { type: "boolean" },
+    index: { type: "string" },
+    force: { type: "boolean" },
+  },
+  async run(values, positionals = []) {
+    const [action, ...extra] = positionals;
+    if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
+    const int = (flag: string, d: number) => {
+      const v = values[flag];
+      if (v === undefined) return d;
+      if (!/^\d+$/.test(String(v))) {
+        throw new UsageError(`--${flag} must be a positive integer, got "${v}"`);
+      }
+      return Number(v);
+    };
+    const planDir = () => {
+      if (typeof values.plan !== "string") {
+        throw new UsageError(`encode ${action} needs --plan DIR`);
+      }
+      return values.plan;
+    };
+    if (action === "plan") {
+      const subjects = splitList(values.subject as string[] | undefined);
+      if (!subjects.length) throw new UsageError("encode plan needs --subject");
+      if (typeof values.model !== "string") {
+        throw new UsageError("encode plan needs --model (CLIP, DINOv2, PEcore or SigLIP2)");
+      }
+      if (typeof values.out !== "string") throw new UsageError("encode plan needs --out DIR");
+      const sessions = splitList(values.session as string[] | undefined);
+      await planEncodingJob({
+        subjects,
+        sessions: sessions.length ? sessions : undefined,
+        model: values.model as EmbeddingModel,
+        outDir: values.out,
+        dataDir: values["data-dir"] as string | undefined,
+        shardSize: int("shard-size", 5000),
+        betasSource: (values.source ?? "remote") as "remote",
+        cpusPerTask: int("cpus", 1),
+        measure: values["no-measure"] !== true,
+        overwrite: values.overwrite === true,
+        onProgress: log,
+      });
+      return;
+    }
+    if (action === "run") {
+      const dir = planDir();
+      const { index, from } = shardIndex(values.index as string | undefined);
+      log(`encode run: shard ${index} (from ${from}) of ${dir}`);
+      await runEncodingShard(dir, index, { force: values.force === true, onProgress: log });
+      return;
+    }
+    if (action === "merge") {
+      const merged = await mergeEncodingJob(planDir(), { onProgress: log });
+      for (const s of merged.subjects) {
+        console.log(`${s.subject}\t${Object.values(s.niftis).join("\t")}`);
+      }
+      console.log(merged.parquet);
+      return;
+    }
+    throw new UsageError(
+      `encode needs an action: plan, run or merge, got ${
+        action === undefined ? "none" : `"${action}"`
+      }`,
+    );
+  },
+};

@@ -1,0 +1,618 @@
+/**
+ * `encode plan`: the whole-brain voxelwise encoding job cut into shards
+ * (subject × block of voxels on the anatomical brain mask's axis, the rows
+ * of the GLMsingle model files), written to a folder every task can read:
+ *
+ * ```
+ * <out>/plan.json                the shards, sessions, images, split, source, resources
+ * <out>/features/<sub>_<model>.f64   the feature rows of the plan's images (float64, row-major)
+ * <out>/encode.sbatch            the Slurm array script (CPU/memory from a measured shard)
+ * <out>/shards/shard-00003.json  a finished shard's record (written last, atomically)
+ * <out>/shards/shard-00003.f64   its per-voxel results (reliability, alpha, looScore, r)
+ * <out>/logs/                    the array tasks' logs
+ * <out>/maps/                    merge's NIfTI maps and Parquet table
+ * ```
+ *
+ * The images (the shared natural images, not `shared_4rep_OOD_`), their
+ * split and their feature rows are fixed here, once, so every shard fits
+ * against the same ones and the nodes need no embedding file.
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
+import { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
+import { pathExists, writeFileAtomic } from "../core/fs.ts";
+import type { SessionId } from "../core/ids.ts";
+import { alternateSplit } from "../analysis/split.ts";
+import { TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
+import { loadEmbeddings } from "../stimuli/embeddings.ts";
+import { getDataDir } from "../local/config.ts";
+import { loadSubject } from "../subject/subject.ts";
+import { InvalidChoiceError } from "../core/errors.ts";
+import { arraySpec, SHARD_INDEX_VARIABLES } from "./shard_index.ts";
+
+/** Where every shard reads its betas. */
+export interface EncodingSource {
+  /** `"remote"`: the model files' rows by HTTP range; `"model"`: the local model files. */
+  betasSource: "remote" | "model";
+  /** The data directory (absolute): trial tables, masks; small files land here on demand. */
+  dataDir: string;
+  /** S3 endpoint of remote reads (unset: the configured one). */
+  endpoint?: string;
+  /** Bucket of remote reads (unset: the configured one). */
+  bucket?: string;
+}
+
+/** One subject of a plan. */
+export interface EncodingPlanSubject {
+  /** The subject id. */
+  subject: string;
+  /** Its sessions, stacked in this order. */
+  sessions: string[];
+  /** Voxels on the anatomical brain mask's axis (the model files' rows). */
+  nVoxels: number;
+  /** Trials per session (all trials of the trial table). */
+  trialsPerSession: number[];
+  /** The shared natural images, sorted: the rows of the features and of every shard's averages. */
+  images: string[];
+  /** Training rows (positions 0, 2, 4, … of `images`). */
+  train: number[];
+  /** Test rows (positions 1, 3, 5, …). */
+  test: number[];
+  /** Feature dimension. */
+  nFeatures: number;
+  /** The feature file, relative to the plan folder. */
+  features: string;
+  /** SHA-256 (hex) of the feature file. */
+  featuresSha256: string;
+}
+
+/** A shard: one subject's voxels `start` (inclusive) to `end` (exclusive). */
+export interface EncodingShard {
+  /** Array index. */
+  index: number;
+  /** The subject. */
+  subject: string;
+  /** First voxel (brain-axis position). */
+  start: number;
+  /** One past the last voxel. */
+  end: number;
+}
+
+/** CPU, memory and time each array task asks for. */
+export interface EncodingResources {
+  /** CPUs per task (OpenBLAS threads). */
+  cpusPerTask: number;
+  /** Memory per task in MiB. */
+  memoryMiB: number;
+  /** Wall-clock limit per task in minutes. */
+  timeMinutes: number;
+  /** How the numbers were obtained. */
+  basis: string;
+  /** Peak RSS of the measured shard in bytes (when measured). */
+  measuredPeakBytes?: number;
+  /** Seconds of the measured shard (when measured). */
+  measuredSeconds?: number;
+}
+
+/** The content of `plan.json`. */
+export interface EncodingPlan {
+  /** Always `"laion-fmri-encode-plan"`. */
+  format: "laion-fmri-encode-plan";
+  /** Format version. */
+  version: 1;
+  /** SHA-256 of everything a shard's result depends on: a shard record must carry it. */
+  planId: string;
+  /** The embedding model. */
+  model: EmbeddingModel;
+  /** Ridge penalties. */
+  alphas: number[];
+  /** Reliability threshold of the summaries (every usable voxel is fitted). */
+  reliabilityThreshold: number;
+  /** Voxels per shard. */
+  shardSize: number;
+  /** Where the betas come from. */
+  source: EncodingSource;
+  /** The subjects. */
+  subjects: EncodingPlanSubject[];
+  /** The shards, index = position. */
+  shards: EncodingShard[];
+  /** What each task asks for. */
+  resources: EncodingResources;
+  /** The command that runs `laion-fmri` on a node (the sbatch script appends `encode run …`). */
+  command: string[];
+}
+
+/** Options of {@linkcode planEncodingJob}. */
+export interface EncodingPlanOptions {
+  /** Subjects (`"sub-01"`, `"01"`). */
+  subjects: readonly string[];
+  /** Sessions of every subject. @default each subject's public sessions */
+  sessions?: readonly SessionId[];
+  /** The embedding model: one of `EMBEDDING_MODELS`. */
+  model: EmbeddingModel;
+  /** Voxels per shard. @default 5000 */
+  shardSize?: number;
+  /** The plan folder (local or shared between the nodes). */
+  outDir: string;
+  /**
+   * The data directory (the embedding file must be there; remote subjects fetch their small
+   * files here). Shared by the nodes. @default the configured one
+   */
+  dataDir?: string;
+  /** Where shards read betas. @default "remote" */
+  betasSource?: "remote" | "model";
+  /** Endpoint and bucket of remote reads. @default env LAION_FMRI_S3_ENDPOINT / LAION_FMRI_BUCKET */
+  remote?: { endpoint?: string; bucket?: string };
+  /** Ridge penalties. @default TUTORIAL_ALPHAS */
+  alphas?: readonly number[];
+  /** Reliability threshold of the summaries. @default 0.2 */
+  reliabilityThreshold?: number;
+  /** CPUs per array task. @default 1 */
+  cpusPerTask?: number;
+  /**
+   * Run shard 0 now, as a task runs it (the plan's command in a child
+   * process, `cpusPerTask` BLAS threads; needs `--allow-run` for it), to
+   * measure its peak memory and time for the sbatch requests (its result is
+   * kept: the array skips it).
+   * @default true
+   */
+  measure?: boolean;
+  /** Replace a different plan in `outDir` (its shard results are deleted). @default false */
+  overwrite?: boolean;
+  /** The command that runs `laion-fmri` on a node. @default `deno run <grants> <this checkout's cli.ts>` */
+  command?: readonly string[];
+  /** Progress lines. */
+  onProgress?: (line: string) => void;
+  /** Cancels the plan. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The plan folder holds a different plan (other subjects, sessions, model,
+ * shard size or source): choose another folder, or pass `overwrite: true`.
+ *
+ * @example
+ * ```ts
+ * import { EncodingPlanConflictError, planEncodingJob } from "@laion/fmri/jobs";
+ * try {
+ *   await planEncodingJob({ subjects: ["sub-01"], model: "DINOv2", outDir: "encode-clip", dataDir: "data" });
+ * } catch (e) {
+ *   if (e instanceof EncodingPlanConflictError) console.log(e.message);
+ * }
+ * ```
+ */
+export class EncodingPlanConflictError extends LaionFmriError {}
+
+const PLAN_FILE = "plan.json";
+
+/**
+ * Paths inside a plan folder.
+ *
+ * @example
+ * ```ts
+ * import { planPaths } from "@laion/fmri/jobs";
+ * planPaths.sbatch("encode-clip"); // "encode-clip/encode.sbatch"
+ * planPaths.record("encode-clip", 3); // "encode-clip/shards/shard-00003.json"
+ * ```
+ */
+export const planPaths = {
+  /** `plan.json`. */
+  plan: (dir: string): string => join(dir, PLAN_FILE),
+  /** The sbatch script. */
+  sbatch: (dir: string): string => join(dir, "encode.sbatch"),
+  /** A shard's record. */
+  record: (dir: string, i: number): string =>
+    join(dir, "shards", `shard-${String(i).padStart(5, "0")}.json`),
+  /** A shard's values. */
+  values: (dir: string, i: number): string =>
+    join(dir, "shards", `shard-${String(i).padStart(5, "0")}.f64`),
+  /** The logs folder. */
+  logs: (dir: string): string => join(dir, "logs"),
+  /** The maps folder. */
+  maps: (dir: string): string => join(dir, "maps"),
+};
+
+/**
+ * SHA-256 of bytes, hex.
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./encode_plan.ts";
+ * await sha256Hex(new Uint8Array()); // "e3b0c442…"
+ * ```
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function planIdOf(plan: Omit<EncodingPlan, "planId" | "resources" | "command">): Promise<string> {
+  const { model, alphas, shardSize, source, subjects, shards } = plan;
+  return sha256Hex(
+    new TextEncoder().encode(
+      JSON.stringify({ model, alphas, shardSize, source, subjects, shards }),
+    ),
+  );
+}
+
+/**
+ * Reads `plan.json` of a plan folder.
+ *
+ * @throws {LaionFmriError} when the folder holds no plan, naming `laion-fmri encode plan`
+ * @example
+ * ```ts
+ * import { readEncodingPlan } from "@laion/fmri/jobs";
+ * const plan = await readEncodingPlan("encode-clip");
+ * console.log(plan.shards.length);
+ * ```
+ */
+export async function readEncodingPlan(dir: string): Promise<EncodingPlan> {
+  const path = planPaths.plan(dir);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new LaionFmriError(
+        `${path} does not exist: write a plan first with \`laion-fmri encode plan --out ${dir} …\``,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  const plan = JSON.parse(text) as EncodingPlan;
+  if (plan.format !== "laion-fmri-encode-plan" || plan.version !== 1) {
+    throw new LaionFmriError(`${path} is not an encode plan of format version 1`);
+  }
+  return plan;
+}
+
+/**
+ * The feature rows of a plan's subject (images × features, float64), checked against its hash.
+ *
+ * @throws {LaionFmriError} when the file was changed after the plan
+ * @example
+ * ```ts
+ * import { readEncodingPlan } from "@laion/fmri/jobs";
+ * import { readPlanFeatures } from "./encode_plan.ts";
+ * const plan = await readEncodingPlan("encode-clip");
+ * console.log((await readPlanFeatures("encode-clip", plan.subjects[0])).cols);
+ * ```
+ */
+export async function readPlanFeatures(
+  dir: string,
+  s: EncodingPlanSubject,
+): Promise<{ rows: number; cols: number; data: Float64Array }> {
+  const bytes = await Deno.readFile(join(dir, s.features));
+  if ((await sha256Hex(bytes)) !== s.featuresSha256) {
+    throw new LaionFmriError(
+      `${join(dir, s.features)} does not match its plan (SHA-256 differs): it was changed after ` +
+        "`laion-fmri encode plan`; write the plan again with --overwrite",
+    );
+  }
+  return {
+    rows: s.images.length,
+    cols: s.nFeatures,
+    data: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8),
+  };
+}
+
+/**
+ * Is the label a shared natural image (the tutorial's `shared_` but not `shared_4rep_OOD_`)?
+ *
+ * @example
+ * ```ts
+ * import { isSharedNatural } from "./encode_plan.ts";
+ * isSharedNatural("shared_4rep_NSD_special1000_382.jpg"); // true
+ * isSharedNatural("shared_4rep_OOD_shape_12.jpg"); // false
+ * ```
+ */
+export function isSharedNatural(label: string): boolean {
+  return label.startsWith("shared_") && !label.startsWith("shared_4rep_OOD_");
+}
+
+/** Deno's grants for `encode run` on a node. */
+function defaultCommand(dir: string, source: EncodingSource): string[] {
+  const cli = new URL("../../cli.ts", import.meta.url);
+  const args = [Deno.execPath(), "run"];
+  if (cli.protocol === "file:") {
+    args.push("--config", fileURLToPath(new URL("./deno.json", cli)));
+  }
+  args.push("--allow-read", `--allow-write=${dir},${source.dataDir}`);
+  if (source.betasSource === "remote") {
+    const host = source.endpoint
+      ? new URL(source.endpoint).host.replace(/:\d+$/, "")
+      : "laion-fmri.s3.us-west-2.amazonaws.com,laion-fmri.s3.amazonaws.com";
+    args.push(`--allow-net=${host}`);
+  }
+  const env = [
+    "LAION_FMRI_S3_ENDPOINT",
+    "LAION_FMRI_BUCKET",
+    "LAION_FMRI_SPLITS_DIR",
+    "XDG_CONFIG_HOME",
+    "HOME",
+    "CI",
+    "AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA",
+    "AWS_LAMBDA_BENCHMARK_MODE",
+    "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED",
+    ...SHARD_INDEX_VARIABLES,
+  ];
+  args.push(
+    `--allow-env=${env.join(",")}`,
+    "--allow-ffi",
+    "--allow-sys=cpus,networkInterfaces,hostname",
+  );
+  args.push(cli.protocol === "file:" ? fileURLToPath(cli) : cli.href);
+  return args;
+}
+
+const shellQuote = (s: string) =>
+  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** Minutes as Slurm's `D-HH:MM:SS`. */
+function slurmTime(minutes: number): string {
+  const m = Math.max(1, Math.ceil(minutes));
+  const d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = m % 60;
+  return `${d}-${String(h).padStart(2, "0")}:${String(mm).padStart(2, "0")}:00`;
+}
+
+/**
+ * The sbatch array script of a plan: one task per shard, its index from
+ * `SLURM_ARRAY_TASK_ID`, OpenBLAS on the task's CPUs, logs in `<dir>/logs`.
+ *
+ * @example
+ * ```ts
+ * import { readEncodingPlan, sbatchScript } from "@laion/fmri/jobs";
+ * console.log(sbatchScript("encode-clip", await readEncodingPlan("encode-clip")));
+ * ```
+ */
+export function sbatchScript(dir: string, plan: EncodingPlan): string {
+  const r = plan.resources;
+  const run = [...plan.command, "encode", "run", "--plan", dir].map(shellQuote).join(" ");
+  return [
+    "#!/bin/bash",
+    `#SBATCH --job-name=laion-encode-${plan.model}`,
+    `#SBATCH --array=0-${plan.shards.length - 1}`,
+    `#SBATCH --cpus-per-task=${r.cpusPerTask}`,
+    `#SBATCH --mem=${r.memoryMiB}M`,
+    `#SBATCH --time=${slurmTime(r.timeMinutes)}`,
+    `#SBATCH --output=${planPaths.logs(dir)}/%A_%a.out`,
+    `# Written by \`laion-fmri encode plan\` (plan ${plan.planId.slice(0, 12)}, ` +
+    `${plan.shards.length} shards of ${plan.shardSize} voxels, ${plan.model}).`,
+    `# Resources: ${r.basis}.`,
+    "# Failed or missing shards (`laion-fmri encode merge` names them) are resubmitted alone:",
+    `#   sbatch --array=3,7 ${planPaths.sbatch(dir)}`,
+    "# A shard already finished for this plan is skipped, so resubmitting everything is safe too.",
+    "set -euo pipefail",
+    'export OPENBLAS_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
+    "# The task's index comes from SLURM_ARRAY_TASK_ID (laion-fmri encode run reads it).",
+    `exec ${run}`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Writes a plan (see the module doc): checks the subjects, sessions and
+ * model, fixes the images, split and feature rows of each subject, cuts
+ * the voxels into shards, measures shard 0 (unless `measure: false`) and
+ * writes the sbatch script. Rerunning it with the same inputs keeps the
+ * finished shards.
+ *
+ * @throws {InvalidChoiceError} for an unknown model
+ * @throws {RangeError} for a bad shard size or no subjects
+ * @throws {EncodingPlanConflictError} when `outDir` holds a different plan and `overwrite` is not set
+ * @example
+ * ```ts
+ * import { planEncodingJob } from "@laion/fmri/jobs";
+ * const plan = await planEncodingJob({
+ *   subjects: ["sub-01"], model: "CLIP", shardSize: 5000, outDir: "encode-clip", dataDir: "data",
+ * });
+ * console.log(plan.shards.length, plan.resources);
+ * ```
+ */
+export async function planEncodingJob(options: EncodingPlanOptions): Promise<EncodingPlan> {
+  const say = options.onProgress ?? (() => {});
+  const { signal } = options;
+  if (!(EMBEDDING_MODELS as readonly string[]).includes(options.model)) {
+    throw new InvalidChoiceError("model", options.model, EMBEDDING_MODELS, "Pass --model CLIP");
+  }
+  const shardSize = options.shardSize ?? 5000;
+  if (!Number.isInteger(shardSize) || shardSize < 1) {
+    throw new RangeError(`shardSize must be a positive integer, got ${shardSize}`);
+  }
+  if (options.subjects.length === 0) {
+    throw new RangeError("subjects must name at least one subject");
+  }
+  const dir = resolve(options.outDir);
+  const betasSource = options.betasSource ?? "remote";
+  if (betasSource !== "remote" && betasSource !== "model") {
+    throw new InvalidChoiceError("betasSource", betasSource, ["remote", "model"]);
+  }
+  const env = (k: string) => Deno.env.get(k) || undefined;
+  const source: EncodingSource = {
+    betasSource,
+    dataDir: resolve(options.dataDir ?? getDataDir()),
+    ...(betasSource === "remote"
+      ? {
+        endpoint: options.remote?.endpoint ?? env("LAION_FMRI_S3_ENDPOINT"),
+        bucket: options.remote?.bucket ?? env("LAION_FMRI_BUCKET"),
+      }
+      : {}),
+  };
+  const remote = { endpoint: source.endpoint, bucket: source.bucket, signal };
+  await Deno.mkdir(join(dir, "features"), { recursive: true });
+  using emb = await loadEmbeddings({ models: [options.model], dataDir: source.dataDir, signal });
+  const subjects: EncodingPlanSubject[] = [];
+  const shards: EncodingShard[] = [];
+  for (const id of options.subjects) {
+    const sub = await loadSubject(id, { dataDir: source.dataDir, betasSource, remote, signal });
+    const sessions = options.sessions
+      ? [...new Set(options.sessions.map(String))]
+      : await sub.getSessions({ signal });
+    const nVoxels = await sub.getNVoxels({ maskSource: "anatomical", signal });
+    const tables = await sub.getTrialInfo({ sessions, signal });
+    const trialsPerSession: number[] = [];
+    const names = new Set<string>();
+    const resolvedSessions = [...tables.keys()];
+    for (const t of tables.values()) {
+      const labels = t.getColumn("label").toArray() as string[];
+      trialsPerSession.push(labels.length);
+      for (const l of labels) if (isSharedNatural(l)) names.add(l);
+    }
+    const images = [...names].sort();
+    const split = alternateSplit(images);
+    const m = emb.get(options.model, images);
+    const features = `features/${sub.subjectId}_${options.model}.f64`;
+    const bytes = new Uint8Array(Float64Array.from(m.data).buffer);
+    await writeFileAtomic(join(dir, features), bytes, { signal });
+    subjects.push({
+      subject: sub.subjectId,
+      sessions: resolvedSessions,
+      nVoxels,
+      trialsPerSession,
+      images,
+      train: split.train,
+      test: split.test,
+      nFeatures: m.cols,
+      features,
+      featuresSha256: await sha256Hex(bytes),
+    });
+    for (let start = 0; start < nVoxels; start += shardSize) {
+      shards.push({
+        index: shards.length,
+        subject: sub.subjectId,
+        start,
+        end: Math.min(nVoxels, start + shardSize),
+      });
+    }
+    say(
+      `${sub.subjectId}: ${resolvedSessions.length} sessions, ${images.length} shared natural ` +
+        `images (${split.train.length} train / ${split.test.length} test), ${nVoxels} voxels ` +
+        `-> ${Math.ceil(nVoxels / shardSize)} shards`,
+    );
+  }
+  const body = {
+    format: "laion-fmri-encode-plan" as const,
+    version: 1 as const,
+    model: options.model,
+    alphas: [...(options.alphas ?? TUTORIAL_ALPHAS)],
+    reliabilityThreshold: options.reliabilityThreshold ?? 0.2,
+    shardSize,
+    source,
+    subjects,
+    shards,
+  };
+  const planId = await planIdOf(body);
+  if (await pathExists(planPaths.plan(dir))) {
+    const old = await readEncodingPlan(dir).catch(() => undefined);
+    if (old?.planId !== planId) {
+      if (!options.overwrite) {
+        throw new EncodingPlanConflictError(
+          `${dir} holds a different encode plan (${old?.planId.slice(0, 12) ?? "unreadable"}): ` +
+            "choose another --out, or pass --overwrite to replace it and delete its shard results",
+        );
+      }
+      await Deno.remove(join(dir, "shards"), { recursive: true }).catch(() => {});
+      await Deno.remove(planPaths.maps(dir), { recursive: true }).catch(() => {});
+    }
+  }
+  await Deno.mkdir(join(dir, "shards"), { recursive: true });
+  await Deno.mkdir(planPaths.logs(dir), { recursive: true });
+  const cpusPerTask = options.cpusPerTask ?? 1;
+  const plan: EncodingPlan = {
+    ...body,
+    planId,
+    resources: estimateResources(body, cpusPerTask),
+    command: options.command ? [...options.command] : defaultCommand(dir, source),
+  };
+  await writeFileAtomic(planPaths.plan(dir), JSON.stringify(plan, null, 1), { signal });
+  if (options.measure ?? true) {
+    // Shard 0 run as a task runs it: its own process, the task's command and BLAS threads.
+    const { record, seconds } = await measureShard(dir, plan, signal);
+    const peak = record.peakRssBytes ?? 0;
+    const mib = 2 ** 20;
+    plan.resources = {
+      cpusPerTask,
+      memoryMiB: Math.ceil(Math.max(peak * 1.25, peak + 256 * mib) / mib),
+      timeMinutes: Math.max(10, Math.ceil((seconds * 10) / 60)),
+      basis:
+        `shard 0 run as a task (own process, ${cpusPerTask} BLAS thread(s)): peak RSS ${
+          (peak / mib).toFixed(0)
+        } MiB, ${seconds.toFixed(1)} s; asks for max(1.25 x peak, peak + 256 MiB) and 10 x ` +
+        "the time (at least 10 min)",
+      measuredPeakBytes: peak,
+      measuredSeconds: seconds,
+    };
+    await writeFileAtomic(planPaths.plan(dir), JSON.stringify(plan, null, 1), { signal });
+  }
+  await writeFileAtomic(planPaths.sbatch(dir), sbatchScript(dir, plan), { signal, mode: 0o755 });
+  say(
+    `plan ${planId.slice(0, 12)}: ${shards.length} shards -> ${planPaths.sbatch(dir)} ` +
+      `(sbatch --array=${
+        arraySpec(shards.map((s) => s.index))
+      }; ${plan.resources.memoryMiB} MiB, ` +
+      `${cpusPerTask} CPU per task)`,
+  );
+  return plan;
+}
+
+/** Runs shard 0 with the plan's command in a child process; its record holds its peak RSS. */
+async function measureShard(dir: string, plan: EncodingPlan, signal?: AbortSignal) {
+  const [cmd, ...args] = plan.command;
+  const t0 = performance.now();
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(cmd, {
+      args: [...args, "encode", "run", "--plan", dir, "--index", "0", "--force"],
+      env: { OPENBLAS_NUM_THREADS: String(plan.resources.cpusPerTask) },
+      stdout: "piped",
+      stderr: "piped",
+      signal,
+    }).output();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || (e instanceof Error && e.name === "NotCapable")) {
+      throw new PermissionMissingError(
+        `run shard 0 as a task (${cmd}) to measure its memory and time`,
+        `--allow-run=${cmd}`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (!out.success) {
+    const log = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-5).join("\n");
+    throw new LaionFmriError(
+      `measuring shard 0 failed (exit ${out.code}); fix the cause, or plan with --no-measure: ${log}`,
+    );
+  }
+  const record = JSON.parse(await Deno.readTextFile(planPaths.record(dir, 0)));
+  return { record: record as { peakRssBytes?: number }, seconds };
+}
+
+/** Requests from the sizes when no shard was measured (a formula, stated as such). */
+function estimateResources(
+  body: Pick<EncodingPlan, "subjects" | "alphas" | "shardSize">,
+  cpusPerTask: number,
+): EncodingResources {
+  let perVoxel = 0;
+  for (const s of body.subjects) {
+    const trials = s.trialsPerSession.reduce((a, b) => a + b, 0);
+    const n = s.images.length;
+    // float32 rows read + natural rows as float64 + 3 means + centred train + per-alpha predictions
+    perVoxel = Math.max(
+      perVoxel,
+      trials * 4 + trials * 8 + n * 8 * 3 + s.train.length * 8 * 3 +
+        (body.alphas.length + 3) * s.test.length * 8,
+    );
+  }
+  const mib = 2 ** 20;
+  return {
+    cpusPerTask,
+    memoryMiB: Math.ceil((512 * mib + 1.5 * perVoxel * body.shardSize) / mib),
+    timeMinutes: 60,
+    basis: "estimated from the sizes (not measured): 512 MiB + 1.5 x the arrays of one shard",
+  };
+}

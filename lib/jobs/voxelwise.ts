@@ -1,0 +1,135 @@
+/**
+ * The tutorial's encoding model voxel by voxel, for any block of voxels:
+ * the same steps and the same functions as `fitEncodingModel`
+ * (lib/analysis/encoding.ts) — alternating split of the sorted images,
+ * split-half reliability on the training images, features standardized with
+ * the training images' statistics, a ridge with each voxel's alpha chosen by
+ * efficient leave-one-out predictions scored by their correlation, held-out
+ * Pearson r — with one difference that makes a voxel's result independent of
+ * every other voxel (so shards of any size merge into the same map):
+ *
+ * - every voxel with finite responses to all images and non-constant
+ *   training responses is fitted, whatever its reliability (the tutorial
+ *   fits only voxels above 0.2; thresholding `reliability` afterwards gives
+ *   its voxels, with the same alpha and r, since each voxel's ridge uses only
+ *   its own column);
+ * - a voxel with a non-finite response is not fitted (its r and alpha are
+ *   NaN), where the tutorial would drop that test image for all voxels.
+ * @module
+ */
+import { alternateSplit } from "../analysis/split.ts";
+import type { LinearAlgebra, LinearAlgebraChoice } from "../analysis/linalg.ts";
+import { type Matrix, shapeOf, takeColumns, takeRows } from "../analysis/matrix.ts";
+import { splitHalfReliability } from "../analysis/reliability.ts";
+import type { RepeatAverages } from "../analysis/repeats.ts";
+import { fitRidgePath, TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
+import { standardize } from "../analysis/standardize.ts";
+import { pearsonColumns } from "../analysis/stats.ts";
+
+/** Options of {@linkcode fitVoxelwise}. */
+export interface VoxelwiseOptions {
+  /** Ridge penalties. @default TUTORIAL_ALPHAS ([0.1, 1, 10, …, 100000]) */
+  alphas?: readonly number[];
+  /** Linear algebra backend. @default "auto" */
+  backend?: LinearAlgebraChoice | LinearAlgebra;
+  /** Stops the fit. */
+  signal?: AbortSignal;
+}
+
+/** Per-voxel results, one entry per column of the responses. */
+export interface VoxelwiseFit {
+  /** Split-half reliability on the training images (NaN for a constant voxel). */
+  reliability: Float64Array;
+  /** The alpha chosen by leave-one-out correlation (NaN: not fitted). */
+  alpha: Float64Array;
+  /** That alpha's leave-one-out correlation (NaN: not fitted). */
+  looScore: Float64Array;
+  /** Held-out Pearson r between measured and predicted test responses (NaN: not fitted). */
+  r: Float64Array;
+  /** Number of voxels fitted. */
+  fitted: number;
+  /** Training and test rows (indices into `averages.images`). */
+  split: { train: number[]; test: number[] };
+  /** Which backend did the linear algebra ("none" when no voxel was fitted). */
+  backend: "openblas" | "typescript" | "none";
+}
+
+/**
+ * Fits the tutorial's model to every usable voxel (column) of `averages`:
+ * see the module doc. `features` has one row per image of
+ * `averages.images` (same order).
+ *
+ * @throws {RangeError} when the shapes disagree, a training image was shown
+ *   once, or fewer than 3 train or test images remain
+ * @example
+ * ```ts
+ * import { averageRepeats, matrix } from "@laion/fmri";
+ * import { fitVoxelwise } from "@laion/fmri/jobs";
+ * declare const trials: ReturnType<typeof matrix>, names: string[], clip: ReturnType<typeof matrix>;
+ * const fit = await fitVoxelwise(averageRepeats(trials, names, { minRepeats: 1 }), clip);
+ * console.log(fit.fitted, fit.r);
+ * ```
+ */
+export async function fitVoxelwise(
+  averages: RepeatAverages,
+  features: Matrix,
+  options: VoxelwiseOptions = {},
+): Promise<VoxelwiseFit> {
+  if (features.rows !== averages.images.length) {
+    throw new RangeError(
+      `features (${shapeOf(features)}) need one row per image (${averages.images.length})`,
+    );
+  }
+  const split = alternateSplit(averages.images);
+  const once = split.train.filter((r) => averages.counts[r] < 2);
+  if (once.length > 0) {
+    throw new RangeError(
+      `${once.length} training image(s) were shown only once, so they have no split-half ` +
+        `reliability: ${once.slice(0, 5).map((r) => averages.images[r]).join(", ")}`,
+    );
+  }
+  if (split.train.length < 3 || split.test.length < 3) {
+    throw new RangeError(
+      `the model needs 3+ train and 3+ test images, got ${split.train.length} and ` +
+        `${split.test.length}`,
+    );
+  }
+  const reliability = splitHalfReliability(
+    takeRows(averages.oddMean, split.train),
+    takeRows(averages.evenMean, split.train),
+  );
+  const m = averages.mean.cols, mean = averages.mean;
+  const inTrain = new Uint8Array(mean.rows);
+  for (const r of split.train) inTrain[r] = 1;
+  const usable: number[] = [];
+  for (let j = 0; j < m; j++) {
+    let finite = true, lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < mean.rows && finite; i++) {
+      const v = mean.data[i * m + j];
+      finite = Number.isFinite(v);
+      if (inTrain[i]) lo = Math.min(lo, v), hi = Math.max(hi, v);
+    }
+    if (finite && hi > lo) usable.push(j);
+  }
+  const alpha = new Float64Array(m).fill(NaN);
+  const looScore = new Float64Array(m).fill(NaN);
+  const r = new Float64Array(m).fill(NaN);
+  if (usable.length === 0) {
+    return { reliability, alpha, looScore, r, fitted: 0, split, backend: "none" };
+  }
+  const y = takeColumns(mean, usable);
+  const xs = standardize(takeRows(features, split.train), takeRows(features, split.test));
+  const ridge = await fitRidgePath(xs.train, takeRows(y, split.train), xs.test, {
+    alphas: options.alphas ?? TUTORIAL_ALPHAS,
+    scoring: "correlation",
+    backend: options.backend,
+    signal: options.signal,
+  });
+  const voxelR = pearsonColumns(takeRows(y, split.test), ridge.prediction);
+  usable.forEach((j, c) => {
+    alpha[j] = ridge.bestAlpha[c];
+    looScore[j] = ridge.bestScore[c];
+    r[j] = voxelR[c];
+  });
+  return { reliability, alpha, looScore, r, fitted: usable.length, split, backend: ridge.backend };
+}
