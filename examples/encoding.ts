@@ -58,7 +58,13 @@ import {
   matrix,
   TUTORIAL_ALPHAS,
 } from "@laion/fmri/analysis";
-import { plotHeatmap, plotHistogram, plotImages, plotStatMap, plotVoxelValues } from "@laion/fmri/plot";
+import {
+  plotHeatmap,
+  plotHistogram,
+  plotImages,
+  plotStatMap,
+  plotVoxelValues,
+} from "@laion/fmri/plot";
 import { getSource } from "@laion/fmri/bucket";
 import { readNiftiVolume } from "@laion/fmri/formats";
 

@@ -28,25 +28,10 @@ export { Figure, type FigureSaveOptions } from "./figure.ts";
 export { svgToPicture, type SvgToPictureOptions } from "./svg.ts";
 export { plotScatter, type ScatterOptions, scatterPlot } from "./scatter.ts";
 export { type HistogramOptions, histogramPlot, plotHistogram } from "./histogram.ts";
-export {
-  type HeatmapOptions,
-  type HeatmapPanel,
-  heatmapPlot,
-  plotHeatmap,
-} from "./heatmap.ts";
-export {
-  type Affine,
-  plotStatMap,
-  type StatMapInput,
-  type StatMapOptions,
-} from "./stat_map.ts";
+export { type HeatmapOptions, type HeatmapPanel, heatmapPlot, plotHeatmap } from "./heatmap.ts";
+export { type Affine, plotStatMap, type StatMapInput, type StatMapOptions } from "./stat_map.ts";
 export { brainMap, type BrainMapInput, type BrainMapOptions } from "./brain_map.ts";
-export {
-  type GridImage,
-  imageGrid,
-  type ImageGridOptions,
-  plotImages,
-} from "./image_grid.ts";
+export { type GridImage, imageGrid, type ImageGridOptions, plotImages } from "./image_grid.ts";
 export { plotVoxelValues, type PlotVoxelValuesOptions } from "./voxel_map.ts";
 export {
   colormap,

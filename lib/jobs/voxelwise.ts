@@ -63,7 +63,7 @@ export interface VoxelwiseFit {
  *   once, or fewer than 3 train or test images remain
  * @example
  * ```ts
- * import { averageRepeats, matrix } from "@laion/fmri";
+ * import { averageRepeats, matrix } from "@laion/fmri/analysis";
  * import { fitVoxelwise } from "@laion/fmri/jobs";
  * declare const trials: ReturnType<typeof matrix>, names: string[], clip: ReturnType<typeof matrix>;
  * const fit = await fitVoxelwise(averageRepeats(trials, names, { minRepeats: 1 }), clip);

@@ -124,7 +124,8 @@ export interface BatchOptions extends IterateOptions {
  *
  * @example
  * ```ts
- * import { loadSubject, openTrainingDataset } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { openTrainingDataset } from "@laion/fmri/subject";
  * const sub = await loadSubject("sub-01");
  * await using ds = await openTrainingDataset(sub, { session: 1, roi: "FFA1" });
  * for await (const batch of ds.batches({ batchSize: 32, shuffle: true, seed: 0 })) {
@@ -305,7 +306,8 @@ export class TrainingDataset implements AsyncIterable<TrainingItem>, AsyncDispos
  * @throws {DataNotDownloadedError} / {UnknownSessionError} for a session not on disk
  * @example
  * ```ts
- * import { loadSubject, openTrainingDataset } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { openTrainingDataset } from "@laion/fmri/subject";
  * const sub = await loadSubject("sub-01");
  * await using ds = await openTrainingDataset(sub, { session: "ses-01", roi: "face" });
  * for await (const { betas, image, imageName, repIndex } of ds.items({ shuffle: true, seed: 1 })) {

@@ -57,7 +57,7 @@ export {
 } from "./trial_stimuli.ts";
 export { TRIAL_STIMULUS_COLUMNS } from "./trial_metadata.ts";
 export type { FileLoadOptions, SubjectFile } from "./subject_file.ts";
-export type { SharedImagesOptions } from "./group.ts";
+export { SHARED_IMAGE_FORMATS, type SharedImagesOptions } from "./group.ts";
 export {
   type BatchOptions,
   type ImageTensor,

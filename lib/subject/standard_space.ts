@@ -102,7 +102,8 @@ export interface TemplateFiles {
  * @param options endpoint, bucket, cache folder (defaults: env, then TemplateFlow's public bucket)
  * @example
  * ```ts
- * import { loadSubject, templateflowFiles } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { templateflowFiles } from "@laion/fmri/subject";
  * const sub = await loadSubject("sub-01");
  * const nc = await sub.getNoiseCeiling({ session: "ses-01" });
  * const mni = await sub.volumeToTemplate(nc, "MNI305", {
@@ -131,7 +132,8 @@ export function templateflowFiles(options: TemplateflowOptions = {}): TemplateFi
  * @throws {LaionFmriError} (when a file is asked for) naming the missing file
  * @example
  * ```ts
- * import { loadSubject, templateflowHome } from "@laion/fmri";
+ * import { loadSubject } from "@laion/fmri";
+ * import { templateflowHome } from "@laion/fmri/subject";
  * const sub = await loadSubject("sub-01");
  * const nc = await sub.getNoiseCeiling({ session: "ses-01" });
  * const fs5 = await sub.volumeToSurface(nc, "fsaverage", {
@@ -599,7 +601,7 @@ function defaultTemplates(_space: SubjectSpace, options: TemplateOptions): Templ
  *
  * @example
  * ```ts
- * import { templateFileName } from "@laion/fmri";
+ * import { templateFileName } from "@laion/fmri/subject";
  * console.log(templateFileName({ subjectId: "sub-01", target: "fsaverage", den: "10k", hemi: "L", session: "01", desc: "MeanBeta" }));
  * // sub-01_ses-01_space-fsaverage_den-10k_hemi-L_desc-MeanBeta_statmap.func.gii
  * ```

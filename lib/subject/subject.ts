@@ -670,6 +670,7 @@ export class Subject {
     target: "fsaverage",
     options?: O,
   ): Promise<SurfaceOutput<I, O>>;
+  /** The MNI305 route: a volume on TemplateFlow's MNI305 grid (172 x 220 x 156, 1 mm). */
   toTemplate(
     values: TemplateInput,
     target: "MNI305",

@@ -164,8 +164,11 @@ export interface TemplateOptions {
 
 /** The settings in effect: explicit options, else env, else the defaults. */
 export interface TemplateSettings {
+  /** The S3 endpoint the templates come from (TemplateFlow's public bucket by default). */
   endpoint: string;
+  /** The bucket holding `tpl-*` folders. */
   bucket: string;
+  /** Where fetched templates are cached (TemplateFlow's own folder layout). */
   cacheDir: string;
 }
 
