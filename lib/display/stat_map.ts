@@ -380,7 +380,7 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
   }
   const signed = lo < 0;
   let vmax = options.vmax ?? (maxAbs > 0 ? maxAbs : 1);
-  let vmin = options.vmin ?? (signed ? -vmax : 0);
+  const vmin = options.vmin ?? (signed ? -vmax : 0);
   if (!(vmax > vmin)) {
     if (options.vmin !== undefined && options.vmax !== undefined) {
       throw new RangeError(`vmax (${vmax}) must be greater than vmin (${vmin})`);
