@@ -24,6 +24,12 @@ export const SERVER_MARKERS: readonly [RegExp, string][] = [
   [/(?<!function )\blocalEndpoint\(/, "the local S3 endpoint (localEndpoint())"],
   [/LAION_FMRI_S3_ENDPOINT/, "the local S3 endpoint (LAION_FMRI_S3_ENDPOINT)"],
   [/LAION_FMRI_ACCESS_URL/, "the local access service (LAION_FMRI_ACCESS_URL)"],
+  [
+    /LAION_FMRI_TEMPLATEFLOW_ENDPOINT/,
+    "the local templateflow bucket (LAION_FMRI_TEMPLATEFLOW_ENDPOINT)",
+  ],
+  // templateflowFiles() with no endpoint reads LAION_FMRI_TEMPLATEFLOW_ENDPOINT itself
+  [/(?<!function )\btemplateflowFiles\(/, "the local templateflow bucket (templateflowFiles())"],
   [/(?<!function )\btaskCommand\(/, "a deno task of the repository (taskCommand())"],
   [/(?<!function )\bensureKernel\(/, "Jupyter (ensureKernel() of tests/_notebook.ts)"],
 ];
