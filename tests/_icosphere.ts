@@ -5,117 +5,16 @@
  * and the bench.
  */
 import type { SurfaceMesh } from "../lib/formats/freesurfer_surface.ts";
+import { icosphere as generatorIcosphere } from "../scripts/synth/templateflow.ts";
 
 export function icosphere(level: number, radius = 1): SurfaceMesh {
-  const t = (1 + Math.sqrt(5)) / 2;
-  const verts: number[] = [
-    [-1, t, 0],
-    [1, t, 0],
-    [-1, -t, 0],
-    [1, -t, 0],
-    [0, -1, t],
-    [0, 1, t],
-    [0, -1, -t],
-    [0, 1, -t],
-    [t, 0, -1],
-    [t, 0, 1],
-    [-t, 0, -1],
-    [-t, 0, 1],
-  ].flatMap(([x, y, z]) => {
-    const n = Math.hypot(x, y, z);
-    return [x / n, y / n, z / n];
-  });
-  let faces: number[] = [
-    0,
-    11,
-    5,
-    0,
-    5,
-    1,
-    0,
-    1,
-    7,
-    0,
-    7,
-    10,
-    0,
-    10,
-    11,
-    1,
-    5,
-    9,
-    5,
-    11,
-    4,
-    11,
-    10,
-    2,
-    10,
-    7,
-    6,
-    7,
-    1,
-    8,
-    3,
-    9,
-    4,
-    3,
-    4,
-    2,
-    3,
-    2,
-    6,
-    3,
-    6,
-    8,
-    3,
-    8,
-    9,
-    4,
-    9,
-    5,
-    2,
-    4,
-    11,
-    6,
-    2,
-    10,
-    8,
-    6,
-    7,
-    9,
-    8,
-    1,
-  ];
-  for (let l = 0; l < level; l++) {
-    const mid = new Map<number, number>();
-    const nBefore = verts.length / 3;
-    const midpoint = (a: number, b: number) => {
-      const key = a < b ? a * nBefore + b : b * nBefore + a;
-      let m = mid.get(key);
-      if (m === undefined) {
-        const x = verts[3 * a] + verts[3 * b], y = verts[3 * a + 1] + verts[3 * b + 1];
-        const z = verts[3 * a + 2] + verts[3 * b + 2], n = Math.hypot(x, y, z);
-        m = verts.length / 3;
-        verts.push(x / n, y / n, z / n);
-        mid.set(key, m);
-      }
-      return m;
-    };
-    const next: number[] = [];
-    for (let f = 0; f < faces.length; f += 3) {
-      const a = faces[f], b = faces[f + 1], c = faces[f + 2];
-      const ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
-      next.push(a, ab, ca, b, bc, ab, c, ca, bc, ab, bc, ca);
-    }
-    faces = next;
-  }
-  const vertices = Float32Array.from(verts, (v) => v * radius);
+  // The generator's icosphere (FreeSurfer's vertex order), as a mesh of this radius.
+  const ico = generatorIcosphere(level);
   return {
-    vertices,
-    faces: Uint32Array.from(faces),
-    nVertices: vertices.length / 3,
-    nFaces: faces.length / 3,
+    vertices: Float32Array.from(ico.vertices, (v) => v * radius),
+    faces: Uint32Array.from(ico.faces),
+    nVertices: ico.vertices.length / 3,
+    nFaces: ico.faces.length / 3,
   };
 }
 
