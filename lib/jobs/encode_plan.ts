@@ -348,7 +348,8 @@ function defaultCommand(dir: string, source: EncodingSource): string[] {
   args.push(
     s3 ? "--allow-env" : `--allow-env=${env.join(",")}`,
     "--allow-ffi",
-    "--allow-sys=cpus,networkInterfaces,hostname",
+    // The signing S3 client of an S3 output reads the OS release for its user agent.
+    `--allow-sys=cpus,networkInterfaces,hostname${s3 ? ",osRelease" : ""}`,
   );
   args.push(cli.protocol === "file:" ? fileURLToPath(cli) : cli.href);
   return args;

@@ -191,11 +191,12 @@ function s3Store(location: string, options: JobStoreOptions): JobStore {
     const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const name = err?.name ?? "";
     const status = err?.$metadata?.httpStatusCode;
-    if (name === "NotCapable" || /Requires (net|env|read) access/.test(err?.message ?? "")) {
+    if (name === "NotCapable" || /Requires \w+ access/.test(err?.message ?? "")) {
       const host = endpoint ? new URL(endpoint).host : `${bucket}.s3.${region}.amazonaws.com`;
       return new PermissionMissingError(
-        `${what} in ${location}`,
-        `--allow-net=${host} --allow-env --allow-read (the AWS credential chain reads AWS_* and ~/.aws)`,
+        `${what} in ${location} (${err?.message})`,
+        `--allow-net=${host} --allow-env --allow-read --allow-sys=osRelease (the AWS credential chain reads ` +
+          "AWS_* and ~/.aws; the signing client names the OS release in its user agent)",
         { cause: e },
       );
     }
@@ -249,6 +250,26 @@ function s3Store(location: string, options: JobStoreOptions): JobStore {
     return x?.name === "NoSuchKey" || x?.name === "NotFound" ||
       x?.$metadata?.httpStatusCode === 404 &&
         x?.name !== "NoSuchBucket";
+  };
+  /**
+   * Aborts a multipart upload until S3 lists it no more: a part still in flight when the
+   * first abort lands can be stored after it (S3's documentation asks to abort again).
+   */
+  const abortUpload = async (
+    sdk: S3,
+    client: InstanceType<S3["S3Client"]>,
+    Key: string,
+    UploadId: string,
+  ) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId }))
+        .catch(() => {});
+      const left = await client.send(
+        new sdk.ListMultipartUploadsCommand({ Bucket: bucket, Prefix: Key }),
+      ).then((r) => (r.Uploads ?? []).some((u) => u.UploadId === UploadId), () => false);
+      if (!left) return;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
   };
   return {
     location,
@@ -329,12 +350,7 @@ function s3Store(location: string, options: JobStoreOptions): JobStore {
         );
       } catch (e) {
         // The parts are deleted; the object never appears (no abort signal: it must run).
-        if (uploadId) {
-          await client.send(
-            new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId: uploadId }),
-          )
-            .catch(() => {});
-        }
+        if (uploadId) await abortUpload(sdk, client, Key, uploadId);
         throw fail(`write ${key}`, e, signal);
       }
     },
