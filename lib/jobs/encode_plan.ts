@@ -355,9 +355,15 @@ function defaultCommand(dir: string, source: EncodingSource): string[] {
   return args;
 }
 
+/** `--endpoint URL` for a task of an S3 plan on a non-AWS S3. */
+function endpointArgs(dir: string): string[] {
+  const e = isS3Location(dir) ? jobStore(dir).endpoint : undefined;
+  return e ? ["--endpoint", e] : [];
+}
+
 /** The hosts a task writes an S3 output through. */
 function outputHosts(dir: string): string[] {
-  const e = Deno.env.get("AWS_ENDPOINT_URL_S3") || Deno.env.get("AWS_ENDPOINT_URL");
+  const e = jobStore(dir).endpoint;
   if (e) return [new URL(e).host.replace(/:\d+$/, "")];
   const bucket = dir.slice(5).split("/")[0];
   const region = Deno.env.get("AWS_REGION") || Deno.env.get("AWS_DEFAULT_REGION") || "us-east-1";
@@ -393,7 +399,8 @@ function slurmTime(minutes: number): string {
  */
 export function sbatchScript(dir: string, plan: EncodingPlan): string {
   const r = plan.resources;
-  const run = [...plan.command, "encode", "run", "--plan", dir].map(shellQuote).join(" ");
+  const run = [...plan.command, "encode", "run", "--plan", dir, ...endpointArgs(dir)]
+    .map(shellQuote).join(" ");
   return [
     "#!/bin/bash",
     `#SBATCH --job-name=laion-encode-${plan.model}`,
@@ -590,7 +597,17 @@ async function measureShard(dir: string, plan: EncodingPlan, signal?: AbortSigna
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(cmd, {
-      args: [...args, "encode", "run", "--plan", dir, "--index", "0", "--force"],
+      args: [
+        ...args,
+        "encode",
+        "run",
+        "--plan",
+        dir,
+        ...endpointArgs(dir),
+        "--index",
+        "0",
+        "--force",
+      ],
       env: { OPENBLAS_NUM_THREADS: String(plan.resources.cpusPerTask) },
       stdout: "piped",
       stderr: "piped",

@@ -31,6 +31,8 @@ export interface JobStoreOptions {
 export interface JobStore {
   /** The folder or `s3://bucket/prefix/` as given. */
   readonly location: string;
+  /** The S3 endpoint, when one was given or set in the environment (a non-AWS S3). */
+  readonly endpoint?: string;
   /** The path or `s3://` URL of a key, for messages. */
   url(key: string): string;
   /** The object's bytes, or `undefined` when it does not exist. */
@@ -90,7 +92,8 @@ const stores = new Map<string, JobStore>();
 
 /**
  * The store of a plan location: a folder, or an S3 prefix. One store per
- * location in a process; `options` apply when it is first opened.
+ * location in a process: a call with `options` opens it anew with them (the
+ * functions of `@laion/fmri/jobs` then use it); a call without reuses it.
  *
  * @throws {RangeError} for an S3 URL without a bucket, or a part size below 5 MiB
  * @example
@@ -103,7 +106,7 @@ const stores = new Map<string, JobStore>();
 export function jobStore(location: string, options: JobStoreOptions = {}): JobStore {
   const key = isS3Location(location) ? location.replace(/\/*$/, "/") : location;
   let store = stores.get(key);
-  if (!store) {
+  if (!store || Object.keys(options).length) {
     store = isS3Location(location) ? s3Store(key, options) : folderStore(location);
     stores.set(key, store);
   }
@@ -273,6 +276,7 @@ function s3Store(location: string, options: JobStoreOptions): JobStore {
   };
   return {
     location,
+    endpoint,
     url,
     async read(key, signal) {
       const { sdk, client } = await open();
