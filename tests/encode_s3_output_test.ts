@@ -3,12 +3,13 @@
  * signed with the seeding user's credentials from the AWS environment: plan -> run every shard ->
  * merge gives the same values as the folder version; a finished shard is skipped on rerun; a run
  * aborted before its record leaves no record and the rerun completes; an object above the part
- * size goes up as a multipart upload (its ETag carries the part count), and an upload aborted
- * mid-way leaves neither the object nor the multipart upload; errors name the prefix and what
- * is missing.
+ * size goes up as a multipart upload (its ETag carries the part count), an upload aborted
+ * mid-way leaves neither the object nor the multipart upload, and a process killed (SIGKILL)
+ * mid-upload leaves no object; errors name the prefix and what is missing.
  */
 import assert from "node:assert/strict";
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -157,6 +158,44 @@ Deno.test("encode output on an S3 prefix: plan, run, merge = folder; skip, abort
         await assert.rejects(pending, (e: Error) => e.name === "AbortError");
         assert.equal(await store.exists("huge.bin"), false);
         assert.deepEqual(await uploads(), [], "AbortMultipartUpload cleaned up its parts");
+      },
+    );
+
+    await t.step(
+      "a process killed mid-upload leaves no object; the rewrite completes",
+      async () => {
+        const key = "killed/huge.bin";
+        const store = new URL("../lib/jobs/store.ts", import.meta.url).href;
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "eval",
+            `import { jobStore } from "${store}";\n` +
+            `await jobStore("s3://${bucket}/killed/", { endpoint: "${endpoint}", partSize: 5 * 2 ** 20 })` +
+            `.write("huge.bin", new Uint8Array(80 * 2 ** 20).fill(3));`,
+          ],
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const uploads = async () =>
+          (await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key })))
+            .Uploads ?? [];
+        let seen: Awaited<ReturnType<typeof uploads>> = [];
+        for (let i = 0; i < 3000 && !seen.length; i++) {
+          seen = await uploads();
+          if (!seen.length) await new Promise((r) => setTimeout(r, 10));
+        }
+        child.kill("SIGKILL");
+        const status = await child.status;
+        assert.equal(seen.length, 1, "the child started its multipart upload");
+        assert.equal(status.success, false, "killed before it completed");
+        const again = jobStore(`s3://${bucket}/killed/`, { endpoint, partSize: 5 * MIB });
+        assert.equal(await again.exists("huge.bin"), false, "no object from the killed upload");
+        // What a lifecycle rule (AbortIncompleteMultipartUpload) removes: the orphaned parts.
+        await admin.send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: seen[0].UploadId }),
+        );
+        await again.write("huge.bin", new Uint8Array(11 * MIB).fill(4));
+        assert.equal((await again.read("huge.bin"))?.length, 11 * MIB);
       },
     );
 
