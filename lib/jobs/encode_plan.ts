@@ -134,7 +134,10 @@ export interface EncodingPlanOptions {
   model: EmbeddingModel;
   /** Voxels per shard. @default 5000 */
   shardSize?: number;
-  /** The plan folder (local or shared between the nodes). */
+  /**
+   * The plan folder (local or shared between the nodes), or an S3 prefix `s3://bucket/prefix/`
+   * written with your AWS credentials (see {@linkcode jobStore} for a non-AWS endpoint).
+   */
   outDir: string;
   /**
    * The data directory (the embedding file must be there; remote subjects fetch their small
