@@ -10,6 +10,7 @@ import { planEncodingJob } from "../jobs/encode_plan.ts";
 import { runEncodingShard } from "../jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../jobs/encode_merge.ts";
 import { shardIndex } from "../jobs/shard_index.ts";
+import { isS3Location, jobStore } from "../jobs/store.ts";
 
 const log = (line: string) => console.error(`[${new Date().toISOString()}] ${line}`);
 
@@ -26,9 +27,11 @@ export const encodeCommand: Command = {
   summary: "Whole-brain voxelwise encoding as an array job: plan | run | merge",
   usage: "laion-fmri encode plan --subject S [--subject S2 ...] [--session SES ...] --model CLIP " +
     "--out DIR [--data-dir DATA] [--shard-size 5000] [--source remote|model] [--cpus 1] " +
-    "[--no-measure] [--overwrite]\n" +
-    "       laion-fmri encode run --plan DIR [--index N] [--force]\n" +
-    "       laion-fmri encode merge --plan DIR\n" +
+    "[--no-measure] [--overwrite] [--endpoint URL]\n" +
+    "       laion-fmri encode run --plan DIR [--index N] [--force] [--endpoint URL]\n" +
+    "       laion-fmri encode merge --plan DIR [--endpoint URL]\n" +
+    "  DIR is a folder or an S3 prefix (s3://bucket/prefix/, your AWS credentials; --endpoint\n" +
+    "  or AWS_ENDPOINT_URL_S3 for a non-AWS S3).\n" +
     "  plan writes DIR/plan.json and DIR/encode.sbatch (submit it: sbatch DIR/encode.sbatch).\n" +
     "  run takes its index from --index, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or\n" +
     "  JOB_COMPLETION_INDEX; a shard already finished for the plan is skipped.\n" +
@@ -49,6 +52,7 @@ export const encodeCommand: Command = {
     overwrite: { type: "boolean" },
     index: { type: "string" },
     force: { type: "boolean" },
+    endpoint: { type: "string" },
   },
   async run(values, positionals = []) {
     const [action, ...extra] = positionals;
@@ -67,6 +71,14 @@ export const encodeCommand: Command = {
       }
       return values.plan;
     };
+    // An S3 output on a non-AWS S3: its endpoint (else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
+    const location = values.out ?? values.plan;
+    if (typeof values.endpoint === "string") {
+      if (typeof location !== "string" || !isS3Location(location)) {
+        throw new UsageError("--endpoint names the S3 of an s3:// --out or --plan");
+      }
+      jobStore(location, { endpoint: values.endpoint });
+    }
     if (action === "plan") {
       const subjects = splitList(values.subject as string[] | undefined);
       if (!subjects.length) throw new UsageError("encode plan needs --subject");

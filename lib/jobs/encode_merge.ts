@@ -14,6 +14,7 @@ import { loadSubject } from "../subject/subject.ts";
 import { planPaths, readEncodingPlan } from "./encode_plan.ts";
 import { finishedShard, readShardValues, SHARD_ARRAYS } from "./encode_shard.ts";
 import { arraySpec } from "./shard_index.ts";
+import { isS3Location, jobStore } from "./store.ts";
 
 /**
  * Shards of the plan are not finished: `missing` lists them, `command` reruns them.
@@ -116,8 +117,12 @@ export async function mergeEncodingJob(
     if (!(await finishedShard(dir, plan, s.index))) missing.push(s.index);
   }
   if (missing.length) throw new EncodingShardsMissingError(dir, missing, plan.shards.length);
-  const maps = planPaths.maps(dir);
+  // An S3 plan: the maps are written to a local folder, then uploaded to `<prefix>/maps/`.
+  const s3 = isS3Location(dir);
   const write = options.write ?? true;
+  const maps = s3 && write
+    ? await Deno.makeTempDir({ prefix: "laion-encode-maps-" })
+    : planPaths.maps(dir);
   if (write) await Deno.mkdir(maps, { recursive: true });
   const pl = await loadPolars();
   const frames = [];
@@ -191,6 +196,23 @@ export async function mergeEncodingJob(
     // deno-lint-ignore no-explicit-any
     const table = pl.concat(frames as any, { how: "vertical" }) as any;
     await writeFileAtomic(parquet, (tmp) => Promise.resolve(table.writeParquet(tmp)), { signal });
+    if (s3) {
+      const upload = async (path: string) => {
+        const key = `maps/${path.slice(maps.length + 1)}`;
+        await jobStore(dir).write(key, await Deno.readFile(path), { signal });
+        return planPaths.maps(dir) + path.slice(maps.length);
+      };
+      try {
+        for (const m of subjects) {
+          for (const k of Object.keys(m.niftis)) m.niftis[k] = await upload(m.niftis[k]);
+        }
+        const url = await upload(parquet);
+        say(`maps in ${planPaths.maps(dir)}`);
+        return { subjects, parquet: url };
+      } finally {
+        await Deno.remove(maps, { recursive: true });
+      }
+    }
     say(`maps in ${maps}`);
   }
   return { subjects, parquet };

@@ -22,7 +22,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
 import { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
-import { pathExists, writeFileAtomic } from "../core/fs.ts";
+import { isS3Location, jobStore, locationJoin } from "./store.ts";
 import type { SessionId } from "../core/ids.ts";
 import { alternateSplit } from "../analysis/split.ts";
 import { TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
@@ -134,7 +134,10 @@ export interface EncodingPlanOptions {
   model: EmbeddingModel;
   /** Voxels per shard. @default 5000 */
   shardSize?: number;
-  /** The plan folder (local or shared between the nodes). */
+  /**
+   * The plan folder (local or shared between the nodes), or an S3 prefix `s3://bucket/prefix/`
+   * written with your AWS credentials (see {@linkcode jobStore} for a non-AWS endpoint).
+   */
   outDir: string;
   /**
    * The data directory (the embedding file must be there; remote subjects fetch their small
@@ -199,20 +202,23 @@ const PLAN_FILE = "plan.json";
  */
 export const planPaths = {
   /** `plan.json`. */
-  plan: (dir: string): string => join(dir, PLAN_FILE),
+  plan: (dir: string): string => locationJoin(dir, PLAN_FILE),
   /** The sbatch script. */
-  sbatch: (dir: string): string => join(dir, "encode.sbatch"),
+  sbatch: (dir: string): string => locationJoin(dir, "encode.sbatch"),
   /** A shard's record. */
-  record: (dir: string, i: number): string =>
-    join(dir, "shards", `shard-${String(i).padStart(5, "0")}.json`),
+  record: (dir: string, i: number): string => locationJoin(dir, shardKey(i, "json")),
   /** A shard's values. */
-  values: (dir: string, i: number): string =>
-    join(dir, "shards", `shard-${String(i).padStart(5, "0")}.f64`),
-  /** The logs folder. */
-  logs: (dir: string): string => join(dir, "logs"),
+  values: (dir: string, i: number): string => locationJoin(dir, shardKey(i, "f64")),
+  /** The logs folder (for an S3 plan: the folder sbatch is called from). */
+  logs: (dir: string): string => isS3Location(dir) ? "." : join(dir, "logs"),
   /** The maps folder. */
-  maps: (dir: string): string => join(dir, "maps"),
+  maps: (dir: string): string => locationJoin(dir, "maps"),
 };
+
+/** The key of a shard's record (`json`) or values (`f64`) in the plan's store. */
+export function shardKey(i: number, ext: "json" | "f64"): string {
+  return `shards/shard-${String(i).padStart(5, "0")}.${ext}`;
+}
 
 /**
  * SHA-256 of bytes, hex.
@@ -250,18 +256,13 @@ function planIdOf(plan: Omit<EncodingPlan, "planId" | "resources" | "command">):
  */
 export async function readEncodingPlan(dir: string): Promise<EncodingPlan> {
   const path = planPaths.plan(dir);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new LaionFmriError(
-        `${path} does not exist: write a plan first with \`laion-fmri encode plan --out ${dir} …\``,
-        { cause: e },
-      );
-    }
-    throw e;
+  const bytes = await jobStore(dir).read(PLAN_FILE);
+  if (!bytes) {
+    throw new LaionFmriError(
+      `${path} does not exist: write a plan first with \`laion-fmri encode plan --out ${dir} …\``,
+    );
   }
+  const text = new TextDecoder().decode(bytes);
   const plan = JSON.parse(text) as EncodingPlan;
   if (plan.format !== "laion-fmri-encode-plan" || plan.version !== 1) {
     throw new LaionFmriError(`${path} is not an encode plan of format version 1`);
@@ -285,10 +286,12 @@ export async function readPlanFeatures(
   dir: string,
   s: EncodingPlanSubject,
 ): Promise<{ rows: number; cols: number; data: Float64Array }> {
-  const bytes = await Deno.readFile(join(dir, s.features));
-  if ((await sha256Hex(bytes)) !== s.featuresSha256) {
+  const bytes = await jobStore(dir).read(s.features);
+  if (!bytes || (await sha256Hex(bytes)) !== s.featuresSha256) {
     throw new LaionFmriError(
-      `${join(dir, s.features)} does not match its plan (SHA-256 differs): it was changed after ` +
+      `${
+        locationJoin(dir, s.features)
+      } does not match its plan (SHA-256 differs): it was changed after ` +
         "`laion-fmri encode plan`; write the plan again with --overwrite",
     );
   }
@@ -320,13 +323,19 @@ function defaultCommand(dir: string, source: EncodingSource): string[] {
   if (cli.protocol === "file:") {
     args.push("--config", fileURLToPath(new URL("./deno.json", cli)));
   }
-  args.push("--allow-read", `--allow-write=${dir},${source.dataDir}`);
+  const s3 = isS3Location(dir);
+  args.push("--allow-read", `--allow-write=${s3 ? "" : `${dir},`}${source.dataDir}`);
+  const hosts = [];
   if (source.betasSource === "remote") {
     const host = source.endpoint
       ? new URL(source.endpoint).host.replace(/:\d+$/, "")
       : "laion-fmri.s3.us-west-2.amazonaws.com,laion-fmri.s3.amazonaws.com";
-    args.push(`--allow-net=${host}`);
+    hosts.push(host);
   }
+  // An S3 output: the caller's endpoint and credentials (the AWS chain reads AWS_* variables,
+  // ~/.aws, and a role from the container or instance metadata service).
+  if (s3) hosts.push(...outputHosts(dir));
+  if (hosts.length) args.push(`--allow-net=${hosts.join(",")}`);
   const env = [
     "LAION_FMRI_S3_ENDPOINT",
     "LAION_FMRI_BUCKET",
@@ -340,12 +349,35 @@ function defaultCommand(dir: string, source: EncodingSource): string[] {
     ...SHARD_INDEX_VARIABLES,
   ];
   args.push(
-    `--allow-env=${env.join(",")}`,
+    s3 ? "--allow-env" : `--allow-env=${env.join(",")}`,
     "--allow-ffi",
-    "--allow-sys=cpus,networkInterfaces,hostname",
+    // The signing S3 client of an S3 output reads the OS release for its user agent.
+    `--allow-sys=cpus,networkInterfaces,hostname${s3 ? ",osRelease" : ""}`,
   );
   args.push(cli.protocol === "file:" ? fileURLToPath(cli) : cli.href);
   return args;
+}
+
+/** `--endpoint URL` for a task of an S3 plan on a non-AWS S3. */
+function endpointArgs(dir: string): string[] {
+  const e = isS3Location(dir) ? jobStore(dir).endpoint : undefined;
+  return e ? ["--endpoint", e] : [];
+}
+
+/** The hosts a task writes an S3 output through. */
+function outputHosts(dir: string): string[] {
+  const e = jobStore(dir).endpoint;
+  if (e) return [new URL(e).host.replace(/:\d+$/, "")];
+  const bucket = dir.slice(5).split("/")[0];
+  const region = Deno.env.get("AWS_REGION") || Deno.env.get("AWS_DEFAULT_REGION") || "us-east-1";
+  return [
+    `${bucket}.s3.${region}.amazonaws.com`,
+    `${bucket}.s3.amazonaws.com`,
+    "sts.amazonaws.com",
+    `sts.${region}.amazonaws.com`,
+    "169.254.169.254",
+    "169.254.170.2",
+  ];
 }
 
 const shellQuote = (s: string) =>
@@ -370,7 +402,8 @@ function slurmTime(minutes: number): string {
  */
 export function sbatchScript(dir: string, plan: EncodingPlan): string {
   const r = plan.resources;
-  const run = [...plan.command, "encode", "run", "--plan", dir].map(shellQuote).join(" ");
+  const run = [...plan.command, "encode", "run", "--plan", dir, ...endpointArgs(dir)]
+    .map(shellQuote).join(" ");
   return [
     "#!/bin/bash",
     `#SBATCH --job-name=laion-encode-${plan.model}`,
@@ -425,7 +458,8 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
   if (options.subjects.length === 0) {
     throw new RangeError("subjects must name at least one subject");
   }
-  const dir = resolve(options.outDir);
+  const dir = isS3Location(options.outDir) ? options.outDir : resolve(options.outDir);
+  const store = jobStore(dir);
   const betasSource = options.betasSource ?? "remote";
   if (betasSource !== "remote" && betasSource !== "model") {
     throw new InvalidChoiceError("betasSource", betasSource, ["remote", "model"]);
@@ -442,7 +476,6 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
       : {}),
   };
   const remote = { endpoint: source.endpoint, bucket: source.bucket, signal };
-  await Deno.mkdir(join(dir, "features"), { recursive: true });
   using emb = await loadEmbeddings({ models: [options.model], dataDir: source.dataDir, signal });
   const subjects: EncodingPlanSubject[] = [];
   const shards: EncodingShard[] = [];
@@ -466,7 +499,7 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     const m = emb.get(options.model, images);
     const features = `features/${sub.subjectId}_${options.model}.f64`;
     const bytes = new Uint8Array(Float64Array.from(m.data).buffer);
-    await writeFileAtomic(join(dir, features), bytes, { signal });
+    await store.write(features, bytes, { signal });
     subjects.push({
       subject: sub.subjectId,
       sessions: resolvedSessions,
@@ -505,7 +538,7 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     shards,
   };
   const planId = await planIdOf(body);
-  if (await pathExists(planPaths.plan(dir))) {
+  if (await store.exists(PLAN_FILE, signal)) {
     const old = await readEncodingPlan(dir).catch(() => undefined);
     if (old?.planId !== planId) {
       if (!options.overwrite) {
@@ -514,12 +547,14 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
             "choose another --out, or pass --overwrite to replace it and delete its shard results",
         );
       }
-      await Deno.remove(join(dir, "shards"), { recursive: true }).catch(() => {});
-      await Deno.remove(planPaths.maps(dir), { recursive: true }).catch(() => {});
+      await store.removePrefix("shards/", signal);
+      await store.removePrefix("maps/", signal);
     }
   }
-  await Deno.mkdir(join(dir, "shards"), { recursive: true });
-  await Deno.mkdir(planPaths.logs(dir), { recursive: true });
+  if (!isS3Location(dir)) {
+    await Deno.mkdir(join(dir, "shards"), { recursive: true });
+    await Deno.mkdir(planPaths.logs(dir), { recursive: true });
+  }
   const cpusPerTask = options.cpusPerTask ?? 1;
   const plan: EncodingPlan = {
     ...body,
@@ -527,7 +562,7 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     resources: estimateResources(body, cpusPerTask),
     command: options.command ? [...options.command] : defaultCommand(dir, source),
   };
-  await writeFileAtomic(planPaths.plan(dir), JSON.stringify(plan, null, 1), { signal });
+  await store.write(PLAN_FILE, JSON.stringify(plan, null, 1), { signal });
   if (options.measure ?? true) {
     // Shard 0 run as a task runs it: its own process, the task's command and BLAS threads.
     const { record, seconds } = await measureShard(dir, plan, signal);
@@ -545,9 +580,9 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
       measuredPeakBytes: peak,
       measuredSeconds: seconds,
     };
-    await writeFileAtomic(planPaths.plan(dir), JSON.stringify(plan, null, 1), { signal });
+    await store.write(PLAN_FILE, JSON.stringify(plan, null, 1), { signal });
   }
-  await writeFileAtomic(planPaths.sbatch(dir), sbatchScript(dir, plan), { signal, mode: 0o755 });
+  await store.write("encode.sbatch", sbatchScript(dir, plan), { signal, mode: 0o755 });
   say(
     `plan ${planId.slice(0, 12)}: ${shards.length} shards -> ${planPaths.sbatch(dir)} ` +
       `(sbatch --array=${
@@ -565,7 +600,17 @@ async function measureShard(dir: string, plan: EncodingPlan, signal?: AbortSigna
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(cmd, {
-      args: [...args, "encode", "run", "--plan", dir, "--index", "0", "--force"],
+      args: [
+        ...args,
+        "encode",
+        "run",
+        "--plan",
+        dir,
+        ...endpointArgs(dir),
+        "--index",
+        "0",
+        "--force",
+      ],
       env: { OPENBLAS_NUM_THREADS: String(plan.resources.cpusPerTask) },
       stdout: "piped",
       stderr: "piped",
@@ -588,7 +633,9 @@ async function measureShard(dir: string, plan: EncodingPlan, signal?: AbortSigna
       `measuring shard 0 failed (exit ${out.code}); fix the cause, or plan with --no-measure: ${log}`,
     );
   }
-  const record = JSON.parse(await Deno.readTextFile(planPaths.record(dir, 0)));
+  const record = JSON.parse(
+    new TextDecoder().decode(await jobStore(dir).read(shardKey(0, "json"))),
+  );
   return { record: record as { peakRssBytes?: number }, seconds };
 }
 

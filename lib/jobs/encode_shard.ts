@@ -11,7 +11,7 @@
  */
 import { hostname } from "node:os";
 import { LaionFmriError } from "../core/errors.ts";
-import { pathExists, writeFileAtomic } from "../core/fs.ts";
+import { jobStore } from "./store.ts";
 import type { Matrix } from "../analysis/matrix.ts";
 import { averageRepeats, type RepeatAverages } from "../analysis/repeats.ts";
 import { loadSubject } from "../subject/subject.ts";
@@ -23,6 +23,7 @@ import {
   readEncodingPlan,
   readPlanFeatures,
   sha256Hex,
+  shardKey,
 } from "./encode_plan.ts";
 import { fitVoxelwise, type VoxelwiseFit } from "./voxelwise.ts";
 
@@ -177,19 +178,21 @@ export async function finishedShard(
   const shard = plan.shards[index];
   let record: EncodingShardRecord;
   try {
-    record = JSON.parse(await Deno.readTextFile(planPaths.record(dir, index)));
+    const text = await jobStore(dir).read(shardKey(index, "json"));
+    if (!text) return undefined;
+    record = JSON.parse(new TextDecoder().decode(text));
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof SyntaxError) return undefined;
+    if (e instanceof SyntaxError) return undefined;
     throw e;
   }
   if (
     record.planId !== plan.planId || record.index !== index || record.subject !== shard.subject ||
     record.start !== shard.start || record.end !== shard.end
   ) return undefined;
-  const path = planPaths.values(dir, index);
-  if (!(await pathExists(path))) return undefined;
-  const bytes = await Deno.readFile(path);
-  if (bytes.length !== SHARD_ARRAYS.length * 8 * (shard.end - shard.start)) return undefined;
+  const bytes = await jobStore(dir).read(shardKey(index, "f64"));
+  if (!bytes || bytes.length !== SHARD_ARRAYS.length * 8 * (shard.end - shard.start)) {
+    return undefined;
+  }
   return (await sha256Hex(bytes)) === record.sha256 ? record : undefined;
 }
 
@@ -207,7 +210,13 @@ export async function readShardValues(
   dir: string,
   index: number,
 ): Promise<Record<(typeof SHARD_ARRAYS)[number], Float64Array>> {
-  const bytes = await Deno.readFile(planPaths.values(dir, index));
+  const bytes = await jobStore(dir).read(shardKey(index, "f64"));
+  if (!bytes) {
+    throw new LaionFmriError(
+      `${planPaths.values(dir, index)} does not exist: run the shard first ` +
+        `(laion-fmri encode run --plan ${dir} --index ${index})`,
+    );
+  }
   const all = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
   const n = all.length / SHARD_ARRAYS.length;
   return Object.fromEntries(
@@ -373,7 +382,8 @@ export async function runEncodingShard(
   SHARD_ARRAYS.forEach((k, i) => values.set(fit[k], i * m));
   const bytes = new Uint8Array(values.buffer);
   options.signal?.throwIfAborted();
-  await writeFileAtomic(planPaths.values(dir, index), bytes, { signal: options.signal });
+  // Values first, the record last: a shard counts as done only when both are whole.
+  await jobStore(dir).write(shardKey(index, "f64"), bytes, { signal: options.signal });
   const record: EncodingShardRecord = {
     planId: plan.planId,
     index,
@@ -390,7 +400,7 @@ export async function runEncodingShard(
     host: hostname(),
     finishedAt: new Date().toISOString(),
   };
-  await writeFileAtomic(planPaths.record(dir, index), JSON.stringify(record, null, 1), {
+  await jobStore(dir).write(shardKey(index, "json"), JSON.stringify(record, null, 1), {
     signal: options.signal,
   });
   say(`${what}: done in ${record.seconds.total.toFixed(1)} s -> ${planPaths.record(dir, index)}`);

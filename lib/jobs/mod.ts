@@ -50,4 +50,11 @@ export {
   mergeEncodingJob,
 } from "./encode_merge.ts";
 export { arraySpec, SHARD_INDEX_VARIABLES, shardIndex } from "./shard_index.ts";
+export {
+  isS3Location,
+  type JobStore,
+  jobStore,
+  JobStoreError,
+  type JobStoreOptions,
+} from "./store.ts";
 export { fitVoxelwise, type VoxelwiseFit, type VoxelwiseOptions } from "./voxelwise.ts";
