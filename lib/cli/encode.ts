@@ -9,6 +9,7 @@ import type { EmbeddingModel } from "../core/constants.ts";
 import { planEncodingJob } from "../jobs/encode_plan.ts";
 import { runEncodingShard } from "../jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../jobs/encode_merge.ts";
+import type { FsaverageDensity } from "../subject/standard_space.ts";
 import { shardIndex } from "../jobs/shard_index.ts";
 
 const log = (line: string) => console.error(`[${new Date().toISOString()}] ${line}`);
@@ -28,12 +29,13 @@ export const encodeCommand: Command = {
     "--out DIR [--data-dir DATA] [--shard-size 5000] [--source remote|model] [--cpus 1] " +
     "[--no-measure] [--overwrite]\n" +
     "       laion-fmri encode run --plan DIR [--index N] [--force]\n" +
-    "       laion-fmri encode merge --plan DIR\n" +
+    "       laion-fmri encode merge --plan DIR [--fsaverage fsaverage5|fsaverage6|fsaverage|none]\n" +
     "  plan writes DIR/plan.json and DIR/encode.sbatch (submit it: sbatch DIR/encode.sbatch).\n" +
     "  run takes its index from --index, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or\n" +
     "  JOB_COMPLETION_INDEX; a shard already finished for the plan is skipped.\n" +
-    "  merge writes DIR/maps/ (NIfTI r, alpha, reliability; a Parquet table) or names the\n" +
-    "  missing shards with the sbatch command that reruns them.",
+    "  merge writes DIR/maps/ (NIfTI r, alpha, reliability; a Parquet table; the same maps on\n" +
+    "  fsaverage as func.gii when the subject's FreeSurfer recon is downloaded, --fsaverage\n" +
+    "  none to skip) or names the missing shards with the sbatch command that reruns them.",
   positionals: true,
   options: {
     subject: { type: "string", multiple: true },
@@ -49,6 +51,7 @@ export const encodeCommand: Command = {
     overwrite: { type: "boolean" },
     index: { type: "string" },
     force: { type: "boolean" },
+    fsaverage: { type: "string" },
   },
   async run(values, positionals = []) {
     const [action, ...extra] = positionals;
@@ -98,7 +101,15 @@ export const encodeCommand: Command = {
       return;
     }
     if (action === "merge") {
-      const merged = await mergeEncodingJob(planDir(), { onProgress: log });
+      const fs = values.fsaverage ?? "fsaverage5";
+      const densities = ["fsaverage5", "fsaverage6", "fsaverage7", "fsaverage", "none"];
+      if (!densities.includes(String(fs))) {
+        throw new UsageError(`--fsaverage must be one of ${densities.join(", ")}, got "${fs}"`);
+      }
+      const merged = await mergeEncodingJob(planDir(), {
+        fsaverage: fs === "none" ? false : fs as FsaverageDensity,
+        onProgress: log,
+      });
       for (const s of merged.subjects) {
         console.log(`${s.subject}\t${Object.values(s.niftis).join("\t")}`);
       }

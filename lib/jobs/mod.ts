@@ -47,6 +47,7 @@ export {
   type EncodingMergeOptions,
   EncodingShardsMissingError,
   type MergedSubject,
+  type MergedSurfaceMaps,
   mergeEncodingJob,
 } from "./encode_merge.ts";
 export { arraySpec, SHARD_INDEX_VARIABLES, shardIndex } from "./shard_index.ts";
