@@ -15,6 +15,10 @@ import { mergeEncodingJob } from "../lib/jobs/encode_merge.ts";
 import { readGiftiDataArrays } from "../lib/formats/gifti.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { templateflowFiles } from "../lib/subject/standard_space.ts";
+import { encodingMapsData } from "../lib/jobs/encode_pictures.ts";
+import { plotEncodingMaps } from "../lib/display/encoding_maps.ts";
+import { readNiftiVolume } from "../lib/formats/nifti.ts";
+import { pillow } from "./_pillow.ts";
 
 /** Equal up to float32 rounding of the map's scale (sums with cancellation lose relative bits). */
 function sameUpToFloat32(a: Float32Array, b: Float32Array, what: string) {
@@ -44,6 +48,8 @@ Deno.test("encode merge: the maps on fsaverage5 are Subject.toTemplate of the me
   const dir = await Deno.makeTempDir({ prefix: "laion-encode-maps-" });
   const cacheDir = await Deno.makeTempDir({ prefix: "laion-tf-cache-" });
   const templates = templateflowFiles({ cacheDir });
+  // where the pictures land: kept for a look with LAION_FMRI_TEST_PICTURES=DIR
+  const pictures = Deno.env.get("LAION_FMRI_TEST_PICTURES") ?? cacheDir;
   try {
     const plan = await planAndRun(dataDir, dir);
     const lines: string[] = [];
@@ -90,6 +96,18 @@ Deno.test("encode merge: the maps on fsaverage5 are Subject.toTemplate of the me
     const set = fs.maps.r.L.filter((v) => v !== 0).length +
       fs.maps.r.R.filter((v) => v !== 0).length;
     assert.ok(set > 100, `${set} vertices with an r`);
+
+    // the pictures: r over the T1w, its histogram, r on the inflated fsaverage5
+    const data = await encodingMapsData(dir, m, { templateflow: { cacheDir } });
+    assert.equal(data.surface?.left.mesh.nVertices, 10242);
+    assert.deepEqual(data.t1w.dims, (await readNiftiVolume(m.niftis.r)).shape);
+    const figs = plotEncodingMaps(data);
+    for (const name of ["statMap", "histogram", "surface"] as const) {
+      const png = join(pictures, `encode_${name}.png`);
+      await figs[name]!.save(png);
+      const info = await pillow(await Deno.readFile(png));
+      assert.ok(info.size[0] >= 300 && info.colours > 20, `${name}: ${JSON.stringify(info)}`);
+    }
   } finally {
     for (const d of [dataDir, dir, cacheDir]) await Deno.remove(d, { recursive: true });
   }

@@ -50,5 +50,10 @@ export {
   type MergedSurfaceMaps,
   mergeEncodingJob,
 } from "./encode_merge.ts";
+export {
+  type EncodingMapsData,
+  encodingMapsData,
+  type EncodingMapsDataOptions,
+} from "./encode_pictures.ts";
 export { arraySpec, SHARD_INDEX_VARIABLES, shardIndex } from "./shard_index.ts";
 export { fitVoxelwise, type VoxelwiseFit, type VoxelwiseOptions } from "./voxelwise.ts";
