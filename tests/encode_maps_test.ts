@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
-import { localEndpoint } from "./_helpers.ts";
+import { localEndpoint, repoPath } from "./_helpers.ts";
 import { planEncodingJob } from "../lib/jobs/encode_plan.ts";
 import { runEncodingShard } from "../lib/jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../lib/jobs/encode_merge.ts";
@@ -108,6 +108,36 @@ Deno.test("encode merge: the maps on fsaverage5 are Subject.toTemplate of the me
       const info = await pillow(await Deno.readFile(png));
       assert.ok(info.size[0] >= 300 && info.colours > 20, `${name}: ${JSON.stringify(info)}`);
     }
+
+    // the command line writes the same three PNGs next to the maps and lists them
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        `--allow-write=${dir},${dataDir},${cacheDir}`,
+        "--allow-net=127.0.0.1",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys=cpus,networkInterfaces,hostname",
+        repoPath("cli.ts"),
+        "encode",
+        "merge",
+        "--plan",
+        dir,
+      ],
+      env: { TEMPLATEFLOW_HOME: cacheDir },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    for (const name of ["statMap", "histogram", "surface"]) {
+      const png = join(dir, "maps", `sub-01_model-CLIP_stat-r_${name}.png`);
+      assert.ok(stdout.includes(png), stdout);
+      const info = await pillow(await Deno.readFile(png));
+      assert.ok(info.size[0] >= 300 && info.colours > 20, `${png}: ${JSON.stringify(info)}`);
+    }
+    assert.ok(stdout.includes("desc-CLIPR_statmap.func.gii"), stdout);
   } finally {
     for (const d of [dataDir, dir, cacheDir]) await Deno.remove(d, { recursive: true });
   }
