@@ -76,6 +76,12 @@ export const NOTEBOOKS: Readonly<Record<string, NotebookSpec>> = {
     dataDir: "notebooks/laion_fmri_templates",
     templateflow: true,
   },
+  "notebooks/encode_job.ipynb": {
+    bucket: CURRENT_BUCKET,
+    access: false,
+    dataDir: "notebooks/laion_fmri_encode_job",
+    templateflow: true,
+  },
 };
 
 /** Overall limit for one nbconvert run (each cell also has its own limit). */

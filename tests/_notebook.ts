@@ -91,3 +91,22 @@ export function inlinePngs(cells: Cell[]): Uint8Array[] {
   return cells.flatMap((c) => c.outputs ?? []).map((o) => joinText(o.data?.["image/png"]))
     .filter((b) => b !== "").map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
 }
+
+/**
+ * Runs a repository notebook in throwaway config and output folders (removed afterwards, with
+ * the notebook's data folder `dataDir`, repository-relative), fails when a cell raised, and
+ * returns its cells.
+ */
+export async function executeInTemp(notebook: string, dataDir: string): Promise<Cell[]> {
+  const jupyter = await ensureKernel();
+  const xdg = await Deno.makeTempDir({ prefix: "laion-nb-xdg-" });
+  const outDir = await Deno.makeTempDir({ prefix: "laion-nb-out-" });
+  try {
+    return await executeChecked(jupyter, notebook, outDir, xdg);
+  } finally {
+    await Deno.remove(xdg, { recursive: true });
+    await Deno.remove(outDir, { recursive: true });
+    const data = new URL(`../${dataDir}`, import.meta.url);
+    await Deno.remove(data, { recursive: true }).catch(() => {});
+  }
+}

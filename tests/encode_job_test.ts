@@ -216,7 +216,9 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
       },
     );
 
-    const merged = await mergeEncodingJob(dir);
+    // fsaverage maps are tests/encode_maps_test.ts's (with a throwaway template cache; the
+    // default cache is the user's ~/.cache)
+    const merged = await mergeEncodingJob(dir, { fsaverage: false });
     const m = merged.subjects[0];
     const single = await encodeVoxelBlock(dir, await readEncodingPlan(dir), s, 0, s.nVoxels);
 

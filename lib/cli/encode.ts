@@ -3,12 +3,16 @@
  * an array job (Slurm, AWS Batch, Kubernetes Indexed Jobs). See docs/cluster.md.
  * @module
  */
+import { dirname, join } from "node:path";
 import { splitList } from "./args.ts";
 import { type Command, UsageError } from "./command.ts";
 import type { EmbeddingModel } from "../core/constants.ts";
 import { planEncodingJob } from "../jobs/encode_plan.ts";
 import { runEncodingShard } from "../jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../jobs/encode_merge.ts";
+import type { FsaverageDensity } from "../subject/standard_space.ts";
+import { encodingMapsData } from "../jobs/encode_pictures.ts";
+import { plotEncodingMaps } from "../display/encoding_maps.ts";
 import { shardIndex } from "../jobs/shard_index.ts";
 import { isS3Location, jobStore } from "../jobs/store.ts";
 
@@ -29,14 +33,17 @@ export const encodeCommand: Command = {
     "--out DIR [--data-dir DATA] [--shard-size 5000] [--source remote|model] [--cpus 1] " +
     "[--no-measure] [--overwrite] [--endpoint URL]\n" +
     "       laion-fmri encode run --plan DIR [--index N] [--force] [--endpoint URL]\n" +
-    "       laion-fmri encode merge --plan DIR [--endpoint URL]\n" +
+    "       laion-fmri encode merge --plan DIR [--endpoint URL] [--fsaverage fsaverage5|fsaverage6|fsaverage|none]\n" +
+    "         [--no-pictures]\n" +
     "  DIR is a folder or an S3 prefix (s3://bucket/prefix/, your AWS credentials; --endpoint\n" +
     "  or AWS_ENDPOINT_URL_S3 for a non-AWS S3).\n" +
     "  plan writes DIR/plan.json and DIR/encode.sbatch (submit it: sbatch DIR/encode.sbatch).\n" +
     "  run takes its index from --index, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or\n" +
     "  JOB_COMPLETION_INDEX; a shard already finished for the plan is skipped.\n" +
-    "  merge writes DIR/maps/ (NIfTI r, alpha, reliability; a Parquet table) or names the\n" +
-    "  missing shards with the sbatch command that reruns them.",
+    "  merge writes DIR/maps/ (NIfTI r, alpha, reliability; a Parquet table; the same maps on\n" +
+    "  fsaverage as func.gii when the subject's FreeSurfer recon is downloaded, --fsaverage\n" +
+    "  none to skip; PNGs of r over the T1w, its histogram and on fsaverage, --no-pictures to\n" +
+    "  skip) or names the missing shards with the sbatch command that reruns them.",
   positionals: true,
   options: {
     subject: { type: "string", multiple: true },
@@ -53,6 +60,8 @@ export const encodeCommand: Command = {
     index: { type: "string" },
     force: { type: "boolean" },
     endpoint: { type: "string" },
+    fsaverage: { type: "string" },
+    "no-pictures": { type: "boolean" },
   },
   async run(values, positionals = []) {
     const [action, ...extra] = positionals;
@@ -110,9 +119,34 @@ export const encodeCommand: Command = {
       return;
     }
     if (action === "merge") {
-      const merged = await mergeEncodingJob(planDir(), { onProgress: log });
+      const fs = values.fsaverage ?? "fsaverage5";
+      const densities = ["fsaverage5", "fsaverage6", "fsaverage7", "fsaverage", "none"];
+      if (!densities.includes(String(fs))) {
+        throw new UsageError(`--fsaverage must be one of ${densities.join(", ")}, got "${fs}"`);
+      }
+      const merged = await mergeEncodingJob(planDir(), {
+        fsaverage: fs === "none" ? false : fs as FsaverageDensity,
+        onProgress: log,
+      });
       for (const s of merged.subjects) {
-        console.log(`${s.subject}\t${Object.values(s.niftis).join("\t")}`);
+        const files = [
+          ...Object.values(s.niftis),
+          ...Object.values(s.fsaverage?.files ?? {}).flat(),
+        ];
+        if (values["no-pictures"] !== true) {
+          const data = await encodingMapsData(planDir(), s);
+          const figs = plotEncodingMaps(data);
+          for (const [name, fig] of Object.entries(figs)) {
+            if (!fig) continue;
+            const png = join(
+              dirname(s.niftis.r),
+              `${s.subject}_model-${data.model}_stat-r_${name}.png`,
+            );
+            await fig.save(png);
+            files.push(png);
+          }
+        }
+        console.log(`${s.subject}\t${files.join("\t")}`);
       }
       console.log(merged.parquet);
       return;

@@ -24,6 +24,12 @@ export {
   type TrialGridOptions,
   type TrialGridViewOptions,
 } from "./stimulus_views.ts";
+export {
+  type EncodingMapsFigures,
+  type EncodingMapsInput,
+  type EncodingMapsOptions,
+  plotEncodingMaps,
+} from "./encoding_maps.ts";
 export { Figure, type FigureSaveOptions } from "./figure.ts";
 export { svgToPicture, type SvgToPictureOptions } from "./svg.ts";
 export { plotScatter, type ScatterOptions, scatterPlot } from "./scatter.ts";

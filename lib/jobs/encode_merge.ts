@@ -10,6 +10,12 @@ import { join } from "node:path";
 import { LaionFmriError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { loadPolars } from "../frames/polars.ts";
+import {
+  DENSITY_TOKENS,
+  type FsaverageDensity,
+  templateFileName,
+  type TemplateFiles,
+} from "../subject/standard_space.ts";
 import { loadSubject } from "../subject/subject.ts";
 import { planPaths, readEncodingPlan } from "./encode_plan.ts";
 import { finishedShard, readShardValues, SHARD_ARRAYS } from "./encode_shard.ts";
@@ -61,12 +67,28 @@ export interface MergedSubject {
   values: Record<(typeof SHARD_ARRAYS)[number], Float64Array>;
   /** The NIfTI files written, by array name. */
   niftis: Record<string, string>;
+  /**
+   * The same maps on fsaverage (both hemispheres; `files` are the func.gii
+   * written under upstream's BIDS names), when the subject's FreeSurfer
+   * recon is on disk; undefined otherwise or with `fsaverage: false`.
+   */
+  fsaverage?: MergedSurfaceMaps;
   /** Voxels fitted, and those above the plan's reliability threshold. */
   fitted: number;
   /** Voxels above the reliability threshold. */
   reliable: number;
   /** Median held-out r over the reliable voxels (NaN when none). */
   medianReliableR: number;
+}
+
+/** One subject's merged maps on fsaverage. */
+export interface MergedSurfaceMaps {
+  /** The density (`"fsaverage5"`: 10,242 vertices per hemisphere). */
+  density: FsaverageDensity;
+  /** Per array name (r, alpha, reliability): one value per vertex and hemisphere. */
+  maps: Record<string, { L: Float32Array; R: Float32Array }>;
+  /** The func.gii files written, per array name: `[L, R]`. */
+  files: Record<string, [string, string]>;
 }
 
 /** The outcome of {@linkcode mergeEncodingJob}. */
@@ -81,6 +103,16 @@ export interface EncodingMerge {
 export interface EncodingMergeOptions {
   /** Write the NIfTI maps and the Parquet table. @default true */
   write?: boolean;
+  /**
+   * Also write the maps on fsaverage at this density (the `Subject.toTemplate`
+   * surface chain; needs the subject's FreeSurfer recon on disk, else skipped
+   * with a progress line naming `download({ subject, includeFreesurfer: true })`),
+   * or `false` for none. CLI: `encode merge --fsaverage fsaverage6 | none`.
+   * @default "fsaverage5"
+   */
+  fsaverage?: FsaverageDensity | false;
+  /** Where the fsaverage template files come from. @default TemplateFlow's bucket, cached */
+  templates?: TemplateFiles;
   /** Progress lines. */
   onProgress?: (line: string) => void;
   /** Cancels the merge. */
@@ -137,6 +169,7 @@ export async function mergeEncodingJob(
       for (const k of SHARD_ARRAYS) values[k].set(v[k], shard.start);
     }
     const niftis: Record<string, string> = {};
+    let fsaverage: MergedSurfaceMaps | undefined;
     const reliableR: number[] = [];
     let fitted = 0;
     for (let v = 0; v < s.nVoxels; v++) {
@@ -159,6 +192,43 @@ export async function mergeEncodingJob(
         );
         await sub.toNifti(values[k as "r"], path, { maskSource: "anatomical", signal });
         niftis[k] = path;
+      }
+      const density = options.fsaverage ?? "fsaverage5";
+      if (density !== false && !(await sub.hasFreesurfer())) {
+        say(
+          `${s.subject}: no FreeSurfer recon in ${plan.source.dataDir}, fsaverage maps skipped ` +
+            `(get it with \`download({ subject: "${s.subject}", includeFreesurfer: true })\` or ` +
+            `\`laion-fmri download --subject ${s.subject} --include-freesurfer\`, then merge again)`,
+        );
+      } else if (density !== false) {
+        fsaverage = { density, maps: {}, files: {} };
+        for (const [k, stat] of [["r", "R"], ["alpha", "Alpha"], ["reliability", "Splithalf"]]) {
+          const desc = `${plan.model.replace(/[^A-Za-z0-9]/g, "")}${stat}`;
+          const { L, R } = await sub.toTemplate(values[k as "r"], "fsaverage", {
+            fsaverageDensity: density,
+            maskSource: "anatomical",
+            outputDir: maps,
+            desc,
+            templates: options.templates,
+            signal,
+          });
+          fsaverage.maps[k] = { L, R };
+          fsaverage.files[k] = (["L", "R"] as const).map((hemi) =>
+            join(
+              maps,
+              templateFileName({
+                subjectId: s.subject,
+                target: "fsaverage",
+                den: DENSITY_TOKENS[density],
+                hemi,
+                desc,
+              }),
+            )
+          ) as [string, string];
+        }
+        say(
+          `${s.subject}: maps on ${density} (${fsaverage.maps.r.L.length} vertices per hemisphere)`,
+        );
       }
       const xyz = await sub.getVoxelCoordinates({ maskSource: "anatomical", signal });
       const pick = (axis: number) =>
@@ -186,6 +256,7 @@ export async function mergeEncodingJob(
       subject: s.subject,
       values,
       niftis,
+      fsaverage,
       fitted,
       reliable: reliableR.length,
       medianReliableR,

@@ -47,8 +47,14 @@ export {
   type EncodingMergeOptions,
   EncodingShardsMissingError,
   type MergedSubject,
+  type MergedSurfaceMaps,
   mergeEncodingJob,
 } from "./encode_merge.ts";
+export {
+  type EncodingMapsData,
+  encodingMapsData,
+  type EncodingMapsDataOptions,
+} from "./encode_pictures.ts";
 export { arraySpec, SHARD_INDEX_VARIABLES, shardIndex } from "./shard_index.ts";
 export {
   isS3Location,

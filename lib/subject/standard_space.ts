@@ -78,7 +78,8 @@ export type TemplateInterpolation = "nearest" | "linear";
 export const TEMPLATE_TARGETS: readonly TemplateTarget[] = ["fsaverage", "MNI305"];
 const SURFACE_TARGETS: readonly TemplateTarget[] = ["fsaverage"];
 const VOLUME_TARGETS: readonly TemplateTarget[] = ["MNI305"];
-const DENSITY_TOKENS: Readonly<Record<FsaverageDensity, "10k" | "41k" | "164k">> = {
+/** The BIDS `den-` token of each fsaverage density. */
+export const DENSITY_TOKENS: Readonly<Record<FsaverageDensity, "10k" | "41k" | "164k">> = {
   fsaverage5: "10k",
   fsaverage6: "41k",
   fsaverage7: "164k",
