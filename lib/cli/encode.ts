@@ -133,7 +133,10 @@ export const encodeCommand: Command = {
           ...Object.values(s.niftis),
           ...Object.values(s.fsaverage?.files ?? {}).flat(),
         ];
-        if (values["no-pictures"] !== true) {
+        if (values["no-pictures"] !== true && isS3Location(planDir())) {
+          // the pictures are drawn from the maps on disk; an S3 plan keeps its maps in the bucket
+          log(`${s.subject}: no pictures for an S3 plan (draw them from downloaded maps)`);
+        } else if (values["no-pictures"] !== true) {
           const data = await encodingMapsData(planDir(), s);
           const figs = plotEncodingMaps(data);
           for (const [name, fig] of Object.entries(figs)) {

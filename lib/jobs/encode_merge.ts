@@ -276,6 +276,11 @@ export async function mergeEncodingJob(
       try {
         for (const m of subjects) {
           for (const k of Object.keys(m.niftis)) m.niftis[k] = await upload(m.niftis[k]);
+          // the fsaverage func.gii files too, before the local folder goes
+          const files = m.fsaverage?.files ?? {};
+          for (const k of Object.keys(files)) {
+            files[k] = await Promise.all(files[k].map(upload)) as [string, string];
+          }
         }
         const url = await upload(parquet);
         say(`maps in ${planPaths.maps(dir)}`);
