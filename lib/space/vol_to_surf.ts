@@ -99,7 +99,6 @@ export class SurfaceSampling {
   readonly #base: Int32Array;
   readonly #frac: Float32Array | null;
   readonly #steps: [number, number, number];
-  #applied = 0;
   #csr: { start: Int32Array; col: Int32Array; weight: Float32Array } | null = null;
 
   /** @internal use {@link buildSurfaceSampling} */
@@ -142,13 +141,11 @@ export class SurfaceSampling {
     checkLength(volume, this.volumeSize, "volume (grid voxels)");
     const res = out ?? new Float64Array(this.nVertices);
     checkLength(res, this.nVertices, "out (mesh vertices)");
-    // From the second map on (many maps: a 4-D series), the samples of each vertex are merged
-    // into one weight per distinct voxel; a vertex that meets a NaN there (NaN x weight) is
-    // recomputed sample by sample, so NaN samples are still skipped as np.nanmean does.
-    if (++this.#applied < 2) {
-      for (let v = 0; v < this.nVertices; v++) res[v] = this.#vertex(volume, v);
-      return res;
-    }
+    // The samples of each vertex are merged into one weight per distinct voxel (built on the
+    // first call), so every map, first or later, takes the same arithmetic and a result never
+    // depends on how often the sampling was used before; a vertex that meets a NaN there
+    // (NaN x weight) is recomputed sample by sample, so NaN samples are still skipped as
+    // np.nanmean does.
     const { start, col, weight } = this.#csr ??= this.#merge();
     for (let v = 0; v < this.nVertices; v++) {
       const a = start[v], b = start[v + 1];
