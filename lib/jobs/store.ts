@@ -99,7 +99,7 @@ const stores = new Map<string, JobStore>();
  * @example
  * ```ts
  * import { jobStore } from "@laion/fmri/jobs";
- * const store = jobStore("s3://lab/encode-clip/", { endpoint: "http://127.0.0.1:7480" });
+ * const store = jobStore("s3://lab/encode-clip/", { endpoint: "https://s3.eu-central-1.amazonaws.com" });
  * console.log(store.url("plan.json"));
  * ```
  */
@@ -323,10 +323,12 @@ function s3Store(location: string, options: JobStoreOptions): JobStore {
       }
       let uploadId: string | undefined;
       try {
+        // Not cancelled mid-flight: an upload the server created while the request was being
+        // cancelled would have no id here and could never be aborted. The signal is checked
+        // right after, with the id in hand.
         uploadId =
-          (await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key }), {
-            abortSignal: signal,
-          })).UploadId;
+          (await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key })))
+            .UploadId;
         const parts = [];
         for (let at = 0, n = 1; at < body.length; at += partSize, n++) {
           signal?.throwIfAborted();
