@@ -122,6 +122,7 @@ export async function fitVoxelwise(
   const ridge = await fitRidgePath(xs.train, takeRows(y, split.train), xs.test, {
     alphas: options.alphas ?? TUTORIAL_ALPHAS,
     scoring: "correlation",
+    everyAlphaPrediction: false, // only each voxel's own alpha is used
     backend: options.backend,
     signal: options.signal,
   });
