@@ -142,22 +142,34 @@ async function slurm(cmd: string, ...args: string[]): Promise<string> {
 }
 
 /** The 1-minute load average now (other jobs on the machine skew every figure). */
-const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+const load = () => Deno.loadavg()[0].toFixed(2);
 
-/** Busy and total CPU ticks of the machine (/proc/stat), and the S3 server's own ticks. */
-function cpuTicks(): { busy: number; all: number; server: number } {
-  const f = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1)
-    .map(Number);
-  const all = f.reduce((a, b) => a + b, 0), idle = f[3] + (f[4] ?? 0);
-  let server = 0;
-  for (const d of ["client.rgw.a", "osd.0", "mon.a"]) {
-    try {
-      const pid = Deno.readTextFileSync(`${RGW.dir}/${d}.pid`).trim();
-      const st = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-      server += Number(st[11]) + Number(st[12]); // utime + stime
-    } catch { /* not running */ }
+/**
+ * Busy and total CPU ticks of the machine (/proc/stat), and the S3 server's
+ * own ticks (its daemons' /proc/PID/stat) — read by `cat`, since Deno lets
+ * only --allow-all read /proc/stat. Zeros when they cannot be read.
+ */
+async function cpuTicks(): Promise<{ busy: number; all: number; server: number }> {
+  try {
+    const pids = [];
+    for (const d of ["client.rgw.a", "osd.0", "mon.a"]) {
+      pids.push((await Deno.readTextFile(`${RGW.dir}/${d}.pid`)).trim());
+    }
+    const [stat, ...daemons] = await Promise.all(
+      ["/proc/stat", ...pids.map((p) => `/proc/${p}/stat`)].map((f) => run("cat", [f])),
+    );
+    const f = stat.split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const all = f.reduce((x, y) => x + y, 0), idle = f[3] + (f[4] ?? 0);
+    let server = 0;
+    for (const st of daemons) {
+      const fields = st.split(") ")[1].split(" ");
+      server += Number(fields[11]) + Number(fields[12]); // utime + stime
+    }
+    return { busy: all - idle, all, server };
+  } catch (e) {
+    console.log(`(CPU ticks not read: ${(e as Error).message})`);
+    return { busy: 0, all: 0, server: 0 };
   }
-  return { busy: all - idle, all, server };
 }
 
 /** What one array run cost: wall seconds, machine CPU busy (of 2 cores), S3 server CPU, load. */
@@ -170,17 +182,17 @@ interface ArrayRun {
 
 /** Submits the plan's script for `array`, waits, returns what it cost. */
 async function array(dir: string, spec: string): Promise<ArrayRun> {
-  const c0 = cpuTicks();
+  const c0 = await cpuTicks();
   const t0 = performance.now();
   const job = await slurm("sbatch", "--parsable", `--array=${spec}`, planPaths.sbatch(dir));
   while ((await slurm("squeue", "-h", "-r", "-j", job, "-o", "%K")).trim() !== "") {
     await new Promise((r) => setTimeout(r, 250));
   }
-  const seconds = (performance.now() - t0) / 1000, c1 = cpuTicks();
+  const seconds = (performance.now() - t0) / 1000, c1 = await cpuTicks();
   const cores = navigator.hardwareConcurrency;
   return {
     seconds,
-    busyCores: (c1.busy - c0.busy) / (c1.all - c0.all) * cores,
+    busyCores: (c1.busy - c0.busy) / Math.max(1, c1.all - c0.all) * cores,
     serverCpuSeconds: (c1.server - c0.server) / 100,
     load: load(),
   };
