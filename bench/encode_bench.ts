@@ -70,30 +70,32 @@ s, Q = np.linalg.eigh(K)
 icpt = np.argmax(np.abs(Q.sum(0)))
 B = (Xt @ Xc.T) @ Q
 t1 = time.perf_counter()
-r = np.full(n_vox, np.nan); loo_t = 0.0; score_t = 0.0
+r = np.full(n_vox, np.nan); loo_t = 0.0; score_t = 0.0; pred_t = 0.0
+W = np.array([1.0 / (s + a) for a in alphas]); W[:, icpt] = 0.0
 for j0 in range(0, n_vox, 20000):
     cols = np.arange(j0, min(n_vox, j0 + 20000)); cols = cols[usable[cols]]
     yt = Ytr[:, cols]; ym = yt.mean(0); Yc = yt - ym
     QtY = Q.T @ Yc
-    best = np.full(len(cols), -np.inf); pred = np.zeros((len(te), len(cols)))
-    for a in alphas:
+    best = np.full(len(cols), -np.inf); bi = np.zeros(len(cols), dtype=int)
+    for q, w in enumerate(W):
         ta = time.perf_counter()
-        w = 1.0 / (s + a); w[icpt] = 0.0
-        WA = w[:, None] * QtY
-        c = Q @ WA
+        c = Q @ (w[:, None] * QtY)
         d = (Q ** 2) @ w
         loo = Yc - c / d[:, None]
         tb = time.perf_counter()
         sc_a = corr_cols(Yc, loo)
         better = sc_a > best
-        best = np.where(better, sc_a, best)
-        pa = B @ WA + ym
-        pred[:, better] = pa[:, better]
+        best = np.where(better, sc_a, best); bi[better] = q
         tc = time.perf_counter()
         loo_t += tb - ta; score_t += tc - tb
+    # only each voxel's own alpha is predicted (as ours does)
+    tc = time.perf_counter()
+    pred = B @ (W[bi].T * QtY) + ym
     r[cols] = corr_cols(Yte[:, cols], pred)
+    pred_t += time.perf_counter() - tc
 t2 = time.perf_counter()
-numpy = {"total": t2 - t0, "decomposition": t1 - t0, "loo": loo_t, "scoring": score_t}
+numpy = {"total": t2 - t0, "decomposition": t1 - t0, "loo": loo_t, "scoring": score_t,
+  "prediction": pred_t}
 # sklearn as the tutorial calls it, block by block (the first n_blocks blocks)
 def correlation_score(observed, predicted):
     observed = observed - observed.mean(); predicted = predicted - predicted.mean()
@@ -139,15 +141,65 @@ async function slurm(cmd: string, ...args: string[]): Promise<string> {
   return await run(cmd, args, { SLURM_CONF: slurmConf });
 }
 
-/** Submits the plan's script for `array`, waits, returns the wall-clock seconds. */
-async function array(dir: string, spec: string): Promise<number> {
+/** The 1-minute load average now (other jobs on the machine skew every figure). */
+const load = () => Deno.loadavg()[0].toFixed(2);
+
+/**
+ * Busy and total CPU ticks of the machine (/proc/stat), and the S3 server's
+ * own ticks (its daemons' /proc/PID/stat) — read by `cat`, since Deno lets
+ * only --allow-all read /proc/stat. Zeros when they cannot be read.
+ */
+async function cpuTicks(): Promise<{ busy: number; all: number; server: number }> {
+  try {
+    const pids = [];
+    for (const d of ["client.rgw.a", "osd.0", "mon.a"]) {
+      pids.push((await Deno.readTextFile(`${RGW.dir}/${d}.pid`)).trim());
+    }
+    const [stat, ...daemons] = await Promise.all(
+      ["/proc/stat", ...pids.map((p) => `/proc/${p}/stat`)].map((f) => run("cat", [f])),
+    );
+    const f = stat.split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const all = f.reduce((x, y) => x + y, 0), idle = f[3] + (f[4] ?? 0);
+    let server = 0;
+    for (const st of daemons) {
+      const fields = st.split(") ")[1].split(" ");
+      server += Number(fields[11]) + Number(fields[12]); // utime + stime
+    }
+    return { busy: all - idle, all, server };
+  } catch (e) {
+    console.log(`(CPU ticks not read: ${(e as Error).message})`);
+    return { busy: 0, all: 0, server: 0 };
+  }
+}
+
+/** What one array run cost: wall seconds, machine CPU busy (of 2 cores), S3 server CPU, load. */
+interface ArrayRun {
+  seconds: number;
+  busyCores: number;
+  serverCpuSeconds: number;
+  load: string;
+}
+
+/** Submits the plan's script for `array`, waits, returns what it cost. */
+async function array(dir: string, spec: string): Promise<ArrayRun> {
+  const c0 = await cpuTicks();
   const t0 = performance.now();
   const job = await slurm("sbatch", "--parsable", `--array=${spec}`, planPaths.sbatch(dir));
   while ((await slurm("squeue", "-h", "-r", "-j", job, "-o", "%K")).trim() !== "") {
     await new Promise((r) => setTimeout(r, 250));
   }
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000, c1 = await cpuTicks();
+  const cores = navigator.hardwareConcurrency;
+  return {
+    seconds,
+    busyCores: (c1.busy - c0.busy) / Math.max(1, c1.all - c0.all) * cores,
+    serverCpuSeconds: (c1.server - c0.server) / 100,
+    load: load(),
+  };
 }
+const cost = (a: ArrayRun) =>
+  `${sec(a.seconds)} (${a.busyCores.toFixed(2)} cores busy, S3 server CPU ` +
+  `${sec(a.serverCpuSeconds)}, load ${a.load})`;
 
 async function records(dir: string, n: number): Promise<EncodingShardRecord[]> {
   const out = [];
@@ -197,7 +249,7 @@ try {
 
   // 2. The whole array, 2 at a time; then the same shards one at a time in a second plan folder.
   const k = Math.min(Number(values["compare-shards"]), nShards - 1);
-  const arraySeconds = await array(dir, `1-${nShards - 1}`);
+  const arrayRun = await array(dir, `1-${nShards - 1}`);
   const recs = await records(dir, nShards);
   const failed = recs.length !== nShards;
   // The same plan in fresh folders (no shard done), with the first plan's requests.
@@ -215,8 +267,8 @@ try {
     });
     return { out, p };
   };
-  const seqSeconds = await array((await copyOf("plan-sequential")).out, `1-${k}%1`);
-  const par2Seconds = await array((await copyOf("plan-parallel")).out, `1-${k}`);
+  const seqRun = await array((await copyOf("plan-sequential")).out, `1-${k}%1`);
+  const par2Run = await array((await copyOf("plan-parallel")).out, `1-${k}`);
 
   // 3. Bytes and latency.
   const bytesRead = recs.reduce((a, r) => a + r.bytesRead, 0);
@@ -250,6 +302,7 @@ try {
       y.set(b.averages.mean.data.subarray(i * w, (i + 1) * w), i * s.nVoxels + sh.start);
     }
   }
+  const loadOurs = load();
   const yFile = join(work, "y.f64"), xFile = join(work, "x.f64");
   await Deno.writeFile(yFile, new Uint8Array(y.buffer));
   await Deno.writeFile(
@@ -270,6 +323,7 @@ try {
       values["sklearn-blocks"]!,
     ]),
   );
+  const loadRef = load();
   let worstR = 0;
   merged.subjects[0].values.r.forEach((v, i) => {
     const w = ref.r[i];
@@ -287,11 +341,11 @@ try {
     `\nWhole brain, ${N} sessions, shard size ${SHARD}${failed ? " (SOME SHARDS MISSING)" : ""}`,
   );
   console.log(
-    `  array on Slurm (2 tasks at a time, 2 cores): ${sec(arraySeconds)} for ${nShards - 1} shards`,
+    `  array on Slurm (2 tasks at a time, 2 cores): ${cost(arrayRun)} for ${nShards - 1} shards`,
   );
   console.log(
-    `  ${k} shards: one at a time ${sec(seqSeconds)}, 2 at a time ${sec(par2Seconds)} -> ` +
-      `${(seqSeconds / par2Seconds).toFixed(2)}x`,
+    `  ${k} shards: one at a time ${cost(seqRun)}, 2 at a time ${cost(par2Run)} -> ` +
+      `${(seqRun.seconds / par2Run.seconds).toFixed(2)}x`,
   );
   console.log(
     `  per shard: read ${sec(readS / recs.length)}, fit ${sec(fitS / recs.length)}; peak RSS ` +
@@ -309,12 +363,14 @@ try {
   );
   console.log(
     `  whole brain in one process, shard by shard (2 BLAS threads): read ${sec(oursRead)}, fit ` +
-      `${sec(oursFit)}`,
+      `${sec(oursFit)} (load ${loadOurs})`,
   );
   console.log(
     `  numpy, same maths vectorized (2 BLAS threads): ${sec(ref.numpy.total)} = decomposition ` +
       `${sec(ref.numpy.decomposition)}, LOO per alpha ${sec(ref.numpy.loo)}, scoring ` +
-      `${sec(ref.numpy.scoring)}; max |r - ours| ${worstR.toExponential(1)}`,
+      `${sec(ref.numpy.scoring)}, test prediction and r ${
+        sec(ref.numpy.prediction)
+      }; max |r - ours| ${worstR.toExponential(1)} (load ${loadRef})`,
   );
   console.log(
     `  sklearn RidgeCV block by block: ${sec(ref.sklearn.seconds)} for ${ref.sklearn.blocks} ` +

@@ -322,3 +322,36 @@ Deno.test("efficient LOO scores equal explicit leave-one-out refits (correlation
     }
   }
 });
+
+Deno.test("ridge: everyAlphaPrediction false predicts each target's own alpha only, the same values", async () => {
+  const g = gaussian(lcg(29));
+  const n = 30, nt = 9, p = 40, m = 7;
+  const x = matrix(n, p, Array.from({ length: n * p }, g));
+  const xt = matrix(nt, p, Array.from({ length: nt * p }, g));
+  // Targets of different noise levels, so that they choose different alphas.
+  const y = matrix(
+    n,
+    m,
+    Array.from({ length: n * m }, (_, k) => x.data[(k % m) * 2] + g() * (k % m) ** 2),
+  );
+  for (
+    const backend of openblasAvailable()
+      ? ["typescript", "openblas"] as const
+      : ["typescript"] as const
+  ) {
+    const every = await fitRidgePath(x, y, xt, { backend });
+    const own = await fitRidgePath(x, y, xt, { backend, everyAlphaPrediction: false });
+    assert.equal(own.predictions.length, 0);
+    assert.equal(every.predictions.length, TUTORIAL_ALPHAS.length);
+    assert.ok(new Set(every.bestAlphaIndex).size > 1, `one alpha for all: ${every.bestAlphaIndex}`);
+    assert.deepEqual([...own.bestAlphaIndex], [...every.bestAlphaIndex]);
+    assert.deepEqual([...own.looScore.data], [...every.looScore.data]);
+    for (let t = 0; t < nt; t++) {
+      for (let v = 0; v < m; v++) {
+        const want = every.predictions[every.bestAlphaIndex[v]].data[t * m + v];
+        close(own.prediction.data[t * m + v], want, 1e-12 * Math.max(1, Math.abs(want)));
+        close(every.prediction.data[t * m + v], want, 0);
+      }
+    }
+  }
+});

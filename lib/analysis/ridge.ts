@@ -24,7 +24,10 @@
  *      mean squared LOO residual.
  *    So correlation scoring costs O(n·m) per alpha on top of the n×n·m
  *    product that forms c: the decomposition is shared by every alpha and
- *    every scorer.
+ *    every scorer. The targets are held target-major (m × n) so that one
+ *    contiguous pass per target forms its LOO predictions and scores them
+ *    (the target's mean and sum of squares are computed once, not per
+ *    alpha).
  * 5. Each target keeps the alpha with the highest score, alphas taken in
  *    the order given and replaced only by a strictly higher score (sklearn's
  *    `alpha_score > best_score`): on a tie the earlier alpha stays.
@@ -70,6 +73,13 @@ export interface RidgePathOptions {
   fitIntercept?: boolean;
   /** Linear algebra: OpenBLAS when available, else TypeScript. @default "auto" */
   backend?: LinearAlgebraChoice | LinearAlgebra;
+  /**
+   * Also return every alpha's test predictions (`predictions`). When false,
+   * `predictions` is empty and only each target's own alpha is predicted:
+   * one product for all targets after the choice instead of one per alpha.
+   * @default true
+   */
+  everyAlphaPrediction?: boolean;
   /** Stops between steps and alphas. */
   signal?: AbortSignal;
 }
@@ -88,7 +98,7 @@ export interface RidgePath {
   bestAlpha: Float64Array;
   /** The chosen alpha's LOO score for each target (sklearn's `best_score_`). */
   bestScore: Float64Array;
-  /** Test predictions of each alpha (each test rows × targets). */
+  /** Test predictions of each alpha (each test rows × targets); empty with `everyAlphaPrediction: false`. */
   predictions: Matrix[];
   /** Test predictions with each target's own alpha (test rows × targets). */
   prediction: Matrix;
@@ -124,33 +134,84 @@ function means(m: Matrix): Float64Array {
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 
+// The hot loops of fitRidgePath, as small functions V8 optimizes on their own.
+
+/** out[v·n + j] = a[v·n + j]·w[j] for the m rows of length n. */
+function scaleRows(a: Float64Array, w: Float64Array, out: Float64Array, m: number, n: number) {
+  for (let v = 0; v < m; v++) {
+    const o = v * n;
+    for (let j = 0; j < n; j++) out[o + j] = a[o + j] * w[j];
+  }
+}
+
+/** Adds `row` to every row of the row-major `a` (rows of length row.length). */
+function addToRows(a: Float64Array, row: Float64Array) {
+  const m = row.length;
+  for (let o = 0; o < a.length; o += m) for (let v = 0; v < m; v++) a[o + v] += row[v];
+}
+
+/** Each row's mean and sum of squares around it (rows of length n). */
+function rowMeansAndSquares(y: Float64Array, n: number, mean: Float64Array, ss: Float64Array) {
+  for (let v = 0; v < mean.length; v++) {
+    const o = v * n;
+    let ma = 0;
+    for (let i = 0; i < n; i++) ma += y[o + i];
+    ma /= n;
+    let saa = 0;
+    for (let i = 0; i < n; i++) saa += (y[o + i] - ma) ** 2;
+    mean[v] = ma, ss[v] = saa;
+  }
+}
+
 /**
- * sklearn's `correlation_score` of the tutorial: Pearson r of two columns
- * (strided views into row-major data), 0 when either is constant.
+ * sklearn's `correlation_score` of the tutorial, per target (row v of the
+ * target-major `y` and `c`): Pearson r between the training values y and
+ * the LOO predictions y − c/d, 0 when either is constant. `yMean` and `ySs`
+ * hold each row's mean and sum of squares; `loo` is scratch of length n.
  */
-function correlationScore(
-  a: Float64Array,
-  b: Float64Array,
-  n: number,
-  stride: number,
-  col: number,
-): number {
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i * stride + col];
-    mb += b[i * stride + col];
+function looCorrelations(
+  y: Float64Array,
+  c: Float64Array,
+  d: Float64Array,
+  yMean: Float64Array,
+  ySs: Float64Array,
+  loo: Float64Array,
+  out: Float64Array,
+) {
+  const n = d.length;
+  for (let v = 0; v < out.length; v++) {
+    const o = v * n;
+    let mb = 0;
+    for (let i = 0; i < n; i++) {
+      const l = y[o + i] - c[o + i] / d[i];
+      loo[i] = l;
+      mb += l;
+    }
+    mb /= n;
+    const ma = yMean[v];
+    let sab = 0, sbb = 0;
+    for (let i = 0; i < n; i++) {
+      const u = y[o + i] - ma, x = loo[i] - mb;
+      sab += u * x;
+      sbb += x * x;
+    }
+    const den = Math.sqrt(ySs[v]) * Math.sqrt(sbb);
+    out[v] = den > 0 ? sab / den : 0;
   }
-  ma /= n;
-  mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const u = a[i * stride + col] - ma, v = b[i * stride + col] - mb;
-    sab += u * v;
-    saa += u * u;
-    sbb += v * v;
+}
+
+/** Minus the mean squared LOO residual per target (row v of y and c). */
+function looSquaredErrors(y: Float64Array, c: Float64Array, d: Float64Array, out: Float64Array) {
+  const n = d.length;
+  for (let v = 0; v < out.length; v++) {
+    const o = v * n;
+    let sse = 0;
+    for (let i = 0; i < n; i++) {
+      const yi = y[o + i];
+      sse += (yi - (yi - c[o + i] / d[i])) ** 2;
+    }
+    out[v] = -sse / n;
   }
-  const den = Math.sqrt(saa) * Math.sqrt(sbb);
-  return den > 0 ? sab / den : 0;
 }
 
 /**
@@ -231,42 +292,47 @@ export async function fitRidgePath(
     }
   }
   const eMat: Matrix = { rows: n, cols: n, data: e };
-  const a = la.multiplyTransposed(eMat, transpose(yc)); // Qᵀ·Yc: n × m
+  // Voxel-major (targets × rows) layouts, so that every target's LOO
+  // predictions and their score are one contiguous pass per alpha.
+  const ycT = transpose(yc); // m × n
+  const aT = la.multiplyTransposed(ycT, eMat).data; // (QᵀYc)ᵀ = Ycᵀ·Q: m × n
   const b = la.multiplyTransposed(kt, eMat); // Kt·Q: nt × n
   const vt = transpose(eMat); // row i = Q_i·
+  const q2 = vt.data.map((x) => x * x); // Q², for diag(G⁻¹) = Q²·w
+  // Per target, the alpha-independent half of its correlation score: the
+  // mean of its training values and the sum of squares around it.
+  const yMeanC = new Float64Array(m), ySs = new Float64Array(m);
+  if (scoring === "correlation") rowMeansAndSquares(ycT.data, n, yMeanC, ySs);
 
   const looScore = new Float64Array(alphas.length * m);
   const predictions: Matrix[] = [];
-  const wa = new Float64Array(m * n); // (diag(w)·QᵀYc)ᵀ: m × n
-  const loo = new Float64Array(n * m);
+  const waT = new Float64Array(m * n); // (diag(w)·QᵀYc)ᵀ: m × n
+  const waMat: Matrix = { rows: m, cols: n, data: waT };
+  const d = new Float64Array(n);
+  const loo = new Float64Array(n);
+  const everyAlpha = options.everyAlphaPrediction ?? true;
+  const weights: Float64Array[] = [];
   for (let q = 0; q < alphas.length; q++) {
     const alpha = alphas[q];
     const w = s.map((sj) => 1 / (sj + alpha));
     if (interceptDim >= 0) w[interceptDim] = 0; // the intercept is not penalised
-    for (let j = 0; j < n; j++) {
-      for (let v = 0; v < m; v++) wa[v * n + j] = a.data[j * m + v] * w[j];
-    }
-    const waMat: Matrix = { rows: m, cols: n, data: wa };
-    const c = la.multiplyTransposed(vt, waMat); // G⁻¹·Yc: n × m
+    weights.push(w);
+    scaleRows(aT, w, waT, m, n);
+    const cT = la.multiplyTransposed(waMat, vt).data; // (G⁻¹·Yc)ᵀ = WAᵀ·Qᵀ: m × n
     for (let i = 0; i < n; i++) {
-      let d = 0; // diag(G⁻¹)_i
-      for (let j = 0; j < n; j++) d += vt.data[i * n + j] ** 2 * w[j];
-      for (let v = 0; v < m; v++) loo[i * m + v] = yc.data[i * m + v] - c.data[i * m + v] / d;
+      let di = 0; // diag(G⁻¹)_i
+      for (let j = 0; j < n; j++) di += q2[i * n + j] * w[j];
+      d[i] = di;
     }
-    for (let v = 0; v < m; v++) {
-      if (scoring === "correlation") {
-        looScore[q * m + v] = correlationScore(yc.data, loo, n, m, v);
-      } else {
-        let sse = 0;
-        for (let i = 0; i < n; i++) sse += (yc.data[i * m + v] - loo[i * m + v]) ** 2;
-        looScore[q * m + v] = -sse / n;
-      }
+    // One pass per target: its LOO predictions, then their score.
+    if (scoring === "correlation") {
+      looCorrelations(ycT.data, cT, d, yMeanC, ySs, loo, looScore.subarray(q * m, (q + 1) * m));
+    } else looSquaredErrors(ycT.data, cT, d, looScore.subarray(q * m, (q + 1) * m));
+    if (everyAlpha) {
+      const p = la.multiplyTransposed(b, waMat); // Kt·c: nt × m
+      if (yMean) addToRows(p.data, yMean);
+      predictions.push(p);
     }
-    const p = la.multiplyTransposed(b, waMat); // Kt·c: nt × m
-    if (yMean) {
-      for (let t = 0; t < nt; t++) for (let v = 0; v < m; v++) p.data[t * m + v] += yMean[v];
-    }
-    predictions.push(p);
     await tick();
     signal?.throwIfAborted();
   }
@@ -283,7 +349,22 @@ export async function fitRidgePath(
     bestAlphaIndex[v] = best;
     bestAlpha[v] = alphas[best];
     bestScore[v] = looScore[best * m + v];
-    for (let t = 0; t < nt; t++) prediction[t * m + v] = predictions[best].data[t * m + v];
+  }
+  if (everyAlpha) {
+    for (let t = 0; t < nt; t++) { // row by row: contiguous reads and writes
+      for (let v = 0; v < m; v++) {
+        prediction[t * m + v] = predictions[bestAlphaIndex[v]].data[t * m + v];
+      }
+    }
+  } else {
+    // Each target's row of diag(w)·QᵀYc with its own alpha's w, then one product.
+    for (let v = 0; v < m; v++) {
+      const w = weights[bestAlphaIndex[v]], o = v * n;
+      for (let j = 0; j < n; j++) waT[o + j] = aT[o + j] * w[j];
+    }
+    const p = la.multiplyTransposed(b, waMat).data; // Kt·c: nt × m
+    if (yMean) addToRows(p, yMean);
+    prediction.set(p);
   }
   return {
     alphas,

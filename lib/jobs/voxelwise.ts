@@ -55,6 +55,30 @@ export interface VoxelwiseFit {
 }
 
 /**
+ * The columns with finite values in every row and non-constant values in
+ * the rows flagged in `inTrain`; scanned row by row (contiguous reads).
+ */
+function usableColumns(mean: Matrix, inTrain: Uint8Array): number[] {
+  const m = mean.cols, d = mean.data;
+  const finite = new Uint8Array(m).fill(1);
+  const lo = new Float64Array(m).fill(Infinity), hi = new Float64Array(m).fill(-Infinity);
+  for (let i = 0; i < mean.rows; i++) {
+    const o = i * m, train = inTrain[i] === 1;
+    for (let j = 0; j < m; j++) {
+      const v = d[o + j];
+      if (!Number.isFinite(v)) finite[j] = 0;
+      else if (train) {
+        if (v < lo[j]) lo[j] = v;
+        if (v > hi[j]) hi[j] = v;
+      }
+    }
+  }
+  const out: number[] = [];
+  for (let j = 0; j < m; j++) if (finite[j] && hi[j] > lo[j]) out.push(j);
+  return out;
+}
+
+/**
  * Fits the tutorial's model to every usable voxel (column) of `averages`:
  * see the module doc. `features` has one row per image of
  * `averages.images` (same order).
@@ -101,27 +125,19 @@ export async function fitVoxelwise(
   const m = averages.mean.cols, mean = averages.mean;
   const inTrain = new Uint8Array(mean.rows);
   for (const r of split.train) inTrain[r] = 1;
-  const usable: number[] = [];
-  for (let j = 0; j < m; j++) {
-    let finite = true, lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < mean.rows && finite; i++) {
-      const v = mean.data[i * m + j];
-      finite = Number.isFinite(v);
-      if (inTrain[i]) lo = Math.min(lo, v), hi = Math.max(hi, v);
-    }
-    if (finite && hi > lo) usable.push(j);
-  }
+  const usable = usableColumns(mean, inTrain);
   const alpha = new Float64Array(m).fill(NaN);
   const looScore = new Float64Array(m).fill(NaN);
   const r = new Float64Array(m).fill(NaN);
   if (usable.length === 0) {
     return { reliability, alpha, looScore, r, fitted: 0, split, backend: "none" };
   }
-  const y = takeColumns(mean, usable);
+  const y = usable.length === m ? mean : takeColumns(mean, usable);
   const xs = standardize(takeRows(features, split.train), takeRows(features, split.test));
   const ridge = await fitRidgePath(xs.train, takeRows(y, split.train), xs.test, {
     alphas: options.alphas ?? TUTORIAL_ALPHAS,
     scoring: "correlation",
+    everyAlphaPrediction: false, // only each voxel's own alpha is used
     backend: options.backend,
     signal: options.signal,
   });
