@@ -5,6 +5,7 @@
  * bar; the caption names the slice and the colour range.
  * @module
  */
+import { colormap } from "./colormaps.ts";
 import { Picture } from "./picture.ts";
 // deno-lint-ignore no-unused-vars
 import type { plotStatMap } from "./stat_map.ts";
@@ -39,10 +40,9 @@ export interface SliceOptions {
 
 const AXES = { sagittal: 0, coronal: 1, axial: 2 } as const;
 
-/** Red-yellow for positive, blue-cyan for negative values; t in [-1, 1]. */
+/** nilearn's `cold_hot` (matplotlib-exact table, shared with plotStatMap); t in [-1, 1]. */
 function mapColour(t: number): [number, number, number] {
-  const a = Math.min(1, Math.abs(t));
-  return t >= 0 ? [255, Math.round(255 * a), 0] : [0, Math.round(255 * a), 255];
+  return colormap("cold_hot", (Math.max(-1, Math.min(1, t)) + 1) / 2);
 }
 
 function percentile(values: number[], p: number): number {
