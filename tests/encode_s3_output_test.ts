@@ -17,11 +17,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { CURRENT_BUCKET } from "../scripts/seed.ts";
 import { makeCurrentDataDir } from "./_data_dir.ts";
-import { localEndpoint } from "./_helpers.ts";
+import { localEndpoint, repoPath } from "./_helpers.ts";
 import { planEncodingJob, readEncodingPlan } from "../lib/jobs/encode_plan.ts";
 import { finishedShard, readShardValues, runEncodingShard } from "../lib/jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../lib/jobs/encode_merge.ts";
 import { jobStore, JobStoreError } from "../lib/jobs/store.ts";
+import { encodingMapsData } from "../lib/jobs/encode_pictures.ts";
+import { pillow } from "./_pillow.ts";
 
 const ARRAYS = ["reliability", "alpha", "looScore", "r"] as const;
 const bits = (a: Float64Array) => new BigUint64Array(a.buffer, a.byteOffset, a.length);
@@ -97,6 +99,51 @@ Deno.test("encode output on an S3 prefix: plan, run, merge = folder; skip, abort
         assert.ok(url.startsWith(`${out}maps/`), url);
         assert.ok(await jobStore(out).exists(url.slice(out.length)), `${k}: ${url}`);
       }
+    });
+
+    await t.step("an S3 plan's pictures: drawn from its maps, uploaded beside them", async () => {
+      // The library fetches the r map from the prefix: the same volume as the folder's.
+      const ms = await mergeEncodingJob(out, { fsaverage: false });
+      const mf = await mergeEncodingJob(folder, { fsaverage: false });
+      const [ds, df] = [
+        await encodingMapsData(out, ms.subjects[0]),
+        await encodingMapsData(folder, mf.subjects[0]),
+      ];
+      assert.equal(ds.rVolume.length, df.rVolume.length);
+      assert.deepEqual(ds.rVolume, df.rVolume);
+      // The command line draws them in a temporary folder and uploads them under maps/.
+      const cli = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-read",
+          `--allow-write=${dataDir}`,
+          "--allow-net=127.0.0.1",
+          "--allow-env",
+          "--allow-ffi",
+          "--allow-sys=cpus,networkInterfaces,hostname,osRelease",
+          repoPath("cli.ts"),
+          "encode",
+          "merge",
+          "--plan",
+          out,
+          "--endpoint",
+          endpoint,
+          "--fsaverage",
+          "none",
+        ],
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(cli.stdout);
+      assert.equal(cli.code, 0, new TextDecoder().decode(cli.stderr));
+      for (const name of ["statMap", "histogram"]) {
+        const key = `maps/sub-01_model-CLIP_stat-r_${name}.png`;
+        assert.ok(stdout.includes(`${out}${key}`), stdout);
+        const info = await pillow((await jobStore(out).read(key))!);
+        assert.ok(info.size[0] >= 300 && info.colours > 20, `${key}: ${JSON.stringify(info)}`);
+      }
+      assert.ok(!stdout.includes("no pictures"), stdout);
     });
 
     await t.step("a finished shard is skipped on rerun", async () => {

@@ -9,7 +9,13 @@ import { indicesAbove, splitHalfReliability } from "../lib/analysis/reliability.
 import { columnStats, standardize } from "../lib/analysis/standardize.ts";
 import { median, pearson, pearsonColumns, ranks, spearman } from "../lib/analysis/stats.ts";
 import { correlationRdm, wrsa } from "../lib/analysis/rdm.ts";
-import { fitRidgePath, TUTORIAL_ALPHAS } from "../lib/analysis/ridge.ts";
+import {
+  fitRidgePath,
+  ridgeDecomposition,
+  solveRidgePath,
+  TUTORIAL_ALPHAS,
+} from "../lib/analysis/ridge.ts";
+import { fitVoxelwise, voxelwiseDecomposition } from "../lib/jobs/voxelwise.ts";
 import { fitEncodingModel } from "../lib/analysis/encoding.ts";
 import { linearAlgebra } from "../lib/analysis/linalg.ts";
 import { symmetricEigenTs } from "../lib/analysis/eigen_ts.ts";
@@ -355,3 +361,120 @@ Deno.test("ridge: everyAlphaPrediction false predicts each target's own alpha on
     }
   }
 });
+
+Deno.test("ridge: one decomposition, solved block by block = fitRidgePath on all targets", async () => {
+  const g = gaussian(lcg(31));
+  const n = 40, nt = 12, p = 60, m = 11;
+  const x = matrix(n, p, Array.from({ length: n * p }, g));
+  const xt = matrix(nt, p, Array.from({ length: nt * p }, g));
+  const y = matrix(
+    n,
+    m,
+    Array.from({ length: n * m }, (_, k) => x.data[(k % m) * 3] + g() * (k % m) ** 2),
+  );
+  const cols = (a: number, b: number) => {
+    const out = matrix(y.rows, b - a);
+    for (let i = 0; i < y.rows; i++) {
+      out.data.set(y.data.subarray(i * m + a, i * m + b), i * (b - a));
+    }
+    return out;
+  };
+  for (
+    const backend of openblasAvailable()
+      ? ["typescript", "openblas"] as const
+      : ["typescript"] as const
+  ) {
+    const whole = await fitRidgePath(x, y, xt, { backend });
+    const basis = await ridgeDecomposition(x, xt, { backend });
+    assert.equal(basis.trainRows, n);
+    assert.equal(basis.testRows, nt);
+    assert.ok(basis.interceptDim >= 0);
+    // The same calls as fitRidgePath: bit for bit.
+    const same = await solveRidgePath(basis, y, { backend });
+    assert.deepEqual([...same.looScore.data], [...whole.looScore.data]);
+    assert.deepEqual([...same.prediction.data], [...whole.prediction.data]);
+    // Blocks of targets on the one decomposition: each target's choice, score and prediction.
+    for (const [a, b] of [[0, 4], [4, 5], [5, 11]]) {
+      const part = await solveRidgePath(basis, cols(a, b), {
+        backend,
+        everyAlphaPrediction: false,
+      });
+      for (let v = a; v < b; v++) {
+        assert.equal(part.bestAlpha[v - a], whole.bestAlpha[v], `target ${v}`);
+        close(part.bestScore[v - a], whole.bestScore[v], 1e-12);
+        for (let t = 0; t < nt; t++) {
+          const want = whole.prediction.data[t * m + v];
+          close(
+            part.prediction.data[t * (b - a) + v - a],
+            want,
+            1e-12 * Math.max(1, Math.abs(want)),
+          );
+        }
+      }
+    }
+  }
+  // Without an intercept: no eigenvector is left unpenalised.
+  const plain = await ridgeDecomposition(x, xt, { fitIntercept: false });
+  assert.equal(plain.interceptDim, -1);
+  assert.equal(plain.fitIntercept, false);
+  const a = await solveRidgePath(plain, y);
+  const b = await fitRidgePath(x, y, xt, { fitIntercept: false });
+  assert.deepEqual([...a.prediction.data], [...b.prediction.data]);
+  // Wrong inputs name what is wrong.
+  const basis = await ridgeDecomposition(x, xt);
+  await assert.rejects(
+    solveRidgePath(basis, matrix(n - 1, 2)),
+    /yTrain \(39x2\) needs the decomposition's 40 training rows/,
+  );
+  await assert.rejects(
+    solveRidgePath({ ...basis, vectors: basis.vectors.subarray(1) }, y),
+    /not a ridge decomposition: vectors \(1599, expected 1600\)/,
+  );
+  await assert.rejects(
+    solveRidgePath({ ...basis, interceptDim: -1 }, y),
+    /not a ridge decomposition: interceptDim -1 \(fitIntercept true\)/,
+  );
+  await assert.rejects(solveRidgePath(basis, y, { alphas: [] }), /alphas must be finite and > 0/);
+  await assert.rejects(
+    ridgeDecomposition(x, matrix(2, p + 1)),
+    /xTest \(2x61\) needs the columns/,
+  );
+});
+
+Deno.test("fitVoxelwise on the features' decomposition = on the features, bit for bit", async () => {
+  const g = gaussian(lcg(37));
+  const nImg = 24, p = 30, m = 9;
+  const images = Array.from({ length: nImg }, (_, i) => `img${String(i).padStart(2, "0")}`);
+  const labels = [...images, ...images];
+  const features = matrix(nImg, p, Array.from({ length: nImg * p }, g));
+  const trials = matrix(
+    labels.length,
+    m,
+    Array.from({ length: labels.length * m }, (_, k) => {
+      const img = Math.floor(k / m) % nImg, v = k % m;
+      return features.data[img * p + v] * (v % 3) + g();
+    }),
+  );
+  const av = averageRepeats(trials, labels, { minRepeats: 1 });
+  const direct = await fitVoxelwise(av, features);
+  const basis = await voxelwiseDecomposition(av.images, features);
+  const shared = await fitVoxelwise(av, basis);
+  assert.equal(shared.fitted, m);
+  for (const k of ["reliability", "alpha", "looScore", "r"] as const) {
+    assert.deepEqual([...shared[k]], [...direct[k]], k);
+  }
+  // A decomposition of other images is refused before any fit.
+  const other = await voxelwiseDecomposition(images.slice(0, 20), takeFirst(features, 20));
+  await assert.rejects(
+    fitVoxelwise(av, other),
+    /the decomposition is of 10 train and 10 test images, the averages split into 12 and 12/,
+  );
+  await assert.rejects(
+    voxelwiseDecomposition(images.slice(1), features),
+    /features \(24x30\) need one row per image \(23\)/,
+  );
+});
+
+function takeFirst(m: Matrix, rows: number): Matrix {
+  return { rows, cols: m.cols, data: m.data.slice(0, rows * m.cols) };
+}

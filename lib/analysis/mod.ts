@@ -23,9 +23,14 @@ export { indicesAbove, type ReliabilityOptions, splitHalfReliability } from "./r
 export { applyStats, type ColumnStats, columnStats, standardize } from "./standardize.ts";
 export {
   fitRidgePath,
+  type RidgeDecomposition,
+  ridgeDecomposition,
+  type RidgeDecompositionOptions,
   type RidgePath,
   type RidgePathOptions,
   type RidgeScoring,
+  solveRidgePath,
+  type SolveRidgePathOptions,
   TUTORIAL_ALPHAS,
 } from "./ridge.ts";
 export { median, pearson, pearsonColumns, ranks, spearman } from "./stats.ts";

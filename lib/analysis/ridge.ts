@@ -214,11 +214,137 @@ function looSquaredErrors(y: Float64Array, c: Float64Array, d: Float64Array, out
   }
 }
 
+/** Options of {@linkcode ridgeDecomposition}. */
+export interface RidgeDecompositionOptions {
+  /** Fit an unpenalised intercept (centre X with the training means; Y is centred per fit). @default true */
+  fitIntercept?: boolean;
+  /** Linear algebra: OpenBLAS when available, else TypeScript. @default "auto" */
+  backend?: LinearAlgebraChoice | LinearAlgebra;
+  /** Stops between the products and the decomposition. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Everything of a ridge path that depends on the features alone (steps 1–2
+ * of the module doc and the test kernel of step 6): computed once, it serves
+ * any number of target blocks ({@linkcode solveRidgePath}) — every shard of a
+ * whole-brain job uses the same one.
+ */
+export interface RidgeDecomposition {
+  /** Training rows (n). */
+  trainRows: number;
+  /** Test rows (nt). */
+  testRows: number;
+  /** Whether the intercept is fitted (Y is then centred with its training means). */
+  fitIntercept: boolean;
+  /** Eigenvalues s of K = Xc·Xcᵀ (+ 1·1ᵀ with the intercept), ascending (n). */
+  values: Float64Array;
+  /** Eigenvectors Q, row j = eigenvector j (n × n, row-major). */
+  vectors: Float64Array;
+  /** The eigenvector carrying the intercept (not penalised); -1 without intercept. */
+  interceptDim: number;
+  /** Kt·Q, the test kernel (test rows centred with the training means) times Q (nt × n). */
+  testProjection: Float64Array;
+}
+
+/**
+ * The feature side of a ridge path: centring, the kernels and one
+ * eigendecomposition (see the module doc). `fitRidgePath(x, y, xt)` is
+ * `solveRidgePath(await ridgeDecomposition(x, xt), y)`.
+ *
+ * @throws {RangeError} when the shapes disagree or there are fewer than 2 training rows
+ * @example
+ * ```ts
+ * import { matrix, ridgeDecomposition, solveRidgePath } from "@laion/fmri/analysis";
+ * const x = matrix(4, 1, [0, 1, 2, 3]), xt = matrix(1, 1, [4]);
+ * const basis = await ridgeDecomposition(x, xt); // once
+ * const a = await solveRidgePath(basis, matrix(4, 1, [0, 2, 4, 7]), { alphas: [0.001, 100] });
+ * const b = await solveRidgePath(basis, matrix(4, 1, [1, 1, 2, 2]), { alphas: [0.001, 100] });
+ * console.log(a.prediction.data, b.bestAlpha);
+ * ```
+ */
+export async function ridgeDecomposition(
+  xTrain: Matrix,
+  xTest: Matrix,
+  options: RidgeDecompositionOptions = {},
+): Promise<RidgeDecomposition> {
+  checkMatrix(xTrain, "xTrain");
+  checkMatrix(xTest, "xTest");
+  if (xTest.cols !== xTrain.cols) {
+    throw new RangeError(
+      `xTest (${shapeOf(xTest)}) needs the columns of xTrain (${shapeOf(xTrain)})`,
+    );
+  }
+  if (xTrain.rows < 2) throw new RangeError(`ridge needs 2+ training rows, got ${xTrain.rows}`);
+  const la = backendOf(options.backend);
+  const { signal } = options;
+  const intercept = options.fitIntercept ?? true;
+  signal?.throwIfAborted();
+  const xMean = intercept ? means(xTrain) : undefined;
+  const xc = centre(xTrain, xMean), xt = centre(xTest, xMean);
+  const n = xTrain.rows;
+  const k = la.multiplyTransposed(xc, xc);
+  if (intercept) { for (let i = 0; i < n * n; i++) k.data[i] += 1; // + 1·1ᵀ: the intercept column
+   }
+  const kt = la.multiplyTransposed(xt, xc);
+  await tick();
+  signal?.throwIfAborted();
+  const { values, vectors } = la.symmetricEigen(k); // row j of vectors = eigenvector j
+  await tick();
+  signal?.throwIfAborted();
+  // The eigenvector most aligned with the ones vector carries the intercept
+  // (sklearn's _find_smallest_angle: the first largest |cosine|).
+  let interceptDim = -1;
+  if (intercept) {
+    let best = -1;
+    for (let j = 0; j < n; j++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += vectors[j * n + i];
+      const cos = Math.abs(dot) / Math.sqrt(n);
+      if (cos > best) best = cos, interceptDim = j;
+    }
+  }
+  const testProjection = la.multiplyTransposed(kt, { rows: n, cols: n, data: vectors }).data;
+  return {
+    trainRows: n,
+    testRows: xTest.rows,
+    fitIntercept: intercept,
+    values,
+    vectors,
+    interceptDim,
+    testProjection,
+  };
+}
+
+function backendOf(backend: RidgePathOptions["backend"]): LinearAlgebra {
+  return typeof backend === "object" ? backend : linearAlgebra(backend ?? "auto");
+}
+
+/** Throws a RangeError naming the first part of `d` that is not a decomposition of n train and nt test rows. */
+function checkDecomposition(d: RidgeDecomposition): void {
+  const n = d.trainRows, nt = d.testRows;
+  const bad = !Number.isInteger(n) || n < 2 || !Number.isInteger(nt) || nt < 0
+    ? `trainRows ${n} / testRows ${nt}`
+    : d.values.length !== n
+    ? `values (${d.values.length}, expected ${n})`
+    : d.vectors.length !== n * n
+    ? `vectors (${d.vectors.length}, expected ${n * n})`
+    : d.testProjection.length !== nt * n
+    ? `testProjection (${d.testProjection.length}, expected ${nt * n})`
+    : !Number.isInteger(d.interceptDim) || d.interceptDim < -1 || d.interceptDim >= n ||
+        (d.interceptDim >= 0) !== d.fitIntercept
+    ? `interceptDim ${d.interceptDim} (fitIntercept ${d.fitIntercept})`
+    : undefined;
+  if (bad) throw new RangeError(`not a ridge decomposition: ${bad}`);
+}
+
 /**
  * Fits ridge regressions of `yTrain` on `xTrain` for every alpha from one
  * eigendecomposition, picks each target's alpha by efficient leave-one-out
  * on the training rows only (scored as `options.scoring` says), and
- * predicts `xTest`. See the module doc for the algebra.
+ * predicts `xTest`. See the module doc for the algebra; with many target
+ * blocks on the same features, {@linkcode ridgeDecomposition} once and
+ * {@linkcode solveRidgePath} per block give the same numbers.
  *
  * @example
  * ```ts
@@ -236,19 +362,24 @@ export async function fitRidgePath(
 ): Promise<RidgePath> {
   checkMatrix(xTrain, "xTrain");
   checkMatrix(yTrain, "yTrain");
-  checkMatrix(xTest, "xTest");
   if (yTrain.rows !== xTrain.rows) {
     throw new RangeError(
       `xTrain (${shapeOf(xTrain)}) and yTrain (${shapeOf(yTrain)}) need the same rows`,
     );
   }
-  if (xTest.cols !== xTrain.cols) {
-    throw new RangeError(
-      `xTest (${shapeOf(xTest)}) needs the columns of xTrain (${shapeOf(xTrain)})`,
-    );
-  }
-  if (xTrain.rows < 2) throw new RangeError(`ridge needs 2+ training rows, got ${xTrain.rows}`);
-  const alphas = Float64Array.from(options.alphas ?? TUTORIAL_ALPHAS);
+  checkOptions(options);
+  const la = backendOf(options.backend);
+  const decomposition = await ridgeDecomposition(xTrain, xTest, {
+    fitIntercept: options.fitIntercept,
+    backend: la,
+    signal: options.signal,
+  });
+  return await solveRidgePath(decomposition, yTrain, { ...options, backend: la });
+}
+
+/** Throws a RangeError for bad alphas or scoring. */
+function checkOptions(options: SolveRidgePathOptions): void {
+  const alphas = options.alphas ?? TUTORIAL_ALPHAS;
   if (alphas.length === 0 || alphas.some((a) => !(a > 0) || !Number.isFinite(a))) {
     throw new RangeError(`alphas must be finite and > 0, got [${[...alphas].join(", ")}]`);
   }
@@ -258,45 +389,55 @@ export async function fitRidgePath(
       `scoring must be "correlation" or "squaredError", got ${JSON.stringify(scoring)}`,
     );
   }
-  const la = typeof options.backend === "object"
-    ? options.backend
-    : linearAlgebra(options.backend ?? "auto");
-  const signal = options.signal;
-  const intercept = options.fitIntercept ?? true;
-  signal?.throwIfAborted();
+}
 
-  const xMean = intercept ? means(xTrain) : undefined;
-  const yMean = intercept ? means(yTrain) : undefined;
-  const xc = centre(xTrain, xMean), xt = centre(xTest, xMean), yc = centre(yTrain, yMean);
-  const n = xTrain.rows, nt = xTest.rows, m = yTrain.cols;
+/** Options of {@linkcode solveRidgePath}: those of a path, less the decomposition's own. */
+export type SolveRidgePathOptions = Omit<RidgePathOptions, "fitIntercept">;
 
-  const k = la.multiplyTransposed(xc, xc);
-  if (intercept) { for (let i = 0; i < n * n; i++) k.data[i] += 1; // + 1·1ᵀ: the intercept column
-   }
-  const kt = la.multiplyTransposed(xt, xc);
-  await tick();
-  signal?.throwIfAborted();
-  const { values: s, vectors: e } = la.symmetricEigen(k); // row j of e = eigenvector j
-  await tick();
-  signal?.throwIfAborted();
-  // The eigenvector most aligned with the ones vector carries the intercept
-  // (sklearn's _find_smallest_angle: the first largest |cosine|).
-  let interceptDim = -1;
-  if (intercept) {
-    let best = -1;
-    for (let j = 0; j < n; j++) {
-      let dot = 0;
-      for (let i = 0; i < n; i++) dot += e[j * n + i];
-      const cos = Math.abs(dot) / Math.sqrt(n);
-      if (cos > best) best = cos, interceptDim = j;
-    }
+/**
+ * The target side of a ridge path (steps 3–6 of the module doc) on a
+ * decomposition from {@linkcode ridgeDecomposition}: every alpha's LOO
+ * score, each target's choice and its test predictions. Blocks of targets
+ * solved on one decomposition give each target the numbers it gets in one
+ * call with all of them, up to the last bit of BLAS's blocking.
+ *
+ * @throws {RangeError} when `yTrain` does not have the decomposition's training rows
+ * @example
+ * ```ts
+ * import { matrix, ridgeDecomposition, solveRidgePath } from "@laion/fmri/analysis";
+ * const basis = await ridgeDecomposition(matrix(4, 1, [0, 1, 2, 3]), matrix(1, 1, [4]));
+ * const fit = await solveRidgePath(basis, matrix(4, 1, [0, 2, 4, 7]), { alphas: [0.001, 100] });
+ * console.log(fit.bestAlpha); // [0.001]
+ * ```
+ */
+export async function solveRidgePath(
+  decomposition: RidgeDecomposition,
+  yTrain: Matrix,
+  options: SolveRidgePathOptions = {},
+): Promise<RidgePath> {
+  checkDecomposition(decomposition);
+  checkMatrix(yTrain, "yTrain");
+  const { trainRows: n, testRows: nt, values: s, interceptDim } = decomposition;
+  if (yTrain.rows !== n) {
+    throw new RangeError(
+      `yTrain (${shapeOf(yTrain)}) needs the decomposition's ${n} training rows`,
+    );
   }
-  const eMat: Matrix = { rows: n, cols: n, data: e };
+  checkOptions(options);
+  const alphas = Float64Array.from(options.alphas ?? TUTORIAL_ALPHAS);
+  const scoring = options.scoring ?? "correlation";
+  const la = backendOf(options.backend);
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  const yMean = decomposition.fitIntercept ? means(yTrain) : undefined;
+  const yc = centre(yTrain, yMean);
+  const m = yTrain.cols;
+  const eMat: Matrix = { rows: n, cols: n, data: decomposition.vectors };
   // Voxel-major (targets × rows) layouts, so that every target's LOO
   // predictions and their score are one contiguous pass per alpha.
   const ycT = transpose(yc); // m × n
   const aT = la.multiplyTransposed(ycT, eMat).data; // (QᵀYc)ᵀ = Ycᵀ·Q: m × n
-  const b = la.multiplyTransposed(kt, eMat); // Kt·Q: nt × n
+  const b: Matrix = { rows: nt, cols: n, data: decomposition.testProjection }; // Kt·Q
   const vt = transpose(eMat); // row i = Q_i·
   const q2 = vt.data.map((x) => x * x); // Q², for diag(G⁻¹) = Q²·w
   // Per target, the alpha-independent half of its correlation score: the

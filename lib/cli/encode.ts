@@ -133,20 +133,25 @@ export const encodeCommand: Command = {
           ...Object.values(s.niftis),
           ...Object.values(s.fsaverage?.files ?? {}).flat(),
         ];
-        if (values["no-pictures"] !== true && isS3Location(planDir())) {
-          // the pictures are drawn from the maps on disk; an S3 plan keeps its maps in the bucket
-          log(`${s.subject}: no pictures for an S3 plan (draw them from downloaded maps)`);
-        } else if (values["no-pictures"] !== true) {
-          const data = await encodingMapsData(planDir(), s);
-          const figs = plotEncodingMaps(data);
-          for (const [name, fig] of Object.entries(figs)) {
-            if (!fig) continue;
-            const png = join(
-              dirname(s.niftis.r),
-              `${s.subject}_model-${data.model}_stat-r_${name}.png`,
-            );
-            await fig.save(png);
-            files.push(png);
+        if (values["no-pictures"] !== true) {
+          // An S3 plan's pictures are drawn in a temporary folder, then uploaded beside its maps.
+          const s3 = isS3Location(planDir());
+          const out = s3 ? await Deno.makeTempDir({ prefix: "laion-encode-png-" }) : undefined;
+          try {
+            const data = await encodingMapsData(planDir(), s);
+            const figs = plotEncodingMaps(data);
+            for (const [name, fig] of Object.entries(figs)) {
+              if (!fig) continue;
+              const file = `${s.subject}_model-${data.model}_stat-r_${name}.png`;
+              const png = join(out ?? dirname(s.niftis.r), file);
+              await fig.save(png);
+              if (s3) {
+                await jobStore(planDir()).write(`maps/${file}`, await Deno.readFile(png));
+                files.push(jobStore(planDir()).url(`maps/${file}`));
+              } else files.push(png);
+            }
+          } finally {
+            if (out) await Deno.remove(out, { recursive: true });
           }
         }
         console.log(`${s.subject}\t${files.join("\t")}`);

@@ -1,6 +1,7 @@
 /**
  * The data of a merged encoding job's pictures: the r NIfTI that `merge`
- * wrote, the subject's T1w on the same grid, the per-voxel r, and the r map
+ * wrote (in the plan folder, or fetched from the S3 prefix of an S3 plan),
+ * the subject's T1w on the same grid, the per-voxel r, and the r map
  * on fsaverage with TemplateFlow's inflated fsaverage meshes. Drawn by
  * `plotEncodingMaps` of `@laion/fmri/plot` (lib/jobs does not draw).
  * @module
@@ -11,7 +12,9 @@ import { readNiftiVolume } from "../formats/nifti.ts";
 import { loadSubject } from "../subject/subject.ts";
 import { fsaverageMesh, type TemplateOptions } from "../templates/templateflow.ts";
 import type { MergedSubject } from "./encode_merge.ts";
-import { readEncodingPlan } from "./encode_plan.ts";
+import { planPaths, readEncodingPlan } from "./encode_plan.ts";
+import { isS3Location, jobStore } from "./store.ts";
+import { basename, join } from "node:path";
 
 /** The input of `plotEncodingMaps` (`@laion/fmri/plot`). */
 export interface EncodingMapsData {
@@ -31,6 +34,32 @@ export interface EncodingMapsData {
     left: { mesh: SurfaceMesh; values: Float32Array };
     right: { mesh: SurfaceMesh; values: Float32Array };
   };
+}
+
+/**
+ * A NIfTI merge wrote: from the folder, or (an S3 plan) fetched from its
+ * `maps/` prefix into a temporary file that is removed after reading.
+ */
+async function readMergedVolume(dir: string, path: string, signal?: AbortSignal) {
+  if (!isS3Location(path)) return await readNiftiVolume(path, { signal });
+  const maps = planPaths.maps(dir);
+  if (!path.startsWith(`${maps}/`)) {
+    throw new RangeError(`${path} is not under the plan's maps prefix ${maps}/`);
+  }
+  const bytes = await jobStore(dir).read(`maps/${path.slice(maps.length + 1)}`, signal);
+  if (!bytes) {
+    throw new RangeError(
+      `${path} does not exist: merge again (\`laion-fmri encode merge --plan ${dir}\`)`,
+    );
+  }
+  const tmp = await Deno.makeTempDir({ prefix: "laion-encode-map-" });
+  try {
+    const local = join(tmp, basename(path));
+    await Deno.writeFile(local, bytes);
+    return await readNiftiVolume(local, { signal });
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 }
 
 /** Options of {@linkcode encodingMapsData}. */
@@ -69,7 +98,7 @@ export async function encodingMapsData(
   }
   const plan = await readEncodingPlan(dir);
   const sub = await loadSubject(merged.subject, { dataDir: plan.source.dataDir, signal });
-  const r = await readNiftiVolume(rPath, { signal });
+  const r = await readMergedVolume(dir, rPath, signal);
   const t1w = await (await sub.getT1w({ res: "1pt8", signal })).load();
   if (t1w.shape.join() !== r.shape.join()) {
     throw new RangeError(

@@ -6,6 +6,7 @@
  * ```
  * <out>/plan.json                the shards, sessions, images, split, source, resources
  * <out>/features/<sub>_<model>.f64   the feature rows of the plan's images (float64, row-major)
+ * <out>/features/<sub>_<model>_ridge.f64   their ridge decomposition (values, vectors, Kt·Q)
  * <out>/encode.sbatch            the Slurm array script (CPU/memory from a measured shard)
  * <out>/shards/shard-00003.json  a finished shard's record (written last, atomically)
  * <out>/shards/shard-00003.f64   its per-voxel results (reliability, alpha, looScore, r)
@@ -14,8 +15,12 @@
  * ```
  *
  * The images (the shared natural images, not `shared_4rep_OOD_`), their
- * split and their feature rows are fixed here, once, so every shard fits
- * against the same ones and the nodes need no embedding file.
+ * split, their feature rows and the ridge decomposition of the standardized
+ * features are fixed here, once, so every shard fits against the same ones,
+ * no shard standardizes or decomposes again, and the nodes need no
+ * embedding file. The decomposition is derived from the plan's inputs and
+ * is not part of its id: a plan written again with the same inputs keeps
+ * the one its finished shards used.
  * @module
  */
 import { join, resolve } from "node:path";
@@ -25,7 +30,8 @@ import { EMBEDDING_MODELS, type EmbeddingModel } from "../core/constants.ts";
 import { isS3Location, jobStore, locationJoin } from "./store.ts";
 import type { SessionId } from "../core/ids.ts";
 import { alternateSplit } from "../analysis/split.ts";
-import { TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
+import { type RidgeDecomposition, TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
+import { voxelwiseDecomposition } from "./voxelwise.ts";
 import { loadEmbeddings } from "../stimuli/embeddings.ts";
 import { getDataDir } from "../local/config.ts";
 import { loadSubject } from "../subject/subject.ts";
@@ -66,6 +72,22 @@ export interface EncodingPlanSubject {
   features: string;
   /** SHA-256 (hex) of the feature file. */
   featuresSha256: string;
+  /**
+   * The ridge decomposition of the standardized features, shared by every
+   * shard (absent in plans written before it was stored: shards then
+   * decompose the features themselves).
+   */
+  ridge?: EncodingPlanRidge;
+}
+
+/** Where a plan keeps a subject's ridge decomposition (`voxelwiseDecomposition`). */
+export interface EncodingPlanRidge {
+  /** The file, relative to the plan folder: values (n), vectors (n × n), testProjection (nt × n), float64. */
+  file: string;
+  /** SHA-256 (hex) of the file. */
+  sha256: string;
+  /** The eigenvector that carries the intercept. */
+  interceptDim: number;
 }
 
 /** A shard: one subject's voxels `start` (inclusive) to `end` (exclusive). */
@@ -235,7 +257,9 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 function planIdOf(plan: Omit<EncodingPlan, "planId" | "resources" | "command">): Promise<string> {
-  const { model, alphas, shardSize, source, subjects, shards } = plan;
+  const { model, alphas, shardSize, source, shards } = plan;
+  // The decomposition is derived from these inputs (its last bits may differ between machines).
+  const subjects = plan.subjects.map(({ ridge: _, ...inputs }) => inputs);
   return sha256Hex(
     new TextEncoder().encode(
       JSON.stringify({ model, alphas, shardSize, source, subjects, shards }),
@@ -300,6 +324,63 @@ export async function readPlanFeatures(
     cols: s.nFeatures,
     data: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8),
   };
+}
+
+/**
+ * The ridge decomposition a plan stores for a subject, checked against its
+ * hash; `undefined` for a plan written before decompositions were stored.
+ *
+ * @throws {LaionFmriError} when the file is missing or was changed after the plan
+ * @example
+ * ```ts
+ * import { readEncodingPlan } from "@laion/fmri/jobs";
+ * import { readPlanDecomposition } from "./encode_plan.ts";
+ * const plan = await readEncodingPlan("encode-clip");
+ * console.log((await readPlanDecomposition("encode-clip", plan.subjects[0]))?.values);
+ * ```
+ */
+export async function readPlanDecomposition(
+  dir: string,
+  s: EncodingPlanSubject,
+  signal?: AbortSignal,
+): Promise<RidgeDecomposition | undefined> {
+  if (!s.ridge) return undefined;
+  const bytes = await jobStore(dir).read(s.ridge.file, signal);
+  if (!bytes || (await sha256Hex(bytes)) !== s.ridge.sha256) {
+    throw new LaionFmriError(
+      `${locationJoin(dir, s.ridge.file)} ${
+        bytes ? "does not match its plan (SHA-256 differs)" : "is missing"
+      }: write the plan again with \`laion-fmri encode plan --overwrite\``,
+    );
+  }
+  const all = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  const n = s.train.length, nt = s.test.length;
+  if (all.length !== n + n * n + nt * n) {
+    throw new LaionFmriError(
+      `${locationJoin(dir, s.ridge.file)} holds ${all.length} values, not the ${
+        n + n * n + nt * n
+      } of ${n} train and ${nt} test images: write the plan again with --overwrite`,
+    );
+  }
+  return {
+    trainRows: n,
+    testRows: nt,
+    fitIntercept: true,
+    values: all.subarray(0, n),
+    vectors: all.subarray(n, n + n * n),
+    interceptDim: s.ridge.interceptDim,
+    testProjection: all.subarray(n + n * n),
+  };
+}
+
+/** The bytes of a decomposition file (see {@linkcode readPlanDecomposition}). */
+function decompositionBytes(d: RidgeDecomposition): Uint8Array {
+  const n = d.trainRows;
+  const all = new Float64Array(n + n * n + d.testRows * n);
+  all.set(d.values, 0);
+  all.set(d.vectors, n);
+  all.set(d.testProjection, n + n * n);
+  return new Uint8Array(all.buffer);
 }
 
 /**
@@ -538,8 +619,9 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     shards,
   };
   const planId = await planIdOf(body);
+  let old: EncodingPlan | undefined;
   if (await store.exists(PLAN_FILE, signal)) {
-    const old = await readEncodingPlan(dir).catch(() => undefined);
+    old = await readEncodingPlan(dir).catch(() => undefined);
     if (old?.planId !== planId) {
       if (!options.overwrite) {
         throw new EncodingPlanConflictError(
@@ -550,6 +632,27 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
       await store.removePrefix("shards/", signal);
       await store.removePrefix("maps/", signal);
     }
+  }
+  for (const [i, subject] of subjects.entries()) {
+    // The same plan again: its finished shards used the stored decomposition, so keep it.
+    const kept = old?.planId === planId ? old.subjects[i].ridge : undefined;
+    if (kept && (await readPlanDecomposition(dir, old!.subjects[i], signal).catch(() => 0))) {
+      subject.ridge = kept;
+      continue;
+    }
+    const t = performance.now();
+    const d = await voxelwiseDecomposition(subject.images, await readPlanFeatures(dir, subject), {
+      signal,
+    });
+    const file = subject.features.replace(/\.f64$/, "_ridge.f64");
+    const bytes = decompositionBytes(d);
+    await store.write(file, bytes, { signal });
+    subject.ridge = { file, sha256: await sha256Hex(bytes), interceptDim: d.interceptDim };
+    say(
+      `${subject.subject}: ridge decomposition of ${d.trainRows} train images x ` +
+        `${subject.nFeatures} features in ${((performance.now() - t) / 1000).toFixed(2)} s ` +
+        "(shared by every shard)",
+    );
   }
   if (!isS3Location(dir)) {
     await Deno.mkdir(join(dir, "shards"), { recursive: true });

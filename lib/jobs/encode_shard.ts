@@ -21,6 +21,7 @@ import {
   isSharedNatural,
   planPaths,
   readEncodingPlan,
+  readPlanDecomposition,
   readPlanFeatures,
   sha256Hex,
   shardKey,
@@ -315,8 +316,10 @@ export async function encodeVoxelBlock(
     );
   }
   const features = await readPlanFeatures(dir, s);
+  // The plan's decomposition of the features: every shard fits on the same one.
+  const basis = await readPlanDecomposition(dir, s, signal) ?? features;
   const t1 = performance.now();
-  const fit = await fitVoxelwise(averages, features, { alphas: plan.alphas, signal });
+  const fit = await fitVoxelwise(averages, basis, { alphas: plan.alphas, signal });
   const t2 = performance.now();
   return {
     fit,

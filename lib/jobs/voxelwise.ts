@@ -22,7 +22,12 @@ import type { LinearAlgebra, LinearAlgebraChoice } from "../analysis/linalg.ts";
 import { type Matrix, shapeOf, takeColumns, takeRows } from "../analysis/matrix.ts";
 import { splitHalfReliability } from "../analysis/reliability.ts";
 import type { RepeatAverages } from "../analysis/repeats.ts";
-import { fitRidgePath, TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
+import {
+  type RidgeDecomposition,
+  ridgeDecomposition,
+  solveRidgePath,
+  TUTORIAL_ALPHAS,
+} from "../analysis/ridge.ts";
 import { standardize } from "../analysis/standardize.ts";
 import { pearsonColumns } from "../analysis/stats.ts";
 
@@ -78,10 +83,54 @@ function usableColumns(mean: Matrix, inTrain: Uint8Array): number[] {
   return out;
 }
 
+/** Options of {@linkcode voxelwiseDecomposition}. */
+export interface VoxelwiseDecompositionOptions {
+  /** Linear algebra backend. @default "auto" */
+  backend?: LinearAlgebraChoice | LinearAlgebra;
+  /** Stops the decomposition. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The feature side of {@linkcode fitVoxelwise} for the sorted `images`
+ * (one row of `features` each): the alternating split, the features
+ * standardized with the training images' statistics, and the ridge
+ * decomposition of those (`ridgeDecomposition` of `@laion/fmri/analysis`).
+ * Computed once per subject, it is what every voxel block of that subject
+ * is fitted on: a whole-brain job's plan stores it, and each shard passes
+ * it to `fitVoxelwise` in place of the features.
+ *
+ * @throws {RangeError} when `features` does not have one row per image
+ * @example
+ * ```ts
+ * import { matrix } from "@laion/fmri/analysis";
+ * import { voxelwiseDecomposition } from "@laion/fmri/jobs";
+ * declare const images: string[], clip: ReturnType<typeof matrix>;
+ * const basis = await voxelwiseDecomposition(images, clip);
+ * console.log(basis.trainRows, basis.testRows);
+ * ```
+ */
+export async function voxelwiseDecomposition(
+  images: readonly string[],
+  features: Matrix,
+  options: VoxelwiseDecompositionOptions = {},
+): Promise<RidgeDecomposition> {
+  if (features.rows !== images.length) {
+    throw new RangeError(
+      `features (${shapeOf(features)}) need one row per image (${images.length})`,
+    );
+  }
+  const split = alternateSplit(images);
+  const xs = standardize(takeRows(features, split.train), takeRows(features, split.test));
+  return await ridgeDecomposition(xs.train, xs.test, options);
+}
+
 /**
  * Fits the tutorial's model to every usable voxel (column) of `averages`:
  * see the module doc. `features` has one row per image of
- * `averages.images` (same order).
+ * `averages.images` (same order), or is their
+ * {@linkcode voxelwiseDecomposition} (the same numbers, without
+ * standardizing and decomposing again for each block of voxels).
  *
  * @throws {RangeError} when the shapes disagree, a training image was shown
  *   once, or fewer than 3 train or test images remain
@@ -96,10 +145,11 @@ function usableColumns(mean: Matrix, inTrain: Uint8Array): number[] {
  */
 export async function fitVoxelwise(
   averages: RepeatAverages,
-  features: Matrix,
+  features: Matrix | RidgeDecomposition,
   options: VoxelwiseOptions = {},
 ): Promise<VoxelwiseFit> {
-  if (features.rows !== averages.images.length) {
+  const given = "vectors" in features;
+  if (!given && features.rows !== averages.images.length) {
     throw new RangeError(
       `features (${shapeOf(features)}) need one row per image (${averages.images.length})`,
     );
@@ -118,6 +168,15 @@ export async function fitVoxelwise(
         `${split.test.length}`,
     );
   }
+  if (
+    given && (features.trainRows !== split.train.length || features.testRows !== split.test.length)
+  ) {
+    throw new RangeError(
+      `the decomposition is of ${features.trainRows} train and ${features.testRows} test images, ` +
+        `the averages split into ${split.train.length} and ${split.test.length}: it belongs to ` +
+        "other images",
+    );
+  }
   const reliability = splitHalfReliability(
     takeRows(averages.oddMean, split.train),
     takeRows(averages.evenMean, split.train),
@@ -133,8 +192,12 @@ export async function fitVoxelwise(
     return { reliability, alpha, looScore, r, fitted: 0, split, backend: "none" };
   }
   const y = usable.length === m ? mean : takeColumns(mean, usable);
-  const xs = standardize(takeRows(features, split.train), takeRows(features, split.test));
-  const ridge = await fitRidgePath(xs.train, takeRows(y, split.train), xs.test, {
+  const decomposition = given ? features : await voxelwiseDecomposition(
+    averages.images,
+    features,
+    { backend: options.backend, signal: options.signal },
+  );
+  const ridge = await solveRidgePath(decomposition, takeRows(y, split.train), {
     alphas: options.alphas ?? TUTORIAL_ALPHAS,
     scoring: "correlation",
     everyAlphaPrediction: false, // only each voxel's own alpha is used
