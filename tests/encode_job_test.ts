@@ -15,7 +15,13 @@ import { makeCurrentDataDir } from "./_data_dir.ts";
 import { localEndpoint, repoPath, synthCurrentDir } from "./_helpers.ts";
 import { arrayTasks, slurm, slurmConf, stopSlurmInCi, taskState, waitForJob } from "./_slurm.ts";
 import { FaultProxy } from "./fault_proxy.ts";
-import { planEncodingJob, planPaths, readEncodingPlan } from "../lib/jobs/encode_plan.ts";
+import {
+  planEncodingJob,
+  planPaths,
+  readEncodingPlan,
+  readPlanDecomposition,
+} from "../lib/jobs/encode_plan.ts";
+import { voxelwiseDecomposition } from "../lib/jobs/voxelwise.ts";
 import {
   encodeVoxelBlock,
   EncodingShardFailedError,
@@ -423,6 +429,51 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
         (e) => e instanceof RangeError && e.message.includes(`valid 0..${nShards - 1}`),
       );
     });
+
+    await t.step(
+      "the plan's ridge decomposition: every shard's, kept by a rewrite, a changed file named",
+      async () => {
+        const ridge = plan.subjects[0].ridge!;
+        assert.ok(ridge, "the plan stores the decomposition");
+        const file = join(dir, ridge.file);
+        const stored = await readPlanDecomposition(dir, plan.subjects[0]);
+        const fresh = await voxelwiseDecomposition(s.images, single.features);
+        assert.equal(stored!.interceptDim, fresh.interceptDim);
+        assert.deepEqual(bits(stored!.values), bits(fresh.values));
+        assert.deepEqual(bits(stored!.testProjection), bits(fresh.testProjection));
+        // The same plan written again keeps the decomposition its finished shards used.
+        const bytes = await Deno.readFile(file);
+        const again = await planEncodingJob({
+          subjects: ["sub-01"],
+          model: "CLIP",
+          shardSize: 100,
+          outDir: dir,
+          dataDir,
+          remote: { endpoint: proxy.url, bucket: CURRENT_BUCKET },
+          measure: false,
+        });
+        assert.equal(again.planId, plan.planId);
+        assert.deepEqual(again.subjects[0].ridge, ridge);
+        assert.deepEqual(await Deno.readFile(file), bytes);
+        assert.ok(await finishedShard(dir, again, 1), "finished shards stay finished");
+        // A changed file: the shard names it and writes nothing.
+        const changed = bytes.slice();
+        changed[8] ^= 1;
+        await Deno.writeFile(file, changed);
+        try {
+          await assert.rejects(
+            runEncodingShard(dir, 1, { force: true }),
+            (e) =>
+              e instanceof EncodingShardFailedError &&
+              e.message.includes(`${file} does not match its plan (SHA-256 differs)`) &&
+              e.message.includes("--overwrite"),
+          );
+          assert.ok(await finishedShard(dir, again, 1), "the old result is untouched");
+        } finally {
+          await Deno.writeFile(file, bytes);
+        }
+      },
+    );
   } finally {
     await proxy.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

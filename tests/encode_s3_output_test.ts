@@ -112,11 +112,12 @@ Deno.test("encode output on an S3 prefix: plan, run, merge = folder; skip, abort
       assert.equal(ds.rVolume.length, df.rVolume.length);
       assert.deepEqual(ds.rVolume, df.rVolume);
       // The command line draws them in a temporary folder and uploads them under maps/.
+      const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
       const cli = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
           "--allow-read",
-          `--allow-write=${dataDir}`,
+          `--allow-write=${dataDir},${tmp}`,
           "--allow-net=127.0.0.1",
           "--allow-env",
           "--allow-ffi",

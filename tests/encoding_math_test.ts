@@ -7,7 +7,14 @@ import { averageRepeats } from "../lib/analysis/repeats.ts";
 import { alternateSplit } from "../lib/analysis/split.ts";
 import { indicesAbove, splitHalfReliability } from "../lib/analysis/reliability.ts";
 import { columnStats, standardize } from "../lib/analysis/standardize.ts";
-import { median, pearson, pearsonColumns, ranks, spearman } from "../lib/analysis/stats.ts";
+import {
+  median,
+  pearson,
+  pearsonColumns,
+  pearsonColumnsOfRows,
+  ranks,
+  spearman,
+} from "../lib/analysis/stats.ts";
 import { correlationRdm, wrsa } from "../lib/analysis/rdm.ts";
 import {
   fitRidgePath,
@@ -19,7 +26,7 @@ import { fitVoxelwise, voxelwiseDecomposition } from "../lib/jobs/voxelwise.ts";
 import { fitEncodingModel } from "../lib/analysis/encoding.ts";
 import { linearAlgebra } from "../lib/analysis/linalg.ts";
 import { symmetricEigenTs } from "../lib/analysis/eigen_ts.ts";
-import { type Matrix, matrix, multiplyTransposedTs } from "../lib/analysis/matrix.ts";
+import { type Matrix, matrix, multiplyTransposedTs, takeRows } from "../lib/analysis/matrix.ts";
 import {
   multiplyTransposedBlas,
   openblasAvailable,
@@ -478,3 +485,49 @@ Deno.test("fitVoxelwise on the features' decomposition = on the features, bit fo
 function takeFirst(m: Matrix, rows: number): Matrix {
   return { rows, cols: m.cols, data: m.data.slice(0, rows * m.cols) };
 }
+
+Deno.test("pearsonColumnsOfRows = pearsonColumns of takeRows copies, bit for bit; shapes named", () => {
+  const g = gaussian(lcg(41));
+  const a = matrix(9, 5, Array.from({ length: 45 }, g));
+  const b = matrix(4, 5, Array.from({ length: 20 }, g));
+  const rows = [7, 0, 3, 5];
+  const bits = (x: Float64Array) => [...new BigUint64Array(x.buffer)];
+  assert.deepEqual(
+    bits(pearsonColumnsOfRows(a, rows, b, undefined)),
+    bits(pearsonColumns(takeRows(a, rows), b)),
+  );
+  assert.deepEqual(
+    bits(pearsonColumnsOfRows(a, rows, a, [1, 2, 4, 6])),
+    bits(pearsonColumns(takeRows(a, rows), takeRows(a, [1, 2, 4, 6]))),
+  );
+  assert.throws(
+    () => pearsonColumnsOfRows(a, [0, 1], b, undefined),
+    /2 rows x 5 columns of a against 4 x 5 of b/,
+  );
+});
+
+Deno.test("A·Bᵀ into a given buffer (both backends): the same values, a wrong size named", () => {
+  const g = gaussian(lcg(43));
+  const a = matrix(6, 4, Array.from({ length: 24 }, g));
+  const b = matrix(5, 4, Array.from({ length: 20 }, g));
+  for (
+    const backend of openblasAvailable()
+      ? ["typescript", "openblas"] as const
+      : ["typescript"] as const
+  ) {
+    const la = linearAlgebra(backend);
+    const fresh = la.multiplyTransposed(a, b);
+    const out = new Float64Array(30).fill(NaN);
+    const into = la.multiplyTransposed(a, b, out);
+    assert.equal(into.data, out, `${backend}: the given buffer is the result`);
+    assert.deepEqual([...out], [...fresh.data], backend);
+    // X·Xᵀ (dsyrk on OpenBLAS) into a dirty buffer: every value overwritten.
+    const sq = new Float64Array(36).fill(7);
+    la.multiplyTransposed(a, a, sq);
+    assert.deepEqual([...sq], [...la.multiplyTransposed(a, a).data], `${backend} X·Xᵀ`);
+    assert.throws(
+      () => la.multiplyTransposed(a, b, new Float64Array(29)),
+      /the output holds 29 values, 6x5 needs 30/,
+    );
+  }
+});

@@ -13,8 +13,12 @@ import { multiplyTransposedBlas, openblasAvailable, symmetricEigenBlas } from ".
 export interface LinearAlgebra {
   /** `"openblas"` (FFI) or `"typescript"`. */
   readonly name: "openblas" | "typescript";
-  /** `A · Bᵀ` for row-major `A` (n×p) and `B` (m×p). */
-  multiplyTransposed(a: Matrix, b: Matrix): Matrix;
+  /**
+   * `A · Bᵀ` for row-major `A` (n×p) and `B` (m×p), into `out` (n·m values,
+   * overwritten) when given: a loop that reuses one buffer spares the page
+   * faults of a fresh multi-megabyte array per call.
+   */
+  multiplyTransposed(a: Matrix, b: Matrix, out?: Float64Array): Matrix;
   /** Eigenvalues ascending; eigenvector `j` in row `j`. */
   symmetricEigen(s: Matrix): SymmetricEigen;
 }

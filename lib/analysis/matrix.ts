@@ -110,6 +110,26 @@ export function takeRows(m: Matrix, indices: ArrayLike<number>): Matrix {
 }
 
 /**
+ * `into` when given (checked to hold `rows · cols` values), else a new array.
+ *
+ * @throws {RangeError} when `into` has another length
+ * @example
+ * ```ts
+ * import { outputOf } from "./matrix.ts";
+ * console.log(outputOf(undefined, 2, 3).length); // 6
+ * ```
+ */
+export function outputOf(into: Float64Array | undefined, rows: number, cols: number): Float64Array {
+  if (!into) return new Float64Array(rows * cols);
+  if (into.length !== rows * cols) {
+    throw new RangeError(
+      `the output holds ${into.length} values, ${rows}x${cols} needs ${rows * cols}`,
+    );
+  }
+  return into;
+}
+
+/**
  * The columns `indices` of `m`, in that order.
  *
  * @example
@@ -144,13 +164,13 @@ export function takeColumns(m: Matrix, indices: ArrayLike<number>): Matrix {
  * console.log(multiplyTransposedTs(x, x).data); // [5, 11, 11, 25]
  * ```
  */
-export function multiplyTransposedTs(a: Matrix, b: Matrix): Matrix {
+export function multiplyTransposedTs(a: Matrix, b: Matrix, into?: Float64Array): Matrix {
   if (a.cols !== b.cols) {
     throw new RangeError(`A (${shapeOf(a)}) · Bᵀ (B ${shapeOf(b)}) needs equal column counts`);
   }
   const n = a.rows, m = b.rows, p = a.cols;
   const A = a.data, B = b.data;
-  const out = new Float64Array(n * m);
+  const out = outputOf(into, n, m);
   const block = 16;
   for (let j0 = 0; j0 < m; j0 += block) {
     const j1 = Math.min(m, j0 + block);

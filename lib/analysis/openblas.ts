@@ -6,7 +6,7 @@
  * @module
  */
 import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
-import { type Matrix, shapeOf } from "./matrix.ts";
+import { type Matrix, outputOf, shapeOf } from "./matrix.ts";
 import type { SymmetricEigen } from "./eigen_ts.ts";
 
 const SYMBOLS = {
@@ -156,13 +156,13 @@ const f64 = (v: number) => new Float64Array([v]);
  * console.log(multiplyTransposedBlas(x, x).data); // [5, 11, 11, 25]
  * ```
  */
-export function multiplyTransposedBlas(a: Matrix, b: Matrix): Matrix {
+export function multiplyTransposedBlas(a: Matrix, b: Matrix, into?: Float64Array): Matrix {
   if (a.cols !== b.cols) {
     throw new RangeError(`A (${shapeOf(a)}) · Bᵀ (B ${shapeOf(b)}) needs equal column counts`);
   }
   const { dgemm_, dsyrk_ } = load().symbols;
   const n = a.rows, m = b.rows, p = a.cols;
-  const out = new Float64Array(n * m);
+  const out = outputOf(into, n, m);
   if (n === 0 || m === 0) return { rows: n, cols: m, data: out };
   if (a === b || a.data === b.data) {
     // X · Xᵀ: half the work with dsyrk_, then mirror the triangle.

@@ -50,12 +50,45 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
  */
 export function pearsonColumns(a: Matrix, b: Matrix): Float64Array {
   sameShape(a, "a", b, "b");
-  const { rows: n, cols: m } = a;
+  return pearsonColumnsOfRows(a, undefined, b, undefined);
+}
+
+/**
+ * {@linkcode pearsonColumns} of the rows `aRows` of `a` with the rows
+ * `bRows` of `b` (all rows when undefined), without copying them out: the
+ * same sums in the same order, so the same bits as `pearsonColumns` of
+ * `takeRows` copies.
+ *
+ * @throws {RangeError} when the row counts or the column counts differ
+ * @example
+ * ```ts
+ * import { matrix } from "@laion/fmri/analysis";
+ * import { pearsonColumnsOfRows } from "./stats.ts";
+ * const a = matrix(4, 1, [1, 9, 2, 3]), b = matrix(3, 1, [2, 4, 6]);
+ * console.log(pearsonColumnsOfRows(a, [0, 2, 3], b, undefined)); // [1]
+ * ```
+ */
+export function pearsonColumnsOfRows(
+  a: Matrix,
+  aRows: ArrayLike<number> | undefined,
+  b: Matrix,
+  bRows: ArrayLike<number> | undefined,
+): Float64Array {
+  const n = aRows ? aRows.length : a.rows, m = a.cols;
+  if ((bRows ? bRows.length : b.rows) !== n || b.cols !== m) {
+    throw new RangeError(
+      `${n} rows x ${m} columns of a against ${bRows ? bRows.length : b.rows} x ${b.cols} of b`,
+    );
+  }
+  const A = a.data, B = b.data;
+  const ra = (k: number) => (aRows ? aRows[k] : k) * m,
+    rb = (k: number) => (bRows ? bRows[k] : k) * m;
   const ma = new Float64Array(m), mb = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < n; k++) {
+    const oa = ra(k), ob = rb(k);
     for (let j = 0; j < m; j++) {
-      ma[j] += a.data[i * m + j];
-      mb[j] += b.data[i * m + j];
+      ma[j] += A[oa + j];
+      mb[j] += B[ob + j];
     }
   }
   for (let j = 0; j < m; j++) {
@@ -63,9 +96,10 @@ export function pearsonColumns(a: Matrix, b: Matrix): Float64Array {
     mb[j] /= n;
   }
   const sab = new Float64Array(m), saa = new Float64Array(m), sbb = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < n; k++) {
+    const oa = ra(k), ob = rb(k);
     for (let j = 0; j < m; j++) {
-      const u = a.data[i * m + j] - ma[j], v = b.data[i * m + j] - mb[j];
+      const u = A[oa + j] - ma[j], v = B[ob + j] - mb[j];
       sab[j] += u * v;
       saa[j] += u * u;
       sbb[j] += v * v;

@@ -20,7 +20,6 @@
 import { alternateSplit } from "../analysis/split.ts";
 import type { LinearAlgebra, LinearAlgebraChoice } from "../analysis/linalg.ts";
 import { type Matrix, shapeOf, takeColumns, takeRows } from "../analysis/matrix.ts";
-import { splitHalfReliability } from "../analysis/reliability.ts";
 import type { RepeatAverages } from "../analysis/repeats.ts";
 import {
   type RidgeDecomposition,
@@ -29,7 +28,7 @@ import {
   TUTORIAL_ALPHAS,
 } from "../analysis/ridge.ts";
 import { standardize } from "../analysis/standardize.ts";
-import { pearsonColumns } from "../analysis/stats.ts";
+import { pearsonColumnsOfRows } from "../analysis/stats.ts";
 
 /** Options of {@linkcode fitVoxelwise}. */
 export interface VoxelwiseOptions {
@@ -177,9 +176,12 @@ export async function fitVoxelwise(
         "other images",
     );
   }
-  const reliability = splitHalfReliability(
-    takeRows(averages.oddMean, split.train),
-    takeRows(averages.evenMean, split.train),
+  // splitHalfReliability of the training rows, read in place (the same sums, no copies).
+  const reliability = pearsonColumnsOfRows(
+    averages.oddMean,
+    split.train,
+    averages.evenMean,
+    split.train,
   );
   const m = averages.mean.cols, mean = averages.mean;
   const inTrain = new Uint8Array(mean.rows);
@@ -204,7 +206,7 @@ export async function fitVoxelwise(
     backend: options.backend,
     signal: options.signal,
   });
-  const voxelR = pearsonColumns(takeRows(y, split.test), ridge.prediction);
+  const voxelR = pearsonColumnsOfRows(y, split.test, ridge.prediction, undefined);
   usable.forEach((j, c) => {
     alpha[j] = ridge.bestAlpha[c];
     looScore[j] = ridge.bestScore[c];
