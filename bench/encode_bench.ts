@@ -235,6 +235,7 @@ try {
     outDir: dir,
     dataDir,
     remote,
+    onProgress: (line) => line.includes("ridge decomposition") && console.log(`plan: ${line}`),
   });
   const planSeconds = (performance.now() - t) / 1000;
   const s = plan.subjects[0];
@@ -291,11 +292,21 @@ try {
   const nImg = s.images.length;
   const y = new Float64Array(nImg * s.nVoxels);
   let oursRead = 0, oursFit = 0;
+  const where = {
+    reliability: 0,
+    decomposition: 0,
+    projection: 0,
+    looProducts: 0,
+    scoring: 0,
+    prediction: 0,
+    testR: 0,
+  };
   let features: Float64Array = new Float64Array();
   for (const sh of plan.shards) {
     const b = await encodeVoxelBlock(dir, plan, s, sh.start, sh.end);
     oursRead += b.seconds.read;
     oursFit += b.seconds.fit;
+    for (const k of Object.keys(where) as (keyof typeof where)[]) where[k] += b.fit.seconds[k];
     features = b.features.data;
     const w = sh.end - sh.start;
     for (let i = 0; i < nImg; i++) {
@@ -363,7 +374,11 @@ try {
   );
   console.log(
     `  whole brain in one process, shard by shard (2 BLAS threads): read ${sec(oursRead)}, fit ` +
-      `${sec(oursFit)} (load ${loadOurs})`,
+      `${sec(oursFit)} = reliability ${sec(where.reliability)}, projection QᵀY ` +
+      `${sec(where.projection)}, LOO products per alpha ${sec(where.looProducts)}, scoring ` +
+      `${sec(where.scoring)}, test prediction ${sec(where.prediction)} and r ${sec(where.testR)}` +
+      ` (decomposition: once in the plan, ${plan.subjects[0].ridge ? "stored" : "NOT stored"}; ` +
+      `load ${loadOurs})`,
   );
   console.log(
     `  numpy, same maths vectorized (2 BLAS threads): ${sec(ref.numpy.total)} = decomposition ` +

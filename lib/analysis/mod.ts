@@ -28,6 +28,7 @@ export {
   type RidgeDecompositionOptions,
   type RidgePath,
   type RidgePathOptions,
+  type RidgePathSeconds,
   type RidgeScoring,
   solveRidgePath,
   type SolveRidgePathOptions,

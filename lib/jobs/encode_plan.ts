@@ -333,8 +333,7 @@ export async function readPlanFeatures(
  * @throws {LaionFmriError} when the file is missing or was changed after the plan
  * @example
  * ```ts
- * import { readEncodingPlan } from "@laion/fmri/jobs";
- * import { readPlanDecomposition } from "./encode_plan.ts";
+ * import { readEncodingPlan, readPlanDecomposition } from "@laion/fmri/jobs";
  * const plan = await readEncodingPlan("encode-clip");
  * console.log((await readPlanDecomposition("encode-clip", plan.subjects[0]))?.values);
  * ```

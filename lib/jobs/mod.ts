@@ -21,6 +21,7 @@ export {
   type EncodingPlan,
   EncodingPlanConflictError,
   type EncodingPlanOptions,
+  type EncodingPlanRidge,
   type EncodingPlanSubject,
   type EncodingResources,
   type EncodingShard,
@@ -28,6 +29,7 @@ export {
   planEncodingJob,
   planPaths,
   readEncodingPlan,
+  readPlanDecomposition,
   sbatchScript,
 } from "./encode_plan.ts";
 export {
@@ -63,4 +65,11 @@ export {
   JobStoreError,
   type JobStoreOptions,
 } from "./store.ts";
-export { fitVoxelwise, type VoxelwiseFit, type VoxelwiseOptions } from "./voxelwise.ts";
+export {
+  fitVoxelwise,
+  voxelwiseDecomposition,
+  type VoxelwiseDecompositionOptions,
+  type VoxelwiseFit,
+  type VoxelwiseOptions,
+  type VoxelwiseSeconds,
+} from "./voxelwise.ts";

@@ -24,6 +24,7 @@ import type { RepeatAverages } from "../analysis/repeats.ts";
 import {
   type RidgeDecomposition,
   ridgeDecomposition,
+  type RidgePathSeconds,
   solveRidgePath,
   TUTORIAL_ALPHAS,
 } from "../analysis/ridge.ts";
@@ -56,6 +57,18 @@ export interface VoxelwiseFit {
   split: { train: number[]; test: number[] };
   /** Which backend did the linear algebra ("none" when no voxel was fitted). */
   backend: "openblas" | "typescript" | "none";
+  /** Where the time went (wall seconds). */
+  seconds: VoxelwiseSeconds;
+}
+
+/** Where {@linkcode fitVoxelwise}'s time went, in wall seconds. */
+export interface VoxelwiseSeconds extends RidgePathSeconds {
+  /** Split-half reliability and the scan for usable voxels. */
+  reliability: number;
+  /** Standardizing and decomposing the features (0 when their decomposition was given). */
+  decomposition: number;
+  /** The held-out r of every voxel. */
+  testR: number;
 }
 
 /**
@@ -176,6 +189,7 @@ export async function fitVoxelwise(
         "other images",
     );
   }
+  const t0 = performance.now();
   // splitHalfReliability of the training rows, read in place (the same sums, no copies).
   const reliability = pearsonColumnsOfRows(
     averages.oddMean,
@@ -191,14 +205,25 @@ export async function fitVoxelwise(
   const looScore = new Float64Array(m).fill(NaN);
   const r = new Float64Array(m).fill(NaN);
   if (usable.length === 0) {
-    return { reliability, alpha, looScore, r, fitted: 0, split, backend: "none" };
+    const seconds = {
+      reliability: (performance.now() - t0) / 1000,
+      decomposition: 0,
+      projection: 0,
+      looProducts: 0,
+      scoring: 0,
+      prediction: 0,
+      testR: 0,
+    };
+    return { reliability, alpha, looScore, r, fitted: 0, split, backend: "none", seconds };
   }
   const y = usable.length === m ? mean : takeColumns(mean, usable);
+  const t1 = performance.now();
   const decomposition = given ? features : await voxelwiseDecomposition(
     averages.images,
     features,
     { backend: options.backend, signal: options.signal },
   );
+  const t2 = performance.now();
   const ridge = await solveRidgePath(decomposition, takeRows(y, split.train), {
     alphas: options.alphas ?? TUTORIAL_ALPHAS,
     scoring: "correlation",
@@ -206,11 +231,27 @@ export async function fitVoxelwise(
     backend: options.backend,
     signal: options.signal,
   });
+  const t3 = performance.now();
   const voxelR = pearsonColumnsOfRows(y, split.test, ridge.prediction, undefined);
+  const seconds: VoxelwiseSeconds = {
+    reliability: (t1 - t0) / 1000,
+    decomposition: (t2 - t1) / 1000,
+    ...ridge.seconds,
+    testR: (performance.now() - t3) / 1000,
+  };
   usable.forEach((j, c) => {
     alpha[j] = ridge.bestAlpha[c];
     looScore[j] = ridge.bestScore[c];
     r[j] = voxelR[c];
   });
-  return { reliability, alpha, looScore, r, fitted: usable.length, split, backend: ridge.backend };
+  return {
+    reliability,
+    alpha,
+    looScore,
+    r,
+    fitted: usable.length,
+    split,
+    backend: ridge.backend,
+    seconds,
+  };
 }
