@@ -3,7 +3,7 @@
 // (tests/reference/tutorial_ref.py: scikit-learn's RidgeCV and scipy in Debian's
 // /usr/bin/python3).
 import assert from "node:assert/strict";
-import { averageRepeats } from "../lib/analysis/repeats.ts";
+import { averageRepeatRows, averageRepeats } from "../lib/analysis/repeats.ts";
 import { alternateSplit } from "../lib/analysis/split.ts";
 import { indicesAbove, splitHalfReliability } from "../lib/analysis/reliability.ts";
 import { columnStats, standardize } from "../lib/analysis/standardize.ts";
@@ -530,4 +530,23 @@ Deno.test("A·Bᵀ into a given buffer (both backends): the same values, a wrong
       /the output holds 29 values, 6x5 needs 30/,
     );
   }
+});
+
+Deno.test("averageRepeatRows of float32 rows in place = averageRepeats of the float64 copy, bit for bit", () => {
+  const g = gaussian(lcg(47));
+  const names = ["b.jpg", "a.jpg", "b.jpg", "c.jpg", "a.jpg", "b.jpg", "a.jpg"];
+  const rows = names.map(() => Float32Array.from({ length: 6 }, g));
+  const copy = matrix(rows.length, 6);
+  rows.forEach((r, t) => copy.data.set(r, t * 6));
+  const a = averageRepeats(copy, names, { minRepeats: 1 });
+  const b = averageRepeatRows((t) => rows[t], 6, names, { minRepeats: 1 });
+  assert.deepEqual(b.images, a.images);
+  assert.deepEqual([...b.counts], [...a.counts]);
+  for (const k of ["mean", "oddMean", "evenMean"] as const) {
+    assert.deepEqual([...b[k].data], [...a[k].data], k);
+  }
+  assert.throws(
+    () => averageRepeatRows((t) => rows[t].subarray(0, t === 1 ? 5 : 6), 6, names),
+    /trial 1 has 5 values, expected 6/,
+  );
 });

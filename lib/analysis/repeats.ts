@@ -50,6 +50,30 @@ export function averageRepeats(
       `${imageNames.length} image names for ${rows.rows} trial rows (shape ${shapeOf(rows)})`,
     );
   }
+  const m = rows.cols;
+  return averageRepeatRows((t) => rows.data.subarray(t * m, (t + 1) * m), m, imageNames, options);
+}
+
+/**
+ * {@linkcode averageRepeats} of trial rows that are not one matrix (e.g.
+ * float32 rows of several sessions' blocks, read in place): `rowOf(t)` is
+ * trial `t`'s row of `cols` values. The same sums in the same order, so the
+ * same bits as `averageRepeats` of those rows copied into one matrix.
+ *
+ * @example
+ * ```ts
+ * import { averageRepeatRows } from "./repeats.ts";
+ * const rows = [new Float32Array([1]), new Float32Array([10]), new Float32Array([3])];
+ * const a = averageRepeatRows((t) => rows[t], 1, ["a.jpg", "b.jpg", "a.jpg"], { minRepeats: 1 });
+ * console.log(a.mean.data); // [2, 10]
+ * ```
+ */
+export function averageRepeatRows(
+  rowOf: (trial: number) => ArrayLike<number>,
+  cols: number,
+  imageNames: readonly string[],
+  options: AverageRepeatsOptions = {},
+): RepeatAverages {
   const minRepeats = options.minRepeats ?? 2;
   if (!Number.isInteger(minRepeats) || minRepeats < 1) {
     throw new RangeError(`minRepeats must be a positive integer, got ${minRepeats}`);
@@ -61,7 +85,7 @@ export function averageRepeats(
     else trialsOf.set(name, [t]);
   });
   const images = [...trialsOf.keys()].filter((k) => trialsOf.get(k)!.length >= minRepeats).sort();
-  const m = rows.cols;
+  const m = cols;
   const mean = new Float64Array(images.length * m);
   const odd = new Float64Array(images.length * m);
   const even = new Float64Array(images.length * m);
@@ -71,7 +95,10 @@ export function averageRepeats(
     counts[i] = trials.length;
     let nOdd = 0, nEven = 0;
     trials.forEach((t, r) => {
-      const src = rows.data.subarray(t * m, (t + 1) * m);
+      const src = rowOf(t);
+      if (src.length !== m) {
+        throw new RangeError(`trial ${t} has ${src.length} values, expected ${m}`);
+      }
       const half = r % 2 === 0 ? odd : even; // r = 0 is repeat 1 (odd)
       if (r % 2 === 0) nOdd++;
       else nEven++;

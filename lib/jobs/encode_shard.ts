@@ -13,7 +13,7 @@ import { hostname } from "node:os";
 import { LaionFmriError } from "../core/errors.ts";
 import { jobStore } from "./store.ts";
 import type { Matrix } from "../analysis/matrix.ts";
-import { averageRepeats, type RepeatAverages } from "../analysis/repeats.ts";
+import { averageRepeatRows, type RepeatAverages } from "../analysis/repeats.ts";
 import { loadSubject } from "../subject/subject.ts";
 import {
   type EncodingPlan,
@@ -305,10 +305,9 @@ export async function encodeVoxelBlock(
       if (isSharedNatural(l)) labels.push(l), rows.push(b.values.subarray(t * m, (t + 1) * m));
     });
   });
-  const trials = { rows: rows.length, cols: m, data: new Float64Array(rows.length * m) };
-  rows.forEach((r, t) => trials.data.set(r, t * m));
+  // Averaged from the sessions' float32 blocks in place: no float64 copy of every trial.
+  const averages = averageRepeatRows((t) => rows[t], m, labels, { minRepeats: 1 });
   rows.length = 0;
-  const averages = averageRepeats(trials, labels, { minRepeats: 1 });
   if (averages.images.join("\n") !== s.images.join("\n")) {
     throw new LaionFmriError(
       `the shared natural images of ${s.subject} differ from the plan's (${averages.images.length} ` +
