@@ -105,6 +105,10 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
   await slurmConf(); // starts the cluster (installs slurm-wlm and munge when missing)
   const dataDir = await makeCurrentDataDir();
   const dir = await Deno.makeTempDir({ prefix: "laion-encode-" });
+  // A throwaway TemplateFlow cache for merge.sbatch (the plan grants it; sbatch exports it).
+  const templateHome = await Deno.makeTempDir({ prefix: "laion-encode-templateflow-" });
+  const savedHome = Deno.env.get("TEMPLATEFLOW_HOME");
+  Deno.env.set("TEMPLATEFLOW_HOME", templateHome);
   // Between the tasks and the S3: a proxy that adds latency, so a task is still running when
   // it is cancelled (the planning below runs without it).
   const proxy = new FaultProxy(localEndpoint(), CURRENT_BUCKET);
@@ -219,6 +223,44 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
         await waitForJob(rerun);
         assert.equal(await taskState(rerun, victim), "COMPLETED");
         assert.ok(await finishedShard(dir, plan, victim));
+      },
+    );
+
+    await t.step(
+      "merge.sbatch after the array (afterany): the maps, fsaverage maps and pictures on a node",
+      async () => {
+        const script = await Deno.readTextFile(planPaths.mergeSbatch(dir));
+        assert.match(script, /^#SBATCH --job-name=laion-encode-CLIP-merge$/m);
+        assert.ok(script.includes(`--dependency=afterany:$job ${planPaths.mergeSbatch(dir)}`));
+        assert.ok(!script.includes("--allow-all") && !script.includes(" -A "), script);
+        assert.ok(!script.includes("--fsaverage none"), script);
+        assert.equal(plan.merge?.fsaverage, true);
+        assert.ok(plan.merge.command.some((a) => a.includes(templateHome)), "the cache's grant");
+        const job = await slurm(
+          "sbatch",
+          "--parsable",
+          `--dependency=afterany:${jobId}`,
+          planPaths.mergeSbatch(dir),
+        );
+        await waitForJob(job, 300_000);
+        const log = await Deno.readTextFile(join(dir, "logs", `merge_${job}.out`));
+        const state = (await slurm("scontrol", "-o", "show", "job", job)).match(/JobState=(\S+)/);
+        assert.equal(state?.[1], "COMPLETED", log);
+        assert.match(log, /maps on fsaverage5/);
+        for (
+          const file of [
+            "sub-01_task-images_space-T1w_model-CLIP_stat-r_statmap.nii.gz",
+            "voxelwise_model-CLIP.parquet",
+            "sub-01_model-CLIP_stat-r_statMap.png",
+            "sub-01_model-CLIP_stat-r_surface.png",
+          ]
+        ) {
+          assert.ok(log.includes(join(dir, "maps", file)), `${file} in the log:\n${log}`);
+          assert.ok((await Deno.stat(join(dir, "maps", file))).size > 0, file);
+        }
+        assert.ok(
+          [...Deno.readDirSync(join(dir, "maps"))].some((e) => e.name.endsWith(".func.gii")),
+        );
       },
     );
 
@@ -478,6 +520,9 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
     await proxy.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(templateHome, { recursive: true }).catch(() => {});
+    if (savedHome === undefined) Deno.env.delete("TEMPLATEFLOW_HOME");
+    else Deno.env.set("TEMPLATEFLOW_HOME", savedHome);
     await stopSlurmInCi();
   }
 });

@@ -79,6 +79,11 @@ Deno.test("encode output on an S3 prefix: plan, run, merge = folder; skip, abort
       assert.ok(b.command.some((x) => x.startsWith("--allow-net=") && x.includes("127.0.0.1")));
       const sbatch = new TextDecoder().decode(await jobStore(out).read("encode.sbatch"));
       assert.ok(sbatch.includes(`encode run --plan ${out} --endpoint ${endpoint}`), sbatch);
+      // merge.sbatch: the merge on a node, its maps written in a temporary folder first.
+      const merge = new TextDecoder().decode(await jobStore(out).read("merge.sbatch"));
+      assert.ok(merge.includes(`encode merge --plan ${out} --endpoint ${endpoint}`), merge);
+      const tmp = Deno.env.get("TMPDIR") || "/tmp";
+      assert.match(merge, new RegExp(`--allow-write=[^ ]*${tmp.replaceAll("/", "\\/")}`), merge);
       for (const s of a.shards) {
         assert.equal((await runEncodingShard(folder, s.index)).skipped, false);
         // --force for shard 0: this process's BLAS threads, as the folder run's (bit for bit).

@@ -37,7 +37,8 @@ export const encodeCommand: Command = {
     "         [--no-pictures]\n" +
     "  DIR is a folder or an S3 prefix (s3://bucket/prefix/, your AWS credentials; --endpoint\n" +
     "  or AWS_ENDPOINT_URL_S3 for a non-AWS S3).\n" +
-    "  plan writes DIR/plan.json and DIR/encode.sbatch (submit it: sbatch DIR/encode.sbatch).\n" +
+    "  plan writes DIR/plan.json, DIR/encode.sbatch and DIR/merge.sbatch (submit them:\n" +
+    "  job=$(sbatch --parsable DIR/encode.sbatch); sbatch --dependency=afterany:$job DIR/merge.sbatch).\n" +
     "  run takes its index from --index, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or\n" +
     "  JOB_COMPLETION_INDEX; a shard already finished for the plan is skipped.\n" +
     "  merge writes DIR/maps/ (NIfTI r, alpha, reliability; a Parquet table; the same maps on\n" +

@@ -11,10 +11,17 @@ import { isPermissionError } from "../core/permissions.ts";
 /** sharp's default export. */
 export type Sharp = typeof import("npm:sharp@0.35.5").default;
 
+/** The environment variables sharp 0.35.5 reads when it loads. */
+export const SHARP_ENV: readonly string[] = [
+  "npm_package_config_libvips",
+  "SHARP_FORCE_GLOBAL_LIBVIPS",
+  "SHARP_IGNORE_GLOBAL_LIBVIPS",
+  "PKG_CONFIG_PATH",
+  "MALLOC_ARENA_MAX",
+];
+
 /** The Deno flags sharp 0.35.5 needs: its native addon, its package files and the variables it reads. */
-export const SHARP_FLAGS =
-  "--allow-ffi --allow-read --allow-env=npm_package_config_libvips,SHARP_FORCE_GLOBAL_LIBVIPS," +
-  "SHARP_IGNORE_GLOBAL_LIBVIPS,PKG_CONFIG_PATH,MALLOC_ARENA_MAX";
+export const SHARP_FLAGS = `--allow-ffi --allow-read --allow-env=${SHARP_ENV.join(",")}`;
 
 let loading: Promise<Sharp> | undefined;
 

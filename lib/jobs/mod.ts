@@ -18,6 +18,7 @@
  * @module
  */
 export {
+  type EncodingMergeJob,
   type EncodingPlan,
   EncodingPlanConflictError,
   type EncodingPlanOptions,
@@ -26,6 +27,7 @@ export {
   type EncodingResources,
   type EncodingShard,
   type EncodingSource,
+  mergeSbatchScript,
   planEncodingJob,
   planPaths,
   readEncodingPlan,
