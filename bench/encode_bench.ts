@@ -33,6 +33,7 @@ import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
 import { planEncodingJob, planPaths } from "../lib/jobs/encode_plan.ts";
 import { encodeVoxelBlock, type EncodingShardRecord } from "../lib/jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../lib/jobs/encode_merge.ts";
+import type { VoxelwiseSeconds } from "../lib/jobs/voxelwise.ts";
 import { FaultProxy } from "../tests/fault_proxy.ts";
 import {
   type BenchRgw,
@@ -292,21 +293,15 @@ try {
   const nImg = s.images.length;
   const y = new Float64Array(nImg * s.nVoxels);
   let oursRead = 0, oursFit = 0;
-  const where = {
-    reliability: 0,
-    decomposition: 0,
-    projection: 0,
-    looProducts: 0,
-    scoring: 0,
-    prediction: 0,
-    testR: 0,
-  };
+  const where: Partial<VoxelwiseSeconds> = {}; // summed over the shards
   let features: Float64Array = new Float64Array();
   for (const sh of plan.shards) {
     const b = await encodeVoxelBlock(dir, plan, s, sh.start, sh.end);
     oursRead += b.seconds.read;
     oursFit += b.seconds.fit;
-    for (const k of Object.keys(where) as (keyof typeof where)[]) where[k] += b.fit.seconds[k];
+    for (const [k, v] of Object.entries(b.fit.seconds) as [keyof VoxelwiseSeconds, number][]) {
+      where[k] = (where[k] ?? 0) + v;
+    }
     features = b.features.data;
     const w = sh.end - sh.start;
     for (let i = 0; i < nImg; i++) {
@@ -372,11 +367,12 @@ try {
     `  one shard's read: direct ${sec(direct.seconds.read)}, through +50 ms per request ` +
       `${sec(far.seconds.read)} (${requests} requests)`,
   );
+  const sum = (k: keyof VoxelwiseSeconds) => sec(where[k] ?? 0);
   console.log(
     `  whole brain in one process, shard by shard (2 BLAS threads): read ${sec(oursRead)}, fit ` +
-      `${sec(oursFit)} = reliability ${sec(where.reliability)}, projection QᵀY ` +
-      `${sec(where.projection)}, LOO products per alpha ${sec(where.looProducts)}, scoring ` +
-      `${sec(where.scoring)}, test prediction ${sec(where.prediction)} and r ${sec(where.testR)}` +
+      `${sec(oursFit)} = reliability ${sum("reliability")}, projection QᵀY ` +
+      `${sum("projection")}, LOO products per alpha ${sum("looProducts")}, scoring ` +
+      `${sum("scoring")}, test prediction ${sum("prediction")} and r ${sum("testR")}` +
       ` (decomposition: once in the plan, ${plan.subjects[0].ridge ? "stored" : "NOT stored"}; ` +
       `load ${loadOurs})`,
   );
