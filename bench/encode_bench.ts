@@ -30,11 +30,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
 import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
-import { planEncodingJob, planPaths } from "../lib/jobs/encode_plan.ts";
+import { planEncodingJob, planPaths, readPlanFeatures } from "../lib/jobs/encode_plan.ts";
 import { encodeVoxelBlock, type EncodingShardRecord } from "../lib/jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../lib/jobs/encode_merge.ts";
 import type { VoxelwiseSeconds } from "../lib/jobs/voxelwise.ts";
 import { FaultProxy } from "../tests/fault_proxy.ts";
+import { slurm, waitForJob } from "../tests/_slurm.ts";
 import {
   type BenchRgw,
   ensureRealisticCurrent,
@@ -136,12 +137,6 @@ const local = (key: string) => `${DATA}/bucket/${key}`;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const sec = (s: number) => `${s.toFixed(1)} s`;
 
-let slurmConf: string | undefined;
-async function slurm(cmd: string, ...args: string[]): Promise<string> {
-  slurmConf ??= (await run("bash", ["scripts/slurm.sh", "start"])).split("\n").at(-1)!;
-  return await run(cmd, args, { SLURM_CONF: slurmConf });
-}
-
 /** The 1-minute load average now (other jobs on the machine skew every figure). */
 const load = () => Deno.loadavg()[0].toFixed(2);
 
@@ -186,9 +181,7 @@ async function array(dir: string, spec: string): Promise<ArrayRun> {
   const c0 = await cpuTicks();
   const t0 = performance.now();
   const job = await slurm("sbatch", "--parsable", `--array=${spec}`, planPaths.sbatch(dir));
-  while ((await slurm("squeue", "-h", "-r", "-j", job, "-o", "%K")).trim() !== "") {
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitForJob(job, 3_600_000);
   const seconds = (performance.now() - t0) / 1000, c1 = await cpuTicks();
   const cores = navigator.hardwareConcurrency;
   return {
@@ -202,10 +195,16 @@ const cost = (a: ArrayRun) =>
   `${sec(a.seconds)} (${a.busyCores.toFixed(2)} cores busy, S3 server CPU ` +
   `${sec(a.serverCpuSeconds)}, load ${a.load})`;
 
+/** The records of the finished shards; a missing one is named, not fatal. */
 async function records(dir: string, n: number): Promise<EncodingShardRecord[]> {
   const out = [];
   for (let i = 0; i < n; i++) {
-    out.push(JSON.parse(await Deno.readTextFile(planPaths.record(dir, i))));
+    try {
+      out.push(JSON.parse(await Deno.readTextFile(planPaths.record(dir, i))));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      console.log(`shard ${i} has no record (see ${dir}/logs)`);
+    }
   }
   return out;
 }
@@ -294,7 +293,7 @@ try {
   const y = new Float64Array(nImg * s.nVoxels);
   let oursRead = 0, oursFit = 0;
   const where: Partial<VoxelwiseSeconds> = {}; // summed over the shards
-  let features: Float64Array = new Float64Array();
+  const features = (await readPlanFeatures(dir, s)).data;
   for (const sh of plan.shards) {
     const b = await encodeVoxelBlock(dir, plan, s, sh.start, sh.end);
     oursRead += b.seconds.read;
@@ -302,7 +301,6 @@ try {
     for (const [k, v] of Object.entries(b.fit.seconds) as [keyof VoxelwiseSeconds, number][]) {
       where[k] = (where[k] ?? 0) + v;
     }
-    features = b.features.data;
     const w = sh.end - sh.start;
     for (let i = 0; i < nImg; i++) {
       y.set(b.averages.mean.data.subarray(i * w, (i + 1) * w), i * s.nVoxels + sh.start);

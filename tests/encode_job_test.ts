@@ -16,10 +16,12 @@ import { localEndpoint, repoPath, synthCurrentDir } from "./_helpers.ts";
 import { arrayTasks, slurm, slurmConf, stopSlurmInCi, taskState, waitForJob } from "./_slurm.ts";
 import { FaultProxy } from "./fault_proxy.ts";
 import {
+  EncodingPlanConflictError,
   planEncodingJob,
   planPaths,
   readEncodingPlan,
   readPlanDecomposition,
+  readPlanFeatures,
 } from "../lib/jobs/encode_plan.ts";
 import { voxelwiseDecomposition } from "../lib/jobs/voxelwise.ts";
 import {
@@ -269,6 +271,7 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
     const merged = await mergeEncodingJob(dir, { fsaverage: false });
     const m = merged.subjects[0];
     const single = await encodeVoxelBlock(dir, await readEncodingPlan(dir), s, 0, s.nVoxels);
+    const features = await readPlanFeatures(dir, s);
 
     await t.step(
       "merged maps equal single-process runs over the same voxels (bit for bit up to BLAS)",
@@ -299,7 +302,7 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
     await t.step(
       "the tutorial's fitEncodingModel gives the same alpha and r on its reliable voxels",
       async () => {
-        const fit = await fitEncodingModel(single.averages, single.features);
+        const fit = await fitEncodingModel(single.averages, features);
         assert.ok(fit.voxels.length >= 3);
         fit.voxels.forEach((v, c) => {
           assert.equal(m.values.alpha[v], fit.ridge.bestAlpha[c], `alpha of voxel ${v}`);
@@ -327,7 +330,7 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
           }
           labels.push(...(b.trials.getColumn("label").toArray() as string[]));
         }
-        const f = single.features;
+        const f = features;
         const problem = join(dir, "problem.json"), result = join(dir, "result.json");
         await Deno.writeTextFile(
           problem,
@@ -479,7 +482,7 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
         assert.ok(ridge, "the plan stores the decomposition");
         const file = join(dir, ridge.file);
         const stored = await readPlanDecomposition(dir, plan.subjects[0]);
-        const fresh = await voxelwiseDecomposition(s.images, single.features);
+        const fresh = await voxelwiseDecomposition(s.images, features);
         assert.equal(stored!.interceptDim, fresh.interceptDim);
         assert.deepEqual(bits(stored!.values), bits(fresh.values));
         assert.deepEqual(bits(stored!.testProjection), bits(fresh.testProjection));
@@ -513,6 +516,59 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
           assert.ok(await finishedShard(dir, again, 1), "the old result is untouched");
         } finally {
           await Deno.writeFile(file, bytes);
+        }
+      },
+    );
+
+    await t.step(
+      "a refused plan leaves the folder's plan whole; bad input is named",
+      async () => {
+        const files = ["plan.json", "encode.sbatch", "merge.sbatch", s.features, s.ridge!.file];
+        // Each write replaces its file (a new inode), even with the same bytes: a refused plan
+        // must write nothing.
+        const state = () =>
+          Promise.all(files.map(async (f) => {
+            const st = await Deno.stat(join(dir, f));
+            return [f, st.ino, st.mtime?.getTime(), (await Deno.readFile(join(dir, f))).length];
+          }));
+        const before = await state();
+        // Another plan (fewer sessions) into the same folder, without --overwrite.
+        await assert.rejects(
+          planEncodingJob({
+            subjects: ["sub-01"],
+            sessions: s.sessions.slice(0, 1),
+            model: "CLIP",
+            shardSize: 100,
+            outDir: dir,
+            dataDir,
+            remote: { endpoint: proxy.url, bucket: CURRENT_BUCKET },
+            measure: false,
+          }),
+          (e) => e instanceof EncodingPlanConflictError && e.message.includes("--overwrite"),
+        );
+        assert.deepEqual(await state(), before, "no file of the folder's plan was written");
+        assert.equal((await readPlanFeatures(dir, s)).rows, s.images.length);
+        await assert.rejects(
+          planEncodingJob({
+            subjects: ["sub-01"],
+            model: "CLIP",
+            outDir: dir,
+            dataDir,
+            cpusPerTask: 0,
+          }),
+          /cpusPerTask must be a positive integer, got 0/,
+        );
+        const broken = await Deno.makeTempDir({ prefix: "laion-encode-broken-" });
+        try {
+          await Deno.writeTextFile(join(broken, "plan.json"), "{ not json");
+          await assert.rejects(
+            readEncodingPlan(broken),
+            (e) =>
+              e instanceof Error && e.message.includes(join(broken, "plan.json")) &&
+              e.message.includes("is not valid JSON") && e.message.includes("--overwrite"),
+          );
+        } finally {
+          await Deno.remove(broken, { recursive: true });
         }
       },
     );

@@ -26,6 +26,7 @@ import { type Matrix, shapeOf, takeColumns, takeRows } from "./matrix.ts";
 import { wrsa } from "./rdm.ts";
 import { indicesAbove, splitHalfReliability } from "./reliability.ts";
 import type { RepeatAverages } from "./repeats.ts";
+import { checkSplitSizes, checkTrainingRepeats, rowFlags, usableColumns } from "./model_checks.ts";
 import { fitRidgePath, type RidgePath, type RidgeScoring, TUTORIAL_ALPHAS } from "./ridge.ts";
 import { type AlternateSplit, alternateSplit } from "./split.ts";
 import { type ColumnStats, columnStats, standardize } from "./standardize.ts";
@@ -119,14 +120,7 @@ export async function fitEncodingModel(
   }
   const threshold = options.reliabilityThreshold ?? 0.2;
   const split = alternateSplit(averages.images);
-  const once = split.train.filter((r) => averages.counts[r] < 2);
-  if (once.length > 0) {
-    throw new RangeError(
-      `${once.length} training image(s) were shown only once, so they have no split-half ` +
-        `reliability: ${once.slice(0, 5).map((r) => averages.images[r]).join(", ")}` +
-        `${once.length > 5 ? ", …" : ""}`,
-    );
-  }
+  checkTrainingRepeats(averages, split.train);
   const relRows = (options.reliabilityImages ?? "train") === "train"
     ? split.train
     : averages.images.flatMap((_, r) => (averages.counts[r] >= 2 ? [r] : []));
@@ -135,20 +129,10 @@ export async function fitEncodingModel(
     takeRows(averages.evenMean, relRows),
     { spearmanBrown: options.spearmanBrown },
   );
-  const yTrainAll = takeRows(averages.mean, split.train);
-  const m = averages.mean.cols;
-  const usable = new Uint8Array(m); // finite and not constant over the training images
-  for (let j = 0; j < m; j++) {
-    let finite = true, lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < yTrainAll.rows; i++) {
-      const v = yTrainAll.data[i * m + j];
-      if (!Number.isFinite(v)) finite = false;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    usable[j] = finite && hi > lo ? 1 : 0;
-  }
-  const voxels = indicesAbove(reliability, threshold).filter((v) => usable[v]);
+  // finite and not constant over the training images (test images are checked below)
+  const inTrain = rowFlags(averages.mean.rows, split.train);
+  const usable = new Set(usableColumns(averages.mean, inTrain, inTrain));
+  const voxels = indicesAbove(reliability, threshold).filter((v) => usable.has(v));
   if (voxels.length < 2) {
     throw new RangeError(
       `${voxels.length} voxel(s) have a split-half reliability above ${threshold} and ` +
@@ -162,12 +146,7 @@ export async function fitEncodingModel(
     for (let j = 0; j < y.cols && finite; j++) finite = Number.isFinite(y.data[r * y.cols + j]);
     (finite ? testImages : excludedTestImages).push(r);
   }
-  if (split.train.length < 3 || testImages.length < 3) {
-    throw new RangeError(
-      `the model needs 3+ train and 3+ test images, got ${split.train.length} and ` +
-        `${testImages.length}`,
-    );
-  }
+  checkSplitSizes(split.train.length, testImages.length);
   const xs = standardize(takeRows(features, split.train), takeRows(features, testImages));
   const yTrain = takeRows(y, split.train);
   const measured = takeRows(y, testImages);

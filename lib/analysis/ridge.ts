@@ -120,15 +120,7 @@ export interface RidgePathSeconds {
   prediction: number;
 }
 
-function transpose(m: Matrix): Matrix {
-  const out = new Float64Array(m.data.length);
-  for (let i = 0; i < m.rows; i++) {
-    for (let j = 0; j < m.cols; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
-  }
-  return { rows: m.cols, cols: m.rows, data: out };
-}
-
-/** (m − mean)ᵀ in one pass (no centred copy): the targets as rows. */
+/** (m − mean)ᵀ in one pass (no centred copy), or mᵀ without a mean. */
 function centredTranspose(m: Matrix, mean: Float64Array | undefined): Matrix {
   const out = new Float64Array(m.data.length);
   const { rows, cols, data } = m;
@@ -496,7 +488,7 @@ export async function solveRidgePath(
   const ycT = centredTranspose(yTrain, yMean); // m × n
   const aT = la.multiplyTransposed(ycT, eMat).data; // (QᵀYc)ᵀ = Ycᵀ·Q: m × n
   const b: Matrix = { rows: nt, cols: n, data: decomposition.testProjection }; // Kt·Q
-  const vt = transpose(eMat); // row i = Q_i·
+  const vt = centredTranspose(eMat, undefined); // row i = Q_i·
   const q2 = vt.data.map((x) => x * x); // Q², for diag(G⁻¹) = Q²·w
   // Per target, the alpha-independent half of its correlation score: the
   // mean of its training values and the sum of squares around it.

@@ -7,12 +7,11 @@ import { dirname, join } from "node:path";
 import { splitList } from "./args.ts";
 import { type Command, UsageError } from "./command.ts";
 import type { EmbeddingModel } from "../core/constants.ts";
-import { planEncodingJob } from "../jobs/encode_plan.ts";
+import { planEncodingJob, readEncodingPlan } from "../jobs/encode_plan.ts";
 import { runEncodingShard } from "../jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../jobs/encode_merge.ts";
 import type { FsaverageDensity } from "../subject/standard_space.ts";
 import { encodingMapsData } from "../jobs/encode_pictures.ts";
-import { plotEncodingMaps } from "../display/encoding_maps.ts";
 import { shardIndex } from "../jobs/shard_index.ts";
 import { isS3Location, jobStore } from "../jobs/store.ts";
 
@@ -70,7 +69,7 @@ export const encodeCommand: Command = {
     const int = (flag: string, d: number) => {
       const v = values[flag];
       if (v === undefined) return d;
-      if (!/^\d+$/.test(String(v))) {
+      if (!/^[1-9]\d*$/.test(String(v))) {
         throw new UsageError(`--${flag} must be a positive integer, got "${v}"`);
       }
       return Number(v);
@@ -129,18 +128,23 @@ export const encodeCommand: Command = {
         fsaverage: fs === "none" ? false : fs as FsaverageDensity,
         onProgress: log,
       });
+      const pictures = values["no-pictures"] !== true;
+      const plan = pictures ? await readEncodingPlan(planDir()) : undefined;
+      // The plotting stack (Observable Plot, linkedom) loads only when pictures are drawn, not
+      // with every command of the CLI.
+      const plotting = pictures ? await import("../display/encoding_maps.ts") : undefined;
       for (const s of merged.subjects) {
         const files = [
           ...Object.values(s.niftis),
           ...Object.values(s.fsaverage?.files ?? {}).flat(),
         ];
-        if (values["no-pictures"] !== true) {
+        if (plan && plotting) {
           // An S3 plan's pictures are drawn in a temporary folder, then uploaded beside its maps.
           const s3 = isS3Location(planDir());
           const out = s3 ? await Deno.makeTempDir({ prefix: "laion-encode-png-" }) : undefined;
           try {
-            const data = await encodingMapsData(planDir(), s);
-            const figs = plotEncodingMaps(data);
+            const data = await encodingMapsData(planDir(), s, { plan });
+            const figs = plotting.plotEncodingMaps(data);
             for (const [name, fig] of Object.entries(figs)) {
               if (!fig) continue;
               const file = `${s.subject}_model-${data.model}_stat-r_${name}.png`;

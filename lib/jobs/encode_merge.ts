@@ -18,7 +18,8 @@ import {
 } from "../subject/standard_space.ts";
 import { loadSubject } from "../subject/subject.ts";
 import { planPaths, readEncodingPlan } from "./encode_plan.ts";
-import { finishedShard, readShardValues, SHARD_ARRAYS } from "./encode_shard.ts";
+import { checkedShard, SHARD_ARRAYS, type ShardValues } from "./encode_shard.ts";
+import { median } from "../analysis/stats.ts";
 import { arraySpec } from "./shard_index.ts";
 import { isS3Location, jobStore } from "./store.ts";
 
@@ -119,13 +120,6 @@ export interface EncodingMergeOptions {
   signal?: AbortSignal;
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = Float64Array.from(values).sort();
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
-
 /**
  * Merges the shards of the plan in `dir` into `<dir>/maps/`.
  *
@@ -145,8 +139,11 @@ export async function mergeEncodingJob(
   const say = options.onProgress ?? (() => {});
   const plan = await readEncodingPlan(dir);
   const missing: number[] = [];
+  const checked = new Map<number, ShardValues>(); // each values file read once
   for (const s of plan.shards) {
-    if (!(await finishedShard(dir, plan, s.index))) missing.push(s.index);
+    const done = await checkedShard(dir, plan, s.index);
+    if (done) checked.set(s.index, done.values);
+    else missing.push(s.index);
   }
   if (missing.length) throw new EncodingShardsMissingError(dir, missing, plan.shards.length);
   // An S3 plan: the maps are written to a local folder, then uploaded to `<prefix>/maps/`.
@@ -165,7 +162,7 @@ export async function mergeEncodingJob(
       SHARD_ARRAYS.map((k) => [k, new Float64Array(s.nVoxels).fill(NaN)]),
     ) as MergedSubject["values"];
     for (const shard of plan.shards.filter((x) => x.subject === s.subject)) {
-      const v = await readShardValues(dir, shard.index);
+      const v = checked.get(shard.index)!;
       for (const k of SHARD_ARRAYS) values[k].set(v[k], shard.start);
     }
     const niftis: Record<string, string> = {};

@@ -1,20 +1,18 @@
 /**
- * The data of a merged encoding job's pictures: the r NIfTI that `merge`
- * wrote (in the plan folder, or fetched from the S3 prefix of an S3 plan),
- * the subject's T1w on the same grid, the per-voxel r, and the r map
+ * The data of a merged encoding job's pictures: the merged r placed on the
+ * subject's grid (the values of the r NIfTI that `merge` writes, float32),
+ * the subject's T1w on that grid, the per-voxel r, and the r map
  * on fsaverage with TemplateFlow's inflated fsaverage meshes. Drawn by
  * `plotEncodingMaps` of `@laion/fmri/plot` (lib/jobs does not draw).
  * @module
  */
 import type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
 import { readGiftiSurface } from "../formats/gifti.ts";
-import { readNiftiVolume } from "../formats/nifti.ts";
 import { loadSubject } from "../subject/subject.ts";
 import { fsaverageMesh, type TemplateOptions } from "../templates/templateflow.ts";
 import type { MergedSubject } from "./encode_merge.ts";
-import { planPaths, readEncodingPlan } from "./encode_plan.ts";
-import { isS3Location, jobStore } from "./store.ts";
-import { basename, join } from "node:path";
+import { type EncodingPlan, readEncodingPlan } from "./encode_plan.ts";
+import { gridIndices } from "../subject/voxel_selection.ts";
 
 /** The input of `plotEncodingMaps` (`@laion/fmri/plot`). */
 export interface EncodingMapsData {
@@ -24,7 +22,7 @@ export interface EncodingMapsData {
   model: string;
   /** The T1w on the maps' grid (`res: "1pt8"`). */
   t1w: { data: Float32Array; dims: [number, number, number]; affine: number[][] };
-  /** The merged r NIfTI's volume (0 outside the brain mask, NaN where not fitted). */
+  /** r on the subject's grid, as in the merged r NIfTI (0 outside the brain mask, NaN where not fitted). */
   rVolume: Float32Array;
   /** r per voxel of the anatomical brain mask. */
   r: Float64Array;
@@ -36,45 +34,22 @@ export interface EncodingMapsData {
   };
 }
 
-/**
- * A NIfTI merge wrote: from the folder, or (an S3 plan) fetched from its
- * `maps/` prefix into a temporary file that is removed after reading.
- */
-async function readMergedVolume(dir: string, path: string, signal?: AbortSignal) {
-  if (!isS3Location(path)) return await readNiftiVolume(path, { signal });
-  const maps = planPaths.maps(dir);
-  if (!path.startsWith(`${maps}/`)) {
-    throw new RangeError(`${path} is not under the plan's maps prefix ${maps}/`);
-  }
-  const bytes = await jobStore(dir).read(`maps/${path.slice(maps.length + 1)}`, signal);
-  if (!bytes) {
-    throw new RangeError(
-      `${path} does not exist: merge again (\`laion-fmri encode merge --plan ${dir}\`)`,
-    );
-  }
-  const tmp = await Deno.makeTempDir({ prefix: "laion-encode-map-" });
-  try {
-    const local = join(tmp, basename(path));
-    await Deno.writeFile(local, bytes);
-    return await readNiftiVolume(local, { signal });
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
-}
-
 /** Options of {@linkcode encodingMapsData}. */
 export interface EncodingMapsDataOptions {
   /** Where TemplateFlow's inflated fsaverage meshes come from. @default env, then TemplateFlow's bucket */
   templateflow?: TemplateOptions;
+  /** The plan, when the caller has read it already. @default read from `dir` */
+  plan?: EncodingPlan;
   /** Cancels the reads. */
   signal?: AbortSignal;
 }
 
 /**
- * Loads what the pictures of one merged subject need (the merge must have
- * written its maps: `write` not false).
+ * Loads what the pictures of one merged subject need. The r map is placed
+ * on the subject's grid from the merged values (no NIfTI is read back); the
+ * fsaverage view needs a merge that wrote its maps (`write` not false).
  *
- * @throws {RangeError} when merge wrote no r map for the subject, or the T1w is on another grid
+ * @throws {RangeError} when the merged values or the T1w do not fit the subject's brain mask
  * @example
  * ```ts
  * import { encodingMapsData, mergeEncodingJob } from "@laion/fmri/jobs";
@@ -89,28 +64,27 @@ export async function encodingMapsData(
   options: EncodingMapsDataOptions = {},
 ): Promise<EncodingMapsData> {
   const { signal } = options;
-  const rPath = merged.niftis.r;
-  if (rPath === undefined) {
-    throw new RangeError(
-      `no r map was written for ${merged.subject}: merge with \`mergeEncodingJob("${dir}")\` ` +
-        "(write: true, the default) first",
-    );
-  }
-  const plan = await readEncodingPlan(dir);
+  const plan = options.plan ?? await readEncodingPlan(dir);
   const sub = await loadSubject(merged.subject, { dataDir: plan.source.dataDir, signal });
-  const r = await readMergedVolume(dir, rPath, signal);
+  const mask = await sub.getBrainMask({ source: "anatomical", res: "1pt8", signal });
   const t1w = await (await sub.getT1w({ res: "1pt8", signal })).load();
-  if (t1w.shape.join() !== r.shape.join()) {
+  const voxels = gridIndices(mask);
+  if (mask.length !== t1w.data.length || voxels.length !== merged.values.r.length) {
     throw new RangeError(
-      `the r map of ${merged.subject} is ${r.shape.join("x")} but its res-1pt8 T1w is ` +
-        `${t1w.shape.join("x")}`,
+      `${merged.subject}: ${merged.values.r.length} merged values, ${voxels.length} voxels in ` +
+        `the res-1pt8 brain mask of ${mask.length} grid points, a T1w of ${
+          t1w.shape.join("x")
+        }: they must agree (was the plan written for other data? \`encode plan --overwrite\`)`,
     );
   }
+  // float32, as merge writes the NIfTI: 0 outside the mask, NaN where no voxel was fitted
+  const rVolume = new Float32Array(mask.length);
+  voxels.forEach((f, c) => (rVolume[f] = merged.values.r[c]));
   const data: EncodingMapsData = {
     subject: merged.subject,
     model: plan.model,
     t1w: { data: t1w.data, dims: t1w.shape, affine: t1w.header.affine },
-    rVolume: r.data,
+    rVolume,
     r: merged.values.r,
   };
   const fs = merged.fsaverage;

@@ -32,6 +32,7 @@ import { isS3Location, jobStore, locationJoin } from "./store.ts";
 import type { SessionId } from "../core/ids.ts";
 import { alternateSplit } from "../analysis/split.ts";
 import { type RidgeDecomposition, TUTORIAL_ALPHAS } from "../analysis/ridge.ts";
+import type { Matrix } from "../analysis/matrix.ts";
 import { voxelwiseDecomposition } from "./voxelwise.ts";
 import { loadEmbeddings } from "../stimuli/embeddings.ts";
 import { getDataDir } from "../local/config.ts";
@@ -40,6 +41,8 @@ import { InvalidChoiceError } from "../core/errors.ts";
 import { arraySpec, SHARD_INDEX_VARIABLES } from "./shard_index.ts";
 import { templateSettings } from "../templates/templateflow.ts";
 import { SHARP_ENV } from "../formats/sharp.ts";
+import { readEnv } from "../core/permissions.ts";
+import { resolveBucketSettings, S3Source } from "../bucket/s3_source.ts";
 
 /** Where every shard reads its betas. */
 export interface EncodingSource {
@@ -305,10 +308,23 @@ export async function readEncodingPlan(dir: string): Promise<EncodingPlan> {
       `${path} does not exist: write a plan first with \`laion-fmri encode plan --out ${dir} …\``,
     );
   }
-  const text = new TextDecoder().decode(bytes);
-  const plan = JSON.parse(text) as EncodingPlan;
-  if (plan.format !== "laion-fmri-encode-plan" || plan.version !== 1) {
-    throw new LaionFmriError(`${path} is not an encode plan of format version 1`);
+  let plan: EncodingPlan;
+  try {
+    plan = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new LaionFmriError(
+      `${path} is not valid JSON (${(e as Error).message}): write the plan again with ` +
+        "`laion-fmri encode plan --overwrite`",
+      { cause: e },
+    );
+  }
+  if (plan?.format !== "laion-fmri-encode-plan" || plan.version !== 1) {
+    throw new LaionFmriError(
+      `${path} is not an encode plan of format version 1 (format ${
+        JSON.stringify(plan?.format)
+      }, version ${JSON.stringify(plan?.version)}): write the plan again with ` +
+        "`laion-fmri encode plan --overwrite`",
+    );
   }
   return plan;
 }
@@ -434,10 +450,9 @@ function defaultCommand(
   args.push("--allow-read", `--allow-write=${writes.join(",")}`);
   const hosts = [];
   if (source.betasSource === "remote") {
-    const host = source.endpoint
-      ? new URL(source.endpoint).host.replace(/:\d+$/, "")
-      : "laion-fmri.s3.us-west-2.amazonaws.com,laion-fmri.s3.amazonaws.com";
-    hosts.push(host);
+    // The host the reads go to, as the bucket source addresses it (bucket.s3.region on AWS).
+    const net = new S3Source({ endpoint: source.endpoint, bucket: source.bucket }).netPermission;
+    hosts.push(net.slice("--allow-net=".length).replace(/:\d+$/, ""));
   }
   // An S3 output: the caller's endpoint and credentials (the AWS chain reads AWS_* variables,
   // ~/.aws, and a role from the container or instance metadata service).
@@ -493,10 +508,7 @@ function mergeJob(
  * maps and says why).
  */
 function mergeGrants(): { templateflow?: { hosts: string[]; cacheDir: string }; tmp: string } {
-  let tmp = "/tmp";
-  try {
-    tmp = Deno.env.get("TMPDIR") || tmp;
-  } catch { /* no env grant: the default */ }
+  const tmp = readEnv("TMPDIR") || "/tmp";
   try {
     const t = templateSettings();
     const host = new URL(t.endpoint).host.replace(/:\d+$/, "");
@@ -519,7 +531,7 @@ function outputHosts(dir: string): string[] {
   const e = jobStore(dir).endpoint;
   if (e) return [new URL(e).host.replace(/:\d+$/, "")];
   const bucket = dir.slice(5).split("/")[0];
-  const region = Deno.env.get("AWS_REGION") || Deno.env.get("AWS_DEFAULT_REGION") || "us-east-1";
+  const region = jobStore(dir).region;
   return [
     `${bucket}.s3.${region}.amazonaws.com`,
     `${bucket}.s3.amazonaws.com`,
@@ -664,26 +676,27 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
   if (options.subjects.length === 0) {
     throw new RangeError("subjects must name at least one subject");
   }
+  const cpusPerTask = options.cpusPerTask ?? 1;
+  if (!Number.isInteger(cpusPerTask) || cpusPerTask < 1) {
+    throw new RangeError(`cpusPerTask must be a positive integer, got ${cpusPerTask}`);
+  }
   const dir = isS3Location(options.outDir) ? options.outDir : resolve(options.outDir);
   const store = jobStore(dir);
   const betasSource = options.betasSource ?? "remote";
   if (betasSource !== "remote" && betasSource !== "model") {
     throw new InvalidChoiceError("betasSource", betasSource, ["remote", "model"]);
   }
-  const env = (k: string) => Deno.env.get(k) || undefined;
   const source: EncodingSource = {
     betasSource,
     dataDir: resolve(options.dataDir ?? getDataDir()),
-    ...(betasSource === "remote"
-      ? {
-        endpoint: options.remote?.endpoint ?? env("LAION_FMRI_S3_ENDPOINT"),
-        bucket: options.remote?.bucket ?? env("LAION_FMRI_BUCKET"),
-      }
-      : {}),
+    // The bucket in effect here (given, else the environment's, else the real one), fixed for
+    // every task.
+    ...(betasSource === "remote" ? resolveBucketSettings(options.remote) : {}),
   };
   const remote = { endpoint: source.endpoint, bucket: source.bucket, signal };
   using emb = await loadEmbeddings({ models: [options.model], dataDir: source.dataDir, signal });
   const subjects: EncodingPlanSubject[] = [];
+  const featureRows: Matrix[] = [];
   const shards: EncodingShard[] = [];
   for (const id of options.subjects) {
     const sub = await loadSubject(id, { dataDir: source.dataDir, betasSource, remote, signal });
@@ -704,8 +717,10 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     const split = alternateSplit(images);
     const m = emb.get(options.model, images);
     const features = `features/${sub.subjectId}_${options.model}.f64`;
-    const bytes = new Uint8Array(Float64Array.from(m.data).buffer);
-    await store.write(features, bytes, { signal });
+    // Kept in memory until the plan is known not to conflict with the folder's.
+    const data = Float64Array.from(m.data);
+    const bytes = new Uint8Array(data.buffer);
+    featureRows.push({ rows: images.length, cols: m.cols, data });
     subjects.push({
       subject: sub.subjectId,
       sessions: resolvedSessions,
@@ -759,6 +774,7 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     }
   }
   for (const [i, subject] of subjects.entries()) {
+    await store.write(subject.features, new Uint8Array(featureRows[i].data.buffer), { signal });
     // The same plan again: its finished shards used the stored decomposition, so keep it.
     const kept = old?.planId === planId ? old.subjects[i].ridge : undefined;
     if (kept && (await readPlanDecomposition(dir, old!.subjects[i], signal).catch(() => 0))) {
@@ -766,9 +782,7 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
       continue;
     }
     const t = performance.now();
-    const d = await voxelwiseDecomposition(subject.images, await readPlanFeatures(dir, subject), {
-      signal,
-    });
+    const d = await voxelwiseDecomposition(subject.images, featureRows[i], { signal });
     const file = subject.features.replace(/\.f64$/, "_ridge.f64");
     const bytes = decompositionBytes(d);
     await store.write(file, bytes, { signal });
@@ -783,7 +797,6 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     await Deno.mkdir(join(dir, "shards"), { recursive: true });
     await Deno.mkdir(planPaths.logs(dir), { recursive: true });
   }
-  const cpusPerTask = options.cpusPerTask ?? 1;
   const plan: EncodingPlan = {
     ...body,
     planId,
@@ -791,7 +804,14 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
     command: options.command ? [...options.command] : defaultCommand(dir, source),
     merge: mergeJob(dir, source, options.command),
   };
-  await store.write(PLAN_FILE, JSON.stringify(plan, null, 1), { signal });
+  // plan.json and its two scripts always together: a failed measurement leaves no script of an
+  // older plan beside this one.
+  const writePlan = async () => {
+    await store.write(PLAN_FILE, JSON.stringify(plan, null, 1), { signal });
+    await store.write("encode.sbatch", sbatchScript(dir, plan), { signal, mode: 0o755 });
+    await store.write("merge.sbatch", mergeSbatchScript(dir, plan), { signal, mode: 0o755 });
+  };
+  await writePlan();
   if (options.measure ?? true) {
     // Shard 0 run as a task runs it: its own process, the task's command and BLAS threads.
     const { record, seconds } = await measureShard(dir, plan, signal);
@@ -809,10 +829,8 @@ export async function planEncodingJob(options: EncodingPlanOptions): Promise<Enc
       measuredPeakBytes: peak,
       measuredSeconds: seconds,
     };
-    await store.write(PLAN_FILE, JSON.stringify(plan, null, 1), { signal });
+    await writePlan();
   }
-  await store.write("encode.sbatch", sbatchScript(dir, plan), { signal, mode: 0o755 });
-  await store.write("merge.sbatch", mergeSbatchScript(dir, plan), { signal, mode: 0o755 });
   say(
     `plan ${planId.slice(0, 12)}: ${shards.length} shards -> ${planPaths.sbatch(dir)} ` +
       `(sbatch --array=${
@@ -837,15 +855,6 @@ function withHugePages(current: string | undefined): string {
   return current ? `${TASK_TUNABLE}:${current}` : TASK_TUNABLE;
 }
 
-/** An environment variable, or undefined when unset or not granted. */
-function envOr(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runs shard 0 with the plan's command in a child process; its record holds its peak RSS. */
 async function measureShard(dir: string, plan: EncodingPlan, signal?: AbortSignal) {
   const [cmd, ...args] = plan.command;
@@ -866,7 +875,7 @@ async function measureShard(dir: string, plan: EncodingPlan, signal?: AbortSigna
       ],
       env: {
         OPENBLAS_NUM_THREADS: String(plan.resources.cpusPerTask),
-        GLIBC_TUNABLES: withHugePages(envOr("GLIBC_TUNABLES")),
+        GLIBC_TUNABLES: withHugePages(readEnv("GLIBC_TUNABLES")),
       },
       stdout: "piped",
       stderr: "piped",

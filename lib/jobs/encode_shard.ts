@@ -12,7 +12,6 @@
 import { hostname } from "node:os";
 import { LaionFmriError } from "../core/errors.ts";
 import { jobStore } from "./store.ts";
-import type { Matrix } from "../analysis/matrix.ts";
 import { averageRepeatRows, type RepeatAverages } from "../analysis/repeats.ts";
 import { loadSubject } from "../subject/subject.ts";
 import {
@@ -176,6 +175,18 @@ export async function finishedShard(
   plan: EncodingPlan,
   index: number,
 ): Promise<EncodingShardRecord | undefined> {
+  return (await checkedShard(dir, plan, index))?.record;
+}
+
+/**
+ * {@linkcode finishedShard} with the values it checked, so a caller that
+ * needs them (merge) reads each values file once.
+ */
+export async function checkedShard(
+  dir: string,
+  plan: EncodingPlan,
+  index: number,
+): Promise<{ record: EncodingShardRecord; values: ShardValues } | undefined> {
   const shard = plan.shards[index];
   let record: EncodingShardRecord;
   try {
@@ -194,7 +205,23 @@ export async function finishedShard(
   if (!bytes || bytes.length !== SHARD_ARRAYS.length * 8 * (shard.end - shard.start)) {
     return undefined;
   }
-  return (await sha256Hex(bytes)) === record.sha256 ? record : undefined;
+  return (await sha256Hex(bytes)) === record.sha256
+    ? { record, values: shardValues(bytes) }
+    : undefined;
+}
+
+/** The per-voxel arrays of a shard's values file, by name. */
+export type ShardValues = Record<(typeof SHARD_ARRAYS)[number], Float64Array>;
+
+/** The arrays of a values file's bytes (views into one Float64Array, aligned copy if needed). */
+function shardValues(bytes: Uint8Array): ShardValues {
+  const all = bytes.byteOffset % 8 === 0
+    ? new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8)
+    : new Float64Array(bytes.slice().buffer);
+  const n = all.length / SHARD_ARRAYS.length;
+  return Object.fromEntries(
+    SHARD_ARRAYS.map((k, i) => [k, all.subarray(i * n, (i + 1) * n)]),
+  ) as ShardValues;
 }
 
 /**
@@ -210,7 +237,7 @@ export async function finishedShard(
 export async function readShardValues(
   dir: string,
   index: number,
-): Promise<Record<(typeof SHARD_ARRAYS)[number], Float64Array>> {
+): Promise<ShardValues> {
   const bytes = await jobStore(dir).read(shardKey(index, "f64"));
   if (!bytes) {
     throw new LaionFmriError(
@@ -218,11 +245,7 @@ export async function readShardValues(
         `(laion-fmri encode run --plan ${dir} --index ${index})`,
     );
   }
-  const all = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
-  const n = all.length / SHARD_ARRAYS.length;
-  return Object.fromEntries(
-    SHARD_ARRAYS.map((k, i) => [k, all.subarray(i * n, (i + 1) * n)]),
-  ) as Record<(typeof SHARD_ARRAYS)[number], Float64Array>;
+  return shardValues(bytes);
 }
 
 /** A block of voxels read and fitted: the fit plus what the read cost. */
@@ -231,8 +254,6 @@ export interface EncodedBlock {
   fit: VoxelwiseFit;
   /** The repeat averages of the shared natural images (images × the block's voxels). */
   averages: RepeatAverages;
-  /** The plan's feature rows (images × features). */
-  features: Matrix;
   /** Body bytes read from the bucket. */
   bytesRead: number;
   /** Bytes of the rows (trials × voxels × 4). */
@@ -308,22 +329,26 @@ export async function encodeVoxelBlock(
   // Averaged from the sessions' float32 blocks in place: no float64 copy of every trial.
   const averages = averageRepeatRows((t) => rows[t], m, labels, { minRepeats: 1 });
   rows.length = 0;
-  if (averages.images.join("\n") !== s.images.join("\n")) {
+  const differs = averages.images.findIndex((name, i) => name !== s.images[i]);
+  if (differs >= 0 || averages.images.length !== s.images.length) {
+    const at = differs >= 0 ? differs : Math.min(averages.images.length, s.images.length);
     throw new LaionFmriError(
       `the shared natural images of ${s.subject} differ from the plan's (${averages.images.length} ` +
-        `vs ${s.images.length}): write the plan again with \`laion-fmri encode plan --overwrite\``,
+        `vs ${s.images.length}; first at position ${at}: ${
+          JSON.stringify(averages.images[at] ?? null)
+        } vs the plan's ${JSON.stringify(s.images[at] ?? null)}): write the plan again with ` +
+        "`laion-fmri encode plan --overwrite`",
     );
   }
-  const features = await readPlanFeatures(dir, s);
-  // The plan's decomposition of the features: every shard fits on the same one.
-  const basis = await readPlanDecomposition(dir, s, signal) ?? features;
+  // The plan's decomposition of the features (every shard fits on the same one); a plan written
+  // before decompositions were stored gives the features themselves.
+  const basis = await readPlanDecomposition(dir, s, signal) ?? await readPlanFeatures(dir, s);
   const t1 = performance.now();
   const fit = await fitVoxelwise(averages, basis, { alphas: plan.alphas, signal });
   const t2 = performance.now();
   return {
     fit,
     averages,
-    features,
     bytesRead,
     payloadBytes,
     seconds: { read: (t1 - t0) / 1000, fit: (t2 - t1) / 1000 },

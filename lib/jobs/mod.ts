@@ -45,6 +45,7 @@ export {
   readShardValues,
   runEncodingShard,
   SHARD_ARRAYS,
+  type ShardValues,
 } from "./encode_shard.ts";
 export {
   type EncodingMerge,

@@ -16,6 +16,7 @@
 import { dirname, join } from "node:path";
 import { LaionFmriError, PermissionMissingError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
+import { readSettingsEnv } from "../core/permissions.ts";
 
 /** Options of {@linkcode jobStore}. */
 export interface JobStoreOptions {
@@ -33,6 +34,8 @@ export interface JobStore {
   readonly location: string;
   /** The S3 endpoint, when one was given or set in the environment (a non-AWS S3). */
   readonly endpoint?: string;
+  /** The S3 region of an S3 prefix (given, else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1). */
+  readonly region?: string;
   /** The path or `s3://` URL of a key, for messages. */
   url(key: string): string;
   /** The object's bytes, or `undefined` when it does not exist. */
@@ -162,15 +165,19 @@ function s3Store(location: string, options: JobStoreOptions): JobStore {
       `partSize must be an integer of at least 5 MiB (S3's minimum part), got ${partSize}`,
     );
   }
-  const env = (k: string) => {
-    try {
-      return Deno.env.get(k) || undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const endpoint = options.endpoint ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL");
-  const region = options.region ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? "us-east-1";
+  // These choose where results are written: a refused grant is an error naming the flag, never
+  // "unset" (which would write to AWS instead of the lab's S3).
+  const names = [
+    ...(options.endpoint === undefined ? ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] : []),
+    ...(options.region === undefined ? ["AWS_REGION", "AWS_DEFAULT_REGION"] : []),
+  ];
+  const env: Record<string, string | undefined> = names.length
+    ? readSettingsEnv(names, `choose the S3 endpoint and region of ${location}`)
+    : {};
+  const endpoint = options.endpoint ??
+    (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined);
+  const region = options.region ??
+    (env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1");
   let loaded: Promise<{ sdk: S3; client: InstanceType<S3["S3Client"]> }> | undefined;
   const open = () =>
     loaded ??= (async () => {
@@ -277,6 +284,7 @@ function s3Store(location: string, options: JobStoreOptions): JobStore {
   return {
     location,
     endpoint,
+    region,
     url,
     async read(key, signal) {
       const { sdk, client } = await open();

@@ -18,6 +18,12 @@
  * @module
  */
 import { alternateSplit } from "../analysis/split.ts";
+import {
+  checkSplitSizes,
+  checkTrainingRepeats,
+  rowFlags,
+  usableColumns,
+} from "../analysis/model_checks.ts";
 import type { LinearAlgebra, LinearAlgebraChoice } from "../analysis/linalg.ts";
 import { type Matrix, shapeOf, takeColumns, takeRows } from "../analysis/matrix.ts";
 import type { RepeatAverages } from "../analysis/repeats.ts";
@@ -69,30 +75,6 @@ export interface VoxelwiseSeconds extends RidgePathSeconds {
   decomposition: number;
   /** The held-out r of every voxel. */
   testR: number;
-}
-
-/**
- * The columns with finite values in every row and non-constant values in
- * the rows flagged in `inTrain`; scanned row by row (contiguous reads).
- */
-function usableColumns(mean: Matrix, inTrain: Uint8Array): number[] {
-  const m = mean.cols, d = mean.data;
-  const finite = new Uint8Array(m).fill(1);
-  const lo = new Float64Array(m).fill(Infinity), hi = new Float64Array(m).fill(-Infinity);
-  for (let i = 0; i < mean.rows; i++) {
-    const o = i * m, train = inTrain[i] === 1;
-    for (let j = 0; j < m; j++) {
-      const v = d[o + j];
-      if (!Number.isFinite(v)) finite[j] = 0;
-      else if (train) {
-        if (v < lo[j]) lo[j] = v;
-        if (v > hi[j]) hi[j] = v;
-      }
-    }
-  }
-  const out: number[] = [];
-  for (let j = 0; j < m; j++) if (finite[j] && hi[j] > lo[j]) out.push(j);
-  return out;
 }
 
 /** Options of {@linkcode voxelwiseDecomposition}. */
@@ -167,19 +149,8 @@ export async function fitVoxelwise(
     );
   }
   const split = alternateSplit(averages.images);
-  const once = split.train.filter((r) => averages.counts[r] < 2);
-  if (once.length > 0) {
-    throw new RangeError(
-      `${once.length} training image(s) were shown only once, so they have no split-half ` +
-        `reliability: ${once.slice(0, 5).map((r) => averages.images[r]).join(", ")}`,
-    );
-  }
-  if (split.train.length < 3 || split.test.length < 3) {
-    throw new RangeError(
-      `the model needs 3+ train and 3+ test images, got ${split.train.length} and ` +
-        `${split.test.length}`,
-    );
-  }
+  checkTrainingRepeats(averages, split.train);
+  checkSplitSizes(split.train.length, split.test.length);
   if (
     given && (features.trainRows !== split.train.length || features.testRows !== split.test.length)
   ) {
@@ -198,9 +169,12 @@ export async function fitVoxelwise(
     split.train,
   );
   const m = averages.mean.cols, mean = averages.mean;
-  const inTrain = new Uint8Array(mean.rows);
-  for (const r of split.train) inTrain[r] = 1;
-  const usable = usableColumns(mean, inTrain);
+  // finite for every image (a voxel's test r needs all), not constant over the training images
+  const usable = usableColumns(
+    mean,
+    new Uint8Array(mean.rows).fill(1),
+    rowFlags(mean.rows, split.train),
+  );
   const alpha = new Float64Array(m).fill(NaN);
   const looScore = new Float64Array(m).fill(NaN);
   const r = new Float64Array(m).fill(NaN);
