@@ -23,7 +23,8 @@ import { gunzipSync } from "node:zlib";
 import { MalformedFileError } from "../core/errors.ts";
 import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
 import type { Matrix4, Vec3 } from "./freesurfer_geometry.ts";
-import { bigEndianArray, type FreesurferReadOptions } from "./freesurfer_surface.ts";
+import { bigEndianArray } from "./byte_order.ts";
+import type { FreesurferReadOptions } from "./freesurfer_surface.ts";
 import { peekFile } from "./nifti_stream.ts";
 import type { Shape3d } from "./voxel_order.ts";
 
