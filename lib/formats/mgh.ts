@@ -26,7 +26,7 @@ import type { Matrix4, Vec3 } from "./freesurfer_geometry.ts";
 import { bigEndianArray } from "./byte_order.ts";
 import type { FreesurferReadOptions } from "./freesurfer_surface.ts";
 import { peekFile } from "./nifti_stream.ts";
-import type { Shape3d } from "./voxel_order.ts";
+import { diskToCOrder } from "./voxel_order.ts";
 
 /** MGH voxel types by code. */
 const MGH_TYPES = {
@@ -144,28 +144,6 @@ function parseHeader(b: Uint8Array, path: string, refetch?: string): MghHeader {
     vox2ras,
     vox2rasTkr,
   };
-}
-
-/**
- * `diskToCOrder` without scaling, in tiles of 16 slices so that both the
- * reads and the writes stay in cache: about 3x faster on a 256³ recon
- * volume (55-75 ms against 170 ms here), where the plain loop writes with
- * a stride of `ny * nz`.
- */
-function tiledToCOrder(src: MghData, shape: Shape3d, out: MghData): void {
-  const [nx, ny, nz] = shape;
-  const B = 16;
-  const slab = nx * ny;
-  for (let j = 0; j < ny; j++) {
-    for (let k0 = 0; k0 < nz; k0 += B) {
-      const k1 = Math.min(nz, k0 + B);
-      for (let i = 0; i < nx; i++) {
-        let d = (i * ny + j) * nz + k0;
-        let p = i + nx * (j + ny * k0);
-        for (let k = k0; k < k1; k++, d++, p += slab) out[d] = src[p];
-      }
-    }
-  }
 }
 
 const isGzip = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
@@ -289,7 +267,7 @@ export async function readMgh(path: string, opts: FreesurferReadOptions = {}): P
     : new Uint8Array(total);
   for (let f = 0; f < header.nFrames; f++) {
     signal?.throwIfAborted();
-    tiledToCOrder(
+    diskToCOrder(
       disk.subarray(f * n, (f + 1) * n),
       [nx, ny, nz],
       data.subarray(f * n, (f + 1) * n),
