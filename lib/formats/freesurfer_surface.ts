@@ -19,7 +19,7 @@
  * @module
  */
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readChecked } from "../core/s3_error_body.ts";
 import { bigEndianArray } from "./byte_order.ts";
 import { type FreesurferVolumeGeometry, parseVolumeGeometry } from "./freesurfer_geometry.ts";
 
@@ -61,15 +61,6 @@ export interface FreesurferSurface extends SurfaceMesh {
 const TRIANGLE_MAGIC = 0xfffffe;
 const QUAD_MAGIC = 0xffffff;
 const NEW_QUAD_MAGIC = 0xfffffd;
-
-async function readBytes(path: string, opts: FreesurferReadOptions, what: string) {
-  opts.signal?.throwIfAborted();
-  const bytes = await Deno.readFile(path, { signal: opts.signal });
-  const head = new TextDecoder().decode(bytes.subarray(0, 4096));
-  const s3 = s3ErrorBodyProblem(head, what);
-  if (s3) throw new MalformedFileError(path, s3, opts.refetch);
-  return bytes;
-}
 
 const magicOf = (b: Uint8Array) => (b[0] << 16) | (b[1] << 8) | b[2];
 const hex = (m: number) => `0x${m.toString(16).toUpperCase().padStart(6, "0")}`;
@@ -200,7 +191,7 @@ export async function readFreesurferSurface(
   path: string,
   opts: FreesurferReadOptions = {},
 ): Promise<FreesurferSurface> {
-  const bytes = await readBytes(path, opts, "FreeSurfer surface");
+  const bytes = await readChecked(path, "FreeSurfer surface", opts);
   return parseFreesurferSurface(bytes, path, opts.refetch);
 }
 
@@ -225,7 +216,7 @@ export async function readFreesurferMorph(
   path: string,
   opts: FreesurferReadOptions = {},
 ): Promise<Float32Array> {
-  const bytes = await readBytes(path, opts, "FreeSurfer curv file");
+  const bytes = await readChecked(path, "FreeSurfer curv file", opts);
   const bad = (problem: string) => new MalformedFileError(path, problem, opts.refetch);
   if (bytes.length < 6) throw bad(`too short for a FreeSurfer curv file: ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

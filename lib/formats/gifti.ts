@@ -28,7 +28,7 @@
 import { Buffer } from "node:buffer";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readTextChecked } from "../core/s3_error_body.ts";
 import { HOST_LITTLE_ENDIAN, swapBytes } from "./byte_order.ts";
 import type { SurfaceMesh } from "./freesurfer_surface.ts";
 import { child, parseXml, type XmlElement, XmlError } from "./xml.ts";
@@ -265,9 +265,7 @@ async function readGifti(
 ): Promise<{ arrays: GiftiDataArray[]; metadata: Record<string, string> }> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
-  const xml = await Deno.readTextFile(path, { signal });
-  const s3 = s3ErrorBodyProblem(xml.slice(0, 4096), "GIfTI file");
-  if (s3) throw new MalformedFileError(path, s3, refetch);
+  const xml = await readTextChecked(path, "GIfTI file", opts);
   let root: XmlElement;
   try {
     root = parseXml(xml);

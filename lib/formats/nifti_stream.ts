@@ -13,7 +13,7 @@ import { createGunzip, type ZlibOptions } from "node:zlib";
 import { HOST_LITTLE_ENDIAN, swapBytes } from "./byte_order.ts";
 import { isalInflateFile, useIsal } from "./inflate_isal.ts";
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { refuseS3ErrorBody } from "../core/s3_error_body.ts";
 import { bytesPerVoxel, type NiftiHeader, parseNiftiHeader, voxelType } from "./nifti_header.ts";
 
 /** What a reader wants from the voxel stream, decided once the header is known. */
@@ -141,8 +141,7 @@ export async function streamNifti(
   const head = await peekFile(path, 4096);
   signal?.throwIfAborted();
   if (head.length === 0) throw bad("empty file (0 bytes), not a NIfTI file");
-  const s3 = s3ErrorBodyProblem(head, "NIfTI file");
-  if (s3) throw bad(s3);
+  refuseS3ErrorBody(head, path, "NIfTI file", refetch);
   const gz = head[0] === 0x1f && head[1] === 0x8b;
 
   const decoded = await inflate(path, gz);
