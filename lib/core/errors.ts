@@ -391,7 +391,8 @@ export class NoSuchBucketError extends S3RequestError {
  *
  * @example
  * ```ts
- * import { isMissingObject, NoSuchBucketError, S3RequestError } from "./errors.ts";
+ * import { NoSuchBucketError, S3RequestError } from "@laion/fmri";
+ * import { isMissingObject } from "./errors.ts";
  * isMissingObject(new S3RequestError("GET s3://b/k failed with HTTP 404", 404, 1)); // true
  * isMissingObject(new NoSuchBucketError("laion-fmri-nope", "http://127.0.0.1:7480", 1)); // false
  * ```
