@@ -1,12 +1,19 @@
 // The core helpers: atomic writes, the bounded pool, backoff, S3 error bodies,
 // shared abortable caches and display.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { uniqueTempPath, writeFileAtomic } from "../lib/core/fs.ts";
 import { mapPool } from "../lib/core/pool.ts";
 import { backoffDelay } from "../lib/core/retry.ts";
-import { s3ErrorBodyProblem } from "../lib/core/s3_error_body.ts";
+import {
+  readChecked,
+  readTextChecked,
+  refuseS3ErrorBody,
+  s3ErrorBodyProblem,
+} from "../lib/core/s3_error_body.ts";
 import { abortable, SharedCache } from "../lib/core/abort.ts";
 import { escapeHtml } from "../lib/core/display.ts";
+import { MalformedFileError } from "../lib/core/errors.ts";
 
 Deno.test("writeFileAtomic: concurrent writers in one process never share a temp name", async () => {
   const dir = await Deno.makeTempDir();
@@ -88,6 +95,37 @@ Deno.test("s3ErrorBodyProblem recognises S3 error documents only", () => {
   );
   assert.equal(s3ErrorBodyProblem('<?xml version="1.0"?><GIFTI>', "GIfTI file"), undefined);
   assert.equal(s3ErrorBodyProblem("session\trun\n", "TSV file"), undefined);
+});
+
+Deno.test("readChecked, readTextChecked: the file, or MalformedFileError for an S3 error body", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "read-checked-" });
+  try {
+    const good = join(dir, "good.bin");
+    const bad = join(dir, "bad.bin");
+    await Deno.writeTextFile(good, "session\trun\n");
+    await Deno.writeTextFile(bad, "\uFEFF  <Error><Code>AccessDenied</Code></Error>");
+    assert.equal(new TextDecoder().decode(await readChecked(good, "TSV file")), "session\trun\n");
+    assert.equal(await readTextChecked(good, "TSV file"), "session\trun\n");
+    for (const read of [readChecked, readTextChecked]) {
+      await assert.rejects(read(bad, "TSV file", { refetch: "download()" }), (e: Error) => {
+        assert.ok(e instanceof MalformedFileError, String(e));
+        assert.equal(e.path, bad);
+        assert.match(e.message, /not a TSV file \(S3 error AccessDenied\)/);
+        assert.match(e.message, /download\(\)/);
+        return true;
+      });
+      await assert.rejects(read(good, "TSV file", { signal: AbortSignal.abort() }), {
+        name: "AbortError",
+      });
+    }
+    assert.throws(
+      () => refuseS3ErrorBody("<Error></Error>", bad, "NIfTI file"),
+      MalformedFileError,
+    );
+    refuseS3ErrorBody(new Uint8Array([0x1f, 0x8b]), good, "NIfTI file");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("SharedCache: one caller's abort does not fail the others; failures are not cached", async () => {

@@ -35,6 +35,8 @@ Deno.test("no such bucket: named, through the S3 error layer and the CLI", async
     });
   }
   await assert.rejects(() => source.get("README"), NoSuchBucketError);
+  // a HEAD's 404 has no body: the bucket is still told apart from the key
+  await assert.rejects(() => source.head("README"), NoSuchBucketError);
   const out = await runCliLoopback([
     "subjects",
     "--endpoint",

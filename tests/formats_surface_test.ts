@@ -365,6 +365,25 @@ Deno.test("freesurfer surface: malformed files raise MalformedFileError naming f
   });
 });
 
+Deno.test("freesurfer and mgh readers: an S3 error body saved as data names the file, what it should be and the refetch", async () => {
+  const { dir } = await getFixtures();
+  const path = `${dir}/s3-error-body`;
+  await Deno.writeTextFile(path, "<Error><Code>NoSuchKey</Code></Error>");
+  const refetch = "download({ subject: 'sub-01' })";
+  const readers: [string, (p: string) => Promise<unknown>][] = [
+    ["FreeSurfer surface", (p) => readFreesurferSurface(p, { refetch })],
+    ["FreeSurfer curv file", (p) => readFreesurferMorph(p, { refetch })],
+    ["MGH/MGZ volume", (p) => readMgh(p, { refetch })],
+    ["MGH/MGZ volume", (p) => readMghHeader(p, { refetch })],
+    ["LTA transform file", (p) => readLta(p, { refetch })],
+    ["MNI xfm transform file", (p) => readXfm(p, { refetch })],
+  ];
+  for (const [kind, read] of readers) {
+    await expectMalformed(read(path), new RegExp(`not a ${kind} \\(S3 error NoSuchKey\\)`), path);
+    await assert.rejects(read(path), (e: Error) => e.message.includes(refetch));
+  }
+});
+
 // ------------------------------------------------------------ curv files
 
 Deno.test("freesurfer curv: new- and old-format values equal nibabel's read_morph_data", async () => {

@@ -271,6 +271,32 @@ Deno.test("voxel_order: disk <-> C-order round trip and mask offsets", () => {
   assert.equal(shifted.reduce((a, b) => a + b, 0), [...vals].filter((v) => v === v).length);
 });
 
+Deno.test("voxel order: diskToCOrder's tiles cover grids whose depth is not a multiple of the tile", () => {
+  for (const shape of [[1, 1, 16], [2, 5, 17], [3, 2, 37], [4, 3, 48], [5, 1, 1]] as Shape3d[]) {
+    const [nx, ny, nz] = shape;
+    const n = nx * ny * nz;
+    const disk = Float32Array.from(
+      { length: n },
+      (_, p) => p % 11 === 0 ? 0 : p % 13 === 0 ? NaN : p,
+    );
+    const plain = diskToCOrder(disk, shape, new Float32Array(n));
+    const scaled = diskToCOrder(disk, shape, new Float32Array(n), { slope: 0.3, inter: 2 });
+    const mask = diskToCOrder(disk, shape, new Uint8Array(n), { toMask: { nanInMask: true } });
+    for (let i = 0; i < nx; i++) {
+      for (let j = 0; j < ny; j++) {
+        for (let k = 0; k < nz; k++) {
+          const c = (i * ny + j) * nz + k;
+          const v = disk[i + nx * (j + ny * k)];
+          assert.ok(Object.is(plain[c], v), `${shape} plain (${i}, ${j}, ${k})`);
+          assert.ok(Object.is(scaled[c], Math.fround(v * 0.3 + 2)), `${shape} scaled`);
+          assert.equal(mask[c], v === 0 ? 0 : 1, `${shape} mask`);
+        }
+      }
+    }
+    assert.deepEqual(cOrderToDisk(plain, shape, new Float32Array(n)), disk);
+  }
+});
+
 // ------------------------------------------------------------------ NIfTI vs numpy
 
 Deno.test("nifti: every datatype, NIfTI-1/2, .nii/.nii.gz match numpy value by value", async (t) => {

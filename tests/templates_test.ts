@@ -17,7 +17,7 @@ import {
   templateSource,
   TemplateUnavailableError,
 } from "../lib/templates/mod.ts";
-import { InvalidChoiceError } from "../lib/core/errors.ts";
+import { InvalidChoiceError, NoSuchBucketError } from "../lib/core/errors.ts";
 import { templateflowKeys, type TemplateflowTruth } from "../scripts/generate.ts";
 import { FaultProxy } from "./fault_proxy.ts";
 
@@ -173,6 +173,22 @@ Deno.test("templates: offline, the error names the template, the URL and the fix
   await assert.rejects(
     fetchTemplate("tpl-fsaverage/tpl-fsaverage_hemi-L_den-3k_sphere.surf.gii", { cacheDir }),
     (e: unknown) => e instanceof TemplateUnavailableError && /no such file/.test(e.message),
+  );
+});
+
+Deno.test("templates: a missing bucket is named as such, not taken for a missing file", async () => {
+  const bucket = "templateflow-nope";
+  await assert.rejects(
+    fetchTemplate(MNI305_T1W_KEY, { cacheDir: join(root, "cache-nobucket"), endpoint, bucket }),
+    (e: unknown) => {
+      assert.ok(e instanceof TemplateUnavailableError, String(e));
+      assert.ok(e.cause instanceof NoSuchBucketError, String(e.cause));
+      assert.equal(e.cause.bucket, bucket);
+      assert.ok(e.message.includes(`no bucket "${bucket}" at ${endpoint}`), e.message);
+      assert.match(e.message, /LAION_FMRI_TEMPLATEFLOW_BUCKET/);
+      assert.doesNotMatch(e.message, /no such file/);
+      return true;
+    },
   );
 });
 

@@ -18,6 +18,7 @@ import { BUCKET, BUCKET_ENV, DEFAULT_ENDPOINT, ENDPOINT_ENV, REGION } from "../c
 import {
   AccessDeniedError,
   EndpointUnreachableError,
+  isMissingObject,
   NoSuchBucketError,
   PermissionMissingError,
   S3RequestError,
@@ -328,13 +329,36 @@ export class S3Source implements BucketSource {
 
   async head(key: string, options: { signal?: AbortSignal } = {}): Promise<BucketObject> {
     const { client, sdk } = await this.#sdkOrThrow();
-    const r = await this.#call("HEAD", key, () => {
-      this.stats.head++;
-      return client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
-        abortSignal: options.signal,
-      });
-    }, options.signal);
+    let r;
+    try {
+      r = await this.#call("HEAD", key, () => {
+        this.stats.head++;
+        return client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+          abortSignal: options.signal,
+        });
+      }, options.signal);
+    } catch (e) {
+      if (isMissingObject(e)) throw await this.#missingBucketOr(key, e, options.signal);
+      throw e;
+    }
     return { key, size: Number(r.ContentLength ?? 0), etag: stripQuotes(r.ETag) };
+  }
+
+  /**
+   * A HEAD's 404 has no body, so it cannot tell a missing bucket from a
+   * missing key: a one-byte GET of the same key (the same permission) says
+   * which. The {@linkcode NoSuchBucketError} when the bucket is missing,
+   * else `missing` as it was.
+   */
+  async #missingBucketOr(key: string, missing: unknown, signal?: AbortSignal): Promise<unknown> {
+    try {
+      const body = await this.get(key, { start: 0, end: 0, signal });
+      await body.body.cancel();
+    } catch (e) {
+      if (e instanceof NoSuchBucketError) return e;
+      signal?.throwIfAborted();
+    }
+    return missing;
   }
 
   /**

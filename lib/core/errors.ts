@@ -385,6 +385,23 @@ export class NoSuchBucketError extends S3RequestError {
 }
 
 /**
+ * True when `e` says the object is missing: an S3 404 that is not a
+ * {@linkcode NoSuchBucketError}. Every "404 means no such object" check goes
+ * through here, so a missing bucket is never taken for a missing file.
+ *
+ * @example
+ * ```ts
+ * import { NoSuchBucketError, S3RequestError } from "@laion/fmri";
+ * import { isMissingObject } from "./errors.ts";
+ * isMissingObject(new S3RequestError("GET s3://b/k failed with HTTP 404", 404, 1)); // true
+ * isMissingObject(new NoSuchBucketError("laion-fmri-nope", "http://127.0.0.1:7480", 1)); // false
+ * ```
+ */
+export function isMissingObject(e: unknown): e is S3RequestError {
+  return e instanceof S3RequestError && e.status === 404 && !(e instanceof NoSuchBucketError);
+}
+
+/**
  * A local file is malformed (truncated gzip, wrong magic, wrong shape, an
  * S3 XML error body saved as data). Names the file and how to refetch it.
  */

@@ -8,7 +8,7 @@
 import { dirname, join, relative, sep } from "node:path";
 import { type BucketOptions, getSource } from "../bucket/cached_source.ts";
 import { SharedCache } from "../core/abort.ts";
-import { NoSuchBucketError, S3RequestError } from "../core/errors.ts";
+import { isMissingObject, S3RequestError } from "../core/errors.ts";
 import { bidsifyLocalKey } from "../core/ids.ts";
 import { pathExists, writeFileAtomic } from "../core/fs.ts";
 
@@ -97,9 +97,7 @@ export class OnDemandFiles {
       body = await source.get(key);
     } catch (e) {
       // A missing object is no file; a missing bucket is an error that names it.
-      if (e instanceof S3RequestError && e.status === 404 && !(e instanceof NoSuchBucketError)) {
-        return false;
-      }
+      if (isMissingObject(e)) return false;
       throw e;
     }
     const max = this.#options.maxBytes ?? 64 * 2 ** 20;

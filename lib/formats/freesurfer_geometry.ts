@@ -112,11 +112,25 @@ export function parseVolumeGeometry(
   };
 }
 
+/** Options of {@linkcode volumeGeometryAffine}. */
+export interface VolumeGeometryAffineOptions {
+  /**
+   * Round every entry to float32 as nibabel's `MGHHeader.get_affine()`
+   * does (its arithmetic is in float32): each `A` entry before `b` is
+   * computed from them, then `b`. Off, the arithmetic is float64, as
+   * nitransforms' `VolumeGeometry.as_affine()`.
+   * @default false
+   */
+  float32?: boolean;
+}
+
 /**
  * The voxel-to-scanner-RAS affine of a volume geometry, as nitransforms'
  * `VolumeGeometry.as_affine()` and nibabel's `MGHHeader.get_affine()`
  * compute it: `A = [xRas yRas zRas] * voxelSize` (columns) and
  * `b = cRas - A (volume / 2)`.
+ *
+ * @param options `float32`: round as nibabel's MGH header does
  *
  * @example
  * ```ts
@@ -128,12 +142,16 @@ export function parseVolumeGeometry(
  * console.log(m[0]); // [-1, 0, 0, 129]
  * ```
  */
-export function volumeGeometryAffine(g: FreesurferVolumeGeometry): Matrix4 {
+export function volumeGeometryAffine(
+  g: FreesurferVolumeGeometry,
+  options: VolumeGeometryAffineOptions = {},
+): Matrix4 {
+  const round = options.float32 ? Math.fround : (x: number) => x;
   const cols = [g.xRas, g.yRas, g.zRas];
   const m: Matrix4 = [];
   for (let r = 0; r < 3; r++) {
-    const row = [0, 1, 2].map((c) => cols[c][r] * g.voxelSize[c]);
-    const b = g.cRas[r] - row.reduce((s, a, c) => s + a * g.volume[c] / 2, 0);
+    const row = [0, 1, 2].map((c) => round(cols[c][r] * g.voxelSize[c]));
+    const b = round(g.cRas[r] - row.reduce((s, a, c) => s + a * g.volume[c] / 2, 0));
     m.push([...row, b]);
   }
   m.push([0, 0, 0, 1]);

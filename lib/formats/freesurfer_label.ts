@@ -7,7 +7,7 @@
  * @module
  */
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readTextChecked } from "../core/s3_error_body.ts";
 
 /** Options of {@linkcode readFreesurferLabel}. */
 export interface LabelReadOptions {
@@ -42,10 +42,8 @@ export async function readFreesurferLabel(
 ): Promise<Int32Array> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
-  const text = await Deno.readTextFile(path, { signal });
+  const text = await readTextChecked(path, "FreeSurfer label file", opts);
   const bad = (problem: string) => new MalformedFileError(path, problem, refetch);
-  const s3 = s3ErrorBodyProblem(text.slice(0, 4096), "FreeSurfer label file");
-  if (s3) throw bad(s3);
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
   if (lines.length < 2) {

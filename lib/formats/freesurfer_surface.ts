@@ -19,7 +19,8 @@
  * @module
  */
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readChecked } from "../core/s3_error_body.ts";
+import { bigEndianArray } from "./byte_order.ts";
 import { type FreesurferVolumeGeometry, parseVolumeGeometry } from "./freesurfer_geometry.ts";
 
 /** Options of the FreeSurfer surface and curv readers. */
@@ -60,59 +61,6 @@ export interface FreesurferSurface extends SurfaceMesh {
 const TRIANGLE_MAGIC = 0xfffffe;
 const QUAD_MAGIC = 0xffffff;
 const NEW_QUAD_MAGIC = 0xfffffd;
-
-async function readBytes(path: string, opts: FreesurferReadOptions, what: string) {
-  opts.signal?.throwIfAborted();
-  const bytes = await Deno.readFile(path, { signal: opts.signal });
-  const head = new TextDecoder().decode(bytes.subarray(0, 4096));
-  const s3 = s3ErrorBodyProblem(head, what);
-  if (s3) throw new MalformedFileError(path, s3, opts.refetch);
-  return bytes;
-}
-
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * `count` big-endian values of `Type` starting at byte `offset` of `bytes`,
- * as a new native typed array (one bulk copy and byte swap instead of a
- * `DataView` call per value).
- *
- * @example
- * ```ts
- * import { bigEndianArray } from "./freesurfer_surface.ts";
- * const v = bigEndianArray(new Uint8Array([0, 0, 0, 7]), 0, 1, Int32Array);
- * console.log(v[0]); // 7
- * ```
- */
-export function bigEndianArray<T extends Float32Array | Int32Array | Int16Array>(
-  bytes: Uint8Array,
-  offset: number,
-  count: number,
-  Type: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
-): T {
-  const size = Type.BYTES_PER_ELEMENT;
-  // a fresh, aligned copy (Node's Buffer#slice would return a view of its pool)
-  const copy = new Uint8Array(count * size);
-  copy.set(bytes.subarray(offset, offset + count * size));
-  if (HOST_LITTLE_ENDIAN) {
-    if (size === 4) {
-      for (let p = 0; p < copy.length; p += 4) {
-        const a = copy[p], b = copy[p + 1];
-        copy[p] = copy[p + 3];
-        copy[p + 1] = copy[p + 2];
-        copy[p + 2] = b;
-        copy[p + 3] = a;
-      }
-    } else if (size === 2) {
-      for (let p = 0; p < copy.length; p += 2) {
-        const a = copy[p];
-        copy[p] = copy[p + 1];
-        copy[p + 1] = a;
-      }
-    }
-  }
-  return new Type(copy.buffer);
-}
 
 const magicOf = (b: Uint8Array) => (b[0] << 16) | (b[1] << 8) | b[2];
 const hex = (m: number) => `0x${m.toString(16).toUpperCase().padStart(6, "0")}`;
@@ -243,7 +191,7 @@ export async function readFreesurferSurface(
   path: string,
   opts: FreesurferReadOptions = {},
 ): Promise<FreesurferSurface> {
-  const bytes = await readBytes(path, opts, "FreeSurfer surface");
+  const bytes = await readChecked(path, "FreeSurfer surface", opts);
   return parseFreesurferSurface(bytes, path, opts.refetch);
 }
 
@@ -268,7 +216,7 @@ export async function readFreesurferMorph(
   path: string,
   opts: FreesurferReadOptions = {},
 ): Promise<Float32Array> {
-  const bytes = await readBytes(path, opts, "FreeSurfer curv file");
+  const bytes = await readChecked(path, "FreeSurfer curv file", opts);
   const bad = (problem: string) => new MalformedFileError(path, problem, opts.refetch);
   if (bytes.length < 6) throw bad(`too short for a FreeSurfer curv file: ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -293,9 +241,7 @@ export async function readFreesurferMorph(
     if (bytes.length < 15 + 4 * n) {
       throw bad(`truncated: ${n} vertices need ${15 + 4 * n} bytes, the file has ${bytes.length}`);
     }
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = view.getFloat32(15 + 4 * i);
-    return out;
+    return bigEndianArray(bytes, 15, n, Float32Array);
   }
   // old format: 3-byte vertex count, 3-byte face count, int16 values / 100
   const n = magic;
@@ -305,7 +251,8 @@ export async function readFreesurferMorph(
         `truncated: ${n} vertices need ${6 + 2 * n} bytes, the file has ${bytes.length}`,
     );
   }
+  const raw = bigEndianArray(bytes, 6, n, Int16Array);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = view.getInt16(6 + 2 * i) / 100;
+  for (let i = 0; i < n; i++) out[i] = raw[i] / 100;
   return out;
 }

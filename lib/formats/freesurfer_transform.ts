@@ -31,7 +31,7 @@
  * @module
  */
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readTextChecked } from "../core/s3_error_body.ts";
 import {
   type FreesurferVolumeGeometry,
   invertMatrix4,
@@ -118,14 +118,6 @@ export interface WorldMatrices {
    * applies to each output-grid point.
    */
   dstToSrc: Matrix4;
-}
-
-async function readText(path: string, opts: FreesurferReadOptions, what: string) {
-  opts.signal?.throwIfAborted();
-  const text = await Deno.readTextFile(path, { signal: opts.signal });
-  const s3 = s3ErrorBodyProblem(text.slice(0, 4096), what);
-  if (s3) throw new MalformedFileError(path, s3, opts.refetch);
-  return text;
 }
 
 function numbers(line: string, count: number, where: string, bad: (p: string) => Error): number[] {
@@ -240,7 +232,7 @@ export function parseLta(text: string, path: string, refetch?: string): LtaFile 
  * ```
  */
 export async function readLta(path: string, opts: FreesurferReadOptions = {}): Promise<LtaFile> {
-  return parseLta(await readText(path, opts, "LTA transform file"), path, opts.refetch);
+  return parseLta(await readTextChecked(path, "LTA transform file", opts), path, opts.refetch);
 }
 
 /**
@@ -295,7 +287,7 @@ export function parseXfm(text: string, path: string, refetch?: string): XfmFile 
  * ```
  */
 export async function readXfm(path: string, opts: FreesurferReadOptions = {}): Promise<XfmFile> {
-  return parseXfm(await readText(path, opts, "MNI xfm transform file"), path, opts.refetch);
+  return parseXfm(await readTextChecked(path, "MNI xfm transform file", opts), path, opts.refetch);
 }
 
 /**

@@ -28,7 +28,8 @@
 import { Buffer } from "node:buffer";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readTextChecked } from "../core/s3_error_body.ts";
+import { HOST_LITTLE_ENDIAN, swapBytes } from "./byte_order.ts";
 import type { SurfaceMesh } from "./freesurfer_surface.ts";
 import { child, parseXml, type XmlElement, XmlError } from "./xml.ts";
 
@@ -178,10 +179,7 @@ function decodeArray(
     if (endian !== "LittleEndian" && endian !== "BigEndian") {
       throw bad(`invalid Endian ${JSON.stringify(endian)}; valid: LittleEndian, BigEndian`);
     }
-    const hostLittle = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-    if (size > 1 && (endian === "LittleEndian") !== hostLittle) {
-      for (let p = 0; p < copy.length; p += size) copy.subarray(p, p + size).reverse();
-    }
+    if ((endian === "LittleEndian") !== HOST_LITTLE_ENDIAN) swapBytes(copy, size);
     out = new (Type as unknown as { new (b: ArrayBuffer): GiftiData })(copy.buffer);
   } else {
     throw bad(
@@ -267,9 +265,7 @@ async function readGifti(
 ): Promise<{ arrays: GiftiDataArray[]; metadata: Record<string, string> }> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
-  const xml = await Deno.readTextFile(path, { signal });
-  const s3 = s3ErrorBodyProblem(xml.slice(0, 4096), "GIfTI file");
-  if (s3) throw new MalformedFileError(path, s3, refetch);
+  const xml = await readTextChecked(path, "GIfTI file", opts);
   let root: XmlElement;
   try {
     root = parseXml(xml);

@@ -13,6 +13,8 @@
 import { Buffer } from "node:buffer";
 import { deflateSync } from "node:zlib";
 import { writeFileAtomic } from "../core/fs.ts";
+import { escapeHtml } from "../core/display.ts";
+import { littleEndianBytes } from "./byte_order.ts";
 
 /** The intents a functional GIfTI array may carry here. */
 export type GiftiFuncIntent = "NIFTI_INTENT_NONE" | "NIFTI_INTENT_SHAPE";
@@ -55,15 +57,12 @@ export interface GiftiWriteOptions {
 const INTENTS: readonly GiftiFuncIntent[] = ["NIFTI_INTENT_NONE", "NIFTI_INTENT_SHAPE"];
 const ENCODINGS: readonly GiftiEncoding[] = ["GZipBase64Binary", "Base64Binary", "ASCII"];
 
-const escapeXml = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
 function metadataXml(md: Record<string, string> | undefined, indent: string): string {
   const entries = Object.entries(md ?? {});
   if (entries.length === 0) return `${indent}<MetaData/>\n`;
   const items = entries.map(([k, v]) =>
-    `${indent}  <MD>\n${indent}    <Name>${escapeXml(k)}</Name>\n` +
-    `${indent}    <Value>${escapeXml(v)}</Value>\n${indent}  </MD>\n`
+    `${indent}  <MD>\n${indent}    <Name>${escapeHtml(k)}</Name>\n` +
+    `${indent}    <Value>${escapeHtml(v)}</Value>\n${indent}  </MD>\n`
   );
   return `${indent}<MetaData>\n${items.join("")}${indent}</MetaData>\n`;
 }
@@ -143,12 +142,7 @@ export function giftiFuncXml(
       }
       text = lines.join("\n");
     } else {
-      const bytes = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
-      const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? bytes : (() => {
-        const c = bytes.slice();
-        for (let p = 0; p < c.length; p += 4) c.subarray(p, p + 4).reverse();
-        return c;
-      })();
+      const le = littleEndianBytes(f32);
       const payload = encoding === "GZipBase64Binary" ? deflateSync(le) : le;
       text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64");
     }

@@ -9,6 +9,7 @@
  */
 import type { ByteSource } from "../core/byte_source.ts";
 import { MalformedFileError } from "../core/errors.ts";
+import { HOST_LITTLE_ENDIAN } from "./byte_order.ts";
 import { type Hdf5ContiguousLayout, hdf5ContiguousLayout } from "./hdf5_layout.ts";
 
 /** Options of {@linkcode readModelRows}. */
@@ -105,11 +106,10 @@ export async function readModelRows(
   const chunks = await source.read(ranges, options);
   const nCols = ranges.length;
   const values = new Float32Array(nTrials * nCols);
-  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   for (let j = 0; j < nCols; j++) {
     const c = chunks[j];
     // Copy to an aligned buffer: a subarray of a coalesced read may start at any byte.
-    const row = little && c.byteOffset % 4 === 0
+    const row = HOST_LITTLE_ENDIAN && c.byteOffset % 4 === 0
       ? new Float32Array(c.buffer, c.byteOffset, nTrials)
       : new Float32Array(c.slice().buffer);
     for (let t = 0; t < nTrials; t++) values[t * nCols + j] = row[t];

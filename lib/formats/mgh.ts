@@ -21,11 +21,12 @@
 import { Buffer } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
-import type { Matrix4, Vec3 } from "./freesurfer_geometry.ts";
-import { bigEndianArray, type FreesurferReadOptions } from "./freesurfer_surface.ts";
+import { readChecked, refuseS3ErrorBody } from "../core/s3_error_body.ts";
+import { type Matrix4, type Vec3, volumeGeometryAffine } from "./freesurfer_geometry.ts";
+import { bigEndianArray } from "./byte_order.ts";
+import type { FreesurferReadOptions } from "./freesurfer_surface.ts";
 import { peekFile } from "./nifti_stream.ts";
-import type { Shape3d } from "./voxel_order.ts";
+import { diskToCOrder } from "./voxel_order.ts";
 
 /** MGH voxel types by code. */
 const MGH_TYPES = {
@@ -81,7 +82,12 @@ export interface MghVolume {
 
 const HEADER_BYTES = 284;
 
-function parseHeader(b: Uint8Array, path: string, refetch?: string): MghHeader {
+/** The header, and the bytes per voxel of its type (which `readMgh` needs to find the data). */
+function parseHeader(
+  b: Uint8Array,
+  path: string,
+  refetch?: string,
+): { header: MghHeader; voxelBytes: number } {
   const bad = (problem: string) => new MalformedFileError(path, problem, refetch);
   if (b.length < 90) throw bad(`too short for an MGH header: ${b.length} bytes, need 90`);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -116,13 +122,18 @@ function parseHeader(b: Uint8Array, path: string, refetch?: string): MghHeader {
     mdc = [[-1, 0, 0], [0, 0, 1], [0, -1, 0]];
     cRas = [0, 0, 0];
   }
-  const vox2ras: Matrix4 = [0, 1, 2].map((r) => {
-    // float32 products, as nibabel's `Mdc.T * delta` (both float32)
-    const row = [0, 1, 2].map((a) => Math.fround(mdc[a][r] * voxelSize[a]));
-    // nibabel's from_matvec keeps MdcD's float32 dtype, so the offset is rounded to float32 too
-    return [...row, Math.fround(cRas[r] - row.reduce((s, x, a) => s + x * dims[a], 0) / 2)];
-  });
-  vox2ras.push([0, 0, 0, 1]);
+  // float32 products, as nibabel's `Mdc.T * delta` (both float32); its from_matvec keeps
+  // MdcD's float32 dtype, so the offset is rounded to float32 too
+  const vox2ras = volumeGeometryAffine({
+    valid: goodRas,
+    filename: "",
+    volume: dims,
+    voxelSize,
+    xRas: mdc[0],
+    yRas: mdc[1],
+    zRas: mdc[2],
+    cRas,
+  }, { float32: true });
   const [dx, dy, dz] = voxelSize.map(Math.fround);
   const ns = dims.map((d, a) => Math.fround(d * [dx, dy, dz][a] / 2));
   const vox2rasTkr: Matrix4 = [
@@ -131,7 +142,7 @@ function parseHeader(b: Uint8Array, path: string, refetch?: string): MghHeader {
     [0, -dy, 0, ns[1]],
     [0, 0, 0, 1],
   ];
-  return {
+  const header: MghHeader = {
     dims,
     nFrames,
     type: t.name,
@@ -143,36 +154,12 @@ function parseHeader(b: Uint8Array, path: string, refetch?: string): MghHeader {
     vox2ras,
     vox2rasTkr,
   };
-}
-
-/**
- * `diskToCOrder` without scaling, in tiles of 16 slices so that both the
- * reads and the writes stay in cache: about 3x faster on a 256³ recon
- * volume (55-75 ms against 170 ms here), where the plain loop writes with
- * a stride of `ny * nz`.
- */
-function tiledToCOrder(src: MghData, shape: Shape3d, out: MghData): void {
-  const [nx, ny, nz] = shape;
-  const B = 16;
-  const slab = nx * ny;
-  for (let j = 0; j < ny; j++) {
-    for (let k0 = 0; k0 < nz; k0 += B) {
-      const k1 = Math.min(nz, k0 + B);
-      for (let i = 0; i < nx; i++) {
-        let d = (i * ny + j) * nz + k0;
-        let p = i + nx * (j + ny * k0);
-        for (let k = k0; k < k1; k++, d++, p += slab) out[d] = src[p];
-      }
-    }
-  }
+  return { header, voxelBytes: t.size };
 }
 
 const isGzip = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
 
-function s3Check(b: Uint8Array, path: string, refetch?: string) {
-  const s3 = s3ErrorBodyProblem(new TextDecoder().decode(b.subarray(0, 4096)), "MGH/MGZ volume");
-  if (s3) throw new MalformedFileError(path, s3, refetch);
-}
+const KIND = "MGH/MGZ volume";
 
 /**
  * Reads only the header of an MGH/MGZ volume (a `.mgz` is decompressed just
@@ -197,8 +184,8 @@ export async function readMghHeader(
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
   const raw = await peekFile(path, HEADER_BYTES);
-  s3Check(raw, path, refetch);
-  if (!isGzip(raw)) return parseHeader(raw, path, refetch);
+  refuseS3ErrorBody(raw, path, KIND, refetch);
+  if (!isGzip(raw)) return parseHeader(raw, path, refetch).header;
   using file = await Deno.open(path, { read: true });
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -219,7 +206,7 @@ export async function readMghHeader(
   } finally {
     await reader.cancel().catch(() => {});
   }
-  return parseHeader(new Uint8Array(Buffer.concat(chunks)), path, refetch);
+  return parseHeader(new Uint8Array(Buffer.concat(chunks)), path, refetch).header;
 }
 
 /**
@@ -241,8 +228,7 @@ export async function readMghHeader(
 export async function readMgh(path: string, opts: FreesurferReadOptions = {}): Promise<MghVolume> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
-  let bytes: Uint8Array = await Deno.readFile(path, { signal });
-  s3Check(bytes, path, refetch);
+  let bytes: Uint8Array = await readChecked(path, KIND, opts);
   if (isGzip(bytes)) {
     try {
       bytes = gunzipSync(bytes);
@@ -252,13 +238,9 @@ export async function readMgh(path: string, opts: FreesurferReadOptions = {}): P
       });
     }
   }
-  const header = parseHeader(bytes, path, refetch);
+  const { header, voxelBytes: size } = parseHeader(bytes, path, refetch);
   const [nx, ny, nz] = header.dims;
   const n = nx * ny * nz;
-  const code = Number(
-    Object.entries(MGH_TYPES).find(([, t]) => t.name === header.type)![0],
-  ) as keyof typeof MGH_TYPES;
-  const size = MGH_TYPES[code].size;
   const need = HEADER_BYTES + n * header.nFrames * size;
   if (bytes.length < need) {
     throw new MalformedFileError(
@@ -288,7 +270,7 @@ export async function readMgh(path: string, opts: FreesurferReadOptions = {}): P
     : new Uint8Array(total);
   for (let f = 0; f < header.nFrames; f++) {
     signal?.throwIfAborted();
-    tiledToCOrder(
+    diskToCOrder(
       disk.subarray(f * n, (f + 1) * n),
       [nx, ny, nz],
       data.subarray(f * n, (f + 1) * n),

@@ -69,6 +69,7 @@ export {
   multiplyMatrix4,
   type Vec3,
   volumeGeometryAffine,
+  type VolumeGeometryAffineOptions,
 } from "./freesurfer_geometry.ts";
 export {
   LTA_TYPES,

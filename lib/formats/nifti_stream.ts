@@ -10,9 +10,10 @@
 import { createReadStream } from "node:fs";
 import { setImmediate } from "node:timers";
 import { createGunzip, type ZlibOptions } from "node:zlib";
+import { HOST_LITTLE_ENDIAN, swapBytes } from "./byte_order.ts";
 import { isalInflateFile, useIsal } from "./inflate_isal.ts";
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { refuseS3ErrorBody } from "../core/s3_error_body.ts";
 import { bytesPerVoxel, type NiftiHeader, parseNiftiHeader, voxelType } from "./nifti_header.ts";
 
 /** What a reader wants from the voxel stream, decided once the header is known. */
@@ -44,7 +45,6 @@ export interface StreamOptions {
 const CHUNK = 1 << 20;
 /** Longest stretch (ms) of decoding without yielding to the event loop. */
 const YIELD_MS = 20;
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The first `n` bytes of a file (fewer if it is shorter).
@@ -65,35 +65,6 @@ export async function peekFile(path: string, n: number): Promise<Uint8Array> {
     got += r;
   }
   return buf.subarray(0, got);
-}
-
-/**
- * Reverses the bytes of every `width`-byte word of `buf` in place (2, 4 or
- * 8; other widths are left alone).
- *
- * @example
- * ```ts
- * import { swapBytes } from "./nifti_stream.ts";
- * const b = Uint8Array.from([1, 2, 3, 4]);
- * swapBytes(b, 2); // b is now [2, 1, 4, 3]
- * ```
- */
-export function swapBytes(buf: Uint8Array, width: number): void {
-  if (width === 2) {
-    for (let p = 0; p + 1 < buf.length; p += 2) {
-      const a = buf[p];
-      buf[p] = buf[p + 1];
-      buf[p + 1] = a;
-    }
-  } else if (width === 4 || width === 8) {
-    for (let p = 0; p + width <= buf.length; p += width) {
-      for (let a = p, b = p + width - 1; a < b; a++, b--) {
-        const x = buf[a];
-        buf[a] = buf[b];
-        buf[b] = x;
-      }
-    }
-  }
 }
 
 function checkPicks(path: string, picks: Uint32Array, nVoxels: number): Uint32Array {
@@ -170,8 +141,7 @@ export async function streamNifti(
   const head = await peekFile(path, 4096);
   signal?.throwIfAborted();
   if (head.length === 0) throw bad("empty file (0 bytes), not a NIfTI file");
-  const s3 = s3ErrorBodyProblem(head, "NIfTI file");
-  if (s3) throw bad(s3);
+  refuseS3ErrorBody(head, path, "NIfTI file", refetch);
   const gz = head[0] === 0x1f && head[1] === 0x8b;
 
   const decoded = await inflate(path, gz);

@@ -16,7 +16,7 @@
  */
 import type { DataFrame } from "./polars.ts";
 import { MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readTextChecked } from "../core/s3_error_body.ts";
 import { loadPolars, type Polars } from "./polars.ts";
 
 /** Options of {@linkcode readTsv}. */
@@ -47,12 +47,10 @@ export interface TsvReadOptions {
 export async function readTsv(path: string, opts: TsvReadOptions = {}): Promise<DataFrame> {
   const { signal, refetch } = opts;
   signal?.throwIfAborted();
-  const text = await Deno.readTextFile(path, { signal });
+  const text = await readTextChecked(path, "TSV file", opts);
   if (text.trim() === "") {
     throw new MalformedFileError(path, "empty file, expected a TSV with a header row", refetch);
   }
-  const s3 = s3ErrorBodyProblem(text.slice(0, 4096), "TSV file");
-  if (s3) throw new MalformedFileError(path, s3, refetch);
   const polars = await loadPolars();
   signal?.throwIfAborted();
   const body = text.replace(/^\uFEFF/, "");

@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidChoiceError, MalformedFileError } from "../core/errors.ts";
-import { s3ErrorBodyProblem } from "../core/s3_error_body.ts";
+import { readTextChecked } from "../core/s3_error_body.ts";
 import { type DataFrame, loadPolars } from "../frames/polars.ts";
 
 /**
@@ -27,10 +27,8 @@ export async function readCsvFrame(
 ): Promise<DataFrame> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const text = (await Deno.readTextFile(path, { signal })).replace(/^\uFEFF/, "");
+  const text = (await readTextChecked(path, "CSV file", { signal })).replace(/^\uFEFF/, "");
   if (text.trim() === "") throw new MalformedFileError(path, "empty file, expected a CSV header");
-  const s3 = s3ErrorBodyProblem(text.slice(0, 4096), "CSV file");
-  if (s3) throw new MalformedFileError(path, s3);
   const pl = await loadPolars();
   signal?.throwIfAborted();
   const header = text.slice(0, text.indexOf("\n") >>> 0).split(",").map((s) => s.trim());

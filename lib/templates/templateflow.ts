@@ -26,8 +26,9 @@ import {
   AccessDeniedError,
   EndpointUnreachableError,
   InvalidChoiceError,
+  isMissingObject,
+  NoSuchBucketError,
   PermissionMissingError,
-  S3RequestError,
   TemplateUnavailableError,
 } from "../core/errors.ts";
 import {
@@ -356,9 +357,14 @@ async function fetchInto(
       throw unavailable("the endpoint cannot be reached", e);
     }
     if (e instanceof AccessDeniedError) throw unavailable("access is denied", e);
-    if (e instanceof S3RequestError && e.status === 404) {
-      throw unavailable("the bucket has no such file", e);
+    if (e instanceof NoSuchBucketError) {
+      throw unavailable(
+        `there is no bucket "${settings.bucket}" at ${settings.endpoint} (set ` +
+          `${TEMPLATEFLOW_BUCKET_ENV} or the \`bucket\` option; TemplateFlow's is "${TEMPLATEFLOW_BUCKET}")`,
+        e,
+      );
     }
+    if (isMissingObject(e)) throw unavailable("the bucket has no such file", e);
     throw unavailable((e as Error).message ?? String(e), e);
   }
   requirePermissions(`write ${key} into the TemplateFlow cache ${settings.cacheDir}`, [
