@@ -24,13 +24,13 @@ export interface GeodesicSphereOptions {
  * ```ts
  * import { geodesicSphere } from "@laion/fmri/space";
  * const fsaverage5 = geodesicSphere(32);
- * console.log(fsaverage5.coordinates.length / 3); // 10242
+ * console.log(fsaverage5.vertices.length / 3); // 10242
  * ```
  */
 export function geodesicSphere(
   frequency: number,
   options: GeodesicSphereOptions = {},
-): { coordinates: Float64Array; faces: Int32Array } {
+): { vertices: Float64Array; faces: Int32Array } {
   if (!Number.isInteger(frequency) || frequency < 1) {
     throw new RangeError(`frequency must be a positive integer; got ${frequency}`);
   }
@@ -141,5 +141,5 @@ export function geodesicSphere(
   if (count !== nVertices || nf !== 20 * f * f) {
     throw new Error(`geodesicSphere(${f}) built ${count} vertices and ${nf} faces`);
   }
-  return { coordinates: coords, faces };
+  return { vertices: coords, faces };
 }

@@ -333,7 +333,7 @@ export function buildSurfaceSampling(
     : (kind === "line" ? linspace(radius, -radius, nSamplesIn) : linspace(0, 1, nSamplesIn));
   const ns = params.length;
   const normals = kind === "line" ? vertexNormals(mesh) : null;
-  const c = mesh.coordinates, ic = inner?.coordinates;
+  const c = mesh.vertices, ic = inner?.vertices;
   const m = invertMatrix4(g.affine, "grid.affine");
   const [sx, sy, sz] = g.strides;
   const mask = options.mask;

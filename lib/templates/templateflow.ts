@@ -58,14 +58,14 @@ export const TEMPLATEFLOW_BUCKET_ENV = "LAION_FMRI_TEMPLATEFLOW_BUCKET";
  * `_FSAVERAGE_DENSITY_TOKENS`): fsaverage5 = 10,242 vertices per hemisphere,
  * fsaverage6 = 40,962, fsaverage7 and fsaverage = 163,842.
  */
-export const FSAVERAGE_DENSITIES = {
+export const FSAVERAGE_DENSITIES: Readonly<Record<FsaverageDensity, "10k" | "41k" | "164k">> = {
   fsaverage5: "10k",
   fsaverage6: "41k",
   fsaverage7: "164k",
   fsaverage: "164k",
-} as const;
-/** An fsaverage density name. */
-export type FsaverageDensity = keyof typeof FSAVERAGE_DENSITIES;
+};
+/** An fsaverage density name: 10,242 / 40,962 / 163,842 vertices per hemisphere (`"fsaverage"` is 164k). */
+export type FsaverageDensity = "fsaverage5" | "fsaverage6" | "fsaverage7" | "fsaverage";
 /** Vertices per hemisphere of each `den-` token. */
 export const FSAVERAGE_VERTICES = { "10k": 10242, "41k": 40962, "164k": 163842 } as const;
 /** The fsaverage surfaces TemplateFlow ships per hemisphere and density. */
