@@ -68,9 +68,9 @@ for (let q = 0; q < N_BRAIN; q++) volume[brain[q]] = values[q];
 const FREQ = SMOKE ? 30 : 114;
 function hemisphere(sign: number): { white: Mesh; sphereReg: Mesh } {
   const s = geodesicSphere(FREQ, { radius: 1 });
-  const c = new Float64Array(s.coordinates.length);
+  const c = new Float64Array(s.vertices.length);
   for (let v = 0; v < c.length; v += 3) {
-    const [x, y, z] = [s.coordinates[v], s.coordinates[v + 1], s.coordinates[v + 2]];
+    const [x, y, z] = [s.vertices[v], s.vertices[v + 1], s.vertices[v + 2]];
     const bump = 1 + 0.06 * Math.sin(7 * x + 3 * y) * Math.cos(5 * z - 2 * y);
     c[v] = sign * 32 + 28 * x * bump + BRAIN_CENTRE[0];
     c[v + 1] = 75 * y * bump + BRAIN_CENTRE[1];
@@ -79,15 +79,15 @@ function hemisphere(sign: number): { white: Mesh; sphereReg: Mesh } {
   const m = rotation(rand, 0.4 + sign * 0.1);
   const r = new Float64Array(c.length);
   for (let v = 0; v < c.length; v += 3) {
-    const p = [s.coordinates[v], s.coordinates[v + 1], s.coordinates[v + 2]];
+    const p = [s.vertices[v], s.vertices[v + 1], s.vertices[v + 2]];
     const jitter = 100 * (1 + 0.0004 * (rand() - 0.5));
     for (let a = 0; a < 3; a++) {
       r[v + a] = (m[a][0] * p[0] + m[a][1] * p[1] + m[a][2] * p[2]) * jitter;
     }
   }
   return {
-    white: { coordinates: c, faces: s.faces },
-    sphereReg: { coordinates: r, faces: s.faces },
+    white: { vertices: c, faces: s.faces },
+    sphereReg: { vertices: r, faces: s.faces },
   };
 }
 const hemis = { L: hemisphere(-1), R: hemisphere(1) };
@@ -126,7 +126,7 @@ function row(step: string, ours: [number, number], ref: [number, number], agree:
 
 console.log(
   `brain: ${N_BRAIN} voxels on 143³ at 1.778 mm; surfaces: ${
-    hemis.L.white.coordinates.length / 3
+    hemis.L.white.vertices.length / 3
   } vertices per hemisphere; Deno ${Deno.version.deno}`,
 );
 
@@ -139,7 +139,7 @@ for (const h of ["L", "R"] as const) {
   const { outputs, timings } = await runReference([{
     id: "s",
     type: "surface",
-    coordinates: hemis[h].white.coordinates,
+    coordinates: hemis[h].white.vertices,
     faces: hemis[h].white.faces,
     shape: grid.shape,
     affine: grid.affine,
@@ -166,9 +166,9 @@ for (const [name, tpl] of Object.entries(fsaverage)) {
       id: "p",
       type: "sphere",
       search: "kdtree",
-      moving: hemis[h].sphereReg.coordinates,
+      moving: hemis[h].sphereReg.vertices,
       faces: hemis[h].sphereReg.faces,
-      reference: tpl.coordinates,
+      reference: tpl.vertices,
       maps: fsnative[h].map((x) => (Number.isNaN(x) ? 0 : x)),
     }]);
     const clean = r.apply(fsnative[h].map((x) => (Number.isNaN(x) ? 0 : x)));

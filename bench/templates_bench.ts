@@ -76,10 +76,10 @@ try {
   const fsDir = await sub0.getFreesurferDir();
   for (const [h, sign] of [["lh", -1], ["rh", 1]] as const) {
     const s = geodesicSphere(FREQ, { radius: 1 });
-    const c = new Float32Array(s.coordinates.length), reg = new Float32Array(c.length);
+    const c = new Float32Array(s.vertices.length), reg = new Float32Array(c.length);
     const m = rotation(rand, 0.4 + sign * 0.1);
     for (let v = 0; v < c.length; v += 3) {
-      const [x, y, z] = [s.coordinates[v], s.coordinates[v + 1], s.coordinates[v + 2]];
+      const [x, y, z] = [s.vertices[v], s.vertices[v + 1], s.vertices[v + 2]];
       const bump = 1 + 0.06 * Math.sin(7 * x + 3 * y) * Math.cos(5 * z - 2 * y);
       c[v] = sign * 32 + 28 * x * bump + CENTRE[0];
       c[v + 1] = 75 * y * bump + CENTRE[1];
@@ -121,7 +121,7 @@ try {
     for (const h of ["L", "R"]) {
       await Deno.writeTextFile(
         join(tf, "tpl-fsaverage", `tpl-fsaverage_hemi-${h}_den-${den}_sphere.surf.gii`),
-        giftiSurfaceXml(Float32Array.from(s.coordinates), s.faces),
+        giftiSurfaceXml(Float32Array.from(s.vertices), s.faces),
       );
     }
   }

@@ -86,8 +86,8 @@ export async function writeTemplatesWorld(
   for (const h of ["L", "R"] as const) {
     const fsh = h === "L" ? "lh" : "rh";
     const c = centre[h];
-    const white = Float32Array.from(unit.coordinates, (x, i) => c[i % 3] + radius * x);
-    const sphere = Float32Array.from(unit.coordinates, (x) => 100 * x);
+    const white = Float32Array.from(unit.vertices, (x, i) => c[i % 3] + radius * x);
+    const sphere = Float32Array.from(unit.vertices, (x) => 100 * x);
     await Deno.writeFile(
       join(fs, "surf", `${fsh}.white`),
       freesurferSurfaceBytes(white, unit.faces, subject),
@@ -119,11 +119,11 @@ export async function writeTemplatesWorld(
     for (const h of ["L", "R"]) {
       await Deno.writeTextFile(
         join(tf, "tpl-fsaverage", `tpl-fsaverage_hemi-${h}_den-${den}_sphere.surf.gii`),
-        giftiSurfaceXml(Float32Array.from(s.coordinates), s.faces),
+        giftiSurfaceXml(Float32Array.from(s.vertices), s.faces),
       );
     }
   }
-  return { centre, radius, talairach, nFsnative: unit.coordinates.length / 3 };
+  return { centre, radius, talairach, nFsnative: unit.vertices.length / 3 };
 }
 
 /** Timings (seconds) and outputs of tests/reference/templates_ref.py. */

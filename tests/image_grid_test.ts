@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ImageGrid } from "../lib/display/stimulus_views.ts";
+import { JUPYTER_DISPLAY } from "../lib/core/display.ts";
 import { fitLabel } from "../lib/display/image_grid.ts";
 import type { Pixels } from "../lib/stimuli/image.ts";
 
@@ -93,4 +94,20 @@ Deno.test("ImageGrid: transparent pixels are flattened onto the grey", async () 
   const { w, px } = await pillowPixels(pic.png);
   const o = ((10 + 16) * w + 10 + 16) * 3;
   assert.deepEqual(Array.from(px.subarray(o, o + 3)), [128, 128, 128]);
+});
+
+Deno.test("ImageGrid: the notebook's HTML and its figure embed the same PNGs (each cell encoded once)", async () => {
+  const solid = (v: number): Pixels => ({
+    width: 6,
+    height: 4,
+    channels: 4,
+    data: Uint8Array.from({ length: 6 * 4 * 4 }, (_, i) => (i % 4 === 3 ? 128 : v)),
+  });
+  const grid = new ImageGrid([solid(10), solid(240)], ["a", "b"], { cell: 16 });
+  const bundle = await grid[JUPYTER_DISPLAY]();
+  const urls = (text: string) =>
+    [...text.matchAll(/data:image\/png;base64,([A-Za-z0-9+/=]+)/g)].map((m) => m[1]);
+  const html = urls(bundle["text/html"]);
+  assert.equal(html.length, 2);
+  assert.deepEqual(urls(grid.toFigure().svg), html);
 });

@@ -12,6 +12,7 @@ import { imageGrid } from "../lib/display/image_grid.ts";
 import { colormap } from "../lib/display/colormaps.ts";
 import { escapeXml, niceTicks, svgToPicture } from "../lib/display/svg.ts";
 import type { Picture } from "../lib/display/picture.ts";
+import { InvalidChoiceError } from "../lib/core/errors.ts";
 import { repoPath } from "./_helpers.ts";
 
 async function pixels(pic: Picture) {
@@ -127,6 +128,14 @@ Deno.test("brainMap (deprecated): plotStatMap's figure as a PNG, old layout opti
     /anatomy has 10 values for dims 30x36x28/,
   );
   await assert.rejects(brainMap({ ...input, voxels: [1] }), /values \(123\) and voxels \(1\)/);
+  // an unknown layout is refused (it used to fall back to "ortho" silently)
+  await assert.rejects(
+    brainMap(input, { layout: "coronal" as "axial" }),
+    (e: unknown) =>
+      e instanceof InvalidChoiceError && e.value === "coronal" &&
+      /Unknown layout "coronal"/.test(e.message) && /orthogonal/.test(e.message) &&
+      /axial/.test(e.message),
+  );
 });
 
 Deno.test("imageGrid: cells, image colours and captions, deterministic", async () => {

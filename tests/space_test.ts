@@ -234,7 +234,7 @@ function ellipsoid(
   centre: [number, number, number],
 ): Mesh {
   const s = geodesicSphere(freq, { radius: 1 });
-  const c = s.coordinates;
+  const c = s.vertices;
   for (let v = 0; v < c.length; v += 3) {
     for (let a = 0; a < 3; a++) c[v + a] = c[v + a] * radii[a] + centre[a];
   }
@@ -273,7 +273,7 @@ Deno.test("space: vol_to_surf matches a NumPy/SciPy nilearn reference (line, dep
         kind: "depth",
         radius: 3,
         nSamples: 6,
-        inner: inner.coordinates,
+        inner: inner.vertices,
         interpolation: "linear",
       },
     },
@@ -291,7 +291,7 @@ Deno.test("space: vol_to_surf matches a NumPy/SciPy nilearn reference (line, dep
   const { outputs } = await runReference(cases.map((c) => ({
     id: c.id,
     type: "surface" as const,
-    coordinates: outer.coordinates,
+    coordinates: outer.vertices,
     faces: outer.faces,
     shape: grid.shape,
     affine: grid.affine,
@@ -333,7 +333,7 @@ Deno.test("space: vol_to_surf invariants (constant map, linear field exact at ve
       }
     }
   }
-  const c = mesh.coordinates, ic = inner.coordinates;
+  const c = mesh.vertices, ic = inner.vertices;
   const line = buildSurfaceSampling(mesh, grid).apply(field);
   const depth = buildSurfaceSampling(mesh, grid, { innerMesh: inner }).apply(field);
   for (let v = 0; v < line.length; v++) {
@@ -348,7 +348,7 @@ Deno.test("space: vol_to_surf invariants (constant map, linear field exact at ve
   // a FreeSurfer surface in tkregister space plus its footer's c_ras samples like the moved mesh
   const cRas = [2.5, -1.25, 0.75] as const;
   const tkr = (m: Mesh): Mesh => ({
-    coordinates: Float64Array.from(m.coordinates, (x, i) => x - cRas[i % 3]),
+    vertices: Float64Array.from(m.vertices, (x, i) => x - cRas[i % 3]),
     faces: m.faces,
   });
   assertClose(
@@ -394,13 +394,13 @@ Deno.test("space: vol_to_surf invariants (constant map, linear field exact at ve
 // ---------------------------------------------------------------------------- spheres
 
 function rotated(mesh: Mesh, m: number[][], jitter: () => number): Mesh {
-  const c = Float64Array.from(mesh.coordinates);
+  const c = Float64Array.from(mesh.vertices);
   for (let v = 0; v < c.length; v += 3) {
     const p = [c[v], c[v + 1], c[v + 2]];
     const s = jitter();
     for (let r = 0; r < 3; r++) c[v + r] = (m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2]) * s;
   }
-  return { coordinates: c, faces: mesh.faces };
+  return { vertices: c, faces: mesh.faces };
 }
 
 Deno.test("space: sphere resampling matches a brute-force barycentric reference", async () => {
@@ -410,9 +410,9 @@ Deno.test("space: sphere resampling matches a brute-force barycentric reference"
   const maps = [0, 1, 2].map(() => Float64Array.from({ length: 812 }, () => rand() * 10 - 5));
   const task = {
     type: "sphere" as const,
-    moving: moving.coordinates,
+    moving: moving.vertices,
     faces: moving.faces,
-    reference: reference.coordinates,
+    reference: reference.vertices,
     maps: concat(maps),
   };
   const { outputs } = await runReference([
@@ -446,7 +446,7 @@ Deno.test("space: sphere resampling matches a brute-force barycentric reference"
 Deno.test("space: sphere resampling invariants (same sphere is the identity, constants, NaN, errors)", () => {
   const rand = rng(9);
   const s = geodesicSphere(12);
-  const x = Float64Array.from({ length: s.coordinates.length / 3 }, () => rand());
+  const x = Float64Array.from({ length: s.vertices.length / 3 }, () => rand());
   const id = buildSphereResampling(s, s);
   assertClose(id.apply(x), x, 1e-12, "identity");
   const other = buildSphereResampling(rotated(s, rotation(rand, 0.3), () => 1), geodesicSphere(20));

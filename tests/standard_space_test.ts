@@ -118,7 +118,7 @@ Deno.test("standard space: the four entry points", async (t) => {
         }
       }
       const out = await sub.toTemplate({ data, shape: grid.shape }, "fsaverage", { templates });
-      const fs5 = geodesicSphere(DENSITY_FREQ["10k"], { radius: 1 }).coordinates;
+      const fs5 = geodesicSphere(DENSITY_FREQ["10k"], { radius: 1 }).vertices;
       let best = 0;
       for (let v = 1; v < 10242; v++) if (out.L[v] > out.L[best]) best = v;
       const cos = fs5[3 * best] * dir[0] + fs5[3 * best + 1] * dir[1] + fs5[3 * best + 2] * dir[2];

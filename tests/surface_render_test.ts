@@ -20,6 +20,7 @@ import {
 import { icosphere } from "./_icosphere.ts";
 import { pillowPixels } from "./_pillow.ts";
 import { JUPYTER_DISPLAY } from "../lib/core/display.ts";
+import { InvalidChoiceError } from "../lib/core/errors.ts";
 
 const R = 50;
 const sphere = icosphere(5, R); // 10,242 vertices
@@ -362,7 +363,30 @@ Deno.test("bad arguments name the valid values", () => {
   assert.throws(() => roiContour(sphere, [sphere.nVertices]), /outside 0\.\.10241/);
   assert.throws(
     () => plotSurfStatMap({ mesh: sphere, rois: [{ vertices: [1], kind: "ring" as never }] }),
-    /unknown ROI kind "ring"; valid: indices, mask, labels/,
+    (e: unknown) =>
+      e instanceof InvalidChoiceError && e.value === "ring" &&
+      /Unknown ROI kind "ring"\. Valid: \['indices', 'mask', 'labels'\]/.test(e.message),
+  );
+  // no hemisphere: the error names the keys that were given
+  assert.throws(
+    () => plotSurfViews({ L: { mesh: sphere } } as never),
+    /plotSurfViews needs \{ left \} or \{ right \} or both; got \{ L \}/,
+  );
+  assert.throws(
+    () => plotSurfViews({ left: undefined }),
+    /got \{ left: undefined \}/,
+  );
+  assert.throws(
+    () => plotSurfStatMap({ mesh: sphere }, { view: "top" as never }),
+    (e: unknown) => e instanceof InvalidChoiceError && /Unknown view "top"/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      plotSurfStatMap(
+        { mesh: sphere, bgMap: new Float32Array(sphere.nVertices) },
+        { bgMode: "dark" as never },
+      ),
+    (e: unknown) => e instanceof InvalidChoiceError && /Unknown bgMode "dark"/.test(e.message),
   );
   assert.throws(() => plotSurfRoi({ mesh: sphere, labels: [1, 2] }), /labels has 2 values/);
   assert.deepEqual(projectedExtent(sphere, viewCamera("right", "dorsal")).u.map(Math.round), [

@@ -18,6 +18,7 @@ import {
   TemplateUnavailableError,
 } from "../lib/templates/mod.ts";
 import { InvalidChoiceError, NoSuchBucketError } from "../lib/core/errors.ts";
+import { setWarningHandler } from "../lib/core/warnings.ts";
 import { templateflowKeys, type TemplateflowTruth } from "../scripts/generate.ts";
 import { FaultProxy } from "./fault_proxy.ts";
 
@@ -190,6 +191,31 @@ Deno.test("templates: a missing bucket is named as such, not taken for a missing
       return true;
     },
   );
+});
+
+Deno.test("templates: offline, a file already at the cache path (the Python client's) is used, with a warning", async () => {
+  const cacheDir = join(root, "cache-python-client");
+  const key = templateflowKeys.fsaverage("R", "41k", "sphere");
+  const path = join(cacheDir, ...key.split("/"));
+  // as templateflow's own client leaves it: the file, and no manifest of ours
+  await Deno.mkdir(join(path, ".."), { recursive: true });
+  await Deno.writeFile(path, await original(key));
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dead = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close();
+  const seen: string[] = [];
+  const previous = setWarningHandler((m) => seen.push(m));
+  try {
+    const mesh = await fsaverageMesh("R", "fsaverage6", "sphere", { cacheDir, endpoint: dead });
+    assert.equal(mesh.path, path);
+    assert.equal(mesh.nVertices, 40962);
+  } finally {
+    setWarningHandler(previous);
+  }
+  assert.equal(seen.length, 1, seen.join("\n"));
+  assert.ok(seen[0].includes(path), seen[0]);
+  assert.match(seen[0], /unverified/);
+  assert.match(seen[0], /cannot be reached/);
 });
 
 Deno.test("templates: an aborted signal stops the fetch", async () => {

@@ -21,11 +21,6 @@ export function resolveSubjectId(subject: string): string {
   if (typeof subject !== "string") {
     throw new TypeError(`subject must be a string, got ${typeof subject} (${String(subject)})`);
   }
-  if (subject === "" || subject === "sub-") {
-    throw new SubjectNotFoundError(
-      `Empty subject identifier: ${JSON.stringify(subject)}. Use e.g. "sub-01" or "01".`,
-    );
-  }
   // The prefix in any case (`"SUB-01"`, `"Sub-01"`) is the prefix, not part of the label.
   const label = /^sub-/i.test(subject) ? subject.slice(4) : subject;
   if (label === "") {

@@ -2,8 +2,9 @@
  * The former name of {@linkcode plotStatMap}, kept for old callers.
  * @module
  */
+import { InvalidChoiceError } from "../core/errors.ts";
 import type { Picture } from "./picture.ts";
-import { plotStatMap, type StatMapInput, type StatMapOptions } from "./stat_map.ts";
+import { plotStatMap, type StatMapInput, type StatMapOptions, toWorld } from "./stat_map.ts";
 
 /**
  * The data of {@linkcode brainMap}.
@@ -38,6 +39,7 @@ export interface BrainMapOptions extends StatMapOptions {
 /**
  * The {@linkcode StatMapOptions} an old {@linkcode BrainMapOptions} means.
  *
+ * @throws {InvalidChoiceError} for a `layout` other than `"orthogonal"` or `"axial"`
  * @example
  * ```ts
  * import { statMapOptions } from "./brain_map.ts";
@@ -49,14 +51,13 @@ export function statMapOptions(options: BrainMapOptions, input?: StatMapInput): 
   const out: StatMapOptions = { ...rest };
   if (layout === "axial") out.displayMode = "z";
   else if (layout === "orthogonal") out.displayMode = "ortho";
+  else if (layout !== undefined) {
+    throw new InvalidChoiceError("layout", layout, ["orthogonal", "axial"]);
+  }
   if (slices !== undefined) out.cuts ??= slices;
   if (center !== undefined && out.cutCoords === undefined) {
     const a = input?.affine;
-    out.cutCoords = a
-      ? [0, 1, 2].map((w) =>
-        a[w][0] * center[0] + a[w][1] * center[1] + a[w][2] * center[2] + a[w][3]
-      )
-      : [...center];
+    out.cutCoords = a ? toWorld(a, center) : [...center];
   }
   return out;
 }

@@ -28,6 +28,30 @@ export type ColormapName = typeof COLORMAPS[number];
 /** An RGB colour, 0..255 per channel. */
 export type Rgb = [number, number, number];
 
+/** matplotlib's `tab20`: ten colours, each followed by its lighter tint (surface ROI labels and outlines). */
+export const TAB20: readonly Rgb[] = [
+  [31, 119, 180],
+  [174, 199, 232],
+  [255, 127, 14],
+  [255, 187, 120],
+  [44, 160, 44],
+  [152, 223, 138],
+  [214, 39, 40],
+  [255, 152, 150],
+  [148, 103, 189],
+  [197, 176, 213],
+  [140, 86, 75],
+  [196, 156, 148],
+  [227, 119, 194],
+  [247, 182, 210],
+  [127, 127, 127],
+  [199, 199, 199],
+  [188, 189, 34],
+  [219, 219, 141],
+  [23, 190, 207],
+  [158, 218, 229],
+];
+
 const decoded = new Map<ColormapName, Uint8Array>();
 
 /**

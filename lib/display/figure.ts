@@ -9,7 +9,7 @@
  */
 import { CUSTOM_INSPECT, type DisplayBundle, JUPYTER_DISPLAY } from "../core/display.ts";
 import { writeFileAtomic } from "../core/fs.ts";
-import { SHARP_FLAGS } from "../formats/sharp.ts";
+import { SHARP_ENV } from "../formats/sharp.ts";
 import type { Picture } from "./picture.ts";
 import { svgToPicture } from "./svg.ts";
 
@@ -111,6 +111,5 @@ export class Figure {
 function sharpGranted(): boolean {
   const q = (d: Deno.PermissionDescriptor) => Deno.permissions.querySync(d).state === "granted";
   if (!q({ name: "ffi" }) || !q({ name: "read" })) return false;
-  const vars = SHARP_FLAGS.match(/--allow-env=(\S+)/)?.[1].split(",") ?? [];
-  return vars.every((variable) => q({ name: "env", variable }));
+  return SHARP_ENV.every((variable) => q({ name: "env", variable }));
 }

@@ -61,6 +61,22 @@ export function plotImages(images: readonly GridImage[], options: ImageGridOptio
       );
     }
   });
+  return plotEncodedImages(images.map((im) => ({ ...im, png: gridPng(im) })), options);
+}
+
+/** A grid image as the PNG {@linkcode plotImages} embeds. @internal */
+export function gridPng(im: GridImage): Uint8Array {
+  return encodePng({ width: im.width, height: im.height, channels: 3, data: im.rgb });
+}
+
+/**
+ * {@linkcode plotImages} of checked images whose PNG ({@linkcode gridPng})
+ * the caller has already made (and may show elsewhere). @internal
+ */
+export function plotEncodedImages(
+  images: readonly (GridImage & { png: Uint8Array })[],
+  options: ImageGridOptions = {},
+): Figure {
   const columns = options.columns ?? Math.min(4, images.length);
   const cell = options.cell ?? 160;
   const gap = 10, labelH = 20, top = options.title ? 36 : gap;
@@ -73,7 +89,7 @@ export function plotImages(images: readonly GridImage[], options: ImageGridOptio
     const y = top + Math.floor(k / columns) * (cell + labelH + gap);
     const f = Math.min(cell / im.width, cell / im.height);
     const w = Math.round(im.width * f), h = Math.round(im.height * f);
-    const png = encodePng({ width: im.width, height: im.height, channels: 3, data: im.rgb });
+    const png = im.png;
     const label = fitLabel(im.label, cell - 4, 12);
     return `<image x="${x + (cell - w) / 2}" y="${
       y + (cell - h) / 2

@@ -8,14 +8,19 @@
  * neighbour, integer pixels per voxel); the figure around them is SVG.
  * @module
  */
+import { type Matrix4, toMatrix4 } from "../core/matrix4.ts";
 import { encodePng } from "../formats/png_write.ts";
+import { unflattenC } from "../formats/voxel_order.ts";
 import { colormap, type ColormapName, colormapTable } from "./colormaps.ts";
 import { Figure } from "./figure.ts";
 import { colorLegend, composeSvg, type SvgPart } from "./plot_dom.ts";
 import { pngDataUrl, shortNumber, svgText } from "./svg.ts";
 
-/** A 4x4 (or 3x4) voxel-to-millimetre matrix, row-major: `mm = A · [i, j, k, 1]`. */
-export type Affine = readonly (readonly number[])[];
+/**
+ * A 4x4 (or 3x4) voxel-to-millimetre matrix, row-major: `mm = A · [i, j, k, 1]`
+ * (the space module's `Matrix4`).
+ */
+export type Affine = Matrix4;
 
 /** The data of {@linkcode plotStatMap}: plain arrays in C-order of `(i, j, k)`. */
 export interface StatMapInput {
@@ -102,14 +107,7 @@ interface Orientation {
 }
 
 function orientation(affine: Affine | undefined): Orientation {
-  const a = affine
-    ? affine.slice(0, 3).map((row) => [...row])
-    : [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]];
-  if (a.length !== 3 || a.some((row) => row.length !== 4 || row.some((v) => !Number.isFinite(v)))) {
-    throw new RangeError(
-      `affine must be 3 or 4 rows of 4 finite numbers, got ${JSON.stringify(affine)}`,
-    );
-  }
+  const a = affine ? toMatrix4(affine, "affine") : [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]];
   const voxelOf = [-1, -1, -1] as [number, number, number];
   const sign = [1, 1, 1] as [number, number, number];
   const size = [1, 1, 1] as [number, number, number];
@@ -126,9 +124,12 @@ function orientation(affine: Affine | undefined): Orientation {
   return { affine: a, voxelOf, sign, size };
 }
 
-/** World coordinates (mm) of voxel `ijk`. */
-function toWorld(o: Orientation, ijk: readonly number[]): number[] {
-  return o.affine.map((row) => row[0] * ijk[0] + row[1] * ijk[1] + row[2] * ijk[2] + row[3]);
+/** World coordinates (mm) of voxel `ijk` under `affine`. @internal */
+export function toWorld(affine: Affine, ijk: readonly number[]): number[] {
+  return [0, 1, 2].map((w) => {
+    const row = affine[w];
+    return row[0] * ijk[0] + row[1] * ijk[1] + row[2] * ijk[2] + row[3];
+  });
 }
 
 /** The voxel index along voxel axis `voxelOf[w]` nearest to world coordinate `mm` (others at `ref`). */
@@ -239,7 +240,7 @@ function sliceLayout(
   return {
     axis: cut.axis,
     index: cut.index,
-    mm: toWorld(o, ijk)[cut.axis],
+    mm: toWorld(o.affine, ijk)[cut.axis],
     cols,
     rows,
     at(c: number, r: number) {
@@ -297,7 +298,7 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
   const centre = roi && where
     ? where.center
     : peak >= 0
-    ? [Math.floor(peak / (nj * nk)), Math.floor(peak / nk) % nj, peak % nk]
+    ? unflattenC(peak, dims)
     : [ni >> 1, nj >> 1, nk >> 1];
 
   // the view: the ROI's box plus a margin, or the whole volume
@@ -327,7 +328,7 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
       const ends = [0, dims[v] - 1].map((k) => {
         const p = [...centre];
         p[v] = k;
-        return shortNumber(toWorld(o, p)[w]);
+        return shortNumber(toWorld(o.affine, p)[w]);
       });
       throw new RangeError(
         `cut ${WORLD[w]} = ${mm} mm is outside the volume (${WORLD[w]} from ${ends[0]} to ${
@@ -339,7 +340,7 @@ export function plotStatMap(input: StatMapInput, options: StatMapOptions = {}): 
   };
   let cuts: Cut[];
   if (mode === "ortho") {
-    const mm = options.cutCoords ?? toWorld(o, centre);
+    const mm = options.cutCoords ?? toWorld(o.affine, centre);
     if (mm.length !== 3) {
       throw new RangeError(`ortho cutCoords need [x, y, z] in mm, got ${JSON.stringify(mm)}`);
     }

@@ -18,7 +18,7 @@ import { downscale, type Pixels, type StimulusImage } from "../stimuli/image.ts"
 import { PRESENTATION_BACKGROUND_RGB8 } from "../stimuli/paths.ts";
 import type { Subject } from "../subject/subject.ts";
 import type { Figure } from "./figure.ts";
-import { type GridImage, plotImages } from "./image_grid.ts";
+import { type GridImage, gridPng, plotEncodedImages } from "./image_grid.ts";
 import type { Picture } from "./picture.ts";
 
 /** Options of {@linkcode plotTrials} (and of the deprecated {@linkcode ImageGrid} and {@linkcode trialGrid}). */
@@ -79,6 +79,16 @@ export class ImageGrid {
     this.columns = Math.max(1, options.columns ?? Math.min(6, images.length || 1));
   }
 
+  #onGrey?: (GridImage & { png: Uint8Array })[];
+
+  /** The cells flattened onto the grey with their PNGs, made once for the figure and the HTML. */
+  #encoded(): (GridImage & { png: Uint8Array })[] {
+    return this.#onGrey ??= onGrey(this.cells, this.labels).map((im) => ({
+      ...im,
+      png: gridPng(im),
+    }));
+  }
+
   /**
    * The images with their labels on one canvas of the presentation grey
    * (128, 128, 128), row-major in `columns`. Transparent pixels are
@@ -91,7 +101,7 @@ export class ImageGrid {
   /** The same canvas as a {@linkcode Figure} (SVG; shown without any permission). */
   toFigure(): Figure {
     if (this.cells.length === 0) throw new RangeError("an ImageGrid of no images has no picture");
-    return plotImages(onGrey(this.cells, this.labels), {
+    return plotEncodedImages(this.#encoded(), {
       columns: Math.min(this.columns, this.cells.length),
       cell: this.#cell,
       background: GREY,
@@ -115,9 +125,10 @@ export class ImageGrid {
    * permissions are granted) for viewers that show no HTML.
    */
   async [JUPYTER_DISPLAY](): Promise<DisplayBundle> {
-    const figures = this.cells.map((c, i) =>
+    // the PNGs the figure embeds: the cells on the grey this grid's background shows anyway
+    const figures = this.#encoded().map((c, i) =>
       `<figure style="margin:0;text-align:center;width:${this.#cell}px">` +
-      `<img src="data:image/png;base64,${base64(encodePng(c))}" width="${c.width}"/>` +
+      `<img src="data:image/png;base64,${base64(c.png)}" width="${c.width}"/>` +
       `<figcaption style="font-size:11px;word-break:break-all">${
         escapeHtml(this.labels[i])
       }</figcaption></figure>`

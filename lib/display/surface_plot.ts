@@ -31,7 +31,8 @@
  * @module
  */
 import type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
-import { type ColormapName, colormapTable, type Rgb } from "./colormaps.ts";
+import { type ColormapName, colormapTable, type Rgb, TAB20 } from "./colormaps.ts";
+import { InvalidChoiceError } from "../core/errors.ts";
 import { encodePng } from "../formats/png_write.ts";
 import { Figure } from "./figure.ts";
 import { pngDataUrl, svgDocument, svgText } from "./svg.ts";
@@ -134,19 +135,8 @@ export interface SurfaceViewsOptions extends SurfacePlotOptions {
   panelHeight?: number;
 }
 
-/** matplotlib's `tab10`, the default ROI outline colours. */
-const TAB10: Rgb[] = [
-  [31, 119, 180],
-  [255, 127, 14],
-  [44, 160, 44],
-  [214, 39, 40],
-  [148, 103, 189],
-  [140, 86, 75],
-  [227, 119, 194],
-  [127, 127, 127],
-  [188, 189, 34],
-  [23, 190, 207],
-];
+/** matplotlib's `tab10` (`tab20`'s darker half), the default ROI outline colours. */
+const TAB10: readonly Rgb[] = TAB20.filter((_, i) => i % 2 === 0);
 
 /**
  * A 256-entry RGB table of a colour map (`3 * 256` bytes), sampled at
@@ -223,7 +213,7 @@ function backgroundGrey(layer: SurfaceLayer, o: SurfacePlotOptions): Float32Arra
   if (!bg) return out.fill(210);
   const mode = o.bgMode ?? "graded";
   if (mode !== "graded" && mode !== "binary") {
-    throw new RangeError(`unknown bgMode ${JSON.stringify(mode)}; valid: graded, binary`);
+    throw new InvalidChoiceError("bgMode", mode, ["graded", "binary"]);
   }
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -275,9 +265,7 @@ function layerColours(
     return { vertexColors: c, valueMap };
   }
   if (interpolation !== "face") {
-    throw new RangeError(
-      `unknown interpolation ${JSON.stringify(interpolation)}; valid: vertex, face`,
-    );
+    throw new InvalidChoiceError("interpolation", interpolation, ["vertex", "face"]);
   }
   const F = mesh.faces, nF = mesh.nFaces;
   const c = new Uint8Array(3 * nF);
@@ -305,9 +293,7 @@ function outlines(layer: SurfaceLayer, startColour: number): SurfaceOutline[] {
   (layer.rois ?? []).forEach((roi, i) => {
     const kind = roi.kind ?? "indices";
     if (kind !== "indices" && kind !== "mask" && kind !== "labels") {
-      throw new RangeError(
-        `unknown ROI kind ${JSON.stringify(kind)}; valid: indices, mask, labels`,
-      );
+      throw new InvalidChoiceError("ROI kind", kind, ["indices", "mask", "labels"]);
     }
     const width = roi.width ?? 2;
     const next = () => TAB10[(startColour + out.length) % TAB10.length];
@@ -508,18 +494,25 @@ function surfaceFigure(
 }
 
 function checkChoice<T extends string>(what: string, v: T, valid: readonly T[]): T {
-  if (!valid.includes(v)) {
-    throw new RangeError(`unknown ${what} ${JSON.stringify(v)}; valid: ${valid.join(", ")}`);
-  }
+  if (!valid.includes(v)) throw new InvalidChoiceError(what, v, valid);
   return v;
+}
+
+/** The views of a multi-view figure: at least one, each a known view. */
+function checkViews(views: readonly SurfaceView[]): readonly SurfaceView[] {
+  if (views.length === 0) {
+    throw new RangeError(`views is empty; valid: ${SURFACE_VIEWS.join(", ")}`);
+  }
+  views.forEach((v) => checkChoice("view", v, SURFACE_VIEWS));
+  return views;
 }
 
 /**
  * One view of one hemisphere with values, background, threshold, ROI
  * outlines and a colour bar, as nilearn's `plot_surf_stat_map`.
  *
- * @throws {RangeError} arrays whose length is not the mesh's vertex count,
- *   an unknown hemi, view, colour map or mode (listing the valid ones)
+ * @throws {RangeError} arrays whose length is not the mesh's vertex count
+ * @throws {InvalidChoiceError} an unknown hemi, view, mode or ROI kind (listing the valid ones)
  * @example
  * ```ts
  * import { plotSurfStatMap } from "@laion/fmri/plot";
@@ -547,7 +540,8 @@ export function plotSurfStatMap(layer: SurfaceLayer, options: SurfaceStatMapOpti
  * bar and one scale (millimetres per pixel), as nilearn's
  * `plot_img_on_surf`: one column per hemisphere, one row per view.
  *
- * @throws {RangeError} no hemisphere, an unknown view, and as {@linkcode plotSurfStatMap}
+ * @throws {RangeError} no hemisphere (naming the keys given) or no view, and as {@linkcode plotSurfStatMap}
+ * @throws {InvalidChoiceError} an unknown view, and as {@linkcode plotSurfStatMap}
  * @example
  * ```ts
  * import { plotSurfViews } from "@laion/fmri/plot";
@@ -567,13 +561,12 @@ export function plotSurfViews(
 ): Figure {
   const hemis = HEMISPHERES.filter((h) => hemispheres[h]);
   if (hemis.length === 0) {
-    throw new RangeError("plotSurfViews needs { left } or { right } or both");
+    const given = Object.entries(hemispheres ?? {}).map(([k, v]) => (v ? k : `${k}: ${v}`));
+    throw new RangeError(
+      `plotSurfViews needs { left } or { right } or both; got { ${given.join(", ")} }`,
+    );
   }
-  const views = options.views ?? ["lateral", "medial"];
-  if (views.length === 0) {
-    throw new RangeError(`views is empty; valid: ${SURFACE_VIEWS.join(", ")}`);
-  }
-  views.forEach((v) => checkChoice("view", v, SURFACE_VIEWS));
+  const views = checkViews(options.views ?? ["lateral", "medial"]);
   const w = options.panelWidth ?? 400, h = options.panelHeight ?? 300, label = 18;
   const panels: Panel[] = [];
   views.forEach((view, r) =>
@@ -592,30 +585,6 @@ export function plotSurfViews(
   );
   return surfaceFigure(panels, options, true);
 }
-
-/** matplotlib's `tab20`, the label colours of {@linkcode plotSurfRoi}. */
-const TAB20: Rgb[] = [
-  [31, 119, 180],
-  [174, 199, 232],
-  [255, 127, 14],
-  [255, 187, 120],
-  [44, 160, 44],
-  [152, 223, 138],
-  [214, 39, 40],
-  [255, 152, 150],
-  [148, 103, 189],
-  [197, 176, 213],
-  [140, 86, 75],
-  [196, 156, 148],
-  [227, 119, 194],
-  [247, 182, 210],
-  [127, 127, 127],
-  [199, 199, 199],
-  [188, 189, 34],
-  [219, 219, 141],
-  [23, 190, 207],
-  [158, 218, 229],
-];
 
 /** A hemisphere with a parcellation for {@linkcode plotSurfRoi}. */
 export interface SurfaceRoiLayer {
@@ -661,7 +630,8 @@ export interface SurfaceRoiOptions {
  * A parcellation on the surface, as nilearn's `plot_surf_roi`: each positive
  * integer label in its own colour over the grey background, with a legend.
  *
- * @throws {RangeError} `labels` of the wrong length, an unknown hemi or view
+ * @throws {RangeError} `labels` of the wrong length, or no view
+ * @throws {InvalidChoiceError} an unknown hemi or view
  * @example
  * ```ts
  * import { plotSurfRoi } from "@laion/fmri/plot";
@@ -681,11 +651,7 @@ export function plotSurfRoi(layer: SurfaceRoiLayer, options: SurfaceRoiOptions =
   checkLength("labels", layer.labels, n);
   checkLength("bgMap", layer.bgMap, n);
   const hemi = checkChoice("hemi", options.hemi ?? "left", HEMISPHERES);
-  const views = options.views ?? ["lateral"];
-  if (views.length === 0) {
-    throw new RangeError(`views is empty; valid: ${SURFACE_VIEWS.join(", ")}`);
-  }
-  views.forEach((v) => checkChoice("view", v, SURFACE_VIEWS));
+  const views = checkViews(options.views ?? ["lateral"]);
   const labels = positiveLabels(layer.labels);
   const colourOf = new Map(
     labels.map((l, k) => [l, options.colors?.[l] ?? TAB20[k % TAB20.length]]),

@@ -10,7 +10,7 @@
  * every float32; `nan`, `inf`, `-inf`).
  * @module
  */
-import { Buffer } from "node:buffer";
+import { base64 } from "../core/base64.ts";
 import { deflateSync } from "node:zlib";
 import { writeFileAtomic } from "../core/fs.ts";
 import { escapeHtml } from "../core/display.ts";
@@ -144,7 +144,7 @@ export function giftiFuncXml(
     } else {
       const le = littleEndianBytes(f32);
       const payload = encoding === "GZipBase64Binary" ? deflateSync(le) : le;
-      text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64");
+      text = base64(payload);
     }
     parts.push(
       `<DataArray Intent="${intent}" DataType="NIFTI_TYPE_FLOAT32" ` +

@@ -11,7 +11,7 @@ import { LaionFmriError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { loadPolars } from "../frames/polars.ts";
 import {
-  DENSITY_TOKENS,
+  FSAVERAGE_DENSITIES as DENSITY_TOKENS,
   type FsaverageDensity,
   templateFileName,
   type TemplateFiles,

@@ -69,3 +69,70 @@ export function checkLength(values: ArrayLike<number>, n: number, what: string):
     throw new RangeError(`${what} must have ${n} values; got ${values?.length}`);
   }
 }
+
+/**
+ * The trilinear cell of a continuous voxel position `(x, y, z)` inside a
+ * grid of `shape` with `strides`: the flat index of its lowest corner
+ * (returned), and the fractions along each axis, written to `frac[3 t]`,
+ * `frac[3 t + 1]`, `frac[3 t + 2]`. On the last voxel of an axis the cell
+ * is the one below it (fraction 1), so that its 8 corners stay in the grid.
+ * @internal
+ */
+export function trilinearCell(
+  x: number,
+  y: number,
+  z: number,
+  shape: readonly [number, number, number],
+  strides: readonly [number, number, number],
+  frac: Float32Array,
+  t: number,
+): number {
+  const x0 = Math.min(Math.floor(x), Math.max(shape[0] - 2, 0));
+  const y0 = Math.min(Math.floor(y), Math.max(shape[1] - 2, 0));
+  const z0 = Math.min(Math.floor(z), Math.max(shape[2] - 2, 0));
+  frac[3 * t] = x - x0;
+  frac[3 * t + 1] = y - y0;
+  frac[3 * t + 2] = z - z0;
+  return x0 * strides[0] + y0 * strides[1] + z0 * strides[2];
+}
+
+/**
+ * Trilinear interpolation in the cell whose lowest corner is `volume[b]`,
+ * at fractions `fx`, `fy`, `fz` (from {@linkcode trilinearCell}), the
+ * corners `sx`, `sy`, `sz` apart. `nanAsZero`: a NaN corner counts as 0
+ * (the volume resampler, as upstream's NaN-to-0 input); otherwise a NaN
+ * corner makes the value NaN (vol_to_surf, whose `nanmean` then skips it).
+ * @internal
+ */
+export function trilinear(
+  volume: ArrayLike<number>,
+  b: number,
+  fx: number,
+  fy: number,
+  fz: number,
+  sx: number,
+  sy: number,
+  sz: number,
+  nanAsZero: boolean,
+): number {
+  let v000 = volume[b], v001 = volume[b + sz];
+  let v010 = volume[b + sy], v011 = volume[b + sy + sz];
+  let v100 = volume[b + sx], v101 = volume[b + sx + sz];
+  let v110 = volume[b + sx + sy], v111 = volume[b + sx + sy + sz];
+  if (nanAsZero) {
+    if (v000 !== v000) v000 = 0;
+    if (v001 !== v001) v001 = 0;
+    if (v010 !== v010) v010 = 0;
+    if (v011 !== v011) v011 = 0;
+    if (v100 !== v100) v100 = 0;
+    if (v101 !== v101) v101 = 0;
+    if (v110 !== v110) v110 = 0;
+    if (v111 !== v111) v111 = 0;
+  }
+  const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
+  const c00 = v000 * gz + v001 * fz;
+  const c01 = v010 * gz + v011 * fz;
+  const c10 = v100 * gz + v101 * fz;
+  const c11 = v110 * gz + v111 * fz;
+  return (c00 * gy + c01 * fy) * gx + (c10 * gy + c11 * fy) * fx;
+}

@@ -11,6 +11,57 @@ export interface GeodesicSphereOptions {
   radius?: number;
 }
 
+const PHI = (1 + Math.sqrt(5)) / 2;
+
+/**
+ * The icosahedron every geodesic sphere starts from: 12 corners
+ * `(±1, ±φ, 0)`, `(0, ±1, ±φ)`, `(±φ, 0, ±1)` (φ the golden ratio; not unit
+ * length) in this order. The synthetic TemplateFlow spheres start from it too.
+ * @internal
+ */
+export const ICOSAHEDRON_VERTICES: readonly (readonly [number, number, number])[] = [
+  [-1, PHI, 0],
+  [1, PHI, 0],
+  [-1, -PHI, 0],
+  [1, -PHI, 0],
+  [0, -1, PHI],
+  [0, 1, PHI],
+  [0, -1, -PHI],
+  [0, 1, -PHI],
+  [PHI, 0, -1],
+  [PHI, 0, 1],
+  [-PHI, 0, -1],
+  [-PHI, 0, 1],
+];
+
+/**
+ * The icosahedron's 20 faces (indices into {@linkcode ICOSAHEDRON_VERTICES}),
+ * counter-clockwise seen from outside.
+ * @internal
+ */
+export const ICOSAHEDRON_FACES: readonly (readonly [number, number, number])[] = [
+  [0, 11, 5],
+  [0, 5, 1],
+  [0, 1, 7],
+  [0, 7, 10],
+  [0, 10, 11],
+  [1, 5, 9],
+  [5, 11, 4],
+  [11, 10, 2],
+  [10, 7, 6],
+  [7, 1, 8],
+  [3, 9, 4],
+  [3, 4, 2],
+  [3, 2, 6],
+  [3, 6, 8],
+  [3, 8, 9],
+  [4, 9, 5],
+  [2, 4, 11],
+  [6, 2, 10],
+  [8, 6, 7],
+  [9, 8, 1],
+];
+
 /**
  * A geodesic sphere: each face of an icosahedron cut into `frequency²`
  * triangles, every vertex then pushed out to the sphere. Faces are wound
@@ -24,54 +75,18 @@ export interface GeodesicSphereOptions {
  * ```ts
  * import { geodesicSphere } from "@laion/fmri/space";
  * const fsaverage5 = geodesicSphere(32);
- * console.log(fsaverage5.coordinates.length / 3); // 10242
+ * console.log(fsaverage5.vertices.length / 3); // 10242
  * ```
  */
 export function geodesicSphere(
   frequency: number,
   options: GeodesicSphereOptions = {},
-): { coordinates: Float64Array; faces: Int32Array } {
+): { vertices: Float64Array; faces: Int32Array } {
   if (!Number.isInteger(frequency) || frequency < 1) {
     throw new RangeError(`frequency must be a positive integer; got ${frequency}`);
   }
   const radius = options.radius ?? 100;
-  const p = (1 + Math.sqrt(5)) / 2;
-  const ico = [
-    [-1, p, 0],
-    [1, p, 0],
-    [-1, -p, 0],
-    [1, -p, 0],
-    [0, -1, p],
-    [0, 1, p],
-    [0, -1, -p],
-    [0, 1, -p],
-    [p, 0, -1],
-    [p, 0, 1],
-    [-p, 0, -1],
-    [-p, 0, 1],
-  ];
-  const icoFaces = [
-    [0, 11, 5],
-    [0, 5, 1],
-    [0, 1, 7],
-    [0, 7, 10],
-    [0, 10, 11],
-    [1, 5, 9],
-    [5, 11, 4],
-    [11, 10, 2],
-    [10, 7, 6],
-    [7, 1, 8],
-    [3, 9, 4],
-    [3, 4, 2],
-    [3, 2, 6],
-    [3, 6, 8],
-    [3, 8, 9],
-    [4, 9, 5],
-    [2, 4, 11],
-    [6, 2, 10],
-    [8, 6, 7],
-    [9, 8, 1],
-  ];
+  const ico = ICOSAHEDRON_VERTICES, icoFaces = ICOSAHEDRON_FACES;
   const f = frequency;
   const nVertices = 10 * f * f + 2;
   const coords = new Float64Array(3 * nVertices);
@@ -141,5 +156,5 @@ export function geodesicSphere(
   if (count !== nVertices || nf !== 20 * f * f) {
     throw new Error(`geodesicSphere(${f}) built ${count} vertices and ${nf} faces`);
   }
-  return { coordinates: coords, faces };
+  return { vertices: coords, faces };
 }

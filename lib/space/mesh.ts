@@ -3,14 +3,15 @@
  * readers hand up), and nilearn's vertex normals.
  * @module
  */
+import type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
 
-/** A triangle mesh. */
-export interface Mesh {
-  /** Vertex coordinates, flat `x0, y0, z0, x1, …` (length `3 · nVertices`), in mm. */
-  coordinates: ArrayLike<number>;
-  /** Triangles as vertex indices, flat `a0, b0, c0, a1, …` (length `3 · nFaces`). */
-  faces: ArrayLike<number>;
-}
+/**
+ * A triangle mesh: the `vertices` (flat `x0, y0, z0, x1, …`, length
+ * `3 · nVertices`, in mm) and `faces` (vertex indices, flat `a0, b0, c0, a1, …`,
+ * length `3 · nFaces`) of the surface readers' {@linkcode SurfaceMesh}, as
+ * any array of numbers, so a surface read from a file is one as it is.
+ */
+export type Mesh = { [K in keyof Pick<SurfaceMesh, "vertices" | "faces">]: ArrayLike<number> };
 
 /**
  * Checks a mesh and returns its vertex count.
@@ -18,10 +19,10 @@ export interface Mesh {
  * @internal
  */
 export function checkMesh(mesh: Mesh, name: string): number {
-  const c = mesh?.coordinates, f = mesh?.faces;
+  const c = mesh?.vertices, f = mesh?.faces;
   if (!c || c.length % 3 !== 0 || c.length === 0) {
     throw new RangeError(
-      `${name}.coordinates must be a flat array of 3·nVertices numbers; got length ${c?.length}`,
+      `${name}.vertices must be a flat array of 3·nVertices numbers; got length ${c?.length}`,
     );
   }
   if (!f || f.length % 3 !== 0) {
@@ -53,13 +54,13 @@ export function checkMesh(mesh: Mesh, name: string): number {
  * @example
  * ```ts
  * import { vertexNormals } from "@laion/fmri/space";
- * const mesh = { coordinates: [0, 0, 0, 1, 0, 0, 0, 1, 0], faces: [0, 1, 2] };
+ * const mesh = { vertices: [0, 0, 0, 1, 0, 0, 0, 1, 0], faces: [0, 1, 2] };
  * console.log(vertexNormals(mesh).slice(0, 3)); // [0, 0, 1]
  * ```
  */
 export function vertexNormals(mesh: Mesh): Float64Array {
   const n = checkMesh(mesh, "mesh");
-  const c = mesh.coordinates, f = mesh.faces;
+  const c = mesh.vertices, f = mesh.faces;
   const out = new Float64Array(3 * n);
   for (let t = 0; t < f.length; t += 3) {
     const a = 3 * f[t], b = 3 * f[t + 1], d = 3 * f[t + 2];

@@ -29,6 +29,8 @@
 export { invertMatrix4, type Matrix4, multiplyMatrix4, toMatrix4 } from "../core/matrix4.ts";
 export type { VolumeGrid, VoxelOrder } from "./grid.ts";
 export { type Mesh, vertexNormals } from "./mesh.ts";
+/** The surface readers' mesh, whose `vertices` and `faces` a {@linkcode Mesh} takes. */
+export type { SurfaceMesh } from "../formats/freesurfer_surface.ts";
 export { geodesicSphere, type GeodesicSphereOptions } from "./icosphere.ts";
 export {
   type ApplyStreamOptions,

@@ -33,7 +33,14 @@
  */
 
 import { invertMatrix4, type Matrix4, multiplyMatrix4, toMatrix4 } from "../core/matrix4.ts";
-import { type CheckedGrid, checkGrid, checkLength, type VolumeGrid } from "./grid.ts";
+import {
+  type CheckedGrid,
+  checkGrid,
+  checkLength,
+  trilinear,
+  trilinearCell,
+  type VolumeGrid,
+} from "./grid.ts";
 
 /** How values between voxel centres are read. */
 export type VolumeInterpolation = "nearest" | "linear";
@@ -148,23 +155,23 @@ export class VolumeResampling {
     }
     const frac = this.#frac;
     const [sx, sy, sz] = this.#steps;
-    const val = (i: number): number => {
-      const v = volume[i];
-      return v === v ? v : 0;
-    };
     for (let t = 0; t < n; t++) {
       const b = base[t];
       if (b < 0) {
         res[t] = 0;
         continue;
       }
-      const fx = frac[3 * t], fy = frac[3 * t + 1], fz = frac[3 * t + 2];
-      const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
-      const c00 = val(b) * gz + val(b + sz) * fz;
-      const c01 = val(b + sy) * gz + val(b + sy + sz) * fz;
-      const c10 = val(b + sx) * gz + val(b + sx + sz) * fz;
-      const c11 = val(b + sx + sy) * gz + val(b + sx + sy + sz) * fz;
-      res[t] = (c00 * gy + c01 * fy) * gx + (c10 * gy + c11 * fy) * fx;
+      res[t] = trilinear(
+        volume,
+        b,
+        frac[3 * t],
+        frac[3 * t + 1],
+        frac[3 * t + 2],
+        sx,
+        sy,
+        sz,
+        true,
+      );
     }
     return res;
   }
@@ -276,13 +283,7 @@ export function buildVolumeResampling(
           base[t] = Math.floor(x + 0.5) * sx + Math.floor(y + 0.5) * sy + Math.floor(z + 0.5) * sz;
           continue;
         }
-        const x0 = Math.min(Math.floor(x), Math.max(nx - 2, 0));
-        const y0 = Math.min(Math.floor(y), Math.max(ny - 2, 0));
-        const z0 = Math.min(Math.floor(z), Math.max(nz - 2, 0));
-        base[t] = x0 * sx + y0 * sy + z0 * sz;
-        frac![3 * t] = x - x0;
-        frac![3 * t + 1] = y - y0;
-        frac![3 * t + 2] = z - z0;
+        base[t] = trilinearCell(x, y, z, src.shape, src.strides, frac!, t);
       }
     }
   }

@@ -101,7 +101,7 @@ export class SphereResampling {
 /** Vertex coordinates pushed to radius 100, after nitransforms' sphere check. */
 function toUnitSphere(mesh: Mesh, name: string): Float64Array {
   const n = checkMesh(mesh, name);
-  const c = mesh.coordinates;
+  const c = mesh.vertices;
   const out = new Float64Array(3 * n);
   let min = Infinity, max = 0;
   for (let v = 0; v < n; v++) {

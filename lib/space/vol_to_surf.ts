@@ -43,7 +43,7 @@
  */
 
 import { invertMatrix4 } from "../core/matrix4.ts";
-import { checkGrid, checkLength, type VolumeGrid } from "./grid.ts";
+import { checkGrid, checkLength, trilinear, trilinearCell, type VolumeGrid } from "./grid.ts";
 import { checkMesh, type Mesh, vertexNormals } from "./mesh.ts";
 
 /** Where samples are placed around each vertex (nilearn's `kind`). */
@@ -173,13 +173,17 @@ export class SurfaceSampling {
         count++;
         continue;
       }
-      const fx = frac[3 * s], fy = frac[3 * s + 1], fz = frac[3 * s + 2];
-      const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
-      const c00 = volume[b] * gz + volume[b + sz] * fz;
-      const c01 = volume[b + sy] * gz + volume[b + sy + sz] * fz;
-      const c10 = volume[b + sx] * gz + volume[b + sx + sz] * fz;
-      const c11 = volume[b + sx + sy] * gz + volume[b + sx + sy + sz] * fz;
-      const value = (c00 * gy + c01 * fy) * gx + (c10 * gy + c11 * fy) * fx;
+      const value = trilinear(
+        volume,
+        b,
+        frac[3 * s],
+        frac[3 * s + 1],
+        frac[3 * s + 2],
+        sx,
+        sy,
+        sz,
+        false,
+      );
       if (value !== value) continue; // np.nanmean skips NaN samples
       sum += value;
       count++;
@@ -333,7 +337,7 @@ export function buildSurfaceSampling(
     : (kind === "line" ? linspace(radius, -radius, nSamplesIn) : linspace(0, 1, nSamplesIn));
   const ns = params.length;
   const normals = kind === "line" ? vertexNormals(mesh) : null;
-  const c = mesh.coordinates, ic = inner?.coordinates;
+  const c = mesh.vertices, ic = inner?.vertices;
   const m = invertMatrix4(g.affine, "grid.affine");
   const [sx, sy, sz] = g.strides;
   const mask = options.mask;
@@ -377,13 +381,7 @@ export function buildSurfaceSampling(
         base[idx] = x * sx + y * sy + z * sz;
         continue;
       }
-      const x0 = Math.min(Math.floor(x), nx - 2);
-      const y0 = Math.min(Math.floor(y), ny - 2);
-      const z0 = Math.min(Math.floor(z), nz - 2);
-      base[idx] = x0 * sx + y0 * sy + z0 * sz;
-      frac![3 * idx] = x - x0;
-      frac![3 * idx + 1] = y - y0;
-      frac![3 * idx + 2] = z - z0;
+      base[idx] = trilinearCell(x, y, z, g.shape, g.strides, frac!, idx);
     }
   }
   return new SurfaceSampling(nVertices, ns, g.size, interpolation, base, frac, [sx, sy, sz]);

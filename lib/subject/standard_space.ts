@@ -54,7 +54,11 @@ import { writeNifti1 } from "../formats/nifti_write.ts";
 import { cOrderToDisk } from "../formats/voxel_order.ts";
 import {
   fetchTemplate,
+  FSAVERAGE_DENSITIES,
+  type FsaverageDensity,
+  fsaverageDensity,
   MNI305_T1W_KEY,
+  templateKey,
   type TemplateOptions as TemplateflowOptions,
 } from "../templates/templateflow.ts";
 import { buildVolumeResampling, type VolumeResampling } from "../space/resample_volume.ts";
@@ -65,8 +69,7 @@ import type { MaskSource } from "./mask_source.ts";
 
 /** The templates upstream supports: `"MNI305"` (volume) and `"fsaverage"` (surface). */
 export type TemplateTarget = "MNI305" | "fsaverage";
-/** fsaverage densities: 10,242 / 40,962 / 163,842 vertices per hemisphere (`"fsaverage"` is 164k). */
-export type FsaverageDensity = "fsaverage5" | "fsaverage6" | "fsaverage7" | "fsaverage";
+export { FSAVERAGE_DENSITIES, type FsaverageDensity };
 /** A hemisphere. */
 export type Hemi = "L" | "R";
 /** Which chain: `"auto"` picks the target's only one. */
@@ -76,15 +79,13 @@ export type TemplateInterpolation = "nearest" | "linear";
 
 /** Supported targets, in upstream's order. */
 export const TEMPLATE_TARGETS: readonly TemplateTarget[] = ["fsaverage", "MNI305"];
-const SURFACE_TARGETS: readonly TemplateTarget[] = ["fsaverage"];
-const VOLUME_TARGETS: readonly TemplateTarget[] = ["MNI305"];
-/** The BIDS `den-` token of each fsaverage density. */
-export const DENSITY_TOKENS: Readonly<Record<FsaverageDensity, "10k" | "41k" | "164k">> = {
-  fsaverage5: "10k",
-  fsaverage6: "41k",
-  fsaverage7: "164k",
-  fsaverage: "164k",
+/** Each target's kind: the route that reaches it and the entry point that takes it. */
+const TARGET_KINDS: Readonly<Record<TemplateTarget, "surface" | "volume">> = {
+  fsaverage: "surface",
+  MNI305: "volume",
 };
+const targetsOf = (kind: "surface" | "volume") =>
+  TEMPLATE_TARGETS.filter((t) => TARGET_KINDS[t] === kind);
 const HEMIS: readonly Hemi[] = ["L", "R"];
 
 /** Where the template files come from: local paths of TemplateFlow's files. */
@@ -118,12 +119,20 @@ export function templateflowFiles(options: TemplateflowOptions = {}): TemplateFi
     mni305T1w: (signal) =>
       fetchTemplate(MNI305_T1W_KEY, { ...options, signal: signal ?? options.signal }),
     fsaverageSphere: (hemi, den, signal) =>
-      fetchTemplate(
-        { template: "fsaverage", hemi, density: den, suffix: "sphere", extension: ".surf.gii" },
-        { ...options, signal: signal ?? options.signal },
-      ),
+      fetchTemplate(fsaverageSphereQuery(hemi, den), {
+        ...options,
+        signal: signal ?? options.signal,
+      }),
   };
 }
+
+const fsaverageSphereQuery = (hemi: Hemi, den: string) => ({
+  template: "fsaverage",
+  hemi,
+  density: den,
+  suffix: "sphere",
+  extension: ".surf.gii",
+});
 
 /**
  * Template files in a local TemplateFlow home (`TEMPLATEFLOW_HOME`
@@ -160,10 +169,10 @@ export function templateflowHome(dir: string): TemplateFiles {
     );
   };
   return {
-    mni305T1w: () => need(join(dir, "tpl-MNI305", "tpl-MNI305_T1w.nii.gz"), "MNI305 T1w"),
+    mni305T1w: () => need(join(dir, ...MNI305_T1W_KEY.split("/")), "MNI305 T1w"),
     fsaverageSphere: (hemi, den) =>
       need(
-        join(dir, "tpl-fsaverage", `tpl-fsaverage_hemi-${hemi}_den-${den}_sphere.surf.gii`),
+        join(dir, ...templateKey(fsaverageSphereQuery(hemi, den)).split("/")),
         `fsaverage ${den} ${hemi} sphere`,
       ),
   };
@@ -264,7 +273,6 @@ export type FsnativeInput =
 /** What the entry points need of a subject (built by `Subject`). @internal */
 export interface SubjectSpace {
   subjectId: string;
-  dataDir: string;
   maskSource: MaskSource;
   freesurferDir(signal?: AbortSignal): Promise<string>;
   brainIndices(maskSource: MaskSource, signal?: AbortSignal): Promise<Int32Array>;
@@ -287,7 +295,7 @@ function checkTarget(target: unknown): TemplateTarget {
 }
 
 function checkRoute(target: TemplateTarget, route: unknown = "auto"): "surface" | "volume" {
-  const only = SURFACE_TARGETS.includes(target) ? "surface" : "volume";
+  const only = TARGET_KINDS[target];
   if (route !== "auto" && route !== only) {
     const kind = only === "surface" ? "surface-only" : "volume-only";
     throw new InvalidChoiceError(
@@ -298,14 +306,6 @@ function checkRoute(target: TemplateTarget, route: unknown = "auto"): "surface" 
     );
   }
   return only;
-}
-
-function checkDensity(d: unknown = "fsaverage5"): "10k" | "41k" | "164k" {
-  const tok = DENSITY_TOKENS[d as FsaverageDensity];
-  if (!tok || !Object.hasOwn(DENSITY_TOKENS, d as string)) {
-    throw new InvalidChoiceError("fsaverageDensity", d, Object.keys(DENSITY_TOKENS));
-  }
-  return tok;
 }
 
 function checkHemi(h: unknown): Hemi {
@@ -321,24 +321,20 @@ function checkInterpolation(i: unknown, fallback: TemplateInterpolation): Templa
   return v;
 }
 
-function checkSurfaceTarget(target: unknown): void {
-  if (!SURFACE_TARGETS.includes(target as TemplateTarget)) {
-    throw new InvalidChoiceError(
-      "surface target",
-      target,
-      SURFACE_TARGETS,
-      `Use volumeToTemplate for volume targets (${VOLUME_TARGETS.join(", ")})`,
-    );
-  }
-}
+/** The entry point that takes the other kind, named in the refusal. */
+const OTHER_ENTRY = { surface: "volumeToTemplate", volume: "volumeToSurface" } as const;
 
-function checkVolumeTarget(target: unknown): void {
-  if (!VOLUME_TARGETS.includes(target as TemplateTarget)) {
+function checkTargetKind(target: unknown, kind: "surface" | "volume"): void {
+  if (
+    TARGET_KINDS[target as TemplateTarget] !== kind ||
+    !Object.hasOwn(TARGET_KINDS, target as string)
+  ) {
+    const other = kind === "surface" ? "volume" : "surface";
     throw new InvalidChoiceError(
-      "volume target",
+      `${kind} target`,
       target,
-      VOLUME_TARGETS,
-      `Use volumeToSurface for surface targets (${SURFACE_TARGETS.join(", ")})`,
+      targetsOf(kind),
+      `Use ${OTHER_ENTRY[kind]} for ${other} targets (${targetsOf(other).join(", ")})`,
     );
   }
 }
@@ -565,7 +561,7 @@ async function surfaceMap(
   return cached(key, async () => {
     const surf = await readFreesurferSurface(path, { signal });
     return buildSurfaceSampling(
-      { coordinates: surf.vertices, faces: surf.faces },
+      surf,
       { shape: grid.shape, affine: grid.affine },
       { interpolation, cRas: surf.volumeInfo?.cRas },
     );
@@ -580,17 +576,14 @@ async function sphereMap(
 ): Promise<SphereResampling> {
   const path = join(fsDir, "surf", `${hemi === "L" ? "lh" : "rh"}.sphere.reg`);
   const key = `sph:${await fileKey(path)}|${await fileKey(tplPath)}`;
-  return cached(key, async () => {
-    const moving = await readFreesurferSurface(path, { signal });
-    const reference = await readGiftiSurface(tplPath, { signal });
-    return buildSphereResampling(
-      { coordinates: moving.vertices, faces: moving.faces },
-      { coordinates: reference.vertices, faces: reference.faces },
-    );
-  });
+  return cached(key, async () =>
+    buildSphereResampling(
+      await readFreesurferSurface(path, { signal }),
+      await readGiftiSurface(tplPath, { signal }),
+    ));
 }
 
-function defaultTemplates(_space: SubjectSpace, options: TemplateOptions): TemplateFiles {
+function defaultTemplates(options: { templates?: TemplateFiles }): TemplateFiles {
   return options.templates ?? templateflowFiles();
 }
 
@@ -637,7 +630,7 @@ async function toMni305(
   const interpolation = checkInterpolation(options.interpolation, "nearest");
   const src = await sourceVolumes(space, values, options);
   const fsDir = await space.freesurferDir(signal);
-  const tpl = await defaultTemplates(space, options).mni305T1w(signal);
+  const tpl = await defaultTemplates(options).mni305T1w(signal);
   const n = src.nVolumes;
   const inBuf = new Float32Array(src.grid.shape[0] * src.grid.shape[1] * src.grid.shape[2]);
   const path = options.outputDir === undefined ? undefined : join(
@@ -693,14 +686,11 @@ async function toMni305(
     if (n > 1) await new Promise((r) => setTimeout(r, 0));
   }
   if (path !== undefined) {
-    const disk = new Float32Array(data.length);
-    for (let t = 0; t < n; t++) {
-      cOrderToDisk(data.subarray(t * size, (t + 1) * size), shape, disk.subarray(t * size));
-    }
+    // one volume: several with outputDir were streamed above
     await writeNifti1(path, {
-      dims: n > 1 ? [...shape, n] : shape,
+      dims: shape,
       datatype: "float32",
-      data: disk,
+      data: cOrderToDisk(data, shape, new Float32Array(size)),
       affine,
       signal,
       description: `laion-fmri MNI305 ${interpolation}`,
@@ -753,12 +743,12 @@ async function toFsaverage(
 ): Promise<unknown> {
   const signal = options.signal;
   const interpolation = checkInterpolation(options.interpolation, "linear");
-  const den = checkDensity(options.fsaverageDensity);
+  const den = fsaverageDensity(options.fsaverageDensity ?? "fsaverage5");
   const hemis = options.hemi === undefined ? HEMIS : [checkHemi(options.hemi)];
   const surface = options.surface ?? "white";
   const src = await sourceVolumes(space, values, options);
   const fsDir = await space.freesurferDir(signal);
-  const templates = defaultTemplates(space, options);
+  const templates = defaultTemplates(options);
   const chains = [];
   for (const h of hemis) {
     const sampling = await surfaceMap(fsDir, h, surface, src.grid, interpolation, signal);
@@ -773,6 +763,7 @@ async function toFsaverage(
       sampling,
       sphere,
       fsnative: new Float64Array(sampling.nVertices),
+      onSphere: new Float64Array(sphere.nReference),
       out: [] as Float32Array[],
     });
   }
@@ -783,7 +774,7 @@ async function toFsaverage(
     const vol = src.volume(t, inBuf);
     for (const c of chains) {
       c.sampling.apply(vol, c.fsnative);
-      c.out.push(Float32Array.from(c.sphere.apply(c.fsnative)));
+      c.out.push(Float32Array.from(c.sphere.apply(c.fsnative, c.onSphere)));
     }
     options.onProgress?.(t + 1, n);
     if (n > 1) await new Promise((r) => setTimeout(r, 0));
@@ -823,7 +814,7 @@ export async function volumeToSurface(
   target: TemplateTarget = "fsaverage",
   options: TemplateOptions = {},
 ): Promise<unknown> {
-  checkSurfaceTarget(target);
+  checkTargetKind(target, "surface");
   return await toTemplate(space, values, target, options);
 }
 
@@ -834,7 +825,7 @@ export async function volumeToTemplate(
   target: TemplateTarget = "MNI305",
   options: TemplateOptions = {},
 ): Promise<TemplateVolume> {
-  checkVolumeTarget(target);
+  checkTargetKind(target, "volume");
   return await toTemplate(space, values, target, options) as TemplateVolume;
 }
 
@@ -861,8 +852,8 @@ export async function surfaceToTemplate(
   target: TemplateTarget = "fsaverage",
   options: SurfaceTemplateOptions = {},
 ): Promise<unknown> {
-  checkSurfaceTarget(target);
-  const den = checkDensity(options.fsaverageDensity);
+  checkTargetKind(target, "surface");
+  const den = fsaverageDensity(options.fsaverageDensity ?? "fsaverage5");
   const signal = options.signal;
   const isDict = values !== null && typeof values === "object" && !Array.isArray(values) &&
     !ArrayBuffer.isView(values) && ("L" in values || "R" in values);
@@ -880,7 +871,7 @@ export async function surfaceToTemplate(
     perHemi = [[checkHemi(options.hemi), values as ArrayLike<number>]];
   }
   const fsDir = await space.freesurferDir(signal);
-  const templates = options.templates ?? defaultTemplates(space, {});
+  const templates = defaultTemplates(options);
   const result: Partial<Record<Hemi, Float32Array | Float32Array[]>> = {};
   for (const [h, v] of perHemi) {
     const rows = isMultiRows(v) ? v : [v as ArrayLike<number>];
@@ -898,9 +889,10 @@ export async function surfaceToTemplate(
         );
       }
     });
+    const onSphere = new Float64Array(sphere.nReference);
     const out = rows.map((r, t) => {
       signal?.throwIfAborted();
-      const o = Float32Array.from(sphere.apply(r));
+      const o = Float32Array.from(sphere.apply(r, onSphere));
       options.onProgress?.(t + 1, rows.length);
       return o;
     });
@@ -908,7 +900,7 @@ export async function surfaceToTemplate(
   }
   if (options.outputDir !== undefined) {
     for (const [h] of perHemi) {
-      await writeSurface(space, result[h]!, isDict ? h : options.hemi!, den, options);
+      await writeSurface(space, result[h]!, h, den, options);
     }
   }
   return isDict ? result : result[perHemi[0][0]];
@@ -927,7 +919,6 @@ export interface SpaceFiles {
 export function subjectSpace(
   sub: {
     subjectId: string;
-    dataDir: string;
     maskSource: MaskSource;
     getFreesurferDir(o: { signal?: AbortSignal }): Promise<string>;
   },
@@ -935,7 +926,6 @@ export function subjectSpace(
 ): SubjectSpace {
   return {
     subjectId: sub.subjectId,
-    dataDir: sub.dataDir,
     maskSource: sub.maskSource,
     freesurferDir: (signal) => sub.getFreesurferDir({ signal }),
     brainIndices: (m, signal) => filesOf(m).brainIndices(signal),

@@ -10,7 +10,9 @@
  * (`<cache>/tpl-fsaverage/...`), so a folder filled by the Python client
  * works as is. A file already cached and matching the MD5 recorded when it
  * was fetched is returned without any request; a truncated or corrupt file
- * is fetched again.
+ * is fetched again. A file we have no MD5 of (put there by the Python client
+ * or by hand) is checked against the bucket; when the bucket cannot be
+ * asked (offline, denied, no such key), it is used as it is, with a warning.
  *
  * Settings (each explicit option wins over its env variable):
  * - endpoint: `LAION_FMRI_TEMPLATEFLOW_ENDPOINT`, else `https://s3.us-east-1.amazonaws.com`
@@ -37,6 +39,7 @@ import {
   readSettingsEnv,
   requirePermissions,
 } from "../core/permissions.ts";
+import { warn } from "../core/warnings.ts";
 import { md5File } from "../download/transfer/md5.ts";
 import { STATE_DIR } from "../download/plan_builder.ts";
 import { transferFiles } from "../download/transfer/transfer_files.ts";
@@ -56,14 +59,14 @@ export const TEMPLATEFLOW_BUCKET_ENV = "LAION_FMRI_TEMPLATEFLOW_BUCKET";
  * `_FSAVERAGE_DENSITY_TOKENS`): fsaverage5 = 10,242 vertices per hemisphere,
  * fsaverage6 = 40,962, fsaverage7 and fsaverage = 163,842.
  */
-export const FSAVERAGE_DENSITIES = {
+export const FSAVERAGE_DENSITIES: Readonly<Record<FsaverageDensity, "10k" | "41k" | "164k">> = {
   fsaverage5: "10k",
   fsaverage6: "41k",
   fsaverage7: "164k",
   fsaverage: "164k",
-} as const;
-/** An fsaverage density name. */
-export type FsaverageDensity = keyof typeof FSAVERAGE_DENSITIES;
+};
+/** An fsaverage density name: 10,242 / 40,962 / 163,842 vertices per hemisphere (`"fsaverage"` is 164k). */
+export type FsaverageDensity = "fsaverage5" | "fsaverage6" | "fsaverage7" | "fsaverage";
 /** Vertices per hemisphere of each `den-` token. */
 export const FSAVERAGE_VERTICES = { "10k": 10242, "41k": 40962, "164k": 163842 } as const;
 /** The fsaverage surfaces TemplateFlow ships per hemisphere and density. */
@@ -272,7 +275,9 @@ async function cachedAndIntact(
  * The local path of a TemplateFlow file, fetched into the cache folder when
  * missing, truncated or corrupt (verified against the object's size and
  * ETag; a partial file from an interrupted fetch is resumed). A cached file
- * whose MD5 matches the one recorded at fetch time costs no request.
+ * whose MD5 matches the one recorded at fetch time costs no request; a file
+ * at the path with no recorded MD5 is used unverified (with a warning) when
+ * the bucket cannot be asked.
  *
  * @param what a bucket key (`tpl-MNI305/tpl-MNI305_T1w.nii.gz`) or a {@linkcode TemplateQuery}
  * @throws {TemplateUnavailableError} when the file cannot be fetched (offline, missing, denied), naming the template, its URL and the fix
@@ -326,6 +331,15 @@ export async function fetchTemplate(
   return await abortable(work, signal);
 }
 
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
 function permissionFor(e: unknown, what: string, flag: string): Error {
   return e instanceof PermissionMissingError
     ? e
@@ -353,19 +367,25 @@ async function fetchInto(
         : `--allow-net=${new URL(settings.endpoint).host}`;
       throw permissionFor(e, `fetch ${url}`, flag);
     }
-    if (e instanceof EndpointUnreachableError) {
-      throw unavailable("the endpoint cannot be reached", e);
-    }
-    if (e instanceof AccessDeniedError) throw unavailable("access is denied", e);
-    if (e instanceof NoSuchBucketError) {
-      throw unavailable(
-        `there is no bucket "${settings.bucket}" at ${settings.endpoint} (set ` +
-          `${TEMPLATEFLOW_BUCKET_ENV} or the \`bucket\` option; TemplateFlow's is "${TEMPLATEFLOW_BUCKET}")`,
-        e,
+    const reason = e instanceof EndpointUnreachableError
+      ? "the endpoint cannot be reached"
+      : e instanceof AccessDeniedError
+      ? "access is denied"
+      : e instanceof NoSuchBucketError
+      ? `there is no bucket "${settings.bucket}" at ${settings.endpoint} (set ` +
+        `${TEMPLATEFLOW_BUCKET_ENV} or the \`bucket\` option; TemplateFlow's is "${TEMPLATEFLOW_BUCKET}")`
+      : isMissingObject(e)
+      ? "the bucket has no such file"
+      : (e as Error).message ?? String(e);
+    // a file we did not fetch (the Python client's, one copied in by hand)
+    // is used as it is when the bucket cannot vouch for or replace it
+    if (await isFile(path)) {
+      warn(
+        `using ${path} unverified: ${reason} (${url}), so it cannot be checked against the bucket`,
       );
+      return path;
     }
-    if (isMissingObject(e)) throw unavailable("the bucket has no such file", e);
-    throw unavailable((e as Error).message ?? String(e), e);
+    throw unavailable(reason, e);
   }
   requirePermissions(`write ${key} into the TemplateFlow cache ${settings.cacheDir}`, [
     { name: "write", path: settings.cacheDir },

@@ -5,6 +5,7 @@
  * @module
  */
 import { deflateSync } from "node:zlib";
+import { base64 } from "../../lib/core/base64.ts";
 import { surfaceVertex } from "./geometry.ts";
 
 /** The GIfTI data encodings the generator uses. */
@@ -15,14 +16,6 @@ export const GIFTI_ENCODINGS: readonly GiftiEncoding[] = [
   "Base64Binary",
   "GZipBase64Binary",
 ];
-
-function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
 
 /**
  * A GIfTI document with one float32 data array of 0/1 per vertex.

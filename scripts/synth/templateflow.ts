@@ -18,7 +18,9 @@
 import { deflateSync } from "node:zlib";
 import { join } from "node:path";
 import { writeNifti1 } from "../../lib/formats/nifti_write.ts";
+import { base64 } from "../../lib/core/base64.ts";
 import { writeFileAtomic } from "../../lib/core/fs.ts";
+import { ICOSAHEDRON_FACES, ICOSAHEDRON_VERTICES } from "../../lib/space/icosphere.ts";
 
 /** fsaverage densities: TemplateFlow's `den-` token -> icosahedron subdivision level. */
 export const FSAVERAGE_LEVELS = { "10k": 5, "41k": 6, "164k": 7 } as const;
@@ -73,32 +75,12 @@ export function icosphere(level: number): Icosphere {
   if (hit) return hit;
   let ico: Icosphere;
   if (level === 0) {
-    const t = (1 + Math.sqrt(5)) / 2;
-    const v = [
-      [-1, t, 0],
-      [1, t, 0],
-      [-1, -t, 0],
-      [1, -t, 0],
-      [0, -1, t],
-      [0, 1, t],
-      [0, -1, -t],
-      [0, 1, -t],
-      [t, 0, -1],
-      [t, 0, 1],
-      [-t, 0, -1],
-      [-t, 0, 1],
-    ];
     const vertices = new Float64Array(36);
-    v.forEach((p, i) => {
+    ICOSAHEDRON_VERTICES.forEach((p, i) => {
       const n = Math.hypot(p[0], p[1], p[2]);
       for (let a = 0; a < 3; a++) vertices[3 * i + a] = p[a] / n;
     });
-    // deno-fmt-ignore
-    const faces = Int32Array.from([
-      0, 11, 5, 0, 5, 1, 0, 1, 7, 0, 7, 10, 0, 10, 11, 1, 5, 9, 5, 11, 4, 11, 10, 2, 10, 7, 6,
-      7, 1, 8, 3, 9, 4, 3, 4, 2, 3, 2, 6, 3, 6, 8, 3, 8, 9, 4, 9, 5, 2, 4, 11, 6, 2, 10, 8, 6, 7,
-      9, 8, 1,
-    ]);
+    const faces = Int32Array.from(ICOSAHEDRON_FACES.flat());
     ico = { vertices, faces };
   } else {
     const below = icosphere(level - 1);
@@ -178,14 +160,6 @@ export function fsaverageCoordinates(
     out[i] = Math.round((c[a] + r[a] * vertices[i]) * 64) / 64;
   }
   return out;
-}
-
-function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }
 
 /**
