@@ -10,7 +10,7 @@ import type { EmbeddingModel } from "../core/constants.ts";
 import { planEncodingJob, readEncodingPlan } from "../jobs/encode_plan.ts";
 import { runEncodingShard } from "../jobs/encode_shard.ts";
 import { mergeEncodingJob } from "../jobs/encode_merge.ts";
-import type { FsaverageDensity } from "../subject/standard_space.ts";
+import { FSAVERAGE_DENSITIES, type FsaverageDensity } from "../templates/templateflow.ts";
 import { encodingMapsData } from "../jobs/encode_pictures.ts";
 import { shardIndex } from "../jobs/shard_index.ts";
 import { isS3Location, jobStore } from "../jobs/store.ts";
@@ -120,7 +120,7 @@ export const encodeCommand: Command = {
     }
     if (action === "merge") {
       const fs = values.fsaverage ?? "fsaverage5";
-      const densities = ["fsaverage5", "fsaverage6", "fsaverage7", "fsaverage", "none"];
+      const densities = [...Object.keys(FSAVERAGE_DENSITIES), "none"];
       if (!densities.includes(String(fs))) {
         throw new UsageError(`--fsaverage must be one of ${densities.join(", ")}, got "${fs}"`);
       }

@@ -11,7 +11,7 @@ import { LaionFmriError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { loadPolars } from "../frames/polars.ts";
 import {
-  FSAVERAGE_DENSITIES as DENSITY_TOKENS,
+  FSAVERAGE_DENSITIES,
   type FsaverageDensity,
   templateFileName,
   type TemplateFiles,
@@ -216,7 +216,7 @@ export async function mergeEncodingJob(
               templateFileName({
                 subjectId: s.subject,
                 target: "fsaverage",
-                den: DENSITY_TOKENS[density],
+                den: FSAVERAGE_DENSITIES[density],
                 hemi,
                 desc,
               }),
