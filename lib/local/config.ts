@@ -7,7 +7,12 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataDirNotFoundError, DataDirNotSetError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
-import { readSettingsEnv, withPermission, withPermissionSync } from "../core/permissions.ts";
+import {
+  readSettingsEnv,
+  requirePermissions,
+  withPermission,
+  withPermissionSync,
+} from "../core/permissions.ts";
 
 /**
  * Path of the config file. An empty or relative `XDG_CONFIG_HOME` is ignored
@@ -152,6 +157,8 @@ export async function datasetInitialize(
 export function getDataDir(): string {
   if (processDataDir !== undefined) return processDataDir;
   const file = configPath();
+  // Checked first, so the error carries the grant as a descriptor (checkAccessPermissions gathers it).
+  requirePermissions("read the config file", [{ name: "read", path: file }]);
   let text: string;
   try {
     text = withPermissionSync(
