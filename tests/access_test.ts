@@ -493,6 +493,30 @@ Deno.test("access: downloadStimuli into a data directory that does not exist: th
   });
 });
 
+Deno.test("access: form.purpose and form.researchPurpose that differ: a TypeError showing both", async () => {
+  await tempDir(async (dir) => {
+    const authFile = join(dir, "auth.json");
+    await assert.rejects(
+      requestStimulusAccess({
+        serverUrl: "http://127.0.0.1:9",
+        authFile,
+        quiet: true,
+        form: { ...FORM, purpose: "Encoding models.", researchPurpose: 'Decoding "faces".' },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.equal(
+          e.message,
+          "form.purpose and form.researchPurpose are the same answer and differ " +
+            `("Encoding models." vs "Decoding \\"faces\\"."): give one of them.`,
+        );
+        return true;
+      },
+    );
+    assert.equal(await pathExists(authFile), false);
+  });
+});
+
 Deno.test("access: an aborted downloadFile keeps its part; the next call resumes it", async () => {
   const proxy = new FaultProxy(localEndpoint(), ACCESS_BUCKET);
   try {
