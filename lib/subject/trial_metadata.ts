@@ -79,7 +79,7 @@ export async function readTrialNames(
  * @example
  * ```ts
  * import { trialImageNames } from "./trial_metadata.ts";
- * import type { DataFrame } from "../frames/polars.ts";
+ * import type { DataFrame } from "@laion/fmri";
  * declare const table: DataFrame; // a Subject's getTrialInfo({ session: "ses-01" })
  * const names = trialImageNames("ses-01", table);
  * ```
