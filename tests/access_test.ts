@@ -21,6 +21,7 @@ import {
   AccessNotFoundError,
   AccessRevokedError,
   AccessServiceError,
+  DataDirNotFoundError,
   TermsOutdatedError,
 } from "../lib/core/errors.ts";
 import { pathExists } from "../lib/core/fs.ts";
@@ -428,6 +429,7 @@ Deno.test("access: downloadStimuli — form, download, then up to date with no a
     await tempDir(async (dir) => {
       const authFile = join(dir, "auth.json");
       const dataDir = join(dir, "data");
+      await Deno.mkdir(dataDir);
       const opts = { dataDir, serverUrl: svc.url, authFile, quiet: true, form: FORM };
       const paths = await downloadStimuli(opts);
       assert.deepEqual(paths, {
@@ -464,6 +466,54 @@ Deno.test("access: downloadStimuli — form, download, then up to date with no a
       await Deno.remove(paths["task-images_metadata.csv"]);
       await assert.rejects(downloadStimuli(opts), AccessRevokedError);
     });
+  });
+});
+
+Deno.test("access: downloadStimuli into a data directory that does not exist: the data-dir error, nothing created or asked", async () => {
+  await withService({}, async (svc) => {
+    await tempDir(async (dir) => {
+      const dataDir = join(dir, "typo");
+      const authFile = join(dir, "auth.json");
+      // Before: the download created the folder (mkdir -p), as the CLI alone refused it.
+      await assert.rejects(
+        downloadStimuli({ dataDir, serverUrl: svc.url, authFile, quiet: true, form: FORM }),
+        (e: unknown) => {
+          assert.ok(e instanceof DataDirNotFoundError, String(e));
+          assert.equal(
+            e.message,
+            `Data directory does not exist: ${dataDir}. Create it first (mkdir -p ${dataDir}).`,
+          );
+          return true;
+        },
+      );
+      assert.equal(await pathExists(dataDir), false);
+      assert.equal(await pathExists(authFile), false, "no request filed");
+      assert.deepEqual(svc.requests, {}, "nothing asked of the service");
+    });
+  });
+});
+
+Deno.test("access: form.purpose and form.researchPurpose that differ: a TypeError showing both", async () => {
+  await tempDir(async (dir) => {
+    const authFile = join(dir, "auth.json");
+    await assert.rejects(
+      requestStimulusAccess({
+        serverUrl: "http://127.0.0.1:9",
+        authFile,
+        quiet: true,
+        form: { ...FORM, purpose: "Encoding models.", researchPurpose: 'Decoding "faces".' },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.equal(
+          e.message,
+          "form.purpose and form.researchPurpose are the same answer and differ " +
+            `("Encoding models." vs "Decoding \\"faces\\"."): give one of them.`,
+        );
+        return true;
+      },
+    );
+    assert.equal(await pathExists(authFile), false);
   });
 });
 
@@ -614,7 +664,7 @@ Deno.test("access: an incomplete form or no one to ask is a typed error naming t
       const dl = await downloadStimuli({
         serverUrl: svc.url,
         authFile,
-        dataDir: join(dir, "data"),
+        dataDir: dir,
         quiet: true,
         form: accessForm,
       }).catch((e) => e);

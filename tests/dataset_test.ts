@@ -287,3 +287,30 @@ Deno.test("group: shared stimulus metadata and images (composited; format checke
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("getSharedImages and openTrainingDataset read the stimulus metadata once, and only the session's trial table", async () => {
+  const dataDir = await makeCurrentDataDir((key) => !/sub-0[2-9]/.test(key));
+  const reads: string[] = [];
+  const readTextFile = Deno.readTextFile;
+  Deno.readTextFile = (path: string | URL, o?: Deno.ReadFileOptions) => {
+    reads.push(String(path));
+    return readTextFile(path, o);
+  };
+  try {
+    const group = await loadSubjects(["sub-01"], { dataDir });
+    await group.getSharedImages({ format: "array" });
+    // Before: getSharedStimulusMetadata read the CSV, then loadStimuli read it again.
+    assert.equal(reads.filter((p) => p.endsWith("task-images_metadata.csv")).length, 1);
+    reads.length = 0;
+    const sub = await loadSubject("sub-01", { dataDir });
+    assert.ok((await sub.getSessions()).length > 1);
+    await using _ds = await openTrainingDataset(sub, { session: "ses-01" });
+    // Before: every session's trial table was read (getMetadata) to use one session's.
+    const tables = reads.filter((p) => p.endsWith("_trials.tsv"));
+    assert.ok(tables.length > 0 && tables.every((p) => p.includes("ses-01")), tables.join(", "));
+    assert.equal(reads.filter((p) => p.endsWith("task-images_metadata.csv")).length, 1);
+  } finally {
+    Deno.readTextFile = readTextFile;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -248,6 +248,32 @@ Deno.test("session filter: `session`, upstream's alias `ses`, never both", async
   }
 });
 
+Deno.test("download(): the session filter's listings are read once (not again by the planner)", async () => {
+  const source = new S3Source({ endpoint: localEndpoint() });
+  const listed: string[] = [];
+  const list = source.list.bind(source);
+  source.list = (prefix, o) => {
+    if (o?.delimiter) listed.push(prefix);
+    return list(prefix, o);
+  };
+  const dataDir = await tempDataDir();
+  try {
+    await download({
+      subject: "01",
+      session: "1",
+      suffix: "trials",
+      dataDir,
+      source,
+      quiet: true,
+      acceptLicense: true,
+    });
+    // Before: checked by download() and again by the planner, so the sessions were listed twice.
+    assert.equal(listed.filter((p) => p === `${GLM}sub-01/`).length, 1, listed.join(", "));
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 // ---------------------------------------------------------------- consent
 
 Deno.test("consent: refused, no terminal, given; nothing fetched before consent", async () => {

@@ -404,6 +404,27 @@ Deno.test('sessions: 1, "1", "ses-1", "ses-01" are one; held out is not public; 
   });
 });
 
+Deno.test("a session on disk is checked without listing the GLMsingle folder; an absent one lists it", async () => {
+  const sub = await loadSubject("sub-01", { dataDir });
+  const listed: string[] = [];
+  const readDir = Deno.readDir;
+  Deno.readDir = (path: string | URL) => {
+    if (String(path) === sub.paths.glmsingleDir) listed.push(String(path));
+    return readDir(path);
+  };
+  try {
+    // Before: each session check listed the folder (three times for one call with ncThreshold).
+    await sub.getBetaMatrix({ session: 1, roi: "FFA1", ncThreshold: 10 });
+    await sub.getTrialInfo({ session: "ses-02" });
+    assert.deepEqual(listed, []);
+    // The listing still names the sessions on disk in the error.
+    await assert.rejects(() => sub.getTrialInfo({ session: "ses-09" }), /Sessions on disk: ses-01/);
+    assert.equal(listed.length, 1);
+  } finally {
+    Deno.readDir = readDir;
+  }
+});
+
 Deno.test("a shared cached read survives one caller's abort; each caller stops on its own", async () => {
   for (const read of ["brain", "roi"] as const) {
     const sub = await loadSubject("sub-01", { dataDir });

@@ -7,12 +7,13 @@
  * one {@linkcode PermissionMissingError}.
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { ENDPOINT_ENV } from "../core/constants.ts";
 import { PermissionMissingError } from "../core/errors.ts";
-import { requirePermissions } from "../core/permissions.ts";
+import { readSettingsEnv, requirePermissions } from "../core/permissions.ts";
 import { getDataDir } from "../local/config.ts";
-import { ACCESS_URL_ENV, DEFAULT_ACCESS_URL } from "./client.ts";
-import { REQUEST_ID_ENV } from "./request_id.ts";
+import { accessServiceUrl, DEFAULT_ACCESS_URL } from "./client.ts";
+import { authFilePath, REQUEST_ID_ENV } from "./request_id.ts";
 
 /**
  * The hosts the production service's presigned URLs point at. It signs
@@ -32,33 +33,6 @@ export const PRESIGNED_HOSTS = [
   "laion-fmri.s3.amazonaws.com",
   "laion-fmri.s3.us-west-2.amazonaws.com",
 ] as const;
-
-/** The variable of the S3 endpoint; another access service presigns to it (the local one does). */
-const ENDPOINT_ENV = "LAION_FMRI_S3_ENDPOINT";
-
-function granted(d: Deno.PermissionDescriptor): boolean {
-  try {
-    return Deno.permissions.querySync(d).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
-/** Parses a flag text (`--allow-env=A,B --allow-read=p`) into descriptors. */
-function descriptorsOf(flag: string): Deno.PermissionDescriptor[] {
-  const out: Deno.PermissionDescriptor[] = [];
-  for (const m of flag.matchAll(/--allow-(\w+)(?:=(\S+))?/g)) {
-    const [, name, values] = m;
-    const list = values ? values.split(",") : [undefined];
-    for (const v of list) {
-      if (name === "env") out.push(v ? { name, variable: v } : { name });
-      else if (name === "read" || name === "write") out.push(v ? { name, path: v } : { name });
-      else if (name === "net") out.push(v ? { name, host: v } : { name });
-      else if (name === "sys") out.push({ name: "sys", kind: v as "hostname" });
-    }
-  }
-  return out;
-}
 
 /** What {@linkcode checkAccessPermissions} resolved. */
 export interface AccessPaths {
@@ -97,26 +71,33 @@ export function checkAccessPermissions(o: {
   dataDir?: string;
 }): AccessPaths {
   const missing: Deno.PermissionDescriptor[] = [];
-  const env = (variable: string): string | undefined => {
-    const d = { name: "env", variable } as const;
-    if (granted(d)) return Deno.env.get(variable);
-    missing.push(d);
-    return undefined;
+  // Each helper's own check, its missing grants gathered instead of thrown (`fallback` stands in).
+  const gather = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof PermissionMissingError) || e.descriptors.length === 0) throw e;
+      missing.push(...e.descriptors);
+      return fallback;
+    }
   };
   // The service.
-  const base = (o.serverUrl || env(ACCESS_URL_ENV) || DEFAULT_ACCESS_URL).replace(/\/+$/, "");
+  const base = gather(() => accessServiceUrl(o.serverUrl), DEFAULT_ACCESS_URL);
   missing.push({ name: "net", host: new URL(base).host });
   // The request id, and the cache file.
-  const idFromEnv = o.download ? env(REQUEST_ID_ENV)?.trim() : undefined;
-  let authFile = o.authFile;
-  if (authFile === undefined) {
-    const home = env("HOME") ||
-      (granted({ name: "env", variable: "USERPROFILE" }) ? Deno.env.get("USERPROFILE") : undefined);
-    // HOME not granted: the flag names the folder as the shell spells it.
-    authFile = home
-      ? join(home, ".cache", "laion-fmri", "auth.json")
-      : "$HOME/.cache/laion-fmri/auth.json";
-  } else authFile = resolve(authFile);
+  const idFromEnv = o.download
+    ? gather(() => readSettingsEnv([REQUEST_ID_ENV], o.what)[REQUEST_ID_ENV], undefined)?.trim()
+    : undefined;
+  // HOME not granted (or unset): the flag names the folder as the shell spells it.
+  const shellAuthFile = "$HOME/.cache/laion-fmri/auth.json";
+  const authFile = o.authFile !== undefined ? resolve(o.authFile) : gather(() => {
+    try {
+      return authFilePath();
+    } catch (e) {
+      if (e instanceof PermissionMissingError) throw e;
+      return shellAuthFile; // neither HOME nor USERPROFILE set: loadRequestId says so
+    }
+  }, shellAuthFile);
   // Unless the id comes from the environment, the cache is read, and written when a request is
   // filed (atomically: a temporary file beside it is written, read back and renamed).
   if (!idFromEnv) {
@@ -130,13 +111,11 @@ export function checkAccessPermissions(o: {
   if (o.download) {
     if (o.dataDir !== undefined) dataDir = resolve(o.dataDir);
     else {
-      try {
-        dataDir = getDataDir();
-      } catch (e) {
-        if (!(e instanceof PermissionMissingError)) throw e;
-        missing.push(...descriptorsOf(e.flag));
-        // The config file that names the data directory is read next (its path needs the env).
-        if (e.flag.includes("--allow-env")) missing.push({ name: "read", path: "<config file>" });
+      const before = missing.length;
+      dataDir = gather<string | undefined>(getDataDir, undefined);
+      // The config file that names the data directory is read next (its path needs the env).
+      if (missing.slice(before).some((d) => d.name === "env")) {
+        missing.push({ name: "read", path: "<config file>" });
       }
     }
     const dir = dataDir ?? "<data dir>";
@@ -144,14 +123,10 @@ export function checkAccessPermissions(o: {
     if (base === DEFAULT_ACCESS_URL) {
       for (const host of PRESIGNED_HOSTS) missing.push({ name: "net", host });
     } else {
-      const d = { name: "env", variable: ENDPOINT_ENV } as const;
-      if (!granted(d)) {
-        // Its value is unknown until granted: the flag says which host to add.
-        missing.push(d, { name: "net", host: `<host of $${ENDPOINT_ENV}>` });
-      } else {
-        const endpoint = Deno.env.get(ENDPOINT_ENV);
-        if (endpoint) missing.push({ name: "net", host: new URL(endpoint).host });
-      }
+      const endpoint = gather(() => readSettingsEnv([ENDPOINT_ENV], o.what)[ENDPOINT_ENV], null);
+      // Its value is unknown until granted (null): the flag says which host to add.
+      if (endpoint === null) missing.push({ name: "net", host: `<host of $${ENDPOINT_ENV}>` });
+      else if (endpoint) missing.push({ name: "net", host: new URL(endpoint).host });
     }
   }
   requirePermissions(o.what, missing);

@@ -113,7 +113,9 @@ function givenAnswers(fields: AccessRequestFields): FormAnswers {
     fields.purpose.trim() !== fields.researchPurpose.trim()
   ) {
     throw new TypeError(
-      "form.purpose and form.researchPurpose are the same answer and differ: give one of them.",
+      "form.purpose and form.researchPurpose are the same answer and differ " +
+        `(${JSON.stringify(fields.purpose)} vs ${JSON.stringify(fields.researchPurpose)}): ` +
+        "give one of them.",
     );
   }
   const answers: FormAnswers = {

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { AccessNotFoundError, AccessServiceError } from "../core/errors.ts";
+import { requireDataDir } from "../local/config.ts";
 import { checkAccessPermissions, checkUrlHosts } from "./access_permissions.ts";
 import { type AccessGrant, fetchManifest, refreshUrls } from "./client.ts";
 import { downloadFile, type FileProgress } from "./download_file.ts";
@@ -105,6 +106,7 @@ async function resolveStimulusAccess(
  * @throws {AccessRevokedError} when the cached request id was revoked
  * @throws {TermsOutdatedError} when the terms changed since they were accepted
  * @throws {DataDirNotSetError} when no data directory is configured or given
+ * @throws {DataDirNotFoundError} when the data directory does not exist (it is never created)
  * @example
  * ```ts
  * import { downloadStimuli } from "@laion/fmri";
@@ -138,7 +140,8 @@ export async function downloadStimuliVia(
     download: true,
     dataDir: options.dataDir,
   });
-  const dataDir = checked.dataDir!;
+  // Never created silently (requireDataDir); checked after the grants, so that one error names them all.
+  const dataDir = await requireDataDir(options.dataDir);
   const client = { ...options, serverUrl: checked.base };
   const manifest = await fetchManifest(client);
   const paths = {} as Record<StimulusFileName, string>;
@@ -154,9 +157,7 @@ export async function downloadStimuliVia(
     say("[laion-fmri] stimuli already up to date.");
     return paths;
   }
-  const { grant, savedAt } = await resolveStimulusAccess(client, checked.base, {
-    via: via ?? "api",
-  });
+  const { grant, savedAt } = await resolveStimulusAccess(client, checked.base, { via });
   checkUrlHosts(
     grant.files?.map((f) => f.url) ?? [],
     savedAt ?? (options.authFile ?? `$${REQUEST_ID_ENV} or the request-id cache`),

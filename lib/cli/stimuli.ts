@@ -16,7 +16,6 @@ import {
   resolveEmbeddingModels,
   type StimulusSideOptions,
 } from "../download/stimulus_side.ts";
-import { getDataDir, requireDataDir } from "../local/config.ts";
 import { splitList } from "./args.ts";
 import { applyBucketFlags, type Command } from "./command.ts";
 import { parseConcurrency, TRANSFER_OPTIONS } from "./download.ts";
@@ -189,13 +188,9 @@ export const downloadStimuliCommand: Command = {
 ${FORM_HELP}`,
   options: { ...FORM_OPTIONS, "data-dir": { type: "string" } },
   async run(values) {
-    const given = values["data-dir"] as string | undefined;
-    // The one rule for a missing data directory: an error naming the mkdir (requireDataDir).
-    const dataDir = await requireDataDir(given ?? getDataDir(), {
-      configured: given === undefined,
-    });
+    // A missing data directory is downloadStimuli's error (requireDataDir), after the grants.
     const paths = await downloadStimuliVia({
-      dataDir,
+      dataDir: values["data-dir"] as string | undefined,
       form: formFields(values),
       prompt: lineReader(),
       serverUrl: values["server-url"] as string | undefined,

@@ -452,13 +452,26 @@ export class PermissionMissingError extends LaionFmriError {
   /** The Deno flag that grants the missing permission. */
   readonly flag: string;
   /**
+   * The missing grants `flag` names, when the check knew them (one per
+   * variable, path or host); empty when only the flag text is known. A
+   * caller that gathers several checks into one error takes these, so no
+   * flag text is parsed back.
+   */
+  readonly descriptors: readonly Deno.PermissionDescriptor[];
+  /**
    * Creates an instance.
    * @param what what was being done
    * @param flag the flag to add
+   * @param options the cause, and the missing grants as descriptors
    */
-  constructor(what: string, flag: string, options?: ErrorOptions) {
+  constructor(
+    what: string,
+    flag: string,
+    options?: ErrorOptions & { descriptors?: readonly Deno.PermissionDescriptor[] },
+  ) {
     super(`Permission needed to ${what}: run deno with ${flag}`, options);
     this.flag = flag;
+    this.descriptors = options?.descriptors ?? [];
   }
 }
 

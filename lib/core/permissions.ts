@@ -98,7 +98,7 @@ export function requirePermissions(
   const flags = [...byFlag].map(([name, values]) =>
     values.length ? `--allow-${name}=${values.join(",")}` : `--allow-${name}`
   );
-  throw new PermissionMissingError(what, flags.join(" "));
+  throw new PermissionMissingError(what, flags.join(" "), { descriptors: missing });
 }
 
 /** True when `e` is Deno's refusal of a permission. */

@@ -13,7 +13,7 @@ import type { BucketLayout } from "../core/constants.ts";
 import { type DownloadBaseOptions, executeDownload } from "./execute.ts";
 import type { DownloadFilters } from "./filters.ts";
 import { sessionFilter } from "./filters.ts";
-import { planDownload, type PlanOptions } from "./plan.ts";
+import { planCheckedDownload, type PlanOptions } from "./plan.ts";
 import { checkSessionFilter } from "./session_check.ts";
 import {
   downloadEmbeddings,
@@ -118,7 +118,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   // Unknown models are refused before any prompt or request.
   const models = wanted ? resolveEmbeddingModels(wanted === true ? "all" : wanted) : [];
   // An unknown or held-out session is refused from the bucket's listing, before the license prompt.
-  await checkSessionFilter({
+  const session = await checkSessionFilter({
     ...options,
     raw: options.includeRaw,
     localizers: options.includeLocalizers,
@@ -128,7 +128,8 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const result: DownloadResult = await executeDownload(options, async (source, dir) => {
     dataDir = dir;
     layout = await getBucketLayout({ ...options, source });
-    return await planDownload({ ...options, source, dataDir: dir });
+    // The session filter is checked already: the planner does not list the sessions again.
+    return await planCheckedDownload({ ...options, source, dataDir: dir }, { session });
   });
   // Upstream's order: the subjects, then the stimuli, then the embeddings.
   if (options.includeStimuli && layout === "current") {

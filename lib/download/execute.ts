@@ -10,7 +10,7 @@ import { getBucketLayout } from "../bucket/layout.ts";
 import type { BucketSource } from "../bucket/source.ts";
 import { resolveSubjectId } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
-import { getDataDir, requireDataDir } from "../local/config.ts";
+import { requireDataDir } from "../local/config.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
 import { checkDataDirDrift } from "./drift.ts";
 import { type DownloadPlan, STATE_DIR } from "./plan_builder.ts";
@@ -68,9 +68,7 @@ export async function executeDownload(
 ): Promise<DownloadSummary> {
   if (options.subject !== "all") resolveSubjectId(options.subject); // before any prompt
   // A missing data directory is an error, never created (see requireDataDir).
-  const dataDir = await requireDataDir(options.dataDir ?? getDataDir(), {
-    configured: options.dataDir === undefined,
-  });
+  const dataDir = await requireDataDir(options.dataDir);
   if (options.dataDir === undefined) checkDataDirDrift(dataDir);
   // Consent markers are the first writes into the data directory.
   const consent = (includeStimuli: boolean) =>

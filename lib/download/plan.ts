@@ -21,7 +21,7 @@ import { bidsifyLocalKey } from "../core/ids.ts";
 import { warn } from "../core/warnings.ts";
 import { type DownloadFilters, matchesFilters, namesSession, sessionFilter } from "./filters.ts";
 import { activeFilters, type DownloadPlan, PlanBuilder, planSubjects } from "./plan_builder.ts";
-import { checkSessionFilter } from "./session_check.ts";
+import { type CheckedSession, checkSessionFilter } from "./session_check.ts";
 
 export {
   type DownloadPlan,
@@ -123,7 +123,19 @@ export function brainMaskKey(subject: string): string {
  * console.log(plan.files.length);
  * ```
  */
-export async function planDownload(options: PlanOptions): Promise<DownloadPlan> {
+export function planDownload(options: PlanOptions): Promise<DownloadPlan> {
+  return planCheckedDownload(options);
+}
+
+/**
+ * {@linkcode planDownload}, given the session filter `download()` checked
+ * before the license prompt (its listings are not read a second time).
+ * @internal
+ */
+export async function planCheckedDownload(
+  options: PlanOptions,
+  checked?: CheckedSession,
+): Promise<DownloadPlan> {
   const source = getSource(options);
   const dataDir = resolve(options.dataDir);
   const signal = options.signal;
@@ -131,7 +143,7 @@ export async function planDownload(options: PlanOptions): Promise<DownloadPlan> 
   // An id the bucket does not list would match nothing: say so, listing the valid ids.
   const subjects = await planSubjects(options.subject, source, signal);
   // So would an unknown or held-out session (only the ROI masks would come): the same.
-  const session = await checkSessionFilter({
+  const session = checked ? checked.session : await checkSessionFilter({
     ...options,
     source,
     raw: options.includeRaw,

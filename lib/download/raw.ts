@@ -10,7 +10,7 @@ import { NoMatchingDataError } from "../core/errors.ts";
 import { type DownloadBaseOptions, executeDownload } from "./execute.ts";
 import { matchesFilters, type RawDownloadFilters, sessionFilter } from "./filters.ts";
 import { activeFilters, type DownloadPlan, PlanBuilder, planSubjects } from "./plan_builder.ts";
-import { checkSessionFilter } from "./session_check.ts";
+import { type CheckedSession, checkSessionFilter } from "./session_check.ts";
 import type { DownloadSummary } from "./transfer/options.ts";
 
 /** The raw filters, in upstream's order (`ses` stands for `session` too). */
@@ -46,7 +46,18 @@ export interface RawPlanOptions extends RawDownloadFilters, BucketOptions {
  * console.log(plan.files.length);
  * ```
  */
-export async function planRawDownload(options: RawPlanOptions): Promise<DownloadPlan> {
+export function planRawDownload(options: RawPlanOptions): Promise<DownloadPlan> {
+  return planCheckedRawDownload(options);
+}
+
+/**
+ * {@linkcode planRawDownload}, given the session filter `downloadRaw()`
+ * checked before the license prompt (its listings are not read a second time).
+ */
+async function planCheckedRawDownload(
+  options: RawPlanOptions,
+  checked?: CheckedSession,
+): Promise<DownloadPlan> {
   sessionFilter(options);
   const source = getSource(options);
   const subjects = await planSubjects(options.subject, source, options.signal);
@@ -54,7 +65,9 @@ export async function planRawDownload(options: RawPlanOptions): Promise<Download
   for (const name of ["session", ...RAW_FILTERS] as const) {
     if (options[name] !== undefined) asked[name] = options[name];
   }
-  const session = await checkSessionFilter({ ...options, source, rawOnly: true });
+  const session = checked
+    ? checked.session
+    : await checkSessionFilter({ ...options, source, rawOnly: true });
   const filters: RawDownloadFilters = { ...asked, session, ses: undefined };
   const builder = new PlanBuilder(source, resolve(options.dataDir), subjects, options.signal);
   await builder.addRoot();
@@ -114,9 +127,9 @@ export interface DownloadRawOptions extends DownloadBaseOptions, RawDownloadFilt
 export async function downloadRaw(options: DownloadRawOptions): Promise<DownloadSummary> {
   sessionFilter(options); // both `session` and `ses`: a TypeError before anything else
   // An unknown or held-out session is refused from the bucket's listing, before the license prompt.
-  await checkSessionFilter({ ...options, rawOnly: true });
+  const session = await checkSessionFilter({ ...options, rawOnly: true });
   return await executeDownload(
     options,
-    (source, dataDir) => planRawDownload({ ...options, source, dataDir }),
+    (source, dataDir) => planCheckedRawDownload({ ...options, source, dataDir }, { session }),
   );
 }

@@ -36,6 +36,12 @@ export interface SessionCheckOptions extends BucketOptions {
   localizers?: boolean;
 }
 
+/** A session filter already checked by {@linkcode checkSessionFilter}: a planner takes it as is. */
+export interface CheckedSession {
+  /** The normalized filter it returned (`undefined`: no session filter). */
+  session: FilterValue;
+}
+
 /** The sessions a download of `subject` can select, by the bucket's listing. */
 async function validSessions(
   source: BucketSource,

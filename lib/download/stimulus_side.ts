@@ -15,7 +15,7 @@ import {
   NoMatchingDataError,
   S3RequestError,
 } from "../core/errors.ts";
-import { getDataDir, requireDataDir } from "../local/config.ts";
+import { requireDataDir } from "../local/config.ts";
 import { ensureConsent, type PromptFunction } from "./consent.ts";
 import { localPathFor, type PlannedFile, STATE_DIR } from "./plan_builder.ts";
 import { barEnabled, type DownloadProgress, ProgressReporter } from "./progress.ts";
@@ -82,9 +82,7 @@ async function fetchStimulusKeys(
     if (!options.quiet) console.log(s);
   };
   // A missing data directory is an error, never created (see requireDataDir).
-  const dataDir = await requireDataDir(options.dataDir ?? getDataDir(), {
-    configured: options.dataDir === undefined,
-  });
+  const dataDir = await requireDataDir(options.dataDir);
   await ensureConsent({ ...options, dataDir }).catch((e) => {
     throw notWritable(e, dataDir, join(dataDir, STATE_DIR)) ?? e;
   });

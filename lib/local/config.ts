@@ -7,7 +7,12 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataDirNotFoundError, DataDirNotSetError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
-import { readSettingsEnv, withPermission, withPermissionSync } from "../core/permissions.ts";
+import {
+  readSettingsEnv,
+  requirePermissions,
+  withPermission,
+  withPermissionSync,
+} from "../core/permissions.ts";
 
 /**
  * Path of the config file. An empty or relative `XDG_CONFIG_HOME` is ignored
@@ -51,15 +56,18 @@ export interface DatasetInitializeOptions {
 let processDataDir: string | undefined;
 
 /**
- * The absolute path of an existing data directory. The one rule for a
- * missing one, everywhere (`datasetInitialize`, `download`, the
+ * The absolute path of an existing data directory: `dataDir`, else the
+ * configured one ({@linkcode getDataDir}). The one rule for a missing one,
+ * everywhere (`datasetInitialize`, `download`, `downloadStimuli`, the
  * stimulus-side downloads, every CLI command): it is an error naming the
  * `mkdir` that creates it, never created silently, so that a typo or an
  * unmounted drive does not fill a new folder with gigabytes. Folders inside
  * the data directory are created as needed. A relative path is resolved
  * against the current directory (`deno task cli` runs in the caller's folder).
  *
- * @throws {DataDirNotFoundError} when `path` is not an existing directory
+ * @param dataDir the caller's data directory; without it, the configured one
+ * @throws {DataDirNotFoundError} when it is not an existing directory (for the configured one, says how to choose another)
+ * @throws {DataDirNotSetError} without `dataDir` when none is configured
  * @throws {PermissionMissingError} without `--allow-read` for it
  * @example
  * ```ts
@@ -67,14 +75,11 @@ let processDataDir: string | undefined;
  * console.log(await requireDataDir(".")); // the current directory, absolute
  * ```
  */
-export async function requireDataDir(
-  path: string,
-  options: { configured?: boolean; flag?: string } = {},
-): Promise<string> {
-  const absolute = resolve(path);
+export async function requireDataDir(dataDir?: string): Promise<string> {
+  const absolute = resolve(dataDir ?? getDataDir());
   const info = await withPermission(
     "check the data directory",
-    options.flag ?? `--allow-read=${absolute}`,
+    `--allow-read=${absolute}`,
     () =>
       Deno.stat(absolute).catch((e) => {
         if (e instanceof Deno.errors.NotFound) return undefined;
@@ -83,7 +88,7 @@ export async function requireDataDir(
   );
   if (info?.isDirectory) return absolute;
   const what = info ? "is not a directory" : "does not exist";
-  const configured = options.configured
+  const configured = dataDir === undefined
     ? ` It is the configured one (in ${configPath()}): mount or create it, or choose another ` +
       `with datasetInitialize("/path/to/data") or laion-fmri config --data-dir PATH.`
     : "";
@@ -152,6 +157,8 @@ export async function datasetInitialize(
 export function getDataDir(): string {
   if (processDataDir !== undefined) return processDataDir;
   const file = configPath();
+  // Checked first, so the error carries the grant as a descriptor (checkAccessPermissions gathers it).
+  requirePermissions("read the config file", [{ name: "read", path: file }]);
   let text: string;
   try {
     text = withPermissionSync(

@@ -15,10 +15,10 @@ import { open as openFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidChoiceError, LaionFmriError } from "../core/errors.ts";
 import { resolveSessionId, type SessionId } from "../core/ids.ts";
-import { textColumn } from "../stimuli/csv.ts";
 import type { StimulusImage } from "../stimuli/image.ts";
 import { loadStimuli, type Stimuli } from "../stimuli/stimuli.ts";
 import type { ModelBetasOptions } from "./model_betas.ts";
+import { trialImageNames } from "./trial_metadata.ts";
 import type { VoxelSelection } from "./voxel_selection.ts";
 import { type Subject, subjectBetasReader } from "./subject.ts";
 
@@ -324,11 +324,12 @@ export async function openTrainingDataset(
   if (options.imageTransform !== undefined && typeof options.imageTransform !== "function") {
     throw new TypeError(`imageTransform must be a function; got ${typeof options.imageTransform}.`);
   }
-  const meta = await sub.getMetadata({ session: options.session, signal });
+  // The one session's trial table: its image names (as getMetadata names them) and rep_index.
+  const trials = await sub.getTrialInfo({ session: options.session, signal });
   const session = resolveSessionId(options.session);
-  const imageNames = textColumn(meta, "image_name");
-  const repIndices = meta.columns.includes("rep_index")
-    ? Int32Array.from(meta.getColumn("rep_index").toArray() as number[])
+  const imageNames = trialImageNames(session, trials);
+  const repIndices = trials.columns.includes("rep_index")
+    ? Int32Array.from(trials.getColumn("rep_index").toArray() as number[])
     : countRepeats(imageNames);
   const stim = await loadStimuli({ dataDir: sub.dataDir, signal });
   const dir = options.tmpDir === undefined

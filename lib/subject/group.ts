@@ -312,9 +312,7 @@ export class Group {
    * ```
    */
   async getSharedStimulusMetadata(options: { signal?: AbortSignal } = {}): Promise<DataFrame> {
-    const meta = await readStimulusMetadata(this.#dataDir(), options);
-    const pl = await loadPolars();
-    return meta.filter(pl.col("unique_or_shared").eq(pl.lit("shared")));
+    return sharedRows(await readStimulusMetadata(this.#dataDir(), options));
   }
 
   /**
@@ -359,9 +357,9 @@ export class Group {
       );
     }
     const { signal } = options;
-    const names = (await this.getSharedStimulusMetadata({ signal })).getColumn("image_name")
-      .toArray() as string[];
+    // The metadata is read once, by loadStimuli: the shared rows are taken from it.
     using stim = await loadStimuli({ dataDir: this.#dataDir(), signal });
+    const names = (await sharedRows(stim.metadata)).getColumn("image_name").toArray() as string[];
     if (format === "array") return await stim.images.array(names, { signal });
     const out: StimulusImage[] = [];
     for (const name of names) {
@@ -384,6 +382,12 @@ export class Group {
   [JUPYTER_DISPLAY](): DisplayBundle {
     return summaryBundle(this.toString());
   }
+}
+
+/** The rows of the stimulus metadata that every subject saw (`unique_or_shared` is `shared`). */
+async function sharedRows(meta: DataFrame): Promise<DataFrame> {
+  const pl = await loadPolars();
+  return meta.filter(pl.col("unique_or_shared").eq(pl.lit("shared")));
 }
 
 /**

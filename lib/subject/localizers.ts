@@ -164,37 +164,3 @@ export async function localizerMapFile(
     return Float32Array.from(first.data);
   });
 }
-
-/**
- * A T1w localizer map as a volume (scaled float32, C-order; NaN where not estimated).
- *
- * @example
- * ```ts
- * import { readLocalizerVolume } from "./localizers.ts";
- * import { CurrentPaths } from "../local/current_paths.ts";
- * const v = await readLocalizerVolume(new CurrentPaths("/data", "sub-01"), { task: "floc", contrast: "faceVsOthers" });
- * ```
- */
-export async function readLocalizerVolume(
-  paths: CurrentPaths,
-  q: Omit<LocalizerMapQuery, "space" | "hemi">,
-): Promise<NiftiVolume> {
-  return (await localizerMapFile(paths, { ...q, space: "T1w" })).load({ signal: q.signal });
-}
-
-/**
- * An fsnative localizer map: one value per vertex of the hemisphere.
- *
- * @example
- * ```ts
- * import { readLocalizerSurface } from "./localizers.ts";
- * import { CurrentPaths } from "../local/current_paths.ts";
- * const z = await readLocalizerSurface(new CurrentPaths("/data", "sub-01"), { task: "floc", contrast: "faceVsOthers", hemi: "L" });
- * ```
- */
-export async function readLocalizerSurface(
-  paths: CurrentPaths,
-  q: Omit<LocalizerMapQuery, "space" | "res"> & { hemi: "L" | "R" },
-): Promise<Float32Array> {
-  return (await localizerMapFile(paths, { ...q, space: "fsnative" })).load({ signal: q.signal });
-}

@@ -68,6 +68,8 @@ export interface ModelBetasPlan extends SelectedVoxels {
   keep?: number[];
   /** Set when the model file is read from the bucket. */
   remote?: RemoteModelOptions;
+  /** The call that fetches a damaged local model file again (unset when remote: the bucket's own). */
+  refetch?: string;
 }
 
 /**
@@ -98,22 +100,6 @@ export function checkBetasSource(s: string): BetasFileSource {
     throw new InvalidChoiceError("betasSource", s, BETAS_SOURCES);
   }
   return s as BetasFileSource;
-}
-
-/**
- * The call (and CLI command) that fetches a session's model file again,
- * re-hashing what is on disk (`verify`).
- *
- * @example
- * ```ts
- * import { modelRefetch } from "./model_betas.ts";
- * modelRefetch("sub-01", "ses-02"); // download({ subject: "sub-01", ses: "ses-02", desc: "GLMsingle", ...
- * ```
- */
-export function modelRefetch(subject: string, session: string): string {
-  return `download({ subject: "${subject}", ses: "${session}", desc: "GLMsingle", suffix: "model", ` +
-    `verify: true, acceptLicense: true })\n or: laion-fmri download --subject ${subject} ` +
-    `--ses ${session} --desc GLMsingle --suffix model --verify --accept-license`;
 }
 
 /** The model file of a session (`derivatives/glmsingle-tedana/{sub}/{ses}/func/`). */
@@ -174,7 +160,10 @@ export async function planModelBetas(
   const trials = await source.getTrialInfo({ session, signal });
   const grid = (await files.grid(signal)).shape;
   const kept = await keptTrials(trials, source, o);
-  return { ...voxels, session, path, grid, rows, trials, ...kept, remote };
+  const refetch = remote
+    ? undefined
+    : files.refetch(session, { desc: "GLMsingle", suffix: "model" });
+  return { ...voxels, session, path, grid, rows, trials, ...kept, remote, refetch };
 }
 
 /** Position in the anatomical mask of each full-grid voxel (-1 outside it). */
@@ -218,7 +207,7 @@ export async function readModelValues(
   const present = Array.from(plan.rows).filter((r) => r >= 0);
   const read = await readModelRows(byteSource(plan, subject), present, { signal }).catch((e) => {
     // a damaged local copy is fetched again (a remote one is the bucket's own)
-    throw plan.remote ? e : withRefetch(e, modelRefetch(subject, plan.session));
+    throw withRefetch(e, plan.refetch);
   });
   if (read.nTrials !== plan.trials.height) {
     throw new LaionFmriError(

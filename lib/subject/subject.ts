@@ -46,7 +46,7 @@ import { readRoiBetas, type RoiBetasOptions } from "./roi_betas.ts";
 import { readRoiData, type RoiData, type RoiDataOptions, roiDataParts } from "./roi_data.ts";
 import type { RoiQuery } from "./roi_grammar.ts";
 import { readRoiVolume, roiMaskFile, type RoiResOptions, type RoiVolume } from "./roi_res.ts";
-import { checkSubjectSession, requireSubjectDir, stimuliOnDisk } from "./subject_checks.ts";
+import { requireSubjectDir, resolveSubjectSession, stimuliOnDisk } from "./subject_checks.ts";
 import type { SubjectFile } from "./subject_file.ts";
 import { SubjectFiles } from "./subject_files.ts";
 import { TrialMetadataCache } from "./trial_metadata.ts";
@@ -418,14 +418,14 @@ export class Subject {
     return readTsv(path, { signal, refetch: this.#files.refetch(session) });
   }
 
-  /** A session id checked against the data (see `checkSubjectSession`). */
-  async #session(session: SessionId | undefined, what: string): Promise<string> {
+  /** A session id checked against the data (see `resolveSubjectSession`: lists only when needed). */
+  #session(session: SessionId | undefined, what: string): Promise<string> {
     const scope = {
       subjectId: this.subjectId,
       remote: this.#policy.isRemote,
       glmsingleDir: this.paths.glmsingleDir,
     };
-    return checkSubjectSession(scope, await this.getSessions(), session, what);
+    return resolveSubjectSession(scope, () => this.getSessions(), session, what);
   }
 
   /**

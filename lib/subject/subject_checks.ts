@@ -70,6 +70,46 @@ export function checkSubjectSession(
 }
 
 /**
+ * {@linkcode checkSubjectSession} that lists the sessions only when it must:
+ * a local session whose folder is on disk is taken as it is (a full listing
+ * per call would be read several times by one betas read), and the listing
+ * is read only for the remote subject or to name the sessions there are in
+ * the error.
+ *
+ * @param list the sessions there are (read only when needed)
+ * @param what what is stored per session (for the message)
+ * @throws as {@linkcode checkSubjectSession}
+ * @example
+ * ```ts
+ * import { resolveSubjectSession } from "./subject_checks.ts";
+ * const scope = { subjectId: "sub-01", remote: false, glmsingleDir: "/data/sub-01" };
+ * await resolveSubjectSession(scope, async () => ["ses-01"], 1, "betas"); // "ses-01"
+ * ```
+ */
+export async function resolveSubjectSession(
+  scope: SessionScope,
+  list: () => Promise<readonly string[]>,
+  session: SessionId | undefined,
+  what: string,
+): Promise<string> {
+  if (!scope.remote && session !== undefined && session !== "") {
+    const id = resolveSessionId(session);
+    if (await isDirectory(join(scope.glmsingleDir, id))) return id;
+  }
+  return checkSubjectSession(scope, await list(), session, what);
+}
+
+/** Whether `path` is a directory (false when absent; other errors are thrown). */
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/**
  * Checks that a subject's folder is on disk.
  *
  * @throws {SubjectNotFoundError} for a near spelling of a subject on disk ("1" for sub-01)

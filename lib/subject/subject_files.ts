@@ -78,13 +78,22 @@ export class SubjectFiles {
 
   /**
    * The `download(...)` call (and CLI command) that repairs the subject's
-   * files (of one session): `verify` re-hashes files already on disk.
+   * files (of one session; with `filters`, only the files they select, e.g.
+   * `{ desc: "GLMsingle", suffix: "model" }`): `verify` re-hashes files
+   * already on disk.
    */
-  refetch(session?: string): string {
-    const ses = session ? `, ses: "${session}"` : "";
-    const cliSes = session ? ` --ses ${session}` : "";
-    return `download({ subject: "${this.subjectId}"${ses}, verify: true, acceptLicense: true })` +
-      `\n or: laion-fmri download --subject ${this.subjectId}${cliSes} --verify --accept-license`;
+  refetch(session?: string, filters: { desc?: string; suffix?: string } = {}): string {
+    const api = [`subject: "${this.subjectId}"`];
+    const cli = [`--subject ${this.subjectId}`];
+    for (
+      const [name, value] of [["ses", session], ["desc", filters.desc], ["suffix", filters.suffix]]
+    ) {
+      if (!value) continue;
+      api.push(`${name}: "${value}"`);
+      cli.push(`--${name} ${value}`);
+    }
+    return `download({ ${api.join(", ")}, verify: true, acceptLicense: true })` +
+      `\n or: laion-fmri download ${cli.join(" ")} --verify --accept-license`;
   }
 
   /**

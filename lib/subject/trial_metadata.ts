@@ -61,14 +61,7 @@ export async function readTrialNames(
   const out: TrialNames = { sessions: [], names: [], tables: [] };
   for (const session of await source.sessions(signal)) {
     const table = await source.trialInfo(session, signal);
-    const column = ["label", "stimulus_id"].find((c) => table.columns.includes(c));
-    if (!column) {
-      throw new LaionFmriError(
-        `Trial info for ${session} has neither 'label' nor 'stimulus_id' (columns: ` +
-          `${JSON.stringify(table.columns)}); cannot map trials to stimuli.`,
-      );
-    }
-    const names = table.getColumn(column).toArray().map((v) => v === null ? "" : String(v));
+    const names = trialImageNames(session, table);
     out.tables.push({ session, table });
     for (const n of names) {
       out.names.push(n);
@@ -76,6 +69,30 @@ export async function readTrialNames(
     }
   }
   return out;
+}
+
+/**
+ * The image name of each trial of one session's trial table: its `label`
+ * column, else `stimulus_id` (a null is `""`).
+ *
+ * @throws {LaionFmriError} when the table has neither column
+ * @example
+ * ```ts
+ * import { trialImageNames } from "./trial_metadata.ts";
+ * import type { DataFrame } from "@laion/fmri";
+ * declare const table: DataFrame; // a Subject's getTrialInfo({ session: "ses-01" })
+ * const names = trialImageNames("ses-01", table);
+ * ```
+ */
+export function trialImageNames(session: string, table: DataFrame): string[] {
+  const column = ["label", "stimulus_id"].find((c) => table.columns.includes(c));
+  if (!column) {
+    throw new LaionFmriError(
+      `Trial info for ${session} has neither 'label' nor 'stimulus_id' (columns: ` +
+        `${JSON.stringify(table.columns)}); cannot map trials to stimuli.`,
+    );
+  }
+  return table.getColumn(column).toArray().map((v) => v === null ? "" : String(v));
 }
 
 /**
