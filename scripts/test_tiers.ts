@@ -32,12 +32,18 @@ export const SERVER_MARKERS: readonly [RegExp, string][] = [
   [/(?<!function )\btemplateflowFiles\(/, "the local templateflow bucket (templateflowFiles())"],
   [/(?<!function )\btaskCommand\(/, "a deno task of the repository (taskCommand())"],
   [/(?<!function )\bensureKernel\(/, "Jupyter (ensureKernel() of tests/_notebook.ts)"],
+  // The notebook runners of tests/_notebook.ts start Jupyter themselves and the notebooks read
+  // the local S3 (and access service); a call of one counts, their definitions do not.
+  [
+    /(?<!function )\b(?:executeInTemp|executeChecked|executeNotebook)\(/,
+    "Jupyter and the local S3 (a notebook runner of tests/_notebook.ts)",
+  ],
 ];
 
 /**
  * Fixtures whose markers do not pass to their importers: tests/_helpers.ts and tests/_notebook.ts
- * define the accessors (`localEndpoint`, `taskCommand`, `ensureKernel`), and only a call of one in
- * a test file (or another fixture) counts.
+ * define the accessors (`localEndpoint`, `taskCommand`, `ensureKernel`, `executeInTemp`, …), and
+ * only a call of one in a test file (or another fixture) counts.
  */
 const DEFINITIONS = new Set(["_helpers.ts", "_notebook.ts"]);
 
