@@ -125,4 +125,17 @@ Deno.test("tiers: test:unit runs the unit tier without a server; test still runs
   const full: string = tasks.test.command;
   assert.ok(full.startsWith("bash scripts/with_local_s3.sh deno test "), full);
   assert.ok(full.trimEnd().endsWith(" tests/"), full);
+  // Both tiers get the same list of programs the tests start, never --allow-run alone.
+  // (the last flag of each; Deno.execPath() is a path of its own when deno on PATH is a link)
+  const runList = (c: string) => c.slice(c.lastIndexOf("--allow-run")).replace(/ tests\/$/, "");
+  assert.equal(runList(unit), runList(full), "test:unit and test grant other programs");
+  assert.match(runList(full), /^--allow-run=deno,.*Deno\.execPath\(\).*,\/usr\/bin\/sbatch,/);
+});
+
+Deno.test("tiers: no task grants every program (--allow-run without a list)", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(repoPath("deno.json"))).tasks;
+  for (const [name, task] of Object.entries(tasks)) {
+    const command = typeof task === "string" ? task : (task as { command: string }).command;
+    assert.doesNotMatch(command, /--allow-run(?!=)/, `${name}: ${command}`);
+  }
 });
