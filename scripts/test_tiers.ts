@@ -157,15 +157,14 @@ export function fileSeconds(output: string): Record<string, number> {
 }
 
 /**
- * Runs a tier as `jobs` `deno test` processes side by side (each file in one process, so tests
- * that set environment variables cannot race), with `flags`; prints each process's output when
- * it ends and returns the exit code (0 when all passed).
+ * Runs the unit tier as `jobs` `deno test` processes side by side (each file in one process, so
+ * tests that set environment variables cannot race), with `flags`; prints each process's output
+ * when it ends and returns the exit code (0 when all passed). The server tier is not run this
+ * way: its tests share one RGW, Slurm cluster and Jupyter set-up, and `deno task test` runs them
+ * in one process.
  */
-export async function runTier(
-  tier: "unit" | "server",
-  jobs: number,
-  flags: readonly string[],
-): Promise<number> {
+export async function runUnitTier(jobs: number, flags: readonly string[]): Promise<number> {
+  const tier = "unit";
   const files = (await testTiers())[tier];
   const known: Record<string, number> = await Deno.readTextFile(TIMES_PATH).then(
     JSON.parse,
@@ -207,8 +206,8 @@ export async function runTier(
 
 if (import.meta.main) {
   const [mode, tier, ...rest] = Deno.args;
-  if (mode === "run" && (tier === "unit" || tier === "server")) {
-    // run <tier> [--jobs N] -- <deno test flags>
+  if (mode === "run" && tier === "unit") {
+    // run unit [--jobs N] -- <deno test flags>
     const dash = rest.indexOf("--");
     const own = dash < 0 ? rest : rest.slice(0, dash);
     const jobsAt = own.indexOf("--jobs");
@@ -217,12 +216,12 @@ if (import.meta.main) {
       console.error(`--jobs needs a whole number of processes >= 1, got ${own[jobsAt + 1]}`);
       Deno.exit(2);
     }
-    Deno.exit(await runTier(tier, jobs, dash < 0 ? [] : rest.slice(dash + 1)));
+    Deno.exit(await runUnitTier(jobs, dash < 0 ? [] : rest.slice(dash + 1)));
   }
   if (mode !== "unit" && mode !== "server") {
     console.error(
       "usage: deno run --allow-read scripts/test_tiers.ts unit|server   (list a tier's files)\n" +
-        "       deno run --allow-read --allow-run=deno scripts/test_tiers.ts run unit|server " +
+        "       deno run --allow-read --allow-run=deno scripts/test_tiers.ts run unit " +
         "[--jobs N] -- <deno test flags>",
     );
     Deno.exit(2);
