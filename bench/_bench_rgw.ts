@@ -109,6 +109,26 @@ export function trialsKey(subject: string, session: string): string {
 }
 
 /**
+ * Uploads the generated file `from` (a key under `bucketDir`, the dataset's `bucket/` folder) as
+ * `key` (the same key by default), in one PUT.
+ */
+export async function putGenerated(
+  s3: S3Client,
+  bucket: string,
+  bucketDir: string,
+  key: string,
+  from: string = key,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: await Deno.readFile(`${bucketDir}/${from}`),
+    }),
+  );
+}
+
+/**
  * Uploads `subject`'s ses-01 GLMsingle model file and trial table under the
  * keys of each of `sessions` (the realistic profile has one session: the
  * copies make N sessions to read), and its `res-1pt8` brain mask and T1w.
@@ -121,14 +141,7 @@ export async function uploadSessionCopies(
   subject: string,
   sessions: readonly string[],
 ): Promise<void> {
-  const put = async (key: string, from = key) =>
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: await Deno.readFile(`${bucketDir}/${from}`),
-      }),
-    );
+  const put = (key: string, from = key) => putGenerated(s3, bucket, bucketDir, key, from);
   for (const ses of sessions) {
     await put(modelKey(subject, ses), modelKey(subject, "ses-01"));
     await put(trialsKey(subject, ses), trialsKey(subject, "ses-01"));

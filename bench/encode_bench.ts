@@ -6,7 +6,7 @@
  *   deno task bench:encode [--sessions 4] [--shard-size 5000] [--sklearn-blocks 2]
  *
  * Set-up (first run): generates the realistic current layout, starts its own
- * Ceph RGW (127.0.0.1:7530, monitor 6745, 8 GiB memstore; stopped at the
+ * Ceph RGW (127.0.0.1:7530, monitor 6745, 12 GiB memstore; stopped at the
  * end) and uploads sub-01's model file and trial table under N session keys
  * (the realistic profile has one session: the copies make N sessions to read,
  * so every image has N repeats), the anatomical files and the CLIP

@@ -23,7 +23,6 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { bidsifyLocalKey } from "../lib/core/ids.ts";
 import { averageRepeats } from "../lib/analysis/repeats.ts";
 import { fitEncodingModel } from "../lib/analysis/encoding.ts";
@@ -38,6 +37,7 @@ import { stimuliKeys } from "../scripts/synth/stimuli_layout.ts";
 import {
   type BenchRgw,
   ensureRealisticCurrent,
+  putGenerated,
   run,
   startBenchRgw,
   stopBenchRgw,
@@ -75,14 +75,12 @@ const sessions = Array.from({ length: N }, (_, i) => `ses-${String(i + 1).padSta
 const { endpoint, s3 } = await startBenchRgw(RGW, BUCKET);
 const dataDir = await Deno.makeTempDir({ prefix: "laion-bench-encoding-" });
 try {
-  const put = async (key: string, from = key) =>
-    await s3.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await Deno.readFile(local(from)) }),
-    );
   console.log(`Uploading ${N} session copies of ${SUB}'s model file and the small files ...`);
   await uploadSessionCopies(s3, BUCKET, `${DATA}/bucket`, SUB, sessions);
   for await (const f of Deno.readDir(local(`derivatives/rois/${SUB}/face`))) {
-    if (f.name.includes("res-1pt8")) await put(`derivatives/rois/${SUB}/face/${f.name}`);
+    if (f.name.includes("res-1pt8")) {
+      await putGenerated(s3, BUCKET, `${DATA}/bucket`, `derivatives/rois/${SUB}/face/${f.name}`);
+    }
   }
   s3.destroy();
   // The embeddings are public downloads: here they are simply on disk.

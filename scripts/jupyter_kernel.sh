@@ -12,18 +12,13 @@
 #   bash scripts/jupyter_kernel.sh
 set -euo pipefail
 log() { printf 'jupyter_kernel: %s\n' "$*" >&2; }
+# shellcheck source=scripts/_apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_apt.sh"
 
 JUPYTER=/usr/bin/jupyter
 if [[ ! -x $JUPYTER ]] ||
   ! /usr/bin/python3 -c 'import nbclient, nbconvert, jupyter_client, ipykernel' 2>/dev/null; then
-  pkgs=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
-  if [[ $(id -u) != 0 ]]; then
-    log "missing Debian packages (run as root or: sudo apt-get install -y ${pkgs[*]})"
-    exit 1
-  fi
-  log "installing ${pkgs[*]}"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >&2
+  ensure_debs jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel || exit 1
 fi
 
 # `deno jupyter --install` ignores JUPYTER_DATA_DIR and always writes here.

@@ -34,33 +34,16 @@ SEED_ACCESS=laionfmriseed
 SEED_SECRET=laionfmriseedsecret
 
 log() { printf 'local_s3: %s\n' "$*" >&2; }
+# shellcheck source=scripts/_apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_apt.sh"
+# shellcheck source=scripts/_daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_daemon.sh"
 
 # ---------------------------------------------------------------- helpers
 
-# pid recorded for daemon $1, if its pid file exists and holds a number.
-pid_of() {
-  local f="$DIR/$1.pid" pid
-  [[ -f $f ]] || return 1
-  pid="$(tr -dc '0-9' <"$f")"
-  [[ -n $pid ]] || return 1
-  printf '%s\n' "$pid"
-}
-
-# True when pid $1 is a live (non-zombie) process started with our ceph.conf.
-# Guards against pid reuse: we never signal a process that is not ours.
-pid_is_ours() {
-  local pid="$1" state
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [[ $state == Z || -z $state ]] && return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$CONF"
-}
-
-daemon_alive() {
-  local pid
-  pid="$(pid_of "$1")" || return 1
-  pid_is_ours "$pid"
-}
+# True when daemon $1 (pid file DIR/$1.pid) is alive and was started with our ceph.conf
+# (scripts/_daemon.sh: a reused pid is never taken for ours).
+daemon_alive() { daemon_pid "$DIR/$1.pid" "$CONF" >/dev/null; }
 
 # HTTP status code of GET $ENDPOINT/ (000 when nothing answers).
 http_status() {
@@ -121,28 +104,13 @@ run_quiet() {
   printf '%s\n' "$out"
 }
 
-# Serialise start/stop across concurrent callers. The daemons are started with
-# fd 9 closed (9>&-) so they never inherit (and hold) the lock.
-with_lock() {
-  mkdir -p "$(dirname "$LOCK")"
-  exec 9>"$LOCK"
-  if ! flock -w 300 9; then
-    fail "could not take lock $LOCK within 300 s"
-  fi
-}
-
 ensure_packages() {
   local b missing=0
   for b in radosgw radosgw-admin ceph-mon ceph-osd monmaptool ceph ceph-conf; do
     command -v "$b" >/dev/null 2>&1 || missing=1
   done
   ((missing)) || return 0
-  [[ $(id -u) == 0 ]] || fail "radosgw/ceph-mon/ceph-osd missing and not root: install them with apt-get install -y radosgw ceph-mon ceph-osd"
-  log "installing radosgw ceph-mon ceph-osd (apt-get) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -o DPkg::Lock::Timeout=300 >&2 || fail "apt-get update failed"
-  apt-get install -y -o DPkg::Lock::Timeout=300 radosgw ceph-mon ceph-osd >&2 ||
-    fail "apt-get install radosgw ceph-mon ceph-osd failed"
+  ensure_debs radosgw ceph-mon ceph-osd || fail "radosgw/ceph-mon/ceph-osd are missing"
 }
 
 write_conf() {
@@ -192,36 +160,14 @@ EOF
 
 # Stop every daemon named in a pid file under $DIR (only if the pid is ours).
 stop_daemons() {
-  local d pid waited
-  for d in "${DAEMONS[@]}"; do
-    pid="$(pid_of "$d")" || continue
-    if ! pid_is_ours "$pid"; then
-      continue
-    fi
-    log "stopping $d (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    waited=0
-    while pid_is_ours "$pid"; do
-      if ((waited >= 200)); then # 20 s in 0.1 s steps
-        log "$d (pid $pid) still alive after 20 s: SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        local k=0
-        while pid_is_ours "$pid" && ((k < 100)); do
-          sleep 0.1
-          k=$((k + 1))
-        done
-        break
-      fi
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-  done
+  local d
+  for d in "${DAEMONS[@]}"; do daemon_stop "$d" "$DIR/$d.pid" "$CONF"; done
 }
 
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
-  with_lock
+  daemon_lock "$LOCK"
   if [[ -d $DIR ]] && running; then
     log "already running (state in $DIR)"
     ensure_seed_user
@@ -292,7 +238,7 @@ ensure_seed_user() {
 }
 
 cmd_stop() {
-  with_lock
+  daemon_lock "$LOCK"
   if [[ ! -d $DIR ]]; then
     log "not running (no $DIR)"
     return 0

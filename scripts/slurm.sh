@@ -32,6 +32,10 @@ NODE="$(hostname -s)"
 START_TIMEOUT=60
 
 log() { printf 'slurm: %s\n' "$*" >&2; }
+# shellcheck source=scripts/_apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_apt.sh"
+# shellcheck source=scripts/_daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_daemon.sh"
 
 fail() {
   log "ERROR: $1"
@@ -45,21 +49,11 @@ fail() {
   exit 1
 }
 
-# pid recorded in pid file $1 when it is a live, non-zombie process whose command line names $2.
-ours() {
-  local f="$1" mark="$2" pid state
-  [[ -f $f ]] || return 1
-  pid="$(tr -dc '0-9' 2>/dev/null <"$f")" || return 1
-  [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [[ -n $state && $state != Z ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$mark" || return 1
-  printf '%s\n' "$pid"
-}
-
-munged_pid() { ours "$DIR/munged.pid" "$KEY"; }
-ctld_pid() { ours "$DIR/slurmctld.pid" "$CONF"; }
-slurmd_pid() { ours "$DIR/slurmd.pid" "$CONF"; }
+# The daemons' pids when they are ours (scripts/_daemon.sh: pid file and our path on the command
+# line).
+munged_pid() { daemon_pid "$DIR/munged.pid" "$KEY"; }
+ctld_pid() { daemon_pid "$DIR/slurmctld.pid" "$CONF"; }
+slurmd_pid() { daemon_pid "$DIR/slurmd.pid" "$CONF"; }
 
 # The node answers and is idle/allocated/mixed (not down or drained).
 node_up() {
@@ -70,22 +64,11 @@ node_up() {
 
 running() { munged_pid >/dev/null && ctld_pid >/dev/null && slurmd_pid >/dev/null && node_up; }
 
-with_lock() {
-  mkdir -p "$(dirname "$LOCK")"
-  exec 9>"$LOCK"
-  flock -w 300 9 || fail "could not take lock $LOCK within 300 s"
-}
-
 ensure_packages() {
   local b missing=0
   for b in munged slurmctld slurmd sbatch; do command -v "$b" >/dev/null 2>&1 || missing=1; done
   ((missing)) || return 0
-  [[ $(id -u) == 0 ]] || fail "slurm-wlm/munge missing and not root: install them with apt-get install -y slurm-wlm munge"
-  log "installing slurm-wlm munge (apt-get) ..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -o DPkg::Lock::Timeout=300 >&2 || fail "apt-get update failed"
-  apt-get install -y -o DPkg::Lock::Timeout=300 slurm-wlm munge >&2 ||
-    fail "apt-get install slurm-wlm munge failed"
+  ensure_debs slurm-wlm munge || fail "slurm-wlm/munge are missing"
 }
 
 write_conf() {
@@ -132,23 +115,6 @@ EOF
   : >"$DIR/plugstack.conf"
 }
 
-# SIGTERM a daemon (pid file $1, marker $2), SIGKILL after 20 s.
-stop_one() {
-  local name="$1" file="$2" mark="$3" pid k=0
-  pid="$(ours "$file" "$mark")" || return 0
-  log "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  while ours "$file" "$mark" >/dev/null; do
-    if ((k == 200)); then
-      log "$name (pid $pid) still alive after 20 s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    ((k < 300)) || break
-    sleep 0.1
-    k=$((k + 1))
-  done
-}
-
 stop_all() {
   if ctld_pid >/dev/null; then
     # Cancel our cluster's jobs first (by id: the only jobs it has are ours), so no batch
@@ -165,13 +131,13 @@ stop_all() {
       done
     fi
   fi
-  stop_one slurmd "$DIR/slurmd.pid" "$CONF"
-  stop_one slurmctld "$DIR/slurmctld.pid" "$CONF"
-  stop_one munged "$DIR/munged.pid" "$KEY"
+  daemon_stop slurmd "$DIR/slurmd.pid" "$CONF"
+  daemon_stop slurmctld "$DIR/slurmctld.pid" "$CONF"
+  daemon_stop munged "$DIR/munged.pid" "$KEY"
 }
 
 cmd_start() {
-  with_lock
+  daemon_lock "$LOCK"
   if [[ -f $CONF ]] && running; then
     log "already running (state in $DIR)"
     echo "$CONF"
@@ -211,7 +177,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-  with_lock
+  daemon_lock "$LOCK"
   if [[ ! -d $DIR ]]; then
     log "not running (no $DIR)"
     return 0

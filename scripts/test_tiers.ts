@@ -32,12 +32,18 @@ export const SERVER_MARKERS: readonly [RegExp, string][] = [
   [/(?<!function )\btemplateflowFiles\(/, "the local templateflow bucket (templateflowFiles())"],
   [/(?<!function )\btaskCommand\(/, "a deno task of the repository (taskCommand())"],
   [/(?<!function )\bensureKernel\(/, "Jupyter (ensureKernel() of tests/_notebook.ts)"],
+  // The notebook runners of tests/_notebook.ts start Jupyter themselves and the notebooks read
+  // the local S3 (and access service); a call of one counts, their definitions do not.
+  [
+    /(?<!function )\b(?:executeInTemp|executeChecked|executeNotebook)\(/,
+    "Jupyter and the local S3 (a notebook runner of tests/_notebook.ts)",
+  ],
 ];
 
 /**
  * Fixtures whose markers do not pass to their importers: tests/_helpers.ts and tests/_notebook.ts
- * define the accessors (`localEndpoint`, `taskCommand`, `ensureKernel`), and only a call of one in
- * a test file (or another fixture) counts.
+ * define the accessors (`localEndpoint`, `taskCommand`, `ensureKernel`, `executeInTemp`, …), and
+ * only a call of one in a test file (or another fixture) counts.
  */
 const DEFINITIONS = new Set(["_helpers.ts", "_notebook.ts"]);
 
@@ -151,15 +157,14 @@ export function fileSeconds(output: string): Record<string, number> {
 }
 
 /**
- * Runs a tier as `jobs` `deno test` processes side by side (each file in one process, so tests
- * that set environment variables cannot race), with `flags`; prints each process's output when
- * it ends and returns the exit code (0 when all passed).
+ * Runs the unit tier as `jobs` `deno test` processes side by side (each file in one process, so
+ * tests that set environment variables cannot race), with `flags`; prints each process's output
+ * when it ends and returns the exit code (0 when all passed). The server tier is not run this
+ * way: its tests share one RGW, Slurm cluster and Jupyter set-up, and `deno task test` runs them
+ * in one process.
  */
-export async function runTier(
-  tier: "unit" | "server",
-  jobs: number,
-  flags: readonly string[],
-): Promise<number> {
+export async function runUnitTier(jobs: number, flags: readonly string[]): Promise<number> {
+  const tier = "unit";
   const files = (await testTiers())[tier];
   const known: Record<string, number> = await Deno.readTextFile(TIMES_PATH).then(
     JSON.parse,
@@ -201,8 +206,8 @@ export async function runTier(
 
 if (import.meta.main) {
   const [mode, tier, ...rest] = Deno.args;
-  if (mode === "run" && (tier === "unit" || tier === "server")) {
-    // run <tier> [--jobs N] -- <deno test flags>
+  if (mode === "run" && tier === "unit") {
+    // run unit [--jobs N] -- <deno test flags>
     const dash = rest.indexOf("--");
     const own = dash < 0 ? rest : rest.slice(0, dash);
     const jobsAt = own.indexOf("--jobs");
@@ -211,12 +216,12 @@ if (import.meta.main) {
       console.error(`--jobs needs a whole number of processes >= 1, got ${own[jobsAt + 1]}`);
       Deno.exit(2);
     }
-    Deno.exit(await runTier(tier, jobs, dash < 0 ? [] : rest.slice(dash + 1)));
+    Deno.exit(await runUnitTier(jobs, dash < 0 ? [] : rest.slice(dash + 1)));
   }
   if (mode !== "unit" && mode !== "server") {
     console.error(
       "usage: deno run --allow-read scripts/test_tiers.ts unit|server   (list a tier's files)\n" +
-        "       deno run --allow-read --allow-run=deno scripts/test_tiers.ts run unit|server " +
+        "       deno run --allow-read --allow-run=deno scripts/test_tiers.ts run unit " +
         "[--jobs N] -- <deno test flags>",
     );
     Deno.exit(2);

@@ -1,15 +1,7 @@
 /** A data directory laid out as a download would leave it, made from the synthetic bucket. */
 import { dirname, join, relative } from "node:path";
 import { bidsifyLocalKey, isHeldOutKey, isPublicKey } from "../lib/core/ids.ts";
-import { synthCurrentDir, synthDir } from "./_helpers.ts";
-
-async function* walk(dir: string): AsyncGenerator<string> {
-  for await (const e of Deno.readDir(dir)) {
-    const p = join(dir, e.name);
-    if (e.isDirectory) yield* walk(p);
-    else yield p;
-  }
-}
+import { filesUnder, synthCurrentDir, synthDir } from "./_helpers.ts";
 
 /**
  * Copies the synthetic bucket tree into a new temp data directory with
@@ -33,7 +25,7 @@ export function makeCurrentDataDir(only: (key: string) => boolean = () => true):
 
 async function copyBucket(bucket: string, prefix: string, keep: (key: string) => boolean) {
   const out = await Deno.makeTempDir({ prefix });
-  for await (const file of walk(bucket)) {
+  for (const file of filesUnder(bucket)) {
     const key = relative(bucket, file);
     if (!keep(key)) continue;
     const dest = join(out, bidsifyLocalKey(key));

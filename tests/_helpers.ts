@@ -147,19 +147,22 @@ export function denoDir(): string {
   return Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
 }
 
+/** Every file under `dir`, at any depth, as `dir/…` paths (in directory order). */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...filesUnder(path));
+    else out.push(path);
+  }
+  return out;
+}
+
 /** Every key of the generated current-layout bucket tree under `prefix`, sorted (from disk). */
 export function synthCurrentKeys(prefix: string): string[] {
   const root = `${synthCurrentDir()}/bucket`;
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of Deno.readDirSync(dir)) {
-      const path = `${dir}/${e.name}`;
-      if (e.isDirectory) walk(path);
-      else out.push(path.slice(root.length + 1));
-    }
-  };
-  walk(`${root}/${prefix}`.replace(/\/+$/, ""));
-  return out.sort();
+  return filesUnder(`${root}/${prefix}`.replace(/\/+$/, ""))
+    .map((path) => path.slice(root.length + 1)).sort();
 }
 
 /** Folder of the generated small current-layout dataset (`bucket/` and `ground-truth/`). */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DataDirNotFoundError } from "../lib/core/errors.ts";
 import { pathExists } from "../lib/core/fs.ts";
 import { downloadEmbeddings } from "../lib/download/stimulus_side.ts";
-import { denoDir, repoPath } from "./_helpers.ts";
+import { denoDir, repoPath, taskCommand } from "./_helpers.ts";
 
 /** A clean environment: no INIT_CWD inherited from `deno task test`, our own HOME. */
 function env(home: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -70,7 +70,9 @@ Deno.test("a missing data folder is the same error in every command, and is neve
   const home = await Deno.makeTempDir({ prefix: "cli_missing_" });
   try {
     const gone = join(home, "nonexistent", "x");
-    const cli = ["run", "--quiet", "--allow-all", repoPath("cli.ts")];
+    // `deno task cli`'s own grants (net, env, read, write, ffi, sys), not --allow-all
+    const [run0, ...grants] = taskCommand("cli", home);
+    const cli = [run0, "--quiet", ...grants];
     // the service and the bucket are closed ports: nothing may be reached before the check
     const offline = env(home, {
       LAION_FMRI_ACCESS_URL: "http://127.0.0.1:9",

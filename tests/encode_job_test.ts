@@ -17,6 +17,7 @@ import { arrayTasks, slurm, slurmConf, stopSlurmInCi, taskState, waitForJob } fr
 import { FaultProxy } from "./fault_proxy.ts";
 import {
   EncodingPlanConflictError,
+  type EncodingPlanOptions,
   planEncodingJob,
   planPaths,
   readEncodingPlan,
@@ -30,6 +31,7 @@ import {
   finishedShard,
   readShardValues,
   runEncodingShard,
+  SHARD_ARRAYS,
 } from "../lib/jobs/encode_shard.ts";
 import { EncodingShardsMissingError, mergeEncodingJob } from "../lib/jobs/encode_merge.ts";
 import { arraySpec, shardIndex } from "../lib/jobs/shard_index.ts";
@@ -38,7 +40,6 @@ import { readNiftiVolume } from "../lib/formats/nifti.ts";
 import { loadSubject } from "../lib/subject/subject.ts";
 import { gridIndices } from "../lib/subject/voxel_selection.ts";
 
-const ARRAYS = ["reliability", "alpha", "looScore", "r"] as const;
 const bits = (a: Float64Array) => new BigUint64Array(a.buffer, a.byteOffset, a.length);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,8 +50,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * last bits (seen: about 1e-16).
  */
 function sameWithinBlas(
-  merged: Record<(typeof ARRAYS)[number], Float64Array>,
-  single: Record<(typeof ARRAYS)[number], Float64Array>,
+  merged: Record<(typeof SHARD_ARRAYS)[number], Float64Array>,
+  single: Record<(typeof SHARD_ARRAYS)[number], Float64Array>,
   what: string,
 ) {
   assert.deepEqual(bits(merged.reliability), bits(single.reliability), `${what}: reliability`);
@@ -114,18 +115,20 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
   // Between the tasks and the S3: a proxy that adds latency, so a task is still running when
   // it is cancelled (the planning below runs without it).
   const proxy = new FaultProxy(localEndpoint(), CURRENT_BUCKET);
+  // The plan: written once below, and again (unmeasured) to show it keeps its decomposition.
+  const planOptions: EncodingPlanOptions = {
+    subjects: ["sub-01"],
+    model: "CLIP",
+    shardSize: 100,
+    outDir: dir,
+    dataDir,
+    remote: { endpoint: proxy.url, bucket: CURRENT_BUCKET },
+  };
   try {
     // A planning process far bigger than a shard: the measured peak must be the shard's own
     // (Linux carries a parent's peak over fork + exec into getrusage's ru_maxrss).
     let ballast: Uint8Array | undefined = new Uint8Array(2 ** 30).fill(1);
-    const plan = await planEncodingJob({
-      subjects: ["sub-01"],
-      model: "CLIP",
-      shardSize: 100,
-      outDir: dir,
-      dataDir,
-      remote: { endpoint: proxy.url, bucket: CURRENT_BUCKET },
-    });
+    const plan = await planEncodingJob(planOptions);
     assert.equal(ballast.length, 2 ** 30);
     ballast = undefined;
     const s = plan.subjects[0];
@@ -463,7 +466,9 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
         );
         assert.deepEqual(await tmpFiles(join(dir, "shards")), []);
         assert.equal((await runEncodingShard(dir, 3)).skipped, false);
-        const merged3 = Object.fromEntries(ARRAYS.map((k) => [k, m.values[k].subarray(300, 400)]));
+        const merged3 = Object.fromEntries(
+          SHARD_ARRAYS.map((k) => [k, m.values[k].subarray(300, 400)]),
+        );
         sameWithinBlas(merged3 as typeof m.values, await readShardValues(dir, 3), "shard 3 rerun");
       },
     );
@@ -488,15 +493,7 @@ Deno.test("encode on a real Slurm: array, scancel mid-run, rerun by merge's comm
         assert.deepEqual(bits(stored!.testProjection), bits(fresh.testProjection));
         // The same plan written again keeps the decomposition its finished shards used.
         const bytes = await Deno.readFile(file);
-        const again = await planEncodingJob({
-          subjects: ["sub-01"],
-          model: "CLIP",
-          shardSize: 100,
-          outDir: dir,
-          dataDir,
-          remote: { endpoint: proxy.url, bucket: CURRENT_BUCKET },
-          measure: false,
-        });
+        const again = await planEncodingJob({ ...planOptions, measure: false });
         assert.equal(again.planId, plan.planId);
         assert.deepEqual(again.subjects[0].ridge, ridge);
         assert.deepEqual(await Deno.readFile(file), bytes);

@@ -30,6 +30,25 @@ Deno.test("tiers: every test file is in exactly one tier; the server ones say wh
   assert.match(tiers.reasons["tests/notebook_test.ts"], /Jupyter/);
 });
 
+Deno.test("tiers: every notebook test (a *_notebook_test.ts, or a file that imports tests/_notebook.ts) is a server test", async () => {
+  // They start Jupyter and run notebooks against the local S3; only real_by_default_test.ts
+  // imports tests/_notebook.ts for its text helpers alone.
+  const tiers = await testTiers();
+  const notebookTests: string[] = [];
+  for await (const e of Deno.readDir(repoPath("tests"))) {
+    if (!e.name.endsWith("_test.ts") || e.name === "real_by_default_test.ts") continue;
+    const text = await Deno.readTextFile(repoPath(`tests/${e.name}`));
+    if (e.name.endsWith("_notebook_test.ts") || /from "\.\/_notebook\.ts"/.test(text)) {
+      notebookTests.push(`tests/${e.name}`);
+    }
+  }
+  assert.ok(notebookTests.includes("tests/encode_job_notebook_test.ts"));
+  for (const f of notebookTests.sort()) {
+    assert.ok(tiers.server.includes(f), `${f} runs a notebook but is in the unit tier`);
+  }
+  assert.ok(tiers.unit.includes("tests/real_by_default_test.ts"));
+});
+
 Deno.test("tiers: a new file lands by what it calls, also through a fixture it imports", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tiers-" });
   try {
@@ -56,6 +75,7 @@ Deno.test("tiers: a new file lands by what it calls, also through a fixture it i
     await write("direct_test.ts", 'import { ENDPOINT } from "./_helpers.ts";\nENDPOINT();\n');
     await write("via_fixture_test.ts", 'import "./_fixture.ts";\n');
     await write("jupyter_test.ts", "await KERNEL();\n");
+    await write("notebook_run_test.ts", `await ${"execute" + "InTemp"}("a.ipynb", "a");\n`);
     await write("access_test.ts", 'const u = Deno.env.get("ACCESS");\n');
     const tiers = await testTiers(dir);
     const names = (l: string[]) => l.map((f) => f.split("/").at(-1)).sort();
@@ -64,6 +84,7 @@ Deno.test("tiers: a new file lands by what it calls, also through a fixture it i
       "access_test.ts",
       "direct_test.ts",
       "jupyter_test.ts",
+      "notebook_run_test.ts",
       "via_fixture_test.ts",
     ]);
   } finally {
@@ -104,4 +125,17 @@ Deno.test("tiers: test:unit runs the unit tier without a server; test still runs
   const full: string = tasks.test.command;
   assert.ok(full.startsWith("bash scripts/with_local_s3.sh deno test "), full);
   assert.ok(full.trimEnd().endsWith(" tests/"), full);
+  // Both tiers get the same list of programs the tests start, never --allow-run alone.
+  // (the last flag of each; Deno.execPath() is a path of its own when deno on PATH is a link)
+  const runList = (c: string) => c.slice(c.lastIndexOf("--allow-run")).replace(/ tests\/$/, "");
+  assert.equal(runList(unit), runList(full), "test:unit and test grant other programs");
+  assert.match(runList(full), /^--allow-run=deno,.*Deno\.execPath\(\).*,\/usr\/bin\/sbatch,/);
+});
+
+Deno.test("tiers: no task grants every program (--allow-run without a list)", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(repoPath("deno.json"))).tasks;
+  for (const [name, task] of Object.entries(tasks)) {
+    const command = typeof task === "string" ? task : (task as { command: string }).command;
+    assert.doesNotMatch(command, /--allow-run(?!=)/, `${name}: ${command}`);
+  }
 });

@@ -49,3 +49,30 @@ Deno.test("the offline tour prints upstream's output byte for byte, with minimal
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("deno task tour:offline prints the same, and seeds only what the tour reads (bucket laion-fmri)", async () => {
+  const home = await Deno.makeTempDir({ prefix: "laion-home-" });
+  try {
+    const out = await new Deno.Command("deno", {
+      args: ["task", "--quiet", "tour:offline"],
+      cwd: repoPath(""),
+      env: {
+        HOME: home,
+        DENO_DIR: denoDir(),
+        XDG_CONFIG_HOME: `${home}/xdg`,
+        NO_COLOR: "1",
+        CI: "", // the RGW the other tests use stays up (CI=true would stop it at the end)
+      },
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.equal(stdout, upstreamTourText());
+    // No other bucket generated or seeded (with_local_s3.sh --buckets laion-fmri).
+    for (const other of ["laion-fmri-current", "laion-fmri-pagination", "templateflow"]) {
+      assert.ok(!stderr.includes(other), `tour:offline set up ${other}:\n${stderr}`);
+    }
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
