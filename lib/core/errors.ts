@@ -394,7 +394,7 @@ export class NoSuchBucketError extends S3RequestError {
  * import { NoSuchBucketError, S3RequestError } from "@laion/fmri";
  * import { isMissingObject } from "./errors.ts";
  * isMissingObject(new S3RequestError("GET s3://b/k failed with HTTP 404", 404, 1)); // true
- * isMissingObject(new NoSuchBucketError("laion-fmri-nope", "http://127.0.0.1:7480", 1)); // false
+ * isMissingObject(new NoSuchBucketError("my-lab-bucket", "https://s3.us-west-2.amazonaws.com", 1)); // false
  * ```
  */
 export function isMissingObject(e: unknown): e is S3RequestError {
